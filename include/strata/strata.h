@@ -1,0 +1,150 @@
+/*
+ * Strata public API: namespaces, devices, addresses and routes, the event
+ * loop, tracing and capture.  The only header a program using Strata
+ * includes (with socket.h once sockets exist).
+ *
+ * Conventions: functions return 0 or a negative errno (-EEXIST, -ENODEV,
+ * ...), as the kernel does; strata_strerror() is strerror().  Names of
+ * devices are Linux interface names; addresses are text ("10.0.0.1/24").
+ *
+ * Threads: a namespace is driven either by the caller (strata_poll in a loop
+ * or around strata_wait / strata_net_fd) or by its own thread
+ * (strata_run_thread).  Configuration calls take the namespace lock, so
+ * they may be made from any thread at any time.
+ */
+#ifndef STRATA_STRATA_H
+#define STRATA_STRATA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct strata_clock;
+struct strata_net;
+
+/* --- clocks -------------------------------------------------------------- */
+
+/* A real (CLOCK_MONOTONIC) or simulated clock.  Several namespaces may share
+ * one; a simulated clock only moves when advanced. */
+struct strata_clock *strata_clock_new(bool simulated);
+void strata_clock_free(struct strata_clock *c);
+uint64_t strata_clock_now(const struct strata_clock *c);            /* ns */
+void strata_clock_advance_to(struct strata_clock *c, uint64_t t_ns); /* simulated only */
+
+/* --- namespaces ---------------------------------------------------------- */
+
+/* A namespace with the whole stack and its loopback device "lo" (up, with
+ * 127.0.0.1/8, as a new Linux namespace after `ip link set lo up`).  seed 0
+ * draws one from the host.  clock is shared, not owned; NULL: a private
+ * real clock. */
+int strata_net_new(const char *name, struct strata_clock *clock, uint64_t seed,
+                   struct strata_net **out);
+/* Stops its thread if any, removes devices, frees everything. */
+void strata_net_free(struct strata_net *net);
+const char *strata_net_name(const struct strata_net *net);
+
+/* --- devices ------------------------------------------------------------- */
+
+/* An in-memory veth pair: name_a in a, name_b in b (a may equal b). */
+int strata_veth_add(struct strata_net *a, const char *name_a, struct strata_net *b,
+                    const char *name_b);
+/* Attach a TAP device of the host: opens (creating if needed) the host
+ * interface tap_name and creates Strata device dev_name on it.  Needs
+ * CAP_NET_ADMIN to create.  The host side is brought up. */
+int strata_tap_attach(struct strata_net *net, const char *tap_name, const char *dev_name);
+int strata_link_set_up(struct strata_net *net, const char *dev, bool up);
+int strata_link_set_mtu(struct strata_net *net, const char *dev, unsigned mtu);
+/* addr: "aa:bb:cc:dd:ee:ff" */
+int strata_link_set_address(struct strata_net *net, const char *dev, const char *addr);
+int strata_link_del(struct strata_net *net, const char *dev);
+
+/* --- IPv4 configuration ---------------------------------------------------- */
+
+/* ip addr add CIDR dev DEV (the connected route comes with it). */
+int strata_addr_add(struct strata_net *net, const char *dev, const char *cidr);
+int strata_addr_del(struct strata_net *net, const char *dev, const char *cidr);
+/* ip route add DST via GW [dev DEV]; dst "default" or a CIDR; gw or dev may
+ * be NULL (not both). */
+int strata_route_add(struct strata_net *net, const char *dst, const char *gw, const char *dev);
+/* sysctl -w NAME=VALUE / sysctl -n NAME on the namespace */
+int strata_sysctl_set(struct strata_net *net, const char *name, const char *value);
+int strata_sysctl_get(struct strata_net *net, const char *name, char *buf, size_t cap);
+
+/* --- running ------------------------------------------------------------- */
+
+/* One run-to-completion round: due timers, then receive work within the
+ * budget.  Returns the work done (0 = idle). */
+int strata_poll(struct strata_net *net);
+/* When something is next due (ns on the namespace clock); UINT64_MAX if
+ * nothing is armed.  Now, when work is pending. */
+uint64_t strata_next_deadline(struct strata_net *net);
+/* A file descriptor readable when the namespace has work (device input or
+ * a wake-up from another thread); use with poll/epoll and the deadline. */
+int strata_net_fd(struct strata_net *net);
+/* Sleep (real clock) until work arrives or the next deadline, at most
+ * max_ns; then the caller polls. */
+int strata_wait(struct strata_net *net, uint64_t max_ns);
+/* Run namespaces sharing one simulated clock: poll them all until idle,
+ * advance the clock to the next deadline, repeat, until the clock reaches
+ * until_ns (UINT64_MAX: until nothing is armed).  The lab's engine. */
+int strata_sim_run(struct strata_net **nets, size_t n, uint64_t until_ns);
+/* Run the namespace on a thread of its own until strata_stop_thread
+ * (real clocks only). */
+int strata_run_thread(struct strata_net *net);
+void strata_stop_thread(struct strata_net *net);
+
+/* --- observability -------------------------------------------------------- */
+
+/* Write every frame received and sent on dev to a pcap file (Ethernet
+ * link type, ns timestamps).  One capture per device; path NULL stops it. */
+int strata_capture(struct strata_net *net, const char *dev, const char *path);
+
+struct strata_trace_event {
+        uint32_t id;             /* trace id of the packet */
+        uint64_t time_ns;
+        const char *netns;
+        const char *dev;         /* may be NULL */
+        const char *layer;       /* "dev rx", "ethernet", "ip input", ... */
+        const char *drop_reason; /* "NEIGH_FAILED" when the packet died, else NULL */
+        const char *where;       /* function reporting */
+        const char *msg;
+};
+typedef void (*strata_trace_fn)(const struct strata_trace_event *ev, void *ctx);
+/* Trace the next `packets` packets entering net (-1: all, 0: stop). */
+int strata_trace(struct strata_net *net, long packets, strata_trace_fn fn, void *ctx);
+
+/* Counters: drops by reason ("NEIGH_FAILED"), MIB ("Ip.InReceives",
+ * "Icmp.OutEchoReps", "IcmpMsg.OutType0"); -ENOENT for an unknown name. */
+int strata_counter(struct strata_net *net, const char *name, uint64_t *value);
+/* Print /proc/net/snmp-style counters and non-zero drop reasons. */
+void strata_print_counters(struct strata_net *net, void *file /* FILE* */);
+
+/* --- ping (ICMP echo) ----------------------------------------------------
+ * Until sockets arrive (ICMP datagram sockets), a namespace can send echo
+ * requests and hear replies and ICMP errors about them through this
+ * callback-based pinger. */
+struct strata_ping_result {
+        uint16_t seq;
+        uint8_t ttl;          /* of the reply */
+        uint8_t icmp_type;    /* 0: echo reply; 3, 11, ...: error */
+        uint8_t icmp_code;
+        char from[16];        /* address the reply or error came from */
+        size_t bytes;         /* ICMP bytes (header + data), as ping prints */
+        uint64_t rtt_ns;      /* for replies */
+};
+typedef void (*strata_ping_fn)(const struct strata_ping_result *r, void *ctx);
+int strata_ping_listen(struct strata_net *net, uint16_t ident, strata_ping_fn fn, void *ctx);
+/* Send one echo request with datalen bytes of data (ping -s, default 56). */
+int strata_ping_send(struct strata_net *net, const char *dst, uint16_t ident, uint16_t seq,
+                     size_t datalen);
+
+const char *strata_strerror(int err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

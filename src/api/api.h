@@ -1,0 +1,58 @@
+/*
+ * What the public API keeps beside a namespace: the event-loop plumbing
+ * (epoll set, thread), captures, and the trace and ping adapters that turn
+ * internal callbacks into the public structs.
+ */
+#ifndef STRATA_API_API_H
+#define STRATA_API_API_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "core/net.h"
+#include "strata/strata.h"
+
+struct pcap_writer;
+
+#define API_MAX_CAPTURES 16
+
+struct api_capture {
+        int ifindex;
+        struct pcap_writer *w;
+};
+
+struct strata_net {
+        struct net *net;
+        struct strata_clock *own_clock; /* when the caller passed none */
+        int epfd;                       /* -1 until strata_net_fd() */
+        pthread_t thread;
+        bool thread_running;
+        volatile bool thread_stop;
+        struct api_capture captures[API_MAX_CAPTURES];
+        strata_trace_fn trace_fn;
+        void *trace_ctx;
+        strata_ping_fn ping_fn;
+        void *ping_ctx;
+};
+
+/* Lock / unlock the namespace for a configuration call. */
+static inline struct net *api_lock(struct strata_net *sn)
+{
+        pthread_mutex_lock(&sn->net->lock);
+        return sn->net;
+}
+static inline void api_unlock(struct strata_net *sn)
+{
+        pthread_mutex_unlock(&sn->net->lock);
+}
+
+/* loop.c: register a device's fd with the epoll set (if one exists). */
+void api_watch_dev(struct strata_net *sn, struct net_device *dev);
+void api_unwatch_dev(struct strata_net *sn, struct net_device *dev);
+/* observe.c: stop a capture of a device that goes away. */
+void api_capture_dev_gone(struct strata_net *sn, struct net_device *dev);
+
+/* Parse "a.b.c.d/len" (len optional: 32). 0 or -EINVAL. */
+int api_parse_cidr(const char *s, uint32_t *addr, uint8_t *plen);
+
+#endif

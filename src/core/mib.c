@@ -1,0 +1,78 @@
+/* Names of the MIB counters and their /proc/net/snmp rendering. */
+#include <inttypes.h>
+
+#include "core/mib.h"
+
+static const char *const ip_names[] = {
+#define X(n) #n,
+        STRATA_IP_MIB(X)
+#undef X
+};
+
+static const char *const ipext_names[] = {
+#define X(n) #n,
+        STRATA_IPEXT_MIB(X)
+#undef X
+};
+
+static const char *const icmp_names[] = {
+#define X(n) #n,
+        STRATA_ICMP_MIB(X)
+#undef X
+};
+
+const char *mib_ip_name(enum ip_mib m)
+{
+        return (unsigned)m < IPSTATS_MIB_MAX ? ip_names[m] : "?";
+}
+
+const char *mib_icmp_name(enum icmp_mib m)
+{
+        return (unsigned)m < ICMP_MIB_MAX ? icmp_names[m] : "?";
+}
+
+const char *mib_ipext_name(enum ipext_mib m)
+{
+        return (unsigned)m < IPEXT_MIB_MAX ? ipext_names[m] : "?";
+}
+
+static void print_group(FILE *f, const char *group, const char *const *names,
+                        const uint64_t *vals, int n)
+{
+        fprintf(f, "%s:", group);
+        for (int i = 0; i < n; i++)
+                fprintf(f, " %s", names[i]);
+        fprintf(f, "\n%s:", group);
+        for (int i = 0; i < n; i++)
+                fprintf(f, " %" PRIu64, vals[i]);
+        fprintf(f, "\n");
+}
+
+void mib_print(const struct strata_mib *m, FILE *f)
+{
+        print_group(f, "Ip", ip_names, m->ip, IPSTATS_MIB_MAX);
+        print_group(f, "Icmp", icmp_names, m->icmp, ICMP_MIB_MAX);
+        int any = 0;
+        for (int t = 0; t < 256; t++)
+                any |= m->icmpmsg_in[t] || m->icmpmsg_out[t];
+        if (any) { /* Linux omits the group when no message was counted */
+                fprintf(f, "IcmpMsg:");
+                for (int t = 0; t < 256; t++) {
+                        if (m->icmpmsg_in[t])
+                                fprintf(f, " InType%d", t);
+                        if (m->icmpmsg_out[t])
+                                fprintf(f, " OutType%d", t);
+                }
+                fprintf(f, "\nIcmpMsg:");
+                for (int t = 0; t < 256; t++) {
+                        if (m->icmpmsg_in[t])
+                                fprintf(f, " %" PRIu64, m->icmpmsg_in[t]);
+                        if (m->icmpmsg_out[t])
+                                fprintf(f, " %" PRIu64, m->icmpmsg_out[t]);
+                }
+                fprintf(f, "\n");
+        }
+        /* IpExt lives in /proc/net/netstat on Linux; printed after the snmp
+         * groups here */
+        print_group(f, "IpExt", ipext_names, m->ipext, IPEXT_MIB_MAX);
+}

@@ -1,0 +1,261 @@
+/*
+ * Packet buffers and their per-namespace pool.
+ *
+ * The pool keeps three free lists (heads, small buffers, large buffers).
+ * The owning namespace allocates from its local lists without atomics; any
+ * thread frees by pushing onto the matching atomic return list (a push-only
+ * Treiber stack is ABA-free), and the owner takes a return list back whole
+ * with one exchange when its local list is empty.  Memory grows on demand
+ * with malloc and is released when the namespace goes.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "core/net.h"
+#include "core/skb.h"
+#include "core/trace.h"
+
+struct skb_pool *skb_pool_new(struct net *net)
+{
+        struct skb_pool *p = calloc(1, sizeof(*p));
+        if (!p)
+                return NULL;
+        atomic_init(&p->ret_heads, NULL);
+        atomic_init(&p->ret_small, NULL);
+        atomic_init(&p->ret_large, NULL);
+        atomic_init(&p->outstanding, 0);
+        atomic_init(&p->dead, false);
+        p->net = net;
+        return p;
+}
+
+static void pool_release(struct skb_pool *p)
+{
+        struct sk_buff *h = p->free_heads, *hn;
+        for (; h; h = hn) {
+                hn = h->next;
+                free(h);
+        }
+        h = atomic_exchange(&p->ret_heads, NULL);
+        for (; h; h = hn) {
+                hn = h->next;
+                free(h);
+        }
+        struct skb_data *lists[4] = { p->free_small, p->free_large,
+                                      atomic_exchange(&p->ret_small, NULL),
+                                      atomic_exchange(&p->ret_large, NULL) };
+        for (int i = 0; i < 4; i++) {
+                struct skb_data *d = lists[i], *dn;
+                for (; d; d = dn) {
+                        dn = d->next_free;
+                        free(d);
+                }
+        }
+        free(p);
+}
+
+void skb_pool_destroy(struct skb_pool *p)
+{
+        /* Allocated apart from struct net so that it can outlive the
+         * namespace while its packets sit in other namespaces' queues. */
+        atomic_store(&p->dead, true);
+        if (atomic_load(&p->outstanding) == 0)
+                pool_release(p);
+}
+
+long skb_pool_outstanding(const struct skb_pool *p)
+{
+        return atomic_load(&((struct skb_pool *)p)->outstanding);
+}
+
+static void pool_put_done(struct skb_pool *p)
+{
+        if (atomic_fetch_sub(&p->outstanding, 1) == 1 && atomic_load(&p->dead))
+                pool_release(p);
+}
+
+static struct sk_buff *pool_get_head(struct skb_pool *p)
+{
+        struct sk_buff *h = p->free_heads;
+        if (unlikely(!h)) {
+                h = atomic_exchange(&p->ret_heads, NULL);
+                if (!h) {
+                        h = malloc(sizeof(*h));
+                        if (!h)
+                                return NULL;
+                        h->next = NULL;
+                }
+        }
+        p->free_heads = h->next;
+        atomic_fetch_add_explicit(&p->outstanding, 1, memory_order_relaxed);
+        return h;
+}
+
+static void pool_put_head(struct skb_pool *p, struct sk_buff *h)
+{
+        struct sk_buff *old = atomic_load_explicit(&p->ret_heads, memory_order_relaxed);
+        do {
+                h->next = old;
+        } while (!atomic_compare_exchange_weak_explicit(&p->ret_heads, &old, h,
+                                                        memory_order_release,
+                                                        memory_order_relaxed));
+        pool_put_done(p);
+}
+
+static struct skb_data *pool_get_data(struct skb_pool *p, bool large)
+{
+        struct skb_data **local = large ? &p->free_large : &p->free_small;
+        _Atomic(struct skb_data *) *ret = large ? &p->ret_large : &p->ret_small;
+        struct skb_data *d = *local;
+        if (unlikely(!d)) {
+                d = atomic_exchange_explicit(ret, NULL, memory_order_acquire);
+                if (!d) {
+                        uint32_t size = large ? SKB_LARGE_SIZE : SKB_SMALL_SIZE;
+                        d = malloc(sizeof(*d) + size);
+                        if (!d)
+                                return NULL;
+                        d->size = size;
+                        d->pool = p;
+                        d->next_free = NULL;
+                }
+        }
+        *local = d->next_free;
+        atomic_init(&d->refcnt, 1);
+        atomic_fetch_add_explicit(&p->outstanding, 1, memory_order_relaxed);
+        return d;
+}
+
+static void pool_put_data(struct skb_data *d)
+{
+        struct skb_pool *p = d->pool;
+        _Atomic(struct skb_data *) *ret = d->size == SKB_LARGE_SIZE ? &p->ret_large : &p->ret_small;
+        struct skb_data *old = atomic_load_explicit(ret, memory_order_relaxed);
+        do {
+                d->next_free = old;
+        } while (!atomic_compare_exchange_weak_explicit(ret, &old, d, memory_order_release,
+                                                        memory_order_relaxed));
+        pool_put_done(p);
+}
+
+static void skb_head_init(struct sk_buff *skb, struct skb_pool *p, struct skb_data *d)
+{
+        memset(skb, 0, offsetof(struct sk_buff, cb));
+        skb->pool = p;
+        skb->shared = d;
+        skb->head = d->buf;
+        skb->data = d->buf;
+        skb->end = d->size;
+        skb->mac_header = skb->network_header = skb->transport_header = SKB_NO_HDR;
+}
+
+struct sk_buff *alloc_skb(struct net *net, uint32_t size)
+{
+        struct skb_pool *p = net->pool;
+        if (size > SKB_LARGE_SIZE)
+                return NULL;
+        struct sk_buff *skb = pool_get_head(p);
+        if (!skb)
+                return NULL;
+        struct skb_data *d = pool_get_data(p, size > SKB_SMALL_SIZE);
+        if (!d) {
+                pool_put_head(p, skb);
+                return NULL;
+        }
+        skb_head_init(skb, p, d);
+        return skb;
+}
+
+struct sk_buff *alloc_skb_tx(struct net *net, uint32_t payload_len)
+{
+        struct sk_buff *skb = alloc_skb(net, SKB_HEADROOM + payload_len);
+        if (skb)
+                skb_reserve(skb, SKB_HEADROOM);
+        return skb;
+}
+
+struct sk_buff *skb_clone(struct sk_buff *skb)
+{
+        /* The clone's head comes from the buffer's pool, so it goes home with
+         * the buffer even when the clone is made in another namespace. */
+        struct skb_pool *p = skb->pool;
+        struct sk_buff *n = pool_get_head(p);
+        if (!n)
+                return NULL;
+        memcpy(n, skb, sizeof(*n));
+        n->next = n->prev = NULL;
+        atomic_fetch_add_explicit(&skb->shared->refcnt, 1, memory_order_relaxed);
+        return n;
+}
+
+struct sk_buff *skb_copy(struct net *net, const struct sk_buff *skb)
+{
+        struct sk_buff *n = alloc_skb(net, skb->end);
+        if (!n)
+                return NULL;
+        struct skb_data *d = n->shared;
+        uint32_t end = n->end;
+        memcpy(n, skb, sizeof(*n));
+        n->next = n->prev = NULL;
+        n->pool = net->pool;
+        n->shared = d;
+        n->head = d->buf;
+        n->end = end;
+        n->data = n->head + (skb->data - skb->head);
+        memcpy(n->head, skb->head, skb->end);
+        return n;
+}
+
+int skb_unshare(struct sk_buff *skb)
+{
+        if (!skb_cloned(skb))
+                return 0;
+        struct skb_pool *p = skb->pool;
+        struct skb_data *d = pool_get_data(p, skb->end > SKB_SMALL_SIZE);
+        if (!d)
+                return -ENOMEM;
+        memcpy(d->buf, skb->head, skb->end);
+        struct skb_data *old = skb->shared;
+        skb->data = d->buf + (skb->data - skb->head);
+        skb->head = d->buf;
+        skb->shared = d;
+        skb->end = d->size;
+        if (atomic_fetch_sub_explicit(&old->refcnt, 1, memory_order_acq_rel) == 1)
+                pool_put_data(old);
+        return 0;
+}
+
+static void skb_release(struct sk_buff *skb)
+{
+        struct skb_data *d = skb->shared;
+        if (atomic_load_explicit(&d->refcnt, memory_order_relaxed) == 1 ||
+            atomic_fetch_sub_explicit(&d->refcnt, 1, memory_order_acq_rel) == 1)
+                pool_put_data(d);
+        pool_put_head(skb->pool, skb);
+}
+
+void consume_skb(struct sk_buff *skb)
+{
+        if (skb)
+                skb_release(skb);
+}
+
+void kfree_skb_reason_at(struct net *net, struct sk_buff *skb, enum skb_drop_reason reason,
+                         const char *where)
+{
+        if (!skb)
+                return;
+        STRATA_ASSERT(reason > SKB_DROP_REASON_NOT_DROPPED_YET && reason < SKB_DROP_REASON_MAX);
+        net->drops[reason]++;
+        if (skb->dev)
+                dev_count_drop(skb->dev, reason);
+        if (unlikely(skb->trace_id))
+                trace_emit_drop(net, skb, reason, where);
+        skb_release(skb);
+}
+
+void skb_queue_purge_reason(struct net *net, struct sk_buff_head *q, enum skb_drop_reason reason)
+{
+        struct sk_buff *skb;
+        while ((skb = skb_dequeue(q)))
+                kfree_skb_reason(net, skb, reason);
+}

@@ -1,0 +1,277 @@
+/*
+ * struct sk_buff: one packet, as Linux's.
+ *
+ * A packet is a contiguous buffer with headroom in front of the data so
+ * that each layer on the way down can prepend its header (skb_push) without
+ * copying, and each layer on the way up strips its own (skb_pull).  The
+ * buffer (struct skb_data) is reference counted and may be shared by clones:
+ * a clone is a second sk_buff head looking at the same bytes, used by the
+ * retransmit queue and by packet captures.  A cloned buffer's bytes are
+ * read-only; a writer calls skb_unshare() first.
+ *
+ *   head        data             data+len          head+end
+ *    |<-headroom->|<----- len ------>|<--tailroom---->|
+ *
+ * Header offsets (mac, network, transport) are relative to head, so they
+ * survive push/pull; SKB_NO_HDR means "not set".
+ *
+ * Buffers come from the namespace's pool (struct skb_pool), never from
+ * malloc on the hot path.  Two buffer sizes: small (a 1500-byte frame with
+ * headroom) and large (a 64 KB segment).  An skb may be freed by another
+ * thread than the one that allocated it (veth between namespaces run by
+ * different threads): frees go to a lock-free return list, which the owner
+ * takes back whole when its local free list runs dry.
+ *
+ * Ownership rule: a function that takes an skb consumes it -- it passes it
+ * on, queues it, or frees it.  consume_skb() ends a normal delivery;
+ * kfree_skb_reason() ends a drop, counts it per namespace and per device
+ * and emits the trace event.  No skb is freed without a reason.
+ */
+#ifndef STRATA_CORE_SKB_H
+#define STRATA_CORE_SKB_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "core/compiler.h"
+#include "core/dropreason.h"
+
+struct net;
+struct net_device;
+
+#define SKB_HEADROOM     128u                 /* room for link + IP + TCP headers */
+#define SKB_SMALL_SIZE   2048u                /* buffer bytes of a small skb */
+#define SKB_LARGE_SIZE   (65536u + 512u)      /* a 64 KB segment plus headers */
+#define SKB_NO_HDR       0xffffu
+#define SKB_CB_SIZE      48
+
+/* pkt_type, as Linux's PACKET_* */
+#define PACKET_HOST      0
+#define PACKET_BROADCAST 1
+#define PACKET_MULTICAST 2
+#define PACKET_OTHERHOST 3
+#define PACKET_OUTGOING  4
+#define PACKET_LOOPBACK  5
+
+struct skb_pool;
+
+/* The reference-counted buffer behind one or more sk_buffs. */
+struct skb_data {
+        atomic_uint refcnt;
+        uint32_t size;              /* bytes in buf */
+        struct skb_pool *pool;      /* where it returns */
+        struct skb_data *next_free; /* pool free-list link */
+        _Alignas(16) unsigned char buf[];
+};
+
+struct sk_buff {
+        struct sk_buff *next;       /* queue links (struct sk_buff_head) */
+        struct sk_buff *prev;
+        struct net_device *dev;     /* arrived on / leaving through */
+        struct skb_pool *pool;      /* where this head returns */
+        struct skb_data *shared;    /* the buffer */
+        unsigned char *head;        /* shared->buf */
+        unsigned char *data;        /* first byte of the current layer */
+        uint32_t len;               /* bytes from data */
+        uint32_t end;               /* buffer size: data + len <= head + end */
+        uint16_t mac_header;        /* offsets from head, SKB_NO_HDR if unset */
+        uint16_t network_header;
+        uint16_t transport_header;
+        uint16_t protocol;          /* EtherType, host order */
+        uint8_t pkt_type;           /* PACKET_* */
+        uint8_t ttl_exceeded : 1;   /* spare flags for layers */
+        uint32_t mark;
+        uint32_t trace_id;          /* non-zero: this packet is being traced */
+        uint64_t tstamp;            /* ns on the namespace clock: receive or send time */
+        uint32_t nexthop;           /* IPv4 next hop chosen by routing (host order) */
+        _Alignas(8) unsigned char cb[SKB_CB_SIZE]; /* private to the layer holding the skb */
+};
+
+/* Pool of skb heads and buffers for one namespace. */
+struct skb_pool {
+        struct sk_buff *free_heads;               /* owner's local lists */
+        struct skb_data *free_small;
+        struct skb_data *free_large;
+        _Atomic(struct sk_buff *) ret_heads;      /* returned by any thread */
+        _Atomic(struct skb_data *) ret_small;
+        _Atomic(struct skb_data *) ret_large;
+        atomic_long outstanding;                  /* heads + buffers not in the pool */
+        atomic_bool dead;                         /* namespace gone: last free releases */
+        struct net *net;
+};
+
+struct skb_pool *skb_pool_new(struct net *net);
+/* Release the pool's memory.  If packets are still out (sitting in another
+ * namespace's queue), the pool is released by the last free instead. */
+void skb_pool_destroy(struct skb_pool *p);
+/* Objects (heads and buffers) currently allocated from the pool: 0 once every
+ * packet has been freed -- the leak check of every test. */
+long skb_pool_outstanding(const struct skb_pool *p);
+
+/* Allocate an skb with a buffer of at least size bytes (<= SKB_LARGE_SIZE),
+ * data at head, len 0; NULL when memory runs out. */
+struct sk_buff *alloc_skb(struct net *net, uint32_t size);
+/* An skb for sending payload_len bytes: SKB_HEADROOM reserved in front. */
+struct sk_buff *alloc_skb_tx(struct net *net, uint32_t payload_len);
+
+/* A second head sharing the same buffer (read-only for both). */
+struct sk_buff *skb_clone(struct sk_buff *skb);
+/* A private copy of head and buffer (allocated from net's pool). */
+struct sk_buff *skb_copy(struct net *net, const struct sk_buff *skb);
+/* Make the buffer private to skb (copy if shared); returns 0 or -ENOMEM
+ * (skb untouched). */
+int skb_unshare(struct sk_buff *skb);
+
+/* End of a normal journey. */
+void consume_skb(struct sk_buff *skb);
+/* A drop: counted per namespace (net) and per device (skb->dev), traced
+ * with the name of the function that dropped it. */
+void kfree_skb_reason_at(struct net *net, struct sk_buff *skb, enum skb_drop_reason reason,
+                         const char *where);
+#define kfree_skb_reason(net, skb, reason) kfree_skb_reason_at((net), (skb), (reason), __func__)
+
+static inline bool skb_cloned(const struct sk_buff *skb)
+{
+        return atomic_load_explicit(&skb->shared->refcnt, memory_order_relaxed) > 1;
+}
+
+static inline uint32_t skb_headroom(const struct sk_buff *skb)
+{
+        return (uint32_t)(skb->data - skb->head);
+}
+
+static inline uint32_t skb_tailroom(const struct sk_buff *skb)
+{
+        return skb->end - skb_headroom(skb) - skb->len;
+}
+
+static inline void skb_reserve(struct sk_buff *skb, uint32_t n)
+{
+        STRATA_ASSERT(skb->len == 0 && n <= skb_tailroom(skb));
+        skb->data += n;
+}
+
+/* Prepend n bytes; returns the new data pointer. */
+static inline unsigned char *skb_push(struct sk_buff *skb, uint32_t n)
+{
+        STRATA_ASSERT(n <= skb_headroom(skb));
+        skb->data -= n;
+        skb->len += n;
+        return skb->data;
+}
+
+/* Strip n bytes from the front; returns the new data pointer, or NULL (and
+ * nothing changes) if fewer than n bytes are there. */
+static inline unsigned char *skb_pull(struct sk_buff *skb, uint32_t n)
+{
+        if (unlikely(n > skb->len))
+                return NULL;
+        skb->data += n;
+        skb->len -= n;
+        return skb->data;
+}
+
+/* Append n bytes at the tail; returns a pointer to them. */
+static inline unsigned char *skb_put(struct sk_buff *skb, uint32_t n)
+{
+        unsigned char *tail = skb->data + skb->len;
+        STRATA_ASSERT(n <= skb_tailroom(skb));
+        skb->len += n;
+        return tail;
+}
+
+/* Cut the data to len bytes (no-op if already shorter). */
+static inline void skb_trim(struct sk_buff *skb, uint32_t len)
+{
+        if (len < skb->len)
+                skb->len = len;
+}
+
+static inline void skb_reset_mac_header(struct sk_buff *skb)
+{
+        skb->mac_header = (uint16_t)(skb->data - skb->head);
+}
+static inline void skb_reset_network_header(struct sk_buff *skb)
+{
+        skb->network_header = (uint16_t)(skb->data - skb->head);
+}
+static inline void skb_reset_transport_header(struct sk_buff *skb)
+{
+        skb->transport_header = (uint16_t)(skb->data - skb->head);
+}
+static inline unsigned char *skb_mac_header(const struct sk_buff *skb)
+{
+        return skb->head + skb->mac_header;
+}
+static inline unsigned char *skb_network_header(const struct sk_buff *skb)
+{
+        return skb->head + skb->network_header;
+}
+static inline unsigned char *skb_transport_header(const struct sk_buff *skb)
+{
+        return skb->head + skb->transport_header;
+}
+
+/* A FIFO of skbs (doubly linked through next/prev), with its length. */
+struct sk_buff_head {
+        struct sk_buff *first;
+        struct sk_buff *last;
+        uint32_t qlen;
+};
+
+static inline void skb_queue_init(struct sk_buff_head *q)
+{
+        q->first = q->last = NULL;
+        q->qlen = 0;
+}
+
+static inline void skb_queue_tail(struct sk_buff_head *q, struct sk_buff *skb)
+{
+        skb->next = NULL;
+        skb->prev = q->last;
+        if (q->last)
+                q->last->next = skb;
+        else
+                q->first = skb;
+        q->last = skb;
+        q->qlen++;
+}
+
+static inline struct sk_buff *skb_dequeue(struct sk_buff_head *q)
+{
+        struct sk_buff *skb = q->first;
+        if (!skb)
+                return NULL;
+        q->first = skb->next;
+        if (q->first)
+                q->first->prev = NULL;
+        else
+                q->last = NULL;
+        q->qlen--;
+        skb->next = skb->prev = NULL;
+        return skb;
+}
+
+/* Move every skb of from to the tail of to. */
+static inline void skb_queue_splice_tail(struct sk_buff_head *from, struct sk_buff_head *to)
+{
+        if (!from->first)
+                return;
+        if (to->last) {
+                to->last->next = from->first;
+                from->first->prev = to->last;
+        } else {
+                to->first = from->first;
+        }
+        to->last = from->last;
+        to->qlen += from->qlen;
+        skb_queue_init(from);
+}
+
+/* Drop every queued skb with reason. */
+void skb_queue_purge_reason(struct net *net, struct sk_buff_head *q, enum skb_drop_reason reason);
+
+#endif

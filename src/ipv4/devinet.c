@@ -1,0 +1,210 @@
+/*
+ * IPv4 addresses of devices (Linux's devinet.c and the address half of
+ * fib_frontend.c).
+ *
+ * An address in the subnet of an existing primary becomes a secondary, as
+ * `ip addr` shows it.  Adding an address installs its routes the way Linux's
+ * fib_add_ifaddr does: in table local, `local ADDR` (scope host) and
+ * `broadcast BCAST` (scope link, for prefixes shorter than /31); in table
+ * main, the connected prefix route (scope link, proto kernel) for a primary.
+ * A device coming up announces its addresses with gratuitous ARP.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ipv4/ipv4.h"
+#include "wire/ipv4.h"
+
+static uint32_t mask_of(uint8_t plen)
+{
+        return plen ? ~0u << (32 - plen) : 0;
+}
+
+static void fib_magic(struct net *net, bool add, struct fib_table *t, uint8_t type, uint32_t dst,
+                      uint8_t plen, struct in_ifaddr *ifa)
+{
+        struct fib_route r = {
+                .dst = dst,
+                .plen = plen,
+                .type = type,
+                .protocol = RTPROT_KERNEL,
+                .scope = type == RTN_LOCAL ? RT_SCOPE_HOST : RT_SCOPE_LINK,
+                .prefsrc = ifa->local,
+                .dev = ifa->dev,
+        };
+        if (add)
+                fib_table_insert(t, &r);
+        else
+                fib_table_delete(t, &r);
+}
+
+static void ifa_routes(struct net *net, struct in_ifaddr *ifa, bool add)
+{
+        struct ipv4_net *in = ipv4_of(net);
+        fib_magic(net, add, in->local, RTN_LOCAL, ifa->local, 32, ifa);
+        if (ifa->prefixlen < 31 && ifa->broadcast && ifa->broadcast != 0xffffffffu)
+                fib_magic(net, add, in->local, RTN_BROADCAST, ifa->broadcast, 32, ifa);
+        uint32_t prefix = ifa->local & ifa->mask;
+        if (!(ifa->flags & IFA_F_SECONDARY) && !ipv4_is_zeronet(prefix) &&
+            (prefix != ifa->local || ifa->prefixlen < 32))
+                fib_magic(net, add, in->main,
+                          (ifa->dev->flags & IFF_LOOPBACK_) ? RTN_LOCAL : RTN_UNICAST, prefix,
+                          ifa->prefixlen, ifa);
+}
+
+int inet_addr_add(struct net_device *dev, uint32_t local, uint8_t prefixlen, uint32_t broadcast,
+                  const char *label)
+{
+        struct in_device *idev = in_dev_get(dev);
+        if (!idev)
+                return -ENODEV;
+        if (prefixlen > 32 || local == 0 || ipv4_is_multicast(local) || ipv4_is_lbcast(local))
+                return -EINVAL;
+        uint32_t mask = mask_of(prefixlen);
+        bool secondary = false;
+        for (struct in_ifaddr *i = idev->ifa_list; i; i = i->next) {
+                if (i->local == local && i->prefixlen == prefixlen)
+                        return -EEXIST;
+                if (!(i->flags & IFA_F_SECONDARY) && i->mask == mask &&
+                    (i->local & mask) == (local & mask))
+                        secondary = true;
+        }
+        struct in_ifaddr *ifa = calloc(1, sizeof(*ifa));
+        if (!ifa)
+                return -ENOMEM;
+        ifa->dev = dev;
+        ifa->local = ifa->address = local;
+        ifa->prefixlen = prefixlen;
+        ifa->mask = mask;
+        /* As the kernel: no broadcast address (and no broadcast route)
+         * unless one is given (`ip addr add A/N brd +` passes it). */
+        ifa->broadcast = broadcast;
+        ifa->scope = ipv4_is_loopback(local) ? RT_SCOPE_HOST : RT_SCOPE_UNIVERSE;
+        ifa->flags = IFA_F_PERMANENT | (secondary ? IFA_F_SECONDARY : 0);
+        snprintf(ifa->label, sizeof(ifa->label), "%s", label ? label : dev->name);
+
+        /* primaries before secondaries, each group in the order added */
+        struct in_ifaddr **pp = &idev->ifa_list;
+        while (*pp && (secondary || !((*pp)->flags & IFA_F_SECONDARY)))
+                pp = &(*pp)->next;
+        ifa->next = *pp;
+        *pp = ifa;
+        ifa_routes(dev->net, ifa, true);
+        if (netif_running(dev) && !(dev->flags & (IFF_LOOPBACK_ | IFF_NOARP_)))
+                arp_send_gratuitous(dev, local);
+        return 0;
+}
+
+int inet_addr_del(struct net_device *dev, uint32_t local, uint8_t prefixlen)
+{
+        struct in_device *idev = in_dev_get(dev);
+        if (!idev)
+                return -ENODEV;
+        for (struct in_ifaddr **pp = &idev->ifa_list; *pp; pp = &(*pp)->next) {
+                struct in_ifaddr *ifa = *pp;
+                if (ifa->local != local || ifa->prefixlen != prefixlen)
+                        continue;
+                *pp = ifa->next;
+                ifa_routes(dev->net, ifa, false);
+                if (!(ifa->flags & IFA_F_SECONDARY)) {
+                        /* promote_secondaries=0 (the kernel default): the
+                         * secondaries of a deleted primary go with it */
+                        struct in_ifaddr **sp = &idev->ifa_list;
+                        while (*sp) {
+                                struct in_ifaddr *s = *sp;
+                                if ((s->flags & IFA_F_SECONDARY) && s->mask == ifa->mask &&
+                                    (s->local & s->mask) == (ifa->local & ifa->mask)) {
+                                        *sp = s->next;
+                                        ifa_routes(dev->net, s, false);
+                                        free(s);
+                                } else {
+                                        sp = &s->next;
+                                }
+                        }
+                }
+                free(ifa);
+                return 0;
+        }
+        return -EADDRNOTAVAIL;
+}
+
+uint32_t inet_select_addr(const struct net_device *dev, uint32_t dst, int scope)
+{
+        uint32_t addr = 0;
+        struct in_device *idev = dev ? in_dev_get(dev) : NULL;
+        if (idev) {
+                for (struct in_ifaddr *i = idev->ifa_list; i; i = i->next) {
+                        if ((i->flags & IFA_F_SECONDARY) || i->scope > scope)
+                                continue;
+                        if (!dst || (i->local & i->mask) == (dst & i->mask))
+                                return i->local;
+                        if (!addr)
+                                addr = i->local;
+                }
+                if (addr)
+                        return addr;
+        }
+        /* Not on this device: any primary of suitable scope elsewhere (Linux
+         * walks the devices of the namespace in order). */
+        if (!dev)
+                return 0;
+        for (struct net_device *d = dev->net->dev_list; d; d = d->next) {
+                struct in_device *id = in_dev_get(d);
+                if (!id || d == dev)
+                        continue;
+                for (struct in_ifaddr *i = id->ifa_list; i; i = i->next)
+                        if (!(i->flags & IFA_F_SECONDARY) && i->scope <= RT_SCOPE_LINK &&
+                            i->scope <= scope)
+                                return i->local;
+        }
+        return 0;
+}
+
+struct net_device *inet_addr_local(struct net *net, uint32_t addr)
+{
+        const struct fib_route *r = fib_table_lookup(ipv4_of(net)->local, addr);
+        if (r && r->type == RTN_LOCAL)
+                return r->dev;
+        return NULL;
+}
+
+int inet_dev_event(struct net_device *dev, enum netdev_event ev)
+{
+        struct in_device *idev = in_dev_get(dev);
+        switch (ev) {
+        case NETDEV_REGISTER:
+                idev = calloc(1, sizeof(*idev));
+                if (!idev)
+                        return -ENOMEM;
+                idev->dev = dev;
+                dev->ip_ptr = idev;
+                return 0;
+        case NETDEV_UNREGISTER:
+                if (!idev)
+                        return 0;
+                while (idev->ifa_list) {
+                        struct in_ifaddr *ifa = idev->ifa_list;
+                        idev->ifa_list = ifa->next;
+                        free(ifa);
+                }
+                {
+                        struct ipv4_net *in = ipv4_of(dev->net);
+                        fib_table_flush_dev(in->local, dev);
+                        fib_table_flush_dev(in->main, dev);
+                        fib_table_flush_dev(in->def, dev);
+                }
+                free(idev);
+                dev->ip_ptr = NULL;
+                return 0;
+        case NETDEV_UP:
+        case NETDEV_CHANGE:
+                if (idev && netif_oper_up(dev) && !(dev->flags & (IFF_LOOPBACK_ | IFF_NOARP_)))
+                        for (struct in_ifaddr *i = idev->ifa_list; i; i = i->next)
+                                arp_send_gratuitous(dev, i->local);
+                return 0;
+        default:
+                return 0;
+        }
+}

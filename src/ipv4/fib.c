@@ -1,0 +1,261 @@
+/*
+ * The forwarding information base: routing tables and longest-prefix match.
+ *
+ * A table keeps one hash table per prefix length (0..32), keyed by the
+ * masked destination, and a bitmap of the lengths in use.  A lookup probes
+ * the used lengths from /32 down and stops at the first hit, so its cost is
+ * bounded by the number of distinct prefix lengths (at most 33 probes), not
+ * by the number of routes: a full Internet table (1M prefixes, ~25 lengths in
+ * use) costs the same per packet as ten routes.  Routes with the same prefix
+ * are chained by priority (metric), lowest first, as Linux orders aliases.
+ * (Linux uses an LC-trie; the routing issue may revisit this with numbers.)
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ipv4/ipv4.h"
+
+struct fib_len {
+        struct fib_route **buckets;
+        uint32_t mask;  /* buckets - 1 */
+        uint32_t count; /* prefixes (chains) at this length */
+};
+
+struct fib_table {
+        uint32_t id;
+        uint64_t lens;  /* bit L: some prefix of length L */
+        struct fib_len len[33];
+};
+
+static inline uint32_t plen_mask(uint8_t plen)
+{
+        return plen ? ~0u << (32 - plen) : 0;
+}
+
+static inline uint32_t fib_hash(uint32_t key)
+{
+        key ^= key >> 16;
+        key *= 0x7feb352du;
+        key ^= key >> 15;
+        key *= 0x846ca68bu;
+        key ^= key >> 16;
+        return key;
+}
+
+struct fib_table *fib_table_new(uint32_t id)
+{
+        struct fib_table *t = calloc(1, sizeof(*t));
+        if (t)
+                t->id = id;
+        return t;
+}
+
+void fib_table_free(struct fib_table *t)
+{
+        if (!t)
+                return;
+        for (int l = 0; l <= 32; l++) {
+                struct fib_len *fl = &t->len[l];
+                if (!fl->buckets)
+                        continue;
+                for (uint32_t b = 0; b <= fl->mask; b++) {
+                        struct fib_route *r = fl->buckets[b], *n;
+                        for (; r; r = n) {
+                                n = r->next;
+                                free(r);
+                        }
+                }
+                free(fl->buckets);
+        }
+        free(t);
+}
+
+/* Chains in a bucket hold routes of several prefixes; the routes of one
+ * prefix are contiguous and sorted by priority. */
+static int fib_len_grow(struct fib_len *fl)
+{
+        uint32_t nsize = fl->buckets ? (fl->mask + 1) * 2 : 8;
+        struct fib_route **nb = calloc(nsize, sizeof(*nb));
+        if (!nb)
+                return -ENOMEM;
+        if (fl->buckets) {
+                for (uint32_t b = 0; b <= fl->mask; b++) {
+                        /* move route by route, keeping relative order */
+                        struct fib_route *r = fl->buckets[b], *n;
+                        for (; r; r = n) {
+                                n = r->next;
+                                struct fib_route **pp = &nb[fib_hash(r->dst) & (nsize - 1)];
+                                while (*pp)
+                                        pp = &(*pp)->next;
+                                r->next = NULL;
+                                *pp = r;
+                        }
+                }
+                free(fl->buckets);
+        }
+        fl->buckets = nb;
+        fl->mask = nsize - 1;
+        return 0;
+}
+
+int fib_table_insert(struct fib_table *t, const struct fib_route *r)
+{
+        if (r->plen > 32)
+                return -EINVAL;
+        struct fib_len *fl = &t->len[r->plen];
+        uint32_t dst = r->dst & plen_mask(r->plen);
+        if (!fl->buckets || fl->count + 1 > (fl->mask + 1) * 2) {
+                int err = fib_len_grow(fl);
+                if (err && !fl->buckets)
+                        return err;
+        }
+        struct fib_route **pp = &fl->buckets[fib_hash(dst) & fl->mask];
+        bool prefix_seen = false;
+        /* find the insertion point: after same-prefix routes of lower or equal
+         * priority */
+        struct fib_route **ins = NULL;
+        for (; *pp; pp = &(*pp)->next) {
+                struct fib_route *c = *pp;
+                if (c->dst != dst)
+                        continue;
+                prefix_seen = true;
+                if (c->priority == r->priority && c->tos == r->tos && c->type == r->type &&
+                    (c->type != RTN_UNICAST || c->dev == r->dev || c->gw == r->gw))
+                        return -EEXIST;
+                if (!ins && c->priority > r->priority)
+                        ins = pp;
+        }
+        if (!ins) {
+                /* after the last route of this prefix, or at the chain's end */
+                ins = &fl->buckets[fib_hash(dst) & fl->mask];
+                struct fib_route **last = NULL;
+                for (struct fib_route **q = ins; *q; q = &(*q)->next)
+                        if ((*q)->dst == dst)
+                                last = q;
+                ins = last ? &(*last)->next : pp;
+        }
+        struct fib_route *n = malloc(sizeof(*n));
+        if (!n)
+                return -ENOMEM;
+        *n = *r;
+        n->dst = dst;
+        n->table = t->id;
+        n->next = *ins;
+        *ins = n;
+        if (!prefix_seen)
+                fl->count++;
+        t->lens |= 1ull << r->plen;
+        return 0;
+}
+
+static bool route_matches(const struct fib_route *c, const struct fib_route *m)
+{
+        return (!m->priority || c->priority == m->priority) && (!m->gw || c->gw == m->gw) &&
+               (!m->dev || c->dev == m->dev) && (!m->type || c->type == m->type) &&
+               (!m->tos || c->tos == m->tos);
+}
+
+static void fib_len_after_delete(struct fib_table *t, uint8_t plen, uint32_t dst)
+{
+        struct fib_len *fl = &t->len[plen];
+        for (struct fib_route *c = fl->buckets[fib_hash(dst) & fl->mask]; c; c = c->next)
+                if (c->dst == dst)
+                        return; /* prefix still has routes */
+        if (--fl->count == 0)
+                t->lens &= ~(1ull << plen);
+}
+
+int fib_table_delete(struct fib_table *t, const struct fib_route *m)
+{
+        if (m->plen > 32)
+                return -EINVAL;
+        struct fib_len *fl = &t->len[m->plen];
+        if (!fl->buckets)
+                return -ESRCH;
+        uint32_t dst = m->dst & plen_mask(m->plen);
+        for (struct fib_route **pp = &fl->buckets[fib_hash(dst) & fl->mask]; *pp;
+             pp = &(*pp)->next) {
+                struct fib_route *c = *pp;
+                if (c->dst == dst && route_matches(c, m)) {
+                        *pp = c->next;
+                        free(c);
+                        fib_len_after_delete(t, m->plen, dst);
+                        return 0;
+                }
+        }
+        return -ESRCH;
+}
+
+void fib_table_flush_dev(struct fib_table *t, const struct net_device *dev)
+{
+        for (int l = 0; l <= 32; l++) {
+                struct fib_len *fl = &t->len[l];
+                if (!fl->buckets)
+                        continue;
+                for (uint32_t b = 0; b <= fl->mask; b++) {
+                        struct fib_route **pp = &fl->buckets[b];
+                        while (*pp) {
+                                struct fib_route *c = *pp;
+                                if (c->dev == dev) {
+                                        uint32_t dst = c->dst;
+                                        *pp = c->next;
+                                        free(c);
+                                        fib_len_after_delete(t, (uint8_t)l, dst);
+                                } else {
+                                        pp = &c->next;
+                                }
+                        }
+                }
+        }
+}
+
+static bool route_usable(const struct fib_route *r)
+{
+        /* a route through a device that is down is skipped (Linux marks its
+         * nexthop dead / linkdown); local routes stay usable, so a local
+         * address answers even on a device that is down, as in Linux */
+        if (!r->dev || r->type == RTN_LOCAL)
+                return true;
+        return netif_oper_up(r->dev);
+}
+
+const struct fib_route *fib_table_lookup(const struct fib_table *t, uint32_t dst)
+{
+        uint64_t lens = t->lens;
+        while (lens) {
+                int l = 63 - __builtin_clzll(lens);
+                lens &= ~(1ull << l);
+                const struct fib_len *fl = &t->len[l];
+                uint32_t key = dst & plen_mask((uint8_t)l);
+                for (const struct fib_route *c = fl->buckets[fib_hash(key) & fl->mask]; c;
+                     c = c->next)
+                        if (c->dst == key && route_usable(c))
+                                return c;
+        }
+        return NULL;
+}
+
+void fib_table_for_each(const struct fib_table *t, void (*fn)(const struct fib_route *r, void *c),
+                        void *ctx)
+{
+        for (int l = 0; l <= 32; l++) {
+                const struct fib_len *fl = &t->len[l];
+                if (!fl->buckets)
+                        continue;
+                for (uint32_t b = 0; b <= fl->mask; b++)
+                        for (const struct fib_route *c = fl->buckets[b]; c; c = c->next)
+                                fn(c, ctx);
+        }
+}
+
+const struct fib_route *fib_lookup(struct net *net, uint32_t dst)
+{
+        struct ipv4_net *in = ipv4_of(net);
+        const struct fib_route *r = fib_table_lookup(in->local, dst);
+        if (!r)
+                r = fib_table_lookup(in->main, dst);
+        if (!r)
+                r = fib_table_lookup(in->def, dst);
+        return r;
+}

@@ -1,0 +1,209 @@
+/*
+ * IPv4 inside one namespace: per-device addresses (devinet.c), the FIB
+ * (fib.c), route decisions for input and output (route.c), the input path
+ * (ip_input.c), the output path (ip_output.c), ICMP (icmp.c), ARP (arp.c)
+ * and the echo client behind strata_ping (ping.c).  ipv4.c ties them to a
+ * namespace.  Addresses are host byte order throughout.
+ */
+#ifndef STRATA_IPV4_IPV4_H
+#define STRATA_IPV4_IPV4_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/net.h"
+#include "core/skb.h"
+#include "link/neigh.h"
+
+/* Route types, scopes and protocols: Linux's RTN_*, RT_SCOPE_*, RTPROT_*. */
+enum {
+        RTN_UNSPEC, RTN_UNICAST, RTN_LOCAL, RTN_BROADCAST, RTN_ANYCAST, RTN_MULTICAST,
+        RTN_BLACKHOLE, RTN_UNREACHABLE, RTN_PROHIBIT, RTN_THROW,
+};
+#define RT_SCOPE_UNIVERSE 0
+#define RT_SCOPE_LINK     253
+#define RT_SCOPE_HOST     254
+#define RTPROT_KERNEL     2
+#define RTPROT_BOOT       3
+#define RTPROT_STATIC     4
+#define RT_TABLE_DEFAULT  253
+#define RT_TABLE_MAIN     254
+#define RT_TABLE_LOCAL    255
+
+#define IFA_F_SECONDARY 0x01
+#define IFA_F_PERMANENT 0x80
+
+/* One address on a device (Linux's struct in_ifaddr). */
+struct in_ifaddr {
+        struct in_ifaddr *next;
+        struct net_device *dev;
+        uint32_t local;         /* our address */
+        uint32_t address;       /* peer (== local unless point-to-point) */
+        uint32_t mask;
+        uint32_t broadcast;
+        uint8_t prefixlen;
+        uint8_t scope;
+        uint32_t flags;         /* IFA_F_* */
+        char label[16];
+};
+
+/* IPv4 state of a device (Linux's struct in_device). */
+struct in_device {
+        struct net_device *dev;
+        struct in_ifaddr *ifa_list; /* primaries first, each group in order added */
+};
+
+struct fib_route {
+        struct fib_route *next; /* same prefix chain, by priority */
+        uint32_t dst;
+        uint8_t plen;
+        uint8_t type;           /* RTN_* */
+        uint8_t scope;
+        uint8_t protocol;
+        uint8_t tos;
+        uint32_t priority;      /* metric */
+        uint32_t prefsrc;
+        uint32_t gw;            /* 0: directly connected */
+        struct net_device *dev;
+        uint32_t table;
+};
+
+struct fib_table;
+
+/* ICMP output rate limit state: a global token bucket
+ * (icmp_msgs_per_sec/icmp_msgs_burst) and one per destination host
+ * (icmp_ratelimit, for types in icmp_ratemask). */
+struct icmp_peer {
+        uint32_t addr;
+        uint64_t last;          /* ns */
+        int64_t tokens;         /* ns of credit, as inet_peer_xrlim_allow */
+};
+#define ICMP_PEER_SLOTS 256
+
+struct ping_listener;
+
+struct ipv4_net {
+        struct net *net;
+        struct fib_table *local, *main, *def;
+        struct neigh_table arp_tbl;
+        uint16_t ip_id;         /* next IP id for packets without a socket */
+        void (*protos[256])(struct sk_buff *skb); /* inet_protos: consume skb */
+
+        /* sysctls (net.ipv4.*) */
+        int ip_forward;         /* 0 */
+        int ip_default_ttl;     /* 64 */
+        int icmp_echo_ignore_all;        /* 0 */
+        int icmp_echo_ignore_broadcasts; /* 1 */
+        int icmp_ratelimit;     /* 1000 ms */
+        int icmp_ratemask;      /* 6168 */
+        int icmp_msgs_per_sec;  /* 1000 */
+        int icmp_msgs_burst;    /* 50 */
+        int icmp_errors_use_inbound_ifaddr; /* 0 */
+
+        uint64_t icmp_global_stamp;
+        int64_t icmp_global_credit;
+        struct icmp_peer icmp_peers[ICMP_PEER_SLOTS];
+
+        struct ping_listener *pings;
+};
+
+static inline struct ipv4_net *ipv4_of(struct net *net)
+{
+        return net->ipv4;
+}
+static inline struct in_device *in_dev_get(const struct net_device *dev)
+{
+        return dev->ip_ptr;
+}
+
+/* ipv4.c: set up / tear down IPv4 (and ARP) on a namespace. */
+int ipv4_net_init(struct net *net);
+void ipv4_net_exit(struct net *net);
+
+/* devinet.c */
+/* ip addr add LOCAL/PREFIXLEN [brd BROADCAST (0: none)] [label LABEL] */
+int inet_addr_add(struct net_device *dev, uint32_t local, uint8_t prefixlen, uint32_t broadcast,
+                  const char *label);
+int inet_addr_del(struct net_device *dev, uint32_t local, uint8_t prefixlen);
+/* Source address for traffic on dev toward dst (inet_select_addr): a
+ * primary address of dev in dst's subnet, else dev's first primary with a
+ * scope <= scope, else one from any device; 0 if none. */
+uint32_t inet_select_addr(const struct net_device *dev, uint32_t dst, int scope);
+/* Is addr one of ours (any device)?  Returns the device or NULL. */
+struct net_device *inet_addr_local(struct net *net, uint32_t addr);
+int inet_dev_event(struct net_device *dev, enum netdev_event ev);
+
+/* fib.c */
+struct fib_table *fib_table_new(uint32_t id);
+void fib_table_free(struct fib_table *t);
+/* Insert; -EEXIST for the same prefix, tos, priority and type. */
+int fib_table_insert(struct fib_table *t, const struct fib_route *r);
+/* Delete routes matching prefix (and, when non-zero/non-NULL, priority,
+ * gw, dev, type); returns 0 or -ESRCH. */
+int fib_table_delete(struct fib_table *t, const struct fib_route *match);
+/* Remove every route through dev. */
+void fib_table_flush_dev(struct fib_table *t, const struct net_device *dev);
+/* Longest-prefix match among routes whose device is up (or that have no
+ * device: blackhole and the like).  NULL if nothing matches. */
+const struct fib_route *fib_table_lookup(const struct fib_table *t, uint32_t dst);
+void fib_table_for_each(const struct fib_table *t, void (*fn)(const struct fib_route *r, void *c),
+                        void *ctx);
+/* Linux's default rules: local, then main, then default. */
+const struct fib_route *fib_lookup(struct net *net, uint32_t dst);
+
+/* route.c: the decisions Linux's ip_route_input/output make. */
+struct rt_result {
+        uint8_t type;            /* RTN_* */
+        struct net_device *dev;  /* output device (lo for local) */
+        uint32_t nexthop;        /* gateway or the destination itself */
+        uint32_t saddr;          /* chosen source (output) */
+        const struct fib_route *route;
+};
+/* Output: 0, or -ENETUNREACH (no route), -EHOSTUNREACH (unreachable
+ * route), -EACCES (prohibit), -EINVAL (blackhole), -EADDRNOTAVAIL (saddr
+ * not ours). */
+int ip_route_output(struct net *net, uint32_t daddr, uint32_t saddr, int oif,
+                    struct rt_result *res);
+/* Input: classify an arriving packet.  0 with res, or a drop reason (>0). */
+int ip_route_input(struct sk_buff *skb, uint32_t daddr, uint32_t saddr,
+                   struct net_device *dev, struct rt_result *res);
+
+/* ip_input.c */
+void ip_rcv(struct sk_buff *skb, struct net_device *dev);
+
+/* ip_output.c */
+/* Build the IP header in front of skb->data (payload already there) and
+ * send: route by daddr (saddr 0: pick one). ttl 0: the default. Consumes skb;
+ * returns 0 or -errno (the skb dropped with the reason). */
+int ip_build_and_send(struct net *net, struct sk_buff *skb, uint32_t saddr, uint32_t daddr,
+                      uint8_t protocol, uint8_t tos, uint8_t ttl, int oif);
+/* Send a packet whose IP header is complete, by route res (forwarding,
+ * ICMP replies). Consumes skb. */
+void ip_output_routed(struct net *net, struct sk_buff *skb, const struct rt_result *res);
+
+/* icmp.c */
+void icmp_rcv(struct sk_buff *skb);
+/* Send an ICMP error about skb_in (data anywhere; network header set), as
+ * Linux's __icmp_send: never about ICMP errors, fragments other than the
+ * first, broadcasts or multicasts; rate limited.  Does not consume skb_in. */
+void icmp_send(struct net *net, struct sk_buff *skb_in, uint8_t type, uint8_t code,
+               uint32_t info);
+
+/* arp.c */
+int arp_init(struct net *net);
+void arp_rcv(struct sk_buff *skb, struct net_device *dev);
+/* Gratuitous ARP for addr on dev (address added, device up). */
+void arp_send_gratuitous(struct net_device *dev, uint32_t addr);
+/* The neighbour for nexthop on dev (created if needed). */
+struct neighbour *arp_neigh(struct net_device *dev, uint32_t nexthop);
+
+/* ping.c: the echo client behind strata_ping.  ping_rcv takes an echo
+ * reply (data at the ICMP header, IPCB set) and consumes it if a listener
+ * owns its identifier; ping_err reports an ICMP error whose quoted packet is
+ * one of our echo requests (inner: the quoted ICMP header). */
+bool ping_rcv(struct net *net, struct sk_buff *skb);
+void ping_err(struct net *net, const uint8_t *inner, size_t inner_len, uint8_t type,
+              uint8_t code, uint32_t from, uint8_t ttl, size_t icmp_len);
+void ping_exit(struct net *net);
+
+#endif
