@@ -59,8 +59,14 @@ static int parse_args(int argc, char **argv, struct options *o)
                         usage(stdout);
                         return 1;
                 }
+                if (strcmp(a, "--tap") && strcmp(a, "--addr") && strcmp(a, "--pcap") &&
+                    strcmp(a, "--seconds")) {
+                        fprintf(stderr, "tap-host: unknown option %s\n", a);
+                        usage(stderr);
+                        return -1;
+                }
                 if (i + 1 >= argc) {
-                        fprintf(stderr, "tap-host: %s: missing value or unknown option\n", a);
+                        fprintf(stderr, "tap-host: %s needs a value\n", a);
                         return -1;
                 }
                 const char *v = argv[++i];
@@ -70,7 +76,7 @@ static int parse_args(int argc, char **argv, struct options *o)
                         o->addr = v;
                 } else if (!strcmp(a, "--pcap")) {
                         o->pcap = v;
-                } else if (!strcmp(a, "--seconds")) {
+                } else {
                         char *end;
                         errno = 0;
                         o->seconds = strtol(v, &end, 10);
@@ -78,9 +84,6 @@ static int parse_args(int argc, char **argv, struct options *o)
                                 fprintf(stderr, "tap-host: --seconds: not a count: %s\n", v);
                                 return -1;
                         }
-                } else {
-                        fprintf(stderr, "tap-host: unknown option %s\n", a);
-                        return -1;
                 }
         }
         return 0;

@@ -112,7 +112,9 @@ void ip_rcv(struct sk_buff *skb, struct net_device *dev)
                 if (st == WIRE_BAD_CSUM) {
                         IPEXT_ADD(net, InCsumErrors, 1);
                         why = SKB_DROP_REASON_IP_CSUM;
-                } else if (st == WIRE_BAD_LENGTH && skb->len >= 4 &&
+                } else if ((st == WIRE_TRUNCATED || st == WIRE_BAD_LENGTH) &&
+                           skb->len >= IPV4_HLEN_MIN &&
+                           (skb->data[0] & 0x0f) * 4u <= skb->len &&
                            get_be16(skb->data + 2) > skb->len) {
                         /* the frame was cut short: Linux counts it apart */
                         IPEXT_ADD(net, InTruncatedPkts, 1);

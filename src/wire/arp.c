@@ -20,12 +20,13 @@ enum wire_status arp_parse(const uint8_t *buf, size_t len, struct arp_repr *out)
         uint16_t ptype = get_be16(buf + 2);
         uint8_t hlen = buf[4], plen = buf[5];
 
-        /* The sizes the packet announces, whatever they are, must be present
-         * before we judge them (the header's order: truncated first). */
-        if (len < ARP_FIXED_LEN + 2 * (size_t)hlen + 2 * (size_t)plen)
-                return WIRE_TRUNCATED;
+        /* Sizes first, as arp_rcv() compares them with the device's before
+         * trusting them for the length check; once they are 6 and 4 the
+         * packet needs exactly ARP_HLEN bytes. */
         if (htype != ARPHRD_ETHER || ptype != 0x0800 || hlen != 6 || plen != 4)
                 return WIRE_BAD_HWTYPE;
+        if (len < ARP_FIXED_LEN + 2 * (size_t)hlen + 2 * (size_t)plen)
+                return WIRE_TRUNCATED;
 
         out->op = get_be16(buf + 6);
         memcpy(out->sha, buf + 8, 6);

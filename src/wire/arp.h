@@ -23,8 +23,9 @@ struct arp_repr {
 };
 
 /* Parse an ARP packet (the bytes after the Ethernet header).
- * WIRE_TRUNCATED if shorter than the 8-byte fixed part or than the sizes it
- * announces; WIRE_BAD_HWTYPE unless htype=1, ptype=0x0800, hlen=6, plen=4.
+ * WIRE_TRUNCATED if shorter than the 8-byte fixed part; then
+ * WIRE_BAD_HWTYPE unless htype=1, ptype=0x0800, hlen=6, plen=4; then
+ * WIRE_TRUNCATED if shorter than the 28 bytes those sizes make.
  * The op is not checked (the caller decides what to do with unknown ops). */
 enum wire_status arp_parse(const uint8_t *buf, size_t len, struct arp_repr *out);
 
