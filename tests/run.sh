@@ -69,7 +69,7 @@ for t in build/fuzz/*; do
         name=$(basename "$t")
         corpus="$log/corpus-$name"
         mkdir -p "$corpus"
-        if "$t" -max_total_time="$FUZZ_SECONDS" -artifact_prefix="$log/" "$corpus" >"$log/fuzz" 2>&1; then
+        if "$t" -max_total_time="$FUZZ_SECONDS" -print_final_stats=1 -artifact_prefix="$log/" "$corpus" >"$log/fuzz" 2>&1; then
                 echo "PASS fuzz/$name ($(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log/fuzz" | grep -o '[0-9]*$' || echo '?') runs)"
                 pass=$((pass + 1))
         else

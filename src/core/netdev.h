@@ -29,7 +29,9 @@
 #include "core/dropreason.h"
 #include "core/skb.h"
 
+#ifndef IFNAMSIZ /* <net/if.h> and <linux/if.h> define the same value */
 #define IFNAMSIZ 16
+#endif
 #define MAX_ADDR_LEN 6
 
 /* dev->flags, Linux's values (IFF_*) */
