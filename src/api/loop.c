@@ -81,8 +81,17 @@ static int gather(struct strata_net *sn, int timeout_ms)
                         continue;
                 }
                 struct net_device *dev = dev_get_by_index(net, (int)evs[i].data.u64);
-                if (dev)
-                        napi_schedule(dev);
+                if (!dev)
+                        continue;
+                if (evs[i].events & (EPOLLERR | EPOLLHUP)) {
+                        /* The host side went away (TAP interface deleted):
+                         * stop watching a fd that would wake us forever, and
+                         * say so the way a NIC does -- no carrier. */
+                        api_unwatch_dev(sn, dev);
+                        netif_carrier_off(dev);
+                        continue;
+                }
+                napi_schedule(dev);
         }
         api_unlock(sn);
         return n;

@@ -71,7 +71,9 @@ uint32_t csum_tcpudp_ipv4(uint32_t saddr, uint32_t daddr, uint8_t proto, uint16_
 /*
  * RFC 1624 eqn. 3, HC' = ~(~HC + ~m + m'), rather than eqn. 2
  * (HC - ~m - m'): eqn. 3 never produces 0xffff where a full recompute would
- * give 0x0000, so both paths always store identical bytes.
+ * give 0x0000, so both paths store identical bytes.  The one exception is
+ * data that becomes all zeros (recompute: 0xffff, eqn. 3: 0x0000), which no
+ * IP, TCP or UDP header can be.
  */
 void csum_replace2(uint8_t *csum, uint16_t old, uint16_t new_)
 {
@@ -86,7 +88,7 @@ void csum_replace4(uint8_t *csum, uint32_t old, uint32_t new_)
 {
         uint32_t s = (uint16_t)~get_be16(csum);
 
-        s += (uint16_t)~(old >> 16);
+        s += (uint16_t) ~(old >> 16);
         s += (uint16_t)~old;
         s += new_ >> 16;
         s += new_ & 0xffff;

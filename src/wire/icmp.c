@@ -10,8 +10,7 @@
 #include "bytes.h"
 #include "checksum.h"
 
-enum wire_status icmp_parse(const uint8_t *buf, size_t len, bool verify_csum,
-                            struct icmp_repr *out)
+enum wire_status icmp_parse(const uint8_t *buf, size_t len, bool verify_csum, struct icmp_repr *out)
 {
         if (len < ICMP_HLEN)
                 return WIRE_TRUNCATED;

@@ -22,8 +22,8 @@
 #define IPOPT_TS_TSANDADDR 1
 #define IPOPT_TS_PRESPEC   3
 
-enum wire_status ipv4_parse(const uint8_t *buf, size_t len, bool verify_csum,
-                            struct ipv4_repr *out, unsigned *bad_off)
+enum wire_status ipv4_parse(const uint8_t *buf, size_t len, bool verify_csum, struct ipv4_repr *out,
+                            unsigned *bad_off)
 {
         if (len < IPV4_HLEN_MIN)
                 return WIRE_TRUNCATED;
@@ -72,8 +72,8 @@ enum wire_status ipv4_parse(const uint8_t *buf, size_t len, bool verify_csum,
  * the type, its pointer byte for a bad pointer, and the flags byte for a
  * timestamp overflow counter that would wrap.
  */
-enum wire_status ipv4_parse_options(const uint8_t *hdr, unsigned optlen,
-                                    struct ipv4_options *opt, unsigned *bad_off)
+enum wire_status ipv4_parse_options(const uint8_t *hdr, unsigned optlen, struct ipv4_options *opt,
+                                    unsigned *bad_off)
 {
         const uint8_t *p = hdr;
         bool seen_ra = false;

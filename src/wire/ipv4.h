@@ -74,12 +74,13 @@ enum wire_status ipv4_parse(const uint8_t *buf, size_t len, bool verify_csum,
                             struct ipv4_repr *out, unsigned *bad_off);
 
 /* Validate the options of a header whose fixed part was already checked:
- * opts points at byte 20, optlen = ihl - 20.  Rules (as ip_options_compile):
+ * opts points at byte 20 (the first option byte), optlen = ihl - 20;
+ * offsets (and *bad_off) count from the start of the IP header.  Rules (as ip_options_compile):
  * EOL ends the list; NOP is one byte; every other option has a length byte
  * >= 2 that fits in what is left; RR/LSRR/SSRR length >= 3 and pointer >= 4;
  * TS length >= 4, pointer >= 5; a second RR, TS, SRR or RA is an error;
  * RA length must be 4. */
-enum wire_status ipv4_parse_options(const uint8_t *hdr, unsigned optlen,
+enum wire_status ipv4_parse_options(const uint8_t *opts, unsigned optlen,
                                     struct ipv4_options *opt, unsigned *bad_off);
 
 /* Write the header (and r->ihl - 20 bytes of options copied from opts, which

@@ -124,7 +124,7 @@ static void sizes_judged_before_length(void)
         CHECK_EQ(parse_with(5, 16, 20), WIRE_BAD_HWTYPE);
         CHECK_EQ(parse_with(1, 6, 8), WIRE_BAD_HWTYPE);
         CHECK_EQ(parse_with(2, 0x86, 27), WIRE_BAD_HWTYPE);
-        CHECK_EQ(parse_with(1, 6, 7), WIRE_TRUNCATED); /* the fixed part comes first */
+        CHECK_EQ(parse_with(1, 6, 7), WIRE_TRUNCATED);  /* the fixed part comes first */
         CHECK_EQ(parse_with(1, 1, 27), WIRE_TRUNCATED); /* valid sizes, 27 bytes */
         CHECK_EQ(parse_with(1, 1, 28), WIRE_OK);
 }

@@ -69,7 +69,7 @@ static void fold_edges(void)
         CHECK_EQ(csum_fold(0xffff), 0);
         CHECK_EQ(csum_fold(0xffffffffu), 0);
         CHECK_EQ(csum_fold(0x0001fffeu), 0);
-        CHECK_EQ(csum_fold(0x12345678u), (uint16_t)~(0x1234 + 0x5678));
+        CHECK_EQ(csum_fold(0x12345678u), (uint16_t) ~(0x1234 + 0x5678));
 }
 
 /* Every length 0..300 at every alignment, with initial sums up to the
@@ -204,6 +204,6 @@ static void udp_pseudo_header_known_packet(void)
 }
 
 TEST_MAIN(T(rfc1071_example), T(odd_length_pads_with_zero), T(known_ipv4_header), T(fold_edges),
-          T(matches_reference_loop), T(large_buffer_no_overflow),
-          T(continued_sum_equals_one_pass), T(replace2_equals_recompute),
-          T(replace4_equals_recompute), T(udp_pseudo_header_known_packet))
+          T(matches_reference_loop), T(large_buffer_no_overflow), T(continued_sum_equals_one_pass),
+          T(replace2_equals_recompute), T(replace4_equals_recompute),
+          T(udp_pseudo_header_known_packet))

@@ -21,26 +21,24 @@ static const uint8_t wiki[20] = {
  * kernel edits RR in place on input without fixing the checksum, so the
  * header checksum (a116) was recomputed. */
 static const uint8_t rr_pkt[76] = {
-        0x4f, 0x00, 0x00, 0x4c, 0x6b, 0x82, 0x40, 0x00, 0x40, 0x01, 0xa1, 0x16,
-        0x7f, 0x00, 0x00, 0x01, 0x7f, 0x00, 0x00, 0x01, 0x01, 0x07, 0x27, 0x0c,
-        0x7f, 0x00, 0x00, 0x01, 0x7f, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00,
-        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-        0x08, 0x00, 0xa9, 0xa6, 0x42, 0x42, 0x00, 0x07, 0x00, 0x01, 0x02, 0x03,
-        0x04, 0x05, 0x06, 0x07,
+        0x4f, 0x00, 0x00, 0x4c, 0x6b, 0x82, 0x40, 0x00, 0x40, 0x01, 0xa1, 0x16, 0x7f,
+        0x00, 0x00, 0x01, 0x7f, 0x00, 0x00, 0x01, 0x01, 0x07, 0x27, 0x0c, 0x7f, 0x00,
+        0x00, 0x01, 0x7f, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x08, 0x00, 0xa9, 0xa6, 0x42,
+        0x42, 0x00, 0x07, 0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07,
 };
 
 /* Linux's echo reply to a request carrying TS(len 40, tsonly), as `ping -T
  * tsonly` sends, with four timestamps recorded (ptr 21); checksum (74dd)
  * recomputed for the same reason. */
 static const uint8_t ts_pkt[76] = {
-        0x4f, 0x00, 0x00, 0x4c, 0x6b, 0x85, 0x00, 0x00, 0x40, 0x01, 0x74, 0xdd,
-        0x7f, 0x00, 0x00, 0x01, 0x7f, 0x00, 0x00, 0x01, 0x44, 0x28, 0x15, 0x00,
-        0x05, 0x15, 0x09, 0x34, 0x05, 0x15, 0x09, 0x34, 0x05, 0x15, 0x09, 0x34,
-        0x05, 0x15, 0x09, 0x34, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-        0x00, 0x00, 0xb1, 0xa6, 0x42, 0x42, 0x00, 0x07, 0x00, 0x01, 0x02, 0x03,
-        0x04, 0x05, 0x06, 0x07,
+        0x4f, 0x00, 0x00, 0x4c, 0x6b, 0x85, 0x00, 0x00, 0x40, 0x01, 0x74, 0xdd, 0x7f,
+        0x00, 0x00, 0x01, 0x7f, 0x00, 0x00, 0x01, 0x44, 0x28, 0x15, 0x00, 0x05, 0x15,
+        0x09, 0x34, 0x05, 0x15, 0x09, 0x34, 0x05, 0x15, 0x09, 0x34, 0x05, 0x15, 0x09,
+        0x34, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xb1, 0xa6, 0x42,
+        0x42, 0x00, 0x07, 0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07,
 };
 
 /* 192.168.0.1 -> 10.0.0.1, ihl 56, every kind of option at once:
@@ -52,12 +50,11 @@ static const uint8_t ts_pkt[76] = {
  *   55 EOL
  * followed by an 8-byte echo request (id 1, seq 2). */
 static const uint8_t multi_pkt[64] = {
-        0x4e, 0x00, 0x00, 0x40, 0xbe, 0xef, 0x40, 0x00, 0x40, 0x01, 0x9f, 0x80,
-        0xc0, 0xa8, 0x00, 0x01, 0x0a, 0x00, 0x00, 0x01, 0x01, 0x83, 0x0b, 0x04,
-        0x0a, 0x00, 0x00, 0x01, 0x0a, 0x00, 0x00, 0x02, 0x94, 0x04, 0x00, 0x00,
-        0x44, 0x0c, 0x05, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-        0x07, 0x07, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00, 0x08, 0x00, 0xf7, 0xfc,
-        0x00, 0x01, 0x00, 0x02,
+        0x4e, 0x00, 0x00, 0x40, 0xbe, 0xef, 0x40, 0x00, 0x40, 0x01, 0x9f, 0x80, 0xc0,
+        0xa8, 0x00, 0x01, 0x0a, 0x00, 0x00, 0x01, 0x01, 0x83, 0x0b, 0x04, 0x0a, 0x00,
+        0x00, 0x01, 0x0a, 0x00, 0x00, 0x02, 0x94, 0x04, 0x00, 0x00, 0x44, 0x0c, 0x05,
+        0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x07, 0x07, 0x04, 0x00,
+        0x00, 0x00, 0x00, 0x00, 0x08, 0x00, 0xf7, 0xfc, 0x00, 0x01, 0x00, 0x02,
 };
 
 static void parse_plain_header(void)
@@ -337,21 +334,21 @@ static enum wire_status opt_parse(const uint8_t *opts, unsigned n, struct ipv4_o
         return st;
 }
 
-#define OPT_BAD(off, ...)                                                                        \
-        do {                                                                                     \
-                static const uint8_t o_[] = { __VA_ARGS__ };                                     \
-                struct ipv4_options opt_;                                                        \
-                unsigned bad_;                                                                   \
-                CHECK_EQ(opt_parse(o_, sizeof(o_), &opt_, &bad_), WIRE_BAD_OPTION);              \
-                CHECK_EQ(bad_, off);                                                             \
+#define OPT_BAD(off, ...)                                                                          \
+        do {                                                                                       \
+                static const uint8_t o_[] = { __VA_ARGS__ };                                       \
+                struct ipv4_options opt_;                                                          \
+                unsigned bad_;                                                                     \
+                CHECK_EQ(opt_parse(o_, sizeof(o_), &opt_, &bad_), WIRE_BAD_OPTION);                \
+                CHECK_EQ(bad_, off);                                                               \
         } while (0)
 
-#define OPT_OK(opt, ...)                                                                         \
-        do {                                                                                     \
-                static const uint8_t o_[] = { __VA_ARGS__ };                                     \
-                unsigned bad_;                                                                   \
-                CHECK_EQ(opt_parse(o_, sizeof(o_), &(opt), &bad_), WIRE_OK);                     \
-                CHECK_EQ(bad_, 999);                                                             \
+#define OPT_OK(opt, ...)                                                                           \
+        do {                                                                                       \
+                static const uint8_t o_[] = { __VA_ARGS__ };                                       \
+                unsigned bad_;                                                                     \
+                CHECK_EQ(opt_parse(o_, sizeof(o_), &(opt), &bad_), WIRE_OK);                       \
+                CHECK_EQ(bad_, 999);                                                               \
         } while (0)
 
 static void option_length_0_or_1(void)
@@ -366,8 +363,8 @@ static void option_length_0_or_1(void)
 
 static void option_past_header(void)
 {
-        OPT_BAD(20, IPOPT_RR, 5, 4, 0);                             /* 5 > 4 left */
-        OPT_BAD(21, IPOPT_NOOP, IPOPT_RR, 11, 4, 0, 0, 0, 0);       /* 11 > 7 left */
+        OPT_BAD(20, IPOPT_RR, 5, 4, 0);                       /* 5 > 4 left */
+        OPT_BAD(21, IPOPT_NOOP, IPOPT_RR, 11, 4, 0, 0, 0, 0); /* 11 > 7 left */
         OPT_BAD(20, IPOPT_RR, 255, 4, 0);
         OPT_BAD(23, IPOPT_NOOP, IPOPT_NOOP, IPOPT_NOOP, IPOPT_RR); /* no room for a length */
         OPT_BAD(23, IPOPT_NOOP, IPOPT_NOOP, IPOPT_NOOP, 0x88);
@@ -377,8 +374,8 @@ static void source_route_rules(void)
 {
         struct ipv4_options o;
 
-        OPT_BAD(21, IPOPT_LSRR, 2, 0, 0);         /* length < 3: the length byte */
-        OPT_BAD(22, IPOPT_LSRR, 3, 3, 0);         /* pointer < 4: the pointer byte */
+        OPT_BAD(21, IPOPT_LSRR, 2, 0, 0);          /* length < 3: the length byte */
+        OPT_BAD(22, IPOPT_LSRR, 3, 3, 0);          /* pointer < 4: the pointer byte */
         OPT_BAD(22, IPOPT_SSRR, 7, 0, 1, 2, 3, 4); /* pointer 0 */
         OPT_BAD(27, IPOPT_LSRR, 7, 4, 10, 0, 0, 1, IPOPT_SSRR, 7, 4, 10, 0, 0, 2); /* second */
         OPT_OK(o, IPOPT_SSRR, 7, 4, 10, 0, 0, 1);
@@ -393,18 +390,18 @@ static void record_route_rules(void)
 {
         struct ipv4_options o;
 
-        OPT_BAD(21, IPOPT_RR, 2, 4, 0);                 /* length < 3 */
-        OPT_BAD(22, IPOPT_RR, 7, 3, 0, 0, 0, 0);        /* pointer < 4 */
-        OPT_BAD(22, IPOPT_RR, 7, 0, 0, 0, 0, 0);        /* pointer 0 */
-        OPT_BAD(22, IPOPT_RR, 7, 5, 0, 0, 0, 0);        /* slot at 5 does not fit in 7 */
-        OPT_BAD(22, IPOPT_RR, 9, 8, 0, 0, 0, 0, 0, 0);  /* slot at 8 does not fit in 9 */
+        OPT_BAD(21, IPOPT_RR, 2, 4, 0);                /* length < 3 */
+        OPT_BAD(22, IPOPT_RR, 7, 3, 0, 0, 0, 0);       /* pointer < 4 */
+        OPT_BAD(22, IPOPT_RR, 7, 0, 0, 0, 0, 0);       /* pointer 0 */
+        OPT_BAD(22, IPOPT_RR, 7, 5, 0, 0, 0, 0);       /* slot at 5 does not fit in 7 */
+        OPT_BAD(22, IPOPT_RR, 9, 8, 0, 0, 0, 0, 0, 0); /* slot at 8 does not fit in 9 */
         OPT_BAD(27, IPOPT_RR, 7, 8, 0, 0, 0, 0, IPOPT_RR, 7, 8, 0, 0, 0, 0); /* duplicate */
         /* the duplicate is judged before its own length */
         OPT_BAD(27, IPOPT_RR, 7, 8, 0, 0, 0, 0, IPOPT_RR, 2, 0, 0);
         OPT_OK(o, IPOPT_RR, 7, 8, 1, 2, 3, 4); /* full */
         CHECK_EQ(o.rr, 20);
         OPT_OK(o, IPOPT_RR, 7, 200, 1, 2, 3, 4); /* past the end counts as full */
-        OPT_OK(o, IPOPT_RR, 3, 4);             /* no slots at all: full */
+        OPT_OK(o, IPOPT_RR, 3, 4);               /* no slots at all: full */
         OPT_OK(o, IPOPT_NOOP, IPOPT_RR, 7, 4, 0, 0, 0, 0);
         CHECK_EQ(o.rr, 21);
 }
@@ -413,20 +410,20 @@ static void timestamp_rules(void)
 {
         struct ipv4_options o;
 
-        OPT_BAD(21, IPOPT_TS, 3, 5, 0);                   /* length < 4 */
-        OPT_BAD(22, IPOPT_TS, 8, 4, 0, 0, 0, 0, 0);       /* pointer < 5 */
-        OPT_BAD(22, IPOPT_TS, 8, 0, 0, 0, 0, 0, 0);       /* pointer 0 */
-        OPT_BAD(22, IPOPT_TS, 8, 6, 0, 0, 0, 0, 0);       /* slot at 6 does not fit in 8 */
-        OPT_BAD(22, IPOPT_TS, 8, 5, 1, 0, 0, 0, 0);       /* addr+time needs 8 bytes */
+        OPT_BAD(21, IPOPT_TS, 3, 5, 0);                          /* length < 4 */
+        OPT_BAD(22, IPOPT_TS, 8, 4, 0, 0, 0, 0, 0);              /* pointer < 5 */
+        OPT_BAD(22, IPOPT_TS, 8, 0, 0, 0, 0, 0, 0);              /* pointer 0 */
+        OPT_BAD(22, IPOPT_TS, 8, 6, 0, 0, 0, 0, 0);              /* slot at 6 does not fit in 8 */
+        OPT_BAD(22, IPOPT_TS, 8, 5, 1, 0, 0, 0, 0);              /* addr+time needs 8 bytes */
         OPT_BAD(22, IPOPT_TS, 12, 9, 3, 0, 0, 0, 0, 0, 0, 0, 0); /* prespecified, 8 bytes */
-        OPT_BAD(23, IPOPT_TS, 8, 9, 0xf0, 0, 0, 0, 0);    /* full, overflow would wrap */
+        OPT_BAD(23, IPOPT_TS, 8, 9, 0xf0, 0, 0, 0, 0);           /* full, overflow would wrap */
         OPT_BAD(28, IPOPT_TS, 8, 9, 0, 0, 0, 0, 0, IPOPT_TS, 8, 9, 0, 0, 0, 0, 0); /* twice */
-        OPT_OK(o, IPOPT_TS, 8, 5, 0, 0, 0, 0, 0);         /* tsonly, one slot */
+        OPT_OK(o, IPOPT_TS, 8, 5, 0, 0, 0, 0, 0); /* tsonly, one slot */
         CHECK_EQ(o.ts, 20);
         OPT_OK(o, IPOPT_TS, 12, 5, 1, 0, 0, 0, 0, 0, 0, 0, 0);
-        OPT_OK(o, IPOPT_TS, 8, 9, 0xe0, 0, 0, 0, 0);      /* full, overflow 14 */
-        OPT_OK(o, IPOPT_TS, 8, 9, 0xf3, 0, 0, 0, 0);      /* prespecified: no counter */
-        OPT_OK(o, IPOPT_TS, 8, 5, 2, 0, 0, 0, 0);         /* unknown flag: accepted */
+        OPT_OK(o, IPOPT_TS, 8, 9, 0xe0, 0, 0, 0, 0); /* full, overflow 14 */
+        OPT_OK(o, IPOPT_TS, 8, 9, 0xf3, 0, 0, 0, 0); /* prespecified: no counter */
+        OPT_OK(o, IPOPT_TS, 8, 5, 2, 0, 0, 0, 0);    /* unknown flag: accepted */
 }
 
 static void router_alert_rules(void)
@@ -515,10 +512,10 @@ static void addr_format(void)
 static void addr_parse(void)
 {
         static const char *bad[] = {
-                "",        "1",        "1.2.3",       "1.2.3.4.",   "1.2.3.4.5", " 1.2.3.4",
-                "1.2.3.4 ", "256.0.0.1", "1.2.3.256",  "1000.1.1.1", "01.2.3.4",  "1.2.3.04",
-                "1..3.4",  ".1.2.3",   "a.b.c.d",     "1.2.3.-4",   "+1.2.3.4",  "0x1.2.3.4",
-                "1.2.3.4/24", "1.2.3.00",
+                "",         "1",        "1.2.3",     "1.2.3.4.",   "1.2.3.4.5",
+                " 1.2.3.4", "1.2.3.4 ", "256.0.0.1", "1.2.3.256",  "1000.1.1.1",
+                "01.2.3.4", "1.2.3.04", "1..3.4",    ".1.2.3",     "a.b.c.d",
+                "1.2.3.-4", "+1.2.3.4", "0x1.2.3.4", "1.2.3.4/24", "1.2.3.00",
         };
         uint32_t a = 42;
 
@@ -564,6 +561,6 @@ TEST_MAIN(T(parse_plain_header), T(longer_buffer_than_tot_len), T(parse_record_r
           T(parse_timestamp), T(parse_every_option), T(round_trip), T(emit_options_in_place),
           T(emit_refuses), T(truncated), T(bad_version), T(bad_ihl), T(bad_checksum),
           T(bad_tot_len), T(option_length_0_or_1), T(option_past_header), T(source_route_rules),
-          T(record_route_rules), T(timestamp_rules), T(router_alert_rules),
-          T(end_nop_and_unknown), T(options_direct_call), T(set_ttl_keeps_checksum),
-          T(addr_format), T(addr_parse), T(addr_predicates), T(status_names))
+          T(record_route_rules), T(timestamp_rules), T(router_alert_rules), T(end_nop_and_unknown),
+          T(options_direct_call), T(set_ttl_keeps_checksum), T(addr_format), T(addr_parse),
+          T(addr_predicates), T(status_names))

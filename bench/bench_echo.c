@@ -1,0 +1,1197 @@
+/*
+ * bench_echo: what one packet through the whole stack costs, beside the
+ * same figure for the Linux kernel and for Debian's lwIP, measured in the
+ * same run.
+ *
+ * The workload is ICMP echo between two namespaces joined by a veth pair:
+ * namespace a sends echo requests (56 data bytes, ping's default), b's ICMP
+ * answers them, a's pinger counts the replies.  Each echo is two packets
+ * through the whole stack (ip output, neighbour, qdisc, veth, backlog,
+ * ethernet, ip input, icmp) -- one each way.  A window of echoes is kept in
+ * flight; the window stays below netdev_max_backlog (1000) and txqueuelen
+ * (1000), so nothing is dropped, which the drop counters confirm.
+ *
+ *   Strata  public API on one thread, simulated clock (it never moves while
+ *           timing: the figure is CPU per packet, not latency).
+ *   Linux   (root only) two real network namespaces and a veth pair; a raw
+ *           ICMP socket in one sends windows of requests with sendmmsg and
+ *           reads replies with recvmmsg; the kernel in the other answers.
+ *   lwIP    Debian's liblwip (loaded with dlopen, so the bench still runs
+ *           without it): one lwIP instance -- lwIP has no namespaces --
+ *           with two Ethernet netifs whose linkoutput queues the frame
+ *           (by reference, no copy, as veth moves an skb) for the other's
+ *           input; lwIP's icmp_input answers, a raw pcb counts replies.
+ *
+ * Every figure is the median of several runs, interleaved (Strata, lwIP,
+ * Linux, Strata, ...) so that drift in the machine's load hits all alike;
+ * min..max follows.  CPU time per packet is the robust figure on a shared
+ * machine; echoes/s is wall time.
+ *
+ * Then the packet buffer: alloc_skb + consume_skb (small and large) and
+ * skb_clone + consume_skb, beside glibc malloc + free and lwIP's pbufs.
+ *
+ * Options: -t SECONDS per run (2), -n RUNS (5), -w WINDOW (64),
+ *          -o LIST of parts to run: strata,lwip,kernel,alloc (all).
+ */
+#include <dirent.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "api/api.h"
+#include "core/net.h"
+#include "core/skb.h"
+#include "strata/strata.h"
+
+/* Debian's liblwip-dev headers, found through the Makefile's
+ * `-isystem /usr/include/lwip` for this binary. */
+#if defined(__has_include)
+#if __has_include("lwip/init.h")
+#define HAVE_LWIP 1
+#include "lwip/etharp.h"
+#include "lwip/init.h"
+#include "lwip/ip4_addr.h"
+#include "lwip/netif.h"
+#include "lwip/pbuf.h"
+#include "lwip/raw.h"
+#include "netif/ethernet.h"
+#endif
+#endif
+
+#define MAX_RUNS   15
+#define MAX_WINDOW 512
+#define DATALEN    56
+#define ICMP_LEN   (8 + DATALEN)
+#define TARGET_PPS 2000000.0
+
+enum part { P_STRATA = 1, P_LWIP = 2, P_KERNEL = 4, P_ALLOC = 8 };
+
+static struct {
+        double seconds;
+        int runs;
+        int window;
+        unsigned parts;
+} cfg = { 2.0, 5, 64, P_STRATA | P_LWIP | P_KERNEL | P_ALLOC };
+
+static volatile sig_atomic_t g_stop;
+
+static void on_signal(int sig)
+{
+        g_stop = 1;
+}
+
+static uint64_t now_ns(clockid_t id)
+{
+        struct timespec ts;
+        clock_gettime(id, &ts);
+        return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t rusage_ns(void)
+{
+        struct rusage ru;
+        getrusage(RUSAGE_SELF, &ru);
+        return ((uint64_t)ru.ru_utime.tv_sec + (uint64_t)ru.ru_stime.tv_sec) * 1000000000ull +
+               ((uint64_t)ru.ru_utime.tv_usec + (uint64_t)ru.ru_stime.tv_usec) * 1000ull;
+}
+
+/* CPU time of the kernel's softirq threads (ksoftirqd/N), in ns: receive
+ * work the kernel defers there is not charged to the process that caused
+ * it.  (Softirq work run on the way out of our own syscalls is charged to
+ * us: this kernel has no IRQ_TIME_ACCOUNTING, checked in BENCHMARKS.md.) */
+static int ksoftirqd_pid[64];
+static int n_ksoftirqd;
+
+static void ksoftirqd_find(void)
+{
+        n_ksoftirqd = 0;
+        DIR *d = opendir("/proc");
+        if (!d)
+                return;
+        struct dirent *e;
+        while ((e = readdir(d)) && n_ksoftirqd < 64) {
+                int pid = atoi(e->d_name);
+                if (pid <= 0)
+                        continue;
+                char path[300], comm[64];
+                snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+                FILE *f = fopen(path, "r");
+                if (!f)
+                        continue;
+                if (fgets(comm, sizeof(comm), f) && !strncmp(comm, "ksoftirqd/", 10))
+                        ksoftirqd_pid[n_ksoftirqd++] = pid;
+                fclose(f);
+        }
+        closedir(d);
+}
+
+static uint64_t ksoftirqd_ns(void)
+{
+        uint64_t ticks = 0;
+        for (int i = 0; i < n_ksoftirqd; i++) {
+                char path[64], line[512];
+                snprintf(path, sizeof(path), "/proc/%d/stat", ksoftirqd_pid[i]);
+                FILE *f = fopen(path, "r");
+                if (!f)
+                        continue;
+                if (fgets(line, sizeof(line), f)) {
+                        char *p = strrchr(line, ')');
+                        unsigned long long ut = 0, st = 0;
+                        /* after "pid (comm)": state and fields 4..13, then utime stime */
+                        if (p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
+                                               "%llu %llu", &ut, &st) == 2)
+                                ticks += ut + st;
+                }
+                fclose(f);
+        }
+        return ticks * (1000000000ull / (uint64_t)sysconf(_SC_CLK_TCK));
+}
+
+/* --- results --------------------------------------------------------------- */
+
+/* One figure over the runs. */
+struct series {
+        double v[MAX_RUNS];
+        int n;
+};
+
+static void series_add(struct series *s, double v)
+{
+        if (s->n < MAX_RUNS)
+                s->v[s->n++] = v;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+        double x = *(const double *)a, y = *(const double *)b;
+        return (x > y) - (x < y);
+}
+
+static double series_median(const struct series *s)
+{
+        if (s->n == 0)
+                return 0;
+        double t[MAX_RUNS];
+        memcpy(t, s->v, sizeof(double) * (size_t)s->n);
+        qsort(t, (size_t)s->n, sizeof(double), cmp_double);
+        return s->n % 2 ? t[s->n / 2] : (t[s->n / 2 - 1] + t[s->n / 2]) / 2;
+}
+
+static void series_range(const struct series *s, double *lo, double *hi)
+{
+        *lo = *hi = s->n ? s->v[0] : 0;
+        for (int i = 1; i < s->n; i++) {
+                if (s->v[i] < *lo)
+                        *lo = s->v[i];
+                if (s->v[i] > *hi)
+                        *hi = s->v[i];
+        }
+}
+
+/* What an echo run yields. */
+struct echo_stats {
+        struct series eps;      /* echoes per second (wall) */
+        struct series cpu_pp;   /* CPU ns per packet: thread (Strata, lwIP) or process (Linux) */
+        struct series sys_pp;   /* Linux only: the same plus ksoftirqd's CPU time */
+        uint64_t echoes, lost;
+        const char *skipped;    /* why there are no figures */
+};
+
+/* "1,234,567" */
+static const char *fmt_num(double v, char *buf, size_t cap)
+{
+        char raw[32];
+        snprintf(raw, sizeof(raw), "%.0f", v);
+        size_t n = strlen(raw), o = 0;
+        for (size_t i = 0; i < n && o + 2 < cap; i++) {
+                buf[o++] = raw[i];
+                size_t left = n - i - 1;
+                if (left && left % 3 == 0 && raw[i] != '-')
+                        buf[o++] = ',';
+        }
+        buf[o] = 0;
+        return buf;
+}
+
+/* A value as "median (min..max)" with `dec` decimals, or with thousands
+ * separators when dec < 0. */
+static const char *fmt_series(const struct series *s, int dec, char *buf, size_t cap)
+{
+        double lo, hi, med = series_median(s);
+        series_range(s, &lo, &hi);
+        if (dec < 0) {
+                char a[32], b[32], c[32];
+                snprintf(buf, cap, "%s (%s..%s)", fmt_num(med, a, sizeof(a)),
+                         fmt_num(lo, b, sizeof(b)), fmt_num(hi, c, sizeof(c)));
+        } else {
+                snprintf(buf, cap, "%.*f (%.*f..%.*f)", dec, med, dec, lo, dec, hi);
+        }
+        return buf;
+}
+
+static void die(const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        fprintf(stderr, "bench_echo: ");
+        vfprintf(stderr, fmt, ap);
+        fprintf(stderr, "\n");
+        va_end(ap);
+        exit(1);
+}
+
+/* The ICMP echo request every peer sends: ping(8)'s layout (8 bytes of
+ * timestamp, then bytes counting up), checksum over header and data. */
+static uint16_t csum16(const uint8_t *p, size_t n)
+{
+        uint32_t s = 0;
+        for (size_t i = 0; i + 1 < n; i += 2)
+                s += (uint32_t)(p[i] << 8 | p[i + 1]);
+        if (n & 1)
+                s += (uint32_t)p[n - 1] << 8;
+        while (s >> 16)
+                s = (s & 0xffff) + (s >> 16);
+        return (uint16_t)~s;
+}
+
+static void build_echo(uint8_t *b, uint16_t ident, uint16_t seq, uint64_t stamp)
+{
+        b[0] = 8; /* echo request */
+        b[1] = 0;
+        b[2] = b[3] = 0;
+        b[4] = (uint8_t)(ident >> 8);
+        b[5] = (uint8_t)ident;
+        b[6] = (uint8_t)(seq >> 8);
+        b[7] = (uint8_t)seq;
+        for (int i = 0; i < DATALEN; i++)
+                b[8 + i] = (uint8_t)i;
+        for (int i = 0; i < 8; i++)
+                b[8 + i] = (uint8_t)(stamp >> (56 - 8 * i));
+        uint16_t c = csum16(b, ICMP_LEN);
+        b[2] = (uint8_t)(c >> 8);
+        b[3] = (uint8_t)c;
+}
+
+/* True if the IPv4 packet at p (len bytes) is an echo reply for ident. */
+static int is_reply(const uint8_t *p, size_t len, uint16_t ident)
+{
+        if (len < 20)
+                return 0;
+        size_t hl = (size_t)(p[0] & 15) * 4;
+        if (len < hl + 8)
+                return 0;
+        const uint8_t *ic = p + hl;
+        return ic[0] == 0 && (uint16_t)(ic[4] << 8 | ic[5]) == ident;
+}
+
+/* --- Strata ------------------------------------------------------------------ */
+
+#define SX_IDENT 0x5354
+
+struct sx {
+        struct strata_clock *clk;
+        struct strata_net *n[2]; /* a (pinger), b (answers) */
+        uint64_t sent, replies, errors;
+        uint16_t seq;
+};
+
+static void sx_check(int err, const char *what)
+{
+        if (err < 0)
+                die("Strata: %s: %s", what, strata_strerror(err));
+}
+
+static void sx_reply(const struct strata_ping_result *r, void *ctx)
+{
+        struct sx *x = ctx;
+        if (r->icmp_type == 0)
+                x->replies++;
+        else
+                x->errors++;
+}
+
+static void sx_send(struct sx *x)
+{
+        sx_check(strata_ping_send(x->n[0], "10.0.0.2", SX_IDENT, x->seq++, DATALEN),
+                 "strata_ping_send");
+        x->sent++;
+}
+
+static void sx_setup(struct sx *x)
+{
+        memset(x, 0, sizeof(*x));
+        x->clk = strata_clock_new(true);
+        if (!x->clk)
+                die("Strata: strata_clock_new: out of memory");
+        sx_check(strata_net_new("a", x->clk, 1, &x->n[0]), "strata_net_new a");
+        sx_check(strata_net_new("b", x->clk, 2, &x->n[1]), "strata_net_new b");
+        sx_check(strata_veth_add(x->n[0], "veth0", x->n[1], "veth1"), "strata_veth_add");
+        sx_check(strata_addr_add(x->n[0], "veth0", "10.0.0.1/24"), "strata_addr_add a");
+        sx_check(strata_addr_add(x->n[1], "veth1", "10.0.0.2/24"), "strata_addr_add b");
+        sx_check(strata_link_set_up(x->n[0], "veth0", true), "link up a");
+        sx_check(strata_link_set_up(x->n[1], "veth1", true), "link up b");
+        sx_check(strata_ping_listen(x->n[0], SX_IDENT, sx_reply, x), "strata_ping_listen");
+        /* Resolve the neighbours (a asks, b learns a from the request) before
+         * anything is timed; the clock is not advanced, so the entries stay
+         * REACHABLE for the whole bench. */
+        sx_send(x);
+        sx_check(strata_sim_run(x->n, 2, strata_clock_now(x->clk)), "strata_sim_run");
+        if (x->replies != 1)
+                die("Strata: warm-up echo not answered (%" PRIu64 " replies, %" PRIu64
+                    " errors)", x->replies, x->errors);
+}
+
+static void sx_run(struct sx *x, struct echo_stats *st)
+{
+        uint64_t r0 = x->replies, s0 = x->sent;
+        uint64_t w0 = now_ns(CLOCK_MONOTONIC), c0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
+        uint64_t deadline = w0 + (uint64_t)(cfg.seconds * 1e9);
+        for (unsigned it = 1; !g_stop; it++) {
+                while (x->sent - x->replies - x->errors < (uint64_t)cfg.window)
+                        sx_send(x);
+                strata_poll(x->n[1]);
+                strata_poll(x->n[0]);
+                if ((it & 15) == 0 && now_ns(CLOCK_MONOTONIC) >= deadline)
+                        break;
+        }
+        /* finish the window inside the timed span: every echo counted was paid */
+        for (int i = 0; i < 1000 && x->sent != x->replies + x->errors; i++) {
+                strata_poll(x->n[1]);
+                strata_poll(x->n[0]);
+        }
+        uint64_t w1 = now_ns(CLOCK_MONOTONIC), c1 = now_ns(CLOCK_THREAD_CPUTIME_ID);
+        uint64_t echoes = x->replies - r0;
+        st->echoes += echoes;
+        st->lost += (x->sent - s0) - echoes;
+        series_add(&st->eps, (double)echoes * 1e9 / (double)(w1 - w0));
+        series_add(&st->cpu_pp, (double)(c1 - c0) / (double)(2 * echoes));
+}
+
+/* Drops in either namespace: every reason, by name.  Returns the total. */
+static uint64_t sx_report_drops(struct sx *x, FILE *f)
+{
+        static const char *const watched[] = { "NEIGH_QUEUEFULL", "CPU_BACKLOG", "QDISC_DROP" };
+        uint64_t total = 0;
+        for (int i = 0; i < 2; i++) {
+                fprintf(f, "  Strata %s drops:", strata_net_name(x->n[i]));
+                for (size_t k = 0; k < sizeof(watched) / sizeof(watched[0]); k++) {
+                        uint64_t v = 0;
+                        strata_counter(x->n[i], watched[k], &v);
+                        fprintf(f, " %s=%" PRIu64, watched[k], v);
+                }
+                struct net *net = x->n[i]->net;
+                uint64_t sum = 0;
+                for (int r = 1; r < SKB_DROP_REASON_MAX; r++)
+                        sum += net->drops[r];
+                fprintf(f, " (all reasons: %" PRIu64 ")", sum);
+                for (int r = 1; r < SKB_DROP_REASON_MAX; r++)
+                        if (net->drops[r])
+                                fprintf(f, " %s=%" PRIu64,
+                                        drop_reason_name((enum skb_drop_reason)r),
+                                        net->drops[r]);
+                fprintf(f, "\n");
+                total += sum;
+        }
+        uint64_t req = 0, rep = 0;
+        strata_counter(x->n[1], "Icmp.InEchos", &req);
+        strata_counter(x->n[1], "Icmp.OutEchoReps", &rep);
+        fprintf(f, "  Strata b: Icmp.InEchos=%" PRIu64 " Icmp.OutEchoReps=%" PRIu64
+                   "; a: replies counted %" PRIu64 ", errors %" PRIu64 ", sent %" PRIu64 "\n",
+                req, rep, x->replies, x->errors, x->sent);
+        return total;
+}
+
+static void sx_teardown(struct sx *x)
+{
+        strata_net_free(x->n[0]);
+        strata_net_free(x->n[1]);
+        strata_clock_free(x->clk);
+}
+
+/* --- lwIP ------------------------------------------------------------------------ */
+
+#ifdef HAVE_LWIP
+/* Functions of liblwip.so.0, typed from its own headers. */
+static struct {
+        __typeof__(&lwip_init) lwip_init;
+        __typeof__(&netif_add) netif_add;
+        __typeof__(&netif_set_up) netif_set_up;
+        __typeof__(&netif_set_link_up) netif_set_link_up;
+        __typeof__(&ethernet_input) ethernet_input;
+        __typeof__(&etharp_output) etharp_output;
+        __typeof__(&pbuf_alloc) pbuf_alloc;
+        __typeof__(&pbuf_free) pbuf_free;
+        __typeof__(&pbuf_ref) pbuf_ref;
+        __typeof__(&raw_new) raw_new;
+        __typeof__(&raw_recv) raw_recv;
+        __typeof__(&raw_sendto_if_src) raw_sendto_if_src;
+} L;
+
+#define LW_RING  1024
+#define LW_IDENT 0x4c57
+
+struct lw_port {
+        struct netif nif;
+        struct lw_port *peer;
+        struct pbuf *ring[LW_RING]; /* frames waiting for this netif's input */
+        unsigned head, tail;
+        uint64_t ring_full;
+};
+
+static struct lw {
+        struct lw_port port[2]; /* 0: a (pinger), 1: b (answers) */
+        struct raw_pcb *pcb;
+        ip_addr_t a, b;
+        uint64_t sent, replies, alloc_fail;
+        uint16_t seq;
+        const char *error;      /* why lwIP is not measured */
+} lw;
+
+static const char *lw_load(void)
+{
+        void *h = dlopen("liblwip.so.0", RTLD_NOW | RTLD_LOCAL);
+        if (!h)
+                h = dlopen("liblwip.so", RTLD_NOW | RTLD_LOCAL);
+        if (!h)
+                return "liblwip.so.0 not loadable (apt-get install liblwip-dev; scripts/bench-deps.sh)";
+#define LW_SYM(name)                                                                             \
+        do {                                                                                     \
+                if (!(L.name = (__typeof__(L.name))dlsym(h, #name)))                             \
+                        return "liblwip.so.0 lacks " #name;                                      \
+        } while (0)
+        LW_SYM(lwip_init);
+        LW_SYM(netif_add);
+        LW_SYM(netif_set_up);
+        LW_SYM(netif_set_link_up);
+        LW_SYM(ethernet_input);
+        LW_SYM(etharp_output);
+        LW_SYM(pbuf_alloc);
+        LW_SYM(pbuf_free);
+        LW_SYM(pbuf_ref);
+        LW_SYM(raw_new);
+        LW_SYM(raw_recv);
+        LW_SYM(raw_sendto_if_src);
+#undef LW_SYM
+        return NULL;
+}
+
+/* The "wire": queue the frame for the peer netif, taking a reference
+ * instead of copying (the sender frees its own reference on return). */
+static err_t lw_linkoutput(struct netif *nif, struct pbuf *p)
+{
+        struct lw_port *peer = ((struct lw_port *)nif->state)->peer;
+        if (peer->tail - peer->head == LW_RING) {
+                peer->ring_full++;
+                return ERR_OK; /* dropped on the wire, counted */
+        }
+        L.pbuf_ref(p);
+        peer->ring[peer->tail++ % LW_RING] = p;
+        return ERR_OK;
+}
+
+static err_t lw_netif_init(struct netif *nif)
+{
+        struct lw_port *pt = nif->state;
+        nif->name[0] = 'v';
+        nif->name[1] = 'e';
+        nif->hwaddr_len = 6;
+        const uint8_t mac[6] = { 0x02, 0, 0, 0, 0, (uint8_t)(pt == &lw.port[0] ? 1 : 2) };
+        memcpy(nif->hwaddr, mac, 6);
+        nif->mtu = 1500;
+        nif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET;
+        nif->output = L.etharp_output;
+        nif->linkoutput = lw_linkoutput;
+        return ERR_OK;
+}
+
+/* Deliver what each netif's ring held when the round began, b first (as
+ * Strata's loop polls b then a).  Returns frames delivered. */
+static int lw_poll(void)
+{
+        int n = 0;
+        for (int i = 1; i >= 0; i--) {
+                struct lw_port *pt = &lw.port[i];
+                unsigned end = pt->tail;
+                while (pt->head != end) {
+                        struct pbuf *p = pt->ring[pt->head++ % LW_RING];
+                        if (pt->nif.input(p, &pt->nif) != ERR_OK)
+                                L.pbuf_free(p);
+                        n++;
+                }
+        }
+        return n;
+}
+
+static u8_t lw_recv(void *arg, struct raw_pcb *pcb, struct pbuf *p, const ip_addr_t *addr)
+{
+        if (!is_reply(p->payload, p->len, LW_IDENT))
+                return 0; /* not ours: lwIP goes on with it */
+        lw.replies++;
+        L.pbuf_free(p);
+        return 1;
+}
+
+static int lw_send(void)
+{
+        struct pbuf *p = L.pbuf_alloc(PBUF_IP, ICMP_LEN, PBUF_RAM);
+        if (!p) {
+                lw.alloc_fail++;
+                return -1;
+        }
+        build_echo(p->payload, LW_IDENT, lw.seq++, now_ns(CLOCK_MONOTONIC));
+        /* a's netif explicitly: both netifs sit in one lwIP, on one subnet */
+        err_t e = L.raw_sendto_if_src(lw.pcb, p, &lw.b, &lw.port[0].nif, &lw.a);
+        L.pbuf_free(p);
+        lw.sent++;
+        return e == ERR_OK ? 0 : -1;
+}
+
+static void lw_setup(void)
+{
+        lw.error = lw_load();
+        if (lw.error)
+                return;
+        L.lwip_init();
+        ip4_addr_t mask, gw;
+        IP4_ADDR(&mask, 255, 255, 255, 0);
+        IP4_ADDR(&gw, 0, 0, 0, 0);
+        IP_ADDR4(&lw.a, 10, 1, 0, 1);
+        IP_ADDR4(&lw.b, 10, 1, 0, 2);
+        for (int i = 0; i < 2; i++) {
+                struct lw_port *pt = &lw.port[i];
+                pt->peer = &lw.port[1 - i];
+                if (!L.netif_add(&pt->nif, ip_2_ip4(i ? &lw.b : &lw.a), &mask, &gw, pt,
+                                 lw_netif_init, L.ethernet_input)) {
+                        lw.error = "netif_add failed";
+                        return;
+                }
+                L.netif_set_up(&pt->nif);
+                L.netif_set_link_up(&pt->nif);
+        }
+        lw.pcb = L.raw_new(IP_PROTO_ICMP);
+        if (!lw.pcb) {
+                lw.error = "raw_new failed";
+                return;
+        }
+        L.raw_recv(lw.pcb, lw_recv, NULL);
+        /* resolve ARP (the first request waits in etharp's queue) */
+        while (lw_poll())
+                ;
+        lw_send();
+        for (int i = 0; i < 100 && lw_poll(); i++)
+                ;
+        if (lw.replies != 1)
+                lw.error = "warm-up echo not answered";
+}
+
+static void lw_run(struct echo_stats *st)
+{
+        uint64_t r0 = lw.replies, s0 = lw.sent;
+        uint64_t w0 = now_ns(CLOCK_MONOTONIC), c0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
+        uint64_t deadline = w0 + (uint64_t)(cfg.seconds * 1e9);
+        for (unsigned it = 1; !g_stop; it++) {
+                while (lw.sent - lw.replies < (uint64_t)cfg.window)
+                        if (lw_send() < 0)
+                                break;
+                lw_poll();
+                if ((it & 15) == 0 && now_ns(CLOCK_MONOTONIC) >= deadline)
+                        break;
+        }
+        for (int i = 0; i < 1000 && lw_poll(); i++)
+                ;
+        uint64_t w1 = now_ns(CLOCK_MONOTONIC), c1 = now_ns(CLOCK_THREAD_CPUTIME_ID);
+        uint64_t echoes = lw.replies - r0;
+        st->echoes += echoes;
+        st->lost += (lw.sent - s0) - echoes;
+        lw.sent = lw.replies; /* lost ones do not block the window */
+        series_add(&st->eps, (double)echoes * 1e9 / (double)(w1 - w0));
+        series_add(&st->cpu_pp, (double)(c1 - c0) / (double)(2 * (echoes ? echoes : 1)));
+}
+#endif /* HAVE_LWIP */
+
+/* --- Linux ------------------------------------------------------------------------- */
+
+#ifndef ICMP_FILTER
+#define ICMP_FILTER 1 /* <linux/icmp.h>, which clashes with the libc headers */
+#endif
+
+static struct kx {
+        char nsa[32], nsb[32], va[16], vb[16];
+        bool made;      /* namespaces exist: delete them at exit */
+        int fd;
+        uint16_t ident;
+        uint16_t seq;
+        struct sockaddr_in dst;
+        const char *error;
+        char errbuf[160];
+} kx = { .fd = -1 };
+
+static int sh(const char *fmt, ...)
+{
+        char cmd[512];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(cmd, sizeof(cmd), fmt, ap);
+        va_end(ap);
+        int r = system(cmd);
+        return r == 0 ? 0 : -1;
+}
+
+static void kx_cleanup(void)
+{
+        if (kx.fd >= 0) {
+                close(kx.fd);
+                kx.fd = -1;
+        }
+        if (!kx.made)
+                return;
+        kx.made = false;
+        /* deleting a namespace deletes the veth end in it, and so the pair */
+        sh("ip netns del %s >/dev/null 2>&1", kx.nsa);
+        sh("ip netns del %s >/dev/null 2>&1", kx.nsb);
+}
+
+static const char *kx_fail(const char *what)
+{
+        snprintf(kx.errbuf, sizeof(kx.errbuf), "setup failed: %s", what);
+        kx_cleanup();
+        return kx.errbuf;
+}
+
+static const char *kx_setup(void)
+{
+        if (geteuid() != 0)
+                return "skipped (needs root)";
+        if (sh("ip -V >/dev/null 2>&1") != 0)
+                return "skipped (no `ip` command: apt-get install iproute2)";
+        ksoftirqd_find();
+        int pid = (int)getpid();
+        snprintf(kx.nsa, sizeof(kx.nsa), "sbecho-a-%d", pid);
+        snprintf(kx.nsb, sizeof(kx.nsb), "sbecho-b-%d", pid);
+        snprintf(kx.va, sizeof(kx.va), "sbea%d", pid);
+        snprintf(kx.vb, sizeof(kx.vb), "sbeb%d", pid);
+        kx.made = true; /* from here on, cleanup removes whatever got made */
+        if (sh("ip netns add %s", kx.nsa) || sh("ip netns add %s", kx.nsb))
+                return kx_fail("ip netns add");
+        if (sh("ip -n %s link add %s type veth peer name %s netns %s", kx.nsa, kx.va, kx.vb,
+               kx.nsb))
+                return kx_fail("ip link add type veth");
+        if (sh("ip -n %s addr add 10.201.0.1/24 dev %s", kx.nsa, kx.va) ||
+            sh("ip -n %s addr add 10.201.0.2/24 dev %s", kx.nsb, kx.vb) ||
+            sh("ip -n %s link set lo up && ip -n %s link set %s up", kx.nsa, kx.nsa, kx.va) ||
+            sh("ip -n %s link set lo up && ip -n %s link set %s up", kx.nsb, kx.nsb, kx.vb))
+                return kx_fail("ip addr/link");
+
+        /* The socket is made inside namespace a and stays bound to it. */
+        char path[64];
+        snprintf(path, sizeof(path), "/run/netns/%s", kx.nsa);
+        int nsfd = open(path, O_RDONLY | O_CLOEXEC);
+        int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+        if (nsfd < 0 || self < 0 || setns(nsfd, CLONE_NEWNET) < 0) {
+                if (nsfd >= 0)
+                        close(nsfd);
+                if (self >= 0)
+                        close(self);
+                return kx_fail("setns");
+        }
+        kx.fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP);
+        int back = setns(self, CLONE_NEWNET);
+        close(nsfd);
+        close(self);
+        if (back < 0)
+                die("setns back to our own namespace: %s", strerror(errno));
+        if (kx.fd < 0)
+                return kx_fail("raw ICMP socket");
+        uint32_t filter = ~(1u << 0); /* pass echo replies only */
+        setsockopt(kx.fd, SOL_RAW, ICMP_FILTER, &filter, sizeof(filter));
+        int buf = 4 << 20;
+        setsockopt(kx.fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+        setsockopt(kx.fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
+        struct timeval tv = { .tv_sec = 0, .tv_usec = 200000 };
+        setsockopt(kx.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+        kx.ident = (uint16_t)pid;
+        kx.dst.sin_family = AF_INET;
+        kx.dst.sin_addr.s_addr = htonl(0x0ac90002); /* 10.201.0.2 */
+        return NULL;
+}
+
+/* Send up to n echo requests in one sendmmsg; returns how many went. */
+static int kx_send(int n)
+{
+        static uint8_t bufs[MAX_WINDOW][ICMP_LEN];
+        static struct iovec iov[MAX_WINDOW];
+        static struct mmsghdr m[MAX_WINDOW];
+        uint64_t now = now_ns(CLOCK_MONOTONIC);
+        for (int i = 0; i < n; i++) {
+                build_echo(bufs[i], kx.ident, kx.seq++, now);
+                iov[i].iov_base = bufs[i];
+                iov[i].iov_len = ICMP_LEN;
+                m[i].msg_hdr = (struct msghdr){ .msg_name = &kx.dst,
+                                                .msg_namelen = sizeof(kx.dst),
+                                                .msg_iov = &iov[i],
+                                                .msg_iovlen = 1 };
+        }
+        int r = sendmmsg(kx.fd, m, (unsigned)n, 0);
+        return r < 0 ? 0 : r;
+}
+
+/* Read what replies are there (waiting for the first); returns the number
+ * of our echo replies, or -1 on timeout. */
+static int kx_recv(void)
+{
+        static uint8_t bufs[MAX_WINDOW][256];
+        static struct iovec iov[MAX_WINDOW];
+        static struct mmsghdr m[MAX_WINDOW];
+        for (int i = 0; i < cfg.window; i++) {
+                iov[i].iov_base = bufs[i];
+                iov[i].iov_len = sizeof(bufs[i]);
+                m[i].msg_hdr = (struct msghdr){ .msg_iov = &iov[i], .msg_iovlen = 1 };
+        }
+        int r = recvmmsg(kx.fd, m, (unsigned)cfg.window, MSG_WAITFORONE, NULL);
+        if (r < 0)
+                return -1;
+        int n = 0;
+        for (int i = 0; i < r; i++)
+                n += is_reply(bufs[i], m[i].msg_len, kx.ident);
+        return n;
+}
+
+static void kx_run(struct echo_stats *st)
+{
+        uint64_t sent = 0, got = 0, lost = 0;
+        uint64_t w0 = now_ns(CLOCK_MONOTONIC), r0 = rusage_ns(), k0 = ksoftirqd_ns();
+        uint64_t deadline = w0 + (uint64_t)(cfg.seconds * 1e9);
+        while (!g_stop) {
+                uint64_t inflight = sent - got - lost;
+                if (inflight < (uint64_t)cfg.window)
+                        sent += (uint64_t)kx_send(cfg.window - (int)inflight);
+                int n = kx_recv();
+                if (n < 0) /* nothing for 200 ms: the window is lost */
+                        lost += sent - got - lost;
+                else
+                        got += (uint64_t)n;
+                if (now_ns(CLOCK_MONOTONIC) >= deadline)
+                        break;
+        }
+        for (int i = 0; i < 100 && sent > got + lost; i++) {
+                int n = kx_recv();
+                if (n < 0)
+                        break;
+                got += (uint64_t)n;
+        }
+        uint64_t w1 = now_ns(CLOCK_MONOTONIC), r1 = rusage_ns(), k1 = ksoftirqd_ns();
+        lost = sent - got;
+        st->echoes += got;
+        st->lost += lost;
+        double pk = (double)(2 * (got ? got : 1));
+        series_add(&st->eps, (double)got * 1e9 / (double)(w1 - w0));
+        series_add(&st->cpu_pp, (double)(r1 - r0) / pk);
+        series_add(&st->sys_pp, (double)((r1 - r0) + (k1 - k0)) / pk);
+}
+
+/* --- packet buffers ----------------------------------------------------------------- */
+
+/* Through volatile pointers, so that the compiler cannot pair malloc with
+ * free and delete both. */
+static void *(*volatile malloc_fn)(size_t) = malloc;
+static void (*volatile free_fn)(void *) = free;
+static volatile unsigned char sink;
+
+struct alloc_ctx {
+        struct net *net;
+        size_t size;
+        struct sk_buff *skb; /* for clone */
+#ifdef HAVE_LWIP
+        struct pbuf *pbuf;   /* for pbuf_ref */
+#endif
+};
+
+enum alloc_op {
+        A_SKB_SMALL, A_SKB_LARGE, A_SKB_CLONE, A_MALLOC, A_PBUF, A_PBUF_REF, A_NOPS
+};
+
+static void alloc_batch(enum alloc_op op, struct alloc_ctx *c, int n)
+{
+        for (int i = 0; i < n; i++) {
+                switch (op) {
+                case A_SKB_SMALL:
+                case A_SKB_LARGE: {
+                        struct sk_buff *s = alloc_skb(c->net, (uint32_t)c->size);
+                        if (!s)
+                                die("alloc_skb failed");
+                        s->data[0] = (unsigned char)i;
+                        consume_skb(s);
+                        break;
+                }
+                case A_SKB_CLONE: {
+                        struct sk_buff *s = skb_clone(c->skb);
+                        if (!s)
+                                die("skb_clone failed");
+                        consume_skb(s);
+                        break;
+                }
+                case A_MALLOC: {
+                        unsigned char *p = malloc_fn(c->size);
+                        if (!p)
+                                die("malloc failed");
+                        p[0] = (unsigned char)i;
+                        sink = p[0];
+                        free_fn(p);
+                        break;
+                }
+#ifdef HAVE_LWIP
+                case A_PBUF: {
+                        struct pbuf *p = L.pbuf_alloc(PBUF_RAW, (u16_t)c->size, PBUF_RAM);
+                        if (!p)
+                                die("pbuf_alloc failed");
+                        ((unsigned char *)p->payload)[0] = (unsigned char)i;
+                        L.pbuf_free(p);
+                        break;
+                }
+                case A_PBUF_REF:
+                        L.pbuf_ref(c->pbuf);
+                        L.pbuf_free(c->pbuf);
+                        break;
+#else
+                case A_PBUF:
+                case A_PBUF_REF:
+                        break;
+#endif
+                case A_NOPS:
+                        break;
+                }
+        }
+}
+
+/* ns per operation, runs times about 0.1 s each (thread CPU time). */
+static void alloc_measure(enum alloc_op op, struct alloc_ctx *c, struct series *s)
+{
+        alloc_batch(op, c, 4096); /* warm the pool / heap */
+        for (int r = 0; r < cfg.runs && !g_stop; r++) {
+                uint64_t t0 = now_ns(CLOCK_THREAD_CPUTIME_ID), t1 = t0, ops = 0;
+                while (t1 - t0 < 100000000ull) {
+                        alloc_batch(op, c, 4096);
+                        ops += 4096;
+                        t1 = now_ns(CLOCK_THREAD_CPUTIME_ID);
+                }
+                series_add(s, (double)(t1 - t0) / (double)ops);
+        }
+}
+
+/* --- the table ---------------------------------------------------------------------- */
+
+static void row(const char *figure, const char *strata, const char *peer, const char *peerval,
+                double ratio)
+{
+        char r[32];
+        if (ratio > 0)
+                snprintf(r, sizeof(r), "%.2f", ratio);
+        else
+                snprintf(r, sizeof(r), "-");
+        printf("| %-32s | %-34s | %-34s | %-34s | %7s |\n", figure, strata, peer, peerval, r);
+}
+
+static void row_echo(const char *figure, const struct series *sv, int dec, double scale,
+                     const char *peer, const struct echo_stats *ps, const struct series *pv)
+{
+        char a[96], b[96];
+        struct series s = *sv, p = { .n = 0 };
+        for (int i = 0; i < s.n; i++)
+                s.v[i] *= scale;
+        if (pv) {
+                p = *pv;
+                for (int i = 0; i < p.n; i++)
+                        p.v[i] *= scale;
+        }
+        fmt_series(&s, dec, a, sizeof(a));
+        if (ps->skipped || !pv || p.n == 0) {
+                row(figure, a, peer, ps->skipped ? ps->skipped : "not measured", 0);
+                return;
+        }
+        fmt_series(&p, dec, b, sizeof(b));
+        double pm = series_median(&p);
+        row(figure, a, peer, b, pm > 0 ? series_median(&s) / pm : 0);
+}
+
+/* Packets per CPU-second from CPU ns per packet. */
+static struct series per_core(const struct series *ns)
+{
+        struct series s = *ns;
+        for (int i = 0; i < s.n; i++)
+                s.v[i] = s.v[i] > 0 ? 1e9 / s.v[i] : 0;
+        return s;
+}
+
+static void row_alloc(const char *figure, const struct series *sv, const char *peer,
+                      const struct series *pv, const char *skipped)
+{
+        char a[96], b[96];
+        fmt_series(sv, 1, a, sizeof(a));
+        if (skipped || pv->n == 0) {
+                row(figure, a, peer, skipped ? skipped : "not measured", 0);
+                return;
+        }
+        fmt_series(pv, 1, b, sizeof(b));
+        row(figure, a, peer, b, series_median(sv) / series_median(pv));
+}
+
+static void print_machine(void)
+{
+        char model[128] = "unknown";
+        FILE *f = fopen("/proc/cpuinfo", "r");
+        if (f) {
+                char line[256];
+                while (fgets(line, sizeof(line), f))
+                        if (!strncmp(line, "model name", 10)) {
+                                char *p = strchr(line, ':');
+                                if (p) {
+                                        p += 2;
+                                        p[strcspn(p, "\n")] = 0;
+                                        snprintf(model, sizeof(model), "%s", p);
+                                }
+                                break;
+                        }
+                fclose(f);
+        }
+        struct utsname u;
+        uname(&u);
+        printf("machine: %ld CPUs, %s, Linux %s\n", sysconf(_SC_NPROCESSORS_ONLN), model,
+               u.release);
+}
+
+static unsigned parse_parts(const char *s)
+{
+        unsigned m = 0;
+        char buf[128];
+        snprintf(buf, sizeof(buf), "%s", s);
+        for (char *t = strtok(buf, ","); t; t = strtok(NULL, ",")) {
+                if (!strcmp(t, "strata"))
+                        m |= P_STRATA;
+                else if (!strcmp(t, "lwip"))
+                        m |= P_LWIP;
+                else if (!strcmp(t, "kernel") || !strcmp(t, "linux"))
+                        m |= P_KERNEL;
+                else if (!strcmp(t, "alloc"))
+                        m |= P_ALLOC;
+                else
+                        die("-o: unknown part '%s' (strata, lwip, kernel, alloc)", t);
+        }
+        return m;
+}
+
+int main(int argc, char **argv)
+{
+        int opt;
+        while ((opt = getopt(argc, argv, "t:n:w:o:")) != -1) {
+                switch (opt) {
+                case 't': cfg.seconds = atof(optarg); break;
+                case 'n': cfg.runs = atoi(optarg); break;
+                case 'w': cfg.window = atoi(optarg); break;
+                case 'o': cfg.parts = parse_parts(optarg); break;
+                default:
+                        fprintf(stderr, "usage: %s [-t seconds] [-n runs] [-w window] "
+                                        "[-o strata,lwip,kernel,alloc]\n", argv[0]);
+                        return 2;
+                }
+        }
+        if (cfg.runs < 1 || cfg.runs > MAX_RUNS)
+                die("-n: 1..%d runs", MAX_RUNS);
+        /* below dev_weight*budget rounds, netdev_max_backlog and txqueuelen */
+        if (cfg.window < 1 || cfg.window > MAX_WINDOW)
+                die("-w: 1..%d echoes in flight", MAX_WINDOW);
+        if (cfg.seconds <= 0)
+                die("-t: seconds > 0");
+        setvbuf(stdout, NULL, _IOLBF, 0);
+        struct sigaction sa = { .sa_handler = on_signal };
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        sigaction(SIGHUP, &sa, NULL);
+        atexit(kx_cleanup);
+
+        printf("bench_echo: ICMP echo through the whole stack, two namespaces over veth\n");
+        print_machine();
+        printf("%d runs of %.1f s per peer, interleaved; window %d echoes in flight, %d data "
+               "bytes; values: median (min..max)\n",
+               cfg.runs, cfg.seconds, cfg.window, DATALEN);
+
+        struct echo_stats es = { .skipped = NULL }, ls = { .skipped = NULL },
+                          ks = { .skipped = NULL };
+        struct sx x;
+        bool sx_up = false;
+        if (cfg.parts & (P_STRATA | P_ALLOC)) {
+                sx_setup(&x);
+                sx_up = true;
+        }
+        if (!(cfg.parts & P_STRATA))
+                es.skipped = "not run (-o)";
+
+#ifdef HAVE_LWIP
+        if (cfg.parts & (P_LWIP | P_ALLOC))
+                lw_setup();
+        if (!(cfg.parts & P_LWIP))
+                ls.skipped = "not run (-o)";
+        else if (lw.error)
+                ls.skipped = lw.error;
+        const char *lw_name = "lwIP " LWIP_VERSION_STRING " (Debian)";
+#else
+        ls.skipped = "skipped (no lwIP headers: liblwip-dev)";
+        const char *lw_name = "lwIP (Debian)";
+#endif
+        if (cfg.parts & P_KERNEL)
+                ks.skipped = kx_setup();
+        else
+                ks.skipped = "not run (-o)";
+
+        for (int r = 0; r < cfg.runs && !g_stop; r++) {
+                if (!es.skipped)
+                        sx_run(&x, &es);
+#ifdef HAVE_LWIP
+                if (!ls.skipped)
+                        lw_run(&ls);
+#endif
+                if (!ks.skipped && !g_stop)
+                        kx_run(&ks);
+                printf("  run %d:", r + 1);
+                if (!es.skipped)
+                        printf(" Strata %.0f echoes/s %.1f ns/pkt;", es.eps.v[r],
+                               es.cpu_pp.v[r]);
+                if (!ls.skipped)
+                        printf(" lwIP %.0f echoes/s %.1f ns/pkt;", ls.eps.v[r], ls.cpu_pp.v[r]);
+                if (!ks.skipped)
+                        printf(" Linux %.0f echoes/s %.1f ns/pkt (process) %.1f (+ksoftirqd)",
+                               ks.eps.v[r], ks.cpu_pp.v[r], ks.sys_pp.v[r]);
+                printf("\n");
+        }
+        kx_cleanup();
+
+        uint64_t strata_drops = 0;
+        if (!es.skipped) {
+                strata_drops = sx_report_drops(&x, stdout);
+                printf("  Strata echoes %" PRIu64 ", lost %" PRIu64 "\n", es.echoes, es.lost);
+        }
+#ifdef HAVE_LWIP
+        if (!ls.skipped)
+                printf("  lwIP echoes %" PRIu64 ", lost %" PRIu64 ", wire ring full %" PRIu64
+                       ", pbuf_alloc failures %" PRIu64 "\n",
+                       ls.echoes, ls.lost, lw.port[0].ring_full + lw.port[1].ring_full,
+                       lw.alloc_fail);
+#endif
+        if (!ks.skipped)
+                printf("  Linux echoes %" PRIu64 ", lost %" PRIu64 "\n", ks.echoes, ks.lost);
+
+        /* packet buffers */
+        struct series a_small = { .n = 0 }, a_large = { .n = 0 }, a_clone = { .n = 0 };
+        struct series m_small = { .n = 0 }, m_large = { .n = 0 }, m_head = { .n = 0 };
+        struct series p_small = { .n = 0 }, p_ref = { .n = 0 };
+        const char *pbuf_skip = ls.skipped && strcmp(ls.skipped, "not run (-o)") ? ls.skipped
+                                                                                  : NULL;
+#ifdef HAVE_LWIP
+        if (!pbuf_skip && lw.error)
+                pbuf_skip = lw.error;
+#else
+        pbuf_skip = ls.skipped;
+#endif
+        if ((cfg.parts & P_ALLOC) && !g_stop) {
+                struct alloc_ctx c = { .net = x.n[0]->net };
+                c.size = 1514;
+                alloc_measure(A_SKB_SMALL, &c, &a_small);
+                c.size = 65536;
+                alloc_measure(A_SKB_LARGE, &c, &a_large);
+                c.skb = alloc_skb(c.net, 1514);
+                if (!c.skb)
+                        die("alloc_skb failed");
+                alloc_measure(A_SKB_CLONE, &c, &a_clone);
+                consume_skb(c.skb);
+                c.size = 2048;
+                alloc_measure(A_MALLOC, &c, &m_small);
+                c.size = sizeof(struct skb_data) + SKB_LARGE_SIZE;
+                alloc_measure(A_MALLOC, &c, &m_large);
+                c.size = sizeof(struct sk_buff);
+                alloc_measure(A_MALLOC, &c, &m_head);
+#ifdef HAVE_LWIP
+                if (!pbuf_skip) {
+                        c.size = 1514;
+                        alloc_measure(A_PBUF, &c, &p_small);
+                        c.pbuf = L.pbuf_alloc(PBUF_RAW, 1514, PBUF_RAM);
+                        if (c.pbuf) {
+                                alloc_measure(A_PBUF_REF, &c, &p_ref);
+                                L.pbuf_free(c.pbuf);
+                        }
+                }
+#endif
+        }
+
+        printf("\nratio = Strata / peer: above 1 is better for rates, below 1 is better for "
+               "costs (ns)\n");
+        printf("| %-32s | %-34s | %-34s | %-34s | %7s |\n", "figure", "Strata", "peer",
+               "peer value", "ratio");
+        printf("|%s|%s|%s|%s|%s|\n", "----------------------------------",
+               "------------------------------------",
+               "------------------------------------",
+               "------------------------------------", "---------");
+        if (!es.skipped) {
+                struct utsname u;
+                uname(&u);
+                char kname[64];
+                snprintf(kname, sizeof(kname), "Linux %.20s kernel", u.release);
+                row_echo("ICMP echoes/s (wall)", &es.eps, -1, 1, lw_name, &ls, &ls.eps);
+                row_echo("ICMP echoes/s (wall)", &es.eps, -1, 1, kname, &ks, &ks.eps);
+                row_echo("packets/s (wall, 2 per echo)", &es.eps, -1, 2, lw_name, &ls, &ls.eps);
+                row_echo("packets/s (wall, 2 per echo)", &es.eps, -1, 2, kname, &ks, &ks.eps);
+                struct series es_core = per_core(&es.cpu_pp), ls_core = per_core(&ls.cpu_pp),
+                              ks_core = per_core(&ks.sys_pp);
+                row_echo("packets/s per core (1e9/CPU ns)", &es_core, -1, 1, lw_name, &ls,
+                         &ls_core);
+                row_echo("packets/s per core (1e9/CPU ns)", &es_core, -1, 1, kname, &ks,
+                         &ks_core);
+                row_echo("CPU ns per packet", &es.cpu_pp, 1, 1, lw_name, &ls, &ls.cpu_pp);
+                row_echo("CPU ns per packet", &es.cpu_pp, 1, 1, kname, &ks, &ks.sys_pp);
+        }
+        if (cfg.parts & P_ALLOC) {
+                row_alloc("alloc_skb+consume_skb 1514 B", &a_small, "glibc malloc+free 2 KB",
+                          &m_small, NULL);
+                row_alloc("alloc_skb+consume_skb 1514 B", &a_small,
+                          "lwIP pbuf_alloc+pbuf_free 1514 B", &p_small, pbuf_skip);
+                row_alloc("alloc_skb+consume_skb 64 KB", &a_large, "glibc malloc+free 64.5 KB",
+                          &m_large, NULL);
+                row_alloc("skb_clone+consume_skb", &a_clone, "glibc malloc+free sk_buff size",
+                          &m_head, NULL);
+                row_alloc("skb_clone+consume_skb", &a_clone, "lwIP pbuf_ref+pbuf_free", &p_ref,
+                          pbuf_skip);
+        }
+        if (!es.skipped) {
+                double ns = series_median(&es.cpu_pp);
+                double core_pps = ns > 0 ? 1e9 / ns : 0;
+                double wall = 2 * series_median(&es.eps);
+                char a[32], b[32];
+                printf("\ntarget: >= 2,000,000 packets/s per core -- %s: Strata %s packets per "
+                       "CPU-second on one core (1e9 / median CPU ns per packet); %s packets/s "
+                       "wall\n",
+                       core_pps >= TARGET_PPS ? "met" : "missed",
+                       fmt_num(core_pps, a, sizeof(a)), fmt_num(wall, b, sizeof(b)));
+                if (strata_drops || es.lost)
+                        printf("WARNING: Strata dropped or lost packets during the bench: the "
+                               "figures above are not clean\n");
+        }
+        if (sx_up)
+                sx_teardown(&x);
+        if (g_stop) {
+                fprintf(stderr, "bench_echo: interrupted\n");
+                return 1;
+        }
+        return 0;
+}
