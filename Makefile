@@ -80,11 +80,15 @@ bench-echo-deps:
 	@sh scripts/bench-deps.sh || echo "scripts/bench-deps.sh failed: bench_echo skips the peers it needs"
 .PHONY: bench-echo-deps
 
-run: $(B)/bin/strata
+run: deps-build
+	@$(MAKE) --no-print-directory $(B)/bin/strata
 	$(B)/bin/strata lab
 
 deps:
-	@sh scripts/deps.sh
+	@sh scripts/deps.sh test
+
+deps-build:
+	@sh scripts/deps.sh build
 
 # The whole suite: unit, sim and interop on the normal build, unit and sim
 # again under ASan+UBSan, then each fuzz target for a few seconds.
@@ -119,7 +123,7 @@ format:
 clean:
 	rm -rf build
 
-.PHONY: all run deps test san san-tests fuzz fuzz-bin bench format clean
+.PHONY: all run deps deps-build test san san-tests fuzz fuzz-bin bench format clean
 .SECONDARY:
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,10 +1,14 @@
 #!/bin/sh
-# Installs the Debian packages the build and the tests need, if any are
-# missing.  Run by `make test` (via `make deps`) and by .ci/run.
-#   build: gcc make clang (libFuzzer, ASan runtime: libclang-rt-14-dev)
-#   interop tests: iproute2 iputils-ping iputils-arping tcpdump tshark
+# Installs the Debian packages Strata needs, if any are missing.
+#   deps.sh build   what `make run` needs: a C compiler and make
+#   deps.sh [test]  what `make test` and .ci/run need as well:
+#                   clang with libFuzzer and the sanitizer runtimes, and the
+#                   kernel-side tools of the interop tests
 set -u
-pkgs="gcc make clang libclang-rt-14-dev iproute2 iputils-ping iputils-arping tcpdump tshark"
+pkgs="gcc make libc6-dev"
+if [ "${1:-test}" != build ]; then
+        pkgs="$pkgs clang libclang-rt-14-dev iproute2 iputils-ping iputils-arping tcpdump tshark"
+fi
 missing=""
 for p in $pkgs; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -193,8 +193,12 @@ int strata_sim_run(struct strata_net **nets, size_t n, uint64_t until_ns)
                                 next = d;
                 }
                 uint64_t now = clock_now(c);
-                if (next == UINT64_MAX)
-                        return 0; /* nothing armed anywhere: the lab is at rest */
+                if (next == UINT64_MAX) {
+                        /* nothing armed anywhere: the lab is at rest */
+                        if (until_ns != UINT64_MAX && until_ns > now)
+                                clock_advance_to(c, until_ns);
+                        return 0;
+                }
                 if (next <= now)
                         continue; /* work queued by the last round */
                 if (next > until_ns) {

@@ -91,14 +91,35 @@ int strata_net_new(const char *name, struct strata_clock *clock, uint64_t seed,
         return 0;
 }
 
+/* Unregister dev; a veth takes its peer with it, as Linux's veth_dellink,
+ * under the peer namespace's lock when it is another namespace.  Called with
+ * dev's namespace locked. */
+static void link_del_locked(struct net_device *dev)
+{
+        struct net_device *peer = veth_peer(dev);
+        if (peer) {
+                struct net *pn = peer->net;
+                if (pn != dev->net)
+                        pthread_mutex_lock(&pn->lock);
+                netdev_unregister(peer);
+                if (pn != dev->net)
+                        pthread_mutex_unlock(&pn->lock);
+        }
+        netdev_unregister(dev);
+}
+
 void strata_net_free(struct strata_net *sn)
 {
         if (!sn)
                 return;
         strata_stop_thread(sn);
         struct net *net = sn->net;
+        /* as a namespace going away in Linux: its veth ends take their peers
+         * in other namespaces with them */
+        pthread_mutex_lock(&net->lock);
         while (net->dev_list)
-                netdev_unregister(net->dev_list);
+                link_del_locked(net->dev_list);
+        pthread_mutex_unlock(&net->lock);
         ipv4_net_exit(net);
         nf_hooks_free(net);
         net_free(net);
@@ -208,7 +229,7 @@ int strata_link_del(struct strata_net *sn, const char *name)
         if (!err && dev == sn->net->loopback_dev)
                 err = -EOPNOTSUPP; /* Linux refuses to delete lo too */
         if (!err)
-                netdev_unregister(dev);
+                link_del_locked(dev);
         api_unlock(sn);
         return err;
 }

@@ -167,6 +167,8 @@ struct sk_buff *alloc_skb(struct net *net, uint32_t size)
 
 struct sk_buff *alloc_skb_tx(struct net *net, uint32_t payload_len)
 {
+        if (payload_len > SKB_LARGE_SIZE - SKB_HEADROOM)
+                return NULL; /* and SKB_HEADROOM + payload_len cannot wrap */
         struct sk_buff *skb = alloc_skb(net, SKB_HEADROOM + payload_len);
         if (skb)
                 skb_reserve(skb, SKB_HEADROOM);

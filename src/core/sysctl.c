@@ -121,6 +121,19 @@ int sysctl_set(struct net *net, const char *name, const char *value)
                 return -EINVAL;
         for (int i = 0; i < n; i++)
                 e->data[i] = vals[i] * e->unit;
+        if (e->on_change)
+                e->on_change(net, e);
+        return 0;
+}
+
+int sysctl_set_hook(struct net *net, const char *name,
+                    void (*on_change)(struct net *net, const struct sysctl_entry *e), void *ctx)
+{
+        struct sysctl_entry *e = lookup(net, name);
+        if (!e)
+                return -ENOENT;
+        e->on_change = on_change;
+        e->ctx = ctx;
         return 0;
 }
 

@@ -31,12 +31,20 @@ struct sysctl_entry {
         int min, max;           /* bounds of each shown value */
         int unit;               /* SYSCTL_UNIT_*: stored = shown * unit */
         const void *owner;      /* for unregistering a device's entries */
+        /* Called after a successful write (optional): for values whose
+         * change must reach further, like neighbour defaults copied to the
+         * devices that have not set their own. */
+        void (*on_change)(struct net *net, const struct sysctl_entry *e);
+        void *ctx;
         struct sysctl_entry *next;
 };
 
 /* Register an entry; name is copied.  -EEXIST, -ENOMEM. */
 int sysctl_register(struct net *net, const char *name, int *data, int nvals, int min, int max,
                     int unit, const void *owner);
+/* Attach a change hook (and its context) to a registered entry. */
+int sysctl_set_hook(struct net *net, const char *name,
+                    void (*on_change)(struct net *net, const struct sysctl_entry *e), void *ctx);
 void sysctl_unregister_owner(struct net *net, const void *owner);
 void sysctl_free_all(struct net *net);
 

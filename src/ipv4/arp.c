@@ -68,7 +68,9 @@ static void arp_solicit(struct neighbour *n, struct sk_buff *skb)
         const uint8_t *dest_hw = NULL;
         if (probes < 0 && (n->nud_state & NUD_VALID))
                 dest_hw = n->ha; /* unicast re-probe of a known address */
-        arp_send(dev, ARPOP_REQUEST, target, saddr, dest_hw, dest_hw, skb ? skb->trace_id : 0);
+        /* the target hardware address stays zero even when unicast, as
+         * Linux's arp_solicit passes none */
+        arp_send(dev, ARPOP_REQUEST, target, saddr, dest_hw, NULL, skb ? skb->trace_id : 0);
 }
 
 /* neigh_ops.error_report (arp_error_report): the packet could not be

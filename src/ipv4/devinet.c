@@ -6,14 +6,17 @@
  * `ip addr` shows it.  Adding an address installs its routes the way Linux's
  * fib_add_ifaddr does: in table local, `local ADDR` (scope host) and
  * `broadcast BCAST` (scope link, for prefixes shorter than /31); in table
- * main, the connected prefix route (scope link, proto kernel) for a primary.
- * A device coming up announces its addresses with gratuitous ARP.
+ * main, the connected prefix route (scope link, proto kernel) for a primary;
+ * a secondary's routes name its subnet's primary as preferred source.
+ * As Linux, no gratuitous ARP on address add; with conf.*.arp_notify=1 a
+ * device coming up (or changing MAC) announces its addresses.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/sysctl.h"
 #include "ipv4/ipv4.h"
 #include "wire/ipv4.h"
 
@@ -22,36 +25,53 @@ static uint32_t mask_of(uint8_t plen)
         return plen ? ~0u << (32 - plen) : 0;
 }
 
-static void fib_magic(struct net *net, bool add, struct fib_table *t, uint8_t type, uint32_t dst,
-                      uint8_t plen, struct in_ifaddr *ifa)
+/* Install or remove one kernel route, as fib_magic(): unicast routes go to
+ * table main, every other type (local, broadcast) to table local. */
+static void fib_magic(struct net *net, bool add, uint8_t type, uint32_t dst, uint8_t plen,
+                      const struct in_ifaddr *prim, struct net_device *dev)
 {
+        struct ipv4_net *in = ipv4_of(net);
         struct fib_route r = {
                 .dst = dst,
                 .plen = plen,
                 .type = type,
                 .protocol = RTPROT_KERNEL,
                 .scope = type == RTN_LOCAL ? RT_SCOPE_HOST : RT_SCOPE_LINK,
-                .prefsrc = ifa->local,
-                .dev = ifa->dev,
+                .prefsrc = prim->local,
+                .dev = dev,
         };
+        struct fib_table *t = type == RTN_UNICAST ? in->main : in->local;
         if (add)
-                fib_table_insert(t, &r);
+                fib_table_append(t, &r);
         else
                 fib_table_delete(t, &r);
 }
 
+/* The primary address of ifa's subnet on its device (itself if primary). */
+static const struct in_ifaddr *ifa_primary(const struct in_ifaddr *ifa)
+{
+        if (!(ifa->flags & IFA_F_SECONDARY))
+                return ifa;
+        for (const struct in_ifaddr *i = in_dev_get(ifa->dev)->ifa_list; i; i = i->next)
+                if (!(i->flags & IFA_F_SECONDARY) && i->mask == ifa->mask &&
+                    (i->local & i->mask) == (ifa->local & ifa->mask))
+                        return i;
+        return ifa;
+}
+
+/* fib_add_ifaddr / fib_del_ifaddr: the routes an address brings. */
 static void ifa_routes(struct net *net, struct in_ifaddr *ifa, bool add)
 {
-        struct ipv4_net *in = ipv4_of(net);
-        fib_magic(net, add, in->local, RTN_LOCAL, ifa->local, 32, ifa);
+        const struct in_ifaddr *prim = ifa_primary(ifa);
+        struct net_device *dev = ifa->dev;
+        fib_magic(net, add, RTN_LOCAL, ifa->local, 32, prim, dev);
         if (ifa->prefixlen < 31 && ifa->broadcast && ifa->broadcast != 0xffffffffu)
-                fib_magic(net, add, in->local, RTN_BROADCAST, ifa->broadcast, 32, ifa);
+                fib_magic(net, add, RTN_BROADCAST, ifa->broadcast, 32, prim, dev);
         uint32_t prefix = ifa->local & ifa->mask;
         if (!(ifa->flags & IFA_F_SECONDARY) && !ipv4_is_zeronet(prefix) &&
             (prefix != ifa->local || ifa->prefixlen < 32))
-                fib_magic(net, add, in->main,
-                          (ifa->dev->flags & IFF_LOOPBACK_) ? RTN_LOCAL : RTN_UNICAST, prefix,
-                          ifa->prefixlen, ifa);
+                fib_magic(net, add, (dev->flags & IFF_LOOPBACK_) ? RTN_LOCAL : RTN_UNICAST, prefix,
+                          ifa->prefixlen, prim, dev);
 }
 
 int inet_addr_add(struct net_device *dev, uint32_t local, uint8_t prefixlen, uint32_t broadcast,
@@ -92,8 +112,6 @@ int inet_addr_add(struct net_device *dev, uint32_t local, uint8_t prefixlen, uin
         ifa->next = *pp;
         *pp = ifa;
         ifa_routes(dev->net, ifa, true);
-        if (netif_running(dev) && !(dev->flags & (IFF_LOOPBACK_ | IFF_NOARP_)))
-                arp_send_gratuitous(dev, local);
         return 0;
 }
 
@@ -170,20 +188,36 @@ struct net_device *inet_addr_local(struct net *net, uint32_t addr)
         return NULL;
 }
 
+int devinet_sysctls(struct net *net, const char *name, struct ipv4_devconf *c, const void *owner)
+{
+        char key[96];
+        snprintf(key, sizeof(key), "net.ipv4.conf.%s.arp_notify", name);
+        return sysctl_register(net, key, &c->arp_notify, 1, 0, 1, SYSCTL_UNIT_1, owner);
+}
+
+/* IN_DEV_ARP_NOTIFY: the larger of conf.all and the device's value. */
+static bool arp_notify(const struct in_device *idev)
+{
+        return MAX(ipv4_of(idev->dev->net)->conf_all.arp_notify, idev->cnf.arp_notify) != 0;
+}
+
 int inet_dev_event(struct net_device *dev, enum netdev_event ev)
 {
         struct in_device *idev = in_dev_get(dev);
         switch (ev) {
-        case NETDEV_REGISTER:
+        case NETDEV_REGISTER: {
                 idev = calloc(1, sizeof(*idev));
                 if (!idev)
                         return -ENOMEM;
                 idev->dev = dev;
+                idev->cnf = ipv4_of(dev->net)->conf_dflt;
                 dev->ip_ptr = idev;
-                return 0;
+                return devinet_sysctls(dev->net, dev->name, &idev->cnf, idev);
+        }
         case NETDEV_UNREGISTER:
                 if (!idev)
                         return 0;
+                sysctl_unregister_owner(dev->net, idev);
                 while (idev->ifa_list) {
                         struct in_ifaddr *ifa = idev->ifa_list;
                         idev->ifa_list = ifa->next;
@@ -199,8 +233,10 @@ int inet_dev_event(struct net_device *dev, enum netdev_event ev)
                 dev->ip_ptr = NULL;
                 return 0;
         case NETDEV_UP:
-        case NETDEV_CHANGE:
-                if (idev && netif_oper_up(dev) && !(dev->flags & (IFF_LOOPBACK_ | IFF_NOARP_)))
+        case NETDEV_CHANGEADDR:
+                /* inetdev_event: announce only with arp_notify */
+                if (idev && arp_notify(idev) && netif_oper_up(dev) &&
+                    !(dev->flags & (IFF_LOOPBACK_ | IFF_NOARP_)))
                         for (struct in_ifaddr *i = idev->ifa_list; i; i = i->next)
                                 arp_send_gratuitous(dev, i->local);
                 return 0;

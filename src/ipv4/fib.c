@@ -99,7 +99,21 @@ static int fib_len_grow(struct fib_len *fl)
         return 0;
 }
 
-int fib_table_insert(struct fib_table *t, const struct fib_route *r)
+/* The same route, field for field: what an append still refuses. */
+static bool route_identical(const struct fib_route *a, const struct fib_route *b)
+{
+        return a->type == b->type && a->tos == b->tos && a->priority == b->priority &&
+               a->dev == b->dev && a->gw == b->gw && a->prefsrc == b->prefsrc &&
+               a->scope == b->scope;
+}
+
+/*
+ * Insert r.  Exclusive (ip route add, NLM_F_EXCL): any route of the same
+ * prefix, tos and priority is a conflict.  Append (the kernel's own routes,
+ * NLM_F_APPEND): only an identical route is, so one subnet on two devices
+ * gets two prefix routes, the first added winning the lookup.
+ */
+static int fib_insert(struct fib_table *t, const struct fib_route *r, bool append)
 {
         if (r->plen > 32)
                 return -EINVAL;
@@ -112,29 +126,25 @@ int fib_table_insert(struct fib_table *t, const struct fib_route *r)
         }
         struct fib_route **pp = &fl->buckets[fib_hash(dst) & fl->mask];
         bool prefix_seen = false;
-        /* find the insertion point: after same-prefix routes of lower or equal
-         * priority */
-        struct fib_route **ins = NULL;
+        /* insertion point: after every same-prefix route of lower or equal
+         * priority, i.e. before the first one of higher priority */
+        struct fib_route **ins = NULL, **last = NULL;
         for (; *pp; pp = &(*pp)->next) {
                 struct fib_route *c = *pp;
                 if (c->dst != dst)
                         continue;
                 prefix_seen = true;
-                if (c->priority == r->priority && c->tos == r->tos && c->type == r->type &&
-                    (c->type != RTN_UNICAST || c->dev == r->dev || c->gw == r->gw))
+                struct fib_route probe = *r;
+                probe.dst = dst;
+                if (c->tos == r->tos && c->priority == r->priority &&
+                    (!append || route_identical(c, &probe)))
                         return -EEXIST;
                 if (!ins && c->priority > r->priority)
                         ins = pp;
+                last = pp;
         }
-        if (!ins) {
-                /* after the last route of this prefix, or at the chain's end */
-                ins = &fl->buckets[fib_hash(dst) & fl->mask];
-                struct fib_route **last = NULL;
-                for (struct fib_route **q = ins; *q; q = &(*q)->next)
-                        if ((*q)->dst == dst)
-                                last = q;
+        if (!ins)
                 ins = last ? &(*last)->next : pp;
-        }
         struct fib_route *n = malloc(sizeof(*n));
         if (!n)
                 return -ENOMEM;
@@ -147,6 +157,16 @@ int fib_table_insert(struct fib_table *t, const struct fib_route *r)
                 fl->count++;
         t->lens |= 1ull << r->plen;
         return 0;
+}
+
+int fib_table_insert(struct fib_table *t, const struct fib_route *r)
+{
+        return fib_insert(t, r, false);
+}
+
+int fib_table_append(struct fib_table *t, const struct fib_route *r)
+{
+        return fib_insert(t, r, true);
 }
 
 static bool route_matches(const struct fib_route *c, const struct fib_route *m)
@@ -212,12 +232,14 @@ void fib_table_flush_dev(struct fib_table *t, const struct net_device *dev)
 
 static bool route_usable(const struct fib_route *r)
 {
-        /* a route through a device that is down is skipped (Linux marks its
-         * nexthop dead / linkdown); local routes stay usable, so a local
-         * address answers even on a device that is down, as in Linux */
+        /* A route through a device that is administratively down is skipped
+         * (Linux removes it; Strata keeps it for when the device comes back).
+         * Without carrier it is still used, as Linux does with
+         * ignore_routes_with_linkdown=0.  Local routes stay usable, so a
+         * local address answers even on a device that is down. */
         if (!r->dev || r->type == RTN_LOCAL)
                 return true;
-        return netif_oper_up(r->dev);
+        return netif_running(r->dev);
 }
 
 const struct fib_route *fib_table_lookup(const struct fib_table *t, uint32_t dst)

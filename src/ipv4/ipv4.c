@@ -33,7 +33,7 @@ static void ipv4_dev_event(struct net_device *dev, enum netdev_event ev, void *c
                 break;
         case NETDEV_CHANGEADDR:
                 neigh_ifdown(&in->arp_tbl, dev);
-                inet_dev_event(dev, NETDEV_UP); /* re-announce, as Linux */
+                inet_dev_event(dev, ev);
                 break;
         default:
                 inet_dev_event(dev, ev);
@@ -95,6 +95,10 @@ int ipv4_net_init(struct net *net)
         if (!in->local || !in->main || !in->def)
                 return -ENOMEM;
         int err = ipv4_sysctls(net, in);
+        if (!err)
+                err = devinet_sysctls(net, "all", &in->conf_all, NULL);
+        if (!err)
+                err = devinet_sysctls(net, "default", &in->conf_dflt, NULL);
         if (!err)
                 err = arp_init(net);
         if (!err)

@@ -47,10 +47,17 @@ struct in_ifaddr {
         char label[16];
 };
 
+/* Per-device IPv4 settings, net.ipv4.conf.{all,default,DEV}.* (Linux's
+ * ipv4_devconf).  The routing issue adds forwarding, rp_filter, ... */
+struct ipv4_devconf {
+        int arp_notify; /* 0: gratuitous ARP on link up / MAC change when 1 */
+};
+
 /* IPv4 state of a device (Linux's struct in_device). */
 struct in_device {
         struct net_device *dev;
         struct in_ifaddr *ifa_list; /* primaries first, each group in order added */
+        struct ipv4_devconf cnf;
 };
 
 struct fib_route {
@@ -88,6 +95,8 @@ struct ipv4_net {
         struct neigh_table arp_tbl;
         uint16_t ip_id;         /* next IP id for packets without a socket */
         void (*protos[256])(struct sk_buff *skb); /* inet_protos: consume skb */
+
+        struct ipv4_devconf conf_all, conf_dflt; /* net.ipv4.conf.{all,default} */
 
         /* sysctls (net.ipv4.*) */
         int ip_forward;         /* 0 */
@@ -132,19 +141,25 @@ uint32_t inet_select_addr(const struct net_device *dev, uint32_t dst, int scope)
 /* Is addr one of ours (any device)?  Returns the device or NULL. */
 struct net_device *inet_addr_local(struct net *net, uint32_t addr);
 int inet_dev_event(struct net_device *dev, enum netdev_event ev);
+/* Register net.ipv4.conf.NAME.* for one devconf (owner: for removal). */
+int devinet_sysctls(struct net *net, const char *name, struct ipv4_devconf *c, const void *owner);
 
 /* fib.c */
 struct fib_table *fib_table_new(uint32_t id);
 void fib_table_free(struct fib_table *t);
-/* Insert; -EEXIST for the same prefix, tos, priority and type. */
+/* Insert as `ip route add`: -EEXIST when a route of the same prefix, tos
+ * and priority exists. */
 int fib_table_insert(struct fib_table *t, const struct fib_route *r);
+/* Insert as the kernel adds its own routes: -EEXIST only for an identical
+ * route; otherwise after the routes of the same prefix and priority. */
+int fib_table_append(struct fib_table *t, const struct fib_route *r);
 /* Delete routes matching prefix (and, when non-zero/non-NULL, priority,
  * gw, dev, type); returns 0 or -ESRCH. */
 int fib_table_delete(struct fib_table *t, const struct fib_route *match);
 /* Remove every route through dev. */
 void fib_table_flush_dev(struct fib_table *t, const struct net_device *dev);
-/* Longest-prefix match among routes whose device is up (or that have no
- * device: blackhole and the like).  NULL if nothing matches. */
+/* Longest-prefix match among routes whose device is up -- carrier or not --
+ * or that have no device (blackhole and the like).  NULL if none. */
 const struct fib_route *fib_table_lookup(const struct fib_table *t, uint32_t dst);
 void fib_table_for_each(const struct fib_table *t, void (*fn)(const struct fib_route *r, void *c),
                         void *ctx);

@@ -117,6 +117,13 @@ static const struct net_device_ops veth_ops = {
         .ndo_change_mtu = veth_change_mtu,
 };
 
+struct net_device *veth_peer(const struct net_device *dev)
+{
+        if (dev->ops != &veth_ops)
+                return NULL;
+        return ((struct veth_priv *)dev->priv)->peer;
+}
+
 static int veth_one(struct net *net, const char *name, struct net_device **out)
 {
         struct veth_priv *priv = calloc(1, sizeof(*priv));

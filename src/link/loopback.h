@@ -15,4 +15,7 @@ int loopback_create(struct net *net, struct net_device **out);
 int veth_create(struct net *net_a, const char *name_a, struct net *net_b, const char *name_b,
                 struct net_device **out_a, struct net_device **out_b);
 
+/* The other end of a veth device, or NULL (not a veth, or peer gone). */
+struct net_device *veth_peer(const struct net_device *dev);
+
 #endif

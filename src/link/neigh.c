@@ -16,6 +16,13 @@
 
 #define MS (NSEC_PER_MSEC)
 
+/* Wrap-safe comparisons (Linux's time_before_eq): entry times may lie
+ * "before zero" on a simulated clock that starts at 0 (see neigh_create). */
+static inline bool time_le(uint64_t a, uint64_t b)
+{
+        return (int64_t)(a - b) <= 0;
+}
+
 static uint64_t rand_reach_time(struct net *net, int base_ms)
 {
         /* uniformly in [base/2, 3*base/2), as neigh_rand_reach_time() */
@@ -38,6 +45,35 @@ static void parms_defaults(struct neigh_parms *p)
         p->queue_len_bytes = 212992;
         p->unres_qlen = 101;
         p->locktime = 1000;
+}
+
+/* A neighbour sysctl was written (Linux's neigh_proc_update): a device's own
+ * value is marked as set; a default value is copied to every device that
+ * has not set its own (neigh_copy_dflt_parms); a new base reachable time
+ * re-randomises reachable_time at once. */
+static void parms_changed(struct net *net, const struct sysctl_entry *e)
+{
+        struct neigh_parms *p = e->ctx;
+        size_t off = (size_t)((char *)e->data - (char *)p);
+        uint32_t bit = 1u << (off / sizeof(int));
+        int value = *e->data;
+        bool reach = off == offsetof(struct neigh_parms, base_reachable_time);
+        if (p->dev) {
+                p->data_state |= bit;
+                if (reach)
+                        p->reachable_time = rand_reach_time(net, p->base_reachable_time);
+                return;
+        }
+        if (reach)
+                p->reachable_time = rand_reach_time(net, p->base_reachable_time);
+        for (struct net_device *d = net->dev_list; d; d = d->next) {
+                struct neigh_parms *dp = d->arp_parms;
+                if (!dp || (dp->data_state & bit))
+                        continue;
+                *(int *)((char *)dp + off) = value;
+                if (reach)
+                        dp->reachable_time = rand_reach_time(net, dp->base_reachable_time);
+        }
 }
 
 /* Register the sysctls of one parms block under PREFIX.NAME. */
@@ -71,6 +107,8 @@ static int parms_sysctls(struct net *net, struct neigh_parms *p, const char *pre
                 int maxv = vars[i].unit == SYSCTL_UNIT_SEC ? 2000000 : 1 << 30;
                 int err = sysctl_register(net, key, (int *)((char *)p + vars[i].off), 1, 0, maxv,
                                           vars[i].unit, owner);
+                if (!err)
+                        err = sysctl_set_hook(net, key, parms_changed, p);
                 if (err)
                         return err;
         }
@@ -92,6 +130,9 @@ int neigh_table_init(struct net *net, struct neigh_table *tbl, const char *id, u
         tbl->ops = ops;
         parms_defaults(&tbl->parms);
         tbl->parms.reachable_time = rand_reach_time(net, tbl->parms.base_reachable_time);
+        /* first re-randomisation 20 reachable times from now, then every
+         * 300 s (neigh_table_init / neigh_periodic_work) */
+        tbl->last_rand = net_now(net) + 20 * tbl->parms.reachable_time;
         tbl->gc_interval = 30000;
         tbl->gc_thresh1 = 128;
         tbl->gc_thresh2 = 512;
@@ -196,6 +237,7 @@ static int neigh_forced_gc(struct neigh_table *tbl)
         int freed = 0;
         uint64_t now = net_now(tbl->net);
         tbl->forced_gc_runs++;
+        tbl->last_flush = now;
         for (uint32_t i = 0; i <= tbl->hash_mask; i++) {
                 struct neighbour **pp = &tbl->hash[i];
                 while (*pp) {
@@ -229,7 +271,7 @@ struct neighbour *neigh_create(struct neigh_table *tbl, const void *key, struct 
                 return n;
         if (tbl->entries >= (uint32_t)tbl->gc_thresh3 ||
             (tbl->entries >= (uint32_t)tbl->gc_thresh2 &&
-             net_now(tbl->net) > tbl->last_rand + 5 * NSEC_PER_SEC)) {
+             !time_le(net_now(tbl->net), tbl->last_flush + 5 * NSEC_PER_SEC))) {
                 if (!neigh_forced_gc(tbl) && tbl->entries >= (uint32_t)tbl->gc_thresh3)
                         return NULL;
         }
@@ -242,7 +284,8 @@ struct neighbour *neigh_create(struct neigh_table *tbl, const void *key, struct 
         memcpy(n->key, key, tbl->key_len);
         n->nud_state = NUD_NONE;
         n->updated = n->used = net_now(tbl->net);
-        n->confirmed = n->updated - n->parms->reachable_time; /* not confirmed yet */
+        /* never confirmed: as Linux, twice the base reachable time ago */
+        n->confirmed = n->updated - 2 * (uint64_t)n->parms->base_reachable_time * MS;
         timer_setup(&n->timer, neigh_timer_handler);
         skb_queue_init(&n->arp_queue);
         if (tbl->entries + 1 > tbl->hash_mask + 1)
@@ -277,11 +320,13 @@ static uint64_t retrans(const struct neighbour *n)
         return (uint64_t)(ms < 10 ? 10 : ms) * MS;
 }
 
+/* Solicit, then count: solicit() reads probes to choose unicast (while
+ * probes < ucast_probes) or broadcast, as Linux's neigh_probe(). */
 static void neigh_probe(struct neighbour *n)
 {
         struct sk_buff *skb = n->arp_queue.last;
-        n->probes++;
         n->tbl->ops->solicit(n, skb);
+        n->probes++;
 }
 
 /* Send what waited: the address is now known. */
@@ -321,23 +366,24 @@ static void neigh_timer_handler(struct timer_list *t)
         uint64_t now = net_now(net);
         uint64_t next = now + NSEC_PER_SEC;
         uint8_t state = n->nud_state;
+        uint64_t delay = (uint64_t)n->parms->delay_probe_time * MS;
 
         if (!(state & NUD_IN_TIMER))
                 return;
         if (state & NUD_REACHABLE) {
-                if (now <= n->confirmed + n->parms->reachable_time) {
+                if (time_le(now, n->confirmed + n->parms->reachable_time)) {
                         next = n->confirmed + n->parms->reachable_time;
-                } else if (now <= n->used + (uint64_t)n->parms->delay_probe_time * MS) {
+                } else if (time_le(now, n->used + delay)) {
                         n->nud_state = NUD_DELAY;
                         n->updated = now;
-                        next = now + (uint64_t)n->parms->delay_probe_time * MS;
+                        next = now + delay;
                 } else {
                         n->nud_state = NUD_STALE;
                         n->updated = now;
                         return; /* STALE is not timed */
                 }
         } else if (state & NUD_DELAY) {
-                if (now <= n->confirmed + (uint64_t)n->parms->delay_probe_time * MS) {
+                if (time_le(now, n->confirmed + delay)) {
                         n->nud_state = NUD_REACHABLE;
                         n->updated = now;
                         next = n->confirmed + n->parms->reachable_time;
@@ -358,12 +404,24 @@ static void neigh_timer_handler(struct timer_list *t)
                 neigh_invalidate(n);
                 return;
         }
-        if (n->nud_state & NUD_IN_TIMER)
+        if (n->nud_state & NUD_IN_TIMER) {
+                /* never sooner than 10 ms ahead (HZ/100), as Linux: a
+                 * deadline already reached must not fire again at once */
+                if (time_le(next, now + 10 * MS))
+                        next = now + 10 * MS;
                 neigh_arm(n, next);
+        }
         if (n->nud_state & (NUD_INCOMPLETE | NUD_PROBE))
                 neigh_probe(n);
 }
 
+/*
+ * Linux's neigh_update(), less the router flag: a new valid state with an
+ * address.  Without OVERRIDE a different address for a valid entry changes
+ * nothing; news that merely repeat the known address with "STALE" (a
+ * peer's ARP request) keep the current state; packets that waited go out
+ * when the entry becomes valid.
+ */
 int neigh_update(struct neighbour *n, const uint8_t *lladdr, uint8_t new_state, unsigned flags)
 {
         struct net *net = n->tbl->net;
@@ -377,32 +435,36 @@ int neigh_update(struct neighbour *n, const uint8_t *lladdr, uint8_t new_state, 
         if (!(new_state & NUD_VALID)) {
                 del_timer(&net->timers, &n->timer);
                 n->nud_state = new_state;
-                n->updated = now;
+                if (old != new_state)
+                        n->updated = now;
                 if ((old & (NUD_INCOMPLETE | NUD_PROBE)) && new_state == NUD_FAILED)
                         neigh_invalidate(n);
                 return 0;
         }
 
-        if (!lladdr) {
+        if (lladdr) {
+                if ((old & NUD_VALID) && memcmp(lladdr, n->ha, alen) == 0)
+                        lladdr = n->ha;
+        } else {
                 if (!(old & NUD_VALID))
                         return -EINVAL; /* nothing to keep */
                 lladdr = n->ha;
-        } else if ((old & NUD_VALID) && memcmp(lladdr, n->ha, alen) != 0 &&
-                   !(flags & NEIGH_UPDATE_F_OVERRIDE)) {
-                /* A different address without the right to override: keep ours
-                 * (an ARP storm must not flip a fresh entry, see locktime). */
-                if (old & NUD_CONNECTED)
-                        return 0;
-                lladdr = n->ha;
-                new_state = NUD_STALE;
         }
 
+        /* an ARP packet confirms even when nothing else changes */
         if (new_state & NUD_CONNECTED)
                 n->confirmed = now;
-        if (old != new_state || memcmp(lladdr, n->ha, alen) != 0)
-                n->updated = now;
 
-        if (old != new_state) {
+        if (old & NUD_VALID) {
+                if (lladdr != n->ha && !(flags & NEIGH_UPDATE_F_OVERRIDE))
+                        return 0;
+                if (lladdr == n->ha && new_state == NUD_STALE && !(flags & NEIGH_UPDATE_F_ADMIN))
+                        new_state = old;
+        }
+
+        if (new_state != old || lladdr != n->ha)
+                n->updated = now;
+        if (new_state != old) {
                 del_timer(&net->timers, &n->timer);
                 if (new_state & NUD_PROBE)
                         n->probes = 0;
@@ -411,9 +473,12 @@ int neigh_update(struct neighbour *n, const uint8_t *lladdr, uint8_t new_state, 
                                                                         : 0));
                 n->nud_state = new_state;
         }
-        if (lladdr != n->ha)
+        if (lladdr != n->ha) {
                 memcpy(n->ha, lladdr, alen);
-        if (!(old & NUD_VALID)) {
+                if (!(new_state & NUD_CONNECTED))
+                        n->confirmed = now - 2 * (uint64_t)n->parms->base_reachable_time * MS;
+        }
+        if (new_state != old && !(old & NUD_VALID)) {
                 n->probes = 0;
                 neigh_flush_queue(n);
         }
@@ -480,7 +545,11 @@ void neigh_output(struct neighbour *n, struct sk_buff *skb)
 {
         struct net_device *dev = n->dev;
         skb->dev = dev;
-        if (!neigh_event_send(n, skb))
+        /* A connected entry sends straight away without marking the entry
+         * used (Linux's neigh_connected_output); only the resolving path
+         * does (neigh_resolve_output), which is what lets REACHABLE age to
+         * STALE under traffic and be re-checked through DELAY. */
+        if (!(n->nud_state & NUD_CONNECTED) && !neigh_event_send(n, skb))
                 return;
         TRACE(dev->net, skb, NEIGH, "%s %s", neigh_state_name(n->nud_state), dev->name);
         if (dev->header_ops->create(skb, dev, n->tbl->ethertype, n->ha) < 0) {
@@ -504,7 +573,7 @@ static void neigh_periodic(struct timer_list *t)
         struct net *net = tbl->net;
         uint64_t now = net_now(net);
 
-        if (now - tbl->last_rand > 300 * NSEC_PER_SEC || tbl->last_rand == 0) {
+        if (!time_le(now, tbl->last_rand + 300 * NSEC_PER_SEC)) {
                 tbl->last_rand = now;
                 tbl->parms.reachable_time = rand_reach_time(net, tbl->parms.base_reachable_time);
                 for (struct net_device *d = net->dev_list; d; d = d->next) {

@@ -68,6 +68,7 @@ struct neigh_parms {
         int unres_qlen;          /* 101 */
         int locktime;            /* 1000 */
         uint64_t reachable_time; /* ns; randomised from base_reachable_time */
+        uint32_t data_state;     /* bit per field set explicitly on this device */
         struct net_device *dev;  /* NULL for the default */
 };
 
@@ -116,6 +117,7 @@ struct neigh_table {
         uint32_t hash_rnd;
         uint32_t entries;
         uint64_t last_rand;           /* ns: reachable_time recomputed */
+        uint64_t last_flush;          /* ns: last forced collection */
         struct timer_list gc_timer;
         /* statistics, as /proc/net/stat/arp_cache */
         uint64_t allocs, destroys, lookups, hits, res_failed, forced_gc_runs, unres_discards;

@@ -43,7 +43,7 @@ struct frame {
 #define MAX_FRAMES 256
 
 struct capture {
-        struct packet_tap tap; /* first: the tap callback finds us from it */
+        struct packet_tap tap;
         struct frame f[MAX_FRAMES];
         int n;
 };
@@ -51,7 +51,7 @@ struct capture {
 static void capture_fn(struct packet_tap *tap, struct net_device *dev, const struct sk_buff *skb,
                        bool outgoing)
 {
-        struct capture *c = (struct capture *)tap;
+        struct capture *c = container_of(tap, struct capture, tap);
         if (!outgoing || c->n == MAX_FRAMES || skb->len < ETH_HLEN)
                 return;
         struct frame *f = &c->f[c->n++];
@@ -168,17 +168,38 @@ static struct neighbour *admin_entry(uint32_t ip, const uint8_t *mac, uint8_t st
         return n;
 }
 
-/*
- * a: veth0 10.0.0.1/24, b: veth1 10.0.0.2/24 (when b_addr), both up.  When
- * warm, each table's first periodic run (which re-randomises
- * reachable_time) happens before the case starts, so the reachable_time
- * read at t0 holds for the whole case.
- */
-static void setup(bool b_addr, bool warm)
+/* Free what a case left behind (a failed CHECK leaves the case early): run
+ * by the next setup and at exit. */
+static void release(void)
 {
+        if (L.va)
+                dev_remove_tap(L.va, &L.cap.tap);
+        if (L.a)
+                strata_net_free(L.a);
+        if (L.b)
+                strata_net_free(L.b);
+        if (L.clk)
+                strata_clock_free(L.clk);
         memset(&L, 0, sizeof(L));
+}
+
+/*
+ * a: veth0 10.0.0.1/24, b: veth1 10.0.0.2/24 (when b_addr), both up, the
+ * simulated clock starting at `start`.  When warm, each table's first
+ * periodic run (which re-randomises reachable_time) happens before the case
+ * starts, so the reachable_time read at t0 holds for the whole case.  The
+ * case starts (t0) 1 s after `start`, or 16 s after when warm.
+ */
+static void setup_at(uint64_t start, bool b_addr, bool warm)
+{
+        static bool registered;
+        if (!registered)
+                atexit(release);
+        registered = true;
+        release();
         L.clk = strata_clock_new(true);
         CHECK(L.clk);
+        strata_clock_advance_to(L.clk, start);
         CHECK_EQ(strata_net_new("a", L.clk, 11, &L.a), 0);
         CHECK_EQ(strata_net_new("b", L.clk, 22, &L.b), 0);
         CHECK_EQ(strata_veth_add(L.a, "veth0", L.b, "veth1"), 0);
@@ -191,12 +212,12 @@ static void setup(bool b_addr, bool warm)
         CHECK_EQ(strata_link_set_up(L.a, "veth0", true), 0);
         CHECK_EQ(strata_link_set_up(L.b, "veth1", true), 0);
         CHECK_EQ(strata_ping_listen(L.a, 7, on_ping, &L), 0);
-        run_to(1 * SEC);
+        run_to(start + 1 * SEC);
         if (warm) {
                 struct neighbour *da = arp_neigh(L.va, 0x0a0000fau);
                 struct neighbour *db = arp_neigh(L.vb, 0x0a0000fau);
                 CHECK(da && db);
-                run_to(16 * SEC);
+                run_to(start + 16 * SEC);
                 neigh_delete(lookup(L.a, L.va, 0x0a0000fau));
                 neigh_delete(lookup(L.b, L.vb, 0x0a0000fau));
                 CHECK_EQ(tbl_of(L.a)->entries, 0);
@@ -208,16 +229,19 @@ static void setup(bool b_addr, bool warm)
         L.t0 = now();
 }
 
+/* Cases start at 1000 s: far enough from 0 that no time computed by
+ * subtraction from "now" can wrap. */
+static void setup(bool b_addr, bool warm)
+{
+        setup_at(1000 * SEC, b_addr, warm);
+}
+
 /* Leak check and teardown. */
 static void teardown(void)
 {
         CHECK_EQ(skb_pool_outstanding(L.a->net->pool), 0);
         CHECK_EQ(skb_pool_outstanding(L.b->net->pool), 0);
-        dev_remove_tap(L.va, &L.cap.tap);
-        strata_net_free(L.a);
-        strata_net_free(L.b);
-        strata_clock_free(L.clk);
-        memset(&L, 0, sizeof(L));
+        release();
 }
 
 static void ping(const char *dst, uint16_t seq)
@@ -464,7 +488,9 @@ static void probe_without_answer_sends_unicast_probes_then_fails(void)
                 CHECK_EQ(req[i]->t, t0 + (uint64_t)(5 + i) * SEC);
                 CHECK_EQ(req[i]->arp.tpa, IP_B);
                 CHECK_EQ(req[i]->arp.spa, IP_A);
-                CHECK_MEM(req[i]->dst, L.vb->dev_addr, ETH_ALEN);
+                if (memcmp(req[i]->dst, L.vb->dev_addr, ETH_ALEN) != 0)
+                        TEST_FAIL("probe %d of 3 (at +%d s) is not unicast to the neighbour", i + 1,
+                                  5 + i);
         }
         run_to(t0 + 8 * SEC);
         CHECK_EQ(n->nud_state, NUD_FAILED);
@@ -513,6 +539,26 @@ static void peer_request_keeps_reachable_entry_reachable(void)
         CHECK_EQ(nb->nud_state, NUD_REACHABLE);
         CHECK_EQ(n->nud_state, NUD_REACHABLE);
         CHECK_EQ(n->confirmed, t0);
+        teardown();
+}
+
+/* A simulated clock starts at 0.  An entry created there, before
+ * reachable_time has elapsed, is still "never confirmed": used while STALE it
+ * must go DELAY -> PROBE, not back to REACHABLE.  (Linux starts confirmed at
+ * now - 2 * base_reachable_time and compares with time_before_eq, which is
+ * wrap-safe.) */
+static void delay_probes_for_entry_created_early_in_simulated_time(void)
+{
+        setup_at(0, false, false);
+        CHECK_EQ(L.t0, 1 * SEC);
+        struct neighbour *n = admin_entry(IP_B, L.vb->dev_addr, NUD_STALE);
+        ping("10.0.0.2", 1);
+        CHECK_EQ(n->nud_state, NUD_DELAY);
+        run_to(L.t0 + 5 * SEC);
+        CHECK_EQ(n->nud_state, NUD_PROBE);
+        CHECK_EQ(count_type(&L.cap, ETH_P_ARP), 1);
+        run_to(L.t0 + 9 * SEC);
+        CHECK_EQ(n->nud_state, NUD_FAILED);
         teardown();
 }
 
@@ -718,8 +764,11 @@ static void base_reachable_time_change_rerandomizes_reachable_time(void)
         run_to(t0);
         struct neighbour *n = lookup(L.a, L.va, IP_B);
         CHECK_EQ(n->nud_state, NUD_REACHABLE);
+        /* reachable_time is now below 3 s: by then the entry has left
+         * REACHABLE -- for DELAY, as it was used (the ping) less than
+         * delay_first_probe_time (5 s) ago */
         run_to(t0 + 3 * SEC + 10 * MS);
-        CHECK_EQ(n->nud_state, NUD_STALE);
+        CHECK_EQ(n->nud_state, NUD_DELAY);
         teardown();
 }
 
@@ -781,15 +830,24 @@ static void neigh_sysctls_have_linux_defaults(void)
 
 /* --- gratuitous ARP, deletion, garbage collection -------------------------- */
 
-static void gratuitous_arp_on_address_add_to_up_device(void)
+/* Linux sends no gratuitous ARP on address add, nor on link up unless
+ * net.ipv4.conf.*.arp_notify=1 (checked against the kernel in a netns). */
+static void gratuitous_arp_only_with_arp_notify(void)
 {
         setup(true, true);
         const uint64_t t0 = L.t0;
         CHECK_EQ(strata_addr_add(L.a, "veth0", "10.0.0.5/24"), 0);
-        CHECK_EQ(L.cap.n, 1);
-        const struct frame *f = &L.cap.f[0];
+        CHECK_EQ(L.cap.n, 0);
+        CHECK_EQ(strata_link_set_up(L.a, "veth0", false), 0);
+        CHECK_EQ(strata_link_set_up(L.a, "veth0", true), 0);
+        CHECK_EQ(L.cap.n, 0);
+
+        CHECK_EQ(strata_sysctl_set(L.a, "net.ipv4.conf.veth0.arp_notify", "1"), 0);
+        CHECK_EQ(strata_link_set_up(L.a, "veth0", false), 0);
+        CHECK_EQ(strata_link_set_up(L.a, "veth0", true), 0);
+        CHECK_EQ(count_type(&L.cap, ETH_P_ARP), 2); /* 10.0.0.1 and 10.0.0.5 */
+        const struct frame *f = &L.cap.f[1];
         CHECK_EQ(f->t, t0);
-        CHECK_EQ(f->type, ETH_P_ARP);
         CHECK_MEM(f->dst, bcast, ETH_ALEN);
         CHECK_EQ(f->arp.op, ARPOP_REQUEST);
         CHECK_EQ(f->arp.spa, 0x0a000005u);
@@ -800,12 +858,12 @@ static void gratuitous_arp_on_address_add_to_up_device(void)
         /* b had no entry for 10.0.0.5: a gratuitous ARP creates none */
         CHECK(lookup(L.b, L.vb, 0x0a000005u) == NULL);
 
-        /* on a device that is down: nothing (it announces when it comes up) */
+        /* conf.all counts too: the device uses max(all, dev) */
+        CHECK_EQ(strata_sysctl_set(L.a, "net.ipv4.conf.veth0.arp_notify", "0"), 0);
+        CHECK_EQ(strata_sysctl_set(L.a, "net.ipv4.conf.all.arp_notify", "1"), 0);
         CHECK_EQ(strata_link_set_up(L.a, "veth0", false), 0);
-        CHECK_EQ(strata_addr_add(L.a, "veth0", "10.0.0.6/24"), 0);
-        CHECK_EQ(L.cap.n, 1);
         CHECK_EQ(strata_link_set_up(L.a, "veth0", true), 0);
-        CHECK_EQ(count_type(&L.cap, ETH_P_ARP), 4); /* .1, .5 and .6 */
+        CHECK_EQ(count_type(&L.cap, ETH_P_ARP), 4);
         run_to(t0 + 1 * SEC);
         teardown();
 }
@@ -823,9 +881,9 @@ static void neigh_delete_drops_queued_packets_dead(void)
         CHECK_EQ(counter(L.a, "NEIGH_DEAD"), 2);
         CHECK_EQ(tbl_of(L.a)->entries, entries - 1);
         CHECK(lookup(L.a, L.va, IP_NONE) == NULL);
-        CHECK_EQ(skb_pool_outstanding(L.a->net->pool), 0);
         /* its timer went with it: no more requests, no ICMP */
         run_to(L.t0 + 5 * SEC);
+        CHECK_EQ(skb_pool_outstanding(L.a->net->pool), 0);
         CHECK_EQ(count_type(&L.cap, ETH_P_ARP), 1);
         CHECK_EQ(L.pings.n, 0);
         CHECK_EQ(counter(L.a, "NEIGH_FAILED"), 0);
@@ -906,6 +964,7 @@ TEST_MAIN(T(first_packet_creates_incomplete_and_requests_at_once),
           T(delay_confirmed_returns_to_reachable_without_probe),
           T(probe_without_answer_sends_unicast_probes_then_fails),
           T(unicast_probe_has_zero_target_hw), T(peer_request_keeps_reachable_entry_reachable),
+          T(delay_probes_for_entry_created_early_in_simulated_time),
           T(unres_qlen_drops_oldest_queued_packets), T(unres_qlen_bytes_bounds_queue_by_truesize),
           T(retrans_time_sysctls_set_request_interval), T(mcast_solicit_zero_fails_at_once),
           T(mcast_solicit_sets_number_of_broadcast_requests),
@@ -914,6 +973,6 @@ TEST_MAIN(T(first_packet_creates_incomplete_and_requests_at_once),
           T(device_own_value_survives_default_change),
           T(base_reachable_time_change_rerandomizes_reachable_time),
           T(reachable_time_stable_before_300_seconds), T(neigh_sysctls_have_linux_defaults),
-          T(gratuitous_arp_on_address_add_to_up_device), T(neigh_delete_drops_queued_packets_dead),
+          T(gratuitous_arp_only_with_arp_notify), T(neigh_delete_drops_queued_packets_dead),
           T(gc_removes_failed_entries_past_gc_thresh1), T(gc_keeps_entries_below_gc_thresh1),
           T(gc_removes_stale_entries_idle_past_gc_stale_time), T(device_down_flushes_its_entries))

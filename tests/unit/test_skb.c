@@ -20,19 +20,48 @@
 
 static struct strata_clock test_clock = { .simulated = true, .sim_now = 0 };
 
+/* Namespaces alive; a failed CHECK leaves its case early, and whatever it
+ * left is freed at exit. */
+static struct net *live[4];
+
+static void release_all(void)
+{
+        for (int i = 0; i < 4; i++) {
+                net_free(live[i]);
+                live[i] = NULL;
+        }
+}
+
 static struct net *new_net(void)
 {
+        static bool registered;
+        if (!registered)
+                atexit(release_all);
+        registered = true;
         struct net *net = NULL;
         CHECK_EQ(net_alloc("skbtest", &test_clock, 42, &net), 0);
         CHECK(net != NULL);
+        for (int i = 0; i < 4; i++)
+                if (!live[i]) {
+                        live[i] = net;
+                        break;
+                }
         CHECK_EQ(skb_pool_outstanding(net->pool), 0);
         return net;
+}
+
+static void forget(struct net *net)
+{
+        for (int i = 0; i < 4; i++)
+                if (live[i] == net)
+                        live[i] = NULL;
 }
 
 /* The leak check every case ends with: nothing left out of the pool. */
 static void free_net(struct net *net)
 {
         CHECK_EQ(skb_pool_outstanding(net->pool), 0);
+        forget(net);
         net_free(net);
 }
 
@@ -809,6 +838,7 @@ static void pool_outlives_namespace_until_last_free(void)
         CHECK(skb);
         fill(skb, 100, 0);
         struct skb_pool *p = a->pool;
+        forget(a);
         net_free(a); /* the packet is still out (in another namespace, say) */
         CHECK_EQ(skb_pool_outstanding(p), 2);
         CHECK_EQ(skb->data[99], 99);
