@@ -839,7 +839,7 @@ static void alloc_batch(enum alloc_op op, struct alloc_ctx *c, int n)
                         break;
                 }
                 case A_SKB_CLONE: {
-                        struct sk_buff *s = skb_clone(c->skb);
+                        struct sk_buff *s = skb_clone(c->net, c->skb);
                         if (!s)
                                 die("skb_clone failed");
                         consume_skb(s);
@@ -881,6 +881,9 @@ static void alloc_batch(enum alloc_op op, struct alloc_ctx *c, int n)
 /* ns per operation, runs times about 0.1 s each (thread CPU time). */
 static void alloc_measure(enum alloc_op op, struct alloc_ctx *c, struct series *s)
 {
+        /* this thread runs the namespace (as strata_poll's caller would), so
+         * frees take the pool's local path */
+        net_running = c->net;
         alloc_batch(op, c, 4096); /* warm the pool / heap */
         for (int r = 0; r < cfg.runs && !g_stop; r++) {
                 uint64_t t0 = now_ns(CLOCK_THREAD_CPUTIME_ID), t1 = t0, ops = 0;
@@ -891,6 +894,7 @@ static void alloc_measure(enum alloc_op op, struct alloc_ctx *c, struct series *
                 }
                 series_add(s, (double)(t1 - t0) / (double)ops);
         }
+        net_running = NULL;
 }
 
 /* --- the table ---------------------------------------------------------------------- */

@@ -39,10 +39,12 @@ struct strata_net {
 static inline struct net *api_lock(struct strata_net *sn)
 {
         pthread_mutex_lock(&sn->net->lock);
+        net_running = sn->net;
         return sn->net;
 }
 static inline void api_unlock(struct strata_net *sn)
 {
+        net_running = NULL;
         pthread_mutex_unlock(&sn->net->lock);
 }
 

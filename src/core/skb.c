@@ -15,6 +15,8 @@
 #include "core/skb.h"
 #include "core/trace.h"
 
+_Thread_local struct net *net_running;
+
 struct skb_pool *skb_pool_new(struct net *net)
 {
         struct skb_pool *p = calloc(1, sizeof(*p));
@@ -23,35 +25,47 @@ struct skb_pool *skb_pool_new(struct net *net)
         atomic_init(&p->ret_heads, NULL);
         atomic_init(&p->ret_small, NULL);
         atomic_init(&p->ret_large, NULL);
-        atomic_init(&p->outstanding, 0);
+        atomic_init(&p->remote_freed, 0);
         atomic_init(&p->dead, false);
+        atomic_init(&p->released, false);
         p->net = net;
         return p;
 }
 
+static void free_heads(struct sk_buff *h)
+{
+        while (h) {
+                struct sk_buff *n = h->next;
+                free(h);
+                h = n;
+        }
+}
+
+static void free_datas(struct skb_data *d)
+{
+        while (d) {
+                struct skb_data *n = d->next_free;
+                free(d);
+                d = n;
+        }
+}
+
 static void pool_release(struct skb_pool *p)
 {
-        struct sk_buff *h = p->free_heads, *hn;
-        for (; h; h = hn) {
-                hn = h->next;
-                free(h);
-        }
-        h = atomic_exchange(&p->ret_heads, NULL);
-        for (; h; h = hn) {
-                hn = h->next;
-                free(h);
-        }
-        struct skb_data *lists[4] = { p->free_small, p->free_large,
-                                      atomic_exchange(&p->ret_small, NULL),
-                                      atomic_exchange(&p->ret_large, NULL) };
-        for (int i = 0; i < 4; i++) {
-                struct skb_data *d = lists[i], *dn;
-                for (; d; d = dn) {
-                        dn = d->next_free;
-                        free(d);
-                }
-        }
+        if (atomic_exchange(&p->released, true))
+                return; /* the owner and a last remote free may both get here */
+        free_heads(p->free_heads);
+        free_heads(atomic_exchange(&p->ret_heads, NULL));
+        free_datas(p->free_small);
+        free_datas(p->free_large);
+        free_datas(atomic_exchange(&p->ret_small, NULL));
+        free_datas(atomic_exchange(&p->ret_large, NULL));
         free(p);
+}
+
+long skb_pool_outstanding(const struct skb_pool *p)
+{
+        return p->local_out - atomic_load(&((struct skb_pool *)p)->remote_freed);
 }
 
 void skb_pool_destroy(struct skb_pool *p)
@@ -59,18 +73,21 @@ void skb_pool_destroy(struct skb_pool *p)
         /* Allocated apart from struct net so that it can outlive the
          * namespace while its packets sit in other namespaces' queues. */
         atomic_store(&p->dead, true);
-        if (atomic_load(&p->outstanding) == 0)
+        if (skb_pool_outstanding(p) == 0)
                 pool_release(p);
 }
 
-long skb_pool_outstanding(const struct skb_pool *p)
+/* May this thread use p's local lists?  Only the thread running p's
+ * namespace (or, with no namespace running, the single thread of a test). */
+static inline bool pool_is_local(const struct skb_pool *p)
 {
-        return atomic_load(&((struct skb_pool *)p)->outstanding);
+        return p->net == net_running;
 }
 
-static void pool_put_done(struct skb_pool *p)
+static void remote_put_done(struct skb_pool *p)
 {
-        if (atomic_fetch_sub(&p->outstanding, 1) == 1 && atomic_load(&p->dead))
+        long freed = atomic_fetch_add_explicit(&p->remote_freed, 1, memory_order_acq_rel) + 1;
+        if (unlikely(atomic_load(&p->dead)) && freed == p->local_out)
                 pool_release(p);
 }
 
@@ -78,7 +95,7 @@ static struct sk_buff *pool_get_head(struct skb_pool *p)
 {
         struct sk_buff *h = p->free_heads;
         if (unlikely(!h)) {
-                h = atomic_exchange(&p->ret_heads, NULL);
+                h = atomic_exchange_explicit(&p->ret_heads, NULL, memory_order_acquire);
                 if (!h) {
                         h = malloc(sizeof(*h));
                         if (!h)
@@ -87,19 +104,25 @@ static struct sk_buff *pool_get_head(struct skb_pool *p)
                 }
         }
         p->free_heads = h->next;
-        atomic_fetch_add_explicit(&p->outstanding, 1, memory_order_relaxed);
+        p->local_out++;
         return h;
 }
 
 static void pool_put_head(struct skb_pool *p, struct sk_buff *h)
 {
+        if (likely(pool_is_local(p))) {
+                h->next = p->free_heads;
+                p->free_heads = h;
+                p->local_out--;
+                return;
+        }
         struct sk_buff *old = atomic_load_explicit(&p->ret_heads, memory_order_relaxed);
         do {
                 h->next = old;
         } while (!atomic_compare_exchange_weak_explicit(&p->ret_heads, &old, h,
                                                         memory_order_release,
                                                         memory_order_relaxed));
-        pool_put_done(p);
+        remote_put_done(p);
 }
 
 static struct skb_data *pool_get_data(struct skb_pool *p, bool large)
@@ -121,20 +144,28 @@ static struct skb_data *pool_get_data(struct skb_pool *p, bool large)
         }
         *local = d->next_free;
         atomic_init(&d->refcnt, 1);
-        atomic_fetch_add_explicit(&p->outstanding, 1, memory_order_relaxed);
+        p->local_out++;
         return d;
 }
 
 static void pool_put_data(struct skb_data *d)
 {
         struct skb_pool *p = d->pool;
-        _Atomic(struct skb_data *) *ret = d->size == SKB_LARGE_SIZE ? &p->ret_large : &p->ret_small;
+        bool large = d->size == SKB_LARGE_SIZE;
+        if (likely(pool_is_local(p))) {
+                struct skb_data **local = large ? &p->free_large : &p->free_small;
+                d->next_free = *local;
+                *local = d;
+                p->local_out--;
+                return;
+        }
+        _Atomic(struct skb_data *) *ret = large ? &p->ret_large : &p->ret_small;
         struct skb_data *old = atomic_load_explicit(ret, memory_order_relaxed);
         do {
                 d->next_free = old;
         } while (!atomic_compare_exchange_weak_explicit(ret, &old, d, memory_order_release,
                                                         memory_order_relaxed));
-        pool_put_done(p);
+        remote_put_done(p);
 }
 
 static void skb_head_init(struct sk_buff *skb, struct skb_pool *p, struct skb_data *d)
@@ -175,16 +206,17 @@ struct sk_buff *alloc_skb_tx(struct net *net, uint32_t payload_len)
         return skb;
 }
 
-struct sk_buff *skb_clone(struct sk_buff *skb)
+struct sk_buff *skb_clone(struct net *net, struct sk_buff *skb)
 {
-        /* The clone's head comes from the buffer's pool, so it goes home with
-         * the buffer even when the clone is made in another namespace. */
-        struct skb_pool *p = skb->pool;
+        /* The head comes from the namespace making the clone; each head and
+         * buffer records its own pool and goes home to it when freed. */
+        struct skb_pool *p = net->pool;
         struct sk_buff *n = pool_get_head(p);
         if (!n)
                 return NULL;
         memcpy(n, skb, sizeof(*n));
         n->next = n->prev = NULL;
+        n->pool = p;
         atomic_fetch_add_explicit(&skb->shared->refcnt, 1, memory_order_relaxed);
         return n;
 }
@@ -207,11 +239,11 @@ struct sk_buff *skb_copy(struct net *net, const struct sk_buff *skb)
         return n;
 }
 
-int skb_unshare(struct sk_buff *skb)
+int skb_unshare(struct net *net, struct sk_buff *skb)
 {
         if (!skb_cloned(skb))
                 return 0;
-        struct skb_pool *p = skb->pool;
+        struct skb_pool *p = net->pool;
         struct skb_data *d = pool_get_data(p, skb->end > SKB_SMALL_SIZE);
         if (!d)
                 return -ENOMEM;

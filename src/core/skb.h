@@ -17,10 +17,11 @@
  *
  * Buffers come from the namespace's pool (struct skb_pool), never from
  * malloc on the hot path.  Two buffer sizes: small (a 1500-byte frame with
- * headroom) and large (a 64 KB segment).  An skb may be freed by another
- * thread than the one that allocated it (veth between namespaces run by
- * different threads): frees go to a lock-free return list, which the owner
- * takes back whole when its local free list runs dry.
+ * headroom) and large (a 64 KB segment).  The thread running the namespace
+ * allocates and frees on plain local lists; an skb freed by another thread
+ * (veth between namespaces run by different threads) goes to a lock-free
+ * return list, which the owner takes back whole when its local list runs
+ * dry.
  *
  * Ownership rule: a function that takes an skb consumes it -- it passes it
  * on, queues it, or frees it.  consume_skb() ends a normal delivery;
@@ -82,7 +83,9 @@ struct sk_buff {
         uint16_t transport_header;
         uint16_t protocol;          /* EtherType, host order */
         uint8_t pkt_type;           /* PACKET_* */
-        uint8_t ttl_exceeded : 1;   /* spare flags for layers */
+        uint8_t csum_unnecessary : 1; /* crossed only in-memory links (veth, lo):
+                                       * payload checksums need no verifying,
+                                       * Linux's CHECKSUM_UNNECESSARY */
         uint32_t mark;
         uint32_t trace_id;          /* non-zero: this packet is being traced */
         uint64_t tstamp;            /* ns on the namespace clock: receive or send time */
@@ -98,10 +101,17 @@ struct skb_pool {
         _Atomic(struct sk_buff *) ret_heads;      /* returned by any thread */
         _Atomic(struct skb_data *) ret_small;
         _Atomic(struct skb_data *) ret_large;
-        atomic_long outstanding;                  /* heads + buffers not in the pool */
+        long local_out;                           /* owner: allocated - freed locally */
+        atomic_long remote_freed;                 /* freed by other threads */
         atomic_bool dead;                         /* namespace gone: last free releases */
+        atomic_bool released;
         struct net *net;
 };
+
+/* The namespace this thread is running right now (it holds its lock), or
+ * NULL.  A free by that thread goes straight to the pool's local lists; any
+ * other free takes the lock-free return path. */
+extern _Thread_local struct net *net_running;
 
 struct skb_pool *skb_pool_new(struct net *net);
 /* Release the pool's memory.  If packets are still out (sitting in another
@@ -117,13 +127,14 @@ struct sk_buff *alloc_skb(struct net *net, uint32_t size);
 /* An skb for sending payload_len bytes: SKB_HEADROOM reserved in front. */
 struct sk_buff *alloc_skb_tx(struct net *net, uint32_t payload_len);
 
-/* A second head sharing the same buffer (read-only for both). */
-struct sk_buff *skb_clone(struct sk_buff *skb);
+/* A second head, from net's pool, sharing the same buffer (read-only for
+ * both). */
+struct sk_buff *skb_clone(struct net *net, struct sk_buff *skb);
 /* A private copy of head and buffer (allocated from net's pool). */
 struct sk_buff *skb_copy(struct net *net, const struct sk_buff *skb);
-/* Make the buffer private to skb (copy if shared); returns 0 or -ENOMEM
- * (skb untouched). */
-int skb_unshare(struct sk_buff *skb);
+/* Make the buffer private to skb (copy into a buffer of net's pool if
+ * shared); returns 0 or -ENOMEM (skb untouched). */
+int skb_unshare(struct net *net, struct sk_buff *skb);
 
 /* End of a normal journey. */
 void consume_skb(struct sk_buff *skb);

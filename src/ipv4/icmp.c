@@ -296,7 +296,7 @@ void icmp_rcv(struct sk_buff *skb)
         struct ip_cb *cb = IPCB(skb);
         struct icmp_repr r;
         ICMP_INC(net, InMsgs);
-        enum wire_status st = icmp_parse(skb->data, skb->len, true, &r);
+        enum wire_status st = icmp_parse(skb->data, skb->len, !skb->csum_unnecessary, &r);
         if (st != WIRE_OK) {
                 if (st == WIRE_BAD_CSUM)
                         ICMP_INC(net, InCsumErrors);

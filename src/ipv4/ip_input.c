@@ -76,7 +76,7 @@ static void ip_forward(struct net *net, struct sk_buff *skb, const struct rt_res
                 kfree_skb_reason(net, skb, SKB_DROP_REASON_PKT_TOO_BIG);
                 return;
         }
-        if (skb_unshare(skb)) {
+        if (skb_unshare(net, skb)) {
                 kfree_skb_reason(net, skb, SKB_DROP_REASON_NOMEM);
                 return;
         }

@@ -3,12 +3,13 @@
  *
  * The one's-complement sum of 16-bit words is the same value modulo 0xffff
  * whatever width the words are added in, because 2^16 == 1 (mod 0xffff).
- * csum_partial() therefore adds big-endian 32-bit words into a 64-bit
- * accumulator -- no carry handling inside the loop, and a loop compilers
- * vectorise -- and folds back to 32 bits only once at the end.  A 64-bit
- * accumulator cannot overflow for any buffer shorter than 16 GB.
+ * csum_partial() therefore adds 32-bit words into a 64-bit accumulator --
+ * no carry handling inside the loop -- and folds back only once at the end.
+ * A 64-bit accumulator cannot overflow for any buffer shorter than 16 GB.
  */
 #include "checksum.h"
+
+#include <string.h>
 
 #include "bytes.h"
 
@@ -22,32 +23,57 @@ static uint32_t fold64(uint64_t s)
 
 uint32_t csum_partial(const void *buf, size_t len, uint32_t sum)
 {
+        /*
+         * Sum native-endian 64-bit loads as two 32-bit halves (no byte swaps
+         * in the loop), then turn the folded 16-bit result to big-endian
+         * order once: the one's-complement sum commutes with byte swapping
+         * (RFC 1071, "byte order independence").
+         */
         const uint8_t *p = buf;
-        uint64_t s = sum;
-
-        while (len >= 16) {
-                s += get_be32(p);
-                s += get_be32(p + 4);
-                s += get_be32(p + 8);
-                s += get_be32(p + 12);
-                p += 16;
-                len -= 16;
+        uint64_t s = 0;
+        while (len >= 32) {
+                uint64_t w[4];
+                memcpy(w, p, sizeof(w));
+                s += (w[0] & 0xffffffffu) + (w[0] >> 32) + (w[1] & 0xffffffffu) + (w[1] >> 32);
+                s += (w[2] & 0xffffffffu) + (w[2] >> 32) + (w[3] & 0xffffffffu) + (w[3] >> 32);
+                p += 32;
+                len -= 32;
         }
-        while (len >= 4) {
-                s += get_be32(p);
+        while (len >= 8) {
+                uint64_t w;
+                memcpy(&w, p, sizeof(w));
+                s += (w & 0xffffffffu) + (w >> 32);
+                p += 8;
+                len -= 8;
+        }
+        if (len >= 4) {
+                uint32_t w;
+                memcpy(&w, p, sizeof(w));
+                s += w;
                 p += 4;
                 len -= 4;
         }
         if (len >= 2) {
-                s += get_be16(p);
+                uint16_t w;
+                memcpy(&w, p, sizeof(w));
+                s += w;
                 p += 2;
                 len -= 2;
         }
-        /* RFC 1071: a trailing odd byte is the high half of a word whose low
-         * half is zero. */
-        if (len)
-                s += (uint32_t)p[0] << 8;
-        return fold64(s);
+        /* RFC 1071: a trailing odd byte is the high half of a big-endian word
+         * whose low half is zero -- in native order, the byte at its address */
+        if (len) {
+                uint16_t w = 0;
+                memcpy(&w, p, 1);
+                s += w;
+        }
+        uint32_t f = fold64(s);
+        f = (f & 0xffff) + (f >> 16);
+        f = (f & 0xffff) + (f >> 16);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        f = (uint32_t)__builtin_bswap16((uint16_t)f);
+#endif
+        return fold64((uint64_t)sum + f);
 }
 
 uint16_t csum_fold(uint32_t sum)

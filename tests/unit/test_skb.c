@@ -336,7 +336,7 @@ static void clone_shares_data_and_refcount(void)
         skb->mark = 77;
         CHECK_EQ(skb_pool_outstanding(net->pool), 2);
 
-        struct sk_buff *c = skb_clone(skb);
+        struct sk_buff *c = skb_clone(net, skb);
         CHECK(c);
         CHECK(c != skb);
         CHECK(c->shared == skb->shared);
@@ -359,7 +359,7 @@ static void clone_shares_data_and_refcount(void)
         CHECK(skb->data + 10 == c->data);
         CHECK_EQ(c->data[0], 11);
 
-        struct sk_buff *c2 = skb_clone(c);
+        struct sk_buff *c2 = skb_clone(net, c);
         CHECK(c2);
         CHECK_EQ(atomic_load(&skb->shared->refcnt), 3);
         CHECK_EQ(c2->len, 90);
@@ -384,12 +384,12 @@ static void unshare_makes_private_copy_leaving_clone_untouched(void)
         fill(skb, 64, 0x10);
         skb_reset_network_header(skb);
         skb_pull(skb, 4);
-        struct sk_buff *c = skb_clone(skb);
+        struct sk_buff *c = skb_clone(net, skb);
         CHECK(c);
         struct skb_data *old = skb->shared;
         unsigned char *old_head = skb->head;
 
-        CHECK_EQ(skb_unshare(c), 0);
+        CHECK_EQ(skb_unshare(net, c), 0);
         CHECK(c->shared != old);
         CHECK(c->head != old_head);
         CHECK(c->head == c->shared->buf);
@@ -415,7 +415,7 @@ static void unshare_makes_private_copy_leaving_clone_untouched(void)
         CHECK_EQ(skb_pool_outstanding(net->pool), 2);
 
         /* an skb that is not shared is left as is */
-        CHECK_EQ(skb_unshare(skb), 0);
+        CHECK_EQ(skb_unshare(net, skb), 0);
         CHECK(skb->shared == old);
         CHECK_EQ(skb_pool_outstanding(net->pool), 2);
         consume_skb(skb);
@@ -428,9 +428,9 @@ static void unshare_large_clone_keeps_large_buffer(void)
         struct sk_buff *skb = alloc_skb_tx(net, 10000);
         CHECK(skb);
         fill(skb, 10000, 3);
-        struct sk_buff *c = skb_clone(skb);
+        struct sk_buff *c = skb_clone(net, skb);
         CHECK(c);
-        CHECK_EQ(skb_unshare(skb), 0);
+        CHECK_EQ(skb_unshare(net, skb), 0);
         CHECK(skb->shared != c->shared);
         CHECK_EQ(skb->end, SKB_LARGE_SIZE);
         CHECK_EQ(skb->len, 10000);
@@ -451,7 +451,7 @@ static void copy_is_private_with_same_layout(void)
         skb_reset_network_header(skb);
         skb->mark = 5;
         skb->protocol = 0x0800;
-        struct sk_buff *c = skb_clone(skb); /* copying a shared buffer is fine */
+        struct sk_buff *c = skb_clone(net, skb); /* copying a shared buffer is fine */
         CHECK(c);
 
         struct sk_buff *cp = skb_copy(net, skb);
@@ -666,7 +666,7 @@ static void frees_from_another_thread_return_to_pool(void)
                 bufs[i] = arg.skbs[i]->shared;
         }
         /* clones too: the last reference may be dropped on either side */
-        struct sk_buff *clone = skb_clone(arg.skbs[0]);
+        struct sk_buff *clone = skb_clone(net, arg.skbs[0]);
         CHECK(clone);
         uintptr_t clone_head = (uintptr_t)clone;
         CHECK_EQ(skb_pool_outstanding(net->pool), 2 * XTHREAD_N + 1);
