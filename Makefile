@@ -72,12 +72,12 @@ $(B)/bench/%: $(B)/bench/%.o $(B)/libstrata.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # bench_echo measures Debian's lwIP beside Strata: it needs lwIP's headers
-# (liblwip-dev, installed by scripts/bench-deps.sh before it is compiled)
+# (liblwip-dev, installed by scripts/deps.sh bench before it is compiled)
 # and dlopen()s liblwip.so.0 at run time, so it links and runs without it.
 $(B)/bench/bench_echo.o: CFLAGS += -isystem /usr/include/lwip
 $(B)/bench/bench_echo.o: | bench-echo-deps
 bench-echo-deps:
-	@sh scripts/bench-deps.sh || echo "scripts/bench-deps.sh failed: bench_echo skips the peers it needs"
+	@sh scripts/deps.sh bench || echo "scripts/deps.sh bench failed: bench_echo skips the peers it needs"
 .PHONY: bench-echo-deps
 
 run: deps-build

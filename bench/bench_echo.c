@@ -468,7 +468,7 @@ static const char *lw_load(void)
         if (!h)
                 h = dlopen("liblwip.so", RTLD_NOW | RTLD_LOCAL);
         if (!h)
-                return "liblwip.so.0 not loadable (apt-get install liblwip-dev; scripts/bench-deps.sh)";
+                return "liblwip.so.0 not loadable (apt-get install liblwip-dev; scripts/deps.sh bench)";
 #define LW_SYM(name)                                                                             \
         do {                                                                                     \
                 if (!(L.name = (__typeof__(L.name))dlsym(h, #name)))                             \

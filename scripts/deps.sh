@@ -4,11 +4,15 @@
 #   deps.sh [test]  what `make test` and .ci/run need as well:
 #                   clang with libFuzzer and the sanitizer runtimes, and the
 #                   kernel-side tools of the interop tests
+#   deps.sh bench   what `make bench` needs: Debian's lwIP (the in-process
+#                   peer) and iproute2 (`ip netns`, for the kernel peer)
 set -u
 pkgs="gcc make libc6-dev"
-if [ "${1:-test}" != build ]; then
-        pkgs="$pkgs clang libclang-rt-14-dev iproute2 iputils-ping iputils-arping tcpdump tshark"
-fi
+case "${1:-test}" in
+build) ;;
+bench) pkgs="$pkgs liblwip-dev iproute2" ;;
+*) pkgs="$pkgs clang libclang-rt-14-dev iproute2 iputils-ping iputils-arping tcpdump tshark" ;;
+esac
 missing=""
 for p in $pkgs; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
