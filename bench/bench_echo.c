@@ -152,8 +152,10 @@ static uint64_t ksoftirqd_ns(void)
                         char *p = strrchr(line, ')');
                         unsigned long long ut = 0, st = 0;
                         /* after "pid (comm)": state and fields 4..13, then utime stime */
-                        if (p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
-                                               "%llu %llu", &ut, &st) == 2)
+                        if (p && sscanf(p + 2,
+                                        "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
+                                        "%llu %llu",
+                                        &ut, &st) == 2)
                                 ticks += ut + st;
                 }
                 fclose(f);
@@ -204,11 +206,11 @@ static void series_range(const struct series *s, double *lo, double *hi)
 
 /* What an echo run yields. */
 struct echo_stats {
-        struct series eps;      /* echoes per second (wall) */
-        struct series cpu_pp;   /* CPU ns per packet: thread (Strata, lwIP) or process (Linux) */
-        struct series sys_pp;   /* Linux only: the same plus ksoftirqd's CPU time */
+        struct series eps;    /* echoes per second (wall) */
+        struct series cpu_pp; /* CPU ns per packet: thread (Strata, lwIP) or process (Linux) */
+        struct series sys_pp; /* Linux only: the same plus ksoftirqd's CPU time */
         uint64_t echoes, lost;
-        const char *skipped;    /* why there are no figures */
+        const char *skipped; /* why there are no figures */
 };
 
 /* "1,234,567" */
@@ -351,8 +353,8 @@ static void sx_setup(struct sx *x)
         sx_send(x);
         sx_check(strata_sim_run(x->n, 2, strata_clock_now(x->clk)), "strata_sim_run");
         if (x->replies != 1)
-                die("Strata: warm-up echo not answered (%" PRIu64 " replies, %" PRIu64
-                    " errors)", x->replies, x->errors);
+                die("Strata: warm-up echo not answered (%" PRIu64 " replies, %" PRIu64 " errors)",
+                    x->replies, x->errors);
 }
 
 static void sx_run(struct sx *x, struct echo_stats *st)
@@ -401,17 +403,17 @@ static uint64_t sx_report_drops(struct sx *x, FILE *f)
                 for (int r = 1; r < SKB_DROP_REASON_MAX; r++)
                         if (net->drops[r])
                                 fprintf(f, " %s=%" PRIu64,
-                                        drop_reason_name((enum skb_drop_reason)r),
-                                        net->drops[r]);
+                                        drop_reason_name((enum skb_drop_reason)r), net->drops[r]);
                 fprintf(f, "\n");
                 total += sum;
         }
         uint64_t req = 0, rep = 0;
         strata_counter(x->n[1], "Icmp.InEchos", &req);
         strata_counter(x->n[1], "Icmp.OutEchoReps", &rep);
-        fprintf(f, "  Strata, warm-up included: a sent %" PRIu64 " requests, b Icmp.InEchos=%" PRIu64
-                   " Icmp.OutEchoReps=%" PRIu64 ", a got %" PRIu64 " replies, %" PRIu64
-                   " ICMP errors\n",
+        fprintf(f,
+                "  Strata, warm-up included: a sent %" PRIu64 " requests, b Icmp.InEchos=%" PRIu64
+                " Icmp.OutEchoReps=%" PRIu64 ", a got %" PRIu64 " replies, %" PRIu64
+                " ICMP errors\n",
                 x->sent, req, rep, x->replies, x->errors);
         return total;
 }
@@ -459,7 +461,7 @@ static struct lw {
         ip_addr_t a, b;
         uint64_t sent, replies, alloc_fail;
         uint16_t seq;
-        const char *error;      /* why lwIP is not measured */
+        const char *error; /* why lwIP is not measured */
 } lw;
 
 static const char *lw_load(void)
@@ -468,11 +470,12 @@ static const char *lw_load(void)
         if (!h)
                 h = dlopen("liblwip.so", RTLD_NOW | RTLD_LOCAL);
         if (!h)
-                return "liblwip.so.0 not loadable (apt-get install liblwip-dev; scripts/deps.sh bench)";
-#define LW_SYM(name)                                                                             \
-        do {                                                                                     \
-                if (!(L.name = (__typeof__(L.name))dlsym(h, #name)))                             \
-                        return "liblwip.so.0 lacks " #name;                                      \
+                return "liblwip.so.0 not loadable (apt-get install liblwip-dev; scripts/deps.sh "
+                       "bench)";
+#define LW_SYM(name)                                                                               \
+        do {                                                                                       \
+                if (!(L.name = (__typeof__(L.name))dlsym(h, #name)))                               \
+                        return "liblwip.so.0 lacks " #name;                                        \
         } while (0)
         LW_SYM(lwip_init);
         LW_SYM(netif_add);
@@ -632,7 +635,7 @@ static void lw_run(struct echo_stats *st)
 
 static struct kx {
         char nsa[32], nsb[32], va[16], vb[16];
-        bool made;      /* namespaces exist: delete them at exit */
+        bool made; /* namespaces exist: delete them at exit */
         int fd;
         uint16_t ident;
         uint16_t seq;
@@ -817,13 +820,11 @@ struct alloc_ctx {
         size_t size;
         struct sk_buff *skb; /* for clone */
 #ifdef HAVE_LWIP
-        struct pbuf *pbuf;   /* for pbuf_ref */
+        struct pbuf *pbuf; /* for pbuf_ref */
 #endif
 };
 
-enum alloc_op {
-        A_SKB_SMALL, A_SKB_LARGE, A_SKB_CLONE, A_MALLOC, A_PBUF, A_PBUF_REF, A_NOPS
-};
+enum alloc_op { A_SKB_SMALL, A_SKB_LARGE, A_SKB_CLONE, A_MALLOC, A_PBUF, A_PBUF_REF, A_NOPS };
 
 static void alloc_batch(enum alloc_op op, struct alloc_ctx *c, int n)
 {
@@ -1003,13 +1004,23 @@ int main(int argc, char **argv)
         int opt;
         while ((opt = getopt(argc, argv, "t:n:w:o:")) != -1) {
                 switch (opt) {
-                case 't': cfg.seconds = atof(optarg); break;
-                case 'n': cfg.runs = atoi(optarg); break;
-                case 'w': cfg.window = atoi(optarg); break;
-                case 'o': cfg.parts = parse_parts(optarg); break;
+                case 't':
+                        cfg.seconds = atof(optarg);
+                        break;
+                case 'n':
+                        cfg.runs = atoi(optarg);
+                        break;
+                case 'w':
+                        cfg.window = atoi(optarg);
+                        break;
+                case 'o':
+                        cfg.parts = parse_parts(optarg);
+                        break;
                 default:
-                        fprintf(stderr, "usage: %s [-t seconds] [-n runs] [-w window] "
-                                        "[-o strata,lwip,kernel,alloc]\n", argv[0]);
+                        fprintf(stderr,
+                                "usage: %s [-t seconds] [-n runs] [-w window] "
+                                "[-o strata,lwip,kernel,alloc]\n",
+                                argv[0]);
                         return 2;
                 }
         }
@@ -1089,8 +1100,7 @@ int main(int argc, char **argv)
                         kx_run(&ks);
                 printf("  run %d:", r + 1);
                 if (!es.skipped)
-                        printf(" Strata %.0f echoes/s %.1f ns/pkt;", es.eps.v[r],
-                               es.cpu_pp.v[r]);
+                        printf(" Strata %.0f echoes/s %.1f ns/pkt;", es.eps.v[r], es.cpu_pp.v[r]);
                 if (!ls.skipped)
                         printf(" lwIP %.0f echoes/s %.1f ns/pkt;", ls.eps.v[r], ls.cpu_pp.v[r]);
                 if (!ks.skipped)
@@ -1119,8 +1129,8 @@ int main(int argc, char **argv)
         struct series a_small = { .n = 0 }, a_large = { .n = 0 }, a_clone = { .n = 0 };
         struct series m_small = { .n = 0 }, m_large = { .n = 0 }, m_head = { .n = 0 };
         struct series p_small = { .n = 0 }, p_ref = { .n = 0 };
-        const char *pbuf_skip = ls.skipped && strcmp(ls.skipped, "not run (-o)") ? ls.skipped
-                                                                                  : NULL;
+        const char *pbuf_skip =
+            ls.skipped && strcmp(ls.skipped, "not run (-o)") ? ls.skipped : NULL;
 #ifdef HAVE_LWIP
         if (!pbuf_skip && lw.error)
                 pbuf_skip = lw.error;
@@ -1162,8 +1172,7 @@ int main(int argc, char **argv)
         printf("| %-32s | %-34s | %-34s | %-34s | %7s |\n", "figure", "Strata", "peer",
                "peer value", "ratio");
         printf("|%s|%s|%s|%s|%s|\n", "----------------------------------",
-               "------------------------------------",
-               "------------------------------------",
+               "------------------------------------", "------------------------------------",
                "------------------------------------", "---------");
         if (!es.skipped) {
                 struct utsname u;
@@ -1178,8 +1187,7 @@ int main(int argc, char **argv)
                               ks_core = per_core(&ks.sys_pp);
                 row_echo("packets/s per core (1e9/CPU ns)", &es_core, -1, 1, lw_name, &ls,
                          &ls_core);
-                row_echo("packets/s per core (1e9/CPU ns)", &es_core, -1, 1, kname, &ks,
-                         &ks_core);
+                row_echo("packets/s per core (1e9/CPU ns)", &es_core, -1, 1, kname, &ks, &ks_core);
                 row_echo("CPU ns per packet", &es.cpu_pp, 1, 1, lw_name, &ls, &ls.cpu_pp);
                 row_echo("CPU ns per packet", &es.cpu_pp, 1, 1, kname, &ks, &ks.sys_pp);
         }
@@ -1203,8 +1211,8 @@ int main(int argc, char **argv)
                 printf("\ntarget: >= 2,000,000 packets/s per core -- %s: Strata %s packets per "
                        "CPU-second on one core (1e9 / median CPU ns per packet); %s packets/s "
                        "wall\n",
-                       core_pps >= TARGET_PPS ? "met" : "missed",
-                       fmt_num(core_pps, a, sizeof(a)), fmt_num(wall, b, sizeof(b)));
+                       core_pps >= TARGET_PPS ? "met" : "missed", fmt_num(core_pps, a, sizeof(a)),
+                       fmt_num(wall, b, sizeof(b)));
                 if (strata_drops || es.lost)
                         printf("WARNING: Strata dropped or lost packets during the bench: the "
                                "figures above are not clean\n");

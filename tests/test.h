@@ -24,46 +24,46 @@ struct test_case {
 extern jmp_buf test_jmp;
 extern const char *test_skip_reason;
 
-#define TEST_FAIL(...)                                                                           \
-        do {                                                                                     \
-                printf("FAIL %s: %s:%d: ", test_current, __FILE__, __LINE__);                    \
-                printf(__VA_ARGS__);                                                             \
-                printf("\n");                                                                    \
-                fflush(stdout);                                                                  \
-                longjmp(test_jmp, 1);                                                            \
+#define TEST_FAIL(...)                                                                             \
+        do {                                                                                       \
+                printf("FAIL %s: %s:%d: ", test_current, __FILE__, __LINE__);                      \
+                printf(__VA_ARGS__);                                                               \
+                printf("\n");                                                                      \
+                fflush(stdout);                                                                    \
+                longjmp(test_jmp, 1);                                                              \
         } while (0)
 
-#define CHECK(cond)                                                                              \
-        do {                                                                                     \
-                if (!(cond))                                                                     \
-                        TEST_FAIL("%s", #cond);                                                  \
+#define CHECK(cond)                                                                                \
+        do {                                                                                       \
+                if (!(cond))                                                                       \
+                        TEST_FAIL("%s", #cond);                                                    \
         } while (0)
 
-#define CHECK_EQ(a, b)                                                                           \
-        do {                                                                                     \
-                long long a_ = (long long)(a), b_ = (long long)(b);                              \
-                if (a_ != b_)                                                                    \
-                        TEST_FAIL("%s == %s (%lld != %lld)", #a, #b, a_, b_);                    \
+#define CHECK_EQ(a, b)                                                                             \
+        do {                                                                                       \
+                long long a_ = (long long)(a), b_ = (long long)(b);                                \
+                if (a_ != b_)                                                                      \
+                        TEST_FAIL("%s == %s (%lld != %lld)", #a, #b, a_, b_);                      \
         } while (0)
 
-#define CHECK_MEM(a, b, n)                                                                       \
-        do {                                                                                     \
-                if (memcmp((a), (b), (n)) != 0)                                                  \
-                        TEST_FAIL("memcmp(%s, %s, %s) != 0", #a, #b, #n);                        \
+#define CHECK_MEM(a, b, n)                                                                         \
+        do {                                                                                       \
+                if (memcmp((a), (b), (n)) != 0)                                                    \
+                        TEST_FAIL("memcmp(%s, %s, %s) != 0", #a, #b, #n);                          \
         } while (0)
 
-#define CHECK_STR(a, b)                                                                          \
-        do {                                                                                     \
-                const char *a_ = (a), *b_ = (b);                                                 \
-                if (strcmp(a_, b_) != 0)                                                         \
-                        TEST_FAIL("%s == %s (\"%s\" != \"%s\")", #a, #b, a_, b_);                \
+#define CHECK_STR(a, b)                                                                            \
+        do {                                                                                       \
+                const char *a_ = (a), *b_ = (b);                                                   \
+                if (strcmp(a_, b_) != 0)                                                           \
+                        TEST_FAIL("%s == %s (\"%s\" != \"%s\")", #a, #b, a_, b_);                  \
         } while (0)
 
 /* Mark the current case skipped (e.g. not root) and leave it. */
-#define SKIP(why)                                                                                \
-        do {                                                                                     \
-                test_skip_reason = (why);                                                        \
-                longjmp(test_jmp, 2);                                                            \
+#define SKIP(why)                                                                                  \
+        do {                                                                                       \
+                test_skip_reason = (why);                                                          \
+                longjmp(test_jmp, 2);                                                              \
         } while (0)
 
 extern const char *test_current;
@@ -71,13 +71,16 @@ extern const char *test_current;
 /* Runs every case; returns the exit status (0 when none failed). */
 int test_main(const struct test_case *cases, size_t n);
 
-#define TEST_MAIN(...)                                                                           \
-        int main(void)                                                                           \
-        {                                                                                        \
-                static const struct test_case cases_[] = { __VA_ARGS__ };                        \
-                return test_main(cases_, sizeof(cases_) / sizeof(cases_[0]));                    \
+#define TEST_MAIN(...)                                                                             \
+        int main(void)                                                                             \
+        {                                                                                          \
+                static const struct test_case cases_[] = { __VA_ARGS__ };                          \
+                return test_main(cases_, sizeof(cases_) / sizeof(cases_[0]));                      \
         }
 
-#define T(fn) { #fn, fn }
+#define T(fn)                                                                                      \
+        {                                                                                          \
+#fn, fn                                                                            \
+        }
 
 #endif

@@ -15,7 +15,7 @@
 
 #include "strata/strata.h"
 
-#define SEC   1000000000ull
+#define SEC 1000000000ull
 
 static void usage(FILE *f)
 {
@@ -122,8 +122,8 @@ static void on_trace(const struct strata_trace_event *ev, void *ctx)
                 return;
         }
         snprintf(t->lines[t->n++], sizeof(t->lines[0]), "  %9.6fs  %-5s %-6s %-17s %s",
-                 (double)(ev->time_ns - t->t0) / 1e9, ev->netns, ev->dev ? ev->dev : "-",
-                 ev->layer, ev->msg);
+                 (double)(ev->time_ns - t->t0) / 1e9, ev->netns, ev->dev ? ev->dev : "-", ev->layer,
+                 ev->msg);
 }
 
 static void trace_print(const struct tracer *t)

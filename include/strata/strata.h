@@ -32,7 +32,7 @@ struct strata_net;
  * one; a simulated clock only moves when advanced. */
 struct strata_clock *strata_clock_new(bool simulated);
 void strata_clock_free(struct strata_clock *c);
-uint64_t strata_clock_now(const struct strata_clock *c);            /* ns */
+uint64_t strata_clock_now(const struct strata_clock *c);             /* ns */
 void strata_clock_advance_to(struct strata_clock *c, uint64_t t_ns); /* simulated only */
 
 /* --- namespaces ---------------------------------------------------------- */
@@ -104,7 +104,7 @@ void strata_stop_thread(struct strata_net *net);
 int strata_capture(struct strata_net *net, const char *dev, const char *path);
 
 struct strata_trace_event {
-        uint32_t id;             /* trace id of the packet */
+        uint32_t id; /* trace id of the packet */
         uint64_t time_ns;
         const char *netns;
         const char *dev;         /* may be NULL */
@@ -129,12 +129,12 @@ void strata_print_counters(struct strata_net *net, void *file /* FILE* */);
  * callback-based pinger. */
 struct strata_ping_result {
         uint16_t seq;
-        uint8_t ttl;          /* of the reply */
-        uint8_t icmp_type;    /* 0: echo reply; 3, 11, ...: error */
+        uint8_t ttl;       /* of the reply */
+        uint8_t icmp_type; /* 0: echo reply; 3, 11, ...: error */
         uint8_t icmp_code;
-        char from[16];        /* address the reply or error came from */
-        size_t bytes;         /* ICMP bytes (header + data), as ping prints */
-        uint64_t rtt_ns;      /* for replies */
+        char from[16];   /* address the reply or error came from */
+        size_t bytes;    /* ICMP bytes (header + data), as ping prints */
+        uint64_t rtt_ns; /* for replies */
 };
 typedef void (*strata_ping_fn)(const struct strata_ping_result *r, void *ctx);
 int strata_ping_listen(struct strata_net *net, uint16_t ident, strata_ping_fn fn, void *ctx);

@@ -67,7 +67,9 @@ int strata_addr_del(struct strata_net *sn, const char *dev_name, const char *cid
  */
 int strata_route_add(struct strata_net *sn, const char *dst, const char *gw, const char *dev_name)
 {
-        struct fib_route r = { .type = RTN_UNICAST, .protocol = RTPROT_BOOT, .table = RT_TABLE_MAIN };
+        struct fib_route r = { .type = RTN_UNICAST,
+                               .protocol = RTPROT_BOOT,
+                               .table = RT_TABLE_MAIN };
         if (!dst || (!gw && !dev_name))
                 return -EINVAL;
         if (strcmp(dst, "default") == 0) {
@@ -91,8 +93,7 @@ int strata_route_add(struct strata_net *sn, const char *dst, const char *gw, con
         }
         if (r.gw) {
                 const struct fib_route *via = fib_lookup(net, r.gw);
-                if (!via || via->type != RTN_UNICAST || via->gw ||
-                    (r.dev && via->dev != r.dev)) {
+                if (!via || via->type != RTN_UNICAST || via->gw || (r.dev && via->dev != r.dev)) {
                         err = -ENETUNREACH; /* "Nexthop has invalid gateway" */
                         goto out;
                 }

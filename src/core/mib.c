@@ -36,8 +36,8 @@ const char *mib_ipext_name(enum ipext_mib m)
         return (unsigned)m < IPEXT_MIB_MAX ? ipext_names[m] : "?";
 }
 
-static void print_group(FILE *f, const char *group, const char *const *names,
-                        const uint64_t *vals, int n)
+static void print_group(FILE *f, const char *group, const char *const *names, const uint64_t *vals,
+                        int n)
 {
         fprintf(f, "%s:", group);
         for (int i = 0; i < n; i++)

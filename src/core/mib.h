@@ -11,44 +11,48 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define STRATA_IP_MIB(X)                                                                         \
-        X(InReceives) X(InHdrErrors) X(InAddrErrors) X(ForwDatagrams) X(InUnknownProtos)        \
-        X(InDiscards) X(InDelivers) X(OutRequests) X(OutDiscards) X(OutNoRoutes)                 \
-        X(ReasmTimeout) X(ReasmReqds) X(ReasmOKs) X(ReasmFails) X(FragOKs) X(FragFails)           \
-        X(FragCreates) X(OutTransmits)
+#define STRATA_IP_MIB(X)                                                                           \
+        X(InReceives)                                                                              \
+        X(InHdrErrors) X(InAddrErrors) X(ForwDatagrams) X(InUnknownProtos) X(InDiscards)           \
+            X(InDelivers) X(OutRequests) X(OutDiscards) X(OutNoRoutes) X(ReasmTimeout)             \
+                X(ReasmReqds) X(ReasmOKs) X(ReasmFails) X(FragOKs) X(FragFails) X(FragCreates)     \
+                    X(OutTransmits)
 
 /* IpExt, from /proc/net/netstat */
-#define STRATA_IPEXT_MIB(X)                                                                      \
-        X(InNoRoutes) X(InTruncatedPkts) X(InMcastPkts) X(OutMcastPkts) X(InBcastPkts)           \
-        X(OutBcastPkts) X(InOctets) X(OutOctets) X(InCsumErrors)
+#define STRATA_IPEXT_MIB(X)                                                                        \
+        X(InNoRoutes)                                                                              \
+        X(InTruncatedPkts) X(InMcastPkts) X(OutMcastPkts) X(InBcastPkts) X(OutBcastPkts)           \
+            X(InOctets) X(OutOctets) X(InCsumErrors)
 
-#define STRATA_ICMP_MIB(X)                                                                       \
-        X(InMsgs) X(InErrors) X(InCsumErrors) X(InDestUnreachs) X(InTimeExcds) X(InParmProbs)    \
-        X(InSrcQuenchs) X(InRedirects) X(InEchos) X(InEchoReps) X(InTimestamps)                  \
-        X(InTimestampReps) X(InAddrMasks) X(InAddrMaskReps) X(OutMsgs) X(OutErrors)              \
-        X(OutRateLimitGlobal) X(OutRateLimitHost) X(OutDestUnreachs) X(OutTimeExcds)             \
-        X(OutParmProbs) X(OutSrcQuenchs) X(OutRedirects) X(OutEchos) X(OutEchoReps)              \
-        X(OutTimestamps) X(OutTimestampReps) X(OutAddrMasks) X(OutAddrMaskReps)
+#define STRATA_ICMP_MIB(X)                                                                         \
+        X(InMsgs)                                                                                  \
+        X(InErrors) X(InCsumErrors) X(InDestUnreachs) X(InTimeExcds) X(InParmProbs)                \
+            X(InSrcQuenchs) X(InRedirects) X(InEchos) X(InEchoReps) X(InTimestamps)                \
+                X(InTimestampReps) X(InAddrMasks) X(InAddrMaskReps) X(OutMsgs) X(OutErrors)        \
+                    X(OutRateLimitGlobal) X(OutRateLimitHost) X(OutDestUnreachs) X(OutTimeExcds)   \
+                        X(OutParmProbs) X(OutSrcQuenchs) X(OutRedirects) X(OutEchos)               \
+                            X(OutEchoReps) X(OutTimestamps) X(OutTimestampReps) X(OutAddrMasks)    \
+                                X(OutAddrMaskReps)
 
 enum ip_mib {
 #define X(n) IPSTATS_MIB_##n,
         STRATA_IP_MIB(X)
 #undef X
-        IPSTATS_MIB_MAX
+            IPSTATS_MIB_MAX
 };
 
 enum ipext_mib {
 #define X(n) IPEXT_MIB_##n,
         STRATA_IPEXT_MIB(X)
 #undef X
-        IPEXT_MIB_MAX
+            IPEXT_MIB_MAX
 };
 
 enum icmp_mib {
 #define X(n) ICMP_MIB_##n,
         STRATA_ICMP_MIB(X)
 #undef X
-        ICMP_MIB_MAX
+            ICMP_MIB_MAX
 };
 
 struct strata_mib {
@@ -59,9 +63,9 @@ struct strata_mib {
         uint64_t icmpmsg_out[256]; /* IcmpMsg OutTypeN */
 };
 
-#define IP_INC(net, f)   ((net)->mib.ip[IPSTATS_MIB_##f]++)
+#define IP_INC(net, f)       ((net)->mib.ip[IPSTATS_MIB_##f]++)
 #define IPEXT_ADD(net, f, n) ((net)->mib.ipext[IPEXT_MIB_##f] += (n))
-#define ICMP_INC(net, f) ((net)->mib.icmp[ICMP_MIB_##f]++)
+#define ICMP_INC(net, f)     ((net)->mib.icmp[ICMP_MIB_##f]++)
 
 const char *mib_ip_name(enum ip_mib m);
 const char *mib_icmp_name(enum icmp_mib m);

@@ -34,8 +34,8 @@ int net_alloc(const char *name, struct strata_clock *clock, uint64_t seed, struc
         net->core.netdev_budget = 300;
         net->core.dev_weight = 64;
         int err = 0;
-        err |= sysctl_register(net, "net.core.netdev_max_backlog", &net->core.netdev_max_backlog,
-                               1, 1, 1 << 30, SYSCTL_UNIT_1, NULL);
+        err |= sysctl_register(net, "net.core.netdev_max_backlog", &net->core.netdev_max_backlog, 1,
+                               1, 1 << 30, SYSCTL_UNIT_1, NULL);
         err |= sysctl_register(net, "net.core.netdev_budget", &net->core.netdev_budget, 1, 1,
                                1 << 30, SYSCTL_UNIT_1, NULL);
         err |= sysctl_register(net, "net.core.dev_weight", &net->core.dev_weight, 1, 1, 1 << 30,
@@ -111,7 +111,7 @@ int net_poll(struct net *net)
                 list = dev->poll_next;
                 int weight = MIN(net->core.dev_weight, budget);
                 int n = weight > 0 ? (dev->ops->ndo_poll ? dev->ops->ndo_poll(dev, weight)
-                                                          : dev_backlog_poll(dev, weight))
+                                                         : dev_backlog_poll(dev, weight))
                                    : 0;
                 work += n;
                 budget -= n;

@@ -34,7 +34,7 @@ struct nf_hook_entry;
 struct ipv4_net;
 struct neigh_table;
 
-#define NET_MAX_PTYPES 8
+#define NET_MAX_PTYPES    8
 #define NET_MAX_NOTIFIERS 8
 
 /* Core tunables (net.core.*) */
@@ -46,13 +46,13 @@ struct net_core_cfg {
 
 struct net {
         char name[32];
-        pthread_mutex_t lock;            /* held by whoever runs this namespace */
+        pthread_mutex_t lock; /* held by whoever runs this namespace */
         struct strata_clock *clock;
         struct timer_wheel timers;
         struct strata_random rnd;
         struct skb_pool *pool;
 
-        struct net_device *dev_list;     /* in ifindex order */
+        struct net_device *dev_list; /* in ifindex order */
         int ifindex_next;
         struct net_device *loopback_dev;
 
@@ -60,7 +60,7 @@ struct net {
          * because other namespaces' threads schedule our devices (veth). */
         pthread_mutex_t poll_lock;
         struct net_device *poll_first, *poll_last;
-        int wake_fd;                     /* eventfd written when work arrives; -1 */
+        int wake_fd; /* eventfd written when work arrives; -1 */
         bool pending_wake;
 
         struct packet_type ptypes[NET_MAX_PTYPES];
@@ -75,8 +75,8 @@ struct net {
         struct net_core_cfg core;
 
         struct nf_hook_entry *nf_hooks[5]; /* src/netfilter: per NF_INET_* hook */
-        struct ipv4_net *ipv4;           /* src/ipv4 */
-        struct neigh_table *arp_tbl;     /* src/link/neigh */
+        struct ipv4_net *ipv4;             /* src/ipv4 */
+        struct neigh_table *arp_tbl;       /* src/link/neigh */
 };
 
 /* Create the core of a namespace (no devices, no protocols: see

@@ -58,8 +58,7 @@ static bool dev_valid_name(const char *name)
         if (n == 0 || n >= IFNAMSIZ || !strcmp(name, ".") || !strcmp(name, ".."))
                 return false;
         for (; *name; name++)
-                if (*name == '/' || *name == ':' || *name == ' ' || *name == '\t' ||
-                    *name == '\n')
+                if (*name == '/' || *name == ':' || *name == ' ' || *name == '\t' || *name == '\n')
                         return false;
         return true;
 }
@@ -91,8 +90,8 @@ static int dev_pick_name(struct net *net, const char *tmpl, char *out)
         return -ENFILE;
 }
 
-int netdev_register(struct net *net, const char *name, const struct net_device_ops *ops,
-                    void *priv, struct net_device **out)
+int netdev_register(struct net *net, const char *name, const struct net_device_ops *ops, void *priv,
+                    struct net_device **out)
 {
         char nm[IFNAMSIZ];
         int err = dev_pick_name(net, name, nm);

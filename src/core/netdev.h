@@ -137,11 +137,11 @@ struct net_device {
         unsigned short type;            /* DEV_TYPE_* (ARPHRD) */
         unsigned short hard_header_len; /* link header bytes (14 for Ethernet) */
         unsigned mtu, min_mtu, max_mtu;
-        unsigned tx_queue_len;          /* qdisc limit (txqueuelen) */
+        unsigned tx_queue_len; /* qdisc limit (txqueuelen) */
         uint8_t addr_len;
         uint8_t dev_addr[MAX_ADDR_LEN];
         uint8_t broadcast[MAX_ADDR_LEN];
-        bool carrier;                   /* link detected (IFF_LOWER_UP) */
+        bool carrier; /* link detected (IFF_LOWER_UP) */
 
         struct rtnl_link_stats64 stats;
         uint64_t drops[SKB_DROP_REASON_MAX];
@@ -152,13 +152,13 @@ struct net_device {
         /* receive: backlog for netif_rx(), shared with other threads */
         pthread_mutex_t backlog_lock;
         struct sk_buff_head backlog;
-        bool on_poll_list;              /* under the namespace's poll lock */
+        bool on_poll_list; /* under the namespace's poll lock */
         struct net_device *poll_next;
 
         struct packet_tap *taps;
-        void *ip_ptr;                   /* struct in_device (IPv4 state) */
-        void *arp_parms;                /* struct neigh_parms of this device */
-        struct net_device *next;        /* namespace's device list */
+        void *ip_ptr;            /* struct in_device (IPv4 state) */
+        void *arp_parms;         /* struct neigh_parms of this device */
+        struct net_device *next; /* namespace's device list */
 };
 
 /*
@@ -166,16 +166,16 @@ struct net_device {
  * the first free number, as Linux).  The device starts down.  Returns 0 and
  * *out, or -EEXIST (name taken), -EINVAL (bad name), -ENOMEM.
  */
-int netdev_register(struct net *net, const char *name, const struct net_device_ops *ops,
-                    void *priv, struct net_device **out);
+int netdev_register(struct net *net, const char *name, const struct net_device_ops *ops, void *priv,
+                    struct net_device **out);
 /* Bring down, detach from the namespace, free queued packets (DEV_GONE). */
 void netdev_unregister(struct net_device *dev);
 
 /* Set up Ethernet defaults: type, MTU 1500, broadcast, header length, flags. */
 void ether_setup(struct net_device *dev);
 
-int dev_open(struct net_device *dev);   /* ip link set up */
-int dev_close(struct net_device *dev);  /* ip link set down */
+int dev_open(struct net_device *dev);  /* ip link set up */
+int dev_close(struct net_device *dev); /* ip link set down */
 int dev_set_mtu(struct net_device *dev, unsigned mtu);
 int dev_set_mac_address(struct net_device *dev, const uint8_t *addr);
 void netif_carrier_on(struct net_device *dev);

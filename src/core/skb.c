@@ -119,9 +119,8 @@ static void pool_put_head(struct skb_pool *p, struct sk_buff *h)
         struct sk_buff *old = atomic_load_explicit(&p->ret_heads, memory_order_relaxed);
         do {
                 h->next = old;
-        } while (!atomic_compare_exchange_weak_explicit(&p->ret_heads, &old, h,
-                                                        memory_order_release,
-                                                        memory_order_relaxed));
+        } while (!atomic_compare_exchange_weak_explicit(
+            &p->ret_heads, &old, h, memory_order_release, memory_order_relaxed));
         remote_put_done(p);
 }
 

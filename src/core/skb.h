@@ -43,11 +43,11 @@
 struct net;
 struct net_device;
 
-#define SKB_HEADROOM     128u                 /* room for link + IP + TCP headers */
-#define SKB_SMALL_SIZE   2048u                /* buffer bytes of a small skb */
-#define SKB_LARGE_SIZE   (65536u + 512u)      /* a 64 KB segment plus headers */
-#define SKB_NO_HDR       0xffffu
-#define SKB_CB_SIZE      48
+#define SKB_HEADROOM   128u            /* room for link + IP + TCP headers */
+#define SKB_SMALL_SIZE 2048u           /* buffer bytes of a small skb */
+#define SKB_LARGE_SIZE (65536u + 512u) /* a 64 KB segment plus headers */
+#define SKB_NO_HDR     0xffffu
+#define SKB_CB_SIZE    48
 
 /* pkt_type, as Linux's PACKET_* */
 #define PACKET_HOST      0
@@ -69,41 +69,41 @@ struct skb_data {
 };
 
 struct sk_buff {
-        struct sk_buff *next;       /* queue links (struct sk_buff_head) */
+        struct sk_buff *next; /* queue links (struct sk_buff_head) */
         struct sk_buff *prev;
-        struct net_device *dev;     /* arrived on / leaving through */
-        struct skb_pool *pool;      /* where this head returns */
-        struct skb_data *shared;    /* the buffer */
-        unsigned char *head;        /* shared->buf */
-        unsigned char *data;        /* first byte of the current layer */
-        uint32_t len;               /* bytes from data */
-        uint32_t end;               /* buffer size: data + len <= head + end */
-        uint16_t mac_header;        /* offsets from head, SKB_NO_HDR if unset */
+        struct net_device *dev;  /* arrived on / leaving through */
+        struct skb_pool *pool;   /* where this head returns */
+        struct skb_data *shared; /* the buffer */
+        unsigned char *head;     /* shared->buf */
+        unsigned char *data;     /* first byte of the current layer */
+        uint32_t len;            /* bytes from data */
+        uint32_t end;            /* buffer size: data + len <= head + end */
+        uint16_t mac_header;     /* offsets from head, SKB_NO_HDR if unset */
         uint16_t network_header;
         uint16_t transport_header;
-        uint16_t protocol;          /* EtherType, host order */
-        uint8_t pkt_type;           /* PACKET_* */
+        uint16_t protocol;            /* EtherType, host order */
+        uint8_t pkt_type;             /* PACKET_* */
         uint8_t csum_unnecessary : 1; /* crossed only in-memory links (veth, lo):
                                        * payload checksums need no verifying,
                                        * Linux's CHECKSUM_UNNECESSARY */
         uint32_t mark;
-        uint32_t trace_id;          /* non-zero: this packet is being traced */
-        uint64_t tstamp;            /* ns on the namespace clock: receive or send time */
-        uint32_t nexthop;           /* IPv4 next hop chosen by routing (host order) */
+        uint32_t trace_id; /* non-zero: this packet is being traced */
+        uint64_t tstamp;   /* ns on the namespace clock: receive or send time */
+        uint32_t nexthop;  /* IPv4 next hop chosen by routing (host order) */
         _Alignas(8) unsigned char cb[SKB_CB_SIZE]; /* private to the layer holding the skb */
 };
 
 /* Pool of skb heads and buffers for one namespace. */
 struct skb_pool {
-        struct sk_buff *free_heads;               /* owner's local lists */
+        struct sk_buff *free_heads; /* owner's local lists */
         struct skb_data *free_small;
         struct skb_data *free_large;
-        _Atomic(struct sk_buff *) ret_heads;      /* returned by any thread */
+        _Atomic(struct sk_buff *) ret_heads; /* returned by any thread */
         _Atomic(struct skb_data *) ret_small;
         _Atomic(struct skb_data *) ret_large;
-        long local_out;                           /* owner: allocated - freed locally */
-        atomic_long remote_freed;                 /* freed by other threads */
-        atomic_bool dead;                         /* namespace gone: last free releases */
+        long local_out;           /* owner: allocated - freed locally */
+        atomic_long remote_freed; /* freed by other threads */
+        atomic_bool dead;         /* namespace gone: last free releases */
         atomic_bool released;
         struct net *net;
 };

@@ -137,8 +137,7 @@ int sysctl_set_hook(struct net *net, const char *name,
         return 0;
 }
 
-void sysctl_foreach(struct net *net, void (*fn)(const struct sysctl_entry *e, void *ctx),
-                    void *ctx)
+void sysctl_foreach(struct net *net, void (*fn)(const struct sysctl_entry *e, void *ctx), void *ctx)
 {
         for (struct sysctl_entry *e = net->sysctls; e; e = e->next)
                 fn(e, ctx);

@@ -26,11 +26,11 @@ struct net;
 
 struct sysctl_entry {
         char *name;
-        int *data;              /* nvals ints */
-        int nvals;              /* > 1 for vectors like tcp_rmem */
-        int min, max;           /* bounds of each shown value */
-        int unit;               /* SYSCTL_UNIT_*: stored = shown * unit */
-        const void *owner;      /* for unregistering a device's entries */
+        int *data;         /* nvals ints */
+        int nvals;         /* > 1 for vectors like tcp_rmem */
+        int min, max;      /* bounds of each shown value */
+        int unit;          /* SYSCTL_UNIT_*: stored = shown * unit */
+        const void *owner; /* for unregistering a device's entries */
         /* Called after a successful write (optional): for values whose
          * change must reach further, like neighbour defaults copied to the
          * devices that have not set their own. */

@@ -34,18 +34,18 @@
 #define WHEEL_LEVELS 8 /* 64^8 ticks: ~8900 years at 1 ms */
 
 struct timer_list {
-        struct timer_list *next;   /* slot list; NULL pprev means not pending */
+        struct timer_list *next; /* slot list; NULL pprev means not pending */
         struct timer_list **pprev;
-        uint64_t expires;          /* absolute ns */
+        uint64_t expires; /* absolute ns */
         void (*function)(struct timer_list *t);
 };
 
 struct timer_wheel {
-        uint64_t tick_ns;          /* granularity */
-        uint64_t clk;              /* current tick: all slots before it are processed */
+        uint64_t tick_ns;               /* granularity */
+        uint64_t clk;                   /* current tick: all slots before it are processed */
         uint64_t pending[WHEEL_LEVELS]; /* bit s set: slot s of that level non-empty */
         struct timer_list *slots[WHEEL_LEVELS][WHEEL_SIZE];
-        size_t count;              /* armed timers */
+        size_t count; /* armed timers */
 };
 
 /* Prepare a wheel whose clock currently reads now (ns), with tick_ns

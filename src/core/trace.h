@@ -23,45 +23,45 @@
 struct net;
 struct sk_buff;
 
-#define STRATA_TRACE_POINTS(X)                                                                   \
-        X(DEV_RX, "dev rx")                                                                      \
-        X(ETH_RX, "ethernet")                                                                    \
-        X(ARP, "arp")                                                                            \
-        X(IP_RCV, "ip input")                                                                    \
-        X(IP_LOCAL, "ip local deliver")                                                          \
-        X(IP_FORWARD, "ip forward")                                                              \
-        X(NF_HOOK, "netfilter")                                                                  \
-        X(ICMP, "icmp")                                                                          \
-        X(IP_OUT, "ip output")                                                                   \
-        X(NEIGH, "neighbour")                                                                    \
-        X(QDISC, "qdisc")                                                                        \
-        X(DEV_TX, "dev tx")                                                                      \
+#define STRATA_TRACE_POINTS(X)                                                                     \
+        X(DEV_RX, "dev rx")                                                                        \
+        X(ETH_RX, "ethernet")                                                                      \
+        X(ARP, "arp")                                                                              \
+        X(IP_RCV, "ip input")                                                                      \
+        X(IP_LOCAL, "ip local deliver")                                                            \
+        X(IP_FORWARD, "ip forward")                                                                \
+        X(NF_HOOK, "netfilter")                                                                    \
+        X(ICMP, "icmp")                                                                            \
+        X(IP_OUT, "ip output")                                                                     \
+        X(NEIGH, "neighbour")                                                                      \
+        X(QDISC, "qdisc")                                                                          \
+        X(DEV_TX, "dev tx")                                                                        \
         X(DROP, "drop")
 
 enum trace_point {
 #define X(n, s) TRACE_##n,
         STRATA_TRACE_POINTS(X)
 #undef X
-        TRACE_MAX
+            TRACE_MAX
 };
 
 struct trace_event {
-        uint32_t id;            /* trace id of the packet */
-        uint64_t time;          /* ns, namespace clock */
-        const char *netns;      /* namespace name */
-        const char *dev;        /* device name or NULL */
+        uint32_t id;       /* trace id of the packet */
+        uint64_t time;     /* ns, namespace clock */
+        const char *netns; /* namespace name */
+        const char *dev;   /* device name or NULL */
         enum trace_point point;
         enum skb_drop_reason reason; /* for TRACE_DROP */
-        const char *where;      /* function that reported */
-        char msg[160];          /* what happened */
+        const char *where;           /* function that reported */
+        char msg[160];               /* what happened */
 };
 
 typedef void (*trace_sink_fn)(const struct trace_event *ev, void *ctx);
 
 struct trace_ctl {
-        bool active;            /* tracing on in this namespace */
-        int64_t budget;         /* packets still to start tracing; -1: all */
-        uint32_t *next_id;      /* shared counter (lab: one for all namespaces) */
+        bool active;       /* tracing on in this namespace */
+        int64_t budget;    /* packets still to start tracing; -1: all */
+        uint32_t *next_id; /* shared counter (lab: one for all namespaces) */
         uint32_t own_next_id;
         trace_sink_fn sink;
         void *sink_ctx;
@@ -79,15 +79,15 @@ void trace_disable(struct net *net);
 void trace_start_slow(struct net *net, struct sk_buff *skb);
 
 /* Report one step; used through TRACE(). */
-void trace_emit(struct net *net, const struct sk_buff *skb, enum trace_point p,
-                const char *where, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void trace_emit(struct net *net, const struct sk_buff *skb, enum trace_point p, const char *where,
+                const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 void trace_emit_drop(struct net *net, const struct sk_buff *skb, enum skb_drop_reason r,
                      const char *where);
 
-#define TRACE(net, skb, point, ...)                                                              \
-        do {                                                                                     \
-                if (unlikely((skb)->trace_id))                                                   \
-                        trace_emit((net), (skb), TRACE_##point, __func__, __VA_ARGS__);          \
+#define TRACE(net, skb, point, ...)                                                                \
+        do {                                                                                       \
+                if (unlikely((skb)->trace_id))                                                     \
+                        trace_emit((net), (skb), TRACE_##point, __func__, __VA_ARGS__);            \
         } while (0)
 
 #endif

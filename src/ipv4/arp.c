@@ -79,8 +79,8 @@ static void arp_error_report(struct neighbour *n, struct sk_buff *skb)
 {
         struct net *net = n->dev->net;
         /* resolution starts counting at ucast_probes (see neigh_event_send) */
-        int asked = n->probes > n->parms->ucast_probes ? n->probes - n->parms->ucast_probes
-                                                       : n->probes;
+        int asked =
+            n->probes > n->parms->ucast_probes ? n->probes - n->parms->ucast_probes : n->probes;
         TRACE(net, skb, NEIGH, "%s: no ARP reply to %d requests: FAILED",
               ipv4_addr_fmt(get_be32(n->key), (char[16]){ 0 }), asked);
         IP_INC(net, OutDiscards);
@@ -121,8 +121,9 @@ void arp_rcv(struct sk_buff *skb, struct net_device *dev)
         enum wire_status st = arp_parse(skb->data, skb->len, &a);
         if (st != WIRE_OK) {
                 TRACE(net, skb, ARP, "bad ARP: %s", wire_status_name(st));
-                kfree_skb_reason(net, skb, st == WIRE_TRUNCATED ? SKB_DROP_REASON_PKT_TOO_SMALL
-                                                                : SKB_DROP_REASON_ARP_INVALID);
+                kfree_skb_reason(net, skb,
+                                 st == WIRE_TRUNCATED ? SKB_DROP_REASON_PKT_TOO_SMALL
+                                                      : SKB_DROP_REASON_ARP_INVALID);
                 return;
         }
         if (skb->pkt_type == PACKET_OTHERHOST) {
@@ -167,11 +168,11 @@ void arp_rcv(struct sk_buff *skb, struct net_device *dev)
         if (n) {
                 bool garp = a.op == ARPOP_REQUEST && a.spa == a.tpa;
                 uint8_t state = (a.op == ARPOP_REPLY && skb->pkt_type == PACKET_HOST)
-                                        ? NUD_REACHABLE
-                                        : NUD_STALE;
-                bool override = net_now(net) > n->updated + (uint64_t)n->parms->locktime *
-                                                                    NSEC_PER_MSEC ||
-                                garp;
+                                    ? NUD_REACHABLE
+                                    : NUD_STALE;
+                bool override =
+                    net_now(net) > n->updated + (uint64_t)n->parms->locktime * NSEC_PER_MSEC ||
+                    garp;
                 neigh_update(n, a.sha, state, override ? NEIGH_UPDATE_F_OVERRIDE : 0);
         }
         consume_skb(skb);

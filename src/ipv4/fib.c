@@ -24,7 +24,7 @@ struct fib_len {
 
 struct fib_table {
         uint32_t id;
-        uint64_t lens;  /* bit L: some prefix of length L */
+        uint64_t lens; /* bit L: some prefix of length L */
         struct fib_len len[33];
 };
 

@@ -17,14 +17,13 @@
 #include "wire/icmp.h"
 #include "wire/ipv4.h"
 
-#define XRLIM_BURST_FACTOR 6
+#define XRLIM_BURST_FACTOR         6
 #define IPTOS_PREC_INTERNETCONTROL 0xc0
 
 static bool icmp_is_error(uint8_t type)
 {
-        return type == ICMP_DEST_UNREACH || type == ICMP_SOURCE_QUENCH ||
-               type == ICMP_REDIRECT || type == ICMP_TIME_EXCEEDED ||
-               type == ICMP_PARAMETERPROB;
+        return type == ICMP_DEST_UNREACH || type == ICMP_SOURCE_QUENCH || type == ICMP_REDIRECT ||
+               type == ICMP_TIME_EXCEEDED || type == ICMP_PARAMETERPROB;
 }
 
 static void icmp_out_count(struct net *net, uint8_t type)
@@ -32,16 +31,35 @@ static void icmp_out_count(struct net *net, uint8_t type)
         net->mib.icmpmsg_out[type]++;
         ICMP_INC(net, OutMsgs);
         switch (type) {
-        case ICMP_ECHOREPLY: ICMP_INC(net, OutEchoReps); break;
-        case ICMP_DEST_UNREACH: ICMP_INC(net, OutDestUnreachs); break;
-        case ICMP_SOURCE_QUENCH: ICMP_INC(net, OutSrcQuenchs); break;
-        case ICMP_REDIRECT: ICMP_INC(net, OutRedirects); break;
-        case ICMP_ECHO: ICMP_INC(net, OutEchos); break;
-        case ICMP_TIME_EXCEEDED: ICMP_INC(net, OutTimeExcds); break;
-        case ICMP_PARAMETERPROB: ICMP_INC(net, OutParmProbs); break;
-        case ICMP_TIMESTAMP: ICMP_INC(net, OutTimestamps); break;
-        case ICMP_TIMESTAMPREPLY: ICMP_INC(net, OutTimestampReps); break;
-        default: break;
+        case ICMP_ECHOREPLY:
+                ICMP_INC(net, OutEchoReps);
+                break;
+        case ICMP_DEST_UNREACH:
+                ICMP_INC(net, OutDestUnreachs);
+                break;
+        case ICMP_SOURCE_QUENCH:
+                ICMP_INC(net, OutSrcQuenchs);
+                break;
+        case ICMP_REDIRECT:
+                ICMP_INC(net, OutRedirects);
+                break;
+        case ICMP_ECHO:
+                ICMP_INC(net, OutEchos);
+                break;
+        case ICMP_TIME_EXCEEDED:
+                ICMP_INC(net, OutTimeExcds);
+                break;
+        case ICMP_PARAMETERPROB:
+                ICMP_INC(net, OutParmProbs);
+                break;
+        case ICMP_TIMESTAMP:
+                ICMP_INC(net, OutTimestamps);
+                break;
+        case ICMP_TIMESTAMPREPLY:
+                ICMP_INC(net, OutTimestampReps);
+                break;
+        default:
+                break;
         }
 }
 
@@ -49,16 +67,35 @@ static void icmp_in_count(struct net *net, uint8_t type)
 {
         net->mib.icmpmsg_in[type]++;
         switch (type) {
-        case ICMP_ECHOREPLY: ICMP_INC(net, InEchoReps); break;
-        case ICMP_DEST_UNREACH: ICMP_INC(net, InDestUnreachs); break;
-        case ICMP_SOURCE_QUENCH: ICMP_INC(net, InSrcQuenchs); break;
-        case ICMP_REDIRECT: ICMP_INC(net, InRedirects); break;
-        case ICMP_ECHO: ICMP_INC(net, InEchos); break;
-        case ICMP_TIME_EXCEEDED: ICMP_INC(net, InTimeExcds); break;
-        case ICMP_PARAMETERPROB: ICMP_INC(net, InParmProbs); break;
-        case ICMP_TIMESTAMP: ICMP_INC(net, InTimestamps); break;
-        case ICMP_TIMESTAMPREPLY: ICMP_INC(net, InTimestampReps); break;
-        default: break;
+        case ICMP_ECHOREPLY:
+                ICMP_INC(net, InEchoReps);
+                break;
+        case ICMP_DEST_UNREACH:
+                ICMP_INC(net, InDestUnreachs);
+                break;
+        case ICMP_SOURCE_QUENCH:
+                ICMP_INC(net, InSrcQuenchs);
+                break;
+        case ICMP_REDIRECT:
+                ICMP_INC(net, InRedirects);
+                break;
+        case ICMP_ECHO:
+                ICMP_INC(net, InEchos);
+                break;
+        case ICMP_TIME_EXCEEDED:
+                ICMP_INC(net, InTimeExcds);
+                break;
+        case ICMP_PARAMETERPROB:
+                ICMP_INC(net, InParmProbs);
+                break;
+        case ICMP_TIMESTAMP:
+                ICMP_INC(net, InTimestamps);
+                break;
+        case ICMP_TIMESTAMPREPLY:
+                ICMP_INC(net, InTimestampReps);
+                break;
+        default:
+                break;
         }
 }
 
@@ -78,8 +115,9 @@ static int icmp_push_reply(struct net *net, uint8_t type, uint8_t code, uint32_t
         }
         skb->trace_id = trace_id;
         uint8_t *p = skb_put(skb, (uint32_t)(ICMP_HLEN + len));
-        struct icmp_repr r = { .type = type, .code = code, .rest = rest, .payload = data,
-                               .payload_len = len };
+        struct icmp_repr r = {
+                .type = type, .code = code, .rest = rest, .payload = data, .payload_len = len
+        };
         icmp_emit(&r, p, ICMP_HLEN + len);
         skb_reset_transport_header(skb);
         TRACE(net, skb, ICMP, "send type %u code %u to %s", type, code,
@@ -147,8 +185,7 @@ static bool icmp_peer_allow(struct net *net, struct ipv4_net *in, uint32_t daddr
         return false;
 }
 
-void icmp_send(struct net *net, struct sk_buff *skb_in, uint8_t type, uint8_t code,
-               uint32_t info)
+void icmp_send(struct net *net, struct sk_buff *skb_in, uint8_t type, uint8_t code, uint32_t info)
 {
         struct ipv4_net *in = ipv4_of(net);
         if (skb_in->network_header == SKB_NO_HDR)
@@ -195,8 +232,7 @@ void icmp_send(struct net *net, struct sk_buff *skb_in, uint8_t type, uint8_t co
                 }
                 if (!icmp_peer_allow(net, in, saddr)) {
                         ICMP_INC(net, OutRateLimitHost);
-                        TRACE(net, skb_in, ICMP, "error type %u suppressed: icmp_ratelimit",
-                              type);
+                        TRACE(net, skb_in, ICMP, "error type %u suppressed: icmp_ratelimit", type);
                         return;
                 }
         }
@@ -280,8 +316,8 @@ static void icmp_unreach(struct net *net, struct sk_buff *skb, const struct icmp
                 return;
         }
         if (inner[9] == IPPROTO_ICMP_ && inner[ihl] == ICMP_ECHO) {
-                ping_err(net, inner + ihl, r->payload_len - ihl, r->type, r->code,
-                         cb->iph.saddr, cb->iph.ttl, ICMP_HLEN + r->payload_len);
+                ping_err(net, inner + ihl, r->payload_len - ihl, r->type, r->code, cb->iph.saddr,
+                         cb->iph.ttl, ICMP_HLEN + r->payload_len);
                 consume_skb(skb);
                 return;
         }
@@ -302,8 +338,9 @@ void icmp_rcv(struct sk_buff *skb)
                         ICMP_INC(net, InCsumErrors);
                 ICMP_INC(net, InErrors);
                 TRACE(net, skb, ICMP, "bad message: %s", wire_status_name(st));
-                kfree_skb_reason(net, skb, st == WIRE_BAD_CSUM ? SKB_DROP_REASON_ICMP_CSUM
-                                                               : SKB_DROP_REASON_PKT_TOO_SMALL);
+                kfree_skb_reason(net, skb,
+                                 st == WIRE_BAD_CSUM ? SKB_DROP_REASON_ICMP_CSUM
+                                                     : SKB_DROP_REASON_PKT_TOO_SMALL);
                 return;
         }
         if (r.type > NR_ICMP_TYPES) {

@@ -56,8 +56,7 @@ static void ip_forward(struct net *net, struct sk_buff *skb, const struct rt_res
         }
         if (cb->iph.ttl <= 1) {
                 IP_INC(net, InHdrErrors);
-                TRACE(net, skb, IP_FORWARD, "TTL %u expires here: ICMP time exceeded",
-                      cb->iph.ttl);
+                TRACE(net, skb, IP_FORWARD, "TTL %u expires here: ICMP time exceeded", cb->iph.ttl);
                 icmp_send(net, skb, ICMP_TIME_EXCEEDED, ICMP_EXC_TTL, 0);
                 kfree_skb_reason(net, skb, SKB_DROP_REASON_IP_INHDR);
                 return;
@@ -113,8 +112,7 @@ void ip_rcv(struct sk_buff *skb, struct net_device *dev)
                         IPEXT_ADD(net, InCsumErrors, 1);
                         why = SKB_DROP_REASON_IP_CSUM;
                 } else if ((st == WIRE_TRUNCATED || st == WIRE_BAD_LENGTH) &&
-                           skb->len >= IPV4_HLEN_MIN &&
-                           (skb->data[0] & 0x0f) * 4u <= skb->len &&
+                           skb->len >= IPV4_HLEN_MIN && (skb->data[0] & 0x0f) * 4u <= skb->len &&
                            get_be16(skb->data + 2) > skb->len) {
                         /* the frame was cut short: Linux counts it apart */
                         IPEXT_ADD(net, InTruncatedPkts, 1);

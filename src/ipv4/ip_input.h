@@ -9,8 +9,8 @@
 #include "wire/ipv4.h"
 
 struct ip_cb {
-        struct ipv4_repr iph;   /* the parsed header (addresses host order) */
-        uint8_t route_type;     /* RTN_LOCAL, RTN_BROADCAST, ... */
+        struct ipv4_repr iph; /* the parsed header (addresses host order) */
+        uint8_t route_type;   /* RTN_LOCAL, RTN_BROADCAST, ... */
 };
 _Static_assert(sizeof(struct ip_cb) <= SKB_CB_SIZE, "ip_cb must fit in skb->cb");
 

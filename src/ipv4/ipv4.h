@@ -17,8 +17,16 @@
 
 /* Route types, scopes and protocols: Linux's RTN_*, RT_SCOPE_*, RTPROT_*. */
 enum {
-        RTN_UNSPEC, RTN_UNICAST, RTN_LOCAL, RTN_BROADCAST, RTN_ANYCAST, RTN_MULTICAST,
-        RTN_BLACKHOLE, RTN_UNREACHABLE, RTN_PROHIBIT, RTN_THROW,
+        RTN_UNSPEC,
+        RTN_UNICAST,
+        RTN_LOCAL,
+        RTN_BROADCAST,
+        RTN_ANYCAST,
+        RTN_MULTICAST,
+        RTN_BLACKHOLE,
+        RTN_UNREACHABLE,
+        RTN_PROHIBIT,
+        RTN_THROW,
 };
 #define RT_SCOPE_UNIVERSE 0
 #define RT_SCOPE_LINK     253
@@ -37,13 +45,13 @@ enum {
 struct in_ifaddr {
         struct in_ifaddr *next;
         struct net_device *dev;
-        uint32_t local;         /* our address */
-        uint32_t address;       /* peer (== local unless point-to-point) */
+        uint32_t local;   /* our address */
+        uint32_t address; /* peer (== local unless point-to-point) */
         uint32_t mask;
         uint32_t broadcast;
         uint8_t prefixlen;
         uint8_t scope;
-        uint32_t flags;         /* IFA_F_* */
+        uint32_t flags; /* IFA_F_* */
         char label[16];
 };
 
@@ -64,13 +72,13 @@ struct fib_route {
         struct fib_route *next; /* same prefix chain, by priority */
         uint32_t dst;
         uint8_t plen;
-        uint8_t type;           /* RTN_* */
+        uint8_t type; /* RTN_* */
         uint8_t scope;
         uint8_t protocol;
         uint8_t tos;
-        uint32_t priority;      /* metric */
+        uint32_t priority; /* metric */
         uint32_t prefsrc;
-        uint32_t gw;            /* 0: directly connected */
+        uint32_t gw; /* 0: directly connected */
         struct net_device *dev;
         uint32_t table;
 };
@@ -82,8 +90,8 @@ struct fib_table;
  * (icmp_ratelimit, for types in icmp_ratemask). */
 struct icmp_peer {
         uint32_t addr;
-        uint64_t last;          /* ns */
-        int64_t tokens;         /* ns of credit, as inet_peer_xrlim_allow */
+        uint64_t last;  /* ns */
+        int64_t tokens; /* ns of credit, as inet_peer_xrlim_allow */
 };
 #define ICMP_PEER_SLOTS 256
 
@@ -93,20 +101,20 @@ struct ipv4_net {
         struct net *net;
         struct fib_table *local, *main, *def;
         struct neigh_table arp_tbl;
-        uint16_t ip_id;         /* next IP id for packets without a socket */
+        uint16_t ip_id;                           /* next IP id for packets without a socket */
         void (*protos[256])(struct sk_buff *skb); /* inet_protos: consume skb */
 
         struct ipv4_devconf conf_all, conf_dflt; /* net.ipv4.conf.{all,default} */
 
         /* sysctls (net.ipv4.*) */
-        int ip_forward;         /* 0 */
-        int ip_default_ttl;     /* 64 */
-        int icmp_echo_ignore_all;        /* 0 */
-        int icmp_echo_ignore_broadcasts; /* 1 */
-        int icmp_ratelimit;     /* 1000 ms */
-        int icmp_ratemask;      /* 6168 */
-        int icmp_msgs_per_sec;  /* 1000 */
-        int icmp_msgs_burst;    /* 50 */
+        int ip_forward;                     /* 0 */
+        int ip_default_ttl;                 /* 64 */
+        int icmp_echo_ignore_all;           /* 0 */
+        int icmp_echo_ignore_broadcasts;    /* 1 */
+        int icmp_ratelimit;                 /* 1000 ms */
+        int icmp_ratemask;                  /* 6168 */
+        int icmp_msgs_per_sec;              /* 1000 */
+        int icmp_msgs_burst;                /* 50 */
         int icmp_errors_use_inbound_ifaddr; /* 0 */
 
         uint64_t icmp_global_stamp;
@@ -168,10 +176,10 @@ const struct fib_route *fib_lookup(struct net *net, uint32_t dst);
 
 /* route.c: the decisions Linux's ip_route_input/output make. */
 struct rt_result {
-        uint8_t type;            /* RTN_* */
-        struct net_device *dev;  /* output device (lo for local) */
-        uint32_t nexthop;        /* gateway or the destination itself */
-        uint32_t saddr;          /* chosen source (output) */
+        uint8_t type;           /* RTN_* */
+        struct net_device *dev; /* output device (lo for local) */
+        uint32_t nexthop;       /* gateway or the destination itself */
+        uint32_t saddr;         /* chosen source (output) */
         const struct fib_route *route;
 };
 /* Output: 0, or -ENETUNREACH (no route), -EHOSTUNREACH (unreachable
@@ -180,8 +188,8 @@ struct rt_result {
 int ip_route_output(struct net *net, uint32_t daddr, uint32_t saddr, int oif,
                     struct rt_result *res);
 /* Input: classify an arriving packet.  0 with res, or a drop reason (>0). */
-int ip_route_input(struct sk_buff *skb, uint32_t daddr, uint32_t saddr,
-                   struct net_device *dev, struct rt_result *res);
+int ip_route_input(struct sk_buff *skb, uint32_t daddr, uint32_t saddr, struct net_device *dev,
+                   struct rt_result *res);
 
 /* ip_input.c */
 void ip_rcv(struct sk_buff *skb, struct net_device *dev);
@@ -201,8 +209,7 @@ void icmp_rcv(struct sk_buff *skb);
 /* Send an ICMP error about skb_in (data anywhere; network header set), as
  * Linux's __icmp_send: never about ICMP errors, fragments other than the
  * first, broadcasts or multicasts; rate limited.  Does not consume skb_in. */
-void icmp_send(struct net *net, struct sk_buff *skb_in, uint8_t type, uint8_t code,
-               uint32_t info);
+void icmp_send(struct net *net, struct sk_buff *skb_in, uint8_t type, uint8_t code, uint32_t info);
 
 /* arp.c */
 int arp_init(struct net *net);
@@ -217,8 +224,8 @@ struct neighbour *arp_neigh(struct net_device *dev, uint32_t nexthop);
  * owns its identifier; ping_err reports an ICMP error whose quoted packet is
  * one of our echo requests (inner: the quoted ICMP header). */
 bool ping_rcv(struct net *net, struct sk_buff *skb);
-void ping_err(struct net *net, const uint8_t *inner, size_t inner_len, uint8_t type,
-              uint8_t code, uint32_t from, uint8_t ttl, size_t icmp_len);
+void ping_err(struct net *net, const uint8_t *inner, size_t inner_len, uint8_t type, uint8_t code,
+              uint32_t from, uint8_t ttl, size_t icmp_len);
 void ping_exit(struct net *net);
 
 #endif

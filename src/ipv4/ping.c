@@ -77,8 +77,10 @@ int ping_send(struct net *net, uint32_t daddr, uint16_t ident, uint16_t seq, siz
                 put_be32(data, (uint32_t)(now >> 32));
                 put_be32(data + 4, (uint32_t)now);
         }
-        struct icmp_repr r = { .type = ICMP_ECHO, .rest = (uint32_t)ident << 16 | seq,
-                               .payload = data, .payload_len = datalen };
+        struct icmp_repr r = { .type = ICMP_ECHO,
+                               .rest = (uint32_t)ident << 16 | seq,
+                               .payload = data,
+                               .payload_len = datalen };
         icmp_emit(&r, p, ICMP_HLEN + datalen);
         skb_reset_transport_header(skb);
         net->mib.icmpmsg_out[ICMP_ECHO]++;
@@ -115,8 +117,8 @@ bool ping_rcv(struct net *net, struct sk_buff *skb)
         return true;
 }
 
-void ping_err(struct net *net, const uint8_t *inner, size_t inner_len, uint8_t type,
-              uint8_t code, uint32_t from, uint8_t ttl, size_t icmp_len)
+void ping_err(struct net *net, const uint8_t *inner, size_t inner_len, uint8_t type, uint8_t code,
+              uint32_t from, uint8_t ttl, size_t icmp_len)
 {
         if (inner_len < ICMP_HLEN)
                 return;

@@ -12,9 +12,9 @@ struct ping_result {
         uint8_t ttl;
         uint8_t icmp_type; /* 0 echo reply, else the ICMP error */
         uint8_t icmp_code;
-        uint32_t from;     /* host order */
-        size_t bytes;      /* ICMP message length */
-        uint64_t rtt_ns;   /* replies only */
+        uint32_t from;   /* host order */
+        size_t bytes;    /* ICMP message length */
+        uint64_t rtt_ns; /* replies only */
 };
 
 typedef void (*ping_result_fn)(const struct ping_result *r, void *ctx);

@@ -9,8 +9,7 @@
 #include "ipv4/ipv4.h"
 #include "wire/ipv4.h"
 
-int ip_route_output(struct net *net, uint32_t daddr, uint32_t saddr, int oif,
-                    struct rt_result *res)
+int ip_route_output(struct net *net, uint32_t daddr, uint32_t saddr, int oif, struct rt_result *res)
 {
         struct net_device *odev = NULL;
         res->route = NULL;

@@ -158,8 +158,8 @@ int neigh_table_init(struct net *net, struct neigh_table *tbl, const char *id, u
         for (size_t i = 0; !err && i < ARRAY_SIZE(tv); i++) {
                 snprintf(key, sizeof(key), "%s.default.%s", prefix, tv[i].name);
                 err = sysctl_register(net, key, (int *)((char *)tbl + tv[i].off), 1, 0,
-                                      tv[i].unit == SYSCTL_UNIT_SEC ? 2000000 : 1 << 30,
-                                      tv[i].unit, NULL);
+                                      tv[i].unit == SYSCTL_UNIT_SEC ? 2000000 : 1 << 30, tv[i].unit,
+                                      NULL);
         }
         return err;
 }
@@ -469,8 +469,8 @@ int neigh_update(struct neighbour *n, const uint8_t *lladdr, uint8_t new_state, 
                 if (new_state & NUD_PROBE)
                         n->probes = 0;
                 if (new_state & NUD_IN_TIMER)
-                        neigh_arm(n, now + ((new_state & NUD_REACHABLE) ? n->parms->reachable_time
-                                                                        : 0));
+                        neigh_arm(
+                            n, now + ((new_state & NUD_REACHABLE) ? n->parms->reachable_time : 0));
                 n->nud_state = new_state;
         }
         if (lladdr != n->ha) {
@@ -656,8 +656,7 @@ void neigh_table_clear(struct neigh_table *tbl)
         tbl->hash = NULL;
 }
 
-void neigh_for_each(struct neigh_table *tbl, void (*fn)(struct neighbour *n, void *ctx),
-                    void *ctx)
+void neigh_for_each(struct neigh_table *tbl, void (*fn)(struct neighbour *n, void *ctx), void *ctx)
 {
         for (uint32_t i = 0; i <= tbl->hash_mask; i++)
                 for (struct neighbour *n = tbl->hash[i]; n; n = n->next)
@@ -667,15 +666,25 @@ void neigh_for_each(struct neigh_table *tbl, void (*fn)(struct neighbour *n, voi
 const char *neigh_state_name(uint8_t s)
 {
         switch (s) {
-        case NUD_NONE: return "NONE";
-        case NUD_INCOMPLETE: return "INCOMPLETE";
-        case NUD_REACHABLE: return "REACHABLE";
-        case NUD_STALE: return "STALE";
-        case NUD_DELAY: return "DELAY";
-        case NUD_PROBE: return "PROBE";
-        case NUD_FAILED: return "FAILED";
-        case NUD_NOARP: return "NOARP";
-        case NUD_PERMANENT: return "PERMANENT";
-        default: return "?";
+        case NUD_NONE:
+                return "NONE";
+        case NUD_INCOMPLETE:
+                return "INCOMPLETE";
+        case NUD_REACHABLE:
+                return "REACHABLE";
+        case NUD_STALE:
+                return "STALE";
+        case NUD_DELAY:
+                return "DELAY";
+        case NUD_PROBE:
+                return "PROBE";
+        case NUD_FAILED:
+                return "FAILED";
+        case NUD_NOARP:
+                return "NOARP";
+        case NUD_PERMANENT:
+                return "PERMANENT";
+        default:
+                return "?";
         }
 }

@@ -85,18 +85,18 @@ struct neigh_ops {
 };
 
 struct neighbour {
-        struct neighbour *next;       /* hash chain */
+        struct neighbour *next; /* hash chain */
         struct neigh_table *tbl;
         struct net_device *dev;
         struct neigh_parms *parms;
-        uint8_t key[NEIGH_KEY_MAX];   /* primary key (next-hop address) */
-        uint8_t ha[MAX_ADDR_LEN];     /* link-layer address when VALID */
+        uint8_t key[NEIGH_KEY_MAX]; /* primary key (next-hop address) */
+        uint8_t ha[MAX_ADDR_LEN];   /* link-layer address when VALID */
         uint8_t nud_state;
-        uint8_t flags;                /* NTF_* */
+        uint8_t flags; /* NTF_* */
         int probes;
-        uint64_t updated;             /* ns: last state change */
-        uint64_t confirmed;           /* ns: last reachability confirmation */
-        uint64_t used;                /* ns: last use for output */
+        uint64_t updated;   /* ns: last state change */
+        uint64_t confirmed; /* ns: last reachability confirmation */
+        uint64_t used;      /* ns: last use for output */
         struct timer_list timer;
         struct sk_buff_head arp_queue;
         uint32_t arp_queue_len_bytes;
@@ -104,20 +104,20 @@ struct neighbour {
 
 struct neigh_table {
         struct net *net;
-        const char *id;               /* "arp_cache" */
-        uint16_t family;              /* AF_INET */
-        uint16_t ethertype;           /* of the packets it resolves for (IPv4) */
-        uint8_t key_len;              /* 4 for ARP */
+        const char *id;     /* "arp_cache" */
+        uint16_t family;    /* AF_INET */
+        uint16_t ethertype; /* of the packets it resolves for (IPv4) */
+        uint8_t key_len;    /* 4 for ARP */
         const struct neigh_ops *ops;
-        struct neigh_parms parms;     /* the "default" parms */
-        int gc_interval;              /* ms, 30000 */
+        struct neigh_parms parms;               /* the "default" parms */
+        int gc_interval;                        /* ms, 30000 */
         int gc_thresh1, gc_thresh2, gc_thresh3; /* 128, 512, 1024 */
         struct neighbour **hash;
-        uint32_t hash_mask;           /* buckets - 1 */
+        uint32_t hash_mask; /* buckets - 1 */
         uint32_t hash_rnd;
         uint32_t entries;
-        uint64_t last_rand;           /* ns: reachable_time recomputed */
-        uint64_t last_flush;          /* ns: last forced collection */
+        uint64_t last_rand;  /* ns: reachable_time recomputed */
+        uint64_t last_flush; /* ns: last forced collection */
         struct timer_list gc_timer;
         /* statistics, as /proc/net/stat/arp_cache */
         uint64_t allocs, destroys, lookups, hits, res_failed, forced_gc_runs, unres_discards;
@@ -158,8 +158,7 @@ void neigh_output(struct neighbour *n, struct sk_buff *skb);
 void neigh_delete(struct neighbour *n);
 
 /* Visit entries (ip neigh show). */
-void neigh_for_each(struct neigh_table *tbl, void (*fn)(struct neighbour *n, void *ctx),
-                    void *ctx);
+void neigh_for_each(struct neigh_table *tbl, void (*fn)(struct neighbour *n, void *ctx), void *ctx);
 
 /* "REACHABLE", "STALE", ... */
 const char *neigh_state_name(uint8_t nud_state);

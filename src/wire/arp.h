@@ -9,17 +9,17 @@
 
 #include "wire.h"
 
-#define ARP_HLEN        28 /* Ethernet/IPv4 ARP packet */
-#define ARPHRD_ETHER    1
-#define ARPOP_REQUEST   1
-#define ARPOP_REPLY     2
+#define ARP_HLEN      28 /* Ethernet/IPv4 ARP packet */
+#define ARPHRD_ETHER  1
+#define ARPOP_REQUEST 1
+#define ARPOP_REPLY   2
 
 struct arp_repr {
-        uint16_t op;      /* ARPOP_* */
-        uint8_t sha[6];   /* sender hardware address */
-        uint32_t spa;     /* sender protocol address, host order */
-        uint8_t tha[6];   /* target hardware address */
-        uint32_t tpa;     /* target protocol address, host order */
+        uint16_t op;    /* ARPOP_* */
+        uint8_t sha[6]; /* sender hardware address */
+        uint32_t spa;   /* sender protocol address, host order */
+        uint8_t tha[6]; /* target hardware address */
+        uint32_t tpa;   /* target protocol address, host order */
 };
 
 /* Parse an ARP packet (the bytes after the Ethernet header).

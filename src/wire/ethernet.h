@@ -10,14 +10,14 @@
 
 #include "wire.h"
 
-#define ETH_ALEN      6
-#define ETH_HLEN      14
-#define ETH_ZLEN      60   /* minimum frame without FCS: short frames are padded */
-#define ETH_DATA_LEN  1500
-#define ETH_P_IP      0x0800
-#define ETH_P_ARP     0x0806
-#define ETH_P_8021Q   0x8100
-#define ETH_P_IPV6    0x86DD
+#define ETH_ALEN     6
+#define ETH_HLEN     14
+#define ETH_ZLEN     60 /* minimum frame without FCS: short frames are padded */
+#define ETH_DATA_LEN 1500
+#define ETH_P_IP     0x0800
+#define ETH_P_ARP    0x0806
+#define ETH_P_8021Q  0x8100
+#define ETH_P_IPV6   0x86DD
 
 struct eth_repr {
         uint8_t dst[ETH_ALEN];

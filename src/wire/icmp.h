@@ -10,39 +10,39 @@
 
 #include "wire.h"
 
-#define ICMP_HLEN               8
+#define ICMP_HLEN 8
 
-#define ICMP_ECHOREPLY          0
-#define ICMP_DEST_UNREACH       3
-#define ICMP_SOURCE_QUENCH      4
-#define ICMP_REDIRECT           5
-#define ICMP_ECHO               8
-#define ICMP_TIME_EXCEEDED      11
-#define ICMP_PARAMETERPROB      12
-#define ICMP_TIMESTAMP          13
-#define ICMP_TIMESTAMPREPLY     14
-#define NR_ICMP_TYPES           18
+#define ICMP_ECHOREPLY      0
+#define ICMP_DEST_UNREACH   3
+#define ICMP_SOURCE_QUENCH  4
+#define ICMP_REDIRECT       5
+#define ICMP_ECHO           8
+#define ICMP_TIME_EXCEEDED  11
+#define ICMP_PARAMETERPROB  12
+#define ICMP_TIMESTAMP      13
+#define ICMP_TIMESTAMPREPLY 14
+#define NR_ICMP_TYPES       18
 
 /* Codes for ICMP_DEST_UNREACH */
-#define ICMP_NET_UNREACH        0
-#define ICMP_HOST_UNREACH       1
-#define ICMP_PROT_UNREACH       2
-#define ICMP_PORT_UNREACH       3
-#define ICMP_FRAG_NEEDED        4
-#define ICMP_SR_FAILED          5
-#define ICMP_NET_UNKNOWN        6
-#define ICMP_HOST_UNKNOWN       7
-#define ICMP_PKT_FILTERED       13
+#define ICMP_NET_UNREACH  0
+#define ICMP_HOST_UNREACH 1
+#define ICMP_PROT_UNREACH 2
+#define ICMP_PORT_UNREACH 3
+#define ICMP_FRAG_NEEDED  4
+#define ICMP_SR_FAILED    5
+#define ICMP_NET_UNKNOWN  6
+#define ICMP_HOST_UNKNOWN 7
+#define ICMP_PKT_FILTERED 13
 
 /* Codes for ICMP_TIME_EXCEEDED */
-#define ICMP_EXC_TTL            0
-#define ICMP_EXC_FRAGTIME       1
+#define ICMP_EXC_TTL      0
+#define ICMP_EXC_FRAGTIME 1
 
 struct icmp_repr {
         uint8_t type;
         uint8_t code;
-        uint16_t checksum;     /* as received; computed by icmp_emit */
-        uint32_t rest;         /* bytes 4..7: id<<16|seq for echo, gateway, mtu... */
+        uint16_t checksum;      /* as received; computed by icmp_emit */
+        uint32_t rest;          /* bytes 4..7: id<<16|seq for echo, gateway, mtu... */
         const uint8_t *payload; /* bytes after the 8-byte header */
         size_t payload_len;
 };

@@ -81,32 +81,38 @@ static void probe_inject(struct probe *p, const uint8_t *frame, size_t len)
 
 /* Build Ethernet + IPv4 (20-byte header, correct checksum) + payload into
  * buf; returns the frame length. */
-static size_t probe_ipv4_frame(const struct probe *p, uint8_t *buf, uint32_t saddr,
-                               uint32_t daddr, uint8_t proto, uint8_t ttl, const uint8_t *payload,
-                               size_t plen)
+static size_t probe_ipv4_frame(const struct probe *p, uint8_t *buf, uint32_t saddr, uint32_t daddr,
+                               uint8_t proto, uint8_t ttl, const uint8_t *payload, size_t plen)
 {
         struct eth_repr e;
         memcpy(e.dst, p->dev->dev_addr, 6);
         memcpy(e.src, p->peer_mac, 6);
         e.ethertype = ETH_P_IP;
         eth_emit(&e, buf, ETH_HLEN);
-        struct ipv4_repr ip = { .ihl = 20, .tot_len = (uint16_t)(20 + plen), .id = 1, .ttl = ttl,
-                                .protocol = proto, .saddr = saddr, .daddr = daddr };
+        struct ipv4_repr ip = { .ihl = 20,
+                                .tot_len = (uint16_t)(20 + plen),
+                                .id = 1,
+                                .ttl = ttl,
+                                .protocol = proto,
+                                .saddr = saddr,
+                                .daddr = daddr };
         ipv4_emit(&ip, NULL, buf + ETH_HLEN, 20);
         memcpy(buf + ETH_HLEN + 20, payload, plen);
         return ETH_HLEN + 20 + plen;
 }
 
 /* An ICMP echo request frame from saddr to daddr. */
-static size_t probe_echo_frame(const struct probe *p, uint8_t *buf, uint32_t saddr,
-                               uint32_t daddr, uint16_t id, uint16_t seq)
+static size_t probe_echo_frame(const struct probe *p, uint8_t *buf, uint32_t saddr, uint32_t daddr,
+                               uint16_t id, uint16_t seq)
 {
         uint8_t icmp[8 + 16];
         uint8_t data[16];
         for (int i = 0; i < 16; i++)
                 data[i] = (uint8_t)i;
-        struct icmp_repr r = { .type = ICMP_ECHO, .rest = (uint32_t)id << 16 | seq,
-                               .payload = data, .payload_len = 16 };
+        struct icmp_repr r = { .type = ICMP_ECHO,
+                               .rest = (uint32_t)id << 16 | seq,
+                               .payload = data,
+                               .payload_len = 16 };
         icmp_emit(&r, icmp, sizeof(icmp));
         return probe_ipv4_frame(p, buf, saddr, daddr, IPPROTO_ICMP_, 64, icmp, sizeof(icmp));
 }

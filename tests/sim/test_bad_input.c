@@ -11,9 +11,9 @@
 #include "probe.h"
 #include "strata/strata.h"
 
-#define HOST   0x0a000002u /* 10.0.0.2, ours */
-#define PEER   0x0a000001u /* 10.0.0.1 */
-#define OTHER  0x0a000063u /* 10.0.0.99, nobody */
+#define HOST  0x0a000002u /* 10.0.0.2, ours */
+#define PEER  0x0a000001u /* 10.0.0.1 */
+#define OTHER 0x0a000063u /* 10.0.0.99, nobody */
 
 struct fix {
         struct strata_clock *clock;
@@ -177,8 +177,9 @@ static void ip_bad_option_gets_parameter_problem(void)
         e.ethertype = ETH_P_IP;
         eth_emit(&e, frame, ETH_HLEN);
         uint8_t opts[4] = { IPOPT_RR, 1, 0, 0 };
-        struct ipv4_repr ip = { .ihl = 24, .tot_len = 32, .ttl = 64, .protocol = 1,
-                                .saddr = PEER, .daddr = HOST };
+        struct ipv4_repr ip = {
+                .ihl = 24, .tot_len = 32, .ttl = 64, .protocol = 1, .saddr = PEER, .daddr = HOST
+        };
         CHECK_EQ(ipv4_emit(&ip, opts, frame + ETH_HLEN, 24), 24);
         memcpy(frame + ETH_HLEN + 24, icmp, 8);
         deliver(&f, frame, ETH_HLEN + 32);
