@@ -365,15 +365,15 @@ static void sx_run(struct sx *x, struct echo_stats *st)
         for (unsigned it = 1; !g_stop; it++) {
                 while (x->sent - x->replies - x->errors < (uint64_t)cfg.window)
                         sx_send(x);
-                strata_poll(x->n[1]);
-                strata_poll(x->n[0]);
+                strata_net_poll(x->n[1]);
+                strata_net_poll(x->n[0]);
                 if ((it & 15) == 0 && now_ns(CLOCK_MONOTONIC) >= deadline)
                         break;
         }
         /* finish the window inside the timed span: every echo counted was paid */
         for (int i = 0; i < 1000 && x->sent != x->replies + x->errors; i++) {
-                strata_poll(x->n[1]);
-                strata_poll(x->n[0]);
+                strata_net_poll(x->n[1]);
+                strata_net_poll(x->n[0]);
         }
         uint64_t w1 = now_ns(CLOCK_MONOTONIC), c1 = now_ns(CLOCK_THREAD_CPUTIME_ID);
         uint64_t echoes = x->replies - r0;
@@ -882,7 +882,7 @@ static void alloc_batch(enum alloc_op op, struct alloc_ctx *c, int n)
 /* ns per operation, runs times about 0.1 s each (thread CPU time). */
 static void alloc_measure(enum alloc_op op, struct alloc_ctx *c, struct series *s)
 {
-        /* this thread runs the namespace (as strata_poll's caller would), so
+        /* this thread runs the namespace (as strata_net_poll's caller would), so
          * frees take the pool's local path */
         net_running = c->net;
         alloc_batch(op, c, 4096); /* warm the pool / heap */

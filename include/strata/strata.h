@@ -7,7 +7,7 @@
  * ...), as the kernel does; strata_strerror() is strerror().  Names of
  * devices are Linux interface names; addresses are text ("10.0.0.1/24").
  *
- * Threads: a namespace is driven either by the caller (strata_poll in a loop
+ * Threads: a namespace is driven either by the caller (strata_net_poll in a loop
  * or around strata_wait / strata_net_fd) or by its own thread
  * (strata_run_thread).  Configuration calls take the namespace lock, so
  * they may be made from any thread at any time.
@@ -78,7 +78,7 @@ int strata_sysctl_get(struct strata_net *net, const char *name, char *buf, size_
 
 /* One run-to-completion round: due timers, then receive work within the
  * budget.  Returns the work done (0 = idle). */
-int strata_poll(struct strata_net *net);
+int strata_net_poll(struct strata_net *net);
 /* When something is next due (ns on the namespace clock); UINT64_MAX if
  * nothing is armed.  Now, when work is pending. */
 uint64_t strata_next_deadline(struct strata_net *net);

@@ -1,5 +1,5 @@
 /*
- * Driving a namespace: by the caller (strata_poll / strata_wait /
+ * Driving a namespace: by the caller (strata_net_poll / strata_wait /
  * strata_net_fd), by its own thread (strata_run_thread), or -- for labs and
  * tests on a simulated clock -- by strata_sim_run, which runs every
  * namespace to idle and then jumps the clock to the next deadline.
@@ -97,7 +97,7 @@ static int gather(struct strata_net *sn, int timeout_ms)
         return n;
 }
 
-int strata_poll(struct strata_net *sn)
+int strata_net_poll(struct strata_net *sn)
 {
         if (sn->epfd >= 0)
                 gather(sn, 0);
@@ -136,7 +136,7 @@ static void *loop_thread(void *arg)
         struct strata_net *sn = arg;
         while (!sn->thread_stop) {
                 strata_wait(sn, 100 * NSEC_PER_MSEC);
-                while (strata_poll(sn) > 0 && !sn->thread_stop)
+                while (strata_net_poll(sn) > 0 && !sn->thread_stop)
                         ;
         }
         return NULL;
@@ -182,7 +182,7 @@ int strata_sim_run(struct strata_net **nets, size_t n, uint64_t until_ns)
                 for (int busy = 1, rounds = 0; busy; rounds++) {
                         busy = 0;
                         for (size_t i = 0; i < n; i++)
-                                busy |= strata_poll(nets[i]) > 0;
+                                busy |= strata_net_poll(nets[i]) > 0;
                         if (rounds > 1000000)
                                 return -ELOOP; /* a packet storm that never settles */
                 }
