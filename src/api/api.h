@@ -33,6 +33,9 @@ struct strata_net {
         void *trace_ctx;
         strata_ping_fn ping_fn;
         void *ping_ctx;
+        /* how a caller without a namespace thread waits (socket_api.c) */
+        void (*driver)(struct strata_net *sn, uint64_t deadline_ns, void *ctx);
+        void *driver_ctx;
 };
 
 /* Lock / unlock the namespace for a configuration call. */

@@ -15,6 +15,8 @@
 #include "ipv4/ipv4.h"
 #include "link/loopback.h"
 #include "netfilter/netfilter.h"
+#include "socket/sockns.h"
+#include "transport/udp.h"
 #include "wire/ethernet.h"
 
 struct strata_clock *strata_clock_new(bool simulated)
@@ -75,7 +77,11 @@ int strata_net_new(const char *name, struct strata_clock *clock, uint64_t seed,
         struct netdev_notifier nb = { .fn = api_dev_event, .ctx = sn };
         err = register_netdev_notifier(sn->net, &nb);
         if (!err)
+                err = sockns_init(sn->net);
+        if (!err)
                 err = ipv4_net_init(sn->net);
+        if (!err)
+                err = udp_init(sn->net);
         struct net_device *lo = NULL;
         if (!err)
                 err = loopback_create(sn->net, &lo);
@@ -114,12 +120,14 @@ void strata_net_free(struct strata_net *sn)
                 return;
         strata_stop_thread(sn);
         struct net *net = sn->net;
-        /* as a namespace going away in Linux: its veth ends take their peers
-         * in other namespaces with them */
-        pthread_mutex_lock(&net->lock);
+        /* as a namespace going away in Linux: sockets close, then its veth
+         * ends take their peers in other namespaces with them */
+        api_lock(sn);
+        sockns_exit(net);
         while (net->dev_list)
                 link_del_locked(net->dev_list);
-        pthread_mutex_unlock(&net->lock);
+        api_unlock(sn);
+        udp_exit(net);
         ipv4_net_exit(net);
         nf_hooks_free(net);
         net_free(net);

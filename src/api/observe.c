@@ -115,6 +115,10 @@ static const char *ipext_name(int i)
 {
         return mib_ipext_name((enum ipext_mib)i);
 }
+static const char *udp_name(int i)
+{
+        return mib_udp_name((enum udp_mib)i);
+}
 static const char *icmp_name(int i)
 {
         return mib_icmp_name((enum icmp_mib)i);
@@ -133,6 +137,8 @@ int strata_counter(struct strata_net *sn, const char *name, uint64_t *value)
                 err = lookup_in(name, "IpExt", ipext_name, IPEXT_MIB_MAX, m->ipext, value);
         if (err)
                 err = lookup_in(name, "Icmp", icmp_name, ICMP_MIB_MAX, m->icmp, value);
+        if (err)
+                err = lookup_in(name, "Udp", udp_name, UDP_MIB_MAX, m->udp, value);
         if (err) {
                 int t;
                 char tail;

@@ -32,6 +32,7 @@
         X(IP_MCAST_NOT_JOINED, "Strata: multicast to a group this host has not joined")            \
         X(NETFILTER_DROP, "dropped by a netfilter rule")                                           \
         X(INVALID_PROTO, "packet does not follow the protocol (e.g. ICMP echo to broadcast)")      \
+        X(UDP_CSUM, "UDP checksum error")                                                          \
         X(ICMP_CSUM, "ICMP checksum error")                                                        \
         X(UNHANDLED_PROTO, "no handler for the EtherType")                                         \
         X(ARP_INVALID, "Strata: ARP with hardware/protocol types or sizes not Ethernet/IPv4")      \
@@ -47,6 +48,7 @@
         X(NOMEM, "out of packet buffers")                                                          \
         X(PKT_TOO_BIG, "packet larger than the MTU and may not be fragmented")                     \
         X(SOCKET_RCVBUFF, "socket receive buffer full")                                            \
+        X(SOCKET_CLOSE, "socket closed with the packet still queued")                             \
         X(DEV_GONE, "Strata: device removed while the packet was queued on it")
 
 enum skb_drop_reason {

@@ -15,6 +15,12 @@ static const char *const ipext_names[] = {
 #undef X
 };
 
+static const char *const udp_names[] = {
+#define X(n) #n,
+        STRATA_UDP_MIB(X)
+#undef X
+};
+
 static const char *const icmp_names[] = {
 #define X(n) #n,
         STRATA_ICMP_MIB(X)
@@ -29,6 +35,11 @@ const char *mib_ip_name(enum ip_mib m)
 const char *mib_icmp_name(enum icmp_mib m)
 {
         return (unsigned)m < ICMP_MIB_MAX ? icmp_names[m] : "?";
+}
+
+const char *mib_udp_name(enum udp_mib m)
+{
+        return (unsigned)m < UDP_MIB_MAX ? udp_names[m] : "?";
 }
 
 const char *mib_ipext_name(enum ipext_mib m)
@@ -72,6 +83,7 @@ void mib_print(const struct strata_mib *m, FILE *f)
                 }
                 fprintf(f, "\n");
         }
+        print_group(f, "Udp", udp_names, m->udp, UDP_MIB_MAX);
         /* IpExt lives in /proc/net/netstat on Linux; printed after the snmp
          * groups here */
         print_group(f, "IpExt", ipext_names, m->ipext, IPEXT_MIB_MAX);

@@ -34,6 +34,10 @@
                             X(OutEchoReps) X(OutTimestamps) X(OutTimestampReps) X(OutAddrMasks)    \
                                 X(OutAddrMaskReps)
 
+#define STRATA_UDP_MIB(X)                                                                        \
+        X(InDatagrams) X(NoPorts) X(InErrors) X(OutDatagrams) X(RcvbufErrors) X(SndbufErrors)    \
+        X(InCsumErrors) X(IgnoredMulti) X(MemErrors)
+
 enum ip_mib {
 #define X(n) IPSTATS_MIB_##n,
         STRATA_IP_MIB(X)
@@ -46,6 +50,13 @@ enum ipext_mib {
         STRATA_IPEXT_MIB(X)
 #undef X
             IPEXT_MIB_MAX
+};
+
+enum udp_mib {
+#define X(n) UDP_MIB_##n,
+        STRATA_UDP_MIB(X)
+#undef X
+        UDP_MIB_MAX
 };
 
 enum icmp_mib {
@@ -61,15 +72,19 @@ struct strata_mib {
         uint64_t icmp[ICMP_MIB_MAX];
         uint64_t icmpmsg_in[256];  /* IcmpMsg InTypeN */
         uint64_t icmpmsg_out[256]; /* IcmpMsg OutTypeN */
+        uint64_t udp[UDP_MIB_MAX];
 };
 
 #define IP_INC(net, f)       ((net)->mib.ip[IPSTATS_MIB_##f]++)
 #define IPEXT_ADD(net, f, n) ((net)->mib.ipext[IPEXT_MIB_##f] += (n))
 #define ICMP_INC(net, f)     ((net)->mib.icmp[ICMP_MIB_##f]++)
+#define UDP_INC(net, f)      ((net)->mib.udp[UDP_MIB_##f]++)
 
 const char *mib_ip_name(enum ip_mib m);
 const char *mib_icmp_name(enum icmp_mib m);
 const char *mib_ipext_name(enum ipext_mib m);
+const char *mib_udp_name(enum udp_mib m);
+const char *mib_udp_name(enum udp_mib m);
 
 /* Print in the format of /proc/net/snmp: a header line and a value line
  * per group; IcmpMsg lists only the types seen, as Linux does. */

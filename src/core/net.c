@@ -33,6 +33,9 @@ int net_alloc(const char *name, struct strata_clock *clock, uint64_t seed, struc
         net->core.netdev_max_backlog = 1000;
         net->core.netdev_budget = 300;
         net->core.dev_weight = 64;
+        net->core.rmem_default = net->core.rmem_max = 212992;
+        net->core.wmem_default = net->core.wmem_max = 212992;
+        net->core.somaxconn = 4096;
         int err = 0;
         err |= sysctl_register(net, "net.core.netdev_max_backlog", &net->core.netdev_max_backlog, 1,
                                1, 1 << 30, SYSCTL_UNIT_1, NULL);
@@ -40,6 +43,19 @@ int net_alloc(const char *name, struct strata_clock *clock, uint64_t seed, struc
                                1 << 30, SYSCTL_UNIT_1, NULL);
         err |= sysctl_register(net, "net.core.dev_weight", &net->core.dev_weight, 1, 1, 1 << 30,
                                SYSCTL_UNIT_1, NULL);
+        static const struct {
+                const char *name;
+                size_t off;
+        } buf[] = {
+                { "net.core.rmem_default", offsetof(struct net_core_cfg, rmem_default) },
+                { "net.core.rmem_max", offsetof(struct net_core_cfg, rmem_max) },
+                { "net.core.wmem_default", offsetof(struct net_core_cfg, wmem_default) },
+                { "net.core.wmem_max", offsetof(struct net_core_cfg, wmem_max) },
+                { "net.core.somaxconn", offsetof(struct net_core_cfg, somaxconn) },
+        };
+        for (size_t i = 0; i < ARRAY_SIZE(buf); i++)
+                err |= sysctl_register(net, buf[i].name, (int *)((char *)&net->core + buf[i].off),
+                                       1, i < 4 ? 2304 : 0, 1 << 30, SYSCTL_UNIT_1, NULL);
         if (err) {
                 net_free(net);
                 return -ENOMEM;
@@ -66,7 +82,7 @@ void net_free(struct net *net)
 bool net_has_work(struct net *net)
 {
         pthread_mutex_lock(&net->poll_lock);
-        bool w = net->poll_first != NULL;
+        bool w = net->poll_first != NULL || atomic_load(&net->deferred_pending);
         pthread_mutex_unlock(&net->poll_lock);
         return w;
 }
@@ -95,7 +111,13 @@ void net_wake(struct net *net)
  */
 int net_poll(struct net *net)
 {
-        int work = (int)timer_wheel_run(&net->timers, net_now(net));
+        int work = 0;
+        if (atomic_load_explicit(&net->deferred_pending, memory_order_acquire) && net->deferred) {
+                atomic_store(&net->deferred_pending, false);
+                net->deferred(net);
+                work++;
+        }
+        work += (int)timer_wheel_run(&net->timers, net_now(net));
         int budget = net->core.netdev_budget;
 
         pthread_mutex_lock(&net->poll_lock);

@@ -17,6 +17,8 @@
 #define STRATA_CORE_NET_H
 
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -32,6 +34,8 @@
 struct sysctl_entry;
 struct nf_hook_entry;
 struct ipv4_net;
+struct sock_ns;
+struct sock_ns;
 struct neigh_table;
 
 #define NET_MAX_PTYPES    8
@@ -42,6 +46,11 @@ struct net_core_cfg {
         int netdev_max_backlog; /* 1000 */
         int netdev_budget;      /* 300 */
         int dev_weight;         /* 64 */
+        int rmem_default;       /* 212992: socket receive buffer */
+        int rmem_max;           /* 212992: largest SO_RCVBUF */
+        int wmem_default;       /* 212992 */
+        int wmem_max;           /* 212992 */
+        int somaxconn;          /* 4096 */
 };
 
 struct net {
@@ -76,6 +85,11 @@ struct net {
 
         struct nf_hook_entry *nf_hooks[5]; /* src/netfilter: per NF_INET_* hook */
         struct ipv4_net *ipv4;             /* src/ipv4 */
+        struct sock_ns *socks;             /* src/socket: fd table, waiters */
+        /* Work queued for this namespace by other threads (socket write
+         * space freed by skb destructors), run at the start of net_poll. */
+        void (*deferred)(struct net *net);
+        atomic_bool deferred_pending;
         struct neigh_table *arp_tbl;       /* src/link/neigh */
 };
 

@@ -215,6 +215,8 @@ struct sk_buff *skb_clone(struct net *net, struct sk_buff *skb)
                 return NULL;
         memcpy(n, skb, sizeof(*n));
         n->next = n->prev = NULL;
+        n->sk = NULL; /* a copy or clone is not charged to the socket */
+        n->destructor = NULL;
         n->pool = p;
         atomic_fetch_add_explicit(&skb->shared->refcnt, 1, memory_order_relaxed);
         return n;
@@ -229,6 +231,8 @@ struct sk_buff *skb_copy(struct net *net, const struct sk_buff *skb)
         uint32_t end = n->end;
         memcpy(n, skb, sizeof(*n));
         n->next = n->prev = NULL;
+        n->sk = NULL; /* a copy or clone is not charged to the socket */
+        n->destructor = NULL;
         n->pool = net->pool;
         n->shared = d;
         n->head = d->buf;
@@ -259,6 +263,8 @@ int skb_unshare(struct net *net, struct sk_buff *skb)
 
 static void skb_release(struct sk_buff *skb)
 {
+        if (skb->destructor)
+                skb->destructor(skb);
         struct skb_data *d = skb->shared;
         if (atomic_load_explicit(&d->refcnt, memory_order_relaxed) == 1 ||
             atomic_fetch_sub_explicit(&d->refcnt, 1, memory_order_acq_rel) == 1)

@@ -42,6 +42,7 @@
 
 struct net;
 struct net_device;
+struct sock;
 
 #define SKB_HEADROOM   128u            /* room for link + IP + TCP headers */
 #define SKB_SMALL_SIZE 2048u           /* buffer bytes of a small skb */
@@ -90,6 +91,8 @@ struct sk_buff {
         uint32_t trace_id; /* non-zero: this packet is being traced */
         uint64_t tstamp;   /* ns on the namespace clock: receive or send time */
         uint32_t nexthop;  /* IPv4 next hop chosen by routing (host order) */
+        struct sock *sk;   /* socket the skb is charged to, or NULL */
+        void (*destructor)(struct sk_buff *skb); /* runs when the skb is freed */
         _Alignas(8) unsigned char cb[SKB_CB_SIZE]; /* private to the layer holding the skb */
 };
 

@@ -69,9 +69,15 @@ static void ifa_routes(struct net *net, struct in_ifaddr *ifa, bool add)
                 fib_magic(net, add, RTN_BROADCAST, ifa->broadcast, 32, prim, dev);
         uint32_t prefix = ifa->local & ifa->mask;
         if (!(ifa->flags & IFA_F_SECONDARY) && !ipv4_is_zeronet(prefix) &&
-            (prefix != ifa->local || ifa->prefixlen < 32))
+            (prefix != ifa->local || ifa->prefixlen < 32)) {
                 fib_magic(net, add, (dev->flags & IFF_LOOPBACK_) ? RTN_LOCAL : RTN_UNICAST, prefix,
                           ifa->prefixlen, prim, dev);
+                /* the network broadcast, "when it makes sense", even
+                 * without an explicit brd (checked against the kernel) */
+                uint32_t nbcast = prefix | ~ifa->mask;
+                if (ifa->prefixlen < 31 && nbcast != ifa->broadcast)
+                        fib_magic(net, add, RTN_BROADCAST, nbcast, 32, prim, dev);
+        }
 }
 
 int inet_addr_add(struct net_device *dev, uint32_t local, uint8_t prefixlen, uint32_t broadcast,

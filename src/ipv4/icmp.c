@@ -123,7 +123,8 @@ static int icmp_push_reply(struct net *net, uint8_t type, uint8_t code, uint32_t
         TRACE(net, skb, ICMP, "send type %u code %u to %s", type, code,
               ipv4_addr_fmt(daddr, (char[16]){ 0 }));
         icmp_out_count(net, type);
-        int err = ip_build_and_send(net, skb, saddr, daddr, IPPROTO_ICMP_, tos, 0, 0);
+        /* the kernel's ICMP socket does not set DF (IP_PMTUDISC_DONT) */
+        int err = ip_build_and_send(net, skb, saddr, daddr, IPPROTO_ICMP_, tos, 0, 0, false);
         if (err)
                 ICMP_INC(net, OutErrors);
         return err;
@@ -318,6 +319,14 @@ static void icmp_unreach(struct net *net, struct sk_buff *skb, const struct icmp
         if (inner[9] == IPPROTO_ICMP_ && inner[ihl] == ICMP_ECHO) {
                 ping_err(net, inner + ihl, r->payload_len - ihl, r->type, r->code, cb->iph.saddr,
                          cb->iph.ttl, ICMP_HLEN + r->payload_len);
+                consume_skb(skb);
+                return;
+        }
+        ip_err_handler h = ipv4_of(net)->err_handlers[inner[9]];
+        if (h) {
+                TRACE(net, skb, ICMP, "error type %u code %u to protocol %u", r->type, r->code,
+                      inner[9]);
+                h(net, inner, r->payload_len, r->type, r->code, r->rest);
                 consume_skb(skb);
                 return;
         }

@@ -35,6 +35,17 @@ void ip_output_routed(struct net *net, struct sk_buff *skb, const struct rt_resu
                         kfree_skb_reason(net, skb, SKB_DROP_REASON_DEV_HDR);
                         return;
                 }
+                if (res->type == RTN_BROADCAST && skb->sk && !(dev->flags & IFF_LOOPBACK_)) {
+                        /* ip_mc_output: a broadcast we send is also
+                         * delivered here (dev_loopback_xmit) */
+                        struct sk_buff *loop = skb_copy(net, skb);
+                        if (loop) {
+                                loop->dev = dev;
+                                loop->pkt_type = PACKET_LOOPBACK;
+                                loop->csum_unnecessary = 1;
+                                netif_rx(loop);
+                        }
+                }
                 dev_queue_xmit(skb);
                 return;
         }
@@ -48,7 +59,7 @@ void ip_output_routed(struct net *net, struct sk_buff *skb, const struct rt_resu
 }
 
 int ip_build_and_send(struct net *net, struct sk_buff *skb, uint32_t saddr, uint32_t daddr,
-                      uint8_t protocol, uint8_t tos, uint8_t ttl, int oif)
+                      uint8_t protocol, uint8_t tos, uint8_t ttl, int oif, bool df)
 {
         struct ipv4_net *in = ipv4_of(net);
         struct rt_result res;
@@ -73,7 +84,7 @@ int ip_build_and_send(struct net *net, struct sk_buff *skb, uint32_t saddr, uint
                 .tos = tos,
                 .tot_len = (uint16_t)tot,
                 .id = in->ip_id++,
-                .frag_off = 0,
+                .frag_off = df ? IP_DF : 0,
                 .ttl = ttl ? ttl : (uint8_t)in->ip_default_ttl,
                 .protocol = protocol,
                 .saddr = res.saddr,

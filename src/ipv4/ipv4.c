@@ -58,6 +58,7 @@ static int ipv4_sysctls(struct net *net, struct ipv4_net *in)
                 V("icmp_msgs_per_sec", icmp_msgs_per_sec, 0, 1 << 30),
                 V("icmp_msgs_burst", icmp_msgs_burst, 0, 1 << 30),
                 V("icmp_errors_use_inbound_ifaddr", icmp_errors_use_inbound_ifaddr, 0, 1),
+                V("ip_unprivileged_port_start", ip_unprivileged_port_start, 0, 65535),
 #undef V
         };
         for (size_t i = 0; i < ARRAY_SIZE(v); i++) {
@@ -88,6 +89,9 @@ int ipv4_net_init(struct net *net)
         in->icmp_global_credit = in->icmp_msgs_burst;
         in->icmp_global_stamp = net_now(net);
         in->ip_id = (uint16_t)random_u32(&net->rnd);
+        in->ip_local_port_range[0] = 32768;
+        in->ip_local_port_range[1] = 60999;
+        in->ip_unprivileged_port_start = 1024;
         in->protos[IPPROTO_ICMP_] = icmp_rcv;
         in->local = fib_table_new(RT_TABLE_LOCAL);
         in->main = fib_table_new(RT_TABLE_MAIN);
@@ -95,6 +99,9 @@ int ipv4_net_init(struct net *net)
         if (!in->local || !in->main || !in->def)
                 return -ENOMEM;
         int err = ipv4_sysctls(net, in);
+        if (!err)
+                err = sysctl_register(net, "net.ipv4.ip_local_port_range", in->ip_local_port_range,
+                                      2, 1, 65535, SYSCTL_UNIT_1, NULL);
         if (!err)
                 err = devinet_sysctls(net, "all", &in->conf_all, NULL);
         if (!err)

@@ -96,13 +96,20 @@ struct icmp_peer {
 #define ICMP_PEER_SLOTS 256
 
 struct ping_listener;
+struct udp_table;
 
+/* An ICMP error quoting a packet of protocol P is handed to
+ * err_handlers[P]: inner is the quoted IP header and what follows. */
+typedef void (*ip_err_handler)(struct net *net, const uint8_t *inner, size_t len, uint8_t type,
+                               uint8_t code, uint32_t info);
 struct ipv4_net {
         struct net *net;
         struct fib_table *local, *main, *def;
         struct neigh_table arp_tbl;
         uint16_t ip_id;                           /* next IP id for packets without a socket */
         void (*protos[256])(struct sk_buff *skb); /* inet_protos: consume skb */
+        ip_err_handler err_handlers[256];
+        struct udp_table *udp;
 
         struct ipv4_devconf conf_all, conf_dflt; /* net.ipv4.conf.{all,default} */
 
@@ -116,6 +123,8 @@ struct ipv4_net {
         int icmp_msgs_per_sec;              /* 1000 */
         int icmp_msgs_burst;                /* 50 */
         int icmp_errors_use_inbound_ifaddr; /* 0 */
+        int ip_local_port_range[2];          /* 32768 60999 */
+        int ip_unprivileged_port_start;      /* 1024 */
 
         uint64_t icmp_global_stamp;
         int64_t icmp_global_credit;
@@ -196,10 +205,11 @@ void ip_rcv(struct sk_buff *skb, struct net_device *dev);
 
 /* ip_output.c */
 /* Build the IP header in front of skb->data (payload already there) and
- * send: route by daddr (saddr 0: pick one). ttl 0: the default. Consumes skb;
- * returns 0 or -errno (the skb dropped with the reason). */
+ * send: route by daddr (saddr 0: pick one). ttl 0: the default; df sets
+ * Don't Fragment.  Consumes skb; returns 0 or -errno (the skb dropped with
+ * the reason). */
 int ip_build_and_send(struct net *net, struct sk_buff *skb, uint32_t saddr, uint32_t daddr,
-                      uint8_t protocol, uint8_t tos, uint8_t ttl, int oif);
+                      uint8_t protocol, uint8_t tos, uint8_t ttl, int oif, bool df);
 /* Send a packet whose IP header is complete, by route res (forwarding,
  * ICMP replies). Consumes skb. */
 void ip_output_routed(struct net *net, struct sk_buff *skb, const struct rt_result *res);

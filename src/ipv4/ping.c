@@ -86,7 +86,8 @@ int ping_send(struct net *net, uint32_t daddr, uint16_t ident, uint16_t seq, siz
         net->mib.icmpmsg_out[ICMP_ECHO]++;
         ICMP_INC(net, OutMsgs);
         ICMP_INC(net, OutEchos);
-        return ip_build_and_send(net, skb, 0, daddr, IPPROTO_ICMP_, 0, 0, 0);
+        /* ping(8)'s socket: IP_PMTUDISC_WANT, so DF is set */
+        return ip_build_and_send(net, skb, 0, daddr, IPPROTO_ICMP_, 0, 0, 0, true);
 }
 
 bool ping_rcv(struct net *net, struct sk_buff *skb)

@@ -36,11 +36,31 @@ int ip_route_output(struct net *net, uint32_t daddr, uint32_t saddr, int oif, st
                 res->saddr = saddr ? saddr : inet_select_addr(odev, 0, RT_SCOPE_LINK);
                 return 0;
         }
+        if (saddr && !odev && (ipv4_is_lbcast(daddr) || ipv4_is_multicast(daddr))) {
+                /* leave through the device that owns the source address */
+                odev = inet_addr_local(net, saddr);
+                if (!odev)
+                        return -ENETUNREACH;
+                res->type = ipv4_is_lbcast(daddr) ? RTN_BROADCAST : RTN_MULTICAST;
+                res->dev = odev;
+                res->nexthop = daddr;
+                res->saddr = saddr;
+                return 0;
+        }
         const struct fib_route *r = fib_lookup(net, daddr);
         if (!r)
                 return -ENETUNREACH;
         res->route = r;
         res->type = r->type;
+        if (ipv4_is_lbcast(daddr) && r->type == RTN_UNICAST) {
+                /* __mkroute_output: the limited broadcast leaves by the
+                 * route found, as a broadcast */
+                res->type = RTN_BROADCAST;
+                res->dev = odev ? odev : r->dev;
+                res->nexthop = daddr;
+                res->saddr = saddr ? saddr : inet_select_addr(res->dev, 0, RT_SCOPE_LINK);
+                return 0;
+        }
         switch (r->type) {
         case RTN_LOCAL:
                 res->dev = net->loopback_dev;
@@ -118,7 +138,7 @@ int ip_route_input(struct sk_buff *skb, uint32_t daddr, uint32_t saddr, struct n
         if (r && (r->type == RTN_LOCAL || r->type == RTN_BROADCAST)) {
                 /* fib_validate_source: a packet from the wire claiming one of
                  * our addresses as its source is refused */
-                if (!on_lo && inet_addr_local(net, saddr))
+                if (!on_lo && skb->pkt_type != PACKET_LOOPBACK && inet_addr_local(net, saddr))
                         return SKB_DROP_REASON_IP_LOCAL_SOURCE;
                 res->type = r->type;
                 return 0;

@@ -19,7 +19,9 @@ int eth_type_trans(struct sk_buff *skb, struct net_device *dev)
         const uint8_t *h = skb->data;
         skb_reset_mac_header(skb);
         skb->protocol = get_be16(h + 12);
-        if (unlikely(eth_addr_is_multicast(h))) {
+        if (unlikely(skb->pkt_type == PACKET_LOOPBACK)) {
+                /* our own broadcast looped back (ip_mc_output): keep saying so */
+        } else if (unlikely(eth_addr_is_multicast(h))) {
                 skb->pkt_type = eth_addr_is_broadcast(h) ? PACKET_BROADCAST : PACKET_MULTICAST;
         } else if (unlikely(memcmp(h, dev->dev_addr, ETH_ALEN) != 0)) {
                 skb->pkt_type = PACKET_OTHERHOST;

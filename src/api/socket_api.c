@@ -1,0 +1,357 @@
+/*
+ * The public socket API (include/strata/socket.h): each call takes the
+ * namespace lock, runs the non-blocking system call (src/socket/socket.c),
+ * and where the kernel would sleep, waits -- on the socket layer's
+ * condition variable when a namespace thread runs, or by driving the
+ * namespace itself otherwise -- and tries again.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "api/api.h"
+#include "socket/socket.h"
+#include "strata/socket.h"
+
+#define NS_FOREVER UINT64_MAX
+
+/* The default driver: poll devices and timers on a real clock; on a
+ * simulated one, run to idle and move the clock to the next deadline. */
+static void default_driver(struct strata_net *sn, uint64_t deadline, void *ctx)
+{
+        struct strata_clock *c = sn->net->clock;
+        if (!c->simulated) {
+                uint64_t now = clock_now(c);
+                strata_wait(sn, deadline > now ? deadline - now : 0);
+                while (strata_net_poll(sn) > 0)
+                        ;
+                return;
+        }
+        uint64_t next = strata_next_deadline(sn);
+        if (next > deadline)
+                next = deadline;
+        strata_sim_run(&sn, 1, next);
+}
+
+void strata_set_driver(struct strata_net *sn, strata_driver_fn fn, void *ctx)
+{
+        struct net *net = api_lock(sn);
+        (void)net;
+        sn->driver = fn;
+        sn->driver_ctx = ctx;
+        api_unlock(sn);
+}
+
+static uint64_t deadline_after(struct strata_net *sn, uint64_t ns)
+{
+        if (ns == NS_FOREVER)
+                return NS_FOREVER;
+        uint64_t now = clock_now(sn->net->clock);
+        return now + ns < now ? NS_FOREVER : now + ns;
+}
+
+/*
+ * Wait, lock held, until some socket of the namespace changes or the
+ * deadline passes.  Returns 0, -ETIMEDOUT at the deadline, or -EDEADLK when
+ * a simulated clock has nothing left to run (the wait could never end).
+ */
+static int wait_change(struct strata_net *sn, uint64_t deadline)
+{
+        struct net *net = sn->net;
+        struct sock_ns *ns = net->socks;
+        uint64_t seen = ns->changes;
+        uint64_t now = clock_now(net->clock);
+        if (now >= deadline)
+                return -ETIMEDOUT;
+        if (sn->thread_running) {
+                ns->waiters++;
+                if (deadline == NS_FOREVER) {
+                        pthread_cond_wait(&ns->cond, &net->lock);
+                } else {
+                        struct timespec ts = { .tv_sec = (time_t)(deadline / 1000000000ull),
+                                               .tv_nsec = (long)(deadline % 1000000000ull) };
+                        pthread_cond_timedwait(&ns->cond, &net->lock, &ts);
+                }
+                ns->waiters--;
+                net_running = net;
+                return 0;
+        }
+        api_unlock(sn);
+        if (sn->driver)
+                sn->driver(sn, deadline, sn->driver_ctx);
+        else
+                default_driver(sn, deadline, NULL);
+        api_lock(sn);
+        if (ns->changes == seen && net->clock->simulated && clock_now(net->clock) == now &&
+            net_next_deadline(net) == NS_FOREVER)
+                return -EDEADLK;
+        return 0;
+}
+
+/* One attempt of a call that may have to wait. */
+typedef ssize_t (*attempt_fn)(struct net *net, int fd, void *arg, int flags);
+
+/* Run the call until it stops saying EAGAIN, waiting in between, unless the
+ * descriptor or the flags ask not to wait.  A timeout answers EAGAIN, as
+ * SO_RCVTIMEO/SO_SNDTIMEO do on Linux. */
+static ssize_t blocking(struct strata_net *sn, int fd, int flags, bool send, attempt_fn call,
+                        void *arg)
+{
+        struct net *net = api_lock(sn);
+        ssize_t r = call(net, fd, arg, flags);
+        if (r == -EAGAIN && !(flags & MSG_DONTWAIT) && sys_nonblocking(net, fd) == 0) {
+                uint64_t t = sys_timeo(net, fd, send);
+                uint64_t dl = deadline_after(sn, t ? t : NS_FOREVER);
+                for (;;) {
+                        int w = wait_change(sn, dl);
+                        r = call(net, fd, arg, flags);
+                        if (r != -EAGAIN || w < 0)
+                                break;
+                }
+        }
+        api_unlock(sn);
+        return r;
+}
+
+static ssize_t attempt_send(struct net *net, int fd, void *arg, int flags)
+{
+        return sys_sendmsg(net, fd, arg, flags);
+}
+
+static ssize_t attempt_recv(struct net *net, int fd, void *arg, int flags)
+{
+        return sys_recvmsg(net, fd, arg, flags);
+}
+
+int strata_socket(struct strata_net *sn, int domain, int type, int protocol)
+{
+        struct net *net = api_lock(sn);
+        int r = sys_socket(net, domain, type, protocol);
+        api_unlock(sn);
+        return r;
+}
+
+int strata_bind(struct strata_net *sn, int fd, const struct sockaddr *addr, socklen_t len)
+{
+        struct net *net = api_lock(sn);
+        int r = sys_bind(net, fd, addr, len);
+        api_unlock(sn);
+        return r;
+}
+
+int strata_connect(struct strata_net *sn, int fd, const struct sockaddr *addr, socklen_t len)
+{
+        struct net *net = api_lock(sn);
+        int r = sys_connect(net, fd, addr, len);
+        api_unlock(sn);
+        return r;
+}
+
+int strata_listen(struct strata_net *sn, int fd, int backlog)
+{
+        struct net *net = api_lock(sn);
+        int r = sys_listen(net, fd, backlog);
+        api_unlock(sn);
+        return r;
+}
+
+int strata_accept4(struct strata_net *sn, int fd, struct sockaddr *addr, socklen_t *len,
+                   int flags)
+{
+        struct net *net = api_lock(sn);
+        int r = sys_accept4(net, fd, addr, len, flags);
+        api_unlock(sn);
+        return r;
+}
+
+int strata_accept(struct strata_net *sn, int fd, struct sockaddr *addr, socklen_t *len)
+{
+        return strata_accept4(sn, fd, addr, len, 0);
+}
+
+ssize_t strata_sendmsg(struct strata_net *sn, int fd, const struct msghdr *msg, int flags)
+{
+        return blocking(sn, fd, flags, true, attempt_send, (void *)msg);
+}
+
+ssize_t strata_recvmsg(struct strata_net *sn, int fd, struct msghdr *msg, int flags)
+{
+        return blocking(sn, fd, flags, false, attempt_recv, msg);
+}
+
+ssize_t strata_sendto(struct strata_net *sn, int fd, const void *buf, size_t len, int flags,
+                      const struct sockaddr *to, socklen_t tolen)
+{
+        struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+        struct msghdr msg = { .msg_name = (void *)to, .msg_namelen = to ? tolen : 0,
+                              .msg_iov = &iov, .msg_iovlen = 1 };
+        return strata_sendmsg(sn, fd, &msg, flags);
+}
+
+ssize_t strata_send(struct strata_net *sn, int fd, const void *buf, size_t len, int flags)
+{
+        return strata_sendto(sn, fd, buf, len, flags, NULL, 0);
+}
+
+ssize_t strata_recvfrom(struct strata_net *sn, int fd, void *buf, size_t len, int flags,
+                        struct sockaddr *from, socklen_t *fromlen)
+{
+        struct iovec iov = { .iov_base = buf, .iov_len = len };
+        struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+        if (from && fromlen) {
+                if ((int)*fromlen < 0)
+                        return -EINVAL;
+                msg.msg_name = from;
+                msg.msg_namelen = *fromlen;
+        }
+        ssize_t r = strata_recvmsg(sn, fd, &msg, flags);
+        if (r >= 0 && from && fromlen)
+                *fromlen = msg.msg_namelen;
+        return r;
+}
+
+ssize_t strata_recv(struct strata_net *sn, int fd, void *buf, size_t len, int flags)
+{
+        return strata_recvfrom(sn, fd, buf, len, flags, NULL, NULL);
+}
+
+int strata_shutdown(struct strata_net *sn, int fd, int how)
+{
+        struct net *net = api_lock(sn);
+        int r = sys_shutdown(net, fd, how);
+        api_unlock(sn);
+        return r;
+}
+
+int strata_close(struct strata_net *sn, int fd)
+{
+        struct net *net = api_lock(sn);
+        int r = sys_close(net, fd);
+        api_unlock(sn);
+        return r;
+}
+
+int strata_getsockname(struct strata_net *sn, int fd, struct sockaddr *addr, socklen_t *len)
+{
+        struct net *net = api_lock(sn);
+        int r = sys_getname(net, fd, addr, len, 0);
+        api_unlock(sn);
+        return r;
+}
+
+int strata_getpeername(struct strata_net *sn, int fd, struct sockaddr *addr, socklen_t *len)
+{
+        struct net *net = api_lock(sn);
+        int r = sys_getname(net, fd, addr, len, 1);
+        api_unlock(sn);
+        return r;
+}
+
+int strata_setsockopt(struct strata_net *sn, int fd, int level, int name, const void *val,
+                      socklen_t len)
+{
+        struct net *net = api_lock(sn);
+        int r = sys_setsockopt(net, fd, level, name, val, len);
+        api_unlock(sn);
+        return r;
+}
+
+int strata_getsockopt(struct strata_net *sn, int fd, int level, int name, void *val,
+                      socklen_t *len)
+{
+        struct net *net = api_lock(sn);
+        int r = sys_getsockopt(net, fd, level, name, val, len);
+        api_unlock(sn);
+        return r;
+}
+
+int strata_fcntl(struct strata_net *sn, int fd, int cmd, long arg)
+{
+        struct net *net = api_lock(sn);
+        int r = sys_fcntl(net, fd, cmd, arg);
+        api_unlock(sn);
+        return r;
+}
+
+int strata_ioctl(struct strata_net *sn, int fd, unsigned long req, void *arg)
+{
+        struct net *net = api_lock(sn);
+        int r = sys_ioctl(net, fd, req, arg);
+        api_unlock(sn);
+        return r;
+}
+
+static uint64_t timeout_deadline(struct strata_net *sn, int timeout_ms)
+{
+        if (timeout_ms < 0)
+                return NS_FOREVER;
+        return deadline_after(sn, (uint64_t)timeout_ms * 1000000ull);
+}
+
+int strata_poll(struct strata_net *sn, struct pollfd *fds, nfds_t nfds, int timeout_ms)
+{
+        if (nfds > (nfds_t)sn->net->socks->nofile)
+                return -EINVAL;
+        struct net *net = api_lock(sn);
+        int r = sys_poll_scan(net, fds, nfds);
+        if (r == 0 && timeout_ms != 0) {
+                uint64_t dl = timeout_deadline(sn, timeout_ms);
+                while (r == 0) {
+                        int w = wait_change(sn, dl);
+                        r = sys_poll_scan(net, fds, nfds);
+                        if (w < 0)
+                                break;
+                }
+        }
+        api_unlock(sn);
+        return r;
+}
+
+int strata_epoll_create1(struct strata_net *sn, int flags)
+{
+        struct net *net = api_lock(sn);
+        int r = sys_epoll_create1(net, flags);
+        api_unlock(sn);
+        return r;
+}
+
+int strata_epoll_ctl(struct strata_net *sn, int epfd, int op, int fd, struct epoll_event *ev)
+{
+        struct net *net = api_lock(sn);
+        int r = sys_epoll_ctl(net, epfd, op, fd, ev);
+        api_unlock(sn);
+        return r;
+}
+
+int strata_epoll_wait(struct strata_net *sn, int epfd, struct epoll_event *events,
+                      int maxevents, int timeout_ms)
+{
+        struct net *net = api_lock(sn);
+        int r = sys_epoll_collect(net, epfd, events, maxevents);
+        if (r == 0 && timeout_ms != 0) {
+                uint64_t dl = timeout_deadline(sn, timeout_ms);
+                while (r == 0) {
+                        int w = wait_change(sn, dl);
+                        r = sys_epoll_collect(net, epfd, events, maxevents);
+                        if (w < 0)
+                                break;
+                }
+        }
+        api_unlock(sn);
+        return r;
+}
+
+int strata_set_nofile(struct strata_net *sn, unsigned limit)
+{
+        struct net *net = api_lock(sn);
+        struct sock_ns *ns = net->socks;
+        int r = 0;
+        for (unsigned fd = limit; fd < ns->cap; fd++)
+                if (ns->files[fd])
+                        r = -EINVAL;
+        if (!r)
+                ns->nofile = limit;
+        api_unlock(sn);
+        return r;
+}

@@ -1,0 +1,93 @@
+/*
+ * The descriptor table of a namespace: lowest free number first, as POSIX
+ * requires, bounded by an RLIMIT_NOFILE-like limit (default 1024, so
+ * descriptors 0..1023 and EMFILE for the next) -- the seed's busy server
+ * that refuses connections while memory sits idle.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "socket/epoll.h"
+#include "socket/sockns.h"
+
+#define NOFILE_DEFAULT 1024
+
+int sockns_init(struct net *net)
+{
+        struct sock_ns *ns = calloc(1, sizeof(*ns));
+        if (!ns)
+                return -ENOMEM;
+        ns->nofile = NOFILE_DEFAULT;
+        ns->uid = (uint32_t)geteuid();
+        pthread_condattr_t attr;
+        pthread_condattr_init(&attr);
+        pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+        pthread_cond_init(&ns->cond, &attr);
+        pthread_condattr_destroy(&attr);
+        atomic_init(&ns->deferred_wake, NULL);
+        net->socks = ns;
+        return 0;
+}
+
+int fd_install(struct net *net, struct file *f)
+{
+        struct sock_ns *ns = net->socks;
+        unsigned fd = 0;
+        while (fd < ns->cap && ns->files[fd])
+                fd++;
+        if (fd >= ns->nofile)
+                return -EMFILE;
+        if (fd >= ns->cap) {
+                unsigned ncap = ns->cap ? ns->cap * 2 : 64;
+                if (ncap > ns->nofile)
+                        ncap = ns->nofile;
+                struct file **n = realloc(ns->files, ncap * sizeof(*n));
+                if (!n)
+                        return -ENOMEM;
+                memset(n + ns->cap, 0, (ncap - ns->cap) * sizeof(*n));
+                ns->files = n;
+                ns->cap = ncap;
+        }
+        ns->files[fd] = f;
+        ns->open++;
+        f->fd = (int)fd;
+        return (int)fd;
+}
+
+struct file *fd_get(struct net *net, int fd)
+{
+        struct sock_ns *ns = net->socks;
+        if (fd < 0 || (unsigned)fd >= ns->cap)
+                return NULL;
+        return ns->files[fd];
+}
+
+void fd_release(struct net *net, int fd)
+{
+        struct sock_ns *ns = net->socks;
+        ns->files[fd] = NULL;
+        ns->open--;
+}
+
+void sockns_exit(struct net *net)
+{
+        struct sock_ns *ns = net->socks;
+        if (!ns)
+                return;
+        for (unsigned fd = 0; fd < ns->cap; fd++)
+                if (ns->files[fd])
+                        sock_file_close(net, (int)fd);
+        /* wakes still queued from other threads */
+        struct sock *sk = atomic_exchange(&ns->deferred_wake, NULL);
+        while (sk) {
+                struct sock *next = sk->wake_next;
+                sock_put(sk);
+                sk = next;
+        }
+        free(ns->files);
+        pthread_cond_destroy(&ns->cond);
+        free(ns);
+        net->socks = NULL;
+}

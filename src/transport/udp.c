@@ -1,0 +1,791 @@
+/*
+ * UDP over IPv4, following Linux's net/ipv4/udp.c.
+ *
+ * Sockets live in one hash table keyed by local port (chains hold every
+ * socket on a port, bound to any address); the table doubles as it fills,
+ * so lookups stay O(1) with 100,000 sockets.  Input picks the best match the
+ * way compute_score() does: a socket bound to the destination address beats
+ * a wildcard, a connected socket must match the source, and a socket bound
+ * to a device only takes packets from it.  Broadcasts go to every matching
+ * socket.  A datagram for a port nobody holds answers ICMP port unreachable
+ * (rate limited by ICMP) and counts NoPorts.
+ *
+ * Memory: datagrams charge sk_rmem_alloc while queued and are refused past
+ * sk_rcvbuf (SOCKET_RCVBUFF, RcvbufErrors); sends charge sk_wmem_alloc until
+ * the packet is freed, and wait (or EAGAIN) when sk_sndbuf is used up.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "core/trace.h"
+#include "ipv4/ipv4.h"
+#include "socket/sockns.h"
+#include "transport/udp.h"
+#include "wire/bytes.h"
+#include "wire/icmp.h"
+#include "wire/ipv4.h"
+#include "wire/udp.h"
+
+struct udp_table {
+        struct sock **buckets;
+        uint32_t mask;
+        uint32_t count;
+};
+
+static struct udp_table *udp_table_of(struct net *net)
+{
+        return ipv4_of(net)->udp;
+}
+
+static uint32_t port_hash(uint16_t port)
+{
+        return (uint32_t)port * 2654435761u;
+}
+
+static struct sock **bucket(struct udp_table *t, uint16_t port)
+{
+        return &t->buckets[(port_hash(port) >> 8) & t->mask];
+}
+
+static void udp_table_grow(struct udp_table *t)
+{
+        uint32_t nsize = (t->mask + 1) * 2;
+        struct sock **nb = calloc(nsize, sizeof(*nb));
+        if (!nb)
+                return;
+        for (uint32_t i = 0; i <= t->mask; i++) {
+                struct sock *sk = t->buckets[i], *next;
+                for (; sk; sk = next) {
+                        next = sk->hash_next;
+                        struct sock **b = &nb[(port_hash(sk->num) >> 8) & (nsize - 1)];
+                        sk->hash_next = *b;
+                        *b = sk;
+                }
+        }
+        free(t->buckets);
+        t->buckets = nb;
+        t->mask = nsize - 1;
+}
+
+static void udp_hash(struct sock *sk)
+{
+        struct udp_table *t = udp_table_of(sk->net);
+        if (t->count + 1 > (t->mask + 1) * 2)
+                udp_table_grow(t);
+        struct sock **b = bucket(t, sk->num);
+        sk->hash_next = *b;
+        *b = sk;
+        t->count++;
+        sock_hold(sk);
+}
+
+static void udp_unhash(struct sock *sk)
+{
+        if (!sk->num)
+                return;
+        struct udp_table *t = udp_table_of(sk->net);
+        for (struct sock **pp = bucket(t, sk->num); *pp; pp = &(*pp)->hash_next)
+                if (*pp == sk) {
+                        *pp = sk->hash_next;
+                        t->count--;
+                        sk->num = 0;
+                        sock_put(sk);
+                        return;
+                }
+}
+
+/* udp_lib_lport_inuse: would sk, bound to its rcv_saddr, clash on port? */
+static bool port_in_use(struct sock *sk, uint16_t port)
+{
+        struct udp_table *t = udp_table_of(sk->net);
+        for (struct sock *o = *bucket(t, port); o; o = o->hash_next) {
+                if (o == sk || o->num != port)
+                        continue;
+                if (o->rcv_saddr && sk->rcv_saddr && o->rcv_saddr != sk->rcv_saddr)
+                        continue;
+                if (o->bound_dev_if && sk->bound_dev_if && o->bound_dev_if != sk->bound_dev_if)
+                        continue;
+                if (o->reuse && sk->reuse)
+                        continue;
+                if (o->reuseport && sk->reuseport && o->uid == sk->uid)
+                        continue;
+                return true;
+        }
+        return false;
+}
+
+/* udp_lib_get_port: the asked port, or a free one picked from
+ * ip_local_port_range at a random offset (RFC 6056, algorithm 1). */
+static int udp_get_port(struct sock *sk, uint16_t snum)
+{
+        struct ipv4_net *in = ipv4_of(sk->net);
+        if (snum) {
+                if (port_in_use(sk, snum))
+                        return -EADDRINUSE;
+        } else {
+                int lo = in->ip_local_port_range[0], hi = in->ip_local_port_range[1];
+                if (hi < lo)
+                        return -EADDRINUSE;
+                uint32_t n = (uint32_t)(hi - lo + 1);
+                uint32_t off = random_below(&sk->net->rnd, n);
+                uint32_t i;
+                for (i = 0; i < n; i++) {
+                        uint16_t p = (uint16_t)(lo + (off + i) % n);
+                        if (!port_in_use(sk, p)) {
+                                snum = p;
+                                break;
+                        }
+                }
+                if (i == n)
+                        return -EADDRINUSE;
+        }
+        sk->num = snum;
+        udp_hash(sk);
+        return 0;
+}
+
+static int udp_init_sock(struct sock *sk)
+{
+        return 0;
+}
+
+static void udp_close(struct sock *sk)
+{
+        udp_unhash(sk);
+        struct sk_buff *skb;
+        while ((skb = sock_dequeue(sk)))
+                kfree_skb_reason(sk->net, skb, SKB_DROP_REASON_SOCKET_CLOSE);
+        skb_queue_purge_reason(sk->net, &sk->error_queue, SKB_DROP_REASON_SOCKET_CLOSE);
+}
+
+static bool addr_bindable(struct net *net, uint32_t addr)
+{
+        if (addr == 0 || ipv4_is_multicast(addr) || ipv4_is_lbcast(addr))
+                return true;
+        if (inet_addr_local(net, addr))
+                return true;
+        const struct fib_route *r = fib_table_lookup(ipv4_of(net)->local, addr);
+        return r && r->type == RTN_BROADCAST;
+}
+
+/* inet_bind for a datagram socket. */
+static int udp_bind(struct sock *sk, uint32_t addr, uint16_t port)
+{
+        struct ipv4_net *in = ipv4_of(sk->net);
+        if (!addr_bindable(sk->net, addr))
+                return -EADDRNOTAVAIL;
+        if (port && port < in->ip_unprivileged_port_start && sk->uid != 0)
+                return -EACCES;
+        if (sk->num || sk->state != TCP_CLOSE)
+                return -EINVAL;
+        sk->rcv_saddr = sk->saddr = addr;
+        if (ipv4_is_multicast(addr) || ipv4_is_lbcast(addr))
+                sk->saddr = 0; /* use the device's address when sending */
+        int err = udp_get_port(sk, port);
+        if (err) {
+                sk->rcv_saddr = sk->saddr = 0;
+                return err;
+        }
+        if (addr)
+                sk->userlocks |= SOCK_BINDADDR_LOCK;
+        if (port)
+                sk->userlocks |= SOCK_BINDPORT_LOCK;
+        return 0;
+}
+
+static int udp_autobind(struct sock *sk)
+{
+        if (sk->num)
+                return 0;
+        return udp_get_port(sk, 0) ? -EAGAIN : 0;
+}
+
+/* ip4_datagram_connect */
+static int udp_connect(struct sock *sk, uint32_t daddr, uint16_t dport)
+{
+        struct rt_result rt;
+        int err = ip_route_output(sk->net, daddr, sk->saddr, sk->bound_dev_if, &rt);
+        if (err) {
+                if (err == -ENETUNREACH)
+                        IP_INC(sk->net, OutNoRoutes);
+                return err;
+        }
+        if (rt.type == RTN_BROADCAST && !sk->broadcast)
+                return -EACCES;
+        err = udp_autobind(sk);
+        if (err)
+                return err;
+        if (!sk->saddr)
+                sk->saddr = rt.saddr;
+        if (!sk->rcv_saddr)
+                sk->rcv_saddr = rt.saddr;
+        sk->daddr = daddr ? daddr : rt.nexthop;
+        sk->dport = dport;
+        sk->state = TCP_ESTABLISHED;
+        return 0;
+}
+
+/* __udp_disconnect: connect(AF_UNSPEC) */
+static int udp_disconnect(struct sock *sk)
+{
+        sk->state = TCP_CLOSE;
+        sk->daddr = 0;
+        sk->dport = 0;
+        sk->bound_dev_if = sk->bound_dev_if; /* SO_BINDTODEVICE stays */
+        if (!(sk->userlocks & SOCK_BINDADDR_LOCK))
+                sk->rcv_saddr = sk->saddr = 0;
+        if (!(sk->userlocks & SOCK_BINDPORT_LOCK))
+                udp_unhash(sk);
+        return 0;
+}
+
+static bool udp_writable(struct sock *sk)
+{
+        return atomic_load_explicit(&sk->wmem_alloc, memory_order_relaxed) < sk->sndbuf;
+}
+
+static ssize_t udp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len, int flags)
+{
+        struct net *net = sk->net;
+        uint32_t daddr;
+        uint16_t dport;
+        if (len > 0xffff - 8)
+                return -EMSGSIZE;
+        if (flags & MSG_OOB)
+                return -EOPNOTSUPP;
+        if (msg->msg_name) {
+                const struct sockaddr_in *sin = msg->msg_name;
+                if (msg->msg_namelen < (socklen_t)sizeof(*sin))
+                        return -EINVAL;
+                if (sin->sin_family != AF_INET && sin->sin_family != AF_UNSPEC)
+                        return -EAFNOSUPPORT;
+                daddr = ntohl(sin->sin_addr.s_addr);
+                dport = ntohs(sin->sin_port);
+                if (dport == 0)
+                        return -EINVAL;
+        } else {
+                if (sk->state != TCP_ESTABLISHED)
+                        return -EDESTADDRREQ;
+                daddr = sk->daddr;
+                dport = sk->dport;
+        }
+        if (udp_autobind(sk))
+                return -EAGAIN;
+
+        struct rt_result rt;
+        int err = ip_route_output(net, daddr, sk->saddr, sk->bound_dev_if, &rt);
+        if (err) {
+                if (err == -ENETUNREACH)
+                        IP_INC(net, OutNoRoutes);
+                return err;
+        }
+        if (rt.type == RTN_BROADCAST && !sk->broadcast)
+                return -EACCES;
+        /* sock_alloc_send_pskb: a pending error, then shutdown, then room */
+        int e = sock_error(sk);
+        if (e)
+                return -e;
+        if (sk->shutdown & SEND_SHUTDOWN)
+                return -EPIPE;
+        if (!udp_writable(sk))
+                return -EAGAIN;
+        if (len + UDP_HLEN + IPV4_HLEN_MIN > rt.dev->mtu)
+                return -EMSGSIZE; /* Linux fragments; Strata does not yet */
+
+        struct sk_buff *skb = alloc_skb_tx(net, (uint32_t)(UDP_HLEN + len));
+        if (!skb) {
+                UDP_INC(net, SndbufErrors);
+                return -ENOBUFS;
+        }
+        uint8_t *h = skb_put(skb, (uint32_t)(UDP_HLEN + len));
+        uint8_t *p = h + UDP_HLEN;
+        size_t left = len;
+        for (size_t i = 0; i < (size_t)msg->msg_iovlen && left; i++) {
+                size_t n = msg->msg_iov[i].iov_len < left ? msg->msg_iov[i].iov_len : left;
+                memcpy(p, msg->msg_iov[i].iov_base, n);
+                p += n;
+                left -= n;
+        }
+        uint32_t saddr = sk->saddr ? sk->saddr : rt.saddr;
+        struct udp_repr u = { .sport = sk->num, .dport = dport, .len = (uint16_t)(UDP_HLEN + len) };
+        udp_emit(&u, h, UDP_HLEN);
+        put_be16(h + 6, udp_csum_ipv4(saddr, daddr, h, UDP_HLEN + len));
+        skb_reset_transport_header(skb);
+        skb_set_owner_w(skb, sk);
+        skb->mark = (uint32_t)sk->mark;
+        uint8_t ttl = sk->uc_ttl > 0 ? (uint8_t)sk->uc_ttl : 0;
+        /* IP_PMTUDISC_WANT (the default) and DO set DF */
+        bool df = sk->pmtudisc == IP_PMTUDISC_WANT || sk->pmtudisc == IP_PMTUDISC_DO ||
+                  sk->pmtudisc == IP_PMTUDISC_PROBE;
+        err = ip_build_and_send(net, skb, saddr, daddr, IPPROTO_UDP_, sk->tos, ttl,
+                                sk->bound_dev_if ? sk->bound_dev_if : 0, df);
+        if (err)
+                return err;
+        UDP_INC(net, OutDatagrams);
+        return (ssize_t)len;
+}
+
+/* Ancillary data for a received datagram (ip_cmsg_recv). */
+static void put_cmsgs(struct sock *sk, struct msghdr *msg, struct sk_buff *skb)
+{
+        struct udp_cb *cb = UDP_CB(skb);
+        struct cmsghdr *c = msg->msg_control && msg->msg_controllen ? CMSG_FIRSTHDR(msg) : NULL;
+        size_t used = 0;
+        bool trunc = false;
+#define PUT_CMSG(type_, ptr_, size_)                                                              \
+        do {                                                                                     \
+                if (!c || used + CMSG_SPACE(size_) > msg->msg_controllen) {                      \
+                        trunc = true;                                                            \
+                        break;                                                                   \
+                }                                                                                \
+                c->cmsg_level = IPPROTO_IP;                                                      \
+                c->cmsg_type = (type_);                                                          \
+                c->cmsg_len = CMSG_LEN(size_);                                                   \
+                memcpy(CMSG_DATA(c), (ptr_), (size_));                                           \
+                used += CMSG_SPACE(size_);                                                       \
+                c = (struct cmsghdr *)((char *)msg->msg_control + used);                         \
+        } while (0)
+        if (sk->pktinfo) {
+                struct in_pktinfo pi = { .ipi_ifindex = cb->ifindex };
+                /* fib_compute_spec_dst: the local address the datagram was
+                 * for, or for a broadcast the address of the device */
+                uint32_t spec = cb->ip.iph.daddr;
+                if (cb->ip.route_type != RTN_LOCAL) {
+                        struct net_device *dev = dev_get_by_index(sk->net, cb->ifindex);
+                        spec = dev ? inet_select_addr(dev, cb->ip.iph.saddr, RT_SCOPE_UNIVERSE)
+                                   : 0;
+                }
+                pi.ipi_spec_dst.s_addr = htonl(spec);
+                pi.ipi_addr.s_addr = htonl(cb->ip.iph.daddr);
+                PUT_CMSG(IP_PKTINFO, &pi, sizeof(pi));
+        }
+        if (sk->recvttl) {
+                int ttl = cb->ip.iph.ttl;
+                PUT_CMSG(IP_TTL, &ttl, sizeof(ttl));
+        }
+        if (sk->recvtos) {
+                uint8_t tos = cb->ip.iph.tos;
+                PUT_CMSG(IP_TOS, &tos, sizeof(tos));
+        }
+#undef PUT_CMSG
+        msg->msg_controllen = used;
+        if (trunc)
+                msg->msg_flags |= MSG_CTRUNC;
+}
+
+static ssize_t udp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags)
+{
+        struct net *net = sk->net;
+        int e = sock_error(sk);
+        if (e)
+                return -e;
+        struct sk_buff *skb = sk->receive_queue.first;
+        if (!skb) {
+                if (sk->shutdown & RCV_SHUTDOWN)
+                        return 0;
+                return -EAGAIN;
+        }
+        if (!(flags & MSG_PEEK))
+                skb = sock_dequeue(sk);
+        size_t dlen = skb->len;
+        size_t copied = dlen < len ? dlen : len;
+        size_t off = 0;
+        for (size_t i = 0; i < (size_t)msg->msg_iovlen && off < copied; i++) {
+                size_t n = msg->msg_iov[i].iov_len < copied - off ? msg->msg_iov[i].iov_len
+                                                                   : copied - off;
+                memcpy(msg->msg_iov[i].iov_base, skb->data + off, n);
+                off += n;
+        }
+        copied = off;
+        msg->msg_flags = 0;
+        if (copied < dlen)
+                msg->msg_flags |= MSG_TRUNC;
+        if (msg->msg_name) {
+                struct sockaddr_in sin = { .sin_family = AF_INET };
+                sin.sin_port = htons(UDP_CB(skb)->sport);
+                sin.sin_addr.s_addr = htonl(UDP_CB(skb)->ip.iph.saddr);
+                size_t n = (size_t)msg->msg_namelen < sizeof(sin) ? (size_t)msg->msg_namelen
+                                                                    : sizeof(sin);
+                memcpy(msg->msg_name, &sin, n);
+                msg->msg_namelen = sizeof(sin);
+        }
+        if (msg->msg_control)
+                put_cmsgs(sk, msg, skb);
+        else
+                msg->msg_controllen = 0;
+        if (!(flags & MSG_PEEK)) {
+                UDP_INC(net, InDatagrams);
+                consume_skb(skb);
+        }
+        return (flags & MSG_TRUNC) ? (ssize_t)dlen : (ssize_t)copied;
+}
+
+static int udp_bytes_readable(struct sock *sk)
+{
+        /* SIOCINQ on UDP: the size of the next datagram (first_packet_length) */
+        struct sk_buff *skb = sk->receive_queue.first;
+        return skb ? (int)skb->len : 0;
+}
+
+static int udp_setsockopt(struct sock *sk, int level, int name, const void *val, socklen_t len)
+{
+        if (level == IPPROTO_IP)
+                return ip_setsockopt(sk, name, val, len);
+        if (level == IPPROTO_UDP)
+                return -ENOPROTOOPT; /* UDP_CORK, UDP_SEGMENT: not built */
+        return -ENOPROTOOPT;
+}
+
+static int udp_getsockopt(struct sock *sk, int level, int name, void *val, socklen_t *len)
+{
+        if (level == IPPROTO_IP)
+                return ip_getsockopt(sk, name, val, len);
+        return -ENOPROTOOPT;
+}
+
+static void udp_destroy(struct sock *sk)
+{
+}
+
+const struct proto udp_prot = {
+        .name = "UDP",
+        .init = udp_init_sock,
+        .destroy = udp_destroy,
+        .close = udp_close,
+        .bind = udp_bind,
+        .connect = udp_connect,
+        .disconnect = udp_disconnect,
+        .sendmsg = udp_sendmsg,
+        .recvmsg = udp_recvmsg,
+        .setsockopt = udp_setsockopt,
+        .getsockopt = udp_getsockopt,
+        .bytes_readable = udp_bytes_readable,
+        .writable = udp_writable,
+};
+
+/* --- input ------------------------------------------------------------------- */
+
+/* compute_score: -1 when sk cannot take the datagram, higher is better. */
+static int udp_score(struct sock *sk, uint32_t saddr, uint16_t sport, uint32_t daddr,
+                     uint16_t dport, int ifindex)
+{
+        if (sk->num != dport)
+                return -1;
+        int score = 0;
+        if (sk->rcv_saddr) {
+                if (sk->rcv_saddr != daddr)
+                        return -1;
+                score += 4;
+        }
+        if (sk->daddr) {
+                if (sk->daddr != saddr)
+                        return -1;
+                score += 4;
+        }
+        if (sk->dport) {
+                if (sk->dport != sport)
+                        return -1;
+                score += 4;
+        }
+        if (sk->bound_dev_if) {
+                if (sk->bound_dev_if != ifindex)
+                        return -1;
+                score += 4;
+        }
+        return score;
+}
+
+static struct sock *udp_lookup(struct net *net, uint32_t saddr, uint16_t sport, uint32_t daddr,
+                               uint16_t dport, int ifindex)
+{
+        struct sock *best = NULL;
+        int best_score = -1;
+        for (struct sock *sk = *bucket(udp_table_of(net), dport); sk; sk = sk->hash_next) {
+                int s = udp_score(sk, saddr, sport, daddr, dport, ifindex);
+                if (s > best_score) {
+                        best = sk;
+                        best_score = s;
+                }
+        }
+        return best;
+}
+
+static void udp_deliver(struct net *net, struct sock *sk, struct sk_buff *skb)
+{
+        if (sock_queue_rcv_skb(sk, skb)) {
+                UDP_INC(net, RcvbufErrors);
+                UDP_INC(net, InErrors);
+                TRACE(net, skb, IP_LOCAL, "udp: receive buffer full (%d of %d bytes)",
+                      atomic_load(&sk->rmem_alloc), sk->rcvbuf);
+                kfree_skb_reason(net, skb, SKB_DROP_REASON_SOCKET_RCVBUFF);
+                return;
+        }
+        TRACE(net, skb, IP_LOCAL, "udp: queued to socket on port %u", sk->num);
+}
+
+/* __udp4_lib_mcast_deliver: a copy to every socket that matches. */
+static void udp_bcast_deliver(struct net *net, struct sk_buff *skb, uint32_t saddr,
+                              uint16_t sport, uint32_t daddr, uint16_t dport, int ifindex)
+{
+        struct sock *first = NULL;
+        for (struct sock *sk = *bucket(udp_table_of(net), dport); sk; sk = sk->hash_next) {
+                if (sk->num != dport || (sk->rcv_saddr && sk->rcv_saddr != daddr &&
+                                         !ipv4_is_lbcast(daddr)))
+                        continue;
+                if (sk->daddr && (sk->daddr != saddr || sk->dport != sport))
+                        continue;
+                if (sk->bound_dev_if && sk->bound_dev_if != ifindex)
+                        continue;
+                if (!first) {
+                        first = sk;
+                        continue;
+                }
+                struct sk_buff *c = skb_copy(net, skb);
+                if (c)
+                        udp_deliver(net, sk, c);
+        }
+        if (first) {
+                udp_deliver(net, first, skb);
+                return;
+        }
+        UDP_INC(net, IgnoredMulti);
+        consume_skb(skb);
+}
+
+static void udp_rcv(struct sk_buff *skb)
+{
+        struct net *net = skb->dev->net;
+        struct udp_cb *cb = UDP_CB(skb);
+        struct udp_repr u;
+        enum wire_status st = udp_parse(skb->data, skb->len, &u);
+        if (st != WIRE_OK) {
+                UDP_INC(net, InErrors);
+                TRACE(net, skb, IP_LOCAL, "udp: bad header (%s)", wire_status_name(st));
+                kfree_skb_reason(net, skb, SKB_DROP_REASON_PKT_TOO_SMALL);
+                return;
+        }
+        skb_trim(skb, u.len);
+        uint32_t saddr = cb->ip.iph.saddr, daddr = cb->ip.iph.daddr;
+        if (!skb->csum_unnecessary && !udp_csum_ok_ipv4(saddr, daddr, skb->data, skb->len)) {
+                UDP_INC(net, InCsumErrors);
+                UDP_INC(net, InErrors);
+                kfree_skb_reason(net, skb, SKB_DROP_REASON_UDP_CSUM);
+                return;
+        }
+        cb->sport = u.sport;
+        cb->ifindex = skb->dev->ifindex;
+        skb_pull(skb, UDP_HLEN);
+        if (cb->ip.route_type == RTN_BROADCAST || cb->ip.route_type == RTN_MULTICAST) {
+                udp_bcast_deliver(net, skb, saddr, u.sport, daddr, u.dport, cb->ifindex);
+                return;
+        }
+        struct sock *sk = udp_lookup(net, saddr, u.sport, daddr, u.dport, cb->ifindex);
+        if (sk) {
+                udp_deliver(net, sk, skb);
+                return;
+        }
+        UDP_INC(net, NoPorts);
+        TRACE(net, skb, IP_LOCAL, "udp: nobody on port %u: ICMP port unreachable", u.dport);
+        /* icmp_send quotes from the network header, which is still there */
+        icmp_send(net, skb, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, 0);
+        kfree_skb_reason(net, skb, SKB_DROP_REASON_NO_SOCKET);
+}
+
+/* icmp_err_convert: errno and whether it is "hard" (fatal) per code. */
+static void icmp_to_errno(uint8_t type, uint8_t code, int *err, bool *hard)
+{
+        static const struct {
+                int err;
+                bool fatal;
+        } unreach[] = {
+                { ENETUNREACH, false },  { EHOSTUNREACH, false }, { ENOPROTOOPT, true },
+                { ECONNREFUSED, true },  { EMSGSIZE, false },     { EOPNOTSUPP, false },
+                { ENETUNREACH, true },   { EHOSTDOWN, true },     { ENONET, true },
+                { ENETUNREACH, true },   { EHOSTUNREACH, true },  { ENETUNREACH, false },
+                { EHOSTUNREACH, false }, { EHOSTUNREACH, true },  { EHOSTUNREACH, true },
+                { EHOSTUNREACH, true },
+        };
+        *err = EHOSTUNREACH;
+        *hard = false;
+        if (type == ICMP_DEST_UNREACH && code < ARRAY_SIZE(unreach)) {
+                *err = unreach[code].err;
+                *hard = unreach[code].fatal;
+        } else if (type == ICMP_PARAMETERPROB) {
+                *err = EPROTO;
+                *hard = true;
+        }
+}
+
+/* __udp4_lib_err: the quoted datagram was ours; tell its socket. */
+static void udp_err(struct net *net, const uint8_t *inner, size_t len, uint8_t type, uint8_t code,
+                    uint32_t info)
+{
+        unsigned ihl = (inner[0] & 0x0f) * 4u;
+        if (len < ihl + 8)
+                return;
+        uint32_t saddr = get_be32(inner + 12), daddr = get_be32(inner + 16);
+        uint16_t sport = get_be16(inner + ihl), dport = get_be16(inner + ihl + 2);
+        /* our datagram went saddr:sport -> daddr:dport: look it up as if it
+         * came back the other way */
+        struct sock *sk = udp_lookup(net, daddr, dport, saddr, sport, 0);
+        if (!sk)
+                return;
+        int err;
+        bool hard;
+        icmp_to_errno(type, code, &err, &hard);
+        if (type == ICMP_SOURCE_QUENCH || type == ICMP_REDIRECT)
+                return;
+        if (!sk->recverr && (!hard || sk->state != TCP_ESTABLISHED))
+                return;
+        sock_set_err(sk, err);
+}
+
+int udp_init(struct net *net)
+{
+        struct ipv4_net *in = ipv4_of(net);
+        struct udp_table *t = calloc(1, sizeof(*t));
+        if (!t)
+                return -ENOMEM;
+        t->mask = 63;
+        t->buckets = calloc(t->mask + 1, sizeof(*t->buckets));
+        if (!t->buckets) {
+                free(t);
+                return -ENOMEM;
+        }
+        in->udp = t;
+        in->protos[IPPROTO_UDP_] = udp_rcv;
+        in->err_handlers[IPPROTO_UDP_] = udp_err;
+        return 0;
+}
+
+void udp_exit(struct net *net)
+{
+        struct ipv4_net *in = ipv4_of(net);
+        if (!in || !in->udp)
+                return;
+        free(in->udp->buckets);
+        free(in->udp);
+        in->udp = NULL;
+}
+
+/* --- IPPROTO_IP options --------------------------------------------------------- */
+
+static int ip_opt_int(const void *val, socklen_t len, int *out)
+{
+        /* do_ip_setsockopt: an int, or a single byte */
+        if (len >= (socklen_t)sizeof(int)) {
+                memcpy(out, val, sizeof(int));
+                return 0;
+        }
+        if (len >= 1) {
+                *out = *(const unsigned char *)val;
+                return 0;
+        }
+        return -EINVAL;
+}
+
+int ip_setsockopt(struct sock *sk, int name, const void *val, socklen_t len)
+{
+        int v;
+        switch (name) {
+        case IP_TTL:
+                if (len < 1)
+                        return -EINVAL;
+                if (ip_opt_int(val, len, &v))
+                        return -EINVAL;
+                if (v != -1 && (v < 1 || v > 255))
+                        return -EINVAL;
+                sk->uc_ttl = v;
+                return 0;
+        case IP_TOS:
+                if (ip_opt_int(val, len, &v))
+                        return -EINVAL;
+                sk->tos = (uint8_t)v;
+                return 0;
+        case IP_PKTINFO:
+        case IP_RECVTTL:
+        case IP_RECVTOS:
+        case IP_RECVERR:
+                if (ip_opt_int(val, len, &v))
+                        return -EINVAL;
+                if (name == IP_PKTINFO)
+                        sk->pktinfo = v != 0;
+                else if (name == IP_RECVTTL)
+                        sk->recvttl = v != 0;
+                else if (name == IP_RECVTOS)
+                        sk->recvtos = v != 0;
+                else {
+                        sk->recverr = v != 0;
+                        if (!v)
+                                skb_queue_purge_reason(sk->net, &sk->error_queue,
+                                                       SKB_DROP_REASON_NOT_SPECIFIED);
+                }
+                return 0;
+        case IP_MTU_DISCOVER:
+                if (ip_opt_int(val, len, &v))
+                        return -EINVAL;
+                if (v < IP_PMTUDISC_DONT || v > IP_PMTUDISC_OMIT)
+                        return -EINVAL;
+                sk->pmtudisc = v;
+                return 0;
+        default:
+                return -ENOPROTOOPT;
+        }
+}
+
+static int ip_put_int(void *val, socklen_t *len, int v)
+{
+        /* do_ip_getsockopt: a byte when the caller offers less than an int
+         * and the value fits, else an int */
+        if (*len < (socklen_t)sizeof(int) && *len > 0 && v >= 0 && v <= 255) {
+                unsigned char c = (unsigned char)v;
+                memcpy(val, &c, 1);
+                *len = 1;
+                return 0;
+        }
+        if (*len < (socklen_t)sizeof(int)) {
+                if ((int)*len < 0)
+                        return -EINVAL;
+                *len = 0;
+                return 0;
+        }
+        memcpy(val, &v, sizeof(int));
+        *len = sizeof(int);
+        return 0;
+}
+
+int ip_getsockopt(struct sock *sk, int name, void *val, socklen_t *len)
+{
+        if ((int)*len < 0)
+                return -EINVAL;
+        switch (name) {
+        case IP_TTL:
+                return ip_put_int(val, len,
+                                  sk->uc_ttl > 0 ? sk->uc_ttl : ipv4_of(sk->net)->ip_default_ttl);
+        case IP_TOS:
+                return ip_put_int(val, len, sk->tos);
+        case IP_PKTINFO:
+                return ip_put_int(val, len, sk->pktinfo);
+        case IP_RECVTTL:
+                return ip_put_int(val, len, sk->recvttl);
+        case IP_RECVTOS:
+                return ip_put_int(val, len, sk->recvtos);
+        case IP_RECVERR:
+                return ip_put_int(val, len, sk->recverr);
+        case IP_MTU_DISCOVER:
+                return ip_put_int(val, len, sk->pmtudisc);
+        case IP_MTU: {
+                if (sk->state != TCP_ESTABLISHED)
+                        return -ENOTCONN;
+                struct rt_result rt;
+                if (ip_route_output(sk->net, sk->daddr, sk->saddr, sk->bound_dev_if, &rt))
+                        return -ENOTCONN;
+                return ip_put_int(val, len, (int)rt.dev->mtu);
+        }
+        default:
+                return -ENOPROTOOPT;
+        }
+}
