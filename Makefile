@@ -19,6 +19,10 @@ ifeq ($(SAN),1)
 CFLAGS  += -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=address,undefined
 endif
+ifeq ($(SAN),thread)
+CFLAGS  += -fsanitize=thread -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=thread
+endif
 LDLIBS  := -pthread -lm
 
 LIB_SRC   := $(sort $(wildcard src/*/*.c))
@@ -91,14 +95,20 @@ deps-build:
 	@sh scripts/deps.sh build
 
 # The whole suite: unit, sim and interop on the normal build, unit and sim
-# again under ASan+UBSan, then each fuzz target for a few seconds.
+# again under ASan+UBSan, the threaded tests under TSan, then each fuzz
+# target for a few seconds.
 test: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory B=build/san SAN=1 OPT="-O1 -g" san-tests
+	@$(MAKE) --no-print-directory B=build/tsan SAN=thread OPT="-O1 -g" tsan-tests
 	@$(MAKE) --no-print-directory fuzz-bin
 	@sh tests/run.sh
 
 san-tests: $(UNIT_BIN) $(SIM_BIN)
+# ThreadSanitizer on the tests that run namespaces and applications on
+# several threads.
+TSAN_SRC := $(sort $(wildcard tests/sim/*thread*.c))
+tsan-tests: $(TSAN_SRC:tests/sim/%.c=$(B)/tests/sim/%)
 san: san-tests
 
 # libFuzzer targets: clang, built from the library sources directly so that
@@ -123,7 +133,7 @@ format:
 clean:
 	rm -rf build
 
-.PHONY: all run deps deps-build test san san-tests fuzz fuzz-bin bench format clean
+.PHONY: all run deps deps-build test san san-tests tsan-tests fuzz fuzz-bin bench format clean
 .SECONDARY:
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -52,6 +52,13 @@ for t in "$SANB"/tests/unit/* "$SANB"/tests/sim/*; do
                 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 "$t"
 done
 
+echo "== threaded tests under ThreadSanitizer"
+for t in build/tsan/tests/sim/*; do
+        [ -x "$t" ] && [ ! -d "$t" ] || continue
+        case "$t" in *.o | *.d) continue ;; esac
+        run_one "tsan/${t#build/tsan/tests/}" env TSAN_OPTIONS=halt_on_error=1:exitcode=66 "$t"
+done
+
 echo "== interop tests (root, kernel peers in network namespaces)"
 for t in tests/interop/*.sh; do
         [ -f "$t" ] || continue

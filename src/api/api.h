@@ -7,6 +7,7 @@
 #define STRATA_API_API_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include "core/net.h"
@@ -27,7 +28,7 @@ struct strata_net {
         int epfd;                       /* -1 until strata_net_fd() */
         pthread_t thread;
         bool thread_running;
-        volatile bool thread_stop;
+        atomic_bool thread_stop;
         struct api_capture captures[API_MAX_CAPTURES];
         strata_trace_fn trace_fn;
         void *trace_ctx;

@@ -97,51 +97,6 @@ int strata_net_new(const char *name, struct strata_clock *clock, uint64_t seed,
         return 0;
 }
 
-/* Unregister dev; a veth takes its peer with it, as Linux's veth_dellink,
- * under the peer namespace's lock when it is another namespace.  Called with
- * dev's namespace locked. */
-static void link_del_locked(struct net_device *dev)
-{
-        struct net_device *peer = veth_peer(dev);
-        if (peer) {
-                struct net *pn = peer->net;
-                if (pn != dev->net)
-                        pthread_mutex_lock(&pn->lock);
-                netdev_unregister(peer);
-                if (pn != dev->net)
-                        pthread_mutex_unlock(&pn->lock);
-        }
-        netdev_unregister(dev);
-}
-
-void strata_net_free(struct strata_net *sn)
-{
-        if (!sn)
-                return;
-        strata_stop_thread(sn);
-        struct net *net = sn->net;
-        /* as a namespace going away in Linux: sockets close, then its veth
-         * ends take their peers in other namespaces with them */
-        api_lock(sn);
-        sockns_exit(net);
-        while (net->dev_list)
-                link_del_locked(net->dev_list);
-        api_unlock(sn);
-        udp_exit(net);
-        ipv4_net_exit(net);
-        nf_hooks_free(net);
-        net_free(net);
-        if (sn->epfd >= 0)
-                close(sn->epfd);
-        free(sn->own_clock);
-        free(sn);
-}
-
-const char *strata_net_name(const struct strata_net *sn)
-{
-        return sn->net->name;
-}
-
 /* Lock two namespaces in address order, so that two threads creating veth
  * pairs between the same namespaces cannot deadlock. */
 static void lock2(struct net *a, struct net *b)
@@ -162,6 +117,75 @@ static void unlock2(struct net *a, struct net *b)
         pthread_mutex_unlock(&a->lock);
         if (a != b)
                 pthread_mutex_unlock(&b->lock);
+}
+
+/* Delete device ifindex of sn.  A veth takes its peer with it, as Linux's
+ * veth_dellink; when the peer lives in another namespace both are locked in
+ * address order (lock2), so two threads deleting the two ends, or one
+ * deleting while another creates a pair, cannot deadlock.  (Namespaces
+ * joined by a veth must not be freed concurrently from different threads.) */
+static int link_del_index(struct strata_net *sn, int ifindex)
+{
+        struct net *net = sn->net;
+        for (;;) {
+                api_lock(sn);
+                struct net_device *dev = dev_get_by_index(net, ifindex);
+                if (!dev) {
+                        api_unlock(sn);
+                        return -ENODEV;
+                }
+                struct net_device *peer = veth_peer(dev);
+                if (!peer || peer->net == net) {
+                        if (peer)
+                                netdev_unregister(peer);
+                        netdev_unregister(dev);
+                        api_unlock(sn);
+                        return 0;
+                }
+                struct net *pn = peer->net;
+                api_unlock(sn);
+                lock2(net, pn);
+                dev = dev_get_by_index(net, ifindex);
+                peer = dev ? veth_peer(dev) : NULL;
+                if (dev && peer && peer->net != pn) {
+                        unlock2(net, pn); /* re-paired meanwhile: start over */
+                        continue;
+                }
+                if (peer)
+                        netdev_unregister(peer);
+                if (dev)
+                        netdev_unregister(dev);
+                unlock2(net, pn);
+                return dev ? 0 : -ENODEV;
+        }
+}
+
+void strata_net_free(struct strata_net *sn)
+{
+        if (!sn)
+                return;
+        strata_stop_thread(sn);
+        struct net *net = sn->net;
+        /* as a namespace going away in Linux: sockets close, then its veth
+         * ends take their peers in other namespaces with them */
+        api_lock(sn);
+        sockns_exit(net);
+        api_unlock(sn);
+        while (net->dev_list)
+                link_del_index(sn, net->dev_list->ifindex);
+        udp_exit(net);
+        ipv4_net_exit(net);
+        nf_hooks_free(net);
+        net_free(net);
+        if (sn->epfd >= 0)
+                close(sn->epfd);
+        free(sn->own_clock);
+        free(sn);
+}
+
+const char *strata_net_name(const struct strata_net *sn)
+{
+        return sn->net->name;
 }
 
 int strata_veth_add(struct strata_net *a, const char *name_a, struct strata_net *b,
@@ -236,10 +260,9 @@ int strata_link_del(struct strata_net *sn, const char *name)
         int err = with_dev(sn, name, &dev);
         if (!err && dev == sn->net->loopback_dev)
                 err = -EOPNOTSUPP; /* Linux refuses to delete lo too */
-        if (!err)
-                link_del_locked(dev);
+        int ifindex = err ? 0 : dev->ifindex;
         api_unlock(sn);
-        return err;
+        return err ? err : link_del_index(sn, ifindex);
 }
 
 const char *strata_strerror(int err)

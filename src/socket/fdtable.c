@@ -34,7 +34,7 @@ int sockns_init(struct net *net)
 int fd_install(struct net *net, struct file *f)
 {
         struct sock_ns *ns = net->socks;
-        unsigned fd = 0;
+        unsigned fd = ns->next_fd;
         while (fd < ns->cap && ns->files[fd])
                 fd++;
         if (fd >= ns->nofile)
@@ -52,6 +52,7 @@ int fd_install(struct net *net, struct file *f)
         }
         ns->files[fd] = f;
         ns->open++;
+        ns->next_fd = fd + 1;
         f->fd = (int)fd;
         return (int)fd;
 }
@@ -69,6 +70,8 @@ void fd_release(struct net *net, int fd)
         struct sock_ns *ns = net->socks;
         ns->files[fd] = NULL;
         ns->open--;
+        if ((unsigned)fd < ns->next_fd)
+                ns->next_fd = (unsigned)fd;
 }
 
 void sockns_exit(struct net *net)

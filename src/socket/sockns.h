@@ -32,6 +32,7 @@ struct sock_ns {
         unsigned cap;
         unsigned nofile;         /* RLIMIT_NOFILE: descriptors 0..nofile-1 */
         unsigned open;
+        unsigned next_fd;        /* no free descriptor below this (Linux's next_fd) */
         pthread_cond_t cond;     /* broadcast when any socket changes */
         int waiters;             /* threads sleeping on cond */
         uint64_t changes;        /* bumped by every wake: lets waiters tell */
