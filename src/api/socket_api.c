@@ -104,11 +104,28 @@ static ssize_t blocking(struct strata_net *sn, int fd, int flags, bool send, att
                 uint64_t t = sys_timeo(net, fd, send);
                 uint64_t dl = deadline_after(sn, t ? t : NS_FOREVER);
                 for (;;) {
+                        /* __skb_wait_for_more_packets: a shut-down receive
+                         * side ends the wait with 0 */
+                        if (!send && sys_rcv_shutdown(net, fd)) {
+                                struct msghdr *m = arg;
+                                if (m->msg_name)
+                                        m->msg_namelen = 0; /* no datagram, no source */
+                                m->msg_controllen = 0;
+                                r = 0;
+                                break;
+                        }
                         int w = wait_change(sn, dl);
                         r = call(net, fd, arg, flags);
                         if (r != -EAGAIN || w < 0)
                                 break;
                 }
+        }
+        if (send && r >= 0) {
+                /* what Linux's softirq does when the send returns on this
+                 * CPU: deliver what the send queued here (loopback), so the
+                 * receiver sees it before the caller's next call */
+                while (net_poll(net) > 0)
+                        ;
         }
         api_unlock(sn);
         return r;

@@ -59,6 +59,10 @@ struct proto {
         void (*close)(struct sock *sk);
         /* addr validated (AF_INET, length); port in host order, 0 = pick. */
         int (*bind)(struct sock *sk, uint32_t addr, uint16_t port);
+        /* Give an unbound socket an ephemeral port (inet_autobind): done by
+         * connect and sendmsg before they look at their arguments, so even
+         * a call that then fails leaves the socket bound, as on Linux. */
+        int (*autobind)(struct sock *sk);
         int (*connect)(struct sock *sk, uint32_t daddr, uint16_t dport);
         int (*disconnect)(struct sock *sk);
         /* Non-blocking halves; the socket layer waits and retries. */

@@ -48,6 +48,8 @@ int sys_socket(struct net *net, int domain, int type, int protocol)
                 return -EAFNOSUPPORT;
         if (type < 0 || type > SOCK_PACKET)
                 return -EINVAL;
+        if (protocol < 0 || protocol >= IPPROTO_MAX)
+                return -EINVAL;
         if (domain != AF_INET)
                 return -EAFNOSUPPORT; /* AF_INET6 comes with IPv6 */
         const struct proto *prot = NULL;
@@ -97,6 +99,8 @@ int sys_bind(struct net *net, int fd, const struct sockaddr *addr, socklen_t len
         if (!sk)
                 return err;
         struct sockaddr_in sin;
+        if (len > sizeof(struct sockaddr_storage))
+                return -EINVAL; /* move_addr_to_kernel */
         if (len < (socklen_t)sizeof(sin) || !addr)
                 return -EINVAL;
         memcpy(&sin, addr, sizeof(sin));
@@ -115,12 +119,18 @@ int sys_connect(struct net *net, int fd, const struct sockaddr *addr, socklen_t 
         struct sock *sk = sock_of(net, fd, &err);
         if (!sk)
                 return err;
+        if (len > sizeof(struct sockaddr_storage))
+                return -EINVAL;
         if (!addr || len < (socklen_t)sizeof(sa_family_t))
                 return -EINVAL;
         sa_family_t fam;
         memcpy(&fam, addr, sizeof(fam));
         if (fam == AF_UNSPEC)
                 return sk->prot->disconnect(sk);
+        /* inet_dgram_connect binds first: a connect that fails on its
+         * address below still leaves the socket bound */
+        if (!sk->num && sk->prot->autobind && sk->prot->autobind(sk))
+                return -EAGAIN;
         struct sockaddr_in sin;
         if (len < (socklen_t)sizeof(sin))
                 return -EINVAL;
@@ -169,9 +179,14 @@ ssize_t sys_sendmsg(struct net *net, int fd, const struct msghdr *msg, int flags
         struct sock *sk = sock_of(net, fd, &err);
         if (!sk)
                 return err;
+        if (msg->msg_name && msg->msg_namelen > sizeof(struct sockaddr_storage))
+                return -EINVAL;
         ssize_t len = iov_total(msg);
         if (len < 0)
                 return len;
+        /* inet_send_prepare: autobind before the protocol looks at anything */
+        if (!sk->num && sk->prot->autobind && sk->prot->autobind(sk))
+                return -EAGAIN;
         return sk->prot->sendmsg(sk, msg, (size_t)len, flags);
 }
 
@@ -191,7 +206,34 @@ ssize_t sys_recvmsg(struct net *net, int fd, struct msghdr *msg, int flags)
         }
         if (flags & MSG_OOB)
                 return -EOPNOTSUPP;
-        return sk->prot->recvmsg(sk, msg, (size_t)len, flags);
+        /* ____sys_recvmsg: the protocol writes the source into kernel
+         * storage (length 0 when it writes none); what fits is copied out
+         * and msg_namelen reports the full length */
+        struct sockaddr_storage kaddr;
+        void *uname = msg->msg_name;
+        socklen_t ulen = msg->msg_namelen;
+        if (uname && (int)ulen < 0)
+                return -EINVAL;
+        msg->msg_name = uname ? &kaddr : NULL;
+        msg->msg_namelen = 0;
+        ssize_t r = sk->prot->recvmsg(sk, msg, (size_t)len, flags);
+        socklen_t klen = msg->msg_namelen;
+        msg->msg_name = uname;
+        if (!uname) {
+                msg->msg_namelen = ulen;
+        } else if (r >= 0) {
+                memcpy(uname, &kaddr, ulen < klen ? ulen : klen);
+                msg->msg_namelen = klen;
+        } else {
+                msg->msg_namelen = ulen;
+        }
+        return r;
+}
+
+int sys_rcv_shutdown(struct net *net, int fd)
+{
+        struct file *f = fd_get(net, fd);
+        return f && f->kind == FILE_SOCKET && (f->sk->shutdown & RCV_SHUTDOWN);
 }
 
 int sys_shutdown(struct net *net, int fd, int how)
@@ -366,10 +408,8 @@ int sys_poll_scan(struct net *net, struct pollfd *fds, nfds_t nfds)
                                 (short)(m & ((unsigned)(unsigned short)fds[i].events | POLLERR |
                                              POLLHUP | POLLNVAL));
                 } else {
-                        struct epoll *ep = f->ep;
-                        fds[i].revents = (short)(ep->rdl_first && (fds[i].events & POLLIN)
-                                                         ? POLLIN
-                                                         : 0);
+                        fds[i].revents = (short)(ep_poll_mask(f->ep) &
+                                                 (unsigned)(unsigned short)fds[i].events);
                 }
                 if (fds[i].revents)
                         ready++;
@@ -412,13 +452,18 @@ int sys_epoll_ctl(struct net *net, int epfd, int op, int fd, struct epoll_event 
                 return -EFAULT;
         if (ef->kind != FILE_EPOLL || epfd == fd)
                 return -EINVAL;
-        if (tf->kind != FILE_SOCKET)
-                return -EPERM; /* nested epoll: not built */
         if (op != EPOLL_CTL_ADD && op != EPOLL_CTL_MOD && op != EPOLL_CTL_DEL)
                 return -EINVAL;
-        if (op != EPOLL_CTL_DEL && (ev->events & EPOLLEXCLUSIVE) && op == EPOLL_CTL_MOD)
-                return -EINVAL;
-        return ep_ctl(ef->ep, op, fd, tf->sk, ev);
+        if (op != EPOLL_CTL_DEL && (ev->events & EPOLLEXCLUSIVE)) {
+                /* EPOLLEXCLUSIVE: ADD only, with in/out/err/hup/ET bits only */
+                uint32_t ok = EPOLLIN | EPOLLOUT | EPOLLRDNORM | EPOLLRDBAND | EPOLLWRNORM |
+                              EPOLLWRBAND | EPOLLERR | EPOLLHUP | EPOLLWAKEUP | EPOLLET |
+                              EPOLLEXCLUSIVE;
+                if (op == EPOLL_CTL_MOD || (ev->events & ~ok) || tf->kind == FILE_EPOLL)
+                        return -EINVAL;
+        }
+        return ep_ctl(ef->ep, op, fd, tf->kind == FILE_SOCKET ? tf->sk : NULL,
+                      tf->kind == FILE_EPOLL ? tf->ep : NULL, ev);
 }
 
 int sys_epoll_collect(struct net *net, int epfd, struct epoll_event *events, int maxevents)

@@ -38,6 +38,8 @@ int sys_epoll_ctl(struct net *net, int epfd, int op, int fd, struct epoll_event 
 /* epoll_wait without waiting. */
 int sys_epoll_collect(struct net *net, int epfd, struct epoll_event *events, int maxevents);
 
+/* Has the socket's receive side been shut down?  (waiting recv answers 0) */
+int sys_rcv_shutdown(struct net *net, int fd);
 /* Is the descriptor non-blocking?  (-EBADF: not open) */
 int sys_nonblocking(struct net *net, int fd);
 /* The socket's SO_RCVTIMEO / SO_SNDTIMEO in ns (0: none), or 0. */

@@ -332,7 +332,9 @@ static ssize_t udp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len
 static void put_cmsgs(struct sock *sk, struct msghdr *msg, struct sk_buff *skb)
 {
         struct udp_cb *cb = UDP_CB(skb);
-        struct cmsghdr *c = msg->msg_control && msg->msg_controllen ? CMSG_FIRSTHDR(msg) : NULL;
+        struct cmsghdr *c = msg->msg_control && msg->msg_controllen >= sizeof(struct cmsghdr)
+                                    ? CMSG_FIRSTHDR(msg)
+                                    : NULL;
         size_t used = 0;
         bool trunc = false;
 #define PUT_CMSG(type_, ptr_, size_)                                                              \
@@ -354,9 +356,18 @@ static void put_cmsgs(struct sock *sk, struct msghdr *msg, struct sk_buff *skb)
                  * for, or for a broadcast the address of the device */
                 uint32_t spec = cb->ip.iph.daddr;
                 if (cb->ip.route_type != RTN_LOCAL) {
+                        /* fib_compute_spec_dst: the preferred source of the
+                         * route back to the sender */
                         struct net_device *dev = dev_get_by_index(sk->net, cb->ifindex);
-                        spec = dev ? inet_select_addr(dev, cb->ip.iph.saddr, RT_SCOPE_UNIVERSE)
-                                   : 0;
+                        uint32_t from = cb->ip.iph.saddr;
+                        const struct fib_route *r = from ? fib_lookup(sk->net, from) : NULL;
+                        if (r && r->prefsrc)
+                                spec = r->prefsrc;
+                        else
+                                spec = dev ? inet_select_addr(dev, from,
+                                                              from ? RT_SCOPE_UNIVERSE
+                                                                   : RT_SCOPE_LINK)
+                                           : 0;
                 }
                 pi.ipi_spec_dst.s_addr = htonl(spec);
                 pi.ipi_addr.s_addr = htonl(cb->ip.iph.daddr);
@@ -383,11 +394,8 @@ static ssize_t udp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int 
         if (e)
                 return -e;
         struct sk_buff *skb = sk->receive_queue.first;
-        if (!skb) {
-                if (sk->shutdown & RCV_SHUTDOWN)
-                        return 0;
-                return -EAGAIN;
-        }
+        if (!skb)
+                return -EAGAIN; /* after SHUT_RD the waiting path answers 0 */
         if (!(flags & MSG_PEEK))
                 skb = sock_dequeue(sk);
         size_t dlen = skb->len;
@@ -407,15 +415,10 @@ static ssize_t udp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int 
                 struct sockaddr_in sin = { .sin_family = AF_INET };
                 sin.sin_port = htons(UDP_CB(skb)->sport);
                 sin.sin_addr.s_addr = htonl(UDP_CB(skb)->ip.iph.saddr);
-                size_t n = (size_t)msg->msg_namelen < sizeof(sin) ? (size_t)msg->msg_namelen
-                                                                    : sizeof(sin);
-                memcpy(msg->msg_name, &sin, n);
+                memcpy(msg->msg_name, &sin, sizeof(sin)); /* sys_recvmsg's storage */
                 msg->msg_namelen = sizeof(sin);
         }
-        if (msg->msg_control)
-                put_cmsgs(sk, msg, skb);
-        else
-                msg->msg_controllen = 0;
+        put_cmsgs(sk, msg, skb);
         if (!(flags & MSG_PEEK)) {
                 UDP_INC(net, InDatagrams);
                 consume_skb(skb);
@@ -443,7 +446,9 @@ static int udp_getsockopt(struct sock *sk, int level, int name, void *val, sockl
 {
         if (level == IPPROTO_IP)
                 return ip_getsockopt(sk, name, val, len);
-        return -ENOPROTOOPT;
+        if (level == IPPROTO_UDP)
+                return -ENOPROTOOPT;
+        return -EOPNOTSUPP; /* ip_getsockopt: not SOL_IP */
 }
 
 static void udp_destroy(struct sock *sk)
@@ -456,6 +461,7 @@ const struct proto udp_prot = {
         .destroy = udp_destroy,
         .close = udp_close,
         .bind = udp_bind,
+        .autobind = udp_autobind,
         .connect = udp_connect,
         .disconnect = udp_disconnect,
         .sendmsg = udp_sendmsg,
@@ -680,11 +686,9 @@ static int ip_opt_int(const void *val, socklen_t len, int *out)
                 memcpy(out, val, sizeof(int));
                 return 0;
         }
-        if (len >= 1) {
-                *out = *(const unsigned char *)val;
-                return 0;
-        }
-        return -EINVAL;
+        /* shorter than a byte: the value stays 0, as do_ip_setsockopt */
+        *out = len >= 1 ? *(const unsigned char *)val : 0;
+        return 0;
 }
 
 int ip_setsockopt(struct sock *sk, int name, const void *val, socklen_t len)
