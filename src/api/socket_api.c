@@ -124,7 +124,7 @@ static ssize_t blocking(struct strata_net *sn, int fd, int flags, bool send, att
                 /* what Linux's softirq does when the send returns on this
                  * CPU: deliver what the send queued here (loopback), so the
                  * receiver sees it before the caller's next call */
-                while (net_poll(net) > 0)
+                while (net_has_work(net) && net_poll(net) > 0)
                         ;
         }
         api_unlock(sn);

@@ -120,12 +120,13 @@ int net_poll(struct net *net)
         work += (int)timer_wheel_run(&net->timers, net_now(net));
         int budget = net->core.netdev_budget;
 
+        /* Devices stay marked scheduled while on the detached list, so other
+         * threads' napi_schedule cannot relink them under our feet; they set
+         * poll_missed instead, and the device is queued again below. */
         pthread_mutex_lock(&net->poll_lock);
         struct net_device *list = net->poll_first;
         net->poll_first = net->poll_last = NULL;
         net->pending_wake = false;
-        for (struct net_device *d = list; d; d = d->poll_next)
-                d->on_poll_list = false;
         pthread_mutex_unlock(&net->poll_lock);
 
         while (list) {
@@ -133,12 +134,24 @@ int net_poll(struct net *net)
                 list = dev->poll_next;
                 int weight = MIN(net->core.dev_weight, budget);
                 int n = weight > 0 ? (dev->ops->ndo_poll ? dev->ops->ndo_poll(dev, weight)
-                                                         : dev_backlog_poll(dev, weight))
+                                                          : dev_backlog_poll(dev, weight))
                                    : 0;
                 work += n;
                 budget -= n;
-                if (n >= weight)
-                        napi_schedule(dev); /* more to do: next round */
+                pthread_mutex_lock(&net->poll_lock);
+                if (n >= weight || dev->poll_missed) {
+                        /* more to do, or more arrived meanwhile: next round */
+                        dev->poll_missed = false;
+                        dev->poll_next = NULL;
+                        if (net->poll_last)
+                                net->poll_last->poll_next = dev;
+                        else
+                                net->poll_first = dev;
+                        net->poll_last = dev;
+                } else {
+                        dev->on_poll_list = false;
+                }
+                pthread_mutex_unlock(&net->poll_lock);
         }
         return work;
 }

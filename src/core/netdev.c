@@ -372,6 +372,10 @@ void napi_schedule(struct net_device *dev)
                 net->poll_last = dev;
                 wake = !net->pending_wake;
                 net->pending_wake = true;
+        } else {
+                /* being polled right now: tell the poller to come back
+                 * (Linux's NAPIF_STATE_MISSED), so nothing is stranded */
+                dev->poll_missed = true;
         }
         pthread_mutex_unlock(&net->poll_lock);
         if (wake)

@@ -152,7 +152,8 @@ struct net_device {
         /* receive: backlog for netif_rx(), shared with other threads */
         pthread_mutex_t backlog_lock;
         struct sk_buff_head backlog;
-        bool on_poll_list; /* under the namespace's poll lock */
+        bool on_poll_list; /* scheduled: on the poll list or being polled */
+        bool poll_missed;  /* scheduled again while being polled */
         struct net_device *poll_next;
 
         struct packet_tap *taps;

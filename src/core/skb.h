@@ -139,6 +139,19 @@ struct sk_buff *skb_copy(struct net *net, const struct sk_buff *skb);
  * shared); returns 0 or -ENOMEM (skb untouched). */
 int skb_unshare(struct net *net, struct sk_buff *skb);
 
+/* Detach skb from the socket it is charged to (its destructor runs now):
+ * what Linux does when a packet leaves its sender for a receive path
+ * (loopback_xmit, veth's __dev_forward_skb), so the sender's send buffer
+ * does not wait for the receiver to read. */
+static inline void skb_orphan(struct sk_buff *skb)
+{
+        if (skb->destructor) {
+                skb->destructor(skb);
+                skb->destructor = NULL;
+                skb->sk = NULL;
+        }
+}
+
 /* End of a normal journey. */
 void consume_skb(struct sk_buff *skb);
 /* A drop: counted per namespace (net) and per device (skb->dev), traced

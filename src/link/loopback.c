@@ -15,6 +15,7 @@
 static int loopback_xmit(struct sk_buff *skb, struct net_device *dev)
 {
         dev_sw_tx_ok(dev, skb->len);
+        skb_orphan(skb);
         skb->pkt_type = PACKET_LOOPBACK;
         skb->csum_unnecessary = 1; /* never left memory */
         netif_rx(skb);
@@ -60,6 +61,7 @@ static int veth_xmit(struct sk_buff *skb, struct net_device *dev)
                 return NETDEV_TX_OK;
         }
         dev_sw_tx_ok(dev, skb->len);
+        skb_orphan(skb);
         /* Crossing into the peer: forget what belonged to this side
          * (skb_scrub_packet), keep the trace id so the story continues. */
         if (peer->net != dev->net)
