@@ -16,6 +16,7 @@
 #include "link/loopback.h"
 #include "netfilter/netfilter.h"
 #include "socket/sockns.h"
+#include "transport/tcp.h"
 #include "transport/udp.h"
 #include "wire/ethernet.h"
 
@@ -82,6 +83,8 @@ int strata_net_new(const char *name, struct strata_clock *clock, uint64_t seed,
                 err = ipv4_net_init(sn->net);
         if (!err)
                 err = udp_init(sn->net);
+        if (!err)
+                err = tcp_init(sn->net);
         struct net_device *lo = NULL;
         if (!err)
                 err = loopback_create(sn->net, &lo);
@@ -173,6 +176,7 @@ void strata_net_free(struct strata_net *sn)
         api_unlock(sn);
         while (net->dev_list)
                 link_del_index(sn, net->dev_list->ifindex);
+        tcp_exit(net);
         udp_exit(net);
         ipv4_net_exit(net);
         nf_hooks_free(net);

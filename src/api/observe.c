@@ -119,6 +119,14 @@ static const char *udp_name(int i)
 {
         return mib_udp_name((enum udp_mib)i);
 }
+static const char *tcp_name(int i)
+{
+        return mib_tcp_name((enum tcp_mib)i);
+}
+static const char *tcpext_name(int i)
+{
+        return mib_tcpext_name((enum tcpext_mib)i);
+}
 static const char *icmp_name(int i)
 {
         return mib_icmp_name((enum icmp_mib)i);
@@ -139,6 +147,10 @@ int strata_counter(struct strata_net *sn, const char *name, uint64_t *value)
                 err = lookup_in(name, "Icmp", icmp_name, ICMP_MIB_MAX, m->icmp, value);
         if (err)
                 err = lookup_in(name, "Udp", udp_name, UDP_MIB_MAX, m->udp, value);
+        if (err)
+                err = lookup_in(name, "TcpExt", tcpext_name, LINUX_MIB_MAX, m->tcpext, value);
+        if (err)
+                err = lookup_in(name, "Tcp", tcp_name, TCP_MIB_MAX, m->tcp, value);
         if (err) {
                 int t;
                 char tail;

@@ -91,6 +91,7 @@ static int wait_change(struct strata_net *sn, uint64_t deadline)
 
 /* One attempt of a call that may have to wait. */
 typedef ssize_t (*attempt_fn)(struct net *net, int fd, void *arg, int flags);
+static ssize_t attempt_recv(struct net *net, int fd, void *arg, int flags);
 
 /* Run the call until it stops saying EAGAIN, waiting in between, unless the
  * descriptor or the flags ask not to wait.  A timeout answers EAGAIN, as
@@ -106,7 +107,7 @@ static ssize_t blocking(struct strata_net *sn, int fd, int flags, bool send, att
                 for (;;) {
                         /* __skb_wait_for_more_packets: a shut-down receive
                          * side ends the wait with 0 */
-                        if (!send && sys_rcv_shutdown(net, fd)) {
+                        if (call == attempt_recv && sys_rcv_shutdown(net, fd)) {
                                 struct msghdr *m = arg;
                                 if (m->msg_name)
                                         m->msg_namelen = 0; /* no datagram, no source */
@@ -161,6 +162,25 @@ int strata_connect(struct strata_net *sn, int fd, const struct sockaddr *addr, s
 {
         struct net *net = api_lock(sn);
         int r = sys_connect(net, fd, addr, len);
+        while (net_has_work(net) && net_poll(net) > 0)
+                ; /* the SYN may be answered at once (loopback) */
+        if (r == -EINPROGRESS && sys_nonblocking(net, fd) == 0) {
+                /* inet_wait_for_connect: until established or failed */
+                uint64_t t = sys_timeo(net, fd, true);
+                uint64_t dl = deadline_after(sn, t ? t : NS_FOREVER);
+                for (;;) {
+                        int res;
+                        if (sys_connect_done(net, fd, &res)) {
+                                r = res;
+                                break;
+                        }
+                        if (wait_change(sn, dl) < 0) {
+                                /* SO_SNDTIMEO expired: EINPROGRESS, as Linux */
+                                r = t ? -EINPROGRESS : -ETIMEDOUT;
+                                break;
+                        }
+                }
+        }
         api_unlock(sn);
         return r;
 }
@@ -173,13 +193,23 @@ int strata_listen(struct strata_net *sn, int fd, int backlog)
         return r;
 }
 
+struct accept_args {
+        struct sockaddr *addr;
+        socklen_t *len;
+        int flags;
+};
+
+static ssize_t attempt_accept(struct net *net, int fd, void *arg, int flags)
+{
+        struct accept_args *a = arg;
+        return sys_accept4(net, fd, a->addr, a->len, a->flags);
+}
+
 int strata_accept4(struct strata_net *sn, int fd, struct sockaddr *addr, socklen_t *len,
                    int flags)
 {
-        struct net *net = api_lock(sn);
-        int r = sys_accept4(net, fd, addr, len, flags);
-        api_unlock(sn);
-        return r;
+        struct accept_args a = { addr, len, flags };
+        return (int)blocking(sn, fd, 0, false, attempt_accept, &a);
 }
 
 int strata_accept(struct strata_net *sn, int fd, struct sockaddr *addr, socklen_t *len)

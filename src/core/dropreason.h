@@ -27,11 +27,19 @@
         X(IP_LOCAL_SOURCE, "source address is one of our own")                                     \
         X(IP_INVALID_SOURCE, "source address is invalid (martian)")                                \
         X(IP_INVALID_DEST, "destination address is invalid")                                       \
-        X(IP_FRAGMENT, "Strata: fragment received, reassembly not built yet")                      \
+        X(IP_FRAGMENT, "Strata: fragment not queued: reassembly off (ipfrag_high_thresh 0)")       \
+        X(DUP_FRAG, "duplicate fragment")                                                          \
+        X(FRAG_REASM_TIMEOUT, "fragment reassembly timeout (ipfrag_time)")                         \
+        X(FRAG_TOO_FAR, "ipv4 fragment too far (ipfrag_max_dist)")                                 \
+        X(IP_FRAG_OVERLAP, "Strata: fragments overlap (RFC 5722): the whole datagram discarded")   \
+        X(IP_FRAG_INVALID, "Strata: fragment contradicts its datagram (length, end, ECN)")         \
+        X(IP_FRAG_EVICTED, "Strata: incomplete datagram evicted (over ipfrag_high_thresh)")        \
         X(IP_SOURCE_ROUTE, "Strata: source-routed packet and accept_source_route is 0")            \
+        X(IP_RPFILTER, "reverse path filter (rp_filter): no route back via the input device")      \
         X(IP_MCAST_NOT_JOINED, "Strata: multicast to a group this host has not joined")            \
         X(NETFILTER_DROP, "dropped by a netfilter rule")                                           \
         X(INVALID_PROTO, "packet does not follow the protocol (e.g. ICMP echo to broadcast)")      \
+        X(TCP_CSUM, "TCP checksum error")                                                          \
         X(UDP_CSUM, "UDP checksum error")                                                          \
         X(ICMP_CSUM, "ICMP checksum error")                                                        \
         X(UNHANDLED_PROTO, "no handler for the EtherType")                                         \

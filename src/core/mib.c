@@ -21,6 +21,28 @@ static const char *const udp_names[] = {
 #undef X
 };
 
+static const char *const tcp_names[] = {
+#define X(n) #n,
+        STRATA_TCP_MIB(X)
+#undef X
+};
+
+static const char *const tcpext_names[] = {
+#define X(n) #n,
+        STRATA_TCPEXT_MIB(X)
+#undef X
+};
+
+const char *mib_tcp_name(enum tcp_mib m)
+{
+        return (unsigned)m < TCP_MIB_MAX ? tcp_names[m] : "?";
+}
+
+const char *mib_tcpext_name(enum tcpext_mib m)
+{
+        return (unsigned)m < LINUX_MIB_MAX ? tcpext_names[m] : "?";
+}
+
 static const char *const icmp_names[] = {
 #define X(n) #n,
         STRATA_ICMP_MIB(X)
@@ -83,8 +105,10 @@ void mib_print(const struct strata_mib *m, FILE *f)
                 }
                 fprintf(f, "\n");
         }
+        print_group(f, "Tcp", tcp_names, m->tcp, TCP_MIB_MAX);
         print_group(f, "Udp", udp_names, m->udp, UDP_MIB_MAX);
         /* IpExt lives in /proc/net/netstat on Linux; printed after the snmp
          * groups here */
+        print_group(f, "TcpExt", tcpext_names, m->tcpext, LINUX_MIB_MAX);
         print_group(f, "IpExt", ipext_names, m->ipext, IPEXT_MIB_MAX);
 }

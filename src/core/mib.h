@@ -38,6 +38,18 @@
         X(InDatagrams) X(NoPorts) X(InErrors) X(OutDatagrams) X(RcvbufErrors) X(SndbufErrors)    \
         X(InCsumErrors) X(IgnoredMulti) X(MemErrors)
 
+#define STRATA_TCP_MIB(X)                                                                        \
+        X(RtoAlgorithm) X(RtoMin) X(RtoMax) X(MaxConn) X(ActiveOpens) X(PassiveOpens)           \
+        X(AttemptFails) X(EstabResets) X(CurrEstab) X(InSegs) X(OutSegs) X(RetransSegs)          \
+        X(InErrs) X(OutRsts) X(InCsumErrors)
+
+/* TcpExt, from /proc/net/netstat (the ones Strata counts so far) */
+#define STRATA_TCPEXT_MIB(X)                                                                     \
+        X(SyncookiesSent) X(EmbryonicRsts) X(TW) X(ListenOverflows) X(ListenDrops)               \
+        X(TCPTimeouts) X(TCPAbortOnData) X(TCPAbortOnClose) X(TCPChallengeACK)                   \
+        X(TCPFastRetrans) X(TCPSlowStartRetrans) X(TCPDelayedACKs) X(TCPOFOQueue)                \
+        X(TCPRcvQDrop) X(TCPZeroWindowDrop) X(TCPWinProbe) X(TCPSynRetrans) X(TCPOrigDataSent)
+
 enum ip_mib {
 #define X(n) IPSTATS_MIB_##n,
         STRATA_IP_MIB(X)
@@ -59,6 +71,20 @@ enum udp_mib {
         UDP_MIB_MAX
 };
 
+enum tcp_mib {
+#define X(n) TCP_MIB_##n,
+        STRATA_TCP_MIB(X)
+#undef X
+        TCP_MIB_MAX
+};
+
+enum tcpext_mib {
+#define X(n) LINUX_MIB_##n,
+        STRATA_TCPEXT_MIB(X)
+#undef X
+        LINUX_MIB_MAX
+};
+
 enum icmp_mib {
 #define X(n) ICMP_MIB_##n,
         STRATA_ICMP_MIB(X)
@@ -73,17 +99,23 @@ struct strata_mib {
         uint64_t icmpmsg_in[256];  /* IcmpMsg InTypeN */
         uint64_t icmpmsg_out[256]; /* IcmpMsg OutTypeN */
         uint64_t udp[UDP_MIB_MAX];
+        uint64_t tcp[TCP_MIB_MAX];
+        uint64_t tcpext[LINUX_MIB_MAX];
 };
 
 #define IP_INC(net, f)       ((net)->mib.ip[IPSTATS_MIB_##f]++)
 #define IPEXT_ADD(net, f, n) ((net)->mib.ipext[IPEXT_MIB_##f] += (n))
 #define ICMP_INC(net, f)     ((net)->mib.icmp[ICMP_MIB_##f]++)
 #define UDP_INC(net, f)      ((net)->mib.udp[UDP_MIB_##f]++)
+#define TCP_INC(net, f)      ((net)->mib.tcp[TCP_MIB_##f]++)
+#define TCPEXT_INC(net, f)   ((net)->mib.tcpext[LINUX_MIB_##f]++)
 
 const char *mib_ip_name(enum ip_mib m);
 const char *mib_icmp_name(enum icmp_mib m);
 const char *mib_ipext_name(enum ipext_mib m);
 const char *mib_udp_name(enum udp_mib m);
+const char *mib_tcp_name(enum tcp_mib m);
+const char *mib_tcpext_name(enum tcpext_mib m);
 const char *mib_udp_name(enum udp_mib m);
 
 /* Print in the format of /proc/net/snmp: a header line and a value line

@@ -97,6 +97,8 @@ struct icmp_peer {
 
 struct ping_listener;
 struct udp_table;
+struct tcp_table;
+struct ipfrag_state;
 
 /* An ICMP error quoting a packet of protocol P is handed to
  * err_handlers[P]: inner is the quoted IP header and what follows. */
@@ -110,11 +112,12 @@ struct ipv4_net {
         void (*protos[256])(struct sk_buff *skb); /* inet_protos: consume skb */
         ip_err_handler err_handlers[256];
         struct udp_table *udp;
+        struct tcp_table *tcp;
 
         struct ipv4_devconf conf_all, conf_dflt; /* net.ipv4.conf.{all,default} */
 
         /* sysctls (net.ipv4.*) */
-        int ip_forward;                     /* 0 */
+        int ip_forward;                     /* 0; also conf.all.forwarding */
         int ip_default_ttl;                 /* 64 */
         int icmp_echo_ignore_all;           /* 0 */
         int icmp_echo_ignore_broadcasts;    /* 1 */

@@ -136,6 +136,8 @@ void skb_set_owner_w(struct sk_buff *skb, struct sock *sk)
 void sock_wake(struct sock *sk)
 {
         struct sock_ns *ns = sk->net->socks;
+        if (!ns)
+                return; /* the namespace's socket layer is gone: nobody waits */
         ns->changes++;
         if (ns->waiters)
                 pthread_cond_broadcast(&ns->cond);
@@ -158,6 +160,8 @@ int sock_error(struct sock *sk)
 
 unsigned sock_poll_mask(struct sock *sk)
 {
+        if (sk->prot->poll)
+                return sk->prot->poll(sk);
         unsigned mask = 0;
         if (sk->err || sk->error_queue.qlen)
                 mask |= POLLERR;

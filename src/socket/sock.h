@@ -21,17 +21,15 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include "core/net.h"
 #include "core/skb.h"
 
-/* sk_state: Linux's TCP states, which UDP uses too (ESTABLISHED when
- * connected, CLOSE otherwise). */
-enum {
-        TCP_ESTABLISHED = 1, TCP_SYN_SENT, TCP_SYN_RECV, TCP_FIN_WAIT1, TCP_FIN_WAIT2,
-        TCP_TIME_WAIT, TCP_CLOSE, TCP_CLOSE_WAIT, TCP_LAST_ACK, TCP_LISTEN, TCP_CLOSING,
-};
+/* sk_state: Linux's TCP states (TCP_ESTABLISHED = 1 ... TCP_CLOSING), from
+ * <netinet/tcp.h>, which UDP uses too (ESTABLISHED when connected, CLOSE
+ * otherwise). */
 
 #define RCV_SHUTDOWN  1
 #define SEND_SHUTDOWN 2
@@ -74,6 +72,17 @@ struct proto {
         int (*bytes_readable)(struct sock *sk);
         /* Does sendmsg have room (POLLOUT)? */
         bool (*writable)(struct sock *sk);
+        /* Optional: the protocol computes the whole poll mask itself. */
+        unsigned (*poll)(struct sock *sk);
+        /* Stream sockets: listen(2), and one accepted child or NULL with
+         * *err (-EAGAIN while the queue is empty). */
+        int (*listen)(struct sock *sk, int backlog);
+        struct sock *(*accept)(struct sock *sk, int *err);
+        /* connect(2) of a stream socket may go on after the call returns:
+         * -EINPROGRESS; connect_done() says when it is over and how (0 or
+         * -errno), for the waiting version of connect. */
+        int (*connect_done)(struct sock *sk, int *result);
+        int (*shutdown)(struct sock *sk, int how);
 };
 
 struct sock {

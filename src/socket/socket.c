@@ -13,6 +13,7 @@
 
 #include "socket/epoll.h"
 #include "socket/socket.h"
+#include "transport/tcp.h"
 #include "transport/udp.h"
 
 #define UIO_MAXIOV 1024
@@ -64,7 +65,9 @@ int sys_socket(struct net *net, int domain, int type, int protocol)
         case SOCK_STREAM:
                 if (protocol != 0 && protocol != IPPROTO_TCP)
                         return -EPROTONOSUPPORT;
-                return -EPROTONOSUPPORT; /* TCP is not built yet */
+                prot = &tcp_prot;
+                protocol = IPPROTO_TCP;
+                break;
         case SOCK_RAW:
                 return -EPROTONOSUPPORT; /* raw sockets are not built yet */
         default:
@@ -146,7 +149,9 @@ int sys_listen(struct net *net, int fd, int backlog)
         struct sock *sk = sock_of(net, fd, &err);
         if (!sk)
                 return err;
-        return -EOPNOTSUPP; /* datagram sockets do not listen */
+        if (!sk->prot->listen)
+                return -EOPNOTSUPP; /* datagram sockets do not listen */
+        return sk->prot->listen(sk, backlog);
 }
 
 int sys_accept4(struct net *net, int fd, struct sockaddr *addr, socklen_t *len, int flags)
@@ -157,7 +162,41 @@ int sys_accept4(struct net *net, int fd, struct sockaddr *addr, socklen_t *len, 
         struct sock *sk = sock_of(net, fd, &err);
         if (!sk)
                 return err;
-        return -EOPNOTSUPP;
+        if (!sk->prot->accept)
+                return -EOPNOTSUPP;
+        if (len && (int)*len < 0)
+                return -EINVAL;
+        struct sock *c = sk->prot->accept(sk, &err);
+        if (!c)
+                return err;
+        struct file *f = calloc(1, sizeof(*f));
+        if (!f) {
+                sk->prot->close(c);
+                sock_put(c);
+                return -ENOMEM;
+        }
+        f->kind = FILE_SOCKET;
+        f->sk = c;
+        f->flags = (flags & SOCK_NONBLOCK) ? O_NONBLOCK : 0;
+        f->fd_flags = (flags & SOCK_CLOEXEC) ? FD_CLOEXEC : 0;
+        int nfd = fd_install(net, f);
+        if (nfd < 0) {
+                /* EMFILE: the connection is lost, as on Linux after the
+                 * handshake completed (the seed's busy server) */
+                c->prot->close(c);
+                sock_put(c);
+                free(f);
+                return nfd;
+        }
+        if (addr && len) {
+                struct sockaddr_in sin = { .sin_family = AF_INET,
+                                           .sin_port = htons(c->dport),
+                                           .sin_addr.s_addr = htonl(c->daddr) };
+                size_t n = *len < sizeof(sin) ? *len : sizeof(sin);
+                memcpy(addr, &sin, n);
+                *len = sizeof(sin);
+        }
+        return nfd;
 }
 
 static ssize_t iov_total(const struct msghdr *msg)
@@ -230,6 +269,16 @@ ssize_t sys_recvmsg(struct net *net, int fd, struct msghdr *msg, int flags)
         return r;
 }
 
+int sys_connect_done(struct net *net, int fd, int *result)
+{
+        struct file *f = fd_get(net, fd);
+        if (!f || f->kind != FILE_SOCKET || !f->sk->prot->connect_done) {
+                *result = -EBADF;
+                return 1;
+        }
+        return f->sk->prot->connect_done(f->sk, result);
+}
+
 int sys_rcv_shutdown(struct net *net, int fd)
 {
         struct file *f = fd_get(net, fd);
@@ -246,10 +295,17 @@ int sys_shutdown(struct net *net, int fd, int how)
         how++;
         if ((how & ~(RCV_SHUTDOWN | SEND_SHUTDOWN)) || !how)
                 return -EINVAL;
-        err = sk->state == TCP_CLOSE ? -ENOTCONN : 0;
+        err = (sk->state == TCP_CLOSE || sk->state == TCP_LISTEN) ? -ENOTCONN : 0;
+        if (sk->state == TCP_LISTEN && (how & RCV_SHUTDOWN) && sk->prot->listen) {
+                /* shutting a listener's reading side stops it */
+                sk->prot->close(sk);
+                err = 0;
+        }
         /* set even when unconnected, as Linux does ("to wake up other
          * listeners who can poll for EPOLLHUP") */
         sk->shutdown |= (uint8_t)how;
+        if (!err && sk->prot->shutdown)
+                sk->prot->shutdown(sk, how);
         sock_wake(sk);
         return err;
 }

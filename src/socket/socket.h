@@ -38,6 +38,8 @@ int sys_epoll_ctl(struct net *net, int epfd, int op, int fd, struct epoll_event 
 /* epoll_wait without waiting. */
 int sys_epoll_collect(struct net *net, int epfd, struct epoll_event *events, int maxevents);
 
+/* Is a stream connect over (1, *result 0 or -errno) or still going (0)? */
+int sys_connect_done(struct net *net, int fd, int *result);
 /* Has the socket's receive side been shut down?  (waiting recv answers 0) */
 int sys_rcv_shutdown(struct net *net, int fd);
 /* Is the descriptor non-blocking?  (-EBADF: not open) */

@@ -1,0 +1,882 @@
+/*
+ * TCP socket operations and tables (Linux's tcp.c, tcp_ipv4.c and
+ * inet_connection_sock.c, reduced).
+ *
+ * Two hash tables per namespace: bhash by local port (every bound socket:
+ * bind conflicts and listener lookup) and ehash by the 4-tuple (connected
+ * sockets, including SYN_RECV children and TIME_WAIT).  A socket in a
+ * table holds a reference; closing the descriptor only starts the
+ * protocol's goodbye (FIN, TIME_WAIT), and the socket is freed when it
+ * leaves the tables.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/trace.h"
+#include "ipv4/ipv4.h"
+#include "socket/sockns.h"
+#include "transport/tcp.h"
+#include "transport/udp.h"
+
+struct tcp_table {
+        struct sock **bhash;
+        uint32_t bmask;
+        uint32_t bcount;
+        struct sock **ehash;
+        uint32_t emask;
+        uint32_t ecount;
+        uint64_t isn_key[2];
+};
+
+static struct tcp_table *tables(struct net *net)
+{
+        return ipv4_of(net)->tcp;
+}
+
+static uint32_t mix(uint32_t h)
+{
+        h ^= h >> 16;
+        h *= 0x7feb352du;
+        h ^= h >> 15;
+        h *= 0x846ca68bu;
+        return h ^ (h >> 16);
+}
+
+static uint32_t ehashfn(uint32_t laddr, uint16_t lport, uint32_t faddr, uint16_t fport)
+{
+        return mix(laddr ^ mix(faddr) ^ ((uint32_t)lport << 16 | fport));
+}
+
+static struct sock **bbucket(struct tcp_table *t, uint16_t port)
+{
+        return &t->bhash[mix(port) & t->bmask];
+}
+
+static struct sock **ebucket(struct tcp_table *t, struct sock *sk)
+{
+        return &t->ehash[ehashfn(sk->rcv_saddr, sk->num, sk->daddr, sk->dport) & t->emask];
+}
+
+static void ehash_grow(struct tcp_table *t)
+{
+        uint32_t n = (t->emask + 1) * 2;
+        struct sock **nb = calloc(n, sizeof(*nb));
+        if (!nb)
+                return;
+        for (uint32_t i = 0; i <= t->emask; i++) {
+                struct sock *sk = t->ehash[i], *next;
+                for (; sk; sk = next) {
+                        next = tcp_sk(sk)->ehash_next;
+                        struct sock **b = &nb[ehashfn(sk->rcv_saddr, sk->num, sk->daddr,
+                                                      sk->dport) &
+                                              (n - 1)];
+                        tcp_sk(sk)->ehash_next = *b;
+                        *b = sk;
+                }
+        }
+        free(t->ehash);
+        t->ehash = nb;
+        t->emask = n - 1;
+}
+
+static void bhash_grow(struct tcp_table *t)
+{
+        uint32_t n = (t->bmask + 1) * 2;
+        struct sock **nb = calloc(n, sizeof(*nb));
+        if (!nb)
+                return;
+        for (uint32_t i = 0; i <= t->bmask; i++) {
+                struct sock *sk = t->bhash[i], *next;
+                for (; sk; sk = next) {
+                        next = sk->hash_next;
+                        struct sock **b = &nb[mix(sk->num) & (n - 1)];
+                        sk->hash_next = *b;
+                        *b = sk;
+                }
+        }
+        free(t->bhash);
+        t->bhash = nb;
+        t->bmask = n - 1;
+}
+
+static void bhash_add(struct sock *sk)
+{
+        struct tcp_table *t = tables(sk->net);
+        if (t->bcount + 1 > (t->bmask + 1) * 2)
+                bhash_grow(t);
+        struct sock **b = bbucket(t, sk->num);
+        sk->hash_next = *b;
+        *b = sk;
+        t->bcount++;
+        sock_hold(sk);
+}
+
+static void bhash_del(struct sock *sk)
+{
+        struct tcp_table *t = tables(sk->net);
+        if (!sk->num)
+                return;
+        for (struct sock **pp = bbucket(t, sk->num); *pp; pp = &(*pp)->hash_next)
+                if (*pp == sk) {
+                        *pp = sk->hash_next;
+                        t->bcount--;
+                        sk->num = 0;
+                        sock_put(sk);
+                        return;
+                }
+}
+
+void tcp_ehash_add(struct sock *sk)
+{
+        struct tcp_table *t = tables(sk->net);
+        if (t->ecount + 1 > (t->emask + 1) * 2)
+                ehash_grow(t);
+        struct sock **b = ebucket(t, sk);
+        tcp_sk(sk)->ehash_next = *b;
+        *b = sk;
+        t->ecount++;
+        sock_hold(sk);
+}
+
+static bool ehash_del(struct sock *sk)
+{
+        struct tcp_table *t = tables(sk->net);
+        for (struct sock **pp = ebucket(t, sk); *pp; pp = &tcp_sk(*pp)->ehash_next)
+                if (*pp == sk) {
+                        *pp = tcp_sk(sk)->ehash_next;
+                        t->ecount--;
+                        sock_put(sk);
+                        return true;
+                }
+        return false;
+}
+
+struct sock *tcp_lookup(struct net *net, uint32_t saddr, uint16_t sport, uint32_t daddr,
+                        uint16_t dport)
+{
+        struct tcp_table *t = tables(net);
+        /* an established (or embryonic, or TIME_WAIT) connection first */
+        uint32_t h = ehashfn(daddr, dport, saddr, sport) & t->emask;
+        for (struct sock *sk = t->ehash[h]; sk; sk = tcp_sk(sk)->ehash_next)
+                if (sk->num == dport && sk->dport == sport && sk->daddr == saddr &&
+                    sk->rcv_saddr == daddr)
+                        return sk;
+        /* then a listener, preferring one bound to the address */
+        struct sock *wild = NULL;
+        for (struct sock *sk = *bbucket(t, dport); sk; sk = sk->hash_next) {
+                if (sk->num != dport || sk->state != TCP_LISTEN)
+                        continue;
+                if (sk->rcv_saddr == daddr)
+                        return sk;
+                if (!sk->rcv_saddr)
+                        wild = sk;
+        }
+        return wild;
+}
+
+/* Bind conflict (inet_csk_bind_conflict, reduced): another socket on the
+ * port with an overlapping address, unless both set SO_REUSEADDR and none
+ * listens, or both set SO_REUSEPORT. */
+static bool port_in_use(struct sock *sk, uint16_t port)
+{
+        for (struct sock *o = *bbucket(tables(sk->net), port); o; o = o->hash_next) {
+                if (o == sk || o->num != port)
+                        continue;
+                if (o->rcv_saddr && sk->rcv_saddr && o->rcv_saddr != sk->rcv_saddr)
+                        continue;
+                if (o->reuse && sk->reuse && o->state != TCP_LISTEN)
+                        continue;
+                if (o->reuseport && sk->reuseport && o->uid == sk->uid)
+                        continue;
+                if (o->state == TCP_TIME_WAIT && sk->reuse)
+                        continue;
+                return true;
+        }
+        return false;
+}
+
+static int tcp_get_port(struct sock *sk, uint16_t snum)
+{
+        struct ipv4_net *in = ipv4_of(sk->net);
+        if (!snum) {
+                int lo = in->ip_local_port_range[0], hi = in->ip_local_port_range[1];
+                uint32_t n = hi >= lo ? (uint32_t)(hi - lo + 1) : 0;
+                uint32_t off = n ? random_below(&sk->net->rnd, n) : 0;
+                for (uint32_t i = 0; i < n; i++) {
+                        uint16_t p = (uint16_t)(lo + (off + i) % n);
+                        if (!port_in_use(sk, p)) {
+                                snum = p;
+                                break;
+                        }
+                }
+                if (!snum)
+                        return -EADDRINUSE;
+        } else if (port_in_use(sk, snum)) {
+                return -EADDRINUSE;
+        }
+        sk->num = snum;
+        bhash_add(sk);
+        return 0;
+}
+
+uint32_t tcp_time_ms(struct net *net)
+{
+        return (uint32_t)(net_now(net) / NSEC_PER_MSEC);
+}
+
+/* RFC 6528: ISN = M + F(localip, localport, remoteip, remoteport, secretkey),
+ * M a 4-microsecond timer; F a keyed hash (here a small SipHash-like mix
+ * with a per-namespace random key). */
+uint32_t tcp_isn(struct net *net, uint32_t saddr, uint16_t sport, uint32_t daddr, uint16_t dport)
+{
+        struct tcp_table *t = tables(net);
+        uint64_t v = t->isn_key[0] ^ ((uint64_t)saddr << 32 | daddr);
+        v ^= t->isn_key[1] + ((uint64_t)sport << 16 | dport);
+        for (int i = 0; i < 3; i++) {
+                v ^= v >> 33;
+                v *= 0xff51afd7ed558ccdull;
+                v ^= v >> 29;
+                v += t->isn_key[i & 1];
+        }
+        return (uint32_t)v + (uint32_t)(net_now(net) / 4000);
+}
+
+uint16_t tcp_mss_for(struct net *net, uint32_t daddr)
+{
+        struct rt_result rt;
+        unsigned mtu = 1500;
+        if (!ip_route_output(net, daddr, 0, 0, &rt))
+                mtu = rt.dev->mtu;
+        if (mtu > 65535)
+                mtu = 65535; /* lo: 65535 - 40 = 65495, as Linux advertises */
+        return (uint16_t)(mtu - 40);
+}
+
+void tcp_set_state(struct sock *sk, int state)
+{
+        struct net *net = sk->net;
+        int old = sk->state;
+        if (state == TCP_ESTABLISHED && old != TCP_ESTABLISHED)
+                TCP_INC(net, CurrEstab);
+        else if (old == TCP_ESTABLISHED && state != TCP_ESTABLISHED)
+                net->mib.tcp[TCP_MIB_CurrEstab]--;
+        if (state == TCP_CLOSE && (old == TCP_ESTABLISHED || old == TCP_CLOSE_WAIT) &&
+            sk->err == ECONNRESET)
+                TCP_INC(net, EstabResets);
+        sk->state = (uint8_t)state;
+        sock_wake(sk);
+}
+
+/* The connection is over: leave the tables (dropping their references). */
+void tcp_done(struct sock *sk)
+{
+        tcp_set_state(sk, TCP_CLOSE);
+        tcp_stop_timers(sk);
+        sock_hold(sk);
+        ehash_del(sk);
+        bhash_del(sk);
+        sk->shutdown = RCV_SHUTDOWN | SEND_SHUTDOWN;
+        sock_wake(sk);
+        sock_put(sk);
+}
+
+static int tcp_init_sock(struct sock *sk)
+{
+        struct tcp_sock *tp = calloc(1, sizeof(*tp));
+        if (!tp)
+                return -ENOBUFS;
+        tp->sk = sk;
+        sk->proto_data = tp;
+        skb_queue_init(&tp->write_queue);
+        skb_queue_init(&tp->ooo_queue);
+        tp->rto = TCP_TIMEOUT_INIT;
+        tp->snd_cwnd = TCP_INIT_CWND;
+        tp->snd_ssthresh = 0x7fffffff;
+        tp->mss = 536;
+        /* tcp_rmem/tcp_wmem defaults: 131072 / 16384 */
+        sk->rcvbuf = 131072;
+        sk->sndbuf = 16384;
+        tcp_init_timers(sk);
+        return 0;
+}
+
+static void tcp_destroy(struct sock *sk)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        if (!tp)
+                return;
+        tcp_stop_timers(sk);
+        skb_queue_purge_reason(sk->net, &tp->write_queue, SKB_DROP_REASON_SOCKET_CLOSE);
+        skb_queue_purge_reason(sk->net, &tp->ooo_queue, SKB_DROP_REASON_SOCKET_CLOSE);
+        free(tp);
+        sk->proto_data = NULL;
+}
+
+static int tcp_bind(struct sock *sk, uint32_t addr, uint16_t port)
+{
+        struct ipv4_net *in = ipv4_of(sk->net);
+        if (addr && !inet_addr_local(sk->net, addr))
+                return -EADDRNOTAVAIL;
+        if (port && port < in->ip_unprivileged_port_start && sk->uid != 0)
+                return -EACCES;
+        if (sk->num || sk->state != TCP_CLOSE)
+                return -EINVAL;
+        sk->rcv_saddr = sk->saddr = addr;
+        int err = tcp_get_port(sk, port);
+        if (err) {
+                sk->rcv_saddr = sk->saddr = 0;
+                return err;
+        }
+        if (addr)
+                sk->userlocks |= SOCK_BINDADDR_LOCK;
+        if (port)
+                sk->userlocks |= SOCK_BINDPORT_LOCK;
+        return 0;
+}
+
+static int tcp_autobind(struct sock *sk)
+{
+        return 0; /* TCP binds in connect and listen, not before */
+}
+
+static int tcp_connect(struct sock *sk, uint32_t daddr, uint16_t dport)
+{
+        struct net *net = sk->net;
+        struct tcp_sock *tp = tcp_sk(sk);
+        if (sk->state == TCP_SYN_SENT)
+                return -EALREADY;
+        if (sk->state == TCP_ESTABLISHED)
+                return -EISCONN;
+        if (sk->state != TCP_CLOSE)
+                return -EINVAL;
+        struct rt_result rt;
+        int err = ip_route_output(net, daddr, sk->saddr, sk->bound_dev_if, &rt);
+        if (err) {
+                if (err == -ENETUNREACH)
+                        IP_INC(net, OutNoRoutes);
+                return err;
+        }
+        if (rt.type == RTN_BROADCAST || rt.type == RTN_MULTICAST)
+                return -ENETUNREACH;
+        if (!sk->saddr)
+                sk->saddr = rt.saddr;
+        if (!sk->rcv_saddr)
+                sk->rcv_saddr = sk->saddr;
+        if (!sk->num) {
+                err = tcp_get_port(sk, 0);
+                if (err)
+                        return -EAGAIN; /* no ephemeral port: Linux says EADDRNOTAVAIL? */
+        }
+        sk->daddr = daddr;
+        sk->dport = dport;
+        tp->advmss = tcp_mss_for(net, daddr);
+        tp->mss = tp->advmss;
+        tp->iss = tcp_isn(net, sk->saddr, sk->num, daddr, dport);
+        tp->snd_una = tp->iss;
+        tp->snd_nxt = tp->iss;
+        tp->write_seq = tp->iss + 1;
+        tcp_init_windows(sk);
+        tcp_set_state(sk, TCP_SYN_SENT);
+        tcp_ehash_add(sk);
+        TCP_INC(net, ActiveOpens);
+        tcp_transmit_skb(sk, NULL, TCPF_SYN, tp->iss);
+        tp->snd_nxt = tp->iss + 1;
+        tcp_reset_rtx_timer(sk);
+        return -EINPROGRESS;
+}
+
+static int tcp_connect_done(struct sock *sk, int *result)
+{
+        if (sk->state == TCP_SYN_SENT || sk->state == TCP_SYN_RECV)
+                return 0;
+        int e = sock_error(sk);
+        *result = e ? -e : (sk->state == TCP_CLOSE ? -ECONNREFUSED : 0);
+        return 1;
+}
+
+static int tcp_disconnect(struct sock *sk)
+{
+        /* connect(AF_UNSPEC) on TCP aborts the connection (tcp_disconnect) */
+        if (sk->state != TCP_CLOSE && sk->state != TCP_LISTEN) {
+                tcp_send_reset(sk);
+                tcp_done(sk);
+        }
+        return 0;
+}
+
+static int tcp_listen(struct sock *sk, int backlog)
+{
+        struct net *net = sk->net;
+        struct tcp_sock *tp = tcp_sk(sk);
+        if (sk->state != TCP_CLOSE && sk->state != TCP_LISTEN)
+                return -EINVAL;
+        /* min(backlog, net.core.somaxconn), as __sys_listen */
+        if ((unsigned)backlog > (unsigned)net->core.somaxconn)
+                backlog = net->core.somaxconn;
+        tp->backlog = backlog;
+        if (sk->state == TCP_LISTEN)
+                return 0;
+        if (!sk->num) {
+                int err = tcp_get_port(sk, 0);
+                if (err)
+                        return err;
+        }
+        tcp_set_state(sk, TCP_LISTEN);
+        return 0;
+}
+
+struct sock *tcp_child_new(struct sock *parent, uint32_t saddr, uint16_t sport, uint32_t daddr,
+                           uint16_t dport)
+{
+        int err;
+        struct sock *c = sk_alloc(parent->net, parent->family, parent->type, parent->protocol,
+                                  &tcp_prot, &err);
+        if (!c)
+                return NULL;
+        c->rcv_saddr = c->saddr = daddr;
+        c->num = dport;
+        c->daddr = saddr;
+        c->dport = sport;
+        c->rcvbuf = parent->rcvbuf;
+        c->sndbuf = parent->sndbuf;
+        c->uc_ttl = parent->uc_ttl;
+        c->tos = parent->tos;
+        struct tcp_sock *tp = tcp_sk(c);
+        tp->parent = parent;
+        tp->nodelay = tcp_sk(parent)->nodelay;
+        sock_hold(parent);
+        bhash_add(c);
+        return c;
+}
+
+void tcp_accept_enqueue(struct sock *parent, struct sock *child)
+{
+        struct tcp_sock *pt = tcp_sk(parent);
+        tcp_sk(child)->accept_next = NULL;
+        if (pt->accept_q_last)
+                tcp_sk(pt->accept_q_last)->accept_next = child;
+        else
+                pt->accept_q_first = child;
+        pt->accept_q_last = child;
+        pt->accept_qlen++;
+        sock_hold(child);
+        sock_wake(parent);
+}
+
+static struct sock *tcp_accept(struct sock *sk, int *err)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        if (sk->state != TCP_LISTEN) {
+                *err = -EINVAL;
+                return NULL;
+        }
+        struct sock *c = tp->accept_q_first;
+        if (!c) {
+                *err = -EAGAIN;
+                return NULL;
+        }
+        tp->accept_q_first = tcp_sk(c)->accept_next;
+        if (!tp->accept_q_first)
+                tp->accept_q_last = NULL;
+        tp->accept_qlen--;
+        tcp_sk(c)->parent = NULL;
+        sock_put(sk);
+        return c; /* the queue's reference becomes the descriptor's */
+}
+
+static bool tcp_writable(struct sock *sk)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        uint32_t queued = 0;
+        for (struct sk_buff *s = tp->write_queue.first; s; s = s->next)
+                queued += skb_truesize(s);
+        return (int)queued < sk->sndbuf;
+}
+
+static unsigned tcp_poll(struct sock *sk)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        unsigned mask = 0;
+        if (sk->state == TCP_LISTEN)
+                return tp->accept_q_first ? (POLLIN | POLLRDNORM) : 0;
+        if (sk->err)
+                mask |= POLLERR;
+        if (sk->shutdown == (RCV_SHUTDOWN | SEND_SHUTDOWN) || sk->state == TCP_CLOSE)
+                mask |= POLLHUP;
+        if ((sk->shutdown & RCV_SHUTDOWN) || tp->fin_received)
+                mask |= POLLIN | POLLRDNORM | POLLRDHUP;
+        if (sk->state != TCP_SYN_SENT && sk->state != TCP_SYN_RECV) {
+                if (sk->receive_queue.first)
+                        mask |= POLLIN | POLLRDNORM;
+                if (!(sk->shutdown & SEND_SHUTDOWN) && sk->state != TCP_CLOSE) {
+                        if (tcp_writable(sk))
+                                mask |= POLLOUT | POLLWRNORM;
+                } else if (sk->state == TCP_CLOSE && !sk->err) {
+                        mask |= POLLOUT | POLLWRNORM;
+                }
+        }
+        return mask;
+}
+
+static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len, int flags)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        if (sk->state != TCP_ESTABLISHED && sk->state != TCP_CLOSE_WAIT) {
+                /* sk_stream_wait_connect */
+                int e = sock_error(sk);
+                if (e)
+                        return -e;
+                if (sk->state != TCP_SYN_SENT && sk->state != TCP_SYN_RECV)
+                        return -EPIPE;
+                return -EAGAIN;
+        }
+        if (sk->shutdown & SEND_SHUTDOWN)
+                return -EPIPE;
+        int e = sock_error(sk);
+        if (e)
+                return -e;
+        size_t copied = 0;
+        size_t iov = 0, iov_off = 0;
+        while (copied < len) {
+                if (!tcp_writable(sk))
+                        break;
+                /* fill the last unsent skb, else start a new one */
+                struct sk_buff *skb = tp->write_queue.last;
+                uint32_t room = 0;
+                if (skb && !seq_before(TCP_SKB_CB(skb)->seq, tp->snd_nxt) &&
+                    !(TCP_SKB_CB(skb)->flags & (TCPF_FIN | TCPF_SYN)) && skb->len < tp->mss)
+                        room = tp->mss - skb->len;
+                if (!room) {
+                        skb = alloc_skb_tx(sk->net, tp->mss);
+                        if (!skb)
+                                break;
+                        TCP_SKB_CB(skb)->seq = TCP_SKB_CB(skb)->end_seq = tp->write_seq;
+                        TCP_SKB_CB(skb)->flags = TCPF_ACK;
+                        TCP_SKB_CB(skb)->retrans = 0;
+                        skb_queue_tail(&tp->write_queue, skb);
+                        room = tp->mss;
+                }
+                size_t n = len - copied < room ? len - copied : room;
+                uint8_t *dst = skb_put(skb, (uint32_t)n);
+                size_t done = 0;
+                while (done < n) {
+                        size_t chunk = msg->msg_iov[iov].iov_len - iov_off;
+                        if (chunk > n - done)
+                                chunk = n - done;
+                        memcpy(dst + done, (char *)msg->msg_iov[iov].iov_base + iov_off, chunk);
+                        done += chunk;
+                        iov_off += chunk;
+                        if (iov_off == msg->msg_iov[iov].iov_len) {
+                                iov++;
+                                iov_off = 0;
+                        }
+                }
+                TCP_SKB_CB(skb)->end_seq += (uint32_t)n;
+                tp->write_seq += (uint32_t)n;
+                copied += n;
+        }
+        if (copied)
+                tcp_push(sk);
+        return copied ? (ssize_t)copied : -EAGAIN;
+}
+
+/* tcp_cleanup_rbuf: after reading, tell the peer when the window opened
+ * enough to matter (at least an MSS, and it had shrunk a lot). */
+static void tcp_cleanup_rbuf(struct sock *sk)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        uint32_t adv = tp->rcv_wup + tp->rcv_wnd - tp->rcv_nxt;
+        uint32_t now = tcp_select_window(sk) << tp->rcv_wscale;
+        if (now >= 2u * tp->advmss && now >= 2 * adv)
+                tcp_send_ack(sk);
+}
+
+static ssize_t tcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        if (sk->state == TCP_LISTEN)
+                return -ENOTCONN;
+        size_t copied = 0, iov = 0, iov_off = 0;
+        struct sk_buff *skb = sk->receive_queue.first;
+        while (skb && copied < len) {
+                struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
+                size_t avail = skb->len - cb->consumed;
+                size_t n = len - copied < avail ? len - copied : avail;
+                size_t done = 0;
+                while (done < n && iov < (size_t)msg->msg_iovlen) {
+                        size_t chunk = msg->msg_iov[iov].iov_len - iov_off;
+                        if (chunk > n - done)
+                                chunk = n - done;
+                        memcpy((char *)msg->msg_iov[iov].iov_base + iov_off,
+                               skb->data + cb->consumed + done, chunk);
+                        done += chunk;
+                        iov_off += chunk;
+                        if (iov_off == msg->msg_iov[iov].iov_len) {
+                                iov++;
+                                iov_off = 0;
+                        }
+                }
+                copied += done;
+                struct sk_buff *next = skb->next;
+                if (!(flags & MSG_PEEK)) {
+                        cb->consumed += (uint32_t)done;
+                        if (cb->consumed == skb->len)
+                                consume_skb(sock_dequeue(sk));
+                }
+                if (done < n)
+                        break;
+                skb = next;
+        }
+        msg->msg_flags = 0;
+        msg->msg_controllen = 0;
+        if (copied) {
+                if (!(flags & MSG_PEEK))
+                        tcp_cleanup_rbuf(sk);
+                return (ssize_t)copied;
+        }
+        if (tp->fin_received || (sk->shutdown & RCV_SHUTDOWN))
+                return 0;
+        int e = sock_error(sk);
+        if (e)
+                return -e;
+        if (sk->state == TCP_CLOSE)
+                return -ENOTCONN;
+        return -EAGAIN;
+}
+
+static int tcp_shutdown(struct sock *sk, int how)
+{
+        if ((how & SEND_SHUTDOWN) &&
+            (sk->state == TCP_ESTABLISHED || sk->state == TCP_CLOSE_WAIT ||
+             sk->state == TCP_SYN_RECV)) {
+                tcp_set_state(sk, sk->state == TCP_CLOSE_WAIT ? TCP_LAST_ACK : TCP_FIN_WAIT1);
+                tcp_send_fin(sk);
+        }
+        return 0;
+}
+
+static void tcp_close(struct sock *sk)
+{
+        struct net *net = sk->net;
+        struct tcp_sock *tp = tcp_sk(sk);
+        if (sk->state == TCP_LISTEN) {
+                /* children not accepted yet are reset (inet_csk_listen_stop) */
+                struct sock *c;
+                while ((c = tp->accept_q_first)) {
+                        tp->accept_q_first = tcp_sk(c)->accept_next;
+                        tcp_send_reset(c);
+                        tcp_done(c);
+                        sock_put(c);
+                        sock_put(sk);
+                }
+                tp->accept_q_last = NULL;
+                tp->accept_qlen = 0;
+                tcp_set_state(sk, TCP_CLOSE);
+                bhash_del(sk);
+                return;
+        }
+        /* unread data: the peer is told with RST (tcp_close, RFC 2525) */
+        bool unread = sk->receive_queue.first != NULL;
+        struct sk_buff *skb;
+        while ((skb = sock_dequeue(sk)))
+                kfree_skb_reason(net, skb, SKB_DROP_REASON_SOCKET_CLOSE);
+        sk->shutdown |= RCV_SHUTDOWN;
+        if (sk->state == TCP_CLOSE) {
+                bhash_del(sk);
+                return;
+        }
+        if (sk->state == TCP_SYN_SENT) {
+                tcp_done(sk);
+                return;
+        }
+        if (unread || (sk->linger_onoff && sk->linger_secs == 0)) {
+                TCPEXT_INC(net, TCPAbortOnClose);
+                tcp_send_reset(sk);
+                tcp_done(sk);
+                return;
+        }
+        if (sk->state == TCP_ESTABLISHED || sk->state == TCP_SYN_RECV) {
+                tcp_set_state(sk, TCP_FIN_WAIT1);
+                tcp_send_fin(sk);
+        } else if (sk->state == TCP_CLOSE_WAIT) {
+                tcp_set_state(sk, TCP_LAST_ACK);
+                tcp_send_fin(sk);
+        }
+        /* the tables keep the socket until the goodbye completes */
+}
+
+static int tcp_setsockopt(struct sock *sk, int level, int name, const void *val, socklen_t len)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        if (level == IPPROTO_IP)
+                return ip_setsockopt(sk, name, val, len);
+        if (level != IPPROTO_TCP)
+                return -ENOPROTOOPT;
+        if (name == TCP_CONGESTION) {
+                char cc[16] = { 0 };
+                memcpy(cc, val, len < sizeof(cc) - 1 ? len : sizeof(cc) - 1);
+                return strcmp(cc, "reno") == 0 ? 0 : -ENOENT; /* only reno is built */
+        }
+        int v;
+        if (len < sizeof(int))
+                return -EINVAL;
+        memcpy(&v, val, sizeof(v));
+        switch (name) {
+        case TCP_NODELAY:
+                tp->nodelay = v != 0;
+                if (tp->nodelay)
+                        tcp_push(sk);
+                return 0;
+        case TCP_MAXSEG:
+                if (v && (v < 88 || v > 32767))
+                        return -EINVAL;
+                if (v)
+                        tp->advmss = (uint16_t)v;
+                return 0;
+        default:
+                return -ENOPROTOOPT;
+        }
+}
+
+static int tcp_getsockopt(struct sock *sk, int level, int name, void *val, socklen_t *len)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        if (level == IPPROTO_IP)
+                return ip_getsockopt(sk, name, val, len);
+        if (level != IPPROTO_TCP)
+                return -EOPNOTSUPP;
+        int v;
+        switch (name) {
+        case TCP_NODELAY:
+                v = tp->nodelay;
+                break;
+        case TCP_MAXSEG:
+                v = sk->state == TCP_CLOSE || sk->state == TCP_LISTEN ? 536 : tp->mss;
+                break;
+        case TCP_CONGESTION: {
+                const char cc[16] = "reno";
+                size_t n = *len < sizeof(cc) ? *len : sizeof(cc);
+                memcpy(val, cc, n);
+                *len = (socklen_t)n;
+                return 0;
+        }
+        case TCP_INFO: {
+                struct tcp_info ti;
+                memset(&ti, 0, sizeof(ti));
+                ti.tcpi_state = sk->state;
+                ti.tcpi_retransmits = (uint8_t)tp->retransmits;
+                ti.tcpi_backoff = (uint8_t)tp->backoff;
+                if (tp->tstamp_ok)
+                        ti.tcpi_options |= TCPI_OPT_TIMESTAMPS;
+                if (tp->sack_ok)
+                        ti.tcpi_options |= TCPI_OPT_SACK;
+                if (tp->wscale_ok) {
+                        ti.tcpi_options |= TCPI_OPT_WSCALE;
+                        ti.tcpi_snd_wscale = tp->snd_wscale & 0xf;
+                        ti.tcpi_rcv_wscale = tp->rcv_wscale & 0xf;
+                }
+                ti.tcpi_rto = (uint32_t)(tp->rto / 1000);
+                ti.tcpi_snd_mss = tp->mss;
+                ti.tcpi_rcv_mss = tp->advmss;
+                ti.tcpi_rtt = (uint32_t)(tp->srtt / 1000);
+                ti.tcpi_rttvar = (uint32_t)(tp->rttvar / 1000);
+                ti.tcpi_snd_ssthresh = tp->snd_ssthresh;
+                ti.tcpi_snd_cwnd = tp->snd_cwnd;
+                ti.tcpi_advmss = tp->advmss;
+                ti.tcpi_total_retrans = tp->total_retrans;
+                ti.tcpi_rcv_space = tp->rcv_wnd;
+                ti.tcpi_unacked = tp->snd_nxt - tp->snd_una;
+                size_t n = *len < sizeof(ti) ? *len : sizeof(ti);
+                memcpy(val, &ti, n);
+                *len = (socklen_t)n;
+                return 0;
+        }
+        default:
+                return -ENOPROTOOPT;
+        }
+        if (*len < sizeof(int))
+                return -EINVAL;
+        memcpy(val, &v, sizeof(v));
+        *len = sizeof(v);
+        return 0;
+}
+
+static int tcp_bytes_readable(struct sock *sk)
+{
+        int n = 0;
+        for (struct sk_buff *s = sk->receive_queue.first; s; s = s->next)
+                n += (int)(s->len - TCP_SKB_CB(s)->consumed);
+        return n;
+}
+
+const struct proto tcp_prot = {
+        .name = "TCP",
+        .init = tcp_init_sock,
+        .destroy = tcp_destroy,
+        .close = tcp_close,
+        .bind = tcp_bind,
+        .autobind = tcp_autobind,
+        .connect = tcp_connect,
+        .disconnect = tcp_disconnect,
+        .sendmsg = tcp_sendmsg,
+        .recvmsg = tcp_recvmsg,
+        .setsockopt = tcp_setsockopt,
+        .getsockopt = tcp_getsockopt,
+        .bytes_readable = tcp_bytes_readable,
+        .writable = tcp_writable,
+        .poll = tcp_poll,
+        .listen = tcp_listen,
+        .accept = tcp_accept,
+        .connect_done = tcp_connect_done,
+        .shutdown = tcp_shutdown,
+};
+
+int tcp_init(struct net *net)
+{
+        struct ipv4_net *in = ipv4_of(net);
+        struct tcp_table *t = calloc(1, sizeof(*t));
+        if (!t)
+                return -ENOMEM;
+        t->bmask = t->emask = 63;
+        t->bhash = calloc(64, sizeof(*t->bhash));
+        t->ehash = calloc(64, sizeof(*t->ehash));
+        if (!t->bhash || !t->ehash) {
+                free(t->bhash);
+                free(t->ehash);
+                free(t);
+                return -ENOMEM;
+        }
+        t->isn_key[0] = random_u64(&net->rnd);
+        t->isn_key[1] = random_u64(&net->rnd);
+        in->tcp = t;
+        in->protos[IPPROTO_TCP_] = tcp_v4_rcv;
+        net->mib.tcp[TCP_MIB_RtoAlgorithm] = 1;
+        net->mib.tcp[TCP_MIB_RtoMin] = 200;
+        net->mib.tcp[TCP_MIB_RtoMax] = 120000;
+        net->mib.tcp[TCP_MIB_MaxConn] = (uint64_t)-1;
+        return 0;
+}
+
+/* Sockets still in the tables when the namespace goes (TIME_WAIT, orphans
+ * saying goodbye) are dropped here. */
+void tcp_exit(struct net *net)
+{
+        struct ipv4_net *in = ipv4_of(net);
+        struct tcp_table *t = in ? in->tcp : NULL;
+        if (!t)
+                return;
+        for (uint32_t i = 0; i <= t->emask; i++)
+                while (t->ehash[i])
+                        tcp_done(t->ehash[i]);
+        for (uint32_t i = 0; i <= t->bmask; i++)
+                while (t->bhash[i])
+                        bhash_del(t->bhash[i]);
+        free(t->bhash);
+        free(t->ehash);
+        free(t);
+        in->tcp = NULL;
+}

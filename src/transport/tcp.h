@@ -1,0 +1,140 @@
+/*
+ * TCP (RFC 9293) -- the state kept per connection and the functions the TCP
+ * files share.  tcp.c: socket operations, tables, listen/accept;
+ * tcp_input.c: segment arrival (Linux's tcp_rcv_state_process);
+ * tcp_output.c: building and sending segments, windows;
+ * tcp_timer.c: retransmission, delayed ACK, zero-window probes, TIME_WAIT.
+ *
+ * Built so far: the full state machine with simultaneous open and close,
+ * MSS/window-scale/SACK-permitted/timestamp negotiation in Linux's option
+ * order, RFC 6528 ISNs, RTO per RFC 6298 with Linux's bounds and backoff,
+ * Reno congestion control with fast retransmit (initial window 10), delayed
+ * ACKs, zero-window probes, listen with SYN and accept queues bounded by
+ * min(backlog, somaxconn) counting ListenOverflows/ListenDrops, RST rules
+ * with RFC 5961 challenge ACKs, TIME_WAIT.  Not yet: SACK scoreboard
+ * (SACK-permitted is offered, blocks are not used), RACK-TLP, PRR, CUBIC,
+ * ECN, SYN cookies, Fast Open, autotuning, keepalive probes.
+ */
+#ifndef STRATA_TRANSPORT_TCP_H
+#define STRATA_TRANSPORT_TCP_H
+
+#include "core/timer.h"
+#include "ipv4/ip_input.h"
+#include "socket/sock.h"
+#include "wire/tcp.h"
+
+extern const struct proto tcp_prot;
+
+#define TCP_RTO_MIN_NS   (200 * NSEC_PER_MSEC)
+#define TCP_RTO_MAX_NS   (120 * NSEC_PER_SEC)
+#define TCP_TIMEOUT_INIT (1 * NSEC_PER_SEC)
+#define TCP_DELACK_NS    (40 * NSEC_PER_MSEC)
+#define TCP_TIMEWAIT_NS  (60 * NSEC_PER_SEC)
+#define TCP_INIT_CWND    10
+
+/* Per-skb TCP state: on the write queue (payload only) and on the receive
+ * queues (payload, after the header was pulled). */
+struct tcp_skb_cb {
+        struct ip_cb ip;  /* receive side: the parsed IP header */
+        uint32_t seq;     /* first sequence number */
+        uint32_t end_seq; /* seq + payload + SYN + FIN */
+        uint8_t flags;    /* TCPF_* to send with it (write queue) */
+        uint8_t retrans;  /* sent more than once (Karn) */
+        uint32_t consumed; /* receive queue: bytes already read */
+};
+_Static_assert(sizeof(struct tcp_skb_cb) <= SKB_CB_SIZE, "tcp_skb_cb must fit in skb->cb");
+
+static inline struct tcp_skb_cb *TCP_SKB_CB(struct sk_buff *skb)
+{
+        return (struct tcp_skb_cb *)skb->cb;
+}
+
+struct tcp_sock {
+        struct sock *sk;
+        /* send side */
+        uint32_t iss, snd_una, snd_nxt, snd_wnd, snd_wl1, snd_wl2, write_seq;
+        uint8_t snd_wscale;
+        uint16_t mss;            /* effective send MSS */
+        uint16_t advmss;         /* what we announced */
+        uint32_t snd_cwnd, snd_ssthresh, snd_cwnd_cnt;
+        uint32_t dupacks, high_seq;
+        bool in_recovery;
+        struct sk_buff_head write_queue; /* unacked + unsent payload */
+        uint32_t sent_ts;                /* when the oldest unacked was sent (ms) */
+        /* receive side */
+        uint32_t irs, rcv_nxt, rcv_wnd, rcv_wup;
+        uint8_t rcv_wscale;
+        struct sk_buff_head ooo_queue;   /* out of order, by seq */
+        uint32_t ack_pending;            /* segments not yet acknowledged */
+        bool fin_received;
+        /* options */
+        bool wscale_ok, sack_ok, tstamp_ok, nodelay;
+        uint32_t ts_recent, ts_recent_stamp;
+        /* RTT and timers (ns) */
+        uint64_t srtt, rttvar, rto;
+        uint64_t rtt_seq_time;           /* send time of the timed segment */
+        uint32_t rtt_seq;                /* its end_seq (0: none timed) */
+        uint32_t backoff;
+        uint32_t retransmits;
+        struct timer_list rtx_timer;     /* retransmit / zero-window probe */
+        struct timer_list delack_timer;
+        struct timer_list tw_timer;      /* TIME_WAIT and SYN_RECV expiry */
+        bool probing;                    /* rtx_timer is a zero-window probe */
+        /* listen */
+        struct sock *parent;             /* the listener (SYN_RECV children) */
+        struct sock *accept_q_first, *accept_q_last, *accept_next;
+        int accept_qlen, syn_qlen, backlog;
+        struct sock *ehash_next;         /* established/listen hash chain */
+        /* counters for tcp_info */
+        uint32_t total_retrans, segs_in, segs_out;
+        uint64_t bytes_acked, bytes_received;
+        int syn_retries;
+};
+
+static inline struct tcp_sock *tcp_sk(struct sock *sk)
+{
+        return sk->proto_data;
+}
+
+int tcp_init(struct net *net);
+void tcp_exit(struct net *net);
+
+/* tcp.c */
+struct sock *tcp_lookup(struct net *net, uint32_t saddr, uint16_t sport, uint32_t daddr,
+                        uint16_t dport);
+void tcp_set_state(struct sock *sk, int state);
+void tcp_done(struct sock *sk);
+void tcp_ehash_add(struct sock *sk);
+struct sock *tcp_child_new(struct sock *parent, uint32_t saddr, uint16_t sport, uint32_t daddr,
+                           uint16_t dport);
+void tcp_accept_enqueue(struct sock *parent, struct sock *child);
+uint32_t tcp_isn(struct net *net, uint32_t saddr, uint16_t sport, uint32_t daddr, uint16_t dport);
+uint16_t tcp_mss_for(struct net *net, uint32_t daddr);
+uint32_t tcp_time_ms(struct net *net);
+
+/* tcp_input.c */
+void tcp_v4_rcv(struct sk_buff *skb);
+
+/* tcp_output.c */
+int tcp_transmit_skb(struct sock *sk, struct sk_buff *data, uint8_t flags, uint32_t seq);
+void tcp_send_ack(struct sock *sk);
+void tcp_send_synack(struct sock *sk);
+void tcp_send_fin(struct sock *sk);
+void tcp_send_reset(struct sock *sk);
+/* An RST answering skb (no socket or a bad segment), per RFC 9293 3.10.7.1. */
+void tcp_v4_send_reset(struct net *net, struct sk_buff *skb, const struct tcp_repr *th,
+                       uint32_t saddr, uint32_t daddr, uint32_t seglen);
+void tcp_push(struct sock *sk);
+uint16_t tcp_select_window(struct sock *sk);
+void tcp_init_windows(struct sock *sk);
+void tcp_retransmit_head(struct sock *sk);
+
+/* tcp_timer.c */
+void tcp_init_timers(struct sock *sk);
+void tcp_stop_timers(struct sock *sk);
+void tcp_reset_rtx_timer(struct sock *sk);
+void tcp_schedule_delack(struct sock *sk);
+void tcp_enter_timewait(struct sock *sk);
+void tcp_rtt_sample(struct sock *sk, uint64_t rtt_ns);
+
+#endif

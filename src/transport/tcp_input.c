@@ -1,0 +1,560 @@
+/*
+ * TCP segment arrival (RFC 9293 section 3.10.7; Linux's tcp_v4_rcv and
+ * tcp_rcv_state_process, reduced): demultiplexing, LISTEN and SYN-SENT
+ * processing, the acceptability test, RST and SYN with RFC 5961's challenge
+ * ACKs, ACK processing with RTT sampling, Reno congestion control and fast
+ * retransmit, in-order and out-of-order data, FIN and the closing states.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "core/trace.h"
+#include "ipv4/ipv4.h"
+#include "transport/tcp.h"
+#include "wire/bytes.h"
+#include "wire/ipv4.h"
+
+static void tcp_drop(struct net *net, struct sk_buff *skb, enum skb_drop_reason why)
+{
+        kfree_skb_reason(net, skb, why);
+}
+
+/* Options of a SYN or SYN-ACK: what both sides offered is on. */
+static void tcp_negotiate(struct tcp_sock *tp, const struct tcp_options *o)
+{
+        tp->wscale_ok = o->ws_ok;
+        tp->snd_wscale = o->ws_ok ? o->ws : 0;
+        if (!o->ws_ok)
+                tp->rcv_wscale = 0;
+        tp->sack_ok = o->sack_ok;
+        tp->tstamp_ok = o->ts_ok;
+        if (o->ts_ok)
+                tp->ts_recent = o->tsval;
+        uint16_t peer_mss = o->mss_ok ? o->mss : 536;
+        tp->mss = tp->advmss < peer_mss ? tp->advmss : peer_mss;
+        if (tp->tstamp_ok)
+                tp->mss -= 12; /* the timestamp option rides in every segment */
+}
+
+static void tcp_update_window(struct tcp_sock *tp, const struct tcp_repr *th)
+{
+        /* RFC 9293: take the window from the newest segment */
+        if (seq_before(tp->snd_wl1, th->seq) ||
+            (tp->snd_wl1 == th->seq && seq_leq(tp->snd_wl2, th->ack))) {
+                tp->snd_wnd = (uint32_t)th->window << tp->snd_wscale;
+                tp->snd_wl1 = th->seq;
+                tp->snd_wl2 = th->ack;
+        }
+}
+
+/* An ACK that advanced snd_una: free what it covers, sample the RTT, grow
+ * the congestion window (RFC 5681). */
+static void tcp_clean_acked(struct sock *sk, uint32_t ack)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        struct net *net = sk->net;
+        uint32_t acked = ack - tp->snd_una;
+        struct sk_buff *skb;
+        while ((skb = tp->write_queue.first) && seq_leq(TCP_SKB_CB(skb)->end_seq, ack)) {
+                skb_dequeue(&tp->write_queue);
+                consume_skb(skb);
+        }
+        /* a partially acked head keeps its unacked tail */
+        skb = tp->write_queue.first;
+        if (skb && seq_before(TCP_SKB_CB(skb)->seq, ack)) {
+                uint32_t cut = ack - TCP_SKB_CB(skb)->seq;
+                if (cut <= skb->len) {
+                        skb_pull(skb, cut);
+                        TCP_SKB_CB(skb)->seq = ack;
+                }
+        }
+        tp->snd_una = ack;
+        tp->bytes_acked += acked;
+        if (tp->rtt_seq && seq_geq(ack, tp->rtt_seq)) {
+                tcp_rtt_sample(sk, net_now(net) - tp->rtt_seq_time);
+                tp->rtt_seq = 0;
+        }
+        tp->retransmits = 0;
+        tp->backoff = 0;
+        if (tp->in_recovery) {
+                if (seq_geq(ack, tp->high_seq)) {
+                        tp->in_recovery = false;
+                        tp->snd_cwnd = tp->snd_ssthresh;
+                } else {
+                        tcp_retransmit_head(sk); /* NewReno partial ACK */
+                }
+        } else if (tp->snd_cwnd < tp->snd_ssthresh) {
+                tp->snd_cwnd += 1; /* slow start */
+        } else {
+                /* congestion avoidance: one MSS per window of ACKed data */
+                tp->snd_cwnd_cnt += acked / (tp->mss ? tp->mss : 1) + 1;
+                if (tp->snd_cwnd_cnt >= tp->snd_cwnd) {
+                        tp->snd_cwnd++;
+                        tp->snd_cwnd_cnt = 0;
+                }
+        }
+        tp->dupacks = 0;
+        sock_wake(sk); /* room in the send buffer */
+}
+
+/* Three duplicate ACKs: fast retransmit and recovery (RFC 6582). */
+static void tcp_dupack(struct sock *sk)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        if (++tp->dupacks == 3 && !tp->in_recovery) {
+                uint32_t flight = (tp->snd_nxt - tp->snd_una) / (tp->mss ? tp->mss : 1);
+                tp->snd_ssthresh = flight / 2 > 2 ? flight / 2 : 2;
+                tp->snd_cwnd = tp->snd_ssthresh + 3;
+                tp->in_recovery = true;
+                tp->high_seq = tp->snd_nxt;
+                TCPEXT_INC(sk->net, TCPFastRetrans);
+                tcp_retransmit_head(sk);
+        } else if (tp->in_recovery) {
+                tp->snd_cwnd++; /* inflate for each segment that left */
+        }
+}
+
+/* Queue in-order payload for the reader; pull in what the out-of-order
+ * queue now continues. */
+static void tcp_queue_data(struct sock *sk, struct sk_buff *skb)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        struct net *net = sk->net;
+        TCP_SKB_CB(skb)->consumed = 0;
+        uint32_t end = TCP_SKB_CB(skb)->seq + skb->len;
+        if (atomic_load(&sk->rmem_alloc) + (int)skb_truesize(skb) > sk->rcvbuf + sk->rcvbuf / 2) {
+                /* beyond what the window promised (tcp_try_rmem_schedule) */
+                TCPEXT_INC(net, TCPRcvQDrop);
+                tcp_drop(net, skb, SKB_DROP_REASON_SOCKET_RCVBUFF);
+                return;
+        }
+        atomic_fetch_add(&sk->rmem_alloc, (int)skb_truesize(skb));
+        skb_queue_tail(&sk->receive_queue, skb);
+        tp->rcv_nxt = end;
+        tp->bytes_received += skb->len;
+        /* out-of-order segments that now fit */
+        struct sk_buff *o;
+        while ((o = tp->ooo_queue.first) && seq_leq(TCP_SKB_CB(o)->seq, tp->rcv_nxt)) {
+                skb_dequeue(&tp->ooo_queue);
+                uint32_t oend = TCP_SKB_CB(o)->seq + o->len;
+                if (seq_leq(oend, tp->rcv_nxt)) {
+                        consume_skb(o); /* wholly duplicate */
+                        continue;
+                }
+                skb_pull(o, tp->rcv_nxt - TCP_SKB_CB(o)->seq);
+                TCP_SKB_CB(o)->seq = tp->rcv_nxt;
+                TCP_SKB_CB(o)->consumed = 0;
+                atomic_fetch_add(&sk->rmem_alloc, (int)skb_truesize(o));
+                skb_queue_tail(&sk->receive_queue, o);
+                tp->rcv_nxt = oend;
+                tp->bytes_received += o->len;
+        }
+        sock_wake(sk);
+}
+
+static void tcp_queue_ooo(struct sock *sk, struct sk_buff *skb)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        TCPEXT_INC(sk->net, TCPOFOQueue);
+        struct sk_buff_head *q = &tp->ooo_queue;
+        if (q->qlen > 1000) {
+                tcp_drop(sk->net, skb, SKB_DROP_REASON_SOCKET_RCVBUFF);
+                return;
+        }
+        /* sorted by seq; insert before the first that starts later */
+        struct sk_buff *pos = q->first;
+        while (pos && seq_leq(TCP_SKB_CB(pos)->seq, TCP_SKB_CB(skb)->seq))
+                pos = pos->next;
+        if (!pos) {
+                skb_queue_tail(q, skb);
+                return;
+        }
+        skb->next = pos;
+        skb->prev = pos->prev;
+        if (pos->prev)
+                pos->prev->next = skb;
+        else
+                q->first = skb;
+        pos->prev = skb;
+        q->qlen++;
+}
+
+static void tcp_ack_later(struct sock *sk, bool now)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        tp->ack_pending++;
+        /* every second full segment, out-of-order news and the first segments
+         * (Linux's quick-ack mode) go at once; else the delayed-ACK timer */
+        if (now || tp->ack_pending >= 2 || tp->segs_in < 16)
+                tcp_send_ack(sk);
+        else
+                tcp_schedule_delack(sk);
+}
+
+static void tcp_fin(struct sock *sk)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        tp->rcv_nxt++;
+        tp->fin_received = true;
+        sk->shutdown |= RCV_SHUTDOWN;
+        switch (sk->state) {
+        case TCP_SYN_RECV:
+        case TCP_ESTABLISHED:
+                tcp_set_state(sk, TCP_CLOSE_WAIT);
+                break;
+        case TCP_FIN_WAIT1:
+                /* simultaneous close: our FIN not yet acked */
+                tcp_set_state(sk, TCP_CLOSING);
+                break;
+        case TCP_FIN_WAIT2:
+                tcp_send_ack(sk);
+                tcp_enter_timewait(sk);
+                return;
+        default:
+                break;
+        }
+        tcp_send_ack(sk);
+        sock_wake(sk);
+}
+
+/* LISTEN: a SYN makes a child in SYN_RECV (tcp_conn_request). */
+static void tcp_listen_rcv(struct sock *sk, struct sk_buff *skb, const struct tcp_repr *th,
+                           uint32_t saddr, uint32_t daddr, uint32_t seglen)
+{
+        struct net *net = sk->net;
+        struct tcp_sock *lp = tcp_sk(sk);
+        if (th->flags & TCPF_RST) {
+                tcp_drop(net, skb, SKB_DROP_REASON_NOT_SPECIFIED);
+                return;
+        }
+        if (th->flags & TCPF_ACK) {
+                tcp_v4_send_reset(net, skb, th, saddr, daddr, seglen);
+                tcp_drop(net, skb, SKB_DROP_REASON_NO_SOCKET);
+                return;
+        }
+        if (!(th->flags & TCPF_SYN)) {
+                tcp_drop(net, skb, SKB_DROP_REASON_NOT_SPECIFIED);
+                return;
+        }
+        /* sk_acceptq_is_full: more than backlog waiting to be accepted */
+        if (lp->accept_qlen > lp->backlog || lp->syn_qlen > lp->backlog) {
+                TCPEXT_INC(net, ListenOverflows);
+                TCPEXT_INC(net, ListenDrops);
+                TRACE(net, skb, IP_LOCAL, "tcp: listen queue of port %u full (backlog %d)",
+                      sk->num, lp->backlog);
+                tcp_drop(net, skb, SKB_DROP_REASON_NOT_SPECIFIED);
+                return;
+        }
+        struct sock *c = tcp_child_new(sk, saddr, th->sport, daddr, th->dport);
+        if (!c) {
+                TCPEXT_INC(net, ListenDrops);
+                tcp_drop(net, skb, SKB_DROP_REASON_NOMEM);
+                return;
+        }
+        struct tcp_sock *tp = tcp_sk(c);
+        tp->advmss = tcp_mss_for(net, saddr);
+        tp->mss = tp->advmss;
+        tcp_init_windows(c);
+        tcp_negotiate(tp, &th->opt);
+        tp->irs = th->seq;
+        tp->rcv_nxt = th->seq + 1;
+        tp->rcv_wup = tp->rcv_nxt;
+        tp->iss = tcp_isn(net, daddr, th->dport, saddr, th->sport);
+        tp->snd_una = tp->iss;
+        tp->snd_nxt = tp->iss + 1;
+        tp->write_seq = tp->iss + 1;
+        tp->snd_wnd = th->window; /* unscaled in a SYN */
+        tp->snd_wl1 = th->seq;
+        tp->snd_wl2 = tp->iss;
+        c->state = TCP_SYN_RECV;
+        tcp_ehash_add(c);
+        lp->syn_qlen++;
+        TCP_INC(net, PassiveOpens);
+        tcp_send_synack(c);
+        tcp_reset_rtx_timer(c);
+        sock_put(c); /* the tables hold it */
+        consume_skb(skb);
+}
+
+/* SYN-SENT (RFC 9293 3.10.7.3). */
+static void tcp_synsent_rcv(struct sock *sk, struct sk_buff *skb, const struct tcp_repr *th,
+                            uint32_t saddr, uint32_t daddr, uint32_t seglen)
+{
+        struct net *net = sk->net;
+        struct tcp_sock *tp = tcp_sk(sk);
+        bool ack_ok = false;
+        if (th->flags & TCPF_ACK) {
+                if (seq_leq(th->ack, tp->iss) || seq_after(th->ack, tp->snd_nxt)) {
+                        tcp_v4_send_reset(net, skb, th, saddr, daddr, seglen);
+                        tcp_drop(net, skb, SKB_DROP_REASON_NOT_SPECIFIED);
+                        return;
+                }
+                ack_ok = true;
+        }
+        if (th->flags & TCPF_RST) {
+                if (ack_ok) {
+                        TCP_INC(net, AttemptFails);
+                        sk->err = ECONNREFUSED;
+                        tcp_done(sk);
+                }
+                consume_skb(skb);
+                return;
+        }
+        if (!(th->flags & TCPF_SYN)) {
+                tcp_drop(net, skb, SKB_DROP_REASON_NOT_SPECIFIED);
+                return;
+        }
+        tcp_negotiate(tp, &th->opt);
+        tp->irs = th->seq;
+        tp->rcv_nxt = th->seq + 1;
+        tp->rcv_wup = tp->rcv_nxt;
+        tp->snd_wl1 = th->seq;
+        tp->snd_wl2 = th->ack;
+        tp->snd_wnd = th->window; /* a SYN's window is never scaled */
+        if (ack_ok) {
+                tp->snd_una = th->ack;
+                if (tp->rtt_seq == 0)
+                        tcp_rtt_sample(sk, net_now(net) - tp->rtt_seq_time);
+                tp->retransmits = 0;
+                tp->backoff = 0;
+                del_timer(&net->timers, &tp->rtx_timer);
+                tcp_set_state(sk, TCP_ESTABLISHED);
+                tcp_send_ack(sk);
+                tcp_push(sk);
+        } else {
+                /* simultaneous open */
+                tcp_set_state(sk, TCP_SYN_RECV);
+                tcp_send_synack(sk);
+        }
+        consume_skb(skb);
+}
+
+/* RFC 9293's acceptability test. */
+static bool tcp_seq_ok(struct tcp_sock *tp, uint32_t seq, uint32_t len)
+{
+        uint32_t wnd = tp->rcv_wnd;
+        if (!len)
+                return wnd ? (seq_geq(seq, tp->rcv_nxt) && seq_before(seq, tp->rcv_nxt + wnd))
+                           : seq == tp->rcv_nxt;
+        if (!wnd)
+                return false;
+        return (seq_geq(seq, tp->rcv_nxt) && seq_before(seq, tp->rcv_nxt + wnd)) ||
+               (seq_geq(seq + len - 1, tp->rcv_nxt) &&
+                seq_before(seq + len - 1, tp->rcv_nxt + wnd));
+}
+
+static void tcp_challenge_ack(struct sock *sk)
+{
+        TCPEXT_INC(sk->net, TCPChallengeACK);
+        tcp_send_ack(sk);
+}
+
+static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp_repr *th,
+                          uint32_t saddr, uint32_t daddr)
+{
+        struct net *net = sk->net;
+        struct tcp_sock *tp = tcp_sk(sk);
+        uint32_t seglen = skb->len + ((th->flags & TCPF_SYN) ? 1 : 0) +
+                          ((th->flags & TCPF_FIN) ? 1 : 0);
+        tp->segs_in++;
+        if (tp->tstamp_ok && th->opt.ts_ok && seq_leq(th->seq, tp->rcv_nxt))
+                tp->ts_recent = th->opt.tsval;
+
+        if (sk->state == TCP_TIME_WAIT) {
+                /* a retransmitted FIN: ACK again and restart the wait */
+                if (th->flags & TCPF_FIN) {
+                        tcp_send_ack(sk);
+                        mod_timer(&net->timers, &tp->tw_timer, net_now(net) + TCP_TIMEWAIT_NS);
+                }
+                consume_skb(skb);
+                return;
+        }
+        /* 1: sequence number */
+        if (!tcp_seq_ok(tp, th->seq, seglen - ((th->flags & TCPF_SYN) ? 1 : 0))) {
+                if (!(th->flags & TCPF_RST))
+                        tcp_send_ack(sk);
+                tcp_drop(net, skb, SKB_DROP_REASON_NOT_SPECIFIED);
+                return;
+        }
+        /* 2: RST (RFC 5961 3.2: only an exact match resets) */
+        if (th->flags & TCPF_RST) {
+                if (th->seq != tp->rcv_nxt) {
+                        tcp_challenge_ack(sk);
+                        consume_skb(skb);
+                        return;
+                }
+                if (sk->state == TCP_SYN_RECV && tp->parent) {
+                        struct sock *parent = tp->parent;
+                        tcp_sk(parent)->syn_qlen--;
+                        tp->parent = NULL;
+                        sock_put(parent);
+                        TCPEXT_INC(net, EmbryonicRsts);
+                } else {
+                        sk->err = (sk->state == TCP_CLOSE_WAIT) ? EPIPE : ECONNRESET;
+                        if (sk->state == TCP_ESTABLISHED || sk->state == TCP_CLOSE_WAIT)
+                                sk->err = ECONNRESET;
+                }
+                tcp_done(sk);
+                consume_skb(skb);
+                return;
+        }
+        /* 4: SYN in a synchronized state: challenge ACK (RFC 5961 4.2) */
+        if (th->flags & TCPF_SYN) {
+                tcp_challenge_ack(sk);
+                consume_skb(skb);
+                return;
+        }
+        /* 5: ACK */
+        if (!(th->flags & TCPF_ACK)) {
+                consume_skb(skb);
+                return;
+        }
+        if (sk->state == TCP_SYN_RECV) {
+                if (seq_before(th->ack, tp->snd_una) || seq_after(th->ack, tp->snd_nxt)) {
+                        tcp_v4_send_reset(net, skb, th, saddr, daddr, seglen);
+                        consume_skb(skb);
+                        return;
+                }
+                struct sock *parent = tp->parent;
+                if (parent) {
+                        struct tcp_sock *lp = tcp_sk(parent);
+                        if (lp->accept_qlen > lp->backlog) {
+                                /* accept queue full: the ACK is dropped and the
+                                 * SYN-ACK will be retransmitted
+                                 * (tcp_abort_on_overflow=0) */
+                                TCPEXT_INC(net, ListenOverflows);
+                                TCPEXT_INC(net, ListenDrops);
+                                tcp_drop(net, skb, SKB_DROP_REASON_NOT_SPECIFIED);
+                                return;
+                        }
+                        lp->syn_qlen--;
+                }
+                tp->snd_una = th->ack;
+                tp->snd_wnd = (uint32_t)th->window << tp->snd_wscale;
+                tp->snd_wl1 = th->seq;
+                tp->snd_wl2 = th->ack;
+                tp->retransmits = 0;
+                tp->backoff = 0;
+                del_timer(&net->timers, &tp->rtx_timer);
+                tcp_set_state(sk, TCP_ESTABLISHED);
+                if (parent)
+                        tcp_accept_enqueue(parent, sk);
+        } else {
+                if (seq_after(th->ack, tp->snd_nxt)) {
+                        tcp_send_ack(sk); /* acks what we never sent */
+                        consume_skb(skb);
+                        return;
+                }
+                uint32_t old_wnd = tp->snd_wnd;
+                if (seq_after(th->ack, tp->snd_una)) {
+                        tcp_clean_acked(sk, th->ack);
+                        tcp_update_window(tp, th);
+                        tcp_reset_rtx_timer(sk);
+                } else {
+                        tcp_update_window(tp, th);
+                        if (th->ack == tp->snd_una && !skb->len && !(th->flags & TCPF_FIN) &&
+                            tp->snd_nxt != tp->snd_una &&
+                            ((uint32_t)th->window << tp->snd_wscale) == old_wnd)
+                                tcp_dupack(sk);
+                }
+                if (!old_wnd && tp->snd_wnd)
+                        tcp_reset_rtx_timer(sk); /* window reopened: no more probes */
+                bool fin_acked = tp->snd_una == tp->write_seq;
+                if (sk->state == TCP_FIN_WAIT1 && fin_acked)
+                        tcp_set_state(sk, TCP_FIN_WAIT2);
+                else if (sk->state == TCP_CLOSING && fin_acked) {
+                        tcp_enter_timewait(sk);
+                        consume_skb(skb);
+                        return;
+                } else if (sk->state == TCP_LAST_ACK && fin_acked) {
+                        tcp_done(sk);
+                        consume_skb(skb);
+                        return;
+                }
+        }
+        /* 7: data */
+        bool fin = th->flags & TCPF_FIN;
+        if (skb->len) {
+                if (sk->state != TCP_ESTABLISHED && sk->state != TCP_FIN_WAIT1 &&
+                    sk->state != TCP_FIN_WAIT2) {
+                        consume_skb(skb);
+                        return;
+                }
+                if (sk->shutdown & RCV_SHUTDOWN && !tp->fin_received &&
+                    sk->state != TCP_ESTABLISHED) {
+                        /* data after we closed the reading side: RST */
+                        TCPEXT_INC(net, TCPAbortOnData);
+                        tcp_send_reset(sk);
+                        tcp_done(sk);
+                        consume_skb(skb);
+                        return;
+                }
+                TCP_SKB_CB(skb)->seq = th->seq;
+                if (seq_before(th->seq, tp->rcv_nxt)) {
+                        skb_pull(skb, tp->rcv_nxt - th->seq); /* old part */
+                        TCP_SKB_CB(skb)->seq = tp->rcv_nxt;
+                }
+                if (TCP_SKB_CB(skb)->seq == tp->rcv_nxt) {
+                        bool had_ooo = tp->ooo_queue.first != NULL;
+                        uint32_t end = TCP_SKB_CB(skb)->seq + skb->len;
+                        tcp_queue_data(sk, skb);
+                        if (fin && tp->rcv_nxt == end)
+                                tcp_fin(sk);
+                        else
+                                tcp_ack_later(sk, had_ooo);
+                        tcp_push(sk);
+                        return;
+                }
+                /* a hole before it: keep it, and say at once what we miss */
+                tcp_queue_ooo(sk, skb);
+                tcp_send_ack(sk);
+                return;
+        }
+        if (fin && th->seq == tp->rcv_nxt)
+                tcp_fin(sk);
+        tcp_push(sk);
+        consume_skb(skb);
+}
+
+void tcp_v4_rcv(struct sk_buff *skb)
+{
+        struct net *net = skb->dev->net;
+        struct ip_cb *ip = IPCB(skb);
+        struct tcp_repr th;
+        if (ip->route_type != RTN_LOCAL) {
+                tcp_drop(net, skb, SKB_DROP_REASON_NOT_SPECIFIED); /* no TCP to broadcasts */
+                return;
+        }
+        TCP_INC(net, InSegs);
+        enum wire_status st = tcp_parse(skb->data, skb->len, &th);
+        if (st != WIRE_OK) {
+                TCP_INC(net, InErrs);
+                tcp_drop(net, skb, SKB_DROP_REASON_PKT_TOO_SMALL);
+                return;
+        }
+        uint32_t saddr = ip->iph.saddr, daddr = ip->iph.daddr;
+        if (!skb->csum_unnecessary && !tcp_csum_ok_ipv4(saddr, daddr, skb->data, skb->len)) {
+                TCP_INC(net, InCsumErrors);
+                TCP_INC(net, InErrs);
+                tcp_drop(net, skb, SKB_DROP_REASON_TCP_CSUM);
+                return;
+        }
+        skb_pull(skb, th.doff);
+        uint32_t seglen = skb->len + ((th.flags & TCPF_SYN) ? 1 : 0) + ((th.flags & TCPF_FIN) ? 1 : 0);
+        struct sock *sk = tcp_lookup(net, saddr, th.sport, daddr, th.dport);
+        if (!sk) {
+                TRACE(net, skb, IP_LOCAL, "tcp: no socket for port %u: RST", th.dport);
+                tcp_v4_send_reset(net, skb, &th, saddr, daddr, seglen);
+                tcp_drop(net, skb, SKB_DROP_REASON_NO_SOCKET);
+                return;
+        }
+        sock_hold(sk);
+        skb_orphan(skb);
+        if (sk->state == TCP_LISTEN)
+                tcp_listen_rcv(sk, skb, &th, saddr, daddr, seglen);
+        else if (sk->state == TCP_SYN_SENT)
+                tcp_synsent_rcv(sk, skb, &th, saddr, daddr, seglen);
+        else
+                tcp_rcv_state(sk, skb, &th, saddr, daddr);
+        sock_put(sk);
+}

@@ -1,0 +1,271 @@
+/*
+ * Building and sending TCP segments (Linux's tcp_output.c, reduced): the
+ * header with options, the advertised window, what the congestion and send
+ * windows allow (tcp_write_xmit), Nagle, FIN, RST and ACK.
+ *
+ * Segments are built by copying the payload from the write queue into a
+ * fresh skb, so a retransmission never writes into a buffer still in
+ * flight (Linux clones and copies the header instead -- a later
+ * optimisation, measured by bench/).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "core/trace.h"
+#include "ipv4/ipv4.h"
+#include "transport/tcp.h"
+#include "wire/bytes.h"
+#include "wire/ipv4.h"
+
+/* Our receive window, as the window field carries it (scaled). */
+uint16_t tcp_select_window(struct sock *sk)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        int free_space = sk->rcvbuf - atomic_load(&sk->rmem_alloc);
+        if (free_space < 0)
+                free_space = 0;
+        /* half of the free buffer goes to data, as Linux's default
+         * tcp_adv_win_scale; rounded down to the MSS unless tiny */
+        uint32_t win = (uint32_t)free_space / 2;
+        if (win > tp->advmss)
+                win -= win % tp->advmss;
+        if (win < tp->advmss && win < (uint32_t)sk->rcvbuf / 16)
+                win = 0; /* silly window avoidance (RFC 1122 4.2.3.3) */
+        /* never shrink what was already offered */
+        uint32_t offered = tp->rcv_wup + tp->rcv_wnd - tp->rcv_nxt;
+        if (seq_after(tp->rcv_wup + tp->rcv_wnd, tp->rcv_nxt) && win < offered)
+                win = offered;
+        uint32_t max = 65535u << tp->rcv_wscale;
+        if (win > max)
+                win = max;
+        tp->rcv_wnd = win;
+        tp->rcv_wup = tp->rcv_nxt;
+        return (uint16_t)(win >> tp->rcv_wscale);
+}
+
+/* tcp_select_initial_window: the window scale from tcp_rmem[2] (6 MB ->
+ * 7, as Linux), and the SYN's window from tcp_rmem[1]. */
+void tcp_init_windows(struct sock *sk)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        uint32_t space = 6291456;
+        tp->rcv_wscale = 0;
+        while (space > 65535 && tp->rcv_wscale < 14) {
+                space >>= 1;
+                tp->rcv_wscale++;
+        }
+        uint32_t w = 131072 / 2;
+        w -= w % tp->advmss;
+        if (w > 65535)
+                w = 65535;
+        tp->rcv_wnd = w;
+}
+
+static uint32_t tcp_now_ts(struct sock *sk)
+{
+        return tcp_time_ms(sk->net);
+}
+
+int tcp_transmit_skb(struct sock *sk, struct sk_buff *data, uint8_t flags, uint32_t seq)
+{
+        struct net *net = sk->net;
+        struct tcp_sock *tp = tcp_sk(sk);
+        uint32_t plen = data ? data->len : 0;
+        struct tcp_repr th = { .sport = sk->num, .dport = sk->dport, .seq = seq, .flags = flags };
+        if (flags & TCPF_SYN) {
+                th.opt.mss_ok = true;
+                th.opt.mss = tp->advmss;
+                th.opt.ws_ok = true;
+                th.opt.ws = tp->rcv_wscale;
+                th.opt.sack_ok = true;
+                th.opt.ts_ok = true;
+                /* a SYN-ACK offers only what the SYN offered */
+                if (flags & TCPF_ACK) {
+                        th.opt.ws_ok = tp->wscale_ok;
+                        th.opt.sack_ok = tp->sack_ok;
+                        th.opt.ts_ok = tp->tstamp_ok;
+                }
+                th.window = (uint16_t)(tp->rcv_wnd > 65535 ? 65535 : tp->rcv_wnd);
+        } else {
+                th.opt.ts_ok = tp->tstamp_ok;
+                th.window = tcp_select_window(sk);
+        }
+        if (th.opt.ts_ok) {
+                th.opt.tsval = tcp_now_ts(sk);
+                th.opt.tsecr = tp->ts_recent;
+        }
+        if (flags & TCPF_ACK)
+                th.ack = tp->rcv_nxt;
+        size_t hlen = TCP_HLEN_MIN + tcp_options_len(&th.opt);
+        struct sk_buff *skb = alloc_skb_tx(net, (uint32_t)(hlen + plen));
+        if (!skb)
+                return -ENOBUFS;
+        skb->trace_id = data ? data->trace_id : 0;
+        uint8_t *h = skb_put(skb, (uint32_t)(hlen + plen));
+        tcp_emit(&th, h, hlen);
+        if (plen)
+                memcpy(h + hlen, data->data, plen);
+        put_be16(h + 16, tcp_csum_ipv4(sk->saddr, sk->daddr, h, hlen + plen));
+        skb_reset_transport_header(skb);
+        skb->mark = (uint32_t)sk->mark;
+        if (flags & TCPF_ACK) {
+                tp->ack_pending = 0;
+                del_timer(&net->timers, &tp->delack_timer);
+        }
+        TCP_INC(net, OutSegs);
+        tp->segs_out++;
+        if (flags & TCPF_RST)
+                TCP_INC(net, OutRsts);
+        uint8_t ttl = sk->uc_ttl > 0 ? (uint8_t)sk->uc_ttl : 0;
+        return ip_build_and_send(net, skb, sk->saddr, sk->daddr, IPPROTO_TCP_, sk->tos, ttl,
+                                 sk->bound_dev_if, true);
+}
+
+void tcp_send_ack(struct sock *sk)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        tcp_transmit_skb(sk, NULL, TCPF_ACK, tp->snd_nxt);
+}
+
+void tcp_send_synack(struct sock *sk)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        tcp_transmit_skb(sk, NULL, TCPF_SYN | TCPF_ACK, tp->iss);
+}
+
+void tcp_send_reset(struct sock *sk)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        tcp_transmit_skb(sk, NULL, TCPF_RST | TCPF_ACK, tp->snd_nxt);
+}
+
+/* FIN goes on the write queue so it is retransmitted like data. */
+void tcp_send_fin(struct sock *sk)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        struct sk_buff *skb = alloc_skb_tx(sk->net, 0);
+        if (!skb)
+                return;
+        TCP_SKB_CB(skb)->seq = tp->write_seq;
+        TCP_SKB_CB(skb)->end_seq = tp->write_seq + 1;
+        TCP_SKB_CB(skb)->flags = TCPF_ACK | TCPF_FIN;
+        TCP_SKB_CB(skb)->retrans = 0;
+        tp->write_seq++;
+        skb_queue_tail(&tp->write_queue, skb);
+        tcp_push(sk);
+}
+
+/* Split skb so its first len bytes can go now (tcp_fragment). */
+static int tcp_fragment(struct sock *sk, struct sk_buff *skb, uint32_t len)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        uint32_t rest = skb->len - len;
+        struct sk_buff *n = alloc_skb_tx(sk->net, rest);
+        if (!n)
+                return -ENOMEM;
+        memcpy(skb_put(n, rest), skb->data + len, rest);
+        TCP_SKB_CB(n)->seq = TCP_SKB_CB(skb)->seq + len;
+        TCP_SKB_CB(n)->end_seq = TCP_SKB_CB(skb)->end_seq;
+        TCP_SKB_CB(n)->flags = TCP_SKB_CB(skb)->flags;
+        TCP_SKB_CB(n)->retrans = 0;
+        TCP_SKB_CB(skb)->end_seq = TCP_SKB_CB(skb)->seq + len;
+        TCP_SKB_CB(skb)->flags &= (uint8_t)~TCPF_FIN;
+        skb_trim(skb, len);
+        /* insert n after skb */
+        n->prev = skb;
+        n->next = skb->next;
+        if (skb->next)
+                skb->next->prev = n;
+        else
+                tp->write_queue.last = n;
+        skb->next = n;
+        tp->write_queue.qlen++;
+        return 0;
+}
+
+/* tcp_write_xmit: send new segments while the send window, the congestion
+ * window and Nagle allow. */
+void tcp_push(struct sock *sk)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        if (sk->state == TCP_SYN_SENT || sk->state == TCP_SYN_RECV || sk->state == TCP_CLOSE)
+                return;
+        bool sent = false;
+        for (struct sk_buff *skb = tp->write_queue.first; skb; skb = skb->next) {
+                struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
+                if (seq_before(cb->seq, tp->snd_nxt))
+                        continue; /* already sent */
+                uint32_t in_flight = tp->snd_nxt - tp->snd_una;
+                uint32_t cwnd_bytes = tp->snd_cwnd * tp->mss;
+                uint32_t wnd_end = tp->snd_una + tp->snd_wnd;
+                uint32_t seglen = cb->end_seq - cb->seq;
+                if (in_flight >= cwnd_bytes)
+                        break;
+                if (seq_after(cb->end_seq - ((cb->flags & TCPF_FIN) ? 1 : 0), wnd_end)) {
+                        /* does not fit the peer's window: send what fits if
+                         * nothing is in flight, else wait for ACKs */
+                        uint32_t fit = seq_after(wnd_end, cb->seq) ? wnd_end - cb->seq : 0;
+                        if (fit && !in_flight && fit < skb->len && !tcp_fragment(sk, skb, fit))
+                                seglen = fit;
+                        else
+                                break;
+                }
+                /* Nagle: a small segment waits while data is unacked */
+                if (!tp->nodelay && skb->len < tp->mss && in_flight && !(cb->flags & TCPF_FIN) &&
+                    skb->next == NULL)
+                        break;
+                if (tcp_transmit_skb(sk, skb->len ? skb : NULL, cb->flags, cb->seq) &&
+                    !seglen)
+                        break;
+                if (!tp->rtt_seq) {
+                        tp->rtt_seq = cb->end_seq;
+                        tp->rtt_seq_time = net_now(sk->net);
+                }
+                tp->snd_nxt = cb->end_seq;
+                TCPEXT_INC(sk->net, TCPOrigDataSent);
+                sent = true;
+        }
+        if (sent || (tp->write_queue.first && !tp->snd_wnd))
+                tcp_reset_rtx_timer(sk);
+}
+
+void tcp_retransmit_head(struct sock *sk)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        struct sk_buff *skb = tp->write_queue.first;
+        if (!skb)
+                return;
+        struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
+        cb->retrans = 1;
+        tp->rtt_seq = 0; /* Karn: no RTT from retransmitted data */
+        tp->total_retrans++;
+        TCP_INC(sk->net, RetransSegs);
+        tcp_transmit_skb(sk, skb->len ? skb : NULL, cb->flags, cb->seq);
+}
+
+/* RFC 9293 3.10.7.1: the RST for a segment nobody owns. */
+void tcp_v4_send_reset(struct net *net, struct sk_buff *in, const struct tcp_repr *th,
+                       uint32_t saddr, uint32_t daddr, uint32_t seglen)
+{
+        if (th->flags & TCPF_RST)
+                return;
+        struct tcp_repr r = { .sport = th->dport, .dport = th->sport };
+        if (th->flags & TCPF_ACK) {
+                r.seq = th->ack;
+                r.flags = TCPF_RST;
+        } else {
+                r.seq = 0;
+                r.ack = th->seq + seglen;
+                r.flags = TCPF_RST | TCPF_ACK;
+        }
+        struct sk_buff *skb = alloc_skb_tx(net, TCP_HLEN_MIN);
+        if (!skb)
+                return;
+        skb->trace_id = in->trace_id;
+        uint8_t *h = skb_put(skb, TCP_HLEN_MIN);
+        tcp_emit(&r, h, TCP_HLEN_MIN);
+        put_be16(h + 16, tcp_csum_ipv4(daddr, saddr, h, TCP_HLEN_MIN));
+        TCP_INC(net, OutSegs);
+        TCP_INC(net, OutRsts);
+        ip_build_and_send(net, skb, daddr, saddr, IPPROTO_TCP_, 0, 0, 0, true);
+}

@@ -1,0 +1,175 @@
+/*
+ * TCP timers (Linux's tcp_timer.c, reduced): retransmission with RFC 6298
+ * RTO and exponential backoff, zero-window probes, delayed ACK, and the
+ * TIME_WAIT and SYN_RECV lifetimes.  All on the namespace's timer wheel.
+ */
+#include <errno.h>
+
+#include "core/trace.h"
+#include "transport/tcp.h"
+
+#define TCP_RETRIES2       15
+#define TCP_SYN_RETRIES    6
+#define TCP_SYNACK_RETRIES 5
+
+static struct sock *sk_of(struct timer_list *t, size_t off)
+{
+        struct tcp_sock *tp = (struct tcp_sock *)((char *)t - off);
+        return tp->sk;
+}
+
+void tcp_rtt_sample(struct sock *sk, uint64_t m)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        if (!tp->srtt) {
+                tp->srtt = m;
+                tp->rttvar = m / 2;
+        } else {
+                uint64_t err = m > tp->srtt ? m - tp->srtt : tp->srtt - m;
+                tp->rttvar = (3 * tp->rttvar + err) / 4;
+                tp->srtt = (7 * tp->srtt + m) / 8;
+        }
+        /* RFC 6298 with Linux's floor: rto = srtt + max(4 * rttvar, 200 ms) */
+        uint64_t var = 4 * tp->rttvar;
+        tp->rto = tp->srtt + (var > TCP_RTO_MIN_NS ? var : TCP_RTO_MIN_NS);
+        if (tp->rto > TCP_RTO_MAX_NS)
+                tp->rto = TCP_RTO_MAX_NS;
+}
+
+void tcp_reset_rtx_timer(struct sock *sk)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        struct net *net = sk->net;
+        if (tp->snd_una == tp->snd_nxt && !(tp->write_queue.first && !tp->snd_wnd)) {
+                del_timer(&net->timers, &tp->rtx_timer);
+                return;
+        }
+        tp->probing = tp->snd_una == tp->snd_nxt; /* nothing in flight: window probe */
+        uint64_t rto = tp->rto << (tp->backoff > 12 ? 12 : tp->backoff);
+        if (rto > TCP_RTO_MAX_NS)
+                rto = TCP_RTO_MAX_NS;
+        mod_timer(&net->timers, &tp->rtx_timer, net_now(net) + rto);
+}
+
+static void tcp_write_err(struct sock *sk)
+{
+        sock_set_err(sk, ETIMEDOUT);
+        tcp_done(sk);
+}
+
+static void rtx_fire(struct timer_list *t)
+{
+        struct sock *sk = sk_of(t, offsetof(struct tcp_sock, rtx_timer));
+        struct tcp_sock *tp = tcp_sk(sk);
+        struct net *net = sk->net;
+        if (sk->state == TCP_CLOSE)
+                return;
+        if (tp->probing) {
+                /* tcp_probe_timer: a segment the receiver must ACK, showing
+                 * its window (seq snd_una - 1, no data) */
+                TCPEXT_INC(net, TCPWinProbe);
+                tcp_transmit_skb(sk, NULL, TCPF_ACK, tp->snd_una - 1);
+                tp->backoff++;
+                tcp_reset_rtx_timer(sk);
+                return;
+        }
+        TCPEXT_INC(net, TCPTimeouts);
+        if (sk->state == TCP_SYN_SENT) {
+                if (tp->retransmits >= TCP_SYN_RETRIES) {
+                        TCP_INC(net, AttemptFails);
+                        tcp_write_err(sk);
+                        return;
+                }
+                tp->retransmits++;
+                tp->backoff++;
+                TCPEXT_INC(net, TCPSynRetrans);
+                TCP_INC(net, RetransSegs);
+                tcp_transmit_skb(sk, NULL, TCPF_SYN, tp->iss);
+                tcp_reset_rtx_timer(sk);
+                return;
+        }
+        if (sk->state == TCP_SYN_RECV) {
+                if (tp->retransmits >= TCP_SYNACK_RETRIES) {
+                        struct sock *parent = tp->parent;
+                        if (parent) {
+                                tcp_sk(parent)->syn_qlen--;
+                                tp->parent = NULL;
+                                sock_put(parent);
+                        }
+                        tcp_done(sk);
+                        return;
+                }
+                tp->retransmits++;
+                tp->backoff++;
+                TCPEXT_INC(net, TCPSynRetrans);
+                TCP_INC(net, RetransSegs);
+                tcp_send_synack(sk);
+                tcp_reset_rtx_timer(sk);
+                return;
+        }
+        if (tp->retransmits >= TCP_RETRIES2) {
+                tcp_write_err(sk);
+                return;
+        }
+        /* RFC 5681 3.1: loss by timeout, back to slow start */
+        uint32_t flight = (tp->snd_nxt - tp->snd_una) / (tp->mss ? tp->mss : 1);
+        tp->snd_ssthresh = flight / 2 > 2 ? flight / 2 : 2;
+        tp->snd_cwnd = 1;
+        tp->in_recovery = false;
+        tp->dupacks = 0;
+        tp->retransmits++;
+        tp->backoff++;
+        tcp_retransmit_head(sk);
+        tcp_reset_rtx_timer(sk);
+}
+
+static void delack_fire(struct timer_list *t)
+{
+        struct sock *sk = sk_of(t, offsetof(struct tcp_sock, delack_timer));
+        struct tcp_sock *tp = tcp_sk(sk);
+        if (tp->ack_pending && sk->state != TCP_CLOSE && sk->state != TCP_LISTEN) {
+                TCPEXT_INC(sk->net, TCPDelayedACKs);
+                tcp_send_ack(sk);
+        }
+}
+
+static void tw_fire(struct timer_list *t)
+{
+        struct sock *sk = sk_of(t, offsetof(struct tcp_sock, tw_timer));
+        tcp_done(sk);
+}
+
+void tcp_schedule_delack(struct sock *sk)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        if (!timer_pending(&tp->delack_timer))
+                mod_timer(&sk->net->timers, &tp->delack_timer, net_now(sk->net) + TCP_DELACK_NS);
+}
+
+void tcp_enter_timewait(struct sock *sk)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        tcp_set_state(sk, TCP_TIME_WAIT);
+        TCPEXT_INC(sk->net, TW);
+        del_timer(&sk->net->timers, &tp->rtx_timer);
+        del_timer(&sk->net->timers, &tp->delack_timer);
+        mod_timer(&sk->net->timers, &tp->tw_timer, net_now(sk->net) + TCP_TIMEWAIT_NS);
+}
+
+void tcp_init_timers(struct sock *sk)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        timer_setup(&tp->rtx_timer, rtx_fire);
+        timer_setup(&tp->delack_timer, delack_fire);
+        timer_setup(&tp->tw_timer, tw_fire);
+}
+
+void tcp_stop_timers(struct sock *sk)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        if (!tp)
+                return;
+        del_timer(&sk->net->timers, &tp->rtx_timer);
+        del_timer(&sk->net->timers, &tp->delack_timer);
+        del_timer(&sk->net->timers, &tp->tw_timer);
+}
