@@ -383,6 +383,7 @@ static int tcp_connect(struct sock *sk, uint32_t daddr, uint16_t dport)
         tcp_set_state(sk, TCP_SYN_SENT);
         tcp_ehash_add(sk);
         TCP_INC(net, ActiveOpens);
+        tp->rtt_seq_time = net_now(net);
         tcp_transmit_skb(sk, NULL, TCPF_SYN, tp->iss);
         tp->snd_nxt = tp->iss + 1;
         tcp_reset_rtx_timer(sk);
@@ -579,8 +580,13 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len
                 tp->write_seq += (uint32_t)n;
                 copied += n;
         }
-        if (copied)
+        if (copied) {
+                /* tcp_mark_push: the last segment of a write carries PSH */
+                struct sk_buff *last = tp->write_queue.last;
+                if (last && !seq_before(TCP_SKB_CB(last)->seq, tp->snd_nxt))
+                        TCP_SKB_CB(last)->flags |= TCPF_PSH;
                 tcp_push(sk);
+        }
         return copied ? (ssize_t)copied : -EAGAIN;
 }
 
@@ -590,7 +596,7 @@ static void tcp_cleanup_rbuf(struct sock *sk)
 {
         struct tcp_sock *tp = tcp_sk(sk);
         uint32_t adv = tp->rcv_wup + tp->rcv_wnd - tp->rcv_nxt;
-        uint32_t now = tcp_select_window(sk) << tp->rcv_wscale;
+        uint32_t now = tcp_window_space(sk);
         if (now >= 2u * tp->advmss && now >= 2 * adv)
                 tcp_send_ack(sk);
 }

@@ -126,6 +126,7 @@ void tcp_v4_send_reset(struct net *net, struct sk_buff *skb, const struct tcp_re
                        uint32_t saddr, uint32_t daddr, uint32_t seglen);
 void tcp_push(struct sock *sk);
 uint16_t tcp_select_window(struct sock *sk);
+uint32_t tcp_window_space(struct sock *sk);
 void tcp_init_windows(struct sock *sk);
 void tcp_retransmit_head(struct sock *sk);
 

@@ -313,7 +313,7 @@ static void tcp_synsent_rcv(struct sock *sk, struct sk_buff *skb, const struct t
         tp->snd_wnd = th->window; /* a SYN's window is never scaled */
         if (ack_ok) {
                 tp->snd_una = th->ack;
-                if (tp->rtt_seq == 0)
+                if (!tp->retransmits) /* Karn: not from a retransmitted SYN */
                         tcp_rtt_sample(sk, net_now(net) - tp->rtt_seq_time);
                 tp->retransmits = 0;
                 tp->backoff = 0;

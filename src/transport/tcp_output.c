@@ -17,7 +17,21 @@
 #include "wire/bytes.h"
 #include "wire/ipv4.h"
 
-/* Our receive window, as the window field carries it (scaled). */
+/* The window our buffer allows now, in bytes (no side effects). */
+uint32_t tcp_window_space(struct sock *sk)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        int free_space = sk->rcvbuf - atomic_load(&sk->rmem_alloc);
+        if (free_space < 0)
+                free_space = 0;
+        uint32_t win = (uint32_t)free_space / 2;
+        if (win > tp->advmss)
+                win -= win % tp->advmss;
+        return win;
+}
+
+/* Our receive window, as the window field carries it (scaled); records it
+ * as advertised. */
 uint16_t tcp_select_window(struct sock *sk)
 {
         struct tcp_sock *tp = tcp_sk(sk);
