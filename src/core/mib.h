@@ -22,7 +22,7 @@
 #define STRATA_IPEXT_MIB(X)                                                                        \
         X(InNoRoutes)                                                                              \
         X(InTruncatedPkts) X(InMcastPkts) X(OutMcastPkts) X(InBcastPkts) X(OutBcastPkts)           \
-            X(InOctets) X(OutOctets) X(InCsumErrors)
+            X(InOctets) X(OutOctets) X(InCsumErrors) X(ReasmOverlaps)
 
 #define STRATA_ICMP_MIB(X)                                                                         \
         X(InMsgs)                                                                                  \

@@ -194,17 +194,102 @@ struct net_device *inet_addr_local(struct net *net, uint32_t addr)
         return NULL;
 }
 
+/* ip_forward and conf.all.forwarding are one value; writing it sets every
+ * device's forwarding and conf.default's, and a router stops accepting
+ * redirects (Linux's inet_forward_change). */
+static void inet_forward_change(struct net *net, const struct sysctl_entry *e)
+{
+        struct ipv4_net *in = ipv4_of(net);
+        int on = in->ip_forward;
+        in->conf_all.accept_redirects = !on;
+        in->conf_dflt.forwarding = on;
+        for (struct net_device *d = net->dev_list; d; d = d->next) {
+                struct in_device *idev = in_dev_get(d);
+                if (idev)
+                        idev->cnf.forwarding = on;
+        }
+}
+
 int devinet_sysctls(struct net *net, const char *name, struct ipv4_devconf *c, const void *owner)
 {
+        struct ipv4_net *in = ipv4_of(net);
+        bool all = c == &in->conf_all;
+        const struct {
+                const char *key;
+                int *data;
+                int max;
+        } v[] = {
+                { "arp_notify", &c->arp_notify, 1 },
+                { "forwarding", all ? &in->ip_forward : &c->forwarding, 1 },
+                { "rp_filter", &c->rp_filter, 2 },
+                { "accept_redirects", &c->accept_redirects, 1 },
+                { "send_redirects", &c->send_redirects, 1 },
+                { "accept_source_route", &c->accept_source_route, 1 },
+                { "log_martians", &c->log_martians, 1 },
+        };
         char key[96];
-        snprintf(key, sizeof(key), "net.ipv4.conf.%s.arp_notify", name);
-        return sysctl_register(net, key, &c->arp_notify, 1, 0, 1, SYSCTL_UNIT_1, owner);
+        for (size_t i = 0; i < ARRAY_SIZE(v); i++) {
+                snprintf(key, sizeof(key), "net.ipv4.conf.%s.%s", name, v[i].key);
+                int err =
+                    sysctl_register(net, key, v[i].data, 1, 0, v[i].max, SYSCTL_UNIT_1, owner);
+                if (err)
+                        return err;
+        }
+        if (all) {
+                sysctl_set_hook(net, "net.ipv4.conf.all.forwarding", inet_forward_change, NULL);
+                sysctl_set_hook(net, "net.ipv4.ip_forward", inet_forward_change, NULL);
+        }
+        return 0;
+}
+
+/* Linux's IN_DEV_* combination of conf.all and the device's value. */
+static const struct ipv4_devconf *conf_all(const struct in_device *idev)
+{
+        return &ipv4_of(idev->dev->net)->conf_all;
+}
+
+/* IN_DEV_FORWARD: the device's own */
+bool in_dev_forward(const struct in_device *idev)
+{
+        return idev->cnf.forwarding != 0;
+}
+
+/* IN_DEV_RPFILTER: the larger */
+int in_dev_rpfilter(const struct in_device *idev)
+{
+        return MAX(conf_all(idev)->rp_filter, idev->cnf.rp_filter);
+}
+
+/* IN_DEV_TX_REDIRECTS: either */
+bool in_dev_tx_redirects(const struct in_device *idev)
+{
+        return conf_all(idev)->send_redirects || idev->cnf.send_redirects;
+}
+
+/* IN_DEV_RX_REDIRECTS: a router needs both, a host either */
+bool in_dev_rx_redirects(const struct in_device *idev)
+{
+        if (in_dev_forward(idev))
+                return conf_all(idev)->accept_redirects && idev->cnf.accept_redirects;
+        return conf_all(idev)->accept_redirects || idev->cnf.accept_redirects;
+}
+
+/* IN_DEV_SOURCE_ROUTE: both */
+bool in_dev_source_route(const struct in_device *idev)
+{
+        return conf_all(idev)->accept_source_route && idev->cnf.accept_source_route;
+}
+
+/* IN_DEV_LOG_MARTIANS: either */
+bool in_dev_log_martians(const struct in_device *idev)
+{
+        return conf_all(idev)->log_martians || idev->cnf.log_martians;
 }
 
 /* IN_DEV_ARP_NOTIFY: the larger of conf.all and the device's value. */
 static bool arp_notify(const struct in_device *idev)
 {
-        return MAX(ipv4_of(idev->dev->net)->conf_all.arp_notify, idev->cnf.arp_notify) != 0;
+        return MAX(conf_all(idev)->arp_notify, idev->cnf.arp_notify) != 0;
 }
 
 int inet_dev_event(struct net_device *dev, enum netdev_event ev)

@@ -7,6 +7,7 @@
  * icmp_ratelimit ms for the types in icmp_ratemask).
  */
 #include <errno.h>
+#include <netinet/in.h>
 #include <string.h>
 
 #include "core/trace.h"
@@ -124,7 +125,8 @@ static int icmp_push_reply(struct net *net, uint8_t type, uint8_t code, uint32_t
               ipv4_addr_fmt(daddr, (char[16]){ 0 }));
         icmp_out_count(net, type);
         /* the kernel's ICMP socket does not set DF (IP_PMTUDISC_DONT) */
-        int err = ip_build_and_send(net, skb, saddr, daddr, IPPROTO_ICMP_, tos, 0, 0, false);
+        int err =
+            ip_build_and_send(net, skb, saddr, daddr, IPPROTO_ICMP_, tos, 0, 0, IP_PMTUDISC_DONT);
         if (err)
                 ICMP_INC(net, OutErrors);
         return err;

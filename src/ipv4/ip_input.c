@@ -1,6 +1,8 @@
 /*
  * IPv4 input: validate (ip_rcv_core), route (ip_route_input), then deliver
- * locally through the protocol table or forward.  Every refusal is a named
+ * locally through the protocol table -- fragments reassembled first
+ * (ip_reasm.c) -- or forward (fragmented on the way out when the next link
+ * is smaller and DF is clear).  Every refusal is a named
  * drop and the MIB counter Linux bumps for it.
  */
 #include <errno.h>
@@ -17,12 +19,13 @@ static void ip_local_deliver(struct net *net, struct sk_buff *skb)
 {
         struct ipv4_net *in = ipv4_of(net);
         struct ip_cb *cb = IPCB(skb);
-        if (cb->iph.frag_off & (IP_MF | IP_OFFMASK)) {
-                IP_INC(net, ReasmReqds);
-                IP_INC(net, ReasmFails);
-                TRACE(net, skb, IP_LOCAL, "fragment: reassembly is not built yet");
-                kfree_skb_reason(net, skb, SKB_DROP_REASON_IP_FRAGMENT);
-                return;
+        if (unlikely(cb->iph.frag_off & (IP_MF | IP_OFFMASK))) {
+                /* reassembly before LOCAL_IN, as Linux: the hooks and the
+                 * protocols see whole datagrams */
+                skb = ip_defrag(net, skb);
+                if (!skb)
+                        return;
+                cb = IPCB(skb);
         }
         if (!nf_hook(net, NF_INET_LOCAL_IN, skb, skb->dev, NULL))
                 return;
@@ -50,7 +53,12 @@ static void ip_forward(struct net *net, struct sk_buff *skb, const struct rt_res
                 kfree_skb_reason(net, skb, SKB_DROP_REASON_NOT_SPECIFIED);
                 return;
         }
-        if (cb->iph.opt.srr) {
+        if (cb->iph.opt.srr && cb->iph.opt.is_strictroute && res->nexthop != cb->iph.daddr) {
+                /* a strict route may not go through a gateway: Linux's
+                 * sr_failed (the option's next hops are not rewritten:
+                 * Strata forwards a loose source route toward its
+                 * destination field as it stands) */
+                icmp_send(net, skb, ICMP_DEST_UNREACH, ICMP_SR_FAILED, 0);
                 kfree_skb_reason(net, skb, SKB_DROP_REASON_IP_SOURCE_ROUTE);
                 return;
         }
@@ -61,17 +69,14 @@ static void ip_forward(struct net *net, struct sk_buff *skb, const struct rt_res
                 kfree_skb_reason(net, skb, SKB_DROP_REASON_IP_INHDR);
                 return;
         }
-        if (skb->len > res->dev->mtu) {
+        /* ip_exceeds_mtu: with DF the sender must hear the MTU; without,
+         * ip_finish_output fragments it after the FORWARD hook */
+        unsigned mtu = rt_mtu(res);
+        if (skb->len > mtu && (cb->iph.frag_off & IP_DF)) {
                 IP_INC(net, FragFails);
-                if (cb->iph.frag_off & IP_DF) {
-                        TRACE(net, skb, IP_FORWARD, "%u bytes > mtu %u with DF: frag needed",
-                              skb->len, res->dev->mtu);
-                        icmp_send(net, skb, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, res->dev->mtu);
-                } else {
-                        TRACE(net, skb, IP_FORWARD,
-                              "%u bytes > mtu %u: fragmentation is not built yet", skb->len,
-                              res->dev->mtu);
-                }
+                TRACE(net, skb, IP_FORWARD, "%u bytes > mtu %u with DF: frag needed", skb->len,
+                      mtu);
+                icmp_send(net, skb, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, mtu);
                 kfree_skb_reason(net, skb, SKB_DROP_REASON_PKT_TOO_BIG);
                 return;
         }
@@ -79,6 +84,8 @@ static void ip_forward(struct net *net, struct sk_buff *skb, const struct rt_res
                 kfree_skb_reason(net, skb, SKB_DROP_REASON_NOMEM);
                 return;
         }
+        if (res->redirect && !cb->iph.opt.srr)
+                ip_rt_send_redirect(net, skb, res);
         if (!nf_hook(net, NF_INET_FORWARD, skb, skb->dev, res->dev))
                 return;
         ipv4_set_ttl(skb->data, (uint8_t)(cb->iph.ttl - 1));
@@ -167,14 +174,21 @@ void ip_rcv(struct sk_buff *skb, struct net_device *dev)
                 return;
         }
         cb->route_type = res.type;
+        /* ip_rcv_options: source routing only where conf.all and the
+         * device both accept it */
+        if (unlikely(cb->iph.opt.srr) && !(dev->flags & IFF_LOOPBACK_) &&
+            !(in_dev_get(dev) && in_dev_source_route(in_dev_get(dev)))) {
+                if (in_dev_get(dev) && in_dev_log_martians(in_dev_get(dev)))
+                        TRACE(net, skb, IP_RCV, "source route option %s -> %s",
+                              ipv4_addr_fmt(cb->iph.saddr, (char[16]){ 0 }),
+                              ipv4_addr_fmt(cb->iph.daddr, (char[16]){ 0 }));
+                TRACE(net, skb, IP_RCV, "source route option: accept_source_route=0");
+                kfree_skb_reason(net, skb, SKB_DROP_REASON_IP_SOURCE_ROUTE);
+                return;
+        }
         switch (res.type) {
         case RTN_LOCAL:
         case RTN_BROADCAST:
-                if (cb->iph.opt.srr && !(dev->flags & IFF_LOOPBACK_)) {
-                        TRACE(net, skb, IP_RCV, "source route option: accept_source_route=0");
-                        kfree_skb_reason(net, skb, SKB_DROP_REASON_IP_SOURCE_ROUTE);
-                        return;
-                }
                 ip_local_deliver(net, skb);
                 return;
         case RTN_MULTICAST:

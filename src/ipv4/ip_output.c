@@ -1,31 +1,28 @@
 /*
  * IPv4 output: build the header for locally generated packets
- * (ip_build_and_send), then -- for those and for forwarded packets -- pick
- * the link-layer destination through the neighbour table and hand the frame
- * to the device (ip_finish_output2).
+ * (ip_build_and_send, deciding DF and EMSGSIZE from the socket's
+ * IP_MTU_DISCOVER as Linux's __ip_append_data does), then -- for those and
+ * for forwarded packets -- POST_ROUTING, fragmentation when the packet is
+ * larger than the MTU (ip_finish_output), and the link-layer destination
+ * through the neighbour table (ip_finish_output2).
  */
 #include <errno.h>
+#include <netinet/in.h>
 
 #include "core/trace.h"
 #include "ipv4/ip_input.h"
 #include "ipv4/ipv4.h"
 #include "netfilter/netfilter.h"
+#include "wire/bytes.h"
 #include "wire/ethernet.h"
+#include "wire/icmp.h"
 #include "wire/ipv4.h"
 
-void ip_output_routed(struct net *net, struct sk_buff *skb, const struct rt_result *res)
+/* ip_finish_output2: resolve the next hop and hand the frame to the device. */
+static void ip_finish_output2(struct net *net, struct sk_buff *skb, const struct rt_result *res)
 {
         struct net_device *dev = res->dev;
-        skb->dev = dev;
-        skb->protocol = ETH_P_IP;
-        skb_reset_network_header(skb);
-        if (!nf_hook(net, NF_INET_POST_ROUTING, skb, NULL, dev))
-                return;
         IP_INC(net, OutTransmits);
-        IPEXT_ADD(net, OutOctets, skb->len);
-        TRACE(net, skb, IP_OUT, "out %s to %s", dev->name,
-              ipv4_addr_fmt(res->nexthop, (char[16]){ 0 }));
-
         if (dev->flags & (IFF_LOOPBACK_ | IFF_NOARP_) || res->type == RTN_BROADCAST ||
             ipv4_is_lbcast(res->nexthop)) {
                 /* no resolution: loopback, NOARP links, broadcasts */
@@ -58,8 +55,43 @@ void ip_output_routed(struct net *net, struct sk_buff *skb, const struct rt_resu
         neigh_output(n, skb);
 }
 
+/* ip_finish_output: fragment what the MTU cannot carry.  A packet with DF
+ * that does not fit (forwarding checked earlier; locally built ones had DF
+ * cleared when allowed to fragment) is refused with "fragmentation needed"
+ * to its source, as Linux's ip_fragment. */
+static void ip_finish_output(struct net *net, struct sk_buff *skb, const struct rt_result *res)
+{
+        unsigned mtu = rt_mtu(res);
+        if (likely(skb->len <= mtu)) {
+                ip_finish_output2(net, skb, res);
+                return;
+        }
+        if (get_be16(skb->data + 6) & IP_DF) {
+                IP_INC(net, FragFails);
+                TRACE(net, skb, IP_OUT, "%u bytes > mtu %u with DF: frag needed", skb->len, mtu);
+                icmp_send(net, skb, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, mtu);
+                kfree_skb_reason(net, skb, SKB_DROP_REASON_PKT_TOO_BIG);
+                return;
+        }
+        ip_fragment(net, skb, mtu, res, ip_finish_output2);
+}
+
+void ip_output_routed(struct net *net, struct sk_buff *skb, const struct rt_result *res)
+{
+        struct net_device *dev = res->dev;
+        skb->dev = dev;
+        skb->protocol = ETH_P_IP;
+        skb_reset_network_header(skb);
+        if (!nf_hook(net, NF_INET_POST_ROUTING, skb, NULL, dev))
+                return;
+        IPEXT_ADD(net, OutOctets, skb->len);
+        TRACE(net, skb, IP_OUT, "out %s to %s", dev->name,
+              ipv4_addr_fmt(res->nexthop, (char[16]){ 0 }));
+        ip_finish_output(net, skb, res);
+}
+
 int ip_build_and_send(struct net *net, struct sk_buff *skb, uint32_t saddr, uint32_t daddr,
-                      uint8_t protocol, uint8_t tos, uint8_t ttl, int oif, bool df)
+                      uint8_t protocol, uint8_t tos, uint8_t ttl, int oif, int pmtudisc)
 {
         struct ipv4_net *in = ipv4_of(net);
         struct rt_result res;
@@ -72,13 +104,20 @@ int ip_build_and_send(struct net *net, struct sk_buff *skb, uint32_t saddr, uint
                 return err;
         }
         uint32_t tot = skb->len + IPV4_HLEN_MIN;
-        if (tot > res.dev->mtu || tot > 0xffff) {
-                /* fragmentation arrives with the routing issue: until then a
-                 * datagram must fit the path, and the caller hears so */
-                IP_INC(net, FragFails);
+        /* PROBE, INTERFACE and OMIT ignore the path MTU (ip_sk_use_pmtu) */
+        if (pmtudisc >= IP_PMTUDISC_PROBE)
+                res.mtu = res.dev->mtu;
+        unsigned mtu = rt_mtu(&res);
+        /* ip_sk_ignore_df: only DONT, WANT and OMIT may fragment */
+        bool may_frag = pmtudisc < IP_PMTUDISC_DO || pmtudisc == IP_PMTUDISC_OMIT;
+        if (tot > 0xffff || (!may_frag && tot > mtu)) {
+                TRACE(net, skb, IP_OUT, "%u bytes > %s %u: EMSGSIZE", tot,
+                      tot > 0xffff ? "IP maximum" : "mtu", tot > 0xffff ? 0xffff : mtu);
                 kfree_skb_reason(net, skb, SKB_DROP_REASON_PKT_TOO_BIG);
                 return -EMSGSIZE;
         }
+        bool df = pmtudisc == IP_PMTUDISC_DO || pmtudisc == IP_PMTUDISC_PROBE ||
+                  (pmtudisc == IP_PMTUDISC_WANT && tot <= mtu);
         struct ipv4_repr iph = {
                 .ihl = IPV4_HLEN_MIN,
                 .tos = tos,

@@ -49,7 +49,6 @@ static int ipv4_sysctls(struct net *net, struct ipv4_net *in)
                 int min, max;
         } v[] = {
 #define V(n, f, lo, hi) { "net.ipv4." n, offsetof(struct ipv4_net, f), lo, hi }
-                V("ip_forward", ip_forward, 0, 1),
                 V("ip_default_ttl", ip_default_ttl, 1, 255),
                 V("icmp_echo_ignore_all", icmp_echo_ignore_all, 0, 1),
                 V("icmp_echo_ignore_broadcasts", icmp_echo_ignore_broadcasts, 0, 1),
@@ -59,6 +58,9 @@ static int ipv4_sysctls(struct net *net, struct ipv4_net *in)
                 V("icmp_msgs_burst", icmp_msgs_burst, 0, 1 << 30),
                 V("icmp_errors_use_inbound_ifaddr", icmp_errors_use_inbound_ifaddr, 0, 1),
                 V("ip_unprivileged_port_start", ip_unprivileged_port_start, 0, 65535),
+                V("ipfrag_high_thresh", ipfrag_high_thresh, 0, 1 << 30),
+                V("ipfrag_low_thresh", ipfrag_low_thresh, 0, 1 << 30),
+                V("ipfrag_max_dist", ipfrag_max_dist, 0, 1 << 30),
 #undef V
         };
         for (size_t i = 0; i < ARRAY_SIZE(v); i++) {
@@ -80,6 +82,9 @@ int ipv4_net_init(struct net *net)
         in->net = net;
         in->ip_forward = 0;
         in->ip_default_ttl = 64;
+        /* ipv4_devconf's defaults, for all and default alike */
+        in->conf_all.accept_redirects = in->conf_dflt.accept_redirects = 1;
+        in->conf_all.send_redirects = in->conf_dflt.send_redirects = 1;
         in->icmp_echo_ignore_all = 0;
         in->icmp_echo_ignore_broadcasts = 1;
         in->icmp_ratelimit = 1000;
@@ -92,6 +97,10 @@ int ipv4_net_init(struct net *net)
         in->ip_local_port_range[0] = 32768;
         in->ip_local_port_range[1] = 60999;
         in->ip_unprivileged_port_start = 1024;
+        in->ipfrag_high_thresh = 4194304;
+        in->ipfrag_low_thresh = 3145728;
+        in->ipfrag_time = 30 * 1000;
+        in->ipfrag_max_dist = 64;
         in->protos[IPPROTO_ICMP_] = icmp_rcv;
         in->local = fib_table_new(RT_TABLE_LOCAL);
         in->main = fib_table_new(RT_TABLE_MAIN);
@@ -102,6 +111,14 @@ int ipv4_net_init(struct net *net)
         if (!err)
                 err = sysctl_register(net, "net.ipv4.ip_local_port_range", in->ip_local_port_range,
                                       2, 1, 65535, SYSCTL_UNIT_1, NULL);
+        if (!err)
+                err = sysctl_register(net, "net.ipv4.ipfrag_time", &in->ipfrag_time, 1, 0, 1 << 20,
+                                      SYSCTL_UNIT_SEC, NULL);
+        if (!err)
+                err = ipfrag_init(net);
+        if (!err) /* the same value as conf.all.forwarding, as in Linux */
+                err = sysctl_register(net, "net.ipv4.ip_forward", &in->ip_forward, 1, 0, 1,
+                                      SYSCTL_UNIT_1, NULL);
         if (!err)
                 err = devinet_sysctls(net, "all", &in->conf_all, NULL);
         if (!err)
@@ -124,6 +141,7 @@ void ipv4_net_exit(struct net *net)
         if (!in)
                 return;
         ping_exit(net);
+        ipfrag_exit(net);
         neigh_table_clear(&in->arp_tbl);
         fib_table_free(in->local);
         fib_table_free(in->main);

@@ -1,7 +1,8 @@
 /*
  * IPv4 inside one namespace: per-device addresses (devinet.c), the FIB
  * (fib.c), route decisions for input and output (route.c), the input path
- * (ip_input.c), the output path (ip_output.c), ICMP (icmp.c), ARP (arp.c)
+ * (ip_input.c), the output path (ip_output.c), output fragmentation
+ * (ip_fragment.c), reassembly (ip_reasm.c), ICMP (icmp.c), ARP (arp.c)
  * and the echo client behind strata_ping (ping.c).  ipv4.c ties them to a
  * namespace.  Addresses are host byte order throughout.
  */
@@ -56,10 +57,30 @@ struct in_ifaddr {
 };
 
 /* Per-device IPv4 settings, net.ipv4.conf.{all,default,DEV}.* (Linux's
- * ipv4_devconf).  The routing issue adds forwarding, rp_filter, ... */
+ * ipv4_devconf), with Linux's defaults.  How conf/all and conf/DEV combine
+ * differs per key, as in Linux's inetdevice.h (the IN_DEV_* helpers in
+ * devinet.c): forwarding is the device's own value (writing ip_forward or
+ * conf.all.forwarding sets every device's); rp_filter and arp_notify take
+ * the larger; send_redirects and log_martians either; accept_source_route
+ * both; accept_redirects both on a router, either on a host. */
 struct ipv4_devconf {
-        int arp_notify; /* 0: gratuitous ARP on link up / MAC change when 1 */
+        int arp_notify;          /* 0: gratuitous ARP on link up / MAC change when 1 */
+        int forwarding;          /* 0 (conf.all's value lives in ipv4_net.ip_forward) */
+        int rp_filter;           /* 0; 1 strict, 2 loose (RFC 3704) */
+        int accept_redirects;    /* 1 (0 in conf.all once forwarding is on) */
+        int send_redirects;      /* 1 */
+        int accept_source_route; /* 0 */
+        int log_martians;        /* 0 */
 };
+
+/* The effective values (Linux's IN_DEV_* macros). */
+struct in_device;
+bool in_dev_forward(const struct in_device *idev);
+int in_dev_rpfilter(const struct in_device *idev);
+bool in_dev_tx_redirects(const struct in_device *idev);
+bool in_dev_rx_redirects(const struct in_device *idev);
+bool in_dev_source_route(const struct in_device *idev);
+bool in_dev_log_martians(const struct in_device *idev);
 
 /* IPv4 state of a device (Linux's struct in_device). */
 struct in_device {
@@ -126,14 +147,27 @@ struct ipv4_net {
         int icmp_msgs_per_sec;              /* 1000 */
         int icmp_msgs_burst;                /* 50 */
         int icmp_errors_use_inbound_ifaddr; /* 0 */
-        int ip_local_port_range[2];          /* 32768 60999 */
-        int ip_unprivileged_port_start;      /* 1024 */
+        int ip_local_port_range[2];         /* 32768 60999 */
+        int ip_unprivileged_port_start;     /* 1024 */
+        int ipfrag_high_thresh;             /* 4194304 bytes of queued fragments */
+        int ipfrag_low_thresh;              /* 3145728: eviction stops below it */
+        int ipfrag_time;                    /* 30000 ms (shown in s) */
+        int ipfrag_max_dist;                /* 64 */
+
+        struct ipfrag_state *frags; /* ip_reasm.c: reassembly queues */
 
         uint64_t icmp_global_stamp;
         int64_t icmp_global_credit;
         struct icmp_peer icmp_peers[ICMP_PEER_SLOTS];
 
         struct ping_listener *pings;
+
+        /* ip_rt_send_redirect's backoff per source (inet_peer) */
+        struct redirect_peer {
+                uint32_t addr;
+                uint64_t rate_last; /* ns */
+                uint32_t n_redirects;
+        } redirect_peers[ICMP_PEER_SLOTS];
 };
 
 static inline struct ipv4_net *ipv4_of(struct net *net)
@@ -192,30 +226,72 @@ struct rt_result {
         struct net_device *dev; /* output device (lo for local) */
         uint32_t nexthop;       /* gateway or the destination itself */
         uint32_t saddr;         /* chosen source (output) */
+        unsigned mtu;           /* MTU toward nexthop (0: the device's) */
+        bool redirect;          /* input: leaving by the device it came in on, the
+                                 * source on-link: tell it (ICMP redirect) */
         const struct fib_route *route;
 };
+/* The MTU a packet leaving by res must fit (ip_skb_dst_mtu). */
+static inline unsigned rt_mtu(const struct rt_result *res)
+{
+        return res->mtu ? res->mtu : res->dev->mtu;
+}
 /* Output: 0, or -ENETUNREACH (no route), -EHOSTUNREACH (unreachable
  * route), -EACCES (prohibit), -EINVAL (blackhole), -EADDRNOTAVAIL (saddr
  * not ours). */
 int ip_route_output(struct net *net, uint32_t daddr, uint32_t saddr, int oif,
                     struct rt_result *res);
-/* Input: classify an arriving packet.  0 with res, or a drop reason (>0). */
+/* Input: classify an arriving packet.  0 with res, or a drop reason (>0):
+ * martians (IP_INVALID_SOURCE/DEST, IP_LOCAL_SOURCE, traced when
+ * log_martians), IP_RPFILTER, IP_INADDRERRORS when the input device does
+ * not forward, IP_INNOROUTES. */
 int ip_route_input(struct sk_buff *skb, uint32_t daddr, uint32_t saddr, struct net_device *dev,
                    struct rt_result *res);
+/* Send an ICMP redirect about skb (being forwarded by res), with Linux's
+ * per-source backoff. */
+void ip_rt_send_redirect(struct net *net, struct sk_buff *skb, const struct rt_result *res);
 
 /* ip_input.c */
 void ip_rcv(struct sk_buff *skb, struct net_device *dev);
 
 /* ip_output.c */
 /* Build the IP header in front of skb->data (payload already there) and
- * send: route by daddr (saddr 0: pick one). ttl 0: the default; df sets
- * Don't Fragment.  Consumes skb; returns 0 or -errno (the skb dropped with
- * the reason). */
+ * send: route by daddr (saddr 0: pick one). ttl 0: the default.  pmtudisc
+ * is the socket's IP_MTU_DISCOVER value, as Linux's __ip_append_data and
+ * __ip_make_skb read it (false/true read as DONT/WANT):
+ *   DONT (0)      fragment when larger than the path MTU, never DF;
+ *   WANT (1)      DF when it fits the path MTU, else fragmented without DF;
+ *   DO (2)        DF; larger than the path MTU -> -EMSGSIZE;
+ *   PROBE (3)     DF; the device MTU, not the path's; larger -> -EMSGSIZE;
+ *   INTERFACE (4) no DF; the device MTU; larger -> -EMSGSIZE;
+ *   OMIT (5)      no DF; fragmented at the device MTU.
+ * Larger than 65535 bytes is always -EMSGSIZE.  Consumes skb; returns 0 or
+ * -errno (the skb dropped with the reason). */
 int ip_build_and_send(struct net *net, struct sk_buff *skb, uint32_t saddr, uint32_t daddr,
-                      uint8_t protocol, uint8_t tos, uint8_t ttl, int oif, bool df);
+                      uint8_t protocol, uint8_t tos, uint8_t ttl, int oif, int pmtudisc);
 /* Send a packet whose IP header is complete, by route res (forwarding,
- * ICMP replies). Consumes skb. */
+ * ICMP replies): POST_ROUTING, then fragmented if larger than rt_mtu(res)
+ * and DF is clear.  Consumes skb. */
 void ip_output_routed(struct net *net, struct sk_buff *skb, const struct rt_result *res);
+
+/* ip_fragment.c: split skb (data at a complete IP header, DF clear) into
+ * fragments of at most mtu bytes and hand each to output, as Linux's
+ * ip_do_fragment: options without the copy bit only in the first fragment,
+ * FragOKs/FragCreates on success, FragFails (and the drop) on failure.
+ * Consumes skb; returns 0 or -EMSGSIZE/-ENOMEM. */
+int ip_fragment(struct net *net, struct sk_buff *skb, unsigned mtu, const struct rt_result *res,
+                void (*output)(struct net *net, struct sk_buff *skb, const struct rt_result *res));
+
+/* ip_reasm.c: reassembly (Linux's ip_defrag).  Takes a fragment (data at
+ * its IP header, IPCB parsed) and returns NULL when it was queued or
+ * dropped, or the whole datagram -- a new skb, data at its header, IPCB
+ * parsed again -- when this fragment completed it. */
+struct sk_buff *ip_defrag(struct net *net, struct sk_buff *skb);
+int ipfrag_init(struct net *net);
+void ipfrag_exit(struct net *net);
+/* Bytes (truesize) of fragments queued now, and queues open: what
+ * /proc/net/sockstat's "FRAG: inuse N memory M" shows. */
+void ipfrag_usage(struct net *net, unsigned *queues, unsigned long *mem);
 
 /* icmp.c */
 void icmp_rcv(struct sk_buff *skb);

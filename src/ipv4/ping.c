@@ -6,6 +6,7 @@
  * round trip is measured from the packet itself.
  */
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,8 +87,9 @@ int ping_send(struct net *net, uint32_t daddr, uint16_t ident, uint16_t seq, siz
         net->mib.icmpmsg_out[ICMP_ECHO]++;
         ICMP_INC(net, OutMsgs);
         ICMP_INC(net, OutEchos);
-        /* ping(8)'s socket: IP_PMTUDISC_WANT, so DF is set */
-        return ip_build_and_send(net, skb, 0, daddr, IPPROTO_ICMP_, 0, 0, 0, true);
+        /* ping(8)'s socket: IP_PMTUDISC_WANT, so DF is set when the request
+         * fits the path and it is fragmented when it does not (ping -s 4000) */
+        return ip_build_and_send(net, skb, 0, daddr, IPPROTO_ICMP_, 0, 0, 0, IP_PMTUDISC_WANT);
 }
 
 bool ping_rcv(struct net *net, struct sk_buff *skb)

@@ -7,12 +7,26 @@
 
 #include "core/trace.h"
 #include "ipv4/ipv4.h"
+#include "wire/bytes.h"
+#include "wire/icmp.h"
 #include "wire/ipv4.h"
+
+#ifndef ICMP_REDIR_HOST
+#define ICMP_REDIR_HOST 1 /* redirect datagrams for the host */
+#endif
+
+/* ip_rt_send_redirect's constants (HZ-independent): ip_rt_redirect_number,
+ * ip_rt_redirect_load (HZ/50) and ip_rt_redirect_silence ((HZ/50) << 10). */
+#define REDIRECT_NUMBER  9
+#define REDIRECT_LOAD_NS (20 * NSEC_PER_MSEC)
+#define REDIRECT_SILENCE (REDIRECT_LOAD_NS << 10)
 
 int ip_route_output(struct net *net, uint32_t daddr, uint32_t saddr, int oif, struct rt_result *res)
 {
         struct net_device *odev = NULL;
         res->route = NULL;
+        res->mtu = 0;
+        res->redirect = false;
         if (saddr) {
                 if (ipv4_is_multicast(saddr) || ipv4_is_lbcast(saddr) || ipv4_is_zeronet(saddr))
                         return -EINVAL;
@@ -102,32 +116,80 @@ int ip_route_output(struct net *net, uint32_t daddr, uint32_t saddr, int oif, st
         }
 }
 
+/*
+ * fib_validate_source: does the source make sense arriving on dev, for a
+ * packet that will leave by odev (NULL: delivered here)?  Returns 1 when
+ * the source is on-link through dev (a redirect is then possible), 0 when
+ * acceptable, -EINVAL for a source whose route back is not unicast (a
+ * martian), -EXDEV when rp_filter refuses it: in strict mode (1) the route
+ * back must leave by dev, in loose mode (2) some route back must exist.
+ * Without rp_filter only a redirect candidate is looked up, as Linux's fast
+ * path.
+ */
+static int fib_validate_source(struct net *net, uint32_t saddr, struct net_device *dev,
+                               struct net_device *odev)
+{
+        const struct in_device *idev = in_dev_get(dev);
+        int rpf = idev ? in_dev_rpfilter(idev) : 0;
+        if (!rpf && (odev != dev || !idev || !in_dev_tx_redirects(idev)))
+                return 0;
+        const struct fib_route *r = fib_lookup(net, saddr);
+        if (!r)
+                return rpf ? -EXDEV : 0;
+        if (r->type != RTN_UNICAST)
+                return -EINVAL;
+        if (r->dev == dev)
+                return r->gw == 0; /* on-link: nexthop scope host */
+        if (!idev || !idev->ifa_list)
+                return rpf ? -EXDEV : 0;
+        if (rpf == 1)
+                return -EXDEV;
+        return 0;
+}
+
+/* A martian: counted by its drop reason; with log_martians, said in the
+ * trace (Linux logs "martian source D from S, on dev X"). */
+static int martian(struct sk_buff *skb, struct net_device *dev, uint32_t daddr, uint32_t saddr,
+                   int reason, const char *what)
+{
+        const struct in_device *idev = in_dev_get(dev);
+        if (idev && in_dev_log_martians(idev))
+                TRACE(dev->net, skb, IP_RCV, "martian %s %s from %s, on dev %s", what,
+                      ipv4_addr_fmt(daddr, (char[16]){ 0 }), ipv4_addr_fmt(saddr, (char[16]){ 0 }),
+                      dev->name);
+        return reason;
+}
+
 int ip_route_input(struct sk_buff *skb, uint32_t daddr, uint32_t saddr, struct net_device *dev,
                    struct rt_result *res)
 {
         struct net *net = dev->net;
-        struct ipv4_net *in = ipv4_of(net);
         bool on_lo = dev->flags & IFF_LOOPBACK_;
+        const struct in_device *idev = in_dev_get(dev);
         res->dev = dev;
         res->route = NULL;
+        res->mtu = 0;
+        res->redirect = false;
         res->nexthop = daddr;
         res->saddr = 0;
 
         /* martian sources (ip_route_input_slow's first checks) */
         if (ipv4_is_multicast(saddr) || ipv4_is_lbcast(saddr))
-                return SKB_DROP_REASON_IP_INVALID_SOURCE;
+                return martian(skb, dev, daddr, saddr, SKB_DROP_REASON_IP_INVALID_SOURCE, "source");
         if (ipv4_is_lbcast(daddr) || (saddr == 0 && daddr == 0)) {
                 res->type = RTN_BROADCAST;
                 return 0;
         }
         if (ipv4_is_zeronet(saddr))
-                return SKB_DROP_REASON_IP_INVALID_SOURCE;
+                return martian(skb, dev, daddr, saddr, SKB_DROP_REASON_IP_INVALID_SOURCE, "source");
         if (ipv4_is_zeronet(daddr))
-                return SKB_DROP_REASON_IP_INVALID_DEST;
+                return martian(skb, dev, daddr, saddr, SKB_DROP_REASON_IP_INVALID_DEST,
+                               "destination");
         if (!on_lo && (ipv4_is_loopback(daddr)))
-                return SKB_DROP_REASON_IP_INVALID_DEST;
+                return martian(skb, dev, daddr, saddr, SKB_DROP_REASON_IP_INVALID_DEST,
+                               "destination");
         if (!on_lo && (ipv4_is_loopback(saddr)))
-                return SKB_DROP_REASON_IP_INVALID_SOURCE;
+                return martian(skb, dev, daddr, saddr, SKB_DROP_REASON_IP_INVALID_SOURCE, "source");
         if (ipv4_is_multicast(daddr)) {
                 res->type = RTN_MULTICAST;
                 return 0;
@@ -139,12 +201,27 @@ int ip_route_input(struct sk_buff *skb, uint32_t daddr, uint32_t saddr, struct n
                 /* fib_validate_source: a packet from the wire claiming one of
                  * our addresses as its source is refused */
                 if (!on_lo && skb->pkt_type != PACKET_LOOPBACK && inet_addr_local(net, saddr))
-                        return SKB_DROP_REASON_IP_LOCAL_SOURCE;
+                        return martian(skb, dev, daddr, saddr, SKB_DROP_REASON_IP_LOCAL_SOURCE,
+                                       "source");
+                if (!on_lo && r->type == RTN_LOCAL) {
+                        int v = fib_validate_source(net, saddr, dev, NULL);
+                        if (v == -EXDEV) {
+                                TRACE(net, skb, IP_RCV, "rp_filter: no route back to %s via %s",
+                                      ipv4_addr_fmt(saddr, (char[16]){ 0 }), dev->name);
+                                return SKB_DROP_REASON_IP_RPFILTER;
+                        }
+                        if (v < 0)
+                                return martian(skb, dev, daddr, saddr,
+                                               SKB_DROP_REASON_IP_INVALID_SOURCE, "source");
+                }
                 res->type = r->type;
                 return 0;
         }
-        if (!in->ip_forward) {
-                TRACE(net, skb, IP_RCV, "not for us and net.ipv4.ip_forward=0: not forwarding");
+        if (!idev || !in_dev_forward(idev)) {
+                TRACE(net, skb, IP_RCV,
+                      "not for us and forwarding is off on %s "
+                      "(net.ipv4.ip_forward=%d): not forwarding",
+                      dev->name, ipv4_of(net)->ip_forward);
                 IP_INC(net, InAddrErrors);
                 return SKB_DROP_REASON_IP_INADDRERRORS;
         }
@@ -153,8 +230,52 @@ int ip_route_input(struct sk_buff *skb, uint32_t daddr, uint32_t saddr, struct n
                 res->type = r ? r->type : RTN_UNREACHABLE;
                 return SKB_DROP_REASON_IP_INNOROUTES;
         }
+        int v = fib_validate_source(net, saddr, dev, r->dev);
+        if (v == -EXDEV) {
+                TRACE(net, skb, IP_RCV, "rp_filter: no route back to %s via %s",
+                      ipv4_addr_fmt(saddr, (char[16]){ 0 }), dev->name);
+                return SKB_DROP_REASON_IP_RPFILTER;
+        }
+        if (v < 0)
+                return martian(skb, dev, daddr, saddr, SKB_DROP_REASON_IP_INVALID_SOURCE, "source");
         res->type = RTN_UNICAST;
         res->dev = r->dev;
         res->nexthop = r->gw ? r->gw : daddr;
+        /* __mkroute_input: out the way it came, from an on-link source
+         * (shared_media=1): the source should use the next hop directly */
+        res->redirect = v == 1 && r->dev == dev && idev && in_dev_tx_redirects(idev);
         return 0;
+}
+
+/*
+ * ip_rt_send_redirect: tell an on-link source that the next hop for this
+ * destination is reachable directly.  Linux's backoff per source: the first
+ * at once, then only after 20 ms << (redirects sent), at most 9, and the
+ * count starts over after 20.48 s without redirected packets.
+ */
+void ip_rt_send_redirect(struct net *net, struct sk_buff *skb, const struct rt_result *res)
+{
+        struct ipv4_net *in = ipv4_of(net);
+        uint32_t saddr = get_be32(skb_network_header(skb) + 12);
+        struct redirect_peer *p = &in->redirect_peers[(saddr * 2654435761u) >> 24];
+        uint64_t now = net_now(net);
+        if (p->addr != saddr || p->rate_last == 0) {
+                p->addr = saddr;
+                p->n_redirects = 0;
+                p->rate_last = now;
+        }
+        if (now > p->rate_last + REDIRECT_SILENCE)
+                p->n_redirects = 0;
+        if (p->n_redirects >= REDIRECT_NUMBER) {
+                p->rate_last = now;
+                return;
+        }
+        if (p->n_redirects == 0 || now > p->rate_last + (REDIRECT_LOAD_NS << p->n_redirects)) {
+                TRACE(net, skb, IP_FORWARD, "redirect %s: use %s",
+                      ipv4_addr_fmt(saddr, (char[16]){ 0 }),
+                      ipv4_addr_fmt(res->nexthop, (char[16]){ 0 }));
+                icmp_send(net, skb, ICMP_REDIRECT, ICMP_REDIR_HOST, res->nexthop);
+                p->rate_last = now;
+                p->n_redirects++;
+        }
 }

@@ -9,6 +9,7 @@
  * optimisation, measured by bench/).
  */
 #include <errno.h>
+#include <netinet/in.h>
 #include <string.h>
 
 #include "core/trace.h"
@@ -131,8 +132,9 @@ int tcp_transmit_skb(struct sock *sk, struct sk_buff *data, uint8_t flags, uint3
         if (flags & TCPF_RST)
                 TCP_INC(net, OutRsts);
         uint8_t ttl = sk->uc_ttl > 0 ? (uint8_t)sk->uc_ttl : 0;
+        /* TCP sends MSS-sized segments with DF; never IP fragments */
         return ip_build_and_send(net, skb, sk->saddr, sk->daddr, IPPROTO_TCP_, sk->tos, ttl,
-                                 sk->bound_dev_if, true);
+                                 sk->bound_dev_if, IP_PMTUDISC_DO);
 }
 
 void tcp_send_ack(struct sock *sk)
@@ -281,5 +283,5 @@ void tcp_v4_send_reset(struct net *net, struct sk_buff *in, const struct tcp_rep
         put_be16(h + 16, tcp_csum_ipv4(daddr, saddr, h, TCP_HLEN_MIN));
         TCP_INC(net, OutSegs);
         TCP_INC(net, OutRsts);
-        ip_build_and_send(net, skb, daddr, saddr, IPPROTO_TCP_, 0, 0, 0, true);
+        ip_build_and_send(net, skb, daddr, saddr, IPPROTO_TCP_, 0, 0, 0, IP_PMTUDISC_DO);
 }

@@ -292,8 +292,6 @@ static ssize_t udp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len
                 return -EPIPE;
         if (!udp_writable(sk))
                 return -EAGAIN;
-        if (len + UDP_HLEN + IPV4_HLEN_MIN > rt.dev->mtu)
-                return -EMSGSIZE; /* Linux fragments; Strata does not yet */
 
         struct sk_buff *skb = alloc_skb_tx(net, (uint32_t)(UDP_HLEN + len));
         if (!skb) {
@@ -317,11 +315,8 @@ static ssize_t udp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len
         skb_set_owner_w(skb, sk);
         skb->mark = (uint32_t)sk->mark;
         uint8_t ttl = sk->uc_ttl > 0 ? (uint8_t)sk->uc_ttl : 0;
-        /* IP_PMTUDISC_WANT (the default) and DO set DF */
-        bool df = sk->pmtudisc == IP_PMTUDISC_WANT || sk->pmtudisc == IP_PMTUDISC_DO ||
-                  sk->pmtudisc == IP_PMTUDISC_PROBE;
         err = ip_build_and_send(net, skb, saddr, daddr, IPPROTO_UDP_, sk->tos, ttl,
-                                sk->bound_dev_if ? sk->bound_dev_if : 0, df);
+                                sk->bound_dev_if ? sk->bound_dev_if : 0, sk->pmtudisc);
         if (err)
                 return err;
         UDP_INC(net, OutDatagrams);

@@ -299,11 +299,19 @@ static void fragment_and_broadcast_echo(void)
         struct fix f;
         fix_up(&f);
         uint8_t frame[128];
+        learn_peer(&f);
         size_t n = probe_echo_frame(&f.p, frame, PEER, HOST, 1, 1);
-        ip_patch(frame, 6, 0x20); /* MF */
+        ip_patch(frame, 6, 0x20); /* MF: a first fragment whose rest never comes */
         deliver(&f, frame, n);
-        CHECK_EQ(ctr(&f, "IP_FRAGMENT"), 1);
+        CHECK_EQ(ctr(&f, "Ip.ReasmReqds"), 1);
+        CHECK_EQ(ctr(&f, "Ip.ReasmFails"), 0);
+        CHECK(f.p.sent.qlen == 0); /* queued, waiting */
+        strata_sim_run(&f.ns, 1, strata_clock_now(f.clock) + 30 * 1000000000ull);
+        CHECK_EQ(ctr(&f, "FRAG_REASM_TIMEOUT"), 1);
+        CHECK_EQ(ctr(&f, "Ip.ReasmTimeout"), 1);
         CHECK_EQ(ctr(&f, "Ip.ReasmFails"), 1);
+        CHECK_EQ(ctr(&f, "Icmp.OutTimeExcds"), 1); /* code 1, tested in test_frag */
+        probe_drain(&f.p);
         n = probe_echo_frame(&f.p, frame, PEER, 0xffffffffu, 1, 1);
         memset(frame, 0xff, 6);
         deliver(&f, frame, n);
