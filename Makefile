@@ -41,7 +41,14 @@ TOOL_BIN  := $(TOOL_SRC:tools/%.c=$(B)/bin/%)
 EX_BIN    := $(EX_SRC:examples/%.c=$(B)/bin/%)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 
-all: $(B)/libstrata.a $(B)/libstrata.so $(TOOL_BIN) $(EX_BIN) $(UNIT_BIN) $(SIM_BIN) $(INTEROP_BIN)
+all: $(B)/libstrata.a $(B)/libstrata.so $(TOOL_BIN) $(EX_BIN) $(UNIT_BIN) $(SIM_BIN) $(INTEROP_BIN) \
+     $(B)/lib/libstrata-preload.so
+
+# The LD_PRELOAD shim `strata exec` puts under unmodified tools (ip, ss):
+# a shared object of its own, not linked with libstrata.
+$(B)/lib/libstrata-preload.so: tools/preload/strata-preload.c include/strata/ctl.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -shared -o $@ $< -ldl
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -1,7 +1,10 @@
 /*
- * strata: the command-line tool.  Today it has one job, `strata lab`: run a
- * topology on a simulated clock and show, the way the Linux tools would,
- * what happens in it.  Without a file it runs the built-in lab -- two
+ * strata: the command-line tool.  `strata exec` runs an unmodified program
+ * (ip, ss) against a stratad namespace through the netlink preload shim;
+ * `strata sysctl` is procps sysctl for a stratad namespace (Linux serves
+ * sysctls through /proc/sys, which a userspace stack has not).
+ * `strata lab` runs a topology on a simulated clock and shows, the way the
+ * Linux tools would, what happens in it.  Without a file it runs the built-in lab -- two
  * namespaces joined by a veth pair, ARP, three pings, a trace of one echo
  * request through every layer, and a ping to an address nobody owns, which
  * dies with its drop reason.
@@ -11,8 +14,15 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <fnmatch.h>
+#include <limits.h>
+#include <regex.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <dirent.h>
 
+#include "strata/ctl.h"
 #include "strata/strata.h"
 
 #define SEC 1000000000ull
@@ -20,7 +30,12 @@
 static void usage(FILE *f)
 {
         fprintf(f, "usage: strata lab [--seed N] [--capture PREFIX] [--quiet-trace]\n"
+                   "       strata exec [-n NS] [--runtime-dir DIR] -- CMD [ARG...]\n"
+                   "       strata sysctl [--netns NS] [options] [variable[=value] ...]\n"
                    "\n"
+                   "  exec     run CMD (ip, ss, ...) on stratad's namespace NS (default\n"
+                   "           \"default\") through the netlink preload shim\n"
+                   "  sysctl   procps sysctl against a running stratad\n"
                    "  lab      run the built-in lab on a simulated clock: namespaces \"alpha\"\n"
                    "           and \"beta\" joined by a veth pair (10.0.0.1/24 - 10.0.0.2/24),\n"
                    "           ping, a layer-by-layer trace, and a ping nobody answers\n"
@@ -230,12 +245,514 @@ static int lab_builtin(uint64_t seed, const char *capture)
         return 0;
 }
 
+/* --- strata exec: an unmodified tool on a stratad namespace ---------------- */
+
+/* The control socket of namespace ns (NULL: $STRATA_CTL_SOCKET or "default"). */
+static int ctl_socket(const char *ns, const char *rundir, char *path, size_t cap)
+{
+        const char *env = getenv(STRATA_CTL_ENV);
+        if (!ns && !rundir && env && *env) {
+                if (snprintf(path, cap, "%s", env) >= (int)cap)
+                        return -ENAMETOOLONG;
+                return 0;
+        }
+        return strata_ctl_socket_path(rundir, ns ? ns : "default", path, cap);
+}
+
+/* libstrata-preload.so: $STRATA_PRELOAD, else beside this binary
+ * (build/bin/strata -> build/lib/libstrata-preload.so). */
+static int preload_path(char *out, size_t cap)
+{
+        const char *env = getenv("STRATA_PRELOAD");
+        if (env && *env) {
+                snprintf(out, cap, "%s", env);
+                return access(out, R_OK) == 0 ? 0 : -errno;
+        }
+        char exe[PATH_MAX];
+        ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+        if (n < 0)
+                return -errno;
+        exe[n] = 0;
+        char *slash = strrchr(exe, '/');
+        if (slash)
+                *slash = 0;
+        const char *cands[] = { "%s/../lib/libstrata-preload.so", "%s/libstrata-preload.so",
+                                "%s/../lib/strata/libstrata-preload.so" };
+        for (size_t i = 0; i < sizeof(cands) / sizeof(cands[0]); i++) {
+                snprintf(out, cap, cands[i], exe);
+                if (access(out, R_OK) == 0)
+                        return 0;
+        }
+        return -ENOENT;
+}
+
+static int cmd_exec(int argc, char **argv)
+{
+        const char *ns = NULL, *rundir = NULL;
+        int i = 1;
+        for (; i < argc; i++) {
+                if (!strcmp(argv[i], "--")) {
+                        i++;
+                        break;
+                }
+                if ((!strcmp(argv[i], "-n") || !strcmp(argv[i], "--netns")) && i + 1 < argc)
+                        ns = argv[++i];
+                else if (!strcmp(argv[i], "--runtime-dir") && i + 1 < argc)
+                        rundir = argv[++i];
+                else if (argv[i][0] == '-') {
+                        fprintf(stderr, "strata exec: unknown option '%s'\n", argv[i]);
+                        return 2;
+                } else
+                        break;
+        }
+        if (i >= argc) {
+                fprintf(stderr, "usage: strata exec [-n NS] [--runtime-dir DIR] -- CMD [ARG...]\n");
+                return 2;
+        }
+        char path[256], lib[PATH_MAX];
+        int err = ctl_socket(ns, rundir, path, sizeof(path));
+        if (err) {
+                fprintf(stderr, "strata exec: bad namespace name: %s\n", strata_strerror(err));
+                return 2;
+        }
+        struct stat st;
+        if (stat(path, &st) < 0 || !S_ISSOCK(st.st_mode)) {
+                fprintf(stderr, "strata exec: no stratad serves namespace %s (%s: %s)\n",
+                        ns ? ns : "default", path, strerror(errno ? errno : ENOTSOCK));
+                return 1;
+        }
+        err = preload_path(lib, sizeof(lib));
+        if (err) {
+                fprintf(stderr,
+                        "strata exec: libstrata-preload.so not found (set STRATA_PRELOAD)\n");
+                return 1;
+        }
+        const char *old = getenv("LD_PRELOAD");
+        char pre[PATH_MAX * 2];
+        snprintf(pre, sizeof(pre), "%s%s%s", lib, old && *old ? ":" : "", old ? old : "");
+        setenv("LD_PRELOAD", pre, 1);
+        setenv(STRATA_CTL_ENV, path, 1);
+        execvp(argv[i], argv + i);
+        fprintf(stderr, "strata exec: %s: %s\n", argv[i], strerror(errno));
+        return errno == ENOENT ? 127 : 126;
+}
+
+/* --- strata sysctl: procps sysctl over the control socket ------------------ */
+
+struct sysctl_opts {
+        const char *path;
+        bool names_only, values_only, quiet, ignore_unknown;
+        regex_t *pattern;
+        int fd;
+        int status; /* procps: 1 after any error */
+        /* the value of the last GET (one key) */
+        char value[512];
+        bool got;
+        int err;
+};
+
+/* A request of the private family: type, flags, NAME [, VALUE]. */
+static size_t sysctl_msg(uint8_t *b, size_t cap, uint16_t type, uint16_t flags, const char *name,
+                         const char *value)
+{
+        memset(b, 0, cap);
+        size_t len = 16;
+        const char *strs[2] = { name, value };
+        for (int i = 0; i < 2; i++) {
+                if (!strs[i])
+                        continue;
+                size_t n = strlen(strs[i]) + 1;
+                if (len + 4 + n + 4 > cap)
+                        return 0;
+                uint16_t alen = (uint16_t)(4 + n), atype = (uint16_t)(i + 1);
+                memcpy(b + len, &alen, 2);
+                memcpy(b + len + 2, &atype, 2);
+                memcpy(b + len + 4, strs[i], n);
+                len += (4 + n + 3) & ~(size_t)3;
+        }
+        uint32_t l = (uint32_t)len;
+        memcpy(b, &l, 4);
+        memcpy(b + 4, &type, 2);
+        flags |= 1; /* NLM_F_REQUEST */
+        memcpy(b + 6, &flags, 2);
+        return len;
+}
+
+/* NAME and VALUE of a STRATA_SYSCTL_VALUE message. */
+static void sysctl_attrs(const uint8_t *m, size_t len, const char **name, const char **value)
+{
+        *name = *value = NULL;
+        size_t off = 16;
+        while (off + 4 <= len) {
+                uint16_t alen, atype;
+                memcpy(&alen, m + off, 2);
+                memcpy(&atype, m + off + 2, 2);
+                if (alen < 5 || off + alen > len)
+                        break;
+                const char *s = (const char *)m + off + 4;
+                if (s[alen - 5] == 0) {
+                        if (atype == STRATA_SYSCTL_A_NAME)
+                                *name = s;
+                        else if (atype == STRATA_SYSCTL_A_VALUE)
+                                *value = s;
+                }
+                off += (alen + 3u) & ~3u;
+        }
+}
+
+static void print_kv(struct sysctl_opts *o, const char *k, const char *v)
+{
+        if (o->names_only)
+                printf("%s\n", k);
+        else if (o->values_only)
+                printf("%s\n", v);
+        else
+                printf("%s = %s\n", k, v);
+}
+
+/* Reply walker: values are printed (dumps) or kept (one key); errors kept. */
+static int on_reply(const void *msg, size_t len, void *ctx)
+{
+        struct sysctl_opts *o = ctx;
+        const uint8_t *m = msg;
+        uint16_t type;
+        memcpy(&type, m + 4, 2);
+        if (type == 2 /* NLMSG_ERROR */ && len >= 20) {
+                int32_t e;
+                memcpy(&e, m + 16, 4);
+                o->err = e;
+        } else if (type == STRATA_SYSCTL_VALUE) {
+                const char *k, *v;
+                sysctl_attrs(m, len, &k, &v);
+                if (k && v) {
+                        snprintf(o->value, sizeof(o->value), "%s", v);
+                        o->got = true;
+                }
+        }
+        return 0;
+}
+
+struct dump_ctx {
+        struct sysctl_opts *o;
+        const char *glob; /* NULL: all */
+        int matched;
+};
+
+static int on_dump(const void *msg, size_t len, void *ctx)
+{
+        struct dump_ctx *d = ctx;
+        const uint8_t *m = msg;
+        uint16_t type;
+        memcpy(&type, m + 4, 2);
+        if (type != STRATA_SYSCTL_VALUE)
+                return 0;
+        const char *k, *v;
+        sysctl_attrs(m, len, &k, &v);
+        if (!k || !v)
+                return 0;
+        if (d->glob && fnmatch(d->glob, k, 0) != 0)
+                return 0;
+        if (d->o->pattern && regexec(d->o->pattern, k, 0, NULL, 0) != 0)
+                return 0;
+        d->matched++;
+        print_kv(d->o, k, v);
+        return 0;
+}
+
+static void sysctl_dump(struct sysctl_opts *o, const char *glob)
+{
+        uint8_t b[64];
+        size_t n = sysctl_msg(b, sizeof(b), STRATA_SYSCTL_GET, 0x300 /* NLM_F_DUMP */, NULL, NULL);
+        struct dump_ctx d = { o, glob, 0 };
+        int err = strata_ctl_request(o->fd, b, n, on_dump, &d);
+        if (err) {
+                fprintf(stderr, "strata sysctl: %s: %s\n", o->path, strata_strerror(err));
+                o->status = 1;
+        } else if (glob && !d.matched && !o->ignore_unknown) {
+                fprintf(stderr, "strata sysctl: unknown key \"%s\": No such file or directory\n",
+                        glob);
+                o->status = 1;
+        }
+}
+
+/* One key: "net.ipv4.ip_forward" or, with '/', as procps accepts it. */
+static void sysctl_read(struct sysctl_opts *o, const char *key)
+{
+        char k[256];
+        snprintf(k, sizeof(k), "%s", key);
+        for (char *p = k; *p; p++)
+                if (*p == '/')
+                        *p = '.';
+        if (strpbrk(k, "*?[")) {
+                sysctl_dump(o, k);
+                return;
+        }
+        uint8_t b[512];
+        size_t n = sysctl_msg(b, sizeof(b), STRATA_SYSCTL_GET, 0, k, NULL);
+        if (!n) {
+                fprintf(stderr, "strata sysctl: key too long: \"%s\"\n", k);
+                o->status = 1;
+                return;
+        }
+        o->got = false;
+        o->err = 0;
+        int err = strata_ctl_request(o->fd, b, n, on_reply, o);
+        if (!err)
+                err = o->err;
+        if (err == -ENOENT) {
+                if (!o->ignore_unknown) {
+                        fprintf(stderr, "strata sysctl: unknown key \"%s\": %s\n", k,
+                                strerror(ENOENT));
+                        o->status = 1;
+                }
+                return;
+        }
+        if (err || !o->got) {
+                fprintf(stderr, "strata sysctl: reading key \"%s\": %s\n", k,
+                        strata_strerror(err ? err : -EIO));
+                o->status = 1;
+                return;
+        }
+        print_kv(o, k, o->value);
+}
+
+/* key=value: write, then show what was set (procps prints the new value). */
+static void sysctl_write(struct sysctl_opts *o, const char *k, const char *v, bool ignore)
+{
+        uint8_t b[1024];
+        size_t n = sysctl_msg(b, sizeof(b), STRATA_SYSCTL_SET, 4 /* NLM_F_ACK */, k, v);
+        if (!n) {
+                fprintf(stderr, "strata sysctl: setting key \"%s\": %s\n", k, strerror(E2BIG));
+                o->status = 1;
+                return;
+        }
+        o->err = 0;
+        int err = strata_ctl_request(o->fd, b, n, on_reply, o);
+        if (!err)
+                err = o->err;
+        if (err == -ENOENT) {
+                if (!o->ignore_unknown)
+                        fprintf(stderr, "strata sysctl: unknown key \"%s\": %s\n", k,
+                                strerror(ENOENT));
+                if (!ignore && !o->ignore_unknown)
+                        o->status = 1;
+                return;
+        }
+        if (err) {
+                fprintf(stderr, "strata sysctl: setting key \"%s\": %s\n", k, strata_strerror(err));
+                if (!ignore)
+                        o->status = 1;
+                return;
+        }
+        if (!o->quiet)
+                print_kv(o, k, v);
+}
+
+static void sysctl_arg_write(struct sysctl_opts *o, const char *arg)
+{
+        char buf[1024];
+        snprintf(buf, sizeof(buf), "%s", arg);
+        char *k, *v;
+        int ignore;
+        if (strata_sysctl_conf_line(buf, &k, &v, &ignore) != 1) {
+                fprintf(stderr, "strata sysctl: \"%s\" must be of the form name=value\n", arg);
+                o->status = 1;
+                return;
+        }
+        sysctl_write(o, k, v, ignore);
+}
+
+static void sysctl_file(struct sysctl_opts *o, const char *path)
+{
+        FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+        if (!f) {
+                fprintf(stderr, "strata sysctl: cannot open \"%s\": %s\n", path, strerror(errno));
+                o->status = 1;
+                return;
+        }
+        char line[1024];
+        int lineno = 0;
+        while (fgets(line, sizeof(line), f)) {
+                lineno++;
+                char *k, *v;
+                int ignore;
+                int r = strata_sysctl_conf_line(line, &k, &v, &ignore);
+                if (r == 0)
+                        continue;
+                if (r < 0) {
+                        fprintf(stderr, "strata sysctl: %s(%d): invalid syntax, continuing...\n",
+                                path, lineno);
+                        continue;
+                }
+                sysctl_write(o, k, v, ignore);
+        }
+        if (f != stdin)
+                fclose(f);
+}
+
+static int conf_only(const struct dirent *d)
+{
+        size_t n = strlen(d->d_name);
+        return d->d_name[0] != '.' && n > 5 && !strcmp(d->d_name + n - 5, ".conf");
+}
+
+static void sysctl_system(struct sysctl_opts *o, const char *dir)
+{
+        struct dirent **names;
+        int n = scandir(dir, &names, conf_only, alphasort);
+        if (n < 0)
+                return; /* procps: a missing directory is simply empty */
+        for (int i = 0; i < n; i++) {
+                char path[PATH_MAX];
+                snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
+                if (!o->quiet)
+                        printf("* Applying %s ...\n", path);
+                sysctl_file(o, path);
+                free(names[i]);
+        }
+        free(names);
+}
+
+static void sysctl_usage(FILE *f)
+{
+        fprintf(f, "usage: strata sysctl [--netns NS] [--runtime-dir DIR] [options] "
+                   "[variable[=value] ...]\n"
+                   "  -a, -A, -X        show every variable\n"
+                   "  -n                values only        -N   names only\n"
+                   "  -e                ignore unknown variables\n"
+                   "  -q                do not echo variables set\n"
+                   "  -w                every argument is variable=value\n"
+                   "  -p [FILE]         load FILE (default /etc/strata/sysctl.conf; - for stdin)\n"
+                   "  --system          load DIR/*.conf in lexical order (--sysctl-dir DIR,\n"
+                   "                    default /etc/strata/sysctl.d), as stratad does at start\n"
+                   "  -r, --pattern RE  only variables matching the extended regex RE\n"
+                   "Variables may be globs (net.ipv4.neigh.*.retrans_time).  Values set live\n"
+                   "until stratad stops, as on Linux until a reboot.\n");
+}
+
+static int cmd_sysctl(int argc, char **argv)
+{
+        struct sysctl_opts o = { .fd = -1 };
+        const char *ns = NULL, *rundir = NULL, *sysdir = "/etc/strata/sysctl.d";
+        const char *files[16];
+        int nfiles = 0;
+        bool all = false, write_mode = false, system = false;
+        const char *args[256];
+        int nargs = 0;
+        regex_t re;
+        for (int i = 1; i < argc; i++) {
+                const char *a = argv[i];
+                if (!strcmp(a, "--netns") && i + 1 < argc)
+                        ns = argv[++i];
+                else if (!strcmp(a, "--runtime-dir") && i + 1 < argc)
+                        rundir = argv[++i];
+                else if (!strcmp(a, "--sysctl-dir") && i + 1 < argc)
+                        sysdir = argv[++i];
+                else if (!strcmp(a, "--system"))
+                        system = true;
+                else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+                        sysctl_usage(stdout);
+                        return 0;
+                } else if ((!strcmp(a, "-r") || !strcmp(a, "--pattern")) && i + 1 < argc) {
+                        if (o.pattern)
+                                regfree(o.pattern);
+                        if (regcomp(&re, argv[++i], REG_EXTENDED | REG_NOSUB)) {
+                                fprintf(stderr, "strata sysctl: bad pattern \"%s\"\n", argv[i]);
+                                return 1;
+                        }
+                        o.pattern = &re;
+                } else if (!strcmp(a, "-p") || !strcmp(a, "--load")) {
+                        const char *f = "/etc/strata/sysctl.conf";
+                        if (i + 1 < argc && (argv[i + 1][0] != '-' || !strcmp(argv[i + 1], "-")))
+                                f = argv[++i];
+                        if (nfiles < 16)
+                                files[nfiles++] = f;
+                } else if (a[0] == '-' && a[1] && a[1] != '-') {
+                        for (const char *c = a + 1; *c; c++) {
+                                switch (*c) {
+                                case 'a':
+                                case 'A':
+                                case 'X':
+                                        all = true;
+                                        break;
+                                case 'n':
+                                        o.values_only = true;
+                                        break;
+                                case 'N':
+                                        o.names_only = true;
+                                        break;
+                                case 'e':
+                                        o.ignore_unknown = true;
+                                        break;
+                                case 'q':
+                                        o.quiet = true;
+                                        break;
+                                case 'w':
+                                        write_mode = true;
+                                        break;
+                                default:
+                                        fprintf(stderr, "strata sysctl: unknown option -%c\n", *c);
+                                        sysctl_usage(stderr);
+                                        return 2;
+                                }
+                        }
+                } else if (a[0] == '-' && a[1] == '-') {
+                        fprintf(stderr, "strata sysctl: unknown option '%s'\n", a);
+                        sysctl_usage(stderr);
+                        return 2;
+                } else if (nargs < 256) {
+                        args[nargs++] = a;
+                }
+        }
+        if (!all && !system && !nfiles && !nargs && !o.pattern) {
+                sysctl_usage(stderr);
+                return 2;
+        }
+        char path[256];
+        int err = ctl_socket(ns, rundir, path, sizeof(path));
+        if (err) {
+                fprintf(stderr, "strata sysctl: bad namespace name: %s\n", strata_strerror(err));
+                return 2;
+        }
+        o.path = path;
+        o.fd = strata_ctl_connect(path, STRATA_NETLINK_CTL, (uint32_t)getpid());
+        if (o.fd < 0) {
+                fprintf(stderr, "strata sysctl: no stratad at %s: %s\n", path,
+                        strata_strerror(o.fd));
+                return 1;
+        }
+        if (system)
+                sysctl_system(&o, sysdir);
+        for (int i = 0; i < nfiles; i++)
+                sysctl_file(&o, files[i]);
+        if (all || (o.pattern && !nargs))
+                sysctl_dump(&o, NULL);
+        for (int i = 0; i < nargs; i++) {
+                if (strchr(args[i], '='))
+                        sysctl_arg_write(&o, args[i]);
+                else if (write_mode) {
+                        fprintf(stderr, "strata sysctl: \"%s\" must be of the form name=value\n",
+                                args[i]);
+                        o.status = 1;
+                } else
+                        sysctl_read(&o, args[i]);
+        }
+        close(o.fd);
+        if (o.pattern)
+                regfree(o.pattern);
+        return o.status;
+}
+
 int main(int argc, char **argv)
 {
         if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
                 usage(argc < 2 ? stderr : stdout);
                 return argc < 2 ? 2 : 0;
         }
+        if (!strcmp(argv[1], "exec"))
+                return cmd_exec(argc - 1, argv + 1);
+        if (!strcmp(argv[1], "sysctl"))
+                return cmd_sysctl(argc - 1, argv + 1);
         if (strcmp(argv[1], "lab") != 0) {
                 fprintf(stderr, "strata: unknown command '%s'\n", argv[1]);
                 usage(stderr);

@@ -60,6 +60,8 @@ int strata_link_set_up(struct strata_net *net, const char *dev, bool up);
 int strata_link_set_mtu(struct strata_net *net, const char *dev, unsigned mtu);
 /* addr: "aa:bb:cc:dd:ee:ff" */
 int strata_link_set_address(struct strata_net *net, const char *dev, const char *addr);
+/* ip link set DEV txqueuelen N (the transmit queue's limit) */
+int strata_link_set_txqlen(struct strata_net *net, const char *dev, unsigned len);
 int strata_link_del(struct strata_net *net, const char *dev);
 
 /* --- IPv4 configuration ---------------------------------------------------- */

@@ -58,6 +58,25 @@ void api_unwatch_dev(struct strata_net *sn, struct net_device *dev);
 /* observe.c: stop a capture of a device that goes away. */
 void api_capture_dev_gone(struct strata_net *sn, struct net_device *dev);
 
+/* Internal functions shared by the public API and the netlink server
+ * (src/ctl), so both configure the stack the same way. */
+/* Delete device ifindex (a veth takes its peer along); call unlocked. */
+int api_link_del(struct strata_net *sn, int ifindex);
+/* ip link set DEV txqueuelen N; namespace locked. */
+int api_dev_set_txqlen(struct net_device *dev, unsigned len);
+struct fib_route;
+struct fib_table;
+/* ip route add: a gateway must be directly reachable through a connected
+ * route, which gives the device when none is named (Linux's fib_check_nh);
+ * then inserted into t -- exclusively, or replacing the route of the same
+ * prefix, tos and priority (replace), or appended (append).  Namespace
+ * locked.  0, -ENETUNREACH (gateway), -EEXIST, -ESRCH (replace without
+ * create and nothing to replace). */
+#define API_ROUTE_EXCL    0
+#define API_ROUTE_REPLACE 1
+#define API_ROUTE_APPEND  2
+int api_route_insert(struct net *net, struct fib_table *t, struct fib_route *r, int how);
+
 /* Parse "a.b.c.d/len" (len optional: 32). 0 or -EINVAL. */
 int api_parse_cidr(const char *s, uint32_t *addr, uint8_t *plen);
 

@@ -60,6 +60,23 @@ int strata_addr_del(struct strata_net *sn, const char *dev_name, const char *cid
         return err;
 }
 
+int api_route_insert(struct net *net, struct fib_table *t, struct fib_route *r, int how)
+{
+        if (r->gw) {
+                const struct fib_route *via = fib_lookup(net, r->gw);
+                if (!via || via->type != RTN_UNICAST || via->gw || (r->dev && via->dev != r->dev))
+                        return -ENETUNREACH; /* "Nexthop has invalid gateway" */
+                r->dev = via->dev;
+        }
+        if (how == API_ROUTE_REPLACE) {
+                struct fib_route m = {
+                        .dst = r->dst, .plen = r->plen, .tos = r->tos, .priority = r->priority
+                };
+                fib_table_delete(t, &m);
+        }
+        return how == API_ROUTE_APPEND ? fib_table_append(t, r) : fib_table_insert(t, r);
+}
+
 /*
  * ip route add DST [via GW] [dev DEV]: as the kernel's fib_check_nh, a
  * gateway must be directly reachable -- through a connected route -- and
@@ -91,18 +108,8 @@ int strata_route_add(struct strata_net *sn, const char *dst, const char *gw, con
                         goto out;
                 }
         }
-        if (r.gw) {
-                const struct fib_route *via = fib_lookup(net, r.gw);
-                if (!via || via->type != RTN_UNICAST || via->gw || (r.dev && via->dev != r.dev)) {
-                        err = -ENETUNREACH; /* "Nexthop has invalid gateway" */
-                        goto out;
-                }
-                r.dev = via->dev;
-                r.scope = RT_SCOPE_UNIVERSE;
-        } else {
-                r.scope = RT_SCOPE_LINK;
-        }
-        err = fib_table_insert(ipv4_of(net)->main, &r);
+        r.scope = r.gw ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
+        err = api_route_insert(net, ipv4_of(net)->main, &r, API_ROUTE_EXCL);
 out:
         api_unlock(sn);
         return err;

@@ -163,6 +163,19 @@ static int link_del_index(struct strata_net *sn, int ifindex)
         }
 }
 
+int api_link_del(struct strata_net *sn, int ifindex)
+{
+        return link_del_index(sn, ifindex);
+}
+
+int api_dev_set_txqlen(struct net_device *dev, unsigned len)
+{
+        if (len > 0x7fffffffu)
+                return -EINVAL; /* Linux: txqueuelen is an int */
+        dev->tx_queue_len = len;
+        return 0;
+}
+
 void strata_net_free(struct strata_net *sn)
 {
         if (!sn)
@@ -253,6 +266,17 @@ int strata_link_set_address(struct strata_net *sn, const char *name, const char 
         int err = with_dev(sn, name, &dev);
         if (!err)
                 err = dev_set_mac_address(dev, mac);
+        api_unlock(sn);
+        return err;
+}
+
+int strata_link_set_txqlen(struct strata_net *sn, const char *name, unsigned len)
+{
+        struct net_device *dev;
+        api_lock(sn);
+        int err = with_dev(sn, name, &dev);
+        if (!err)
+                err = api_dev_set_txqlen(dev, len);
         api_unlock(sn);
         return err;
 }

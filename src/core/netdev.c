@@ -191,6 +191,7 @@ int dev_open(struct net_device *dev)
                         return err;
                 }
         }
+        dev->ever_up = true;
         dev_update_running(dev);
         notify(dev, NETDEV_UP);
         return 0;

@@ -142,6 +142,7 @@ struct net_device {
         uint8_t dev_addr[MAX_ADDR_LEN];
         uint8_t broadcast[MAX_ADDR_LEN];
         bool carrier; /* link detected (IFF_LOWER_UP) */
+        bool ever_up; /* opened once: its qdisc stays attached, as `ip link` shows */
 
         struct rtnl_link_stats64 stats;
         uint64_t drops[SKB_DROP_REASON_MAX];

@@ -31,6 +31,11 @@ static void ipv4_dev_event(struct net_device *dev, enum netdev_event ev, void *c
         case NETDEV_DOWN:
                 neigh_ifdown(&in->arp_tbl, dev);
                 break;
+        case NETDEV_CHANGE:
+                if (!dev->carrier)
+                        neigh_carrier_down(&in->arp_tbl, dev);
+                inet_dev_event(dev, ev);
+                break;
         case NETDEV_CHANGEADDR:
                 neigh_ifdown(&in->arp_tbl, dev);
                 inet_dev_event(dev, ev);

@@ -36,6 +36,7 @@ int loopback_create(struct net *net, struct net_device **out)
         dev->type = DEV_TYPE_LOOPBACK;
         dev->mtu = 65536;
         dev->max_mtu = 65536 + 14; /* frames up to a large skb */
+        dev->min_mtu = 0;          /* Linux's lo takes any MTU */
         dev->flags = IFF_LOOPBACK_;
         dev->tx_queue_len = 1000;
         memset(dev->dev_addr, 0, sizeof(dev->dev_addr));

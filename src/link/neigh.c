@@ -639,6 +639,23 @@ void neigh_ifdown(struct neigh_table *tbl, struct net_device *dev)
         }
 }
 
+void neigh_carrier_down(struct neigh_table *tbl, struct net_device *dev)
+{
+        for (uint32_t i = 0; i <= tbl->hash_mask; i++) {
+                struct neighbour **pp = &tbl->hash[i];
+                while (*pp) {
+                        struct neighbour *n = *pp;
+                        if (n->dev == dev && !(n->nud_state & NUD_PERMANENT)) {
+                                *pp = n->next;
+                                tbl->entries--;
+                                neigh_destroy(n, SKB_DROP_REASON_NEIGH_DEAD);
+                        } else {
+                                pp = &n->next;
+                        }
+                }
+        }
+}
+
 void neigh_table_clear(struct neigh_table *tbl)
 {
         if (!tbl->hash)

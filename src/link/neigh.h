@@ -135,6 +135,9 @@ void neigh_table_clear(struct neigh_table *tbl);
  * registration / unregistration.  The device's entries are flushed. */
 int neigh_parms_alloc(struct neigh_table *tbl, struct net_device *dev, const char *prefix);
 void neigh_ifdown(struct neigh_table *tbl, struct net_device *dev);
+/* The device lost its carrier: forget all but permanent entries
+ * (neigh_carrier_down). */
+void neigh_carrier_down(struct neigh_table *tbl, struct net_device *dev);
 
 struct neighbour *neigh_lookup(struct neigh_table *tbl, const void *key, struct net_device *dev);
 /* Look up, creating an entry in NUD_NONE if missing; NULL when the table is

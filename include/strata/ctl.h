@@ -1,0 +1,114 @@
+/*
+ * The control socket: how stratad (or any program embedding Strata) serves
+ * a namespace to Linux's own tools, and the small protocol the socket
+ * speaks besides netlink.
+ *
+ * Transport: an AF_UNIX SOCK_SEQPACKET socket, one datagram per netlink
+ * send or receive.  A client (the LD_PRELOAD shim, `strata sysctl`) opens
+ * one connection per netlink socket and first sends a HELLO naming its
+ * port id and netlink protocol; every reply message is stamped with that
+ * port id (nlmsg_pid), as the kernel stamps replies.  After the replies to
+ * each request datagram the server sends DONE, so a client knows all
+ * replies are queued -- the shim returns from sendmsg only then, which
+ * makes replies "ready when sendmsg returns".
+ *
+ *   HELLO  nlmsghdr{type STRATA_CTL_HELLO} + u32 port id + u32 protocol
+ *   DONE   nlmsghdr{type STRATA_CTL_DONE, seq of the last request}
+ *
+ * Both are below NLMSG_MIN_TYPE, the range Linux keeps for control
+ * messages, so no family's message can be mistaken for them.
+ *
+ * Protocols: NETLINK_ROUTE (0: rtnetlink) and STRATA_NETLINK_CTL, a
+ * Strata-private family for what has no netlink in Linux (sysctls, which
+ * Linux serves through /proc/sys):
+ *
+ *   STRATA_SYSCTL_GET  attr NAME: one value; with NLM_F_DUMP: every key
+ *   STRATA_SYSCTL_SET  attrs NAME, VALUE: write (ACK or NLMSG_ERROR)
+ *   STRATA_SYSCTL_VALUE  reply: NAME, VALUE (text, as /proc/sys shows it)
+ *
+ * Errors are NLMSG_ERROR with the errno Linux gives for the same thing
+ * (-ENOENT: unknown key, -EINVAL: bad value).
+ */
+#ifndef STRATA_CTL_H
+#define STRATA_CTL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "strata/strata.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define STRATA_NETLINK_CTL 31 /* private protocol number (Linux uses < 32) */
+
+#define STRATA_CTL_HELLO 0x0e
+#define STRATA_CTL_DONE  0x0f
+
+#define STRATA_SYSCTL_GET     0x10
+#define STRATA_SYSCTL_SET     0x11
+#define STRATA_SYSCTL_VALUE   0x12
+#define STRATA_SYSCTL_A_NAME  1
+#define STRATA_SYSCTL_A_VALUE 2
+
+/* Environment variable naming the socket for `strata exec` and the shim. */
+#define STRATA_CTL_ENV "STRATA_CTL_SOCKET"
+
+/* Who is asking, as the server learned it (HELLO and SO_PEERCRED). */
+struct strata_ctl_client {
+        uint32_t portid;
+        int protocol; /* 0 (NETLINK_ROUTE) or STRATA_NETLINK_CTL */
+        uint32_t uid;
+};
+
+/* Receives each reply datagram, in order; returns 0 or -errno to stop. */
+typedef int (*strata_ctl_emit_fn)(const void *dgram, size_t len, void *ctx);
+
+/*
+ * Handle one request datagram from client c: every netlink message in it
+ * is answered (a reply, a dump, an ACK or an NLMSG_ERROR) through emit,
+ * after the namespace lock is released.  Malformed input gets NLMSG_ERROR,
+ * never a crash.  Returns 0, or -ENOMEM / emit's error.
+ */
+int strata_ctl_handle(struct strata_net *net, const struct strata_ctl_client *c, const void *req,
+                      size_t len, strata_ctl_emit_fn emit, void *ctx);
+
+/* Client side: connect to a control socket and send the HELLO.  Returns
+ * the descriptor or -errno. */
+int strata_ctl_connect(const char *path, int protocol, uint32_t portid);
+/* Send one request datagram; fn sees every reply message (header
+ * included) until the server's DONE.  Returns 0, fn's first non-zero
+ * result, or -errno. */
+typedef int (*strata_ctl_msg_fn)(const void *msg, size_t len, void *ctx);
+int strata_ctl_request(int fd, const void *req, size_t len, strata_ctl_msg_fn fn, void *ctx);
+
+/*
+ * One line of a sysctl.conf (sysctl.d(5)), modified in place: 1 with *key
+ * (dotted, '/' turned to '.') and *value, 0 for a blank or comment line,
+ * -EINVAL without '='.  *ignore_err is set by a leading '-' on the key.
+ */
+int strata_sysctl_conf_line(char *line, char **key, char **value, int *ignore_err);
+
+/* The runtime directory: /run/strata for root, else
+ * $XDG_RUNTIME_DIR/strata (or /tmp/strata-UID).  0 or -ENAMETOOLONG. */
+int strata_ctl_runtime_dir(char *buf, size_t cap);
+/* DIR/NS.sock (dir NULL: the default runtime directory). */
+int strata_ctl_socket_path(const char *dir, const char *ns, char *buf, size_t cap);
+
+/*
+ * The socket server: listen on path (mode 0600; a stale socket nobody
+ * answers on is replaced, a live one is -EADDRINUSE), accept clients of the
+ * same uid (or root), answer their requests.  run() serves until stop_fd
+ * becomes readable (a signalfd, an eventfd); free() closes every client
+ * and removes the socket file.
+ */
+struct strata_ctl_server;
+int strata_ctl_server_new(struct strata_net *net, const char *path, struct strata_ctl_server **out);
+int strata_ctl_server_run(struct strata_ctl_server *s, int stop_fd);
+void strata_ctl_server_free(struct strata_ctl_server *s);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

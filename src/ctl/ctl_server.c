@@ -1,0 +1,239 @@
+/*
+ * The control socket server: AF_UNIX SOCK_SEQPACKET, one datagram per
+ * request, replies through strata_ctl_handle, each batch closed by
+ * STRATA_CTL_DONE (see include/strata/ctl.h).
+ *
+ * One thread serves every client in turn with poll(): requests are short
+ * and the namespace lock serialises them anyway.  Safety: the socket is
+ * created 0600 (umask around bind, then chmod), and every accepted client
+ * is checked with SO_PEERCRED -- the server's uid or root, else closed.
+ * Requests are bounded (NL_REQ_MAX); a larger one is answered -EMSGSIZE.
+ * A client that stops reading is dropped after a send timeout instead of
+ * stalling everyone else.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "ctl/nlmsg.h"
+#include "strata/ctl.h"
+
+#define CTL_MAX_CLIENTS 256
+
+struct ctl_client {
+        int fd;
+        bool hello; /* HELLO seen */
+        struct strata_ctl_client who;
+};
+
+struct strata_ctl_server {
+        struct strata_net *net;
+        int lfd;
+        char path[108];
+        struct ctl_client clients[CTL_MAX_CLIENTS];
+        int nclients;
+        uint8_t *buf; /* NL_REQ_MAX + 1 */
+};
+
+static int try_connect(const struct sockaddr_un *sa)
+{
+        int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return -errno;
+        int r = connect(fd, (const struct sockaddr *)sa, sizeof(*sa));
+        int err = r < 0 ? -errno : 0;
+        close(fd);
+        return err;
+}
+
+int strata_ctl_server_new(struct strata_net *net, const char *path, struct strata_ctl_server **out)
+{
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        if (strlen(path) >= sizeof(sa.sun_path))
+                return -ENAMETOOLONG;
+        strcpy(sa.sun_path, path);
+        struct strata_ctl_server *s = calloc(1, sizeof(*s));
+        if (!s)
+                return -ENOMEM;
+        s->buf = malloc(NL_REQ_MAX + 1);
+        if (!s->buf) {
+                free(s);
+                return -ENOMEM;
+        }
+        s->net = net;
+        strcpy(s->path, path);
+        /* a socket file nobody answers on is left from a crash: replace it */
+        if (access(path, F_OK) == 0) {
+                if (try_connect(&sa) == 0) {
+                        free(s->buf);
+                        free(s);
+                        return -EADDRINUSE;
+                }
+                unlink(path);
+        }
+        s->lfd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        int err = s->lfd < 0 ? -errno : 0;
+        if (!err) {
+                mode_t old = umask(0177);
+                if (bind(s->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+                        err = -errno;
+                umask(old);
+        }
+        if (!err && chmod(path, 0600) < 0)
+                err = -errno;
+        if (!err && listen(s->lfd, 64) < 0)
+                err = -errno;
+        if (err) {
+                if (s->lfd >= 0) {
+                        close(s->lfd);
+                        unlink(path);
+                }
+                free(s->buf);
+                free(s);
+                return err;
+        }
+        *out = s;
+        return 0;
+}
+
+static void drop_client(struct strata_ctl_server *s, int i)
+{
+        close(s->clients[i].fd);
+        s->clients[i] = s->clients[--s->nclients];
+}
+
+static void accept_client(struct strata_ctl_server *s)
+{
+        int fd = accept4(s->lfd, NULL, NULL, SOCK_CLOEXEC);
+        if (fd < 0)
+                return;
+        struct ucred cred;
+        socklen_t len = sizeof(cred);
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
+            (cred.uid != 0 && cred.uid != geteuid())) {
+                fprintf(stderr, "stratad: refused a control client of uid %d\n",
+                        len == sizeof(cred) ? (int)cred.uid : -1);
+                close(fd);
+                return;
+        }
+        if (s->nclients == CTL_MAX_CLIENTS) {
+                fprintf(stderr, "stratad: %d control clients already, refusing another\n",
+                        CTL_MAX_CLIENTS);
+                close(fd);
+                return;
+        }
+        struct timeval tv = { .tv_sec = 5 };
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+        int sndbuf = 1 << 20;
+        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+        /* until HELLO: the kernel's default port id, the process id */
+        s->clients[s->nclients++] = (struct ctl_client){
+                .fd = fd, .who = { .portid = (uint32_t)cred.pid, .protocol = 0, .uid = cred.uid }
+        };
+}
+
+static int send_dgram(const void *d, size_t len, void *ctx)
+{
+        int fd = *(int *)ctx;
+        if (send(fd, d, len, MSG_NOSIGNAL) < 0)
+                return -errno;
+        return 0;
+}
+
+static int send_done(int fd, uint32_t seq)
+{
+        uint8_t h[NL_HDRLEN] = { 0 };
+        uint32_t len = NL_HDRLEN;
+        uint16_t type = STRATA_CTL_DONE;
+        memcpy(h, &len, 4);
+        memcpy(h + 4, &type, 2);
+        memcpy(h + 8, &seq, 4);
+        return send_dgram(h, sizeof(h), &fd);
+}
+
+/* One datagram from client i: HELLO, or requests.  <0: drop the client. */
+static int serve_client(struct strata_ctl_server *s, int i)
+{
+        struct ctl_client *c = &s->clients[i];
+        ssize_t n = recv(c->fd, s->buf, NL_REQ_MAX + 1, MSG_DONTWAIT | MSG_TRUNC);
+        if (n == 0)
+                return -ECONNRESET;
+        if (n < 0)
+                return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+        size_t len = (size_t)n;
+        uint32_t seq = len >= NL_HDRLEN ? nl_rd32(s->buf + 8) : 0;
+        if (len > NL_REQ_MAX) {
+                /* the kernel refuses a send larger than the socket buffer */
+                struct nl_out o;
+                nl_out_init(&o, c->who.portid);
+                struct nl_msg m = { .len = NL_HDRLEN, .seq = seq, .raw = s->buf };
+                nlmsg_error(&o, &m, -EMSGSIZE, "Strata: request larger than 1 MiB");
+                int err = o.err;
+                for (struct nl_dgram *d = o.head; d && !err; d = d->next)
+                        if (d->len)
+                                err = send_dgram(d->data, d->len, &c->fd);
+                nl_out_free(&o);
+                return err ? err : send_done(c->fd, seq);
+        }
+        if (len >= NL_HDRLEN + 8 && nl_rd16(s->buf + 4) == STRATA_CTL_HELLO) {
+                c->who.portid = nl_rd32(s->buf + NL_HDRLEN);
+                c->who.protocol = (int)nl_rd32(s->buf + NL_HDRLEN + 4);
+                c->hello = true;
+                return 0; /* no reply: the client goes on to its first request */
+        }
+        int err = strata_ctl_handle(s->net, &c->who, s->buf, len, send_dgram, &c->fd);
+        if (err)
+                return err;
+        return send_done(c->fd, seq);
+}
+
+int strata_ctl_server_run(struct strata_ctl_server *s, int stop_fd)
+{
+        struct pollfd pfd[CTL_MAX_CLIENTS + 2];
+        for (;;) {
+                int n = 0;
+                pfd[n++] = (struct pollfd){ .fd = stop_fd, .events = POLLIN };
+                pfd[n++] = (struct pollfd){ .fd = s->lfd, .events = POLLIN };
+                for (int i = 0; i < s->nclients; i++)
+                        pfd[n++] = (struct pollfd){ .fd = s->clients[i].fd, .events = POLLIN };
+                if (poll(pfd, (nfds_t)n, -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (pfd[0].revents)
+                        return 0;
+                if (pfd[1].revents & POLLIN)
+                        accept_client(s);
+                /* walk backwards: drop_client moves the last client into i */
+                for (int i = n - 3; i >= 0; i--) {
+                        if (i >= s->nclients || !pfd[i + 2].revents)
+                                continue;
+                        if ((pfd[i + 2].revents & POLLIN) && serve_client(s, i) == 0)
+                                continue;
+                        if (pfd[i + 2].revents & POLLIN &&
+                            !(pfd[i + 2].revents & (POLLHUP | POLLERR)))
+                                drop_client(s, i); /* serve failed */
+                        else if (pfd[i + 2].revents & (POLLHUP | POLLERR))
+                                drop_client(s, i);
+                }
+        }
+}
+
+void strata_ctl_server_free(struct strata_ctl_server *s)
+{
+        if (!s)
+                return;
+        while (s->nclients)
+                drop_client(s, s->nclients - 1);
+        close(s->lfd);
+        unlink(s->path);
+        free(s->buf);
+        free(s);
+}

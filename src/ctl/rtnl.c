@@ -1,0 +1,135 @@
+/*
+ * The netlink request loop: one datagram from a client in, every reply out,
+ * as the kernel's netlink_rcv_skb and rtnetlink_rcv_msg answer.
+ *
+ * Walk the messages (a header shorter than 16 bytes -- zero padding -- or
+ * one whose length runs past the datagram ends the walk, silently, as in
+ * the kernel); skip non-requests and control types; dispatch by type.  A
+ * GET with NLM_F_DUMP emits NLM_F_MULTI messages closed by NLMSG_DONE and
+ * no ACK; anything else is answered NLMSG_ERROR (with the request echoed)
+ * on failure, and the ACK when NLM_F_ACK asked for one.
+ *
+ * The namespace is locked for the whole datagram, so a dump is a
+ * consistent snapshot; replies are built in memory and handed to the
+ * caller's emit function once the lock is released.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "ctl/rtnl.h"
+#include "strata/ctl.h"
+
+static rtnl_handler rtnl_lookup(uint16_t type)
+{
+        switch (type) {
+        case RTM_NEWLINK_:
+        case RTM_SETLINK_:
+                return rtnl_newlink;
+        case RTM_DELLINK_:
+                return rtnl_dellink;
+        case RTM_GETLINK_:
+                return rtnl_getlink;
+        case RTM_NEWADDR_:
+                return rtnl_newaddr;
+        case RTM_DELADDR_:
+                return rtnl_deladdr;
+        case RTM_GETADDR_:
+                return rtnl_getaddr;
+        case RTM_NEWROUTE_:
+                return rtnl_newroute;
+        case RTM_DELROUTE_:
+                return rtnl_delroute;
+        case RTM_GETROUTE_:
+                return rtnl_getroute;
+        case RTM_NEWNEIGH_:
+                return rtnl_newneigh;
+        case RTM_DELNEIGH_:
+                return rtnl_delneigh;
+        case RTM_GETNEIGH_:
+                return rtnl_getneigh;
+        default:
+                return NULL;
+        }
+}
+
+/* One message.  Returns 0 / -errno for the ACK logic, or 1 when a dump
+ * was emitted (no ACK, as the kernel's -EINTR from netlink_dump_start). */
+static int rtnl_rcv_msg(struct rtnl_req *req, int protocol)
+{
+        const struct nl_msg *m = req->msg;
+        if (protocol == STRATA_NETLINK_CTL)
+                return ctl_sysctl_rcv(req);
+        if (protocol != 0) {
+                req->extack = "Strata: this netlink protocol is not served yet";
+                return -EPROTONOSUPPORT;
+        }
+        if (m->type > RTM_MAX_)
+                return -EOPNOTSUPP;
+        if (m->payload_len < 1)
+                return 0; /* shorter than struct rtgenmsg: the kernel ignores it */
+        rtnl_handler h = rtnl_lookup(m->type);
+        if (!h)
+                return -EOPNOTSUPP;
+        bool get = (m->type & 3) == 2;
+        req->dump = get && (m->flags & NLM_F_DUMP_);
+        int err = h(req);
+        if (req->dump && err == 0) {
+                nlmsg_done(req->out, m->seq);
+                return 1;
+        }
+        return err;
+}
+
+int strata_ctl_handle(struct strata_net *sn, const struct strata_ctl_client *c, const void *buf,
+                      size_t len, strata_ctl_emit_fn emit, void *ctx)
+{
+        struct nl_out out;
+        nl_out_init(&out, c->portid);
+        struct net *net = api_lock(sn);
+        size_t off = 0;
+        struct nl_msg m;
+        while (nlmsg_next(buf, len, &off, &m) == 1) {
+                struct rtnl_req req = {
+                        .sn = sn, .net = net, .msg = &m, .out = &out, .uid = c->uid
+                };
+                int err = 0;
+                if ((m.flags & NLM_F_REQUEST_) && m.type >= NLMSG_MIN_TYPE_) {
+                        size_t mark = out.tail ? out.tail->len : 0;
+                        struct nl_dgram *mark_d = out.tail;
+                        err = rtnl_rcv_msg(&req, c->protocol);
+                        if (err < 0 && req.dump) {
+                                /* a failed dump: drop what it emitted */
+                                if (mark_d) {
+                                        for (struct nl_dgram *d = mark_d->next; d; d = d->next)
+                                                d->len = 0;
+                                        mark_d->len = mark;
+                                } else {
+                                        for (struct nl_dgram *d = out.head; d; d = d->next)
+                                                d->len = 0;
+                                }
+                        }
+                        if (err == 1)
+                                continue;
+                }
+                if (err || (m.flags & NLM_F_ACK_))
+                        nlmsg_error(&out, &m, err, req.extack);
+                if (out.err)
+                        break;
+        }
+        api_unlock(sn);
+        int oom = out.err;
+        if (oom) {
+                /* out of memory: say so, as the kernel's -ENOBUFS */
+                static const uint8_t empty[NL_HDRLEN] = { NL_HDRLEN };
+                struct nl_msg none = { .len = NL_HDRLEN, .raw = empty };
+                nl_out_free(&out);
+                nl_out_init(&out, c->portid);
+                nlmsg_error(&out, &none, -ENOBUFS, NULL);
+        }
+        int err = 0;
+        for (struct nl_dgram *d = out.head; d && !err; d = d->next)
+                if (d->len)
+                        err = emit(d->data, d->len, ctx);
+        nl_out_free(&out);
+        return err ? err : oom;
+}

@@ -1,0 +1,65 @@
+/*
+ * The rtnetlink server's insides: one request being answered, and the
+ * handlers per object (links, addresses, routes, neighbours) that the
+ * dispatcher in rtnl.c calls with the namespace locked.
+ *
+ * A handler reads req->msg, calls the same internal functions the public
+ * API calls (dev_open, inet_addr_add, fib_table_insert, neigh_update, ...)
+ * and either emits replies into req->out (GET and dumps) or returns 0 /
+ * a negative errno, which the dispatcher turns into the ACK or NLMSG_ERROR;
+ * req->extack may name what was wrong, as the kernel's extended ack does.
+ */
+#ifndef STRATA_CTL_RTNL_H
+#define STRATA_CTL_RTNL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "api/api.h"
+#include "ctl/nlmsg.h"
+#include "ctl/rtnl_uapi.h"
+
+struct rtnl_req {
+        struct strata_net *sn;
+        struct net *net;
+        const struct nl_msg *msg;
+        struct nl_out *out;
+        uint32_t uid;       /* of the client, for RTA_UID */
+        bool dump;          /* NLM_F_DUMP on a GET */
+        const char *extack; /* message for NLMSG_ERROR, or NULL */
+};
+
+typedef int (*rtnl_handler)(struct rtnl_req *req);
+
+/* rtnl_link.c */
+int rtnl_getlink(struct rtnl_req *req);
+int rtnl_newlink(struct rtnl_req *req);
+int rtnl_dellink(struct rtnl_req *req);
+/* rtnl_addr.c */
+int rtnl_getaddr(struct rtnl_req *req);
+int rtnl_newaddr(struct rtnl_req *req);
+int rtnl_deladdr(struct rtnl_req *req);
+/* rtnl_route.c */
+int rtnl_getroute(struct rtnl_req *req);
+int rtnl_newroute(struct rtnl_req *req);
+int rtnl_delroute(struct rtnl_req *req);
+/* rtnl_neigh.c */
+int rtnl_getneigh(struct rtnl_req *req);
+int rtnl_newneigh(struct rtnl_req *req);
+int rtnl_delneigh(struct rtnl_req *req);
+/* ctl_sysctl.c: the private family (STRATA_NETLINK_CTL) */
+int ctl_sysctl_rcv(struct rtnl_req *req);
+
+/* The payload's family header, or -EINVAL when shorter than hdrlen. */
+static inline int rtnl_hdr(const struct rtnl_req *req, size_t hdrlen)
+{
+        return req->msg->payload_len < hdrlen ? -22 /* EINVAL */ : 0;
+}
+
+/* Flags of the reply messages: NLM_F_MULTI in a dump. */
+static inline uint16_t rtnl_reply_flags(const struct rtnl_req *req)
+{
+        return req->dump ? NLM_F_MULTI_ : 0;
+}
+
+#endif

@@ -1,0 +1,335 @@
+/*
+ * rtnetlink IPv4 routes: RTM_GETROUTE as a dump of the tables (default,
+ * main, local -- the kernel's hash order of their ids) and as `ip route
+ * get` (an output route decision, ip_route_output), RTM_NEWROUTE and
+ * RTM_DELROUTE for unicast and the special types in tables main, local and
+ * default.  Policy routing (other tables, rules) belongs to the routing
+ * work and is refused with a message until then.
+ *
+ * Dumps list each table in the kernel's trie order -- by destination, then
+ * shorter prefixes first, then metric -- and leave out routes through a
+ * device that is down: Linux deletes those when the device goes down,
+ * while Strata keeps them (unusable) for when it comes back.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl/rtnl.h"
+#include "ipv4/ipv4.h"
+
+#define RTCF_BROADCAST_ 0x10000000u
+#define RTCF_LOCAL_     0x80000000u
+
+static void fill_route(struct nl_out *o, const struct fib_route *r, uint16_t flags, uint32_t seq)
+{
+        nlmsg_begin(o, RTM_NEWROUTE_, flags, seq);
+        uint8_t h[RTMSG_LEN] = {
+                AF_INET_,    r->plen,  0,      r->tos, (uint8_t)(r->table < 256 ? r->table : 252),
+                r->protocol, r->scope, r->type
+        };
+        uint32_t rflags = 0;
+        if (r->dev && r->type == RTN_UNICAST && !r->dev->carrier &&
+            !(r->dev->flags & IFF_LOOPBACK_))
+                rflags |= RTNH_F_LINKDOWN_;
+        memcpy(h + 8, &rflags, 4);
+        nl_put(o, h, sizeof(h));
+        nla_put_u32(o, RTA_TABLE_, r->table);
+        if (r->plen)
+                nla_put_in_addr(o, RTA_DST_, r->dst);
+        if (r->priority)
+                nla_put_u32(o, RTA_PRIORITY_, r->priority);
+        if (r->prefsrc)
+                nla_put_in_addr(o, RTA_PREFSRC_, r->prefsrc);
+        if (r->gw)
+                nla_put_in_addr(o, RTA_GATEWAY_, r->gw);
+        if (r->dev)
+                nla_put_u32(o, RTA_OIF_, (uint32_t)r->dev->ifindex);
+        nlmsg_end(o);
+}
+
+struct route_ent {
+        const struct fib_route *r;
+        size_t seq; /* collection order: the chain order within one prefix */
+};
+
+struct route_list {
+        struct route_ent *v;
+        size_t n, cap;
+        bool nomem;
+};
+
+static void collect(const struct fib_route *r, void *ctx)
+{
+        struct route_list *l = ctx;
+        if (r->dev && !netif_running(r->dev))
+                return;
+        if (l->n == l->cap) {
+                size_t cap = l->cap ? l->cap * 2 : 64;
+                struct route_ent *v = realloc(l->v, cap * sizeof(*v));
+                if (!v) {
+                        l->nomem = true;
+                        return;
+                }
+                l->v = v;
+                l->cap = cap;
+        }
+        l->v[l->n] = (struct route_ent){ r, l->n };
+        l->n++;
+}
+
+/* Trie order: destination, then shorter prefix first, then chain order. */
+static int route_cmp(const void *a, const void *b)
+{
+        const struct route_ent *x = a, *y = b;
+        if (x->r->dst != y->r->dst)
+                return x->r->dst < y->r->dst ? -1 : 1;
+        if (x->r->plen != y->r->plen)
+                return x->r->plen < y->r->plen ? -1 : 1;
+        return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static int dump_table(struct rtnl_req *req, struct fib_table *t)
+{
+        if (!t)
+                return 0;
+        struct route_list l = { 0 };
+        fib_table_for_each(t, collect, &l);
+        if (l.nomem) {
+                free(l.v);
+                return -ENOMEM;
+        }
+        if (l.n)
+                qsort(l.v, l.n, sizeof(*l.v), route_cmp);
+        for (size_t i = 0; i < l.n; i++)
+                fill_route(req->out, l.v[i].r, NLM_F_MULTI_, req->msg->seq);
+        free(l.v);
+        return 0;
+}
+
+static struct fib_table *table_by_id(struct net *net, uint32_t id)
+{
+        struct ipv4_net *in = ipv4_of(net);
+        switch (id) {
+        case RT_TABLE_UNSPEC_:
+        case RT_TABLE_MAIN:
+                return in->main;
+        case RT_TABLE_LOCAL:
+                return in->local;
+        case RT_TABLE_DEFAULT:
+                return in->def;
+        default:
+                return NULL;
+        }
+}
+
+/* ip route get: the output route decision, as a cloned (cache) route. */
+static int route_get(struct rtnl_req *req, const uint8_t *h, const struct nl_attr *tb)
+{
+        uint32_t dst = 0, src = 0, oif = 0, iif = 0, uid = req->uid;
+        if ((tb[RTA_DST_].data && nla_get_in_addr(&tb[RTA_DST_], &dst)) ||
+            (tb[RTA_SRC_].data && nla_get_in_addr(&tb[RTA_SRC_], &src)) ||
+            (tb[RTA_OIF_].data && nla_get_u32(&tb[RTA_OIF_], &oif)) ||
+            (tb[RTA_IIF_].data && nla_get_u32(&tb[RTA_IIF_], &iif)) ||
+            (tb[RTA_UID_].data && nla_get_u32(&tb[RTA_UID_], &uid)))
+                return -EINVAL;
+        if (iif) {
+                req->extack = "Strata: ip route get ... iif (input routes) is not supported yet";
+                return -EOPNOTSUPP;
+        }
+        struct rt_result res;
+        int err = ip_route_output(req->net, dst, src, (int)oif, &res);
+        if (err)
+                return err;
+        uint32_t rtm_flags = nl_rd32(h + 8);
+        if ((rtm_flags & RTM_F_FIB_MATCH_) && res.route) {
+                fill_route(req->out, res.route, 0, req->msg->seq);
+                return 0;
+        }
+        struct nl_out *o = req->out;
+        nlmsg_begin(o, RTM_NEWROUTE_, 0, req->msg->seq);
+        /* Without rules the kernel merges table local into main, so a
+         * lookup answers "main" for local destinations too. */
+        uint32_t table =
+            res.route && res.route->table == RT_TABLE_DEFAULT ? RT_TABLE_DEFAULT : RT_TABLE_MAIN;
+        uint8_t rh[RTMSG_LEN] = { AF_INET_,       32, src ? 32 : 0,      h[3],
+                                  (uint8_t)table, 0,  RT_SCOPE_UNIVERSE, res.type };
+        uint32_t f = 0x200; /* RTM_F_CLONED */
+        if (res.type == RTN_LOCAL)
+                f |= RTCF_LOCAL_;
+        else if (res.type == RTN_BROADCAST)
+                f |= RTCF_BROADCAST_;
+        memcpy(rh + 8, &f, 4);
+        nl_put(o, rh, sizeof(rh));
+        nla_put_u32(o, RTA_TABLE_, table);
+        nla_put_in_addr(o, RTA_DST_, dst);
+        if (src)
+                nla_put_in_addr(o, RTA_SRC_, src);
+        if (res.dev)
+                nla_put_u32(o, RTA_OIF_, (uint32_t)res.dev->ifindex);
+        if (!src && res.saddr)
+                nla_put_in_addr(o, RTA_PREFSRC_, res.saddr);
+        if (res.route && res.route->gw && res.type == RTN_UNICAST)
+                nla_put_in_addr(o, RTA_GATEWAY_, res.nexthop);
+        nla_put_u32(o, RTA_UID_, uid);
+        uint32_t ci[8] = { 0 }; /* struct rta_cacheinfo */
+        nla_put(o, RTA_CACHEINFO_, ci, sizeof(ci));
+        nlmsg_end(o);
+        return 0;
+}
+
+static int route_parse(struct rtnl_req *req, struct nl_attr *tb)
+{
+        const struct nl_msg *m = req->msg;
+        if (rtnl_hdr(req, RTMSG_LEN))
+                return -EINVAL;
+        if (nla_parse(tb, RTA_MAX_, m->payload + RTMSG_LEN, m->payload_len - RTMSG_LEN))
+                return -EINVAL;
+        return 0;
+}
+
+int rtnl_getroute(struct rtnl_req *req)
+{
+        const struct nl_msg *m = req->msg;
+        if (req->dump) {
+                uint8_t family = m->payload[0];
+                if (family != AF_UNSPEC_ && family != AF_INET_)
+                        return 0; /* no IPv6 routes yet: an empty dump */
+                struct ipv4_net *in = ipv4_of(req->net);
+                int err = dump_table(req, in->def);
+                if (!err)
+                        err = dump_table(req, in->main);
+                if (!err)
+                        err = dump_table(req, in->local);
+                return err;
+        }
+        struct nl_attr tb[RTA_MAX_ + 1];
+        int err = route_parse(req, tb);
+        if (err)
+                return err;
+        if (m->payload[0] != AF_INET_) {
+                req->extack =
+                    m->payload[0] == AF_INET6_ ? "Strata: IPv6 is not supported yet" : NULL;
+                return -EAFNOSUPPORT;
+        }
+        return route_get(req, m->payload, tb);
+}
+
+/* The fib_route a NEWROUTE/DELROUTE describes, and its table. */
+static int route_from_msg(struct rtnl_req *req, const struct nl_attr *tb, struct fib_route *r,
+                          struct fib_table **t)
+{
+        const uint8_t *h = req->msg->payload;
+        if (h[0] != AF_INET_) {
+                req->extack = h[0] == AF_INET6_ ? "Strata: IPv6 is not supported yet" : NULL;
+                return -EAFNOSUPPORT;
+        }
+        memset(r, 0, sizeof(*r));
+        r->plen = h[1];
+        r->tos = h[3];
+        r->protocol = h[5];
+        r->scope = h[6];
+        r->type = h[7];
+        if (r->plen > 32 || h[2] /* src_len */) {
+                req->extack = h[2] ? "Strata: source-specific routes are not supported" : NULL;
+                return h[2] ? -EOPNOTSUPP : -EINVAL;
+        }
+        uint32_t table = h[4], oif = 0;
+        if ((tb[RTA_TABLE_].data && nla_get_u32(&tb[RTA_TABLE_], &table)) ||
+            (tb[RTA_DST_].data && nla_get_in_addr(&tb[RTA_DST_], &r->dst)) ||
+            (tb[RTA_GATEWAY_].data && nla_get_in_addr(&tb[RTA_GATEWAY_], &r->gw)) ||
+            (tb[RTA_OIF_].data && nla_get_u32(&tb[RTA_OIF_], &oif)) ||
+            (tb[RTA_PRIORITY_].data && nla_get_u32(&tb[RTA_PRIORITY_], &r->priority)) ||
+            (tb[RTA_PREFSRC_].data && nla_get_in_addr(&tb[RTA_PREFSRC_], &r->prefsrc)))
+                return -EINVAL;
+        if (tb[RTA_MULTIPATH_].data || tb[RTA_ENCAP_].data || tb[RTA_VIA_].data ||
+            tb[RTA_NH_ID_].data || (tb[RTA_METRICS_].data && tb[RTA_METRICS_].len > 0)) {
+                req->extack = "Strata: multipath, encapsulation, nexthop objects and route "
+                              "metrics are not supported yet";
+                return -EOPNOTSUPP;
+        }
+        *t = table_by_id(req->net, table);
+        if (!*t) {
+                req->extack = "Strata: routing tables other than main, local and default "
+                              "arrive with policy routing";
+                return -EOPNOTSUPP;
+        }
+        r->table = table ? table : RT_TABLE_MAIN;
+        if (oif) {
+                r->dev = dev_get_by_index(req->net, (int)oif);
+                if (!r->dev)
+                        return -ENODEV;
+        }
+        return 0;
+}
+
+int rtnl_newroute(struct rtnl_req *req)
+{
+        struct nl_attr tb[RTA_MAX_ + 1];
+        int err = route_parse(req, tb);
+        if (err)
+                return err;
+        struct fib_route r;
+        struct fib_table *t;
+        err = route_from_msg(req, tb, &r, &t);
+        if (err)
+                return err;
+        uint32_t mask = r.plen ? ~0u << (32 - r.plen) : 0;
+        if (r.dst & ~mask) {
+                req->extack = "Invalid prefix for given prefix length";
+                return -EINVAL;
+        }
+        if (r.scope > RT_SCOPE_HOST) {
+                req->extack = "Invalid scope";
+                return -EINVAL;
+        }
+        switch (r.type) {
+        case RTN_UNICAST:
+        case RTN_LOCAL:
+        case RTN_BROADCAST:
+                if (!r.dev && !r.gw) {
+                        req->extack = "Device only routes require an egress device";
+                        return -ENODEV;
+                }
+                break;
+        case RTN_BLACKHOLE:
+        case RTN_UNREACHABLE:
+        case RTN_PROHIBIT:
+                break;
+        default:
+                req->extack = "Invalid route type";
+                return -EINVAL;
+        }
+        if (r.gw && r.scope >= RT_SCOPE_LINK) {
+                req->extack = "Nexthop has invalid scope";
+                return -EINVAL;
+        }
+        if (r.prefsrc && !inet_addr_local(req->net, r.prefsrc)) {
+                req->extack = "Invalid prefsrc address";
+                return -EINVAL;
+        }
+        uint16_t f = req->msg->flags;
+        int how = API_ROUTE_EXCL;
+        if (f & NLM_F_REPLACE_)
+                how = API_ROUTE_REPLACE;
+        else if (!(f & NLM_F_EXCL_))
+                how = API_ROUTE_APPEND;
+        err = api_route_insert(req->net, t, &r, how);
+        if (err == -ENETUNREACH)
+                req->extack = "Nexthop has invalid gateway";
+        return err;
+}
+
+int rtnl_delroute(struct rtnl_req *req)
+{
+        struct nl_attr tb[RTA_MAX_ + 1];
+        int err = route_parse(req, tb);
+        if (err)
+                return err;
+        struct fib_route r;
+        struct fib_table *t;
+        err = route_from_msg(req, tb, &r, &t);
+        if (err)
+                return err;
+        return fib_table_delete(t, &r);
+}

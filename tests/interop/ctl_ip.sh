@@ -1,0 +1,150 @@
+#!/bin/sh
+# Interop: Debian's own `ip` configures and inspects Strata through
+# stratad's control socket and the preload shim (strata exec), and prints
+# what the kernel prints for the same state.
+#
+# The same ip commands run against a fresh kernel network namespace (IPv6
+# disabled there: Strata has none yet) and a stratad namespace; then each
+# view -- ip link, ip -j link, ip -s link, ip addr, ip route (main and
+# local), ip route get, ip neigh, and the error messages of refused
+# commands -- is compared after normalising what must differ (the veth MAC
+# addresses).  One PASS/FAIL line per view.  Only the stratad started here
+# is stopped, by PID; the namespace and temporary files are removed.
+#
+# Usage: sh tests/interop/ctl_ip.sh BUILD_DIR   (root; SKIPs otherwise)
+set -u
+B=${1:-build}
+
+if [ "$(id -u)" -ne 0 ]; then
+        echo "SKIP ctl_ip: needs root"
+        exit 0
+fi
+if ! command -v ip >/dev/null 2>&1; then
+        echo "SKIP ctl_ip: ip (iproute2) not installed"
+        exit 0
+fi
+for f in "$B/bin/stratad" "$B/bin/strata" "$B/lib/libstrata-preload.so"; do
+        if [ ! -e "$f" ]; then
+                echo "FAIL ctl_ip: $f is not built"
+                exit 1
+        fi
+done
+
+NS=strata-ctl-$$
+SNS=ctlip$$
+tmp=$(mktemp -d /tmp/strata-ctl-ip.XXXXXX) || exit 1
+pid=
+failed=0
+
+cleanup() {
+        [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+        ip netns del "$NS" 2>/dev/null
+        rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+
+"$B/bin/stratad" --name "$SNS" --runtime-dir "$tmp" --sysctl-dir "$tmp/sysctl.d" \
+        2>"$tmp/stratad.log" &
+pid=$!
+i=0
+while [ ! -S "$tmp/$SNS.sock" ] && [ $i -lt 50 ]; do
+        sleep 0.1
+        i=$((i + 1))
+done
+if [ ! -S "$tmp/$SNS.sock" ]; then
+        echo "FAIL ctl_ip: stratad did not start"
+        sed 's/^/    /' "$tmp/stratad.log"
+        exit 1
+fi
+
+ip netns add "$NS" || { echo "FAIL ctl_ip: cannot create a network namespace"; exit 1; }
+for k in all default lo; do
+        ip netns exec "$NS" sysctl -qw "net.ipv6.conf.$k.disable_ipv6=1" 2>/dev/null
+done
+ip -n "$NS" link set lo up
+
+kip() { ip -n "$NS" "$@"; }
+sip() { "$B/bin/strata" exec -n "$SNS" --runtime-dir "$tmp" -- ip "$@"; }
+
+# Normalise: the random MACs of the veth ends; the addresses set here stay.
+norm() {
+        sed -E -e 's/02:00:00:00:00:/NEIGH:/g' -e 's/ff:ff:ff:ff:ff:ff/BCAST/g' \
+                -e 's/00:00:00:00:00:00/ZERO/g' -e 's/([0-9a-f]{2}:){5}[0-9a-f]{2}/MAC/g'
+}
+
+# Kernel and Strata order neighbours by their own hashes: compare sorted.
+SORT=cat
+
+# both NAME ARGS...: run the command on both sides, compare output and status
+both() {
+        name=$1
+        shift
+        kip "$@" >"$tmp/k.out" 2>&1
+        krc=$?
+        sip "$@" >"$tmp/s.out" 2>&1
+        src=$?
+        norm <"$tmp/k.out" | $SORT >"$tmp/k.n"
+        norm <"$tmp/s.out" | $SORT >"$tmp/s.n"
+        if [ $krc -eq $src ] && cmp -s "$tmp/k.n" "$tmp/s.n"; then
+                [ -n "$name" ] && echo "PASS ctl_ip: ip $*"
+        else
+                echo "FAIL ctl_ip: ip $* (kernel status $krc, strata $src)"
+                diff -u "$tmp/k.n" "$tmp/s.n" | sed 's/^/    /' | head -40
+                failed=1
+        fi
+}
+
+# configuration, checked quietly (a difference is reported all the same)
+both "" link add va type veth peer name vb
+both "" link set va up
+both "" link set vb up
+both "" link set vb mtu 9000
+both "" link set va txqueuelen 500
+both "" addr add 10.210.0.2/24 dev va
+both "" addr add 10.210.0.9/24 dev va
+both "" addr add 10.210.1.3/24 brd + dev vb label vb:1
+both "" route add default via 10.210.0.1
+both "" route add 10.211.0.0/16 via 10.210.0.254 dev va metric 5
+both "" neigh add 10.210.0.1 lladdr 02:00:00:00:00:01 dev va
+both "" neigh add 10.210.1.7 lladdr 02:00:00:00:00:07 dev vb nud stale
+
+# the views
+both x link
+both x -j link
+both x -s link
+both x addr
+both x -j addr show dev va
+both x route
+both x route show table local
+both x route get 1.1.1.1
+both x route get 10.210.0.2
+both x route get 10.211.3.4
+SORT=sort
+both x neigh
+SORT=cat
+both x link show nope
+both x addr add 10.210.0.2/24 dev va
+both x route add 10.50.0.0/16 via 192.0.2.1
+both x route del 10.99.0.0/16
+both x link set va mtu 10
+both x neigh del 10.210.0.1 dev va
+SORT=sort
+both x neigh
+SORT=cat
+both x link set va down
+both x link
+both x link del vb
+both x link
+
+# clean shutdown: SIGTERM removes the socket
+kill "$pid"
+wait "$pid"
+rc=$?
+pid=
+if [ $rc -eq 0 ] && [ ! -e "$tmp/$SNS.sock" ]; then
+        echo "PASS ctl_ip: stratad stops on SIGTERM and removes its socket"
+else
+        echo "FAIL ctl_ip: stratad exit status $rc, socket left: $(ls "$tmp")"
+        failed=1
+fi
+exit $failed

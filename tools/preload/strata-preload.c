@@ -1,0 +1,623 @@
+/*
+ * libstrata-preload.so: makes an unmodified program's netlink sockets talk
+ * to a Strata namespace.  With STRATA_CTL_SOCKET set (strata exec sets it),
+ * socket(AF_NETLINK, ...) returns a connection to that control socket
+ * instead, and the calls iproute2 and friends make on it behave as on a
+ * kernel netlink socket:
+ *
+ *  - bind/getsockname fake a port id (the process id for the first
+ *    socket, then negative numbers, as the kernel assigns them); the server
+ *    learns it from a HELLO and stamps every reply with it, because
+ *    iproute2 drops replies whose nlmsg_pid is not its own;
+ *  - sendmsg/sendto/send/write pass the request as one datagram and return
+ *    only when the server's DONE says every reply is queued here -- replies
+ *    are ready when sendmsg returns (nft polls with a zero timeout);
+ *  - recvmsg/recvfrom/recv/read hand out one reply datagram per call, with
+ *    MSG_PEEK and MSG_TRUNC as the kernel honours them (iproute2 sizes its
+ *    buffer with MSG_PEEK|MSG_TRUNC) and a 12-byte sockaddr_nl, pid 0;
+ *  - SOL_NETLINK options are accepted; SO_PROTOCOL/SO_DOMAIN/SO_TYPE tell
+ *    what the program asked for;
+ *  - if_nametoindex/if_indextoname ask the namespace, not the host, so a
+ *    name Strata does not have is not silently resolved on the host.
+ *
+ * Without STRATA_CTL_SOCKET every call goes straight to libc.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/netlink.h>
+#include <net/if.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "strata/ctl.h"
+
+#define SHIM_MAX_FD  4096
+#define SHIM_REQ_MAX (1u << 20)
+#ifndef SOL_NETLINK
+#define SOL_NETLINK 270
+#endif
+
+struct qent {
+        struct qent *next;
+        size_t len;
+        uint8_t data[];
+};
+
+struct nlsock {
+        int protocol;
+        uint32_t portid;
+        uint32_t groups;
+        bool hello_sent;
+        struct qent *head, *tail;
+};
+
+/* The shim's own state: which descriptors are netlink sockets. */
+static struct nlsock *socks[SHIM_MAX_FD];
+static pthread_mutex_t shim_lock = PTHREAD_MUTEX_INITIALIZER;
+static int next_negative = -4096;
+static bool first_given;
+
+#define REAL(ret, name, ...)                                                                       \
+        static ret (*real_##name)(__VA_ARGS__);                                                    \
+        if (!real_##name)                                                                          \
+        real_##name = (ret(*)(__VA_ARGS__))dlsym(RTLD_NEXT, #name)
+
+static struct nlsock *lookup(int fd)
+{
+        return fd >= 0 && fd < SHIM_MAX_FD ? socks[fd] : NULL;
+}
+
+static const char *ctl_path(void)
+{
+        const char *p = getenv(STRATA_CTL_ENV);
+        return p && *p ? p : NULL;
+}
+
+static int raw_socket(int domain, int type, int proto)
+{
+        REAL(int, socket, int, int, int);
+        return real_socket(domain, type, proto);
+}
+
+/* Connect a SEQPACKET socket to the control socket; -1 and errno. */
+static int ctl_connect(int type_flags)
+{
+        const char *path = ctl_path();
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        if (strlen(path) >= sizeof(sa.sun_path)) {
+                errno = ENAMETOOLONG;
+                return -1;
+        }
+        strcpy(sa.sun_path, path);
+        int fd = raw_socket(AF_UNIX, SOCK_SEQPACKET | (type_flags & SOCK_CLOEXEC), 0);
+        if (fd < 0)
+                return -1;
+        REAL(int, connect, int, const struct sockaddr *, socklen_t);
+        if (real_connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+                int e = errno;
+                fprintf(stderr, "strata-preload: cannot reach the Strata namespace at %s: %s\n",
+                        path, strerror(e));
+                REAL(int, close, int);
+                real_close(fd);
+                errno = e;
+                return -1;
+        }
+        return fd;
+}
+
+static ssize_t raw_send(int fd, const void *b, size_t n)
+{
+        REAL(ssize_t, send, int, const void *, size_t, int);
+        return real_send(fd, b, n, MSG_NOSIGNAL);
+}
+
+static int send_hello(int fd, uint32_t portid, int protocol)
+{
+        uint8_t h[24] = { 0 };
+        uint32_t len = 24, proto = (uint32_t)protocol;
+        uint16_t type = STRATA_CTL_HELLO, flags = NLM_F_REQUEST;
+        memcpy(h, &len, 4);
+        memcpy(h + 4, &type, 2);
+        memcpy(h + 6, &flags, 2);
+        memcpy(h + 16, &portid, 4);
+        memcpy(h + 20, &proto, 4);
+        return raw_send(fd, h, sizeof(h)) == (ssize_t)sizeof(h) ? 0 : -1;
+}
+
+/* Receive one whole datagram from the server, waiting for it (the program
+ * may have made the descriptor non-blocking).  NULL and errno on failure. */
+static struct qent *recv_dgram(int fd, bool wait)
+{
+        REAL(ssize_t, recv, int, void *, size_t, int);
+        for (;;) {
+                ssize_t n = real_recv(fd, NULL, 0, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
+                if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+                        if (!wait)
+                                return NULL;
+                        struct pollfd p = { .fd = fd, .events = POLLIN };
+                        poll(&p, 1, -1);
+                        continue;
+                }
+                if (n <= 0) {
+                        if (n == 0)
+                                errno = ECONNRESET;
+                        return NULL;
+                }
+                struct qent *q = malloc(sizeof(*q) + (size_t)n);
+                if (!q) {
+                        errno = ENOMEM;
+                        return NULL;
+                }
+                ssize_t m = real_recv(fd, q->data, (size_t)n, MSG_DONTWAIT);
+                if (m < 0) {
+                        free(q);
+                        return NULL;
+                }
+                q->len = (size_t)m;
+                q->next = NULL;
+                return q;
+        }
+}
+
+static bool is_done(const struct qent *q)
+{
+        uint16_t type;
+        if (q->len < 16)
+                return false;
+        memcpy(&type, q->data + 4, 2);
+        return type == STRATA_CTL_DONE;
+}
+
+static void enqueue(struct nlsock *s, struct qent *q)
+{
+        if (s->tail)
+                s->tail->next = q;
+        else
+                s->head = q;
+        s->tail = q;
+}
+
+/* Send a request datagram and queue every reply up to DONE. */
+static ssize_t nl_send(int fd, struct nlsock *s, const struct msghdr *msg)
+{
+        size_t total = 0;
+        for (size_t i = 0; i < msg->msg_iovlen; i++)
+                total += msg->msg_iov[i].iov_len;
+        if (total > SHIM_REQ_MAX) {
+                errno = EMSGSIZE;
+                return -1;
+        }
+        uint8_t *buf = malloc(total ? total : 1);
+        if (!buf) {
+                errno = ENOMEM;
+                return -1;
+        }
+        size_t off = 0;
+        for (size_t i = 0; i < msg->msg_iovlen; i++) {
+                memcpy(buf + off, msg->msg_iov[i].iov_base, msg->msg_iov[i].iov_len);
+                off += msg->msg_iov[i].iov_len;
+        }
+        ssize_t r = -1;
+        if (!s->hello_sent) {
+                if (send_hello(fd, s->portid, s->protocol) < 0)
+                        goto out;
+                s->hello_sent = true;
+        }
+        if (raw_send(fd, buf, total) < 0)
+                goto out;
+        for (;;) {
+                struct qent *q = recv_dgram(fd, true);
+                if (!q)
+                        goto out;
+                if (is_done(q)) {
+                        free(q);
+                        break;
+                }
+                enqueue(s, q);
+        }
+        r = (ssize_t)total;
+out:
+        free(buf);
+        return r;
+}
+
+static ssize_t nl_recv(int fd, struct nlsock *s, struct msghdr *msg, int flags)
+{
+        if (!s->head) {
+                REAL(int, fcntl, int, int, ...);
+                bool nonblock = (flags & MSG_DONTWAIT) || (real_fcntl(fd, F_GETFL) & O_NONBLOCK);
+                /* nothing queued: wait for what the server sends unasked */
+                for (;;) {
+                        pthread_mutex_unlock(&shim_lock);
+                        struct qent *q = recv_dgram(fd, !nonblock);
+                        int e = errno;
+                        pthread_mutex_lock(&shim_lock);
+                        if (!q) {
+                                errno = e;
+                                return -1;
+                        }
+                        if (is_done(q)) {
+                                free(q);
+                                continue;
+                        }
+                        enqueue(s, q);
+                        break;
+                }
+        }
+        struct qent *q = s->head;
+        size_t off = 0;
+        for (size_t i = 0; i < msg->msg_iovlen && off < q->len; i++) {
+                size_t n = msg->msg_iov[i].iov_len;
+                if (n > q->len - off)
+                        n = q->len - off;
+                memcpy(msg->msg_iov[i].iov_base, q->data + off, n);
+                off += n;
+        }
+        msg->msg_flags = off < q->len ? MSG_TRUNC : 0;
+        if (msg->msg_name) {
+                struct sockaddr_nl nl = { .nl_family = AF_NETLINK };
+                socklen_t n = msg->msg_namelen < sizeof(nl) ? msg->msg_namelen : sizeof(nl);
+                memcpy(msg->msg_name, &nl, n);
+                msg->msg_namelen = sizeof(nl);
+        }
+        msg->msg_controllen = 0;
+        size_t full = q->len;
+        if (!(flags & MSG_PEEK)) {
+                s->head = q->next;
+                if (!s->head)
+                        s->tail = NULL;
+                free(q);
+        }
+        return (ssize_t)((flags & MSG_TRUNC) ? full : off);
+}
+
+int socket(int domain, int type, int protocol)
+{
+        if (domain != AF_NETLINK || !ctl_path())
+                return raw_socket(domain, type, protocol);
+        int fd = ctl_connect(type);
+        if (fd < 0)
+                return -1;
+        if (fd >= SHIM_MAX_FD) {
+                REAL(int, close, int);
+                real_close(fd);
+                errno = EMFILE;
+                return -1;
+        }
+        struct nlsock *s = calloc(1, sizeof(*s));
+        if (!s) {
+                REAL(int, close, int);
+                real_close(fd);
+                errno = ENOMEM;
+                return -1;
+        }
+        if (type & SOCK_NONBLOCK) {
+                REAL(int, fcntl, int, int, ...);
+                real_fcntl(fd, F_SETFL, real_fcntl(fd, F_GETFL) | O_NONBLOCK);
+        }
+        s->protocol = protocol;
+        pthread_mutex_lock(&shim_lock);
+        if (!first_given) {
+                s->portid = (uint32_t)getpid();
+                first_given = true;
+        } else {
+                s->portid = (uint32_t)next_negative--;
+        }
+        socks[fd] = s;
+        pthread_mutex_unlock(&shim_lock);
+        return fd;
+}
+
+int bind(int fd, const struct sockaddr *addr, socklen_t len)
+{
+        struct nlsock *s = lookup(fd);
+        if (!s) {
+                REAL(int, bind, int, const struct sockaddr *, socklen_t);
+                return real_bind(fd, addr, len);
+        }
+        struct sockaddr_nl nl;
+        if (!addr || len < sizeof(nl)) {
+                errno = EINVAL;
+                return -1;
+        }
+        memcpy(&nl, addr, sizeof(nl));
+        if (nl.nl_family != AF_NETLINK) {
+                errno = EINVAL;
+                return -1;
+        }
+        pthread_mutex_lock(&shim_lock);
+        if (nl.nl_pid && !s->hello_sent)
+                s->portid = nl.nl_pid;
+        s->groups = nl.nl_groups;
+        pthread_mutex_unlock(&shim_lock);
+        return 0;
+}
+
+int connect(int fd, const struct sockaddr *addr, socklen_t len)
+{
+        if (lookup(fd))
+                return 0; /* netlink connect only sets the default destination */
+        REAL(int, connect, int, const struct sockaddr *, socklen_t);
+        return real_connect(fd, addr, len);
+}
+
+static int fill_nl(struct sockaddr *addr, socklen_t *len, uint32_t pid, uint32_t groups)
+{
+        if (!addr || !len) {
+                errno = EFAULT;
+                return -1;
+        }
+        struct sockaddr_nl nl = { .nl_family = AF_NETLINK, .nl_pid = pid, .nl_groups = groups };
+        memcpy(addr, &nl, *len < sizeof(nl) ? *len : sizeof(nl));
+        *len = sizeof(nl);
+        return 0;
+}
+
+int getsockname(int fd, struct sockaddr *addr, socklen_t *len)
+{
+        struct nlsock *s = lookup(fd);
+        if (!s) {
+                REAL(int, getsockname, int, struct sockaddr *, socklen_t *);
+                return real_getsockname(fd, addr, len);
+        }
+        return fill_nl(addr, len, s->portid, s->groups);
+}
+
+int getpeername(int fd, struct sockaddr *addr, socklen_t *len)
+{
+        if (!lookup(fd)) {
+                REAL(int, getpeername, int, struct sockaddr *, socklen_t *);
+                return real_getpeername(fd, addr, len);
+        }
+        return fill_nl(addr, len, 0, 0);
+}
+
+int setsockopt(int fd, int level, int name, const void *val, socklen_t len)
+{
+        if (lookup(fd) && level == SOL_NETLINK)
+                return 0; /* EXT_ACK, GET_STRICT_CHK, CAP_ACK, memberships: accepted */
+        REAL(int, setsockopt, int, int, int, const void *, socklen_t);
+        int r = real_setsockopt(fd, level, name, val, len);
+        if (r < 0 && lookup(fd) && (name == SO_RCVBUFFORCE || name == SO_SNDBUFFORCE))
+                return 0; /* buffers are the server's business */
+        return r;
+}
+
+int getsockopt(int fd, int level, int name, void *val, socklen_t *len)
+{
+        struct nlsock *s = lookup(fd);
+        if (s && val && len && *len >= sizeof(int)) {
+                int v = -1;
+                if (level == SOL_NETLINK)
+                        v = 0;
+                else if (level == SOL_SOCKET && name == SO_PROTOCOL)
+                        v = s->protocol;
+                else if (level == SOL_SOCKET && name == SO_DOMAIN)
+                        v = AF_NETLINK;
+                else if (level == SOL_SOCKET && name == SO_TYPE)
+                        v = SOCK_RAW;
+                if (v >= 0) {
+                        memcpy(val, &v, sizeof(v));
+                        *len = sizeof(v);
+                        return 0;
+                }
+        }
+        REAL(int, getsockopt, int, int, int, void *, socklen_t *);
+        return real_getsockopt(fd, level, name, val, len);
+}
+
+ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+        struct nlsock *s = lookup(fd);
+        if (!s) {
+                REAL(ssize_t, sendmsg, int, const struct msghdr *, int);
+                return real_sendmsg(fd, msg, flags);
+        }
+        pthread_mutex_lock(&shim_lock);
+        ssize_t r = nl_send(fd, s, msg);
+        pthread_mutex_unlock(&shim_lock);
+        return r;
+}
+
+ssize_t sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *to,
+               socklen_t tolen)
+{
+        if (!lookup(fd)) {
+                REAL(ssize_t, sendto, int, const void *, size_t, int, const struct sockaddr *,
+                     socklen_t);
+                return real_sendto(fd, buf, len, flags, to, tolen);
+        }
+        struct iovec iov = { (void *)buf, len };
+        struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+        return sendmsg(fd, &m, flags);
+}
+
+ssize_t send(int fd, const void *buf, size_t len, int flags)
+{
+        if (!lookup(fd)) {
+                REAL(ssize_t, send, int, const void *, size_t, int);
+                return real_send(fd, buf, len, flags);
+        }
+        return sendto(fd, buf, len, flags, NULL, 0);
+}
+
+ssize_t write(int fd, const void *buf, size_t len)
+{
+        if (!lookup(fd)) {
+                REAL(ssize_t, write, int, const void *, size_t);
+                return real_write(fd, buf, len);
+        }
+        return sendto(fd, buf, len, 0, NULL, 0);
+}
+
+ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+{
+        struct nlsock *s = lookup(fd);
+        if (!s) {
+                REAL(ssize_t, recvmsg, int, struct msghdr *, int);
+                return real_recvmsg(fd, msg, flags);
+        }
+        pthread_mutex_lock(&shim_lock);
+        ssize_t r = nl_recv(fd, s, msg, flags);
+        pthread_mutex_unlock(&shim_lock);
+        return r;
+}
+
+ssize_t recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *from,
+                 socklen_t *fromlen)
+{
+        if (!lookup(fd)) {
+                REAL(ssize_t, recvfrom, int, void *, size_t, int, struct sockaddr *, socklen_t *);
+                return real_recvfrom(fd, buf, len, flags, from, fromlen);
+        }
+        struct iovec iov = { buf, len };
+        struct msghdr m = { .msg_name = from,
+                            .msg_namelen = fromlen ? *fromlen : 0,
+                            .msg_iov = &iov,
+                            .msg_iovlen = 1 };
+        if (!fromlen)
+                m.msg_name = NULL;
+        ssize_t r = recvmsg(fd, &m, flags);
+        if (r >= 0 && fromlen)
+                *fromlen = m.msg_namelen;
+        return r;
+}
+
+ssize_t recv(int fd, void *buf, size_t len, int flags)
+{
+        if (!lookup(fd)) {
+                REAL(ssize_t, recv, int, void *, size_t, int);
+                return real_recv(fd, buf, len, flags);
+        }
+        return recvfrom(fd, buf, len, flags, NULL, NULL);
+}
+
+ssize_t read(int fd, void *buf, size_t len)
+{
+        if (!lookup(fd)) {
+                REAL(ssize_t, read, int, void *, size_t);
+                return real_read(fd, buf, len);
+        }
+        return recvfrom(fd, buf, len, 0, NULL, NULL);
+}
+
+int close(int fd)
+{
+        REAL(int, close, int);
+        struct nlsock *s = lookup(fd);
+        if (s) {
+                pthread_mutex_lock(&shim_lock);
+                socks[fd] = NULL;
+                pthread_mutex_unlock(&shim_lock);
+                while (s->head) {
+                        struct qent *q = s->head;
+                        s->head = q->next;
+                        free(q);
+                }
+                free(s);
+        }
+        return real_close(fd);
+}
+
+/* --- interface names, asked of the namespace ----------------------------- */
+
+/* RTM_GETLINK by index or name on a private connection: 0 with the
+ * index and name, or -1 with errno ENODEV. */
+static int shim_getlink(unsigned idx, const char *name, unsigned *out_idx, char *out_name)
+{
+        int fd = ctl_connect(SOCK_CLOEXEC);
+        if (fd < 0)
+                return -1;
+        uint8_t req[64] = { 0 };
+        uint32_t len = 16 + 16;
+        uint16_t type = 18 /* RTM_GETLINK */, flags = NLM_F_REQUEST;
+        memcpy(req + 4, &type, 2);
+        memcpy(req + 6, &flags, 2);
+        memcpy(req + 20, &idx, 4);
+        if (!idx && name) {
+                size_t n = strnlen(name, IF_NAMESIZE - 1);
+                uint16_t alen = (uint16_t)(4 + n + 1), atype = 3 /* IFLA_IFNAME */;
+                memcpy(req + len, &alen, 2);
+                memcpy(req + len + 2, &atype, 2);
+                memcpy(req + len + 4, name, n);
+                len += (alen + 3u) & ~3u;
+        }
+        memcpy(req, &len, 4);
+        int found = -1;
+        if (send_hello(fd, (uint32_t)getpid(), 0) == 0 && raw_send(fd, req, len) == (ssize_t)len) {
+                struct qent *q;
+                while ((q = recv_dgram(fd, true)) && !is_done(q)) {
+                        uint16_t t;
+                        memcpy(&t, q->data + 4, 2);
+                        if (found < 0 && q->len >= 32 && t == 16 /* RTM_NEWLINK */) {
+                                uint32_t mlen;
+                                memcpy(&mlen, q->data, 4);
+                                memcpy(out_idx, q->data + 20, 4);
+                                size_t off = 32;
+                                while (off + 4 <= q->len && off + 4 <= mlen) {
+                                        uint16_t alen, atype;
+                                        memcpy(&alen, q->data + off, 2);
+                                        memcpy(&atype, q->data + off + 2, 2);
+                                        if (alen < 4 || off + alen > q->len)
+                                                break;
+                                        if (atype == 3 && out_name) {
+                                                size_t n = alen - 4u < IF_NAMESIZE - 1
+                                                               ? alen - 4u
+                                                               : IF_NAMESIZE - 1;
+                                                memcpy(out_name, q->data + off + 4, n);
+                                                out_name[n] = 0;
+                                        }
+                                        off += (alen + 3u) & ~3u;
+                                }
+                                found = 0;
+                        }
+                        free(q);
+                }
+                free(q);
+        }
+        REAL(int, close, int);
+        real_close(fd);
+        if (found < 0)
+                errno = ENODEV;
+        return found;
+}
+
+unsigned int if_nametoindex(const char *name)
+{
+        if (!ctl_path()) {
+                REAL(unsigned int, if_nametoindex, const char *);
+                return real_if_nametoindex(name);
+        }
+        unsigned idx = 0;
+        char n[IF_NAMESIZE];
+        return shim_getlink(0, name, &idx, n) == 0 ? idx : 0;
+}
+
+char *if_indextoname(unsigned int idx, char buf[IF_NAMESIZE])
+{
+        if (!ctl_path()) {
+                REAL(char *, if_indextoname, unsigned int, char *);
+                return real_if_indextoname(idx, buf);
+        }
+        unsigned got = 0;
+        if (!idx) {
+                errno = ENXIO;
+                return NULL;
+        }
+        if (shim_getlink(idx, NULL, &got, buf) < 0) {
+                errno = ENXIO;
+                return NULL;
+        }
+        return buf;
+}
