@@ -264,8 +264,8 @@ void tcp_set_state(struct sock *sk, int state)
                 TCP_INC(net, CurrEstab);
         else if (old == TCP_ESTABLISHED && state != TCP_ESTABLISHED)
                 net->mib.tcp[TCP_MIB_CurrEstab]--;
-        if (state == TCP_CLOSE && (old == TCP_ESTABLISHED || old == TCP_CLOSE_WAIT) &&
-            sk->err == ECONNRESET)
+        /* tcp_set_state: any direct end of an established connection */
+        if (state == TCP_CLOSE && (old == TCP_ESTABLISHED || old == TCP_CLOSE_WAIT))
                 TCP_INC(net, EstabResets);
         sk->state = (uint8_t)state;
         sock_wake(sk);
@@ -282,6 +282,50 @@ void tcp_done(struct sock *sk)
         sk->shutdown = RCV_SHUTDOWN | SEND_SHUTDOWN;
         sock_wake(sk);
         sock_put(sk);
+}
+
+/*
+ * Enter TIME_WAIT the way Linux's tcp_time_wait() does: a separate small
+ * socket keeps the 4-tuple and the sequence numbers for 60 s (to ACK a
+ * retransmitted FIN and keep the port), while the socket the application
+ * holds is done at once -- it reads TCP_CLOSE, as on Linux.
+ */
+void tcp_enter_timewait(struct sock *sk)
+{
+        struct net *net = sk->net;
+        int err;
+        struct sock *tw = sk_alloc(net, sk->family, sk->type, sk->protocol, &tcp_prot, &err);
+        if (tw) {
+                struct tcp_sock *tt = tcp_sk(tw), *tp = tcp_sk(sk);
+                tt->rcv_nxt = tp->rcv_nxt;
+                tt->snd_nxt = tp->snd_nxt;
+                tt->snd_una = tp->snd_una;
+                tt->rcv_wnd = tp->rcv_wnd;
+                tt->rcv_wup = tp->rcv_wup;
+                tt->rcv_wscale = tp->rcv_wscale;
+                tt->snd_wscale = tp->snd_wscale;
+                tt->tstamp_ok = tp->tstamp_ok;
+                tt->ts_recent = tp->ts_recent;
+                tt->advmss = tp->advmss;
+                tt->mss = tp->mss;
+                tw->rcv_saddr = sk->rcv_saddr;
+                tw->saddr = sk->saddr;
+                tw->daddr = sk->daddr;
+                tw->dport = sk->dport;
+                tw->num = sk->num;
+                tw->state = TCP_TIME_WAIT;
+                tw->uc_ttl = sk->uc_ttl;
+                tw->mark = sk->mark;
+                tw->bound_dev_if = sk->bound_dev_if;
+                atomic_store(&tw->dead, true); /* no descriptor will wait on it */
+        }
+        tcp_done(sk);
+        if (!tw)
+                return;
+        bhash_add(tw);
+        tcp_ehash_add(tw);
+        mod_timer(&net->timers, &tcp_sk(tw)->tw_timer, net_now(net) + TCP_TIMEWAIT_NS);
+        sock_put(tw); /* the tables hold it */
 }
 
 static int tcp_init_sock(struct sock *sk)
@@ -644,11 +688,13 @@ static ssize_t tcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int 
                         tcp_cleanup_rbuf(sk);
                 return (ssize_t)copied;
         }
-        if (tp->fin_received || (sk->shutdown & RCV_SHUTDOWN))
-                return 0;
+        /* tcp_recvmsg's order: a pending error (ECONNRESET after an RST)
+         * before end of file */
         int e = sock_error(sk);
         if (e)
                 return -e;
+        if (tp->fin_received || (sk->shutdown & RCV_SHUTDOWN))
+                return 0;
         if (sk->state == TCP_CLOSE)
                 return -ENOTCONN;
         return -EAGAIN;
@@ -776,6 +822,7 @@ static int tcp_getsockopt(struct sock *sk, int level, int name, void *val, sockl
                 ti.tcpi_state = sk->state;
                 ti.tcpi_retransmits = (uint8_t)tp->retransmits;
                 ti.tcpi_backoff = (uint8_t)tp->backoff;
+                ti.tcpi_probes = (uint8_t)tp->probes_out;
                 if (tp->tstamp_ok)
                         ti.tcpi_options |= TCPI_OPT_TIMESTAMPS;
                 if (tp->sack_ok)

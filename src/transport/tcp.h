@@ -80,6 +80,7 @@ struct tcp_sock {
         struct timer_list delack_timer;
         struct timer_list tw_timer;      /* TIME_WAIT and SYN_RECV expiry */
         bool probing;                    /* rtx_timer is a zero-window probe */
+        uint32_t probes_out;             /* unanswered zero-window probes (tcpi_probes) */
         /* listen */
         struct sock *parent;             /* the listener (SYN_RECV children) */
         struct sock *accept_q_first, *accept_q_last, *accept_next;

@@ -457,8 +457,12 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
                             ((uint32_t)th->window << tp->snd_wscale) == old_wnd)
                                 tcp_dupack(sk);
                 }
-                if (!old_wnd && tp->snd_wnd)
+                if (tp->snd_wnd)
+                        tp->probes_out = 0; /* the peer answered with room */
+                if (!old_wnd && tp->snd_wnd) {
+                        tp->backoff = 0;
                         tcp_reset_rtx_timer(sk); /* window reopened: no more probes */
+                }
                 bool fin_acked = tp->snd_una == tp->write_seq;
                 if (sk->state == TCP_FIN_WAIT1 && fin_acked)
                         tcp_set_state(sk, TCP_FIN_WAIT2);

@@ -69,6 +69,7 @@ static void rtx_fire(struct timer_list *t)
                  * its window (seq snd_una - 1, no data) */
                 TCPEXT_INC(net, TCPWinProbe);
                 tcp_transmit_skb(sk, NULL, TCPF_ACK, tp->snd_una - 1);
+                tp->probes_out++;
                 tp->backoff++;
                 tcp_reset_rtx_timer(sk);
                 return;
@@ -136,6 +137,8 @@ static void delack_fire(struct timer_list *t)
 static void tw_fire(struct timer_list *t)
 {
         struct sock *sk = sk_of(t, offsetof(struct tcp_sock, tw_timer));
+        if (sk->state == TCP_TIME_WAIT)
+                TCPEXT_INC(sk->net, TW); /* LINUX_MIB_TIMEWAITED: waits that ran out */
         tcp_done(sk);
 }
 
@@ -144,16 +147,6 @@ void tcp_schedule_delack(struct sock *sk)
         struct tcp_sock *tp = tcp_sk(sk);
         if (!timer_pending(&tp->delack_timer))
                 mod_timer(&sk->net->timers, &tp->delack_timer, net_now(sk->net) + TCP_DELACK_NS);
-}
-
-void tcp_enter_timewait(struct sock *sk)
-{
-        struct tcp_sock *tp = tcp_sk(sk);
-        tcp_set_state(sk, TCP_TIME_WAIT);
-        TCPEXT_INC(sk->net, TW);
-        del_timer(&sk->net->timers, &tp->rtx_timer);
-        del_timer(&sk->net->timers, &tp->delack_timer);
-        mod_timer(&sk->net->timers, &tp->tw_timer, net_now(sk->net) + TCP_TIMEWAIT_NS);
 }
 
 void tcp_init_timers(struct sock *sk)
