@@ -8,6 +8,7 @@
 #   make bench      benchmarks (bench/), printing ratios against peers
 #   make fuzz       libFuzzer targets, each run briefly
 #   make san        the same tree built with ASan+UBSan under build/san/
+#   make conformance  packetdrill's TCP corpus (../shared) against Strata
 
 CC      ?= cc
 B       ?= build
@@ -33,6 +34,8 @@ INTEROP_SRC := $(sort $(wildcard tests/interop/*.c))
 TOOL_SRC  := $(sort $(wildcard tools/*.c))
 EX_SRC    := $(sort $(wildcard examples/*.c))
 BENCH_SRC := $(sort $(wildcard bench/*.c))
+CONF_SRC  := $(sort $(wildcard tests/conformance/*.c))
+CONF_BIN  := $(B)/tests/conformance/packetdrill
 
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/unit/%)
 SIM_BIN   := $(SIM_SRC:tests/sim/%.c=$(B)/tests/sim/%)
@@ -42,7 +45,7 @@ EX_BIN    := $(EX_SRC:examples/%.c=$(B)/bin/%)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 
 all: $(B)/libstrata.a $(B)/libstrata.so $(TOOL_BIN) $(EX_BIN) $(UNIT_BIN) $(SIM_BIN) $(INTEROP_BIN) \
-     $(B)/lib/libstrata-preload.so
+     $(B)/lib/libstrata-preload.so $(CONF_BIN)
 
 # The LD_PRELOAD shim `strata exec` puts under unmodified tools (ip, ss):
 # a shared object of its own, not linked with libstrata.
@@ -77,6 +80,15 @@ $(B)/tests/sim/%: $(B)/tests/sim/%.o $(B)/tests/test.o $(B)/libstrata.a
 
 $(B)/tests/interop/%: $(B)/tests/interop/%.o $(B)/tests/test.o $(B)/libstrata.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The packetdrill-compatible runner (tests/conformance/) over the corpus in
+# ../shared: `make conformance` runs every script, as `make test` does.
+$(CONF_BIN): $(CONF_SRC:%.c=$(B)/%.o) $(B)/libstrata.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+conformance: $(CONF_BIN)
+	$(CONF_BIN) --corpus ../shared/conformance/packetdrill/tcp \
+		--expected tests/conformance/expected-failures.txt
 
 $(B)/bench/%: $(B)/bench/%.o $(B)/libstrata.a
 	@mkdir -p $(dir $@)
@@ -140,7 +152,8 @@ format:
 clean:
 	rm -rf build
 
-.PHONY: all run deps deps-build test san san-tests tsan-tests fuzz fuzz-bin bench format clean
+.PHONY: all run deps deps-build test san san-tests tsan-tests fuzz fuzz-bin bench format clean \
+        conformance
 .SECONDARY:
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -11,7 +11,7 @@ pkgs="gcc make libc6-dev"
 case "${1:-test}" in
 build) ;;
 bench) pkgs="$pkgs liblwip-dev iproute2" ;;
-*) pkgs="$pkgs clang libclang-rt-14-dev iproute2 iputils-ping iputils-arping tcpdump tshark socat netcat-openbsd" ;;
+*) pkgs="$pkgs clang libclang-rt-14-dev iproute2 iputils-ping iputils-arping tcpdump tshark socat netcat-openbsd curl" ;;
 esac
 missing=""
 for p in $pkgs; do

@@ -5,7 +5,9 @@
 # "FAIL name: ...", "SKIP name: why".  A program that exits non-zero without
 # printing a FAIL line (a crash, a sanitizer report) counts as one failure.
 # Suites: unit and sim (normal and ASan+UBSan builds), interop (root only:
-# real kernel peers in namespaces the tests create), fuzz (brief runs).
+# real kernel peers in namespaces the tests create), conformance (the
+# packetdrill corpus; scripts expected to fail print XFAIL, not counted),
+# fuzz (brief runs).
 set -u
 cd "$(dirname "$0")/.." || exit 1
 B=${B:-build}
@@ -69,6 +71,16 @@ for t in "$B"/tests/interop/*; do
         case "$t" in *.o | *.d) continue ;; esac
         run_one "${t#"$B"/tests/}" "$t"
 done
+
+echo "== conformance (packetdrill's TCP corpus, ../shared; see tests/conformance/)"
+if [ -x "$B"/tests/conformance/packetdrill ] && [ -d ../shared/conformance/packetdrill/tcp ]; then
+        run_one conformance "$B"/tests/conformance/packetdrill \
+                --corpus ../shared/conformance/packetdrill/tcp \
+                --expected tests/conformance/expected-failures.txt
+else
+        echo "SKIP conformance: no runner built or no corpus in ../shared"
+        skip=$((skip + 1))
+fi
 
 echo "== fuzz targets (${FUZZ_SECONDS}s each)"
 for t in build/fuzz/*; do

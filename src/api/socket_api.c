@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "api/api.h"
@@ -217,8 +219,55 @@ int strata_accept(struct strata_net *sn, int fd, struct sockaddr *addr, socklen_
         return strata_accept4(sn, fd, addr, len, 0);
 }
 
+/*
+ * A blocking send on a stream socket copies everything before it returns
+ * (tcp_sendmsg waits for room as often as needed); it returns less only on
+ * an error or a timeout after some bytes went, as Linux does.
+ */
+static ssize_t stream_send_all(struct strata_net *sn, int fd, const struct msghdr *msg, int flags)
+{
+        struct iovec local[16];
+        size_t n = (size_t)msg->msg_iovlen;
+        struct iovec *iov = n <= 16 ? local : malloc(n * sizeof(*iov));
+        if (!iov)
+                return -ENOMEM;
+        memcpy(iov, msg->msg_iov, n * sizeof(*iov));
+        struct msghdr m = *msg;
+        m.msg_iov = iov;
+        ssize_t total = 0;
+        for (;;) {
+                ssize_t r = blocking(sn, fd, flags, true, attempt_send, &m);
+                if (r <= 0) {
+                        if (!total)
+                                total = r;
+                        break;
+                }
+                total += r;
+                /* skip what went */
+                size_t left = (size_t)r;
+                while (m.msg_iovlen && left >= m.msg_iov[0].iov_len) {
+                        left -= m.msg_iov[0].iov_len;
+                        m.msg_iov++;
+                        m.msg_iovlen--;
+                }
+                if (!m.msg_iovlen)
+                        break;
+                m.msg_iov[0].iov_base = (char *)m.msg_iov[0].iov_base + left;
+                m.msg_iov[0].iov_len -= left;
+        }
+        if (iov != local)
+                free(iov);
+        return total;
+}
+
 ssize_t strata_sendmsg(struct strata_net *sn, int fd, const struct msghdr *msg, int flags)
 {
+        struct net *net = api_lock(sn);
+        bool stream = sys_sock_type(net, fd) == SOCK_STREAM && !(flags & MSG_DONTWAIT) &&
+                      sys_nonblocking(net, fd) == 0;
+        api_unlock(sn);
+        if (stream)
+                return stream_send_all(sn, fd, msg, flags);
         return blocking(sn, fd, flags, true, attempt_send, (void *)msg);
 }
 

@@ -35,6 +35,33 @@ int sysctl_register(struct net *net, const char *name, int *data, int nvals, int
         return 0;
 }
 
+int sysctl_register_str(struct net *net, const char *name, char *buf, size_t cap,
+                        int (*validate)(struct net *net, const char *value), const void *owner)
+{
+        int err = sysctl_register(net, name, NULL, 0, 0, 0, SYSCTL_UNIT_1, owner);
+        if (err)
+                return err;
+        struct sysctl_entry *e = net->sysctls;
+        while (strcmp(e->name, name))
+                e = e->next;
+        e->str = buf;
+        e->str_cap = cap;
+        e->validate = validate;
+        return 0;
+}
+
+int sysctl_register_uint(struct net *net, const char *name, unsigned *data, const void *owner)
+{
+        int err = sysctl_register(net, name, (int *)data, 1, 0, 0, SYSCTL_UNIT_1, owner);
+        if (err)
+                return err;
+        struct sysctl_entry *e = net->sysctls;
+        while (strcmp(e->name, name))
+                e = e->next;
+        e->is_uint = true;
+        return 0;
+}
+
 void sysctl_unregister_owner(struct net *net, const void *owner)
 {
         struct sysctl_entry **pp = &net->sysctls;
@@ -83,6 +110,10 @@ int sysctl_get(struct net *net, const char *name, char *buf, size_t cap)
         size_t len = 0;
         if (cap)
                 buf[0] = 0;
+        if (e->str)
+                return snprintf(buf, cap, "%s", e->str);
+        if (e->is_uint)
+                return snprintf(buf, cap, "%u", (unsigned)e->data[0]);
         for (int i = 0; i < e->nvals; i++) {
                 int r = snprintf(buf + len, cap > len ? cap - len : 0, "%s%d", i ? "\t" : "",
                                  e->data[i] / e->unit);
@@ -97,6 +128,39 @@ int sysctl_set(struct net *net, const char *name, const char *value)
         struct sysctl_entry *e = lookup(net, name);
         if (!e)
                 return -ENOENT;
+        if (e->str) {
+                /* one word, trailing whitespace dropped, as proc_dostring */
+                size_t n = strlen(value);
+                while (n && (value[n - 1] == '\n' || value[n - 1] == ' '))
+                        n--;
+                if (n >= e->str_cap)
+                        return -EINVAL;
+                char tmp[256];
+                if (n >= sizeof(tmp))
+                        return -EINVAL;
+                memcpy(tmp, value, n);
+                tmp[n] = 0;
+                int err = e->validate ? e->validate(net, tmp) : 0;
+                if (err)
+                        return err;
+                memcpy(e->str, tmp, n + 1);
+                if (e->on_change)
+                        e->on_change(net, e);
+                return 0;
+        }
+        if (e->is_uint) {
+                char *endp;
+                errno = 0;
+                unsigned long v = strtoul(value, &endp, 0);
+                while (*endp == ' ' || *endp == '\n')
+                        endp++;
+                if (endp == value || errno || *endp || v > 0xffffffffUL || value[0] == '-')
+                        return -EINVAL;
+                e->data[0] = (int)(unsigned)v;
+                if (e->on_change)
+                        e->on_change(net, e);
+                return 0;
+        }
         int vals[8];
         const char *p = value;
         int n = 0;
@@ -109,7 +173,7 @@ int sysctl_set(struct net *net, const char *name, const char *value)
                         return -EINVAL;
                 char *endp;
                 errno = 0;
-                long v = strtol(p, &endp, 10);
+                long v = strtol(p, &endp, 0); /* proc_dointvec takes 0x.. too */
                 if (endp == p || errno || (*endp && *endp != ' ' && *endp != '\t' && *endp != '\n'))
                         return -EINVAL;
                 if (v < e->min || v > e->max)

@@ -16,6 +16,7 @@
 #ifndef STRATA_CORE_SYSCTL_H
 #define STRATA_CORE_SYSCTL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct net;
@@ -36,8 +37,19 @@ struct sysctl_entry {
          * devices that have not set their own. */
         void (*on_change)(struct net *net, const struct sysctl_entry *e);
         void *ctx;
+        bool is_uint;      /* values are unsigned (proc_douintvec) */
+        char *str;         /* a string value (tcp_congestion_control), or NULL */
+        size_t str_cap;
+        /* Accept a string value?  0 or -errno (-ENOENT: unknown algorithm). */
+        int (*validate)(struct net *net, const char *value);
         struct sysctl_entry *next;
 };
+
+/* A string sysctl kept in buf (cap bytes), checked by validate (optional). */
+int sysctl_register_str(struct net *net, const char *name, char *buf, size_t cap,
+                        int (*validate)(struct net *net, const char *value), const void *owner);
+/* An unsigned integer sysctl (up to 4294967295). */
+int sysctl_register_uint(struct net *net, const char *name, unsigned *data, const void *owner);
 
 /* Register an entry; name is copied.  -EEXIST, -ENOMEM. */
 int sysctl_register(struct net *net, const char *name, int *data, int nvals, int min, int max,

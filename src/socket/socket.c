@@ -279,6 +279,12 @@ int sys_connect_done(struct net *net, int fd, int *result)
         return f->sk->prot->connect_done(f->sk, result);
 }
 
+int sys_sock_type(struct net *net, int fd)
+{
+        struct file *f = fd_get(net, fd);
+        return f && f->kind == FILE_SOCKET ? f->sk->type : -ENOTSOCK;
+}
+
 int sys_rcv_shutdown(struct net *net, int fd)
 {
         struct file *f = fd_get(net, fd);

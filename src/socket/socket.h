@@ -40,6 +40,8 @@ int sys_epoll_collect(struct net *net, int epfd, struct epoll_event *events, int
 
 /* Is a stream connect over (1, *result 0 or -errno) or still going (0)? */
 int sys_connect_done(struct net *net, int fd, int *result);
+/* SOCK_STREAM, SOCK_DGRAM, or -ENOTSOCK / -EBADF. */
+int sys_sock_type(struct net *net, int fd);
 /* Has the socket's receive side been shut down?  (waiting recv answers 0) */
 int sys_rcv_shutdown(struct net *net, int fd);
 /* Is the descriptor non-blocking?  (-EBADF: not open) */

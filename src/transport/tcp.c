@@ -19,10 +19,13 @@
 #include "core/trace.h"
 #include "ipv4/ipv4.h"
 #include "socket/sockns.h"
+#include "core/sysctl.h"
 #include "transport/tcp.h"
+#include "transport/tcp_cong.h"
 #include "transport/udp.h"
 
 struct tcp_table {
+        struct tcp_cfg cfg;
         struct sock **bhash;
         uint32_t bmask;
         uint32_t bcount;
@@ -35,6 +38,11 @@ struct tcp_table {
 static struct tcp_table *tables(struct net *net)
 {
         return ipv4_of(net)->tcp;
+}
+
+const struct tcp_cfg *tcp_cfg(struct net *net)
+{
+        return &tables(net)->cfg;
 }
 
 static uint32_t mix(uint32_t h)
@@ -341,9 +349,14 @@ static int tcp_init_sock(struct sock *sk)
         tp->snd_cwnd = TCP_INIT_CWND;
         tp->snd_ssthresh = 0x7fffffff;
         tp->mss = 536;
-        /* tcp_rmem/tcp_wmem defaults: 131072 / 16384 */
-        sk->rcvbuf = 131072;
-        sk->sndbuf = 16384;
+        const struct tcp_cfg *cfg = tcp_cfg(sk->net);
+        tp->cong = tcp_cong_find(cfg->congestion_control);
+        if (!tp->cong)
+                tp->cong = tcp_cong_find("reno");
+        tp->cong->init(tp);
+        /* tcp_init_sock: buffers from tcp_rmem[1] / tcp_wmem[1] */
+        sk->rcvbuf = cfg->rmem[1];
+        sk->sndbuf = cfg->wmem[1];
         tcp_init_timers(sk);
         return 0;
 }
@@ -771,7 +784,12 @@ static int tcp_setsockopt(struct sock *sk, int level, int name, const void *val,
         if (name == TCP_CONGESTION) {
                 char cc[16] = { 0 };
                 memcpy(cc, val, len < sizeof(cc) - 1 ? len : sizeof(cc) - 1);
-                return strcmp(cc, "reno") == 0 ? 0 : -ENOENT; /* only reno is built */
+                const struct tcp_cong_ops *ops = tcp_cong_find(cc);
+                if (!ops)
+                        return -ENOENT;
+                tp->cong = ops;
+                ops->init(tp);
+                return 0;
         }
         int v;
         if (len < sizeof(int))
@@ -786,6 +804,7 @@ static int tcp_setsockopt(struct sock *sk, int level, int name, const void *val,
         case TCP_MAXSEG:
                 if (v && (v < 88 || v > 32767))
                         return -EINVAL;
+                tp->user_mss = (uint16_t)v;
                 if (v)
                         tp->advmss = (uint16_t)v;
                 return 0;
@@ -807,10 +826,15 @@ static int tcp_getsockopt(struct sock *sk, int level, int name, void *val, sockl
                 v = tp->nodelay;
                 break;
         case TCP_MAXSEG:
-                v = sk->state == TCP_CLOSE || sk->state == TCP_LISTEN ? 536 : tp->mss;
+                /* before the connection: what the user set, else 536 */
+                if (sk->state == TCP_CLOSE || sk->state == TCP_LISTEN)
+                        v = tp->user_mss ? tp->user_mss : 536;
+                else
+                        v = tp->mss;
                 break;
         case TCP_CONGESTION: {
-                const char cc[16] = "reno";
+                char cc[16] = { 0 };
+                strncpy(cc, tp->cong->name, sizeof(cc) - 1);
                 size_t n = *len < sizeof(cc) ? *len : sizeof(cc);
                 memcpy(val, cc, n);
                 *len = (socklen_t)n;
@@ -888,6 +912,106 @@ const struct proto tcp_prot = {
         .shutdown = tcp_shutdown,
 };
 
+static int cc_validate(struct net *net, const char *v)
+{
+        return tcp_cong_find(v) ? 0 : -ENOENT;
+}
+
+static int read_only(struct net *net, const char *v)
+{
+        return -EPERM;
+}
+
+static int tcp_sysctls_init(struct net *net, struct tcp_cfg *c)
+{
+        static const int rmem[3] = { 4096, 131072, 6291456 }, wmem[3] = { 4096, 16384, 4194304 };
+        memcpy(c->rmem, rmem, sizeof(rmem));
+        memcpy(c->wmem, wmem, sizeof(wmem));
+        const struct {
+                const char *name;
+                int *p;
+                int def, min, max;
+        } v[] = {
+#define I(n, f, d, lo, hi) { "net.ipv4." n, &c->f, d, lo, hi }
+                I("tcp_timestamps", timestamps, 1, 0, 2),
+                I("tcp_sack", sack, 1, 0, 1),
+                I("tcp_window_scaling", window_scaling, 1, 0, 1),
+                I("tcp_dsack", dsack, 1, 0, 1),
+                I("tcp_fack", fack, 0, 0, 1),
+                I("tcp_frto", frto, 2, 0, 2),
+                I("tcp_reordering", reordering, 3, 1, 300),
+                I("tcp_syn_retries", syn_retries, 6, 1, 127),
+                I("tcp_synack_retries", synack_retries, 5, 0, 255),
+                I("tcp_retries1", retries1, 3, 0, 255),
+                I("tcp_retries2", retries2, 15, 0, 255),
+                I("tcp_orphan_retries", orphan_retries, 0, 0, 255),
+                I("tcp_slow_start_after_idle", slow_start_after_idle, 1, 0, 1),
+                I("tcp_ecn", ecn, 2, 0, 5),
+                I("tcp_ecn_fallback", ecn_fallback, 1, 0, 1),
+                I("tcp_ecn_option", ecn_option, 2, 0, 2),
+                I("tcp_early_retrans", early_retrans, 3, 0, 4),
+                I("tcp_recovery", recovery, 1, 0, 7),
+                I("tcp_tso_win_divisor", tso_win_divisor, 3, 0, 255),
+                I("tcp_min_tso_segs", min_tso_segs, 2, 1, 255),
+                I("tcp_autocorking", autocorking, 1, 0, 1),
+                I("tcp_pacing_ss_ratio", pacing_ss_ratio, 200, 0, 1000),
+                I("tcp_pacing_ca_ratio", pacing_ca_ratio, 120, 0, 1000),
+                I("tcp_fastopen", fastopen, 1, 0, 0x7fffffff),
+                I("tcp_syncookies", syncookies, 1, 0, 2),
+                I("tcp_abort_on_overflow", abort_on_overflow, 0, 0, 1),
+                I("tcp_max_syn_backlog", max_syn_backlog, 4096, 1, 1 << 30),
+                I("tcp_fin_timeout", fin_timeout, 60, 0, 1 << 20),
+                I("tcp_keepalive_time", keepalive_time, 7200, 1, 1 << 20),
+                I("tcp_keepalive_intvl", keepalive_intvl, 75, 1, 1 << 20),
+                I("tcp_keepalive_probes", keepalive_probes, 9, 1, 1 << 20),
+                I("tcp_tw_reuse", tw_reuse, 2, 0, 2),
+                I("tcp_mtu_probing", mtu_probing, 0, 0, 2),
+                I("tcp_base_mss", base_mss, 1024, 1, 65535),
+                I("tcp_no_metrics_save", no_metrics_save, 0, 0, 1),
+                I("tcp_moderate_rcvbuf", moderate_rcvbuf, 1, 0, 1),
+                I("tcp_adv_win_scale", adv_win_scale, 1, -31, 31),
+                I("tcp_limit_output_bytes", limit_output_bytes, 1048576, 0, 1 << 30),
+                I("tcp_challenge_ack_limit", challenge_ack_limit, 1000, 0, 1 << 30),
+                I("tcp_rfc1337", rfc1337, 0, 0, 1),
+                I("tcp_min_snd_mss", min_snd_mss, 48, 48, 65535),
+                I("tcp_workaround_signed_windows", workaround_signed_windows, 0, 0, 1),
+#undef I
+        };
+        int err = 0;
+        for (size_t i = 0; !err && i < ARRAY_SIZE(v); i++) {
+                *v[i].p = v[i].def;
+                err = sysctl_register(net, v[i].name, v[i].p, 1, v[i].min, v[i].max,
+                                      SYSCTL_UNIT_1, NULL);
+        }
+        if (!err)
+                err = sysctl_register(net, "net.ipv4.tcp_rmem", c->rmem, 3, 1, 1 << 30,
+                                      SYSCTL_UNIT_1, NULL);
+        if (!err)
+                err = sysctl_register(net, "net.ipv4.tcp_wmem", c->wmem, 3, 1, 1 << 30,
+                                      SYSCTL_UNIT_1, NULL);
+        c->notsent_lowat = 0xffffffffu;
+        if (!err)
+                err = sysctl_register_uint(net, "net.ipv4.tcp_notsent_lowat", &c->notsent_lowat,
+                                           NULL);
+        /* Linux's default is cubic (RFC 9438, here without HyStart) */
+        strcpy(c->congestion_control, "cubic");
+        strcpy(c->available_congestion_control, tcp_cong_available());
+        if (!err)
+                err = sysctl_register_str(net, "net.ipv4.tcp_congestion_control",
+                                          c->congestion_control, sizeof(c->congestion_control),
+                                          cc_validate, NULL);
+        if (!err)
+                err = sysctl_register_str(net, "net.ipv4.tcp_available_congestion_control",
+                                          c->available_congestion_control,
+                                          sizeof(c->available_congestion_control), read_only,
+                                          NULL);
+        strcpy(c->fastopen_key, "00000000-00000000-00000000-00000000");
+        if (!err)
+                err = sysctl_register_str(net, "net.ipv4.tcp_fastopen_key", c->fastopen_key,
+                                          sizeof(c->fastopen_key), NULL, NULL);
+        return err;
+}
+
 int tcp_init(struct net *net)
 {
         struct ipv4_net *in = ipv4_of(net);
@@ -902,6 +1026,13 @@ int tcp_init(struct net *net)
                 free(t->ehash);
                 free(t);
                 return -ENOMEM;
+        }
+        int err = tcp_sysctls_init(net, &t->cfg);
+        if (err) {
+                free(t->bhash);
+                free(t->ehash);
+                free(t);
+                return err;
         }
         t->isn_key[0] = random_u64(&net->rnd);
         t->isn_key[1] = random_u64(&net->rnd);

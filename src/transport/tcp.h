@@ -25,6 +25,28 @@
 
 extern const struct proto tcp_prot;
 
+struct tcp_cong_ops;
+
+/* net.ipv4.tcp_* sysctls (Linux's names and defaults). */
+struct tcp_cfg {
+        int rmem[3], wmem[3];
+        int timestamps, sack, window_scaling, dsack, fack, frto, reordering;
+        int syn_retries, synack_retries, retries1, retries2, orphan_retries;
+        int slow_start_after_idle, ecn, ecn_fallback, ecn_option;
+        int early_retrans, recovery, tso_win_divisor, min_tso_segs, autocorking;
+        int pacing_ss_ratio, pacing_ca_ratio, fastopen, syncookies, abort_on_overflow;
+        int max_syn_backlog, fin_timeout, keepalive_time, keepalive_intvl, keepalive_probes;
+        int tw_reuse, mtu_probing, base_mss, no_metrics_save, moderate_rcvbuf, adv_win_scale;
+        int limit_output_bytes, challenge_ack_limit, rfc1337, workaround_signed_windows;
+        int min_snd_mss;
+        unsigned notsent_lowat;
+        char congestion_control[16];
+        char available_congestion_control[32];
+        char fastopen_key[80];
+};
+
+const struct tcp_cfg *tcp_cfg(struct net *net);
+
 #define TCP_RTO_MIN_NS   (200 * NSEC_PER_MSEC)
 #define TCP_RTO_MAX_NS   (120 * NSEC_PER_SEC)
 #define TCP_TIMEOUT_INIT (1 * NSEC_PER_SEC)
@@ -57,6 +79,10 @@ struct tcp_sock {
         uint16_t mss;            /* effective send MSS */
         uint16_t advmss;         /* what we announced */
         uint32_t snd_cwnd, snd_ssthresh, snd_cwnd_cnt;
+        const struct tcp_cong_ops *cong;
+        double cubic_wmax, cubic_k, cubic_west;
+        uint64_t cubic_epoch;
+        uint16_t user_mss;               /* TCP_MAXSEG set by the user (0: none) */
         uint32_t dupacks, high_seq;
         bool in_recovery;
         struct sk_buff_head write_queue; /* unacked + unsent payload */

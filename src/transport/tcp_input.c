@@ -11,6 +11,7 @@
 #include "core/trace.h"
 #include "ipv4/ipv4.h"
 #include "transport/tcp.h"
+#include "transport/tcp_cong.h"
 #include "wire/bytes.h"
 #include "wire/ipv4.h"
 
@@ -31,6 +32,9 @@ static void tcp_negotiate(struct tcp_sock *tp, const struct tcp_options *o)
         if (o->ts_ok)
                 tp->ts_recent = o->tsval;
         uint16_t peer_mss = o->mss_ok ? o->mss : 536;
+        /* tcp_min_snd_mss (48): a tiny announced MSS is raised to it */
+        if (peer_mss < tcp_cfg(tp->sk->net)->min_snd_mss)
+                peer_mss = (uint16_t)tcp_cfg(tp->sk->net)->min_snd_mss;
         tp->mss = tp->advmss < peer_mss ? tp->advmss : peer_mss;
         if (tp->tstamp_ok)
                 tp->mss -= 12; /* the timestamp option rides in every segment */
@@ -83,15 +87,11 @@ static void tcp_clean_acked(struct sock *sk, uint32_t ack)
                 } else {
                         tcp_retransmit_head(sk); /* NewReno partial ACK */
                 }
-        } else if (tp->snd_cwnd < tp->snd_ssthresh) {
-                tp->snd_cwnd += 1; /* slow start */
         } else {
-                /* congestion avoidance: one MSS per window of ACKed data */
-                tp->snd_cwnd_cnt += acked / (tp->mss ? tp->mss : 1) + 1;
-                if (tp->snd_cwnd_cnt >= tp->snd_cwnd) {
-                        tp->snd_cwnd++;
-                        tp->snd_cwnd_cnt = 0;
-                }
+                /* slow start grows by what was acked (RFC 3465), then the
+                 * algorithm's congestion avoidance */
+                uint32_t segs = (acked + tp->mss - 1) / (tp->mss ? tp->mss : 1);
+                tp->cong->cong_avoid(tp, segs ? segs : 1);
         }
         tp->dupacks = 0;
         sock_wake(sk); /* room in the send buffer */
@@ -101,9 +101,8 @@ static void tcp_clean_acked(struct sock *sk, uint32_t ack)
 static void tcp_dupack(struct sock *sk)
 {
         struct tcp_sock *tp = tcp_sk(sk);
-        if (++tp->dupacks == 3 && !tp->in_recovery) {
-                uint32_t flight = (tp->snd_nxt - tp->snd_una) / (tp->mss ? tp->mss : 1);
-                tp->snd_ssthresh = flight / 2 > 2 ? flight / 2 : 2;
+        if (++tp->dupacks == (uint32_t)tcp_cfg(sk->net)->reordering && !tp->in_recovery) {
+                tp->snd_ssthresh = tp->cong->ssthresh(tp);
                 tp->snd_cwnd = tp->snd_ssthresh + 3;
                 tp->in_recovery = true;
                 tp->high_seq = tp->snd_nxt;
@@ -357,8 +356,11 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
         uint32_t seglen = skb->len + ((th->flags & TCPF_SYN) ? 1 : 0) +
                           ((th->flags & TCPF_FIN) ? 1 : 0);
         tp->segs_in++;
-        if (tp->tstamp_ok && th->opt.ts_ok && seq_leq(th->seq, tp->rcv_nxt))
-                tp->ts_recent = th->opt.tsval;
+        uint32_t tsval = th->opt.tsval;
+        bool ts_update = tp->tstamp_ok && th->opt.ts_ok && seq_leq(th->seq, tp->rcv_nxt) &&
+                         !(th->flags & TCPF_ACK && seq_after(th->ack, tp->snd_nxt));
+        if (ts_update)
+                tp->ts_recent = tsval;
 
         if (sk->state == TCP_TIME_WAIT) {
                 /* a retransmitted FIN: ACK again and restart the wait */
@@ -441,8 +443,9 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
                         tcp_accept_enqueue(parent, sk);
         } else {
                 if (seq_after(th->ack, tp->snd_nxt)) {
-                        tcp_send_ack(sk); /* acks what we never sent */
-                        consume_skb(skb);
+                        /* acks what we never sent: Linux drops it silently
+                         * (TCP_ACK_UNSENT_DATA) */
+                        tcp_drop(net, skb, SKB_DROP_REASON_NOT_SPECIFIED);
                         return;
                 }
                 uint32_t old_wnd = tp->snd_wnd;

@@ -63,14 +63,15 @@ uint16_t tcp_select_window(struct sock *sk)
 void tcp_init_windows(struct sock *sk)
 {
         struct tcp_sock *tp = tcp_sk(sk);
-        uint32_t space = 6291456;
-        tp->rcv_wscale = 0;
-        while (space > 65535 && tp->rcv_wscale < 14) {
-                space >>= 1;
-                tp->rcv_wscale++;
-        }
-        uint32_t w = 131072 / 2;
-        w -= w % tp->advmss;
+        const struct tcp_cfg *cfg = tcp_cfg(sk->net);
+        /* tcp_select_initial_window: wscale = ilog2(max(tcp_rmem[2],
+         * rmem_max)) - 15, clamped to 0..14 */
+        uint32_t space = (uint32_t)MAX(cfg->rmem[2], sk->net->core.rmem_max);
+        int lg = 31 - __builtin_clz(space | 1);
+        tp->rcv_wscale = cfg->window_scaling ? (uint8_t)MIN(MAX(lg - 15, 0), 14) : 0;
+        uint32_t w = (uint32_t)sk->rcvbuf / 2;
+        if (w > tp->advmss)
+                w -= w % tp->advmss;
         if (w > 65535)
                 w = 65535;
         tp->rcv_wnd = w;
@@ -88,12 +89,13 @@ int tcp_transmit_skb(struct sock *sk, struct sk_buff *data, uint8_t flags, uint3
         uint32_t plen = data ? data->len : 0;
         struct tcp_repr th = { .sport = sk->num, .dport = sk->dport, .seq = seq, .flags = flags };
         if (flags & TCPF_SYN) {
+                const struct tcp_cfg *cfg = tcp_cfg(net);
                 th.opt.mss_ok = true;
                 th.opt.mss = tp->advmss;
-                th.opt.ws_ok = true;
+                th.opt.ws_ok = cfg->window_scaling != 0;
                 th.opt.ws = tp->rcv_wscale;
-                th.opt.sack_ok = true;
-                th.opt.ts_ok = true;
+                th.opt.sack_ok = cfg->sack != 0;
+                th.opt.ts_ok = cfg->timestamps != 0;
                 /* a SYN-ACK offers only what the SYN offered */
                 if (flags & TCPF_ACK) {
                         th.opt.ws_ok = tp->wscale_ok;
@@ -127,7 +129,11 @@ int tcp_transmit_skb(struct sock *sk, struct sk_buff *data, uint8_t flags, uint3
                 tp->ack_pending = 0;
                 del_timer(&net->timers, &tp->delack_timer);
         }
-        TCP_INC(net, OutSegs);
+        /* OutSegs excludes retransmissions (RFC 1213; __tcp_transmit_skb):
+         * new sequence space, or nothing but control */
+        uint32_t end = seq + plen + ((flags & TCPF_SYN) ? 1 : 0) + ((flags & TCPF_FIN) ? 1 : 0);
+        if (end == seq || seq_after(end, tp->snd_nxt))
+                TCP_INC(net, OutSegs);
         tp->segs_out++;
         if (flags & TCPF_RST)
                 TCP_INC(net, OutRsts);

@@ -7,10 +7,8 @@
 
 #include "core/trace.h"
 #include "transport/tcp.h"
+#include "transport/tcp_cong.h"
 
-#define TCP_RETRIES2       15
-#define TCP_SYN_RETRIES    6
-#define TCP_SYNACK_RETRIES 5
 
 static struct sock *sk_of(struct timer_list *t, size_t off)
 {
@@ -76,7 +74,7 @@ static void rtx_fire(struct timer_list *t)
         }
         TCPEXT_INC(net, TCPTimeouts);
         if (sk->state == TCP_SYN_SENT) {
-                if (tp->retransmits >= TCP_SYN_RETRIES) {
+                if ((int)tp->retransmits >= tcp_cfg(net)->syn_retries) {
                         TCP_INC(net, AttemptFails);
                         tcp_write_err(sk);
                         return;
@@ -90,7 +88,7 @@ static void rtx_fire(struct timer_list *t)
                 return;
         }
         if (sk->state == TCP_SYN_RECV) {
-                if (tp->retransmits >= TCP_SYNACK_RETRIES) {
+                if ((int)tp->retransmits >= tcp_cfg(net)->synack_retries) {
                         struct sock *parent = tp->parent;
                         if (parent) {
                                 tcp_sk(parent)->syn_qlen--;
@@ -108,14 +106,15 @@ static void rtx_fire(struct timer_list *t)
                 tcp_reset_rtx_timer(sk);
                 return;
         }
-        if (tp->retransmits >= TCP_RETRIES2) {
+        if ((int)tp->retransmits >= tcp_cfg(net)->retries2) {
                 tcp_write_err(sk);
                 return;
         }
         /* RFC 5681 3.1: loss by timeout, back to slow start */
-        uint32_t flight = (tp->snd_nxt - tp->snd_una) / (tp->mss ? tp->mss : 1);
-        tp->snd_ssthresh = flight / 2 > 2 ? flight / 2 : 2;
+        if (!tp->retransmits)
+                tp->snd_ssthresh = tp->cong->ssthresh(tp);
         tp->snd_cwnd = 1;
+        tp->snd_cwnd_cnt = 0;
         tp->in_recovery = false;
         tp->dupacks = 0;
         tp->retransmits++;

@@ -24,15 +24,17 @@ static enum wire_status parse_options(const uint8_t *p, size_t len, struct tcp_o
                         i++;
                         continue;
                 }
+                /* tcp_parse_options: a partial or malformed option ends the
+                 * parsing; what came before stands and the segment lives */
                 if (i + 1 >= len)
-                        return WIRE_BAD_OPTION;
+                        break;
                 uint8_t olen = p[i + 1];
                 if (olen < 2 || i + olen > len)
-                        return WIRE_BAD_OPTION;
+                        break;
                 const uint8_t *v = p + i + 2;
                 switch (kind) {
                 case TCPOPT_MSS:
-                        if (olen == 4) {
+                        if (olen == 4 && get_be16(v)) { /* an MSS of 0 is ignored */
                                 o->mss_ok = true;
                                 o->mss = get_be16(v);
                         }
