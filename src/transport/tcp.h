@@ -83,6 +83,9 @@ struct tcp_sock {
         double cubic_wmax, cubic_k, cubic_west;
         uint64_t cubic_epoch;
         uint16_t user_mss;               /* TCP_MAXSEG set by the user (0: none) */
+        /* tcp_cwnd_validate: was the window the limit lately? */
+        uint32_t max_packets_out, cwnd_usage_seq;
+        bool is_cwnd_limited;
         uint32_t dupacks, high_seq;
         bool in_recovery;
         struct sk_buff_head write_queue; /* unacked + unsent payload */

@@ -89,9 +89,14 @@ static void tcp_clean_acked(struct sock *sk, uint32_t ack)
                 }
         } else {
                 /* slow start grows by what was acked (RFC 3465), then the
-                 * algorithm's congestion avoidance */
+                 * algorithm's congestion avoidance -- only while the window
+                 * is what limits the sender (tcp_is_cwnd_limited, RFC 7661) */
+                bool limited = tp->snd_cwnd < tp->snd_ssthresh
+                                       ? tp->snd_cwnd < 2 * tp->max_packets_out
+                                       : tp->is_cwnd_limited;
                 uint32_t segs = (acked + tp->mss - 1) / (tp->mss ? tp->mss : 1);
-                tp->cong->cong_avoid(tp, segs ? segs : 1);
+                if (limited)
+                        tp->cong->cong_avoid(tp, segs ? segs : 1);
         }
         tp->dupacks = 0;
         sock_wake(sk); /* room in the send buffer */

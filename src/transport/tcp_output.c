@@ -212,7 +212,7 @@ void tcp_push(struct sock *sk)
         struct tcp_sock *tp = tcp_sk(sk);
         if (sk->state == TCP_SYN_SENT || sk->state == TCP_SYN_RECV || sk->state == TCP_CLOSE)
                 return;
-        bool sent = false;
+        bool sent = false, cwnd_limited = false;
         for (struct sk_buff *skb = tp->write_queue.first; skb; skb = skb->next) {
                 struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
                 if (seq_before(cb->seq, tp->snd_nxt))
@@ -221,8 +221,10 @@ void tcp_push(struct sock *sk)
                 uint32_t cwnd_bytes = tp->snd_cwnd * tp->mss;
                 uint32_t wnd_end = tp->snd_una + tp->snd_wnd;
                 uint32_t seglen = cb->end_seq - cb->seq;
-                if (in_flight >= cwnd_bytes)
+                if (in_flight >= cwnd_bytes) {
+                        cwnd_limited = true;
                         break;
+                }
                 if (seq_after(cb->end_seq - ((cb->flags & TCPF_FIN) ? 1 : 0), wnd_end)) {
                         /* does not fit the peer's window: send what fits if
                          * nothing is in flight, else wait for ACKs */
@@ -236,8 +238,16 @@ void tcp_push(struct sock *sk)
                 if (!tp->nodelay && skb->len < tp->mss && in_flight && !(cb->flags & TCPF_FIN) &&
                     skb->next == NULL)
                         break;
-                if (tcp_transmit_skb(sk, skb->len ? skb : NULL, cb->flags, cb->seq) &&
-                    !seglen)
+                /* The last segment of a burst carries PSH, as the last piece
+                 * of a Linux TSO packet does: nothing follows it now (end of
+                 * the queue, or the windows stop the next one). */
+                uint8_t flags = cb->flags;
+                struct sk_buff *next = skb->next;
+                if (skb->len &&
+                    (!next || in_flight + skb->len >= cwnd_bytes ||
+                     seq_after(TCP_SKB_CB(next)->end_seq, wnd_end)))
+                        flags |= TCPF_PSH;
+                if (tcp_transmit_skb(sk, skb->len ? skb : NULL, flags, cb->seq) && !seglen)
                         break;
                 if (!tp->rtt_seq) {
                         tp->rtt_seq = cb->end_seq;
@@ -246,6 +256,17 @@ void tcp_push(struct sock *sk)
                 tp->snd_nxt = cb->end_seq;
                 TCPEXT_INC(sk->net, TCPOrigDataSent);
                 sent = true;
+        }
+        if (sent) {
+                /* tcp_cwnd_validate */
+                uint32_t mss = tp->mss ? tp->mss : 1;
+                uint32_t packets_out = (tp->snd_nxt - tp->snd_una + mss - 1) / mss;
+                if (!seq_before(tp->snd_una, tp->cwnd_usage_seq) || cwnd_limited ||
+                    packets_out > tp->max_packets_out) {
+                        tp->max_packets_out = packets_out;
+                        tp->cwnd_usage_seq = tp->snd_nxt;
+                        tp->is_cwnd_limited = cwnd_limited;
+                }
         }
         if (sent || (tp->write_queue.first && !tp->snd_wnd))
                 tcp_reset_rtx_timer(sk);
