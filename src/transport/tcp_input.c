@@ -465,8 +465,7 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
                             ((uint32_t)th->window << tp->snd_wscale) == old_wnd)
                                 tcp_dupack(sk);
                 }
-                if (tp->snd_wnd)
-                        tp->probes_out = 0; /* the peer answered with room */
+                tp->probes_out = 0; /* tcp_ack: the peer answered, whatever its window */
                 if (!old_wnd && tp->snd_wnd) {
                         tp->backoff = 0;
                         tcp_reset_rtx_timer(sk); /* window reopened: no more probes */

@@ -63,8 +63,14 @@ static void rtx_fire(struct timer_list *t)
         if (sk->state == TCP_CLOSE)
                 return;
         if (tp->probing) {
-                /* tcp_probe_timer: a segment the receiver must ACK, showing
-                 * its window (seq snd_una - 1, no data) */
+                /* tcp_probe_timer: after tcp_retries2 unanswered probes the
+                 * peer is given up on (ETIMEDOUT) */
+                if ((int)tp->probes_out >= tcp_cfg(net)->retries2) {
+                        tcp_write_err(sk);
+                        return;
+                }
+                /* a segment the receiver must ACK, showing its window (seq
+                 * snd_una - 1, no data) */
                 TCPEXT_INC(net, TCPWinProbe);
                 tcp_transmit_skb(sk, NULL, TCPF_ACK, tp->snd_una - 1);
                 tp->probes_out++;
