@@ -330,6 +330,9 @@ void tcp_enter_timewait(struct sock *sk)
         tcp_done(sk);
         if (!tw)
                 return;
+        /* LINUX_MIB_TIMEWAITED counts when the wait is scheduled
+         * (__inet_twsk_schedule; measured on the kernel: +1 at once) */
+        TCPEXT_INC(net, TW);
         bhash_add(tw);
         tcp_ehash_add(tw);
         mod_timer(&net->timers, &tcp_sk(tw)->tw_timer, net_now(net) + TCP_TIMEWAIT_NS);

@@ -142,8 +142,6 @@ static void delack_fire(struct timer_list *t)
 static void tw_fire(struct timer_list *t)
 {
         struct sock *sk = sk_of(t, offsetof(struct tcp_sock, tw_timer));
-        if (sk->state == TCP_TIME_WAIT)
-                TCPEXT_INC(sk->net, TW); /* LINUX_MIB_TIMEWAITED: waits that ran out */
         tcp_done(sk);
 }
 
