@@ -278,6 +278,8 @@ int sock_setsockopt(struct sock *sk, int name, const void *val, socklen_t len)
                 return 0;
         case SO_KEEPALIVE:
                 sk->keepalive = v != 0;
+                if (sk->prot->keepalive)
+                        sk->prot->keepalive(sk);
                 return 0;
         case SO_DONTROUTE:
                 sk->dontroute = v != 0;

@@ -68,6 +68,8 @@ struct proto {
         ssize_t (*recvmsg)(struct sock *sk, struct msghdr *msg, size_t len, int flags);
         int (*setsockopt)(struct sock *sk, int level, int name, const void *val, socklen_t len);
         int (*getsockopt)(struct sock *sk, int level, int name, void *val, socklen_t *len);
+        /* Optional: SO_KEEPALIVE changed (starts or stops the timer). */
+        void (*keepalive)(struct sock *sk);
         /* Bytes FIONREAD reports. */
         int (*bytes_readable)(struct sock *sk);
         /* Does sendmsg have room (POLLOUT)? */

@@ -276,6 +276,8 @@ void tcp_set_state(struct sock *sk, int state)
         if (state == TCP_CLOSE && (old == TCP_ESTABLISHED || old == TCP_CLOSE_WAIT))
                 TCP_INC(net, EstabResets);
         sk->state = (uint8_t)state;
+        if (state == TCP_ESTABLISHED && old != TCP_ESTABLISHED)
+                tcp_reset_keepalive(sk);
         sock_wake(sk);
 }
 
@@ -508,7 +510,15 @@ struct sock *tcp_child_new(struct sock *parent, uint32_t saddr, uint16_t sport, 
         c->tos = parent->tos;
         struct tcp_sock *tp = tcp_sk(c);
         tp->parent = parent;
-        tp->nodelay = tcp_sk(parent)->nodelay;
+        /* sk_clone_lock copies the options a listener was given */
+        struct tcp_sock *pp = tcp_sk(parent);
+        c->keepalive = parent->keepalive;
+        tp->nodelay = pp->nodelay;
+        tp->keepidle = pp->keepidle;
+        tp->keepintvl = pp->keepintvl;
+        tp->keepcnt = pp->keepcnt;
+        tp->user_timeout_ms = pp->user_timeout_ms;
+        tp->notsent_lowat = pp->notsent_lowat;
         sock_hold(parent);
         bhash_add(c);
         return c;
@@ -555,7 +565,11 @@ static bool tcp_writable(struct sock *sk)
         uint32_t queued = 0;
         for (struct sk_buff *s = tp->write_queue.first; s; s = s->next)
                 queued += skb_truesize(s);
-        return (int)queued < sk->sndbuf;
+        if ((int)queued >= sk->sndbuf)
+                return false;
+        /* tcp_stream_memory_free: TCP_NOTSENT_LOWAT bounds what waits unsent */
+        unsigned lowat = tp->notsent_lowat ? tp->notsent_lowat : tcp_cfg(sk->net)->notsent_lowat;
+        return tp->write_seq - tp->snd_nxt < lowat;
 }
 
 static unsigned tcp_poll(struct sock *sk)
@@ -603,8 +617,17 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len
         size_t copied = 0;
         size_t iov = 0, iov_off = 0;
         while (copied < len) {
-                if (!tcp_writable(sk))
-                        break;
+                if (!tcp_writable(sk)) {
+                        /* tcp_push_one: Linux sends full segments while the
+                         * write goes on, so TCP_NOTSENT_LOWAT counts only
+                         * what the windows really hold back */
+                        uint32_t sent = tp->snd_nxt;
+                        if (!copied)
+                                break;
+                        tcp_push(sk);
+                        if (tp->snd_nxt == sent || !tcp_writable(sk))
+                                break;
+                }
                 /* fill the last unsent skb, else start a new one */
                 struct sk_buff *skb = tp->write_queue.last;
                 uint32_t room = 0;
@@ -811,6 +834,31 @@ static int tcp_setsockopt(struct sock *sk, int level, int name, const void *val,
                 if (v)
                         tp->advmss = (uint16_t)v;
                 return 0;
+        case TCP_KEEPIDLE:
+                if (v < 1 || v > TCP_MAX_KEEPIDLE)
+                        return -EINVAL;
+                tp->keepidle = v;
+                tcp_reset_keepalive(sk); /* keepalive_time_set */
+                return 0;
+        case TCP_KEEPINTVL:
+                if (v < 1 || v > TCP_MAX_KEEPINTVL)
+                        return -EINVAL;
+                tp->keepintvl = v;
+                return 0;
+        case TCP_KEEPCNT:
+                if (v < 1 || v > TCP_MAX_KEEPCNT)
+                        return -EINVAL;
+                tp->keepcnt = v;
+                return 0;
+        case TCP_USER_TIMEOUT:
+                if (v < 0)
+                        return -EINVAL;
+                tp->user_timeout_ms = (uint32_t)v;
+                return 0;
+        case TCP_NOTSENT_LOWAT:
+                tp->notsent_lowat = (unsigned)v;
+                sock_wake(sk); /* the threshold may have let writers in */
+                return 0;
         default:
                 return -ENOPROTOOPT;
         }
@@ -834,6 +882,21 @@ static int tcp_getsockopt(struct sock *sk, int level, int name, void *val, sockl
                         v = tp->user_mss ? tp->user_mss : 536;
                 else
                         v = tp->mss;
+                break;
+        case TCP_KEEPIDLE:
+                v = tp->keepidle ? tp->keepidle : tcp_cfg(sk->net)->keepalive_time;
+                break;
+        case TCP_KEEPINTVL:
+                v = tp->keepintvl ? tp->keepintvl : tcp_cfg(sk->net)->keepalive_intvl;
+                break;
+        case TCP_KEEPCNT:
+                v = tp->keepcnt ? tp->keepcnt : tcp_cfg(sk->net)->keepalive_probes;
+                break;
+        case TCP_USER_TIMEOUT:
+                v = (int)tp->user_timeout_ms;
+                break;
+        case TCP_NOTSENT_LOWAT:
+                v = (int)tp->notsent_lowat;
                 break;
         case TCP_CONGESTION: {
                 char cc[16] = { 0 };
@@ -906,6 +969,7 @@ const struct proto tcp_prot = {
         .recvmsg = tcp_recvmsg,
         .setsockopt = tcp_setsockopt,
         .getsockopt = tcp_getsockopt,
+        .keepalive = tcp_reset_keepalive,
         .bytes_readable = tcp_bytes_readable,
         .writable = tcp_writable,
         .poll = tcp_poll,

@@ -83,6 +83,14 @@ struct tcp_sock {
         double cubic_wmax, cubic_k, cubic_west;
         uint64_t cubic_epoch;
         uint16_t user_mss;               /* TCP_MAXSEG set by the user (0: none) */
+        /* options */
+        unsigned notsent_lowat;          /* TCP_NOTSENT_LOWAT (0: the sysctl) */
+        uint32_t user_timeout_ms;        /* TCP_USER_TIMEOUT (0: none) */
+        int keepidle, keepintvl, keepcnt;/* TCP_KEEP* in s (0: the sysctls) */
+        uint32_t ka_probes;              /* keepalive probes unanswered */
+        uint64_t rcv_tstamp;             /* ns: last segment from the peer */
+        uint64_t first_unacked_ts;       /* ns: when the oldest unacked data went */
+        struct timer_list ka_timer;      /* keepalive */
         /* tcp_cwnd_validate: was the window the limit lately? */
         uint32_t max_packets_out, cwnd_usage_seq;
         bool is_cwnd_limited;
@@ -167,5 +175,12 @@ void tcp_reset_rtx_timer(struct sock *sk);
 void tcp_schedule_delack(struct sock *sk);
 void tcp_enter_timewait(struct sock *sk);
 void tcp_rtt_sample(struct sock *sk, uint64_t rtt_ns);
+/* Linux's bounds for TCP_KEEPIDLE, TCP_KEEPINTVL (s) and TCP_KEEPCNT */
+#define TCP_MAX_KEEPIDLE 32767
+#define TCP_MAX_KEEPINTVL 32767
+#define TCP_MAX_KEEPCNT 127
+
+/* (Re)arm keepalive for an established socket with SO_KEEPALIVE on. */
+void tcp_reset_keepalive(struct sock *sk);
 
 #endif

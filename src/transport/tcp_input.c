@@ -74,6 +74,8 @@ static void tcp_clean_acked(struct sock *sk, uint32_t ack)
         }
         tp->snd_una = ack;
         tp->bytes_acked += acked;
+        /* TCP_USER_TIMEOUT counts from the oldest data still unacked */
+        tp->first_unacked_ts = tp->snd_una == tp->snd_nxt ? 0 : net_now(net);
         if (tp->rtt_seq && seq_geq(ack, tp->rtt_seq)) {
                 tcp_rtt_sample(sk, net_now(net) - tp->rtt_seq_time);
                 tp->rtt_seq = 0;
@@ -274,6 +276,7 @@ static void tcp_listen_rcv(struct sock *sk, struct sk_buff *skb, const struct tc
         tcp_ehash_add(c);
         lp->syn_qlen++;
         TCP_INC(net, PassiveOpens);
+        tp->rtt_seq_time = net_now(net);
         tcp_send_synack(c);
         tcp_reset_rtx_timer(c);
         sock_put(c); /* the tables hold it */
@@ -316,6 +319,7 @@ static void tcp_synsent_rcv(struct sock *sk, struct sk_buff *skb, const struct t
         tp->snd_wl2 = th->ack;
         tp->snd_wnd = th->window; /* a SYN's window is never scaled */
         if (ack_ok) {
+                tp->rcv_tstamp = net_now(net);
                 tp->snd_una = th->ack;
                 if (!tp->retransmits) /* Karn: not from a retransmitted SYN */
                         tcp_rtt_sample(sk, net_now(net) - tp->rtt_seq_time);
@@ -361,6 +365,8 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
         uint32_t seglen = skb->len + ((th->flags & TCPF_SYN) ? 1 : 0) +
                           ((th->flags & TCPF_FIN) ? 1 : 0);
         tp->segs_in++;
+        tp->rcv_tstamp = net_now(net); /* keepalive measures idleness from here */
+        tp->ka_probes = 0;
         uint32_t tsval = th->opt.tsval;
         bool ts_update = tp->tstamp_ok && th->opt.ts_ok && seq_leq(th->seq, tp->rcv_nxt) &&
                          !(th->flags & TCPF_ACK && seq_after(th->ack, tp->snd_nxt));
@@ -440,6 +446,10 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
                 tp->snd_wnd = (uint32_t)th->window << tp->snd_wscale;
                 tp->snd_wl1 = th->seq;
                 tp->snd_wl2 = th->ack;
+                /* tcp_synack_rtt_meas: the handshake's round trip, unless
+                 * the SYN-ACK went more than once (Karn) */
+                if (!tp->retransmits)
+                        tcp_rtt_sample(sk, net_now(net) - tp->rtt_seq_time);
                 tp->retransmits = 0;
                 tp->backoff = 0;
                 del_timer(&net->timers, &tp->rtx_timer);

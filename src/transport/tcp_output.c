@@ -258,6 +258,8 @@ void tcp_push(struct sock *sk)
                 sent = true;
         }
         if (sent) {
+                if (!tp->first_unacked_ts)
+                        tp->first_unacked_ts = net_now(sk->net);
                 /* tcp_cwnd_validate */
                 uint32_t mss = tp->mss ? tp->mss : 1;
                 uint32_t packets_out = (tp->snd_nxt - tp->snd_una + mss - 1) / mss;
@@ -270,6 +272,10 @@ void tcp_push(struct sock *sk)
         }
         if (sent || (tp->write_queue.first && !tp->snd_wnd))
                 tcp_reset_rtx_timer(sk);
+        /* tcp_check_space: with TCP_NOTSENT_LOWAT, sending is what makes
+         * room for writers */
+        if (sent && (tp->notsent_lowat || tcp_cfg(sk->net)->notsent_lowat != 0xffffffffu))
+                sock_wake(sk);
 }
 
 void tcp_retransmit_head(struct sock *sk)

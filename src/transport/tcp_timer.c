@@ -116,6 +116,11 @@ static void rtx_fire(struct timer_list *t)
                 tcp_write_err(sk);
                 return;
         }
+        if (tp->user_timeout_ms && tp->first_unacked_ts &&
+            net_now(net) - tp->first_unacked_ts >= (uint64_t)tp->user_timeout_ms * NSEC_PER_MSEC) {
+                tcp_write_err(sk); /* TCP_USER_TIMEOUT: unacked for too long */
+                return;
+        }
         /* RFC 5681 3.1: loss by timeout, back to slow start */
         if (!tp->retransmits)
                 tp->snd_ssthresh = tp->cong->ssthresh(tp);
@@ -152,9 +157,67 @@ void tcp_schedule_delack(struct sock *sk)
                 mod_timer(&sk->net->timers, &tp->delack_timer, net_now(sk->net) + TCP_DELACK_NS);
 }
 
+static uint64_t ka_time(struct sock *sk)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        int s = tp->keepidle ? tp->keepidle : tcp_cfg(sk->net)->keepalive_time;
+        return (uint64_t)s * NSEC_PER_SEC;
+}
+
+static uint64_t ka_intvl(struct sock *sk)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        int s = tp->keepintvl ? tp->keepintvl : tcp_cfg(sk->net)->keepalive_intvl;
+        return (uint64_t)s * NSEC_PER_SEC;
+}
+
+void tcp_reset_keepalive(struct sock *sk)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        struct net *net = sk->net;
+        if (!sk->keepalive || (sk->state != TCP_ESTABLISHED && sk->state != TCP_CLOSE_WAIT &&
+                               sk->state != TCP_FIN_WAIT2)) {
+                del_timer(&net->timers, &tp->ka_timer);
+                return;
+        }
+        mod_timer(&net->timers, &tp->ka_timer, net_now(net) + ka_time(sk));
+}
+
+/* tcp_keepalive_timer: idle for keepalive_time, then a probe every
+ * keepalive_intvl; keepalive_probes unanswered and the peer is gone. */
+static void ka_fire(struct timer_list *t)
+{
+        struct sock *sk = sk_of(t, offsetof(struct tcp_sock, ka_timer));
+        struct tcp_sock *tp = tcp_sk(sk);
+        struct net *net = sk->net;
+        if (!sk->keepalive || sk->state == TCP_CLOSE || sk->state == TCP_LISTEN)
+                return;
+        uint64_t now = net_now(net);
+        uint64_t idle = now - tp->rcv_tstamp;
+        if (tp->snd_una != tp->snd_nxt || tp->write_queue.first) {
+                /* data in flight: the retransmission timer watches the peer */
+                mod_timer(&net->timers, &tp->ka_timer, now + ka_time(sk));
+                return;
+        }
+        if (idle < ka_time(sk) && !tp->ka_probes) {
+                mod_timer(&net->timers, &tp->ka_timer, tp->rcv_tstamp + ka_time(sk));
+                return;
+        }
+        int cnt = tp->keepcnt ? tp->keepcnt : tcp_cfg(net)->keepalive_probes;
+        if ((int)tp->ka_probes >= cnt) {
+                tcp_send_reset(sk);
+                tcp_write_err(sk);
+                return;
+        }
+        tcp_transmit_skb(sk, NULL, TCPF_ACK, tp->snd_una - 1);
+        tp->ka_probes++;
+        mod_timer(&net->timers, &tp->ka_timer, now + ka_intvl(sk));
+}
+
 void tcp_init_timers(struct sock *sk)
 {
         struct tcp_sock *tp = tcp_sk(sk);
+        timer_setup(&tp->ka_timer, ka_fire);
         timer_setup(&tp->rtx_timer, rtx_fire);
         timer_setup(&tp->delack_timer, delack_fire);
         timer_setup(&tp->tw_timer, tw_fire);
@@ -168,4 +231,5 @@ void tcp_stop_timers(struct sock *sk)
         del_timer(&sk->net->timers, &tp->rtx_timer);
         del_timer(&sk->net->timers, &tp->delack_timer);
         del_timer(&sk->net->timers, &tp->tw_timer);
+        del_timer(&sk->net->timers, &tp->ka_timer);
 }

@@ -20,6 +20,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <linux/sockios.h>
 #include <netinet/in.h>
@@ -571,6 +572,11 @@ static long long do_call(struct call *c, bool *new_fd)
                                             (int)len, u.s, v->s);
                         } else if (v->kind == PD_E_STRUCT && field(v, "onoff")) {
                                 expect_int_back(c, field(v, "onoff"), u.lg.l_onoff, "l_onoff");
+                        } else if (!is_ellipsis(v) && int_of(c, v) > INT_MAX) {
+                                /* packetdrill's get_s32 takes 0..UINT32_MAX and
+                                 * compares the 32 bits (TCP_NOTSENT_LOWAT's
+                                 * 4294967295) */
+                                expect_int_back(c, v, (unsigned)u.i, "option value");
                         } else {
                                 expect_int_back(c, v, u.i, "option value");
                         }

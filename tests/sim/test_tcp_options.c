@@ -10,12 +10,23 @@
  *  - A data segment whose options are malformed (an option running past
  *    the header) is still processed: Linux's tcp_parse_options just stops
  *    parsing; the data is delivered.
+ *
+ * And the socket options that change what the stack does on its own:
+ *  - SO_KEEPALIVE with TCP_KEEPIDLE/KEEPINTVL/KEEPCNT: after the idle time
+ *    a probe (seq snd_una - 1, no data); an answered probe starts the idle
+ *    time again; KEEPCNT unanswered probes and the connection is reset
+ *    with ETIMEDOUT.
+ *  - TCP_USER_TIMEOUT: data unacknowledged for that long ends the
+ *    connection with ETIMEDOUT long before tcp_retries2 would.
+ *  - TCP_NOTSENT_LOWAT: a socket is writable only while less than that
+ *    much data waits unsent.
  * Each case ends with a leak check.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <string.h>
 
 #include "../test.h"
@@ -76,6 +87,14 @@ static bool take_seg(struct w *w, struct tcp_repr *th, size_t *plen)
         struct sk_buff *skb;
         while ((skb = probe_take(&w->probe))) {
                 const uint8_t *f = skb->data;
+                if (skb->len >= 42 && get_be16(f + 12) == ETH_P_ARP &&
+                    get_be16(f + 20) == ARPOP_REQUEST && get_be32(f + 38) == PEER) {
+                        /* the peer answers ARP, as a live host does: long idle
+                         * tests outlast the neighbour entry */
+                        uint8_t r[64];
+                        probe_inject(&w->probe, r,
+                                     probe_arp_frame(&w->probe, r, ARPOP_REPLY, PEER, LOCAL, f + 6));
+                }
                 bool ok = skb->len >= 54 && get_be16(f + 12) == ETH_P_IP && f[23] == 6;
                 if (ok) {
                         unsigned tot = get_be16(f + 16), ihl = (f[14] & 0xf) * 4u;
@@ -201,5 +220,160 @@ static void data_with_malformed_options_is_delivered(void)
         teardown(&w);
 }
 
+static int getopt_int(struct w *w, int level, int name)
+{
+        int v = -1;
+        socklen_t l = sizeof(v);
+        CHECK_EQ(strata_getsockopt(w->ns, w->s, level, name, &v, &l), 0);
+        return v;
+}
+
+static void setopt_int(struct w *w, int level, int name, int v)
+{
+        CHECK_EQ(strata_setsockopt(w->ns, w->s, level, name, &v, sizeof(v)), 0);
+}
+
+/* Run in 100 ms steps until the stack sends a segment or limit passes;
+ * the time it took, or 0 for none. */
+static uint64_t next_seg(struct w *w, uint64_t limit, struct tcp_repr *th, size_t *plen)
+{
+        for (uint64_t t = 0; t <= limit; t += 100 * MSEC) {
+                if (take_seg(w, th, plen))
+                        return t ? t : 1;
+                run(w, 100 * MSEC);
+        }
+        return 0;
+}
+
+static void keepalive_probes_then_times_out(void)
+{
+        struct w w;
+        struct tcp_options o = { .mss_ok = true, .mss = 1460 };
+        setup(&w, &o);
+        /* the defaults are the sysctls' */
+        CHECK_EQ(getopt_int(&w, IPPROTO_TCP, TCP_KEEPIDLE), 7200);
+        CHECK_EQ(getopt_int(&w, IPPROTO_TCP, TCP_KEEPINTVL), 75);
+        CHECK_EQ(getopt_int(&w, IPPROTO_TCP, TCP_KEEPCNT), 9);
+        int bad = 128;
+        CHECK_EQ(strata_setsockopt(w.ns, w.s, IPPROTO_TCP, TCP_KEEPCNT, &bad, sizeof(bad)),
+                 -EINVAL);
+        bad = 0;
+        CHECK_EQ(strata_setsockopt(w.ns, w.s, IPPROTO_TCP, TCP_KEEPIDLE, &bad, sizeof(bad)),
+                 -EINVAL);
+        setopt_int(&w, IPPROTO_TCP, TCP_KEEPIDLE, 10);
+        setopt_int(&w, IPPROTO_TCP, TCP_KEEPINTVL, 2);
+        setopt_int(&w, IPPROTO_TCP, TCP_KEEPCNT, 3);
+        setopt_int(&w, SOL_SOCKET, SO_KEEPALIVE, 1);
+        struct tcp_repr th;
+        size_t plen = 9;
+        /* idle 10 s, then the first probe */
+        uint64_t t = next_seg(&w, 12 * SEC, &th, &plen);
+        if (!t)
+                TEST_FAIL("no keepalive probe within 12 s of idleness (TCP_KEEPIDLE 10)");
+        CHECK(t >= 9 * SEC && t <= 10 * SEC + 200 * MSEC);
+        CHECK_EQ(th.flags, TCPF_ACK);
+        CHECK_EQ(th.seq, w.stack_nxt - 1);
+        CHECK_EQ(plen, 0);
+        /* the peer answers: idle again for 10 s */
+        send_seg(&w, TCPF_ACK, w.peer_nxt, w.stack_nxt, NULL, NULL, 0, NULL, 0);
+        t = next_seg(&w, 12 * SEC, &th, &plen);
+        CHECK(t >= 9 * SEC);
+        CHECK_EQ(th.seq, w.stack_nxt - 1);
+        /* now the peer is gone: two more probes 2 s apart, then a reset */
+        for (int i = 0; i < 2; i++) {
+                t = next_seg(&w, 3 * SEC, &th, &plen);
+                CHECK(t >= 1900 * MSEC && t <= 2200 * MSEC);
+                CHECK_EQ(th.flags, TCPF_ACK);
+        }
+        t = next_seg(&w, 3 * SEC, &th, &plen);
+        if (!t)
+                TEST_FAIL("no reset after 3 unanswered keepalive probes");
+        CHECK(th.flags & TCPF_RST);
+        CHECK_EQ(getopt_int(&w, SOL_SOCKET, SO_ERROR), ETIMEDOUT);
+        teardown(&w);
+}
+
+static void keepalive_off_sends_nothing(void)
+{
+        struct w w;
+        struct tcp_options o = { .mss_ok = true, .mss = 1460 };
+        setup(&w, &o);
+        setopt_int(&w, IPPROTO_TCP, TCP_KEEPIDLE, 1);
+        setopt_int(&w, SOL_SOCKET, SO_KEEPALIVE, 1);
+        setopt_int(&w, SOL_SOCKET, SO_KEEPALIVE, 0);
+        struct tcp_repr th;
+        size_t plen;
+        CHECK_EQ(next_seg(&w, 5 * SEC, &th, &plen), 0);
+        teardown(&w);
+}
+
+static void user_timeout_ends_unacked_connection(void)
+{
+        struct w w;
+        struct tcp_options o = { .mss_ok = true, .mss = 1460 };
+        setup(&w, &o);
+        CHECK_EQ(getopt_int(&w, IPPROTO_TCP, TCP_USER_TIMEOUT), 0);
+        int bad = -1;
+        CHECK_EQ(strata_setsockopt(w.ns, w.s, IPPROTO_TCP, TCP_USER_TIMEOUT, &bad, sizeof(bad)),
+                 -EINVAL);
+        setopt_int(&w, IPPROTO_TCP, TCP_USER_TIMEOUT, 3000);
+        CHECK_EQ(getopt_int(&w, IPPROTO_TCP, TCP_USER_TIMEOUT), 3000);
+        CHECK_EQ(strata_send(w.ns, w.s, "x", 1, MSG_DONTWAIT), 1);
+        /* the peer never acks: the error comes at the first retransmission
+         * timeout past 3 s, not after tcp_retries2's ~15 minutes */
+        uint64_t t;
+        for (t = 0; t < 60 * SEC; t += 100 * MSEC) {
+                probe_drain(&w.probe);
+                if (getopt_int(&w, SOL_SOCKET, SO_ERROR) == ETIMEDOUT)
+                        break;
+                run(&w, 100 * MSEC);
+        }
+        if (t >= 60 * SEC)
+                TEST_FAIL("still no ETIMEDOUT 60 s after unacked data with TCP_USER_TIMEOUT 3000");
+        CHECK(t >= 3 * SEC && t <= 7 * SEC);
+        teardown(&w);
+}
+
+static void notsent_lowat_limits_writability(void)
+{
+        struct w w;
+        struct tcp_options o = { .mss_ok = true, .mss = 1000 };
+        setup(&w, &o);
+        setopt_int(&w, IPPROTO_TCP, TCP_NOTSENT_LOWAT, 1500);
+        CHECK_EQ(getopt_int(&w, IPPROTO_TCP, TCP_NOTSENT_LOWAT), 1500);
+        static char data[8000];
+        memset(data, 'n', sizeof(data));
+        struct pollfd p = { .fd = w.s, .events = POLLOUT };
+        CHECK_EQ(strata_poll(w.ns, &p, 1, 0), 1);
+        /* the peer closes its window: what is written waits unsent */
+        {
+                uint8_t segb[64], frame[128];
+                struct tcp_repr th = { .sport = 40000, .dport = 80, .seq = w.peer_nxt,
+                                       .ack = w.stack_nxt, .flags = TCPF_ACK, .window = 0 };
+                size_t hl = tcp_emit(&th, segb, sizeof(segb));
+                put_be16(segb + 16, tcp_csum_ipv4(PEER, LOCAL, segb, hl));
+                size_t n = probe_ipv4_frame(&w.probe, frame, PEER, LOCAL, IPPROTO_TCP_, 64, segb,
+                                            hl);
+                probe_inject(&w.probe, frame, n);
+        }
+        run(&w, MSEC);
+        /* Linux's sendmsg takes a new segment's worth only while less than
+         * the low-water mark waits: 1000, then 1000 more, then no room */
+        ssize_t n = strata_send(w.ns, w.s, data, sizeof(data), MSG_DONTWAIT);
+        CHECK_EQ(n, 2000);
+        CHECK_EQ(strata_send(w.ns, w.s, data, sizeof(data), MSG_DONTWAIT), -EAGAIN);
+        p.revents = 0;
+        CHECK_EQ(strata_poll(w.ns, &p, 1, 0), 0);
+        /* the window opens: the data goes, the socket is writable again */
+        send_seg(&w, TCPF_ACK, w.peer_nxt, w.stack_nxt, NULL, NULL, 0, NULL, 0);
+        run(&w, MSEC);
+        p.revents = 0;
+        CHECK_EQ(strata_poll(w.ns, &p, 1, 0), 1);
+        CHECK(p.revents & POLLOUT);
+        teardown(&w);
+}
+
 TEST_MAIN(T(syn_mss_zero_is_ignored), T(syn_mss_one_is_clamped_to_min_snd_mss),
-          T(data_with_malformed_options_is_delivered))
+          T(data_with_malformed_options_is_delivered), T(keepalive_probes_then_times_out),
+          T(keepalive_off_sends_nothing), T(user_timeout_ends_unacked_connection),
+          T(notsent_lowat_limits_writability))
