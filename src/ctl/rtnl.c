@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "ctl/diag.h"
 #include "ctl/rtnl.h"
 #include "strata/ctl.h"
 
@@ -59,6 +60,8 @@ static int rtnl_rcv_msg(struct rtnl_req *req, int protocol)
         const struct nl_msg *m = req->msg;
         if (protocol == STRATA_NETLINK_CTL)
                 return ctl_sysctl_rcv(req);
+        if (protocol == NETLINK_SOCK_DIAG_)
+                return diag_rcv(req);
         if (protocol != 0) {
                 req->extack = "Strata: this netlink protocol is not served yet";
                 return -EPROTONOSUPPORT;

@@ -1,0 +1,1210 @@
+/*
+ * bench_tcp: Strata's TCP through its socket layer, beside the Linux
+ * kernel's TCP measured in the same run (issue 8's TCP figures).
+ *
+ *   Strata  two namespaces a and b on one simulated clock, joined by a veth
+ *           pair (10.0.0.1/24, 10.0.0.2/24), non-blocking sockets, one
+ *           thread pinned to one core.  Each loop round does the socket
+ *           calls of both ends and runs strata_net_poll on b, then a.  No
+ *           system call is made; the clock never moves while timing, so no
+ *           timer fires (no RTO, no delayed ACK) and the network itself
+ *           adds no latency.
+ *   Linux   TCP on 127.0.0.1 (in a private network namespace when root,
+ *           lo's MTU set with SIOCSIFMTU as `ip link set lo mtu` does), a
+ *           client and a server thread, blocking sockets, pinned to ONE
+ *           core (both threads on it) and to TWO cores (one each).
+ *
+ * Figures:
+ *   bulk    one stream a -> b for the run, MTU 1500 and 65535: Gbit/s
+ *           (wall) and bytes per CPU-second.
+ *   rr      1-byte request / 1-byte response, one at a time: transactions/s,
+ *           p50 and p99 of the time of one transaction.
+ *   conn    connect + accept + close: connections per second.  The client
+ *           closes with SO_LINGER {1, 0} (an RST: no TIME_WAIT on either
+ *           side), in both stacks; the server closes its accepted socket.
+ *   mem     bytes per idle established connection, N connections open.
+ *
+ * CPU time: Strata, the thread's CLOCK_THREAD_CPUTIME_ID; Linux, both
+ * threads' CPU clocks plus the ksoftirqd threads' time over the run.
+ * Runs are interleaved (Strata, Linux 1 core, Linux 2 cores, then the next
+ * figure ...); each value is the median (min..max) over the runs.
+ *
+ * Options: -t SECONDS per run (0.6), -n RUNS (5), -N connections for the
+ *          memory figure (1000), -o LIST: bulk (= bulk1500,bulk65535), rr,
+ *          conn, mem (default all),
+ *          -s strata only (no kernel peer).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <malloc.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/dropreason.h"
+#include "strata/socket.h"
+#include "strata/strata.h"
+
+#define MAX_RUNS   15
+#define CHUNK      65536 /* bytes per send/recv call in bulk */
+#define PORT       5001
+#define HIST_NS    10     /* latency histogram bucket */
+#define HIST_N     200000 /* buckets: up to 2 ms */
+#define MEM_TARGET 1024.0
+/* Bulk: at most this many bytes sent and not yet read.  Strata has no TCP
+ * Small Queues yet: without a bound, a grown cwnd puts more segments into
+ * the peer's backlog than netdev_max_backlog (1000) holds, and recovering
+ * from those drops needs the RTO, i.e. the clock to move. */
+#define BULK_WINDOW (1u << 20)
+
+enum fig { F_BULK1500, F_BULK64K, F_RR, F_CONN, NFIG };
+enum part { P_B1500 = 1, P_RR = 2, P_CONN = 4, P_MEM = 8, P_B64K = 16, P_BULK = P_B1500 | P_B64K };
+
+static struct {
+        double seconds;
+        int runs;
+        int nconn;
+        unsigned parts;
+        bool kernel;
+} cfg = { 0.6, 5, 1000, P_BULK | P_RR | P_CONN | P_MEM, true };
+
+static volatile sig_atomic_t g_stop;
+
+static void on_signal(int sig)
+{
+        g_stop = 1;
+}
+
+static void die(const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        fprintf(stderr, "bench_tcp: ");
+        vfprintf(stderr, fmt, ap);
+        fprintf(stderr, "\n");
+        va_end(ap);
+        exit(1);
+}
+
+static uint64_t now_ns(clockid_t id)
+{
+        struct timespec ts;
+        clock_gettime(id, &ts);
+        return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* --- cores ------------------------------------------------------------------ */
+
+static int cpu_one = -1, cpu_two = -1;
+
+static void cpus_pick(void)
+{
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        if (sched_getaffinity(0, sizeof(set), &set) < 0)
+                return;
+        for (int c = CPU_SETSIZE - 1; c >= 0; c--) {
+                if (!CPU_ISSET(c, &set))
+                        continue;
+                if (cpu_one < 0)
+                        cpu_one = c;
+                else if (cpu_two < 0)
+                        cpu_two = c;
+        }
+}
+
+static void pin(int cpu)
+{
+        if (cpu < 0)
+                return;
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        CPU_SET(cpu, &set);
+        if (sched_setaffinity(0, sizeof(set), &set) < 0)
+                die("sched_setaffinity(%d): %s", cpu, strerror(errno));
+}
+
+static void unpin(void)
+{
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        if (cpu_one >= 0)
+                CPU_SET(cpu_one, &set);
+        if (cpu_two >= 0)
+                CPU_SET(cpu_two, &set);
+        if (cpu_one >= 0)
+                sched_setaffinity(0, sizeof(set), &set);
+}
+
+/* ksoftirqd/N CPU time (ns): deferred receive work not charged to us. */
+static int ksoftirqd_pid[64];
+static int n_ksoftirqd;
+
+static void ksoftirqd_find(void)
+{
+        DIR *d = opendir("/proc");
+        if (!d)
+                return;
+        struct dirent *e;
+        while ((e = readdir(d)) && n_ksoftirqd < 64) {
+                int pid = atoi(e->d_name);
+                if (pid <= 0)
+                        continue;
+                char path[300], comm[64];
+                snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+                FILE *f = fopen(path, "r");
+                if (!f)
+                        continue;
+                if (fgets(comm, sizeof(comm), f) && !strncmp(comm, "ksoftirqd/", 10))
+                        ksoftirqd_pid[n_ksoftirqd++] = pid;
+                fclose(f);
+        }
+        closedir(d);
+}
+
+static uint64_t ksoftirqd_ns(void)
+{
+        uint64_t ticks = 0;
+        for (int i = 0; i < n_ksoftirqd; i++) {
+                char path[64], line[512];
+                snprintf(path, sizeof(path), "/proc/%d/stat", ksoftirqd_pid[i]);
+                FILE *f = fopen(path, "r");
+                if (!f)
+                        continue;
+                if (fgets(line, sizeof(line), f)) {
+                        char *p = strrchr(line, ')');
+                        unsigned long long ut = 0, st = 0;
+                        if (p && sscanf(p + 2,
+                                        "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
+                                        "%llu %llu",
+                                        &ut, &st) == 2)
+                                ticks += ut + st;
+                }
+                fclose(f);
+        }
+        return ticks * (1000000000ull / (uint64_t)sysconf(_SC_CLK_TCK));
+}
+
+/* --- results ---------------------------------------------------------------- */
+
+struct series {
+        double v[MAX_RUNS];
+        int n;
+};
+
+static void series_add(struct series *s, double v)
+{
+        if (s->n < MAX_RUNS)
+                s->v[s->n++] = v;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+        double x = *(const double *)a, y = *(const double *)b;
+        return (x > y) - (x < y);
+}
+
+static double series_median(const struct series *s)
+{
+        if (s->n == 0)
+                return 0;
+        double t[MAX_RUNS];
+        memcpy(t, s->v, sizeof(double) * (size_t)s->n);
+        qsort(t, (size_t)s->n, sizeof(double), cmp_double);
+        return s->n % 2 ? t[s->n / 2] : (t[s->n / 2 - 1] + t[s->n / 2]) / 2;
+}
+
+static void series_range(const struct series *s, double *lo, double *hi)
+{
+        *lo = *hi = s->n ? s->v[0] : 0;
+        for (int i = 1; i < s->n; i++) {
+                if (s->v[i] < *lo)
+                        *lo = s->v[i];
+                if (s->v[i] > *hi)
+                        *hi = s->v[i];
+        }
+}
+
+static const char *fmt_num(double v, char *buf, size_t cap)
+{
+        char raw[32];
+        snprintf(raw, sizeof(raw), "%.0f", v);
+        size_t n = strlen(raw), o = 0;
+        for (size_t i = 0; i < n && o + 2 < cap; i++) {
+                buf[o++] = raw[i];
+                size_t left = n - i - 1;
+                if (left && left % 3 == 0 && raw[i] != '-')
+                        buf[o++] = ',';
+        }
+        buf[o] = 0;
+        return buf;
+}
+
+static const char *fmt_series(const struct series *s, int dec, char *buf, size_t cap)
+{
+        double lo, hi, med = series_median(s);
+        series_range(s, &lo, &hi);
+        if (dec < 0) {
+                char a[32], b[32], c[32];
+                snprintf(buf, cap, "%s (%s..%s)", fmt_num(med, a, sizeof(a)),
+                         fmt_num(lo, b, sizeof(b)), fmt_num(hi, c, sizeof(c)));
+        } else {
+                snprintf(buf, cap, "%.*f (%.*f..%.*f)", dec, med, dec, lo, dec, hi);
+        }
+        return buf;
+}
+
+/* Latency histogram of one run: HIST_NS buckets; the last one collects
+ * everything above. */
+static uint32_t *hist_new(void)
+{
+        uint32_t *h = calloc(HIST_N, sizeof(uint32_t));
+        if (!h)
+                die("out of memory");
+        return h;
+}
+
+static void hist_add(uint32_t *h, uint64_t ns)
+{
+        uint64_t b = ns / HIST_NS;
+        h[b < HIST_N ? b : HIST_N - 1]++;
+}
+
+static double hist_pct(const uint32_t *h, double pct)
+{
+        uint64_t total = 0;
+        for (int i = 0; i < HIST_N; i++)
+                total += h[i];
+        uint64_t want = (uint64_t)(pct / 100.0 * (double)total), acc = 0;
+        for (int i = 0; i < HIST_N; i++) {
+                acc += h[i];
+                if (acc > want)
+                        return (i + 0.5) * HIST_NS;
+        }
+        return HIST_N * HIST_NS;
+}
+
+/* One figure of one peer over the runs. */
+struct stats {
+        struct series rate; /* bulk: Gbit/s; rr: transactions/s; conn: connections/s */
+        struct series cpu;  /* bulk: bytes per CPU-second; others: per CPU-second */
+        struct series p50, p99;
+        uint64_t stalls, errors, drops;
+};
+
+static void add_run(struct stats *st, double work, double wall_ns, double cpu_ns, bool bulk)
+{
+        series_add(&st->rate, bulk ? work * 8 / wall_ns : work * 1e9 / wall_ns);
+        series_add(&st->cpu, cpu_ns > 0 ? work * 1e9 / cpu_ns : 0);
+}
+
+/* --- Strata -------------------------------------------------------------------- */
+
+struct sx {
+        struct strata_clock *clk;
+        struct strata_net *n[2]; /* a: client, b: server */
+        int lfd;                 /* b's listener */
+        int cfd, sfd;            /* the connection of bulk / rr */
+        struct sockaddr_in dst;
+        uint64_t stalls;
+};
+
+static void sx_check(long err, const char *what)
+{
+        if (err < 0)
+                die("Strata: %s: %s", what, strata_strerror((int)err));
+}
+
+static void sx_round(struct sx *x)
+{
+        strata_net_poll(x->n[1]);
+        strata_net_poll(x->n[0]);
+}
+
+/* Rounds until both namespaces are idle (each round's budget is 64
+ * packets per namespace). */
+static void sx_rounds(struct sx *x)
+{
+        for (int i = 0; i < 1000; i++)
+                if (strata_net_poll(x->n[1]) + strata_net_poll(x->n[0]) == 0)
+                        return;
+}
+
+/* No progress for a while: let the simulated clock run 1 ms (timers). */
+static void sx_unstall(struct sx *x)
+{
+        x->stalls++;
+        strata_sim_run(x->n, 2, strata_clock_now(x->clk) + 1000000);
+}
+
+/* A client socket connected to b's listener and the accepted socket.
+ * linger: SO_LINGER {1, 0} on the client (close sends an RST). */
+static int sx_connect(struct sx *x, bool linger, int *sfd)
+{
+        int c = strata_socket(x->n[0], AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        sx_check(c, "strata_socket");
+        if (linger) {
+                struct linger l = { 1, 0 };
+                sx_check(strata_setsockopt(x->n[0], c, SOL_SOCKET, SO_LINGER, &l, sizeof(l)),
+                         "SO_LINGER");
+        }
+        int r = strata_connect(x->n[0], c, (struct sockaddr *)&x->dst, sizeof(x->dst));
+        if (r < 0 && r != -EINPROGRESS)
+                sx_check(r, "strata_connect");
+        for (int i = 0;; i++) {
+                sx_round(x);
+                int s = strata_accept4(x->n[1], x->lfd, NULL, NULL, SOCK_NONBLOCK);
+                if (s >= 0) {
+                        *sfd = s;
+                        return c;
+                }
+                if (s != -EAGAIN)
+                        sx_check(s, "strata_accept4");
+                if (i > 8)
+                        sx_unstall(x);
+                if (i > 1000)
+                        die("Strata: connection not accepted");
+        }
+}
+
+static void sx_setup(struct sx *x, unsigned mtu, const char *name)
+{
+        memset(x, 0, sizeof(*x));
+        x->clk = strata_clock_new(true);
+        if (!x->clk)
+                die("Strata: strata_clock_new: out of memory");
+        char na[32], nb[32];
+        snprintf(na, sizeof(na), "%s-a", name);
+        snprintf(nb, sizeof(nb), "%s-b", name);
+        sx_check(strata_net_new(na, x->clk, 1, &x->n[0]), "strata_net_new a");
+        sx_check(strata_net_new(nb, x->clk, 2, &x->n[1]), "strata_net_new b");
+        sx_check(strata_veth_add(x->n[0], "veth0", x->n[1], "veth1"), "strata_veth_add");
+        sx_check(strata_link_set_mtu(x->n[0], "veth0", mtu), "strata_link_set_mtu a");
+        sx_check(strata_link_set_mtu(x->n[1], "veth1", mtu), "strata_link_set_mtu b");
+        sx_check(strata_addr_add(x->n[0], "veth0", "10.0.0.1/24"), "strata_addr_add a");
+        sx_check(strata_addr_add(x->n[1], "veth1", "10.0.0.2/24"), "strata_addr_add b");
+        sx_check(strata_link_set_up(x->n[0], "veth0", true), "link up a");
+        sx_check(strata_link_set_up(x->n[1], "veth1", true), "link up b");
+        /* No autotuning in Strata yet: start every socket with the buffers
+         * Linux's autotuning may grow to (tcp_wmem[2], tcp_rmem[2]). */
+        for (int i = 0; i < 2; i++) {
+                sx_check(strata_sysctl_set(x->n[i], "net.ipv4.tcp_wmem", "4096 4194304 4194304"),
+                         "sysctl tcp_wmem");
+                sx_check(strata_sysctl_set(x->n[i], "net.ipv4.tcp_rmem", "4096 6291456 6291456"),
+                         "sysctl tcp_rmem");
+        }
+        x->lfd = strata_socket(x->n[1], AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        sx_check(x->lfd, "strata_socket listener");
+        x->dst = (struct sockaddr_in){ .sin_family = AF_INET, .sin_port = htons(PORT) };
+        x->dst.sin_addr.s_addr = htonl(0x0a000002);
+        sx_check(strata_bind(x->n[1], x->lfd, (struct sockaddr *)&x->dst, sizeof(x->dst)),
+                 "strata_bind");
+        sx_check(strata_listen(x->n[1], x->lfd, 4096), "strata_listen");
+        /* the first connection resolves ARP; the clock does not move while
+         * timing, so the neighbours stay REACHABLE */
+        x->cfd = sx_connect(x, false, &x->sfd);
+        int one = 1;
+        sx_check(strata_setsockopt(x->n[0], x->cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)),
+                 "TCP_NODELAY a");
+        sx_check(strata_setsockopt(x->n[1], x->sfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)),
+                 "TCP_NODELAY b");
+}
+
+/* Packets dropped in both namespaces, every reason. */
+static uint64_t sx_drops(struct sx *x)
+{
+        uint64_t sum = 0;
+        for (int i = 0; i < 2; i++)
+                for (int r = 1; r < SKB_DROP_REASON_MAX; r++) {
+                        uint64_t v = 0;
+                        if (strata_counter(x->n[i], drop_reason_name((enum skb_drop_reason)r),
+                                           &v) == 0)
+                                sum += v;
+                }
+        return sum;
+}
+
+static void sx_teardown(struct sx *x)
+{
+        strata_close(x->n[0], x->cfd);
+        strata_close(x->n[1], x->sfd);
+        strata_close(x->n[1], x->lfd);
+        strata_net_free(x->n[0]);
+        strata_net_free(x->n[1]);
+        strata_clock_free(x->clk);
+}
+
+static uint8_t sbuf[CHUNK], rbuf[CHUNK];
+
+static void sx_bulk(struct sx *x, struct stats *st, bool timed)
+{
+        pin(cpu_one);
+        uint64_t sent = 0, rcvd = 0, s0 = x->stalls;
+        uint64_t w0 = now_ns(CLOCK_MONOTONIC), c0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
+        uint64_t deadline = w0 + (uint64_t)(cfg.seconds * 1e9);
+        int idle = 0;
+        for (unsigned it = 1; !g_stop; it++) {
+                uint64_t before = rcvd;
+                ssize_t r = 0;
+                while (sent - rcvd < BULK_WINDOW &&
+                       (r = strata_send(x->n[0], x->cfd, sbuf, CHUNK, 0)) > 0)
+                        sent += (uint64_t)r;
+                if (r < 0 && r != -EAGAIN)
+                        sx_check(r, "strata_send");
+                sx_rounds(x);
+                while ((r = strata_recv(x->n[1], x->sfd, rbuf, CHUNK, 0)) > 0)
+                        rcvd += (uint64_t)r;
+                if (r < 0 && r != -EAGAIN)
+                        sx_check(r, "strata_recv");
+                if (rcvd != before)
+                        idle = 0;
+                else if (++idle > 4) {
+                        sx_unstall(x);
+                        idle = 0;
+                }
+                if ((it & 7) == 0 && now_ns(CLOCK_MONOTONIC) >= deadline)
+                        break;
+        }
+        /* drain: every byte counted was delivered inside the timed span */
+        for (int i = 0; i < 100000 && rcvd < sent; i++) {
+                sx_rounds(x);
+                ssize_t r;
+                while ((r = strata_recv(x->n[1], x->sfd, rbuf, CHUNK, 0)) > 0)
+                        rcvd += (uint64_t)r;
+                if (i > 8)
+                        sx_unstall(x);
+        }
+        uint64_t w1 = now_ns(CLOCK_MONOTONIC), c1 = now_ns(CLOCK_THREAD_CPUTIME_ID);
+        unpin();
+        if (!timed)
+                return;
+        if (rcvd != sent)
+                st->errors++;
+        st->stalls += x->stalls - s0;
+        add_run(st, (double)rcvd, (double)(w1 - w0), (double)(c1 - c0), true);
+}
+
+static void sx_rr(struct sx *x, struct stats *st, bool timed)
+{
+        pin(cpu_one);
+        uint32_t *h = hist_new();
+        uint64_t n = 0, s0 = x->stalls;
+        uint8_t b = 1;
+        uint64_t w0 = now_ns(CLOCK_MONOTONIC), c0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
+        uint64_t deadline = w0 + (uint64_t)(cfg.seconds * 1e9), t = w0;
+        while (!g_stop && t < deadline) {
+                sx_check(strata_send(x->n[0], x->cfd, &b, 1, 0), "strata_send request");
+                ssize_t r;
+                int i = 0;
+                while ((r = strata_recv(x->n[1], x->sfd, &b, 1, 0)) == -EAGAIN) {
+                        sx_round(x);
+                        if (++i > 8)
+                                sx_unstall(x);
+                }
+                sx_check(r, "strata_recv request");
+                sx_check(strata_send(x->n[1], x->sfd, &b, 1, 0), "strata_send response");
+                i = 0;
+                while ((r = strata_recv(x->n[0], x->cfd, &b, 1, 0)) == -EAGAIN) {
+                        sx_round(x);
+                        if (++i > 8)
+                                sx_unstall(x);
+                }
+                sx_check(r, "strata_recv response");
+                uint64_t t1 = now_ns(CLOCK_MONOTONIC);
+                hist_add(h, t1 - t);
+                t = t1;
+                n++;
+        }
+        uint64_t c1 = now_ns(CLOCK_THREAD_CPUTIME_ID);
+        unpin();
+        if (timed) {
+                st->stalls += x->stalls - s0;
+                add_run(st, (double)n, (double)(t - w0), (double)(c1 - c0), false);
+                series_add(&st->p50, hist_pct(h, 50) / 1000);
+                series_add(&st->p99, hist_pct(h, 99) / 1000);
+        }
+        free(h);
+}
+
+static void sx_conn(struct sx *x, struct stats *st, bool timed)
+{
+        pin(cpu_one);
+        uint64_t n = 0, s0 = x->stalls;
+        uint64_t w0 = now_ns(CLOCK_MONOTONIC), c0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
+        uint64_t deadline = w0 + (uint64_t)(cfg.seconds * 1e9), t = w0;
+        while (!g_stop && t < deadline) {
+                int s, c = sx_connect(x, true, &s);
+                sx_check(strata_close(x->n[0], c), "strata_close client");
+                sx_round(x);
+                sx_check(strata_close(x->n[1], s), "strata_close server");
+                n++;
+                if ((n & 15) == 0)
+                        t = now_ns(CLOCK_MONOTONIC);
+        }
+        t = now_ns(CLOCK_MONOTONIC);
+        uint64_t c1 = now_ns(CLOCK_THREAD_CPUTIME_ID);
+        unpin();
+        if (timed) {
+                st->stalls += x->stalls - s0;
+                add_run(st, (double)n, (double)(t - w0), (double)(c1 - c0), false);
+        }
+}
+
+static size_t heap_bytes(void)
+{
+        struct mallinfo2 mi = mallinfo2();
+        return mi.uordblks + mi.hblkhd;
+}
+
+/* Bytes malloc'd per idle established connection (both endpoints are in
+ * this process: the figure per connection covers the client's and the
+ * server's socket). */
+static double sx_mem(int nconn, double *per_socket)
+{
+        struct sx x;
+        sx_setup(&x, 65535, "mem");
+        /* warm up the pools and tables with a first batch, closed again */
+        int *c = calloc((size_t)nconn, sizeof(int)), *s = calloc((size_t)nconn, sizeof(int));
+        if (!c || !s)
+                die("out of memory");
+        for (int i = 0; i < nconn; i++)
+                c[i] = sx_connect(&x, true, &s[i]);
+        for (int i = 0; i < nconn; i++) {
+                strata_close(x.n[0], c[i]);
+                strata_close(x.n[1], s[i]);
+        }
+        strata_sim_run(x.n, 2, strata_clock_now(x.clk) + 1000000);
+        malloc_trim(0);
+        size_t m0 = heap_bytes();
+        for (int i = 0; i < nconn; i++)
+                c[i] = sx_connect(&x, false, &s[i]);
+        for (int i = 0; i < 16; i++)
+                sx_round(&x);
+        size_t m1 = heap_bytes();
+        for (int i = 0; i < nconn; i++) {
+                strata_close(x.n[0], c[i]);
+                strata_close(x.n[1], s[i]);
+        }
+        free(c);
+        free(s);
+        sx_teardown(&x);
+        double per_conn = ((double)m1 - (double)m0) / nconn;
+        *per_socket = per_conn / 2;
+        return per_conn;
+}
+
+/* --- Linux ---------------------------------------------------------------------------- */
+
+static bool k_private_ns;
+
+static void kx_lo_mtu(unsigned mtu)
+{
+        int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        struct ifreq ifr;
+        memset(&ifr, 0, sizeof(ifr));
+        snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+        ifr.ifr_mtu = (int)mtu;
+        if (s < 0 || ioctl(s, SIOCSIFMTU, &ifr) < 0)
+                die("SIOCSIFMTU lo %u: %s", mtu, strerror(errno));
+        close(s);
+}
+
+static void kx_namespace(void)
+{
+        if (geteuid() != 0 || unshare(CLONE_NEWNET) < 0)
+                return;
+        int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        struct ifreq ifr;
+        memset(&ifr, 0, sizeof(ifr));
+        snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+        if (s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+                die("private namespace: SIOCGIFFLAGS lo: %s", strerror(errno));
+        ifr.ifr_flags |= IFF_UP;
+        if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
+                die("private namespace: SIOCSIFFLAGS lo up: %s", strerror(errno));
+        close(s);
+        k_private_ns = true;
+}
+
+struct kx {
+        enum fig fig;
+        int cpu_c, cpu_s;
+        int lfd, cfd, sfd;
+        struct sockaddr_in dst;
+        pthread_barrier_t go;
+        uint64_t work, w0, w1, cpu_c_ns, cpu_s_ns;
+        uint32_t *hist;
+        _Atomic int done;
+};
+
+static int kx_listener(struct sockaddr_in *dst)
+{
+        int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        int one = 1;
+        setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+        struct sockaddr_in sa = { .sin_family = AF_INET };
+        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (bind(l, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(l, 4096) < 0)
+                die("Linux: bind/listen: %s", strerror(errno));
+        socklen_t len = sizeof(*dst);
+        getsockname(l, (struct sockaddr *)dst, &len);
+        return l;
+}
+
+static void *kx_server(void *arg)
+{
+        struct kx *k = arg;
+        pin(k->cpu_s);
+        pthread_barrier_wait(&k->go);
+        uint64_t c0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
+        if (k->fig == F_CONN) {
+                for (;;) {
+                        int s = accept(k->lfd, NULL, NULL);
+                        if (s < 0) {
+                                if (errno == EINTR || errno == ECONNABORTED)
+                                        continue;
+                                break; /* shutdown of the listener: the end */
+                        }
+                        close(s);
+                }
+        } else if (k->fig == F_RR) {
+                uint8_t b;
+                while (read(k->sfd, &b, 1) == 1)
+                        if (write(k->sfd, &b, 1) != 1)
+                                break;
+        } else {
+                ssize_t r;
+                uint64_t n = 0;
+                while ((r = read(k->sfd, rbuf, CHUNK)) > 0)
+                        n += (uint64_t)r;
+                k->work = n;
+                k->w1 = now_ns(CLOCK_MONOTONIC);
+        }
+        k->cpu_s_ns = now_ns(CLOCK_THREAD_CPUTIME_ID) - c0;
+        return NULL;
+}
+
+static void *kx_client(void *arg)
+{
+        struct kx *k = arg;
+        pin(k->cpu_c);
+        pthread_barrier_wait(&k->go);
+        uint64_t c0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
+        k->w0 = now_ns(CLOCK_MONOTONIC);
+        uint64_t deadline = k->w0 + (uint64_t)(cfg.seconds * 1e9), t = k->w0;
+        if (k->fig == F_CONN) {
+                uint64_t n = 0;
+                struct linger lg = { 1, 0 };
+                while (!g_stop && t < deadline) {
+                        int c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+                        setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+                        if (connect(c, (struct sockaddr *)&k->dst, sizeof(k->dst)) < 0)
+                                die("Linux: connect: %s", strerror(errno));
+                        close(c);
+                        n++;
+                        if ((n & 15) == 0)
+                                t = now_ns(CLOCK_MONOTONIC);
+                }
+                k->w1 = now_ns(CLOCK_MONOTONIC);
+                k->work = n;
+                shutdown(k->lfd, SHUT_RDWR);
+        } else if (k->fig == F_RR) {
+                uint8_t b = 1;
+                uint64_t n = 0;
+                while (!g_stop && t < deadline) {
+                        if (write(k->cfd, &b, 1) != 1 || read(k->cfd, &b, 1) != 1)
+                                die("Linux: rr: %s", strerror(errno));
+                        uint64_t t1 = now_ns(CLOCK_MONOTONIC);
+                        hist_add(k->hist, t1 - t);
+                        t = t1;
+                        n++;
+                }
+                k->w1 = t;
+                k->work = n;
+                shutdown(k->cfd, SHUT_WR);
+        } else {
+                for (unsigned i = 1; !g_stop; i++) {
+                        if (write(k->cfd, sbuf, CHUNK) < 0)
+                                die("Linux: write: %s", strerror(errno));
+                        if ((i & 3) == 0 && now_ns(CLOCK_MONOTONIC) >= deadline)
+                                break;
+                }
+                shutdown(k->cfd, SHUT_WR);
+        }
+        k->cpu_c_ns = now_ns(CLOCK_THREAD_CPUTIME_ID) - c0;
+        return NULL;
+}
+
+static void kx_run(enum fig fig, bool two, struct stats *st, bool timed)
+{
+        struct kx *k = calloc(1, sizeof(*k));
+        if (!k)
+                die("out of memory");
+        k->fig = fig;
+        k->cpu_c = cpu_one;
+        k->cpu_s = two ? cpu_two : cpu_one;
+        kx_lo_mtu(fig == F_BULK1500 ? 1500 : 65535);
+        k->lfd = kx_listener(&k->dst);
+        k->cfd = k->sfd = -1;
+        if (fig != F_CONN) {
+                k->cfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+                if (connect(k->cfd, (struct sockaddr *)&k->dst, sizeof(k->dst)) < 0)
+                        die("Linux: connect: %s", strerror(errno));
+                k->sfd = accept(k->lfd, NULL, NULL);
+                int one = 1;
+                setsockopt(k->cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+                setsockopt(k->sfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        }
+        if (fig == F_RR)
+                k->hist = hist_new();
+        pthread_barrier_init(&k->go, NULL, 3);
+        pthread_t tc, ts;
+        if (pthread_create(&ts, NULL, kx_server, k) || pthread_create(&tc, NULL, kx_client, k))
+                die("pthread_create failed");
+        uint64_t q0 = ksoftirqd_ns();
+        pthread_barrier_wait(&k->go);
+        pthread_join(tc, NULL);
+        pthread_join(ts, NULL);
+        uint64_t q1 = ksoftirqd_ns();
+        if (timed) {
+                double cpu = (double)(k->cpu_c_ns + k->cpu_s_ns + (q1 - q0));
+                add_run(st, (double)k->work, (double)(k->w1 - k->w0), cpu,
+                        fig == F_BULK1500 || fig == F_BULK64K);
+                if (fig == F_RR) {
+                        series_add(&st->p50, hist_pct(k->hist, 50) / 1000);
+                        series_add(&st->p99, hist_pct(k->hist, 99) / 1000);
+                }
+        }
+        free(k->hist);
+        pthread_barrier_destroy(&k->go);
+        if (k->cfd >= 0)
+                close(k->cfd);
+        if (k->sfd >= 0)
+                close(k->sfd);
+        close(k->lfd);
+        free(k);
+}
+
+/* Kernel slab bytes (all caches) and /proc/net/sockstat TCP mem pages. */
+static int64_t slab_bytes(void)
+{
+        FILE *f = fopen("/proc/slabinfo", "r");
+        if (!f)
+                return -1;
+        char line[512];
+        int64_t sum = 0;
+        while (fgets(line, sizeof(line), f)) {
+                char name[128];
+                long long active, num, size;
+                if (sscanf(line, "%127s %lld %lld %lld", name, &active, &num, &size) == 4)
+                        sum += active * size;
+        }
+        fclose(f);
+        return sum;
+}
+
+static int64_t sockstat_tcp_mem(void)
+{
+        FILE *f = fopen("/proc/net/sockstat", "r");
+        if (!f)
+                return -1;
+        char line[256];
+        long long mem = -1;
+        while (fgets(line, sizeof(line), f)) {
+                char *p = strstr(line, "TCP:");
+                char *m = p ? strstr(p, " mem ") : NULL;
+                if (m)
+                        mem = atoll(m + 5);
+        }
+        fclose(f);
+        return mem;
+}
+
+static int64_t tcp_slab_objsize(void)
+{
+        FILE *f = fopen("/proc/slabinfo", "r");
+        if (!f)
+                return -1;
+        char line[512];
+        long long size = -1;
+        while (fgets(line, sizeof(line), f)) {
+                char name[128];
+                long long a, n, s;
+                if (sscanf(line, "%127s %lld %lld %lld", name, &a, &n, &s) == 4 &&
+                    !strcmp(name, "TCP"))
+                        size = s;
+        }
+        fclose(f);
+        return size;
+}
+
+/* Per connection: the slab delta over all caches (sockets, files, inodes,
+ * dentries, hash entries), whole machine; plus sockstat's pages. */
+static double kx_mem(int nconn, double *pages_per_conn)
+{
+        kx_lo_mtu(65535);
+        struct sockaddr_in dst;
+        int l = kx_listener(&dst);
+        int *c = calloc((size_t)nconn, sizeof(int)), *s = calloc((size_t)nconn, sizeof(int));
+        if (!c || !s)
+                die("out of memory");
+        int64_t s0 = slab_bytes(), p0 = sockstat_tcp_mem();
+        for (int i = 0; i < nconn; i++) {
+                c[i] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+                if (c[i] < 0 || connect(c[i], (struct sockaddr *)&dst, sizeof(dst)) < 0)
+                        die("Linux: connect %d: %s", i, strerror(errno));
+                s[i] = accept(l, NULL, NULL);
+                if (s[i] < 0)
+                        die("Linux: accept: %s", strerror(errno));
+        }
+        usleep(50000);
+        int64_t s1 = slab_bytes(), p1 = sockstat_tcp_mem();
+        struct linger lg = { 1, 0 };
+        for (int i = 0; i < nconn; i++) {
+                setsockopt(c[i], SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+                close(c[i]);
+                close(s[i]);
+        }
+        close(l);
+        free(c);
+        free(s);
+        *pages_per_conn = p0 >= 0 && p1 >= 0 ? (double)(p1 - p0) / nconn : -1;
+        return s0 >= 0 && s1 >= 0 ? (double)(s1 - s0) / nconn : -1;
+}
+
+/* --- the table ------------------------------------------------------------------------ */
+
+static void row(const char *figure, const char *strata, const char *peer, const char *peerval,
+                double ratio)
+{
+        char r[32];
+        if (ratio > 0)
+                snprintf(r, sizeof(r), "%.2f", ratio);
+        else
+                snprintf(r, sizeof(r), "-");
+        printf("| %-30s | %-40s | %-18s | %-40s | %6s |\n", figure, strata, peer, peerval, r);
+}
+
+static void row_series(const char *figure, const struct series *sv, const char *pname,
+                       const struct series *pv, int dec)
+{
+        char a[96], b[96];
+        fmt_series(sv, dec, a, sizeof(a));
+        if (!pv || pv->n == 0) {
+                row(figure, a, pname, "not measured", 0);
+                return;
+        }
+        fmt_series(pv, dec, b, sizeof(b));
+        double pm = series_median(pv);
+        row(figure, a, pname, b, pm > 0 ? series_median(sv) / pm : 0);
+}
+
+static void print_machine(void)
+{
+        char model[128] = "unknown";
+        FILE *f = fopen("/proc/cpuinfo", "r");
+        if (f) {
+                char line[256];
+                while (fgets(line, sizeof(line), f))
+                        if (!strncmp(line, "model name", 10)) {
+                                char *p = strchr(line, ':');
+                                if (p) {
+                                        p += 2;
+                                        p[strcspn(p, "\n")] = 0;
+                                        snprintf(model, sizeof(model), "%s", p);
+                                }
+                                break;
+                        }
+                fclose(f);
+        }
+        struct utsname u;
+        uname(&u);
+        printf("machine: %ld CPUs, %s, Linux %s\n", sysconf(_SC_NPROCESSORS_ONLN), model,
+               u.release);
+}
+
+static unsigned parse_parts(const char *s)
+{
+        unsigned m = 0;
+        char buf[128];
+        snprintf(buf, sizeof(buf), "%s", s);
+        for (char *t = strtok(buf, ","); t; t = strtok(NULL, ",")) {
+                if (!strcmp(t, "bulk"))
+                        m |= P_BULK;
+                else if (!strcmp(t, "bulk1500"))
+                        m |= P_B1500;
+                else if (!strcmp(t, "bulk65535"))
+                        m |= P_B64K;
+                else if (!strcmp(t, "rr"))
+                        m |= P_RR;
+                else if (!strcmp(t, "conn"))
+                        m |= P_CONN;
+                else if (!strcmp(t, "mem"))
+                        m |= P_MEM;
+                else
+                        die("-o: unknown part '%s' (bulk, bulk1500, bulk65535, rr, conn, mem)", t);
+        }
+        return m;
+}
+
+static const char *const fig_name[NFIG] = { "bulk MTU 1500", "bulk MTU 65535", "rr 1 byte",
+                                            "connect+accept+close" };
+
+static bool fig_on(enum fig f)
+{
+        if (f == F_BULK1500)
+                return cfg.parts & P_B1500;
+        if (f == F_BULK64K)
+                return cfg.parts & P_B64K;
+        return cfg.parts & (f == F_RR ? P_RR : P_CONN);
+}
+
+static void strata_run1(struct sx *x, enum fig f, struct stats *st, bool timed)
+{
+        if (f == F_RR)
+                sx_rr(x, st, timed);
+        else if (f == F_CONN)
+                sx_conn(x, st, timed);
+        else
+                sx_bulk(x, st, timed);
+}
+
+static void strata_run(struct sx *x, enum fig f, struct stats *st, bool timed)
+{
+        uint64_t d0 = sx_drops(x);
+        strata_run1(x, f, st, timed);
+        if (timed)
+                st->drops += sx_drops(x) - d0;
+}
+
+static void verdict(const char *what, bool met, const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        printf("target: %s -- %s: ", what, met ? "met" : "MISSED");
+        vprintf(fmt, ap);
+        printf("\n");
+        va_end(ap);
+}
+
+int main(int argc, char **argv)
+{
+        int opt;
+        while ((opt = getopt(argc, argv, "t:n:N:o:s")) != -1) {
+                switch (opt) {
+                case 't':
+                        cfg.seconds = atof(optarg);
+                        break;
+                case 'n':
+                        cfg.runs = atoi(optarg);
+                        break;
+                case 'N':
+                        cfg.nconn = atoi(optarg);
+                        break;
+                case 'o':
+                        cfg.parts = parse_parts(optarg);
+                        break;
+                case 's':
+                        cfg.kernel = false;
+                        break;
+                default:
+                        fprintf(stderr,
+                                "usage: %s [-t seconds] [-n runs] [-N connections] "
+                                "[-o bulk,rr,conn,mem] [-s]\n",
+                                argv[0]);
+                        return 2;
+                }
+        }
+        if (cfg.runs < 1 || cfg.runs > MAX_RUNS)
+                die("-n: 1..%d runs", MAX_RUNS);
+        if (cfg.seconds <= 0)
+                die("-t: seconds > 0");
+        if (cfg.nconn < 1 || cfg.nconn > 1000)
+                die("-N: 1..1000 (the fd table holds 1024 per namespace)");
+        setvbuf(stdout, NULL, _IOLBF, 0);
+        struct sigaction sa = { .sa_handler = on_signal };
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        sigaction(SIGHUP, &sa, NULL);
+        memset(sbuf, 'x', sizeof(sbuf));
+
+        cpus_pick();
+        if (cfg.kernel) {
+                kx_namespace();
+                if (!k_private_ns) {
+                        printf("Linux peer skipped (needs root for a private namespace whose "
+                               "lo MTU can be set)\n");
+                        cfg.kernel = false;
+                }
+                ksoftirqd_find();
+        }
+        bool two = cfg.kernel && cpu_two >= 0;
+
+        printf("bench_tcp: one TCP stream / connection between two Strata namespaces (veth), "
+               "beside Linux TCP on loopback\n");
+        print_machine();
+        printf("%d runs of %.1f s per peer and figure, interleaved; Strata and Linux 1-core on "
+               "CPU %d, Linux 2-core on CPUs %d+%d; values: median (min..max)\n",
+               cfg.runs, cfg.seconds, cpu_one, cpu_one, cpu_two);
+
+        static struct sx env[NFIG];
+        static struct stats ss[NFIG], k1[NFIG], k2[NFIG];
+        static const unsigned mtu[NFIG] = { 1500, 65535, 65535, 65535 };
+        static const char *const envname[NFIG] = { "b1500", "b64k", "rr", "conn" };
+        for (int f = 0; f < NFIG; f++)
+                if (fig_on((enum fig)f))
+                        sx_setup(&env[f], mtu[f], envname[f]);
+
+        double secs = cfg.seconds;
+        for (int r = -1; r < cfg.runs && !g_stop; r++) {
+                bool timed = r >= 0;
+                cfg.seconds = timed ? secs : (secs / 5 < 0.1 ? secs / 5 : 0.1);
+                for (int f = 0; f < NFIG && !g_stop; f++) {
+                        if (!fig_on((enum fig)f))
+                                continue;
+                        strata_run(&env[f], (enum fig)f, &ss[f], timed);
+                        if (cfg.kernel) {
+                                kx_run((enum fig)f, false, &k1[f], timed);
+                                if (two)
+                                        kx_run((enum fig)f, true, &k2[f], timed);
+                        }
+                }
+                if (timed) {
+                        printf("  run %d:", r + 1);
+                        for (int f = 0; f < NFIG; f++)
+                                if (fig_on((enum fig)f))
+                                        printf(" %s S %.4g K1 %.4g K2 %.4g;", fig_name[f],
+                                               ss[f].rate.v[r], k1[f].rate.n ? k1[f].rate.v[r] : 0,
+                                               k2[f].rate.n ? k2[f].rate.v[r] : 0);
+                        printf("\n");
+                }
+        }
+        cfg.seconds = secs;
+
+        double s_mem = 0, s_sock = 0, k_mem = -1, k_pages = -1;
+        if ((cfg.parts & P_MEM) && !g_stop) {
+                s_mem = sx_mem(cfg.nconn, &s_sock);
+                if (cfg.kernel)
+                        k_mem = kx_mem(cfg.nconn, &k_pages);
+        }
+
+        for (int f = 0; f < NFIG; f++) {
+                if (!fig_on((enum fig)f))
+                        continue;
+                printf("  Strata %s, timed runs: packets dropped (all reasons) %" PRIu64
+                       ", runs not fully delivered %" PRIu64
+                       ", simulated clock moved 1 ms to unstick %" PRIu64 " times\n",
+                       fig_name[f], ss[f].drops, ss[f].errors, ss[f].stalls);
+        }
+
+        const char *pk1 = "Linux lo, 1 core", *pk2 = "Linux lo, 2 cores";
+        printf("\nratio = Strata / peer: above 1 is better for rates, below 1 for latencies "
+               "and bytes\n");
+        printf("| %-30s | %-40s | %-18s | %-40s | %6s |\n", "figure", "Strata", "peer",
+               "peer value", "ratio");
+        printf("|%s|%s|%s|%s|%s|\n", "--------------------------------",
+               "------------------------------------------", "--------------------",
+               "------------------------------------------", "--------");
+        for (int f = 0; f < NFIG; f++) {
+                if (!fig_on((enum fig)f))
+                        continue;
+                char a[64], b[64];
+                bool bulk = f == F_BULK1500 || f == F_BULK64K;
+                const char *unit = f == F_RR ? "transactions/s" : "connections/s";
+                for (int k = 0; k < 2; k++) {
+                        struct stats *p = k ? &k2[f] : &k1[f];
+                        const char *pn = k ? pk2 : pk1;
+                        if (k && !two)
+                                continue;
+                        if (bulk) {
+                                snprintf(a, sizeof(a), "%s Gbit/s (wall)", fig_name[f]);
+                                snprintf(b, sizeof(b), "%s bytes/CPU-s", fig_name[f]);
+                                row_series(a, &ss[f].rate, pn, cfg.kernel ? &p->rate : NULL, 2);
+                                row_series(b, &ss[f].cpu, pn, cfg.kernel ? &p->cpu : NULL, -1);
+                        } else {
+                                snprintf(a, sizeof(a), "%s (wall)", unit);
+                                snprintf(b, sizeof(b), "%s per CPU-s", unit);
+                                row_series(a, &ss[f].rate, pn, cfg.kernel ? &p->rate : NULL, -1);
+                                row_series(b, &ss[f].cpu, pn, cfg.kernel ? &p->cpu : NULL, -1);
+                                if (f == F_RR) {
+                                        row_series("rr p50 us", &ss[f].p50, pn,
+                                                   cfg.kernel ? &p->p50 : NULL, 2);
+                                        row_series("rr p99 us", &ss[f].p99, pn,
+                                                   cfg.kernel ? &p->p99 : NULL, 2);
+                                }
+                        }
+                }
+        }
+        if (cfg.parts & P_MEM) {
+                char a[64], b[64];
+                snprintf(a, sizeof(a), "%.0f", s_mem);
+                snprintf(b, sizeof(b), "%.0f", k_mem);
+                row("bytes per idle connection", a, "Linux (slab delta)", k_mem >= 0 ? b : "-",
+                    k_mem > 0 ? s_mem / k_mem : 0);
+                snprintf(a, sizeof(a), "%.0f", s_sock);
+                snprintf(b, sizeof(b), "%.0f", k_mem / 2);
+                row("bytes per idle socket", a, "Linux (slab delta)", k_mem >= 0 ? b : "-",
+                    k_mem > 0 ? s_mem / k_mem : 0);
+                printf("  memory, N=%d connections: Strata = mallinfo2 (uordblks+hblkhd) after - "
+                       "before, both endpoints of each connection (client in a, accepted "
+                       "socket in b), pools warmed by a first batch; Linux = /proc/slabinfo "
+                       "(active_objs*objsize, all caches: TCP %lld-byte socks, files, inodes, "
+                       "dentries, ...) after - before, whole machine; /proc/net/sockstat TCP "
+                       "mem (buffer pages) per connection %.3f pages\n",
+                       cfg.nconn, (long long)tcp_slab_objsize(), k_pages);
+        }
+        printf("\n");
+
+        /* targets */
+        if (fig_on(F_BULK64K) && cfg.kernel) {
+                double s = series_median(&ss[F_BULK64K].rate);
+                double k = series_median(&k1[F_BULK64K].rate);
+                const char *which = pk1;
+                if (two && series_median(&k2[F_BULK64K].rate) > k) {
+                        k = series_median(&k2[F_BULK64K].rate);
+                        which = pk2;
+                }
+                verdict("MTU 65535 throughput >= the kernel's loopback throughput", s >= k,
+                        "Strata %.2f Gbit/s vs %s %.2f Gbit/s (the kernel's best, wall) = %.2fx", s,
+                        which, k, k > 0 ? s / k : 0);
+        }
+        if (fig_on(F_RR) && cfg.kernel) {
+                double s = series_median(&ss[F_RR].rate), k = series_median(&k1[F_RR].rate);
+                verdict("request/response >= 5x the kernel's one-core rate", s >= 5 * k,
+                        "Strata %.0f/s vs %s %.0f/s = %.2fx (wall)", s, pk1, k, k > 0 ? s / k : 0);
+        }
+        if (fig_on(F_CONN) && cfg.kernel) {
+                double s = series_median(&ss[F_CONN].rate), k = series_median(&k1[F_CONN].rate);
+                verdict("connection rate >= 5x the kernel's one-core rate", s >= 5 * k,
+                        "Strata %.0f/s vs %s %.0f/s = %.2fx (wall)", s, pk1, k, k > 0 ? s / k : 0);
+        }
+        if (cfg.parts & P_MEM)
+                verdict("<= 1 KiB per idle connection", s_sock <= MEM_TARGET,
+                        "Strata %.0f bytes per socket (%.0f per connection with both ends in "
+                        "this process)",
+                        s_sock, s_mem);
+
+        for (int f = 0; f < NFIG; f++)
+                if (fig_on((enum fig)f))
+                        sx_teardown(&env[f]);
+        if (g_stop) {
+                fprintf(stderr, "bench_tcp: interrupted\n");
+                return 1;
+        }
+        return 0;
+}

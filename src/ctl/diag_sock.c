@@ -1,0 +1,165 @@
+/*
+ * sock_diag's view of a namespace: every TCP or UDP socket the kernel's
+ * inet_diag dump would list, described as a struct diag_sk (see diag.h).
+ *
+ * The sockets are found through the namespace's descriptor table and,
+ * for listeners, their accept queues -- read-only, under the namespace
+ * lock the caller holds.  Not reachable that way yet: sockets whose
+ * descriptor is closed but which still live in TCP's tables (FIN_WAIT,
+ * LAST_ACK and TIME_WAIT after close, SYN_RECV children); listing them
+ * needs a walker over TCP's bhash/ehash, which are private to tcp.c.
+ *
+ * The numbers are the kernel's: Recv-Q/Send-Q of a listener are the
+ * accept queue length and the backlog, of a connection the unread bytes
+ * and write_seq - snd_una, of UDP the memory charged each way; skmem is
+ * sk_get_meminfo; the timer is the retransmit or zero-window probe timer.
+ */
+#include <netinet/in.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "ctl/diag.h"
+#include "socket/sockns.h"
+#include "transport/tcp.h"
+#include "transport/tcp_cong.h"
+#include "transport/udp.h"
+
+static uint32_t ns_to_us(uint64_t ns)
+{
+        uint64_t us = ns / 1000;
+        return us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
+}
+
+static void describe_tcp(struct net *net, struct sock *sk, struct diag_sk *d)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        struct diag_tcp *t = &d->tcp;
+        d->is_tcp = true;
+        if (sk->state == TCP_LISTEN) {
+                d->rqueue = (uint32_t)tp->accept_qlen;
+                d->wqueue = (uint32_t)tp->backlog;
+        } else {
+                int unread = sk->prot->bytes_readable ? sk->prot->bytes_readable(sk) : 0;
+                d->rqueue = unread > 0 ? (uint32_t)unread : 0;
+                d->wqueue = tp->write_seq - tp->snd_una;
+        }
+        uint32_t queued = 0;
+        for (struct sk_buff *s = tp->write_queue.first; s; s = s->next)
+                queued += skb_truesize(s);
+        d->mem[DIAG_MEM_WMEM_QUEUED] = queued;
+        if (timer_pending(&tp->rtx_timer)) {
+                uint64_t now = net_now(net), at = tp->rtx_timer.expires;
+                d->timer = tp->probing ? 4 : 1;
+                d->retrans = (uint8_t)(tp->probing ? tp->probes_out : tp->retransmits);
+                d->expires = at > now ? (uint32_t)((at - now) / 1000000u) : 0;
+        }
+        t->retransmits = (uint8_t)tp->retransmits;
+        t->probes = (uint8_t)tp->probes_out;
+        t->backoff = (uint8_t)tp->backoff;
+        if (tp->tstamp_ok)
+                t->options |= 1; /* TCPI_OPT_TIMESTAMPS */
+        if (tp->sack_ok)
+                t->options |= 2; /* TCPI_OPT_SACK */
+        if (tp->wscale_ok) {
+                t->options |= 4; /* TCPI_OPT_WSCALE */
+                t->snd_wscale = tp->snd_wscale & 0xf;
+                t->rcv_wscale = tp->rcv_wscale & 0xf;
+        }
+        t->rto = ns_to_us(tp->rto);
+        t->snd_mss = tp->mss;
+        t->rcv_mss = tp->advmss;
+        t->advmss = tp->advmss;
+        t->rtt = ns_to_us(tp->srtt);
+        t->rttvar = ns_to_us(tp->rttvar);
+        t->snd_ssthresh = tp->snd_ssthresh;
+        t->snd_cwnd = tp->snd_cwnd;
+        t->total_retrans = tp->total_retrans;
+        t->rcv_space = tp->rcv_wnd;
+        t->snd_wnd = tp->snd_wnd;
+        t->segs_in = tp->segs_in;
+        t->segs_out = tp->segs_out;
+        t->bytes_acked = tp->bytes_acked;
+        t->bytes_received = tp->bytes_received;
+        t->unacked = tp->snd_nxt - tp->snd_una;
+        if (tp->cong && tp->cong->name)
+                strncpy(t->cong, tp->cong->name, sizeof(t->cong) - 1);
+}
+
+static void describe(struct net *net, struct sock *sk, struct diag_sk *d)
+{
+        memset(d, 0, sizeof(*d));
+        d->family = (uint8_t)sk->family;
+        d->protocol = sk->prot == &tcp_prot ? IPPROTO_TCP : IPPROTO_UDP;
+        d->state = sk->state;
+        d->shutdown = sk->shutdown;
+        d->tos = sk->tos;
+        d->saddr = sk->rcv_saddr;
+        d->daddr = sk->daddr;
+        d->sport = sk->num;
+        d->dport = sk->dport;
+        d->ifindex = (uint32_t)sk->bound_dev_if;
+        d->cookie = (uint64_t)(uintptr_t)sk;
+        d->uid = sk->uid;
+        d->mark = (uint32_t)sk->mark;
+        d->priority = (uint32_t)sk->priority;
+        int r = atomic_load(&sk->rmem_alloc), w = atomic_load(&sk->wmem_alloc);
+        d->mem[DIAG_MEM_RMEM_ALLOC] = r > 0 ? (uint32_t)r : 0;
+        d->mem[DIAG_MEM_RCVBUF] = (uint32_t)sk->rcvbuf;
+        d->mem[DIAG_MEM_WMEM_ALLOC] = w > 0 ? (uint32_t)w : 0;
+        d->mem[DIAG_MEM_SNDBUF] = (uint32_t)sk->sndbuf;
+        if (sk->prot == &tcp_prot) {
+                describe_tcp(net, sk, d);
+        } else {
+                d->rqueue = d->mem[DIAG_MEM_RMEM_ALLOC];
+                d->wqueue = d->mem[DIAG_MEM_WMEM_ALLOC];
+        }
+}
+
+static bool listed(struct sock *sk, const struct proto *prot)
+{
+        if (sk->prot != prot || sk->family != AF_INET)
+                return false;
+        if (prot == &udp_prot)
+                return sk->num != 0; /* only hashed (bound) UDP sockets */
+        return sk->state != TCP_CLOSE;
+}
+
+static int visit(struct net *net, struct sock *sk, diag_visit_fn fn, void *ctx)
+{
+        struct diag_sk d;
+        describe(net, sk, &d);
+        return fn(&d, ctx);
+}
+
+int diag_walk(struct net *net, int protocol, diag_visit_fn fn, void *ctx)
+{
+        const struct proto *prot = protocol == IPPROTO_TCP   ? &tcp_prot
+                                   : protocol == IPPROTO_UDP ? &udp_prot
+                                                             : NULL;
+        struct sock_ns *ns = net->socks;
+        if (!prot || !ns)
+                return 0;
+        /* listeners first, then connections (the kernel's listening hash,
+         * then ehash); accept queue children follow their listener */
+        for (int pass = 0; pass < 2; pass++) {
+                for (unsigned i = 0; i < ns->cap; i++) {
+                        struct file *f = ns->files[i];
+                        if (!f || f->kind != FILE_SOCKET || !f->sk || !listed(f->sk, prot))
+                                continue;
+                        struct sock *sk = f->sk;
+                        bool listen = prot == &tcp_prot && sk->state == TCP_LISTEN;
+                        int err = 0;
+                        if (pass == 0 && listen)
+                                err = visit(net, sk, fn, ctx);
+                        else if (pass == 1 && !listen)
+                                err = visit(net, sk, fn, ctx);
+                        else if (pass == 1)
+                                for (struct sock *c = tcp_sk(sk)->accept_q_first; c && !err;
+                                     c = tcp_sk(c)->accept_next)
+                                        err = visit(net, c, fn, ctx);
+                        if (err)
+                                return err;
+                }
+        }
+        return 0;
+}
