@@ -72,6 +72,25 @@ int strata_addr_del(struct strata_net *net, const char *dev, const char *cidr);
 /* ip route add DST via GW [dev DEV]; dst "default" or a CIDR; gw or dev may
  * be NULL (not both). */
 int strata_route_add(struct strata_net *net, const char *dst, const char *gw, const char *dev);
+/* ip route add [TYPE] DST [via GW] [dev DEV] [table TABLE] [metric M]:
+ * type NULL or "unicast" (gw or dev needed), "blackhole", "unreachable",
+ * "prohibit", "throw" (neither gw nor dev); table 0 is main, a new number
+ * creates the table. */
+int strata_route_add_ex(struct strata_net *net, const char *type, const char *dst, const char *gw,
+                        const char *dev, uint32_t table, uint32_t metric);
+/* ip rule add / del SPEC, in iproute2's words: [not] [from PREFIX|all]
+ * [to PREFIX|all] [iif DEV] [oif DEV] [fwmark M[/MASK]] [tos T] [pref N]
+ * and one action: lookup TABLE, goto PREF, blackhole, unreachable,
+ * prohibit, nop.  Without pref, Linux's choice (the second rule's minus
+ * one).  del removes the first rule matching every field given. */
+int strata_rule_add(struct strata_net *net, const char *spec);
+int strata_rule_del(struct strata_net *net, const char *spec);
+/* ip route get DST [from SRC] [iif DEV] [mark MARK]: the line iproute2
+ * prints for the kernel's answer, e.g. "9.9.9.9 from 10.2.0.2 via 10.2.0.1
+ * dev u2 table 100 uid 0" (without "cache"); or the kernel's errno
+ * (-ENETUNREACH, -EHOSTUNREACH, -EACCES, -EINVAL, -EXDEV). */
+int strata_route_get(struct strata_net *net, const char *dst, const char *src, const char *iif,
+                     uint32_t mark, char *buf, size_t cap);
 /* sysctl -w NAME=VALUE / sysctl -n NAME on the namespace */
 int strata_sysctl_set(struct strata_net *net, const char *name, const char *value);
 int strata_sysctl_get(struct strata_net *net, const char *name, char *buf, size_t cap);

@@ -130,3 +130,213 @@ int strata_sysctl_get(struct strata_net *sn, const char *name, char *buf, size_t
         api_unlock(sn);
         return err < 0 ? err : 0;
 }
+
+static int parse_u32(const char *s, uint32_t *v)
+{
+        char *end;
+        unsigned long x = strtoul(s, &end, 0);
+        if (!*s || *end || x > 0xffffffffu)
+                return -EINVAL;
+        *v = (uint32_t)x;
+        return 0;
+}
+
+static int parse_table(const char *s, uint32_t *id)
+{
+        if (!strcmp(s, "main"))
+                *id = RT_TABLE_MAIN;
+        else if (!strcmp(s, "local"))
+                *id = RT_TABLE_LOCAL;
+        else if (!strcmp(s, "default"))
+                *id = RT_TABLE_DEFAULT;
+        else
+                return parse_u32(s, id);
+        return 0;
+}
+
+static int route_type_of(const char *s, uint8_t *type)
+{
+        static const struct {
+                const char *name;
+                uint8_t type;
+        } types[] = { { "unicast", RTN_UNICAST },
+                      { "blackhole", RTN_BLACKHOLE },
+                      { "unreachable", RTN_UNREACHABLE },
+                      { "prohibit", RTN_PROHIBIT },
+                      { "throw", RTN_THROW } };
+        if (!s) {
+                *type = RTN_UNICAST;
+                return 0;
+        }
+        for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+                if (!strcmp(s, types[i].name)) {
+                        *type = types[i].type;
+                        return 0;
+                }
+        return -EINVAL;
+}
+
+int strata_route_add_ex(struct strata_net *sn, const char *type, const char *dst, const char *gw,
+                        const char *dev_name, uint32_t table, uint32_t metric)
+{
+        struct fib_route r = { .protocol = RTPROT_BOOT, .priority = metric };
+        if (!dst || route_type_of(type, &r.type))
+                return -EINVAL;
+        if (r.type == RTN_UNICAST && !gw && !dev_name)
+                return -EINVAL;
+        if (r.type != RTN_UNICAST && (gw || dev_name))
+                return -EINVAL;
+        if (strcmp(dst, "default") == 0) {
+                r.dst = 0;
+                r.plen = 0;
+        } else if (api_parse_cidr(dst, &r.dst, &r.plen)) {
+                return -EINVAL;
+        }
+        if (r.dst & ~(r.plen ? ~0u << (32 - r.plen) : 0))
+                return -EINVAL;
+        if (gw && ipv4_addr_parse(gw, &r.gw) < 0)
+                return -EINVAL;
+        r.table = table ? table : RT_TABLE_MAIN;
+        struct net *net = api_lock(sn);
+        int err = 0;
+        if (dev_name) {
+                r.dev = dev_get_by_name(net, dev_name);
+                if (!r.dev) {
+                        err = -ENODEV;
+                        goto out;
+                }
+        }
+        r.scope = r.gw || r.type != RTN_UNICAST ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
+        struct fib_table *t = fib_new_table(net, r.table);
+        err = t ? api_route_insert(net, t, &r, API_ROUTE_EXCL) : -ENOMEM;
+out:
+        api_unlock(sn);
+        return err;
+}
+
+/* A rule in iproute2's words: [not] [from P|all] [to P|all] [iif D] [oif D]
+ * [fwmark M[/K]] [tos T] [pref N] lookup T | goto N | blackhole |
+ * unreachable | prohibit | nop. */
+static int rule_parse(const char *spec, struct fib_rule *r, bool *has_pref)
+{
+        char buf[256];
+        if (strlen(spec) >= sizeof(buf))
+                return -EINVAL;
+        strcpy(buf, spec);
+        memset(r, 0, sizeof(*r));
+        *has_pref = false;
+        char *save = NULL, *k;
+        for (k = strtok_r(buf, " \t", &save); k; k = strtok_r(NULL, " \t", &save)) {
+                static const char *const lone[] = { "blackhole", "unreachable", "prohibit", "nop",
+                                                    "not" };
+                static const uint8_t act[] = { FR_ACT_BLACKHOLE, FR_ACT_UNREACHABLE,
+                                               FR_ACT_PROHIBIT, FR_ACT_NOP, 0 };
+                bool done = false;
+                for (size_t i = 0; i < 5; i++)
+                        if (!strcmp(k, lone[i])) {
+                                if (act[i])
+                                        r->action = act[i];
+                                else
+                                        r->flags |= FIB_RULE_INVERT;
+                                done = true;
+                        }
+                if (done)
+                        continue;
+                char *v = strtok_r(NULL, " \t", &save);
+                if (!v)
+                        return -EINVAL;
+                int err = 0;
+                if (!strcmp(k, "from") || !strcmp(k, "to")) {
+                        uint32_t a = 0;
+                        uint8_t l = 0;
+                        if (strcmp(v, "all") && api_parse_cidr(v, &a, &l))
+                                return -EINVAL;
+                        if (k[0] == 'f')
+                                r->src = a, r->src_len = l;
+                        else
+                                r->dst = a, r->dst_len = l;
+                } else if (!strcmp(k, "iif") || !strcmp(k, "dev") || !strcmp(k, "oif")) {
+                        char *d = k[0] == 'o' ? r->oifname : r->iifname;
+                        if (strlen(v) >= 16)
+                                return -EINVAL;
+                        strcpy(d, v);
+                } else if (!strcmp(k, "fwmark")) {
+                        char *slash = strchr(v, '/');
+                        r->mark_mask = 0xffffffffu;
+                        if (slash) {
+                                *slash = 0;
+                                err = parse_u32(slash + 1, &r->mark_mask);
+                        }
+                        if (!err)
+                                err = parse_u32(v, &r->mark);
+                } else if (!strcmp(k, "tos") || !strcmp(k, "dsfield")) {
+                        uint32_t t = 0;
+                        err = parse_u32(v, &t);
+                        r->tos = (uint8_t)t;
+                } else if (!strcmp(k, "pref") || !strcmp(k, "priority") || !strcmp(k, "order")) {
+                        err = parse_u32(v, &r->pref);
+                        *has_pref = true;
+                } else if (!strcmp(k, "lookup") || !strcmp(k, "table")) {
+                        err = parse_table(v, &r->table);
+                        r->action = FR_ACT_TO_TBL;
+                } else if (!strcmp(k, "goto")) {
+                        err = parse_u32(v, &r->target);
+                        r->action = FR_ACT_GOTO;
+                } else {
+                        return -EINVAL;
+                }
+                if (err)
+                        return err;
+        }
+        return 0;
+}
+
+int strata_rule_add(struct strata_net *sn, const char *spec)
+{
+        struct fib_rule r;
+        bool has_pref;
+        int err = rule_parse(spec, &r, &has_pref);
+        if (err)
+                return err;
+        if (!r.action)
+                return -EINVAL; /* iproute2 defaults to "lookup main"; say it */
+        r.protocol = RTPROT_BOOT;
+        struct net *net = api_lock(sn);
+        err = fib_rule_add(net, &r, has_pref, true);
+        api_unlock(sn);
+        return err;
+}
+
+int strata_rule_del(struct strata_net *sn, const char *spec)
+{
+        struct fib_rule r;
+        bool has_pref;
+        int err = rule_parse(spec, &r, &has_pref);
+        if (err)
+                return err;
+        struct net *net = api_lock(sn);
+        err = fib_rule_del(net, &r, has_pref);
+        api_unlock(sn);
+        return err;
+}
+
+int strata_route_get(struct strata_net *sn, const char *dst, const char *src, const char *iif,
+                     uint32_t mark, char *buf, size_t cap)
+{
+        uint32_t d, s = 0;
+        if (!dst || ipv4_addr_parse(dst, &d) < 0 || (src && ipv4_addr_parse(src, &s) < 0))
+                return -EINVAL;
+        struct net *net = api_lock(sn);
+        int ifindex = 0, err = 0;
+        if (iif) {
+                struct net_device *dev = dev_get_by_name(net, iif);
+                if (!dev)
+                        err = -ENODEV;
+                else
+                        ifindex = dev->ifindex;
+        }
+        if (!err)
+                err = fib_route_get(net, d, s, ifindex, mark, buf, cap);
+        api_unlock(sn);
+        return err;
+}

@@ -42,6 +42,12 @@ static rtnl_handler rtnl_lookup(uint16_t type)
                 return rtnl_delroute;
         case RTM_GETROUTE_:
                 return rtnl_getroute;
+        case RTM_NEWRULE_:
+                return rtnl_newrule;
+        case RTM_DELRULE_:
+                return rtnl_delrule;
+        case RTM_GETRULE_:
+                return rtnl_getrule;
         case RTM_NEWNEIGH_:
                 return rtnl_newneigh;
         case RTM_DELNEIGH_:

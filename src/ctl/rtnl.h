@@ -43,6 +43,13 @@ int rtnl_deladdr(struct rtnl_req *req);
 int rtnl_getroute(struct rtnl_req *req);
 int rtnl_newroute(struct rtnl_req *req);
 int rtnl_delroute(struct rtnl_req *req);
+/* rtnl_rule.c */
+#define RTM_NEWRULE_ 32
+#define RTM_DELRULE_ 33
+#define RTM_GETRULE_ 34
+int rtnl_getrule(struct rtnl_req *req);
+int rtnl_newrule(struct rtnl_req *req);
+int rtnl_delrule(struct rtnl_req *req);
 /* rtnl_neigh.c */
 int rtnl_getneigh(struct rtnl_req *req);
 int rtnl_newneigh(struct rtnl_req *req);

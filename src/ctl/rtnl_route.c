@@ -2,9 +2,10 @@
  * rtnetlink IPv4 routes: RTM_GETROUTE as a dump of the tables (default,
  * main, local -- the kernel's hash order of their ids) and as `ip route
  * get` (an output route decision, ip_route_output), RTM_NEWROUTE and
- * RTM_DELROUTE for unicast and the special types in tables main, local and
- * default.  Policy routing (other tables, rules) belongs to the routing
- * work and is refused with a message until then.
+ * RTM_DELROUTE for unicast and the special types (blackhole, unreachable,
+ * prohibit, throw) in any table -- a new number creates it, as the kernel's
+ * fib_new_table.  `ip route get` takes from/iif/mark: with iif it is the
+ * input decision (ip_route_input), as inet_rtm_getroute.
  *
  * Dumps list each table in the kernel's trie order -- by destination, then
  * shorter prefixes first, then metric -- and leave out routes through a
@@ -18,8 +19,9 @@
 #include "ctl/rtnl.h"
 #include "ipv4/ipv4.h"
 
-#define RTCF_BROADCAST_ 0x10000000u
-#define RTCF_LOCAL_     0x80000000u
+#define RTCF_BROADCAST_  0x10000000u
+#define RTCF_LOCAL_      0x80000000u
+#define RTCF_DOREDIRECT_ 0x01000000u
 
 static void fill_route(struct nl_out *o, const struct fib_route *r, uint16_t flags, uint32_t seq)
 {
@@ -107,38 +109,54 @@ static int dump_table(struct rtnl_req *req, struct fib_table *t)
         return 0;
 }
 
-static struct fib_table *table_by_id(struct net *net, uint32_t id)
+struct table_list {
+        struct {
+                struct fib_table *t;
+                uint32_t id;
+        } v[64];
+        size_t n;
+};
+
+static void collect_table(struct fib_table *t, uint32_t id, void *ctx)
 {
-        struct ipv4_net *in = ipv4_of(net);
-        switch (id) {
-        case RT_TABLE_UNSPEC_:
-        case RT_TABLE_MAIN:
-                return in->main;
-        case RT_TABLE_LOCAL:
-                return in->local;
-        case RT_TABLE_DEFAULT:
-                return in->def;
-        default:
-                return NULL;
+        struct table_list *l = ctx;
+        if (l->n < sizeof(l->v) / sizeof(l->v[0])) {
+                l->v[l->n].t = t;
+                l->v[l->n].id = id;
+                l->n++;
         }
+}
+
+/* Every table, in the kernel's fib_table_hash order: by id & 255. */
+static int dump_tables(struct rtnl_req *req)
+{
+        struct table_list l = { .n = 0 };
+        fib_for_each_table(req->net, collect_table, &l);
+        for (size_t i = 1; i < l.n; i++)
+                for (size_t j = i; j > 0 && (l.v[j - 1].id & 255) > (l.v[j].id & 255); j--) {
+                        __typeof__(l.v[0]) x = l.v[j];
+                        l.v[j] = l.v[j - 1];
+                        l.v[j - 1] = x;
+                }
+        int err = 0;
+        for (size_t i = 0; i < l.n && !err; i++)
+                err = dump_table(req, l.v[i].t);
+        return err;
 }
 
 /* ip route get: the output route decision, as a cloned (cache) route. */
 static int route_get(struct rtnl_req *req, const uint8_t *h, const struct nl_attr *tb)
 {
-        uint32_t dst = 0, src = 0, oif = 0, iif = 0, uid = req->uid;
+        uint32_t dst = 0, src = 0, oif = 0, iif = 0, uid = req->uid, mark = 0;
         if ((tb[RTA_DST_].data && nla_get_in_addr(&tb[RTA_DST_], &dst)) ||
+            (tb[RTA_MARK_].data && nla_get_u32(&tb[RTA_MARK_], &mark)) ||
             (tb[RTA_SRC_].data && nla_get_in_addr(&tb[RTA_SRC_], &src)) ||
             (tb[RTA_OIF_].data && nla_get_u32(&tb[RTA_OIF_], &oif)) ||
             (tb[RTA_IIF_].data && nla_get_u32(&tb[RTA_IIF_], &iif)) ||
             (tb[RTA_UID_].data && nla_get_u32(&tb[RTA_UID_], &uid)))
                 return -EINVAL;
-        if (iif) {
-                req->extack = "Strata: ip route get ... iif (input routes) is not supported yet";
-                return -EOPNOTSUPP;
-        }
         struct rt_result res;
-        int err = ip_route_output(req->net, dst, src, (int)oif, &res);
+        int err = ip_route_query(req->net, dst, src, (int)iif, (int)oif, mark, &res);
         if (err)
                 return err;
         uint32_t rtm_flags = nl_rd32(h + 8);
@@ -150,15 +168,22 @@ static int route_get(struct rtnl_req *req, const uint8_t *h, const struct nl_att
         nlmsg_begin(o, RTM_NEWROUTE_, 0, req->msg->seq);
         /* Without rules the kernel merges table local into main, so a
          * lookup answers "main" for local destinations too. */
-        uint32_t table =
-            res.route && res.route->table == RT_TABLE_DEFAULT ? RT_TABLE_DEFAULT : RT_TABLE_MAIN;
-        uint8_t rh[RTMSG_LEN] = { AF_INET_,       32, src ? 32 : 0,      h[3],
-                                  (uint8_t)table, 0,  RT_SCOPE_UNIVERSE, res.type };
+        uint32_t table = ip_route_table_shown(req->net, &res);
+        uint8_t rh[RTMSG_LEN] = { AF_INET_,
+                                  32,
+                                  src ? 32 : 0,
+                                  h[3],
+                                  (uint8_t)(table < 256 ? table : 252),
+                                  0,
+                                  RT_SCOPE_UNIVERSE,
+                                  res.type };
         uint32_t f = 0x200; /* RTM_F_CLONED */
         if (res.type == RTN_LOCAL)
                 f |= RTCF_LOCAL_;
         else if (res.type == RTN_BROADCAST)
                 f |= RTCF_BROADCAST_;
+        if (res.redirect)
+                f |= RTCF_DOREDIRECT_;
         memcpy(rh + 8, &f, 4);
         nl_put(o, rh, sizeof(rh));
         nla_put_u32(o, RTA_TABLE_, table);
@@ -167,11 +192,16 @@ static int route_get(struct rtnl_req *req, const uint8_t *h, const struct nl_att
                 nla_put_in_addr(o, RTA_SRC_, src);
         if (res.dev)
                 nla_put_u32(o, RTA_OIF_, (uint32_t)res.dev->ifindex);
-        if (!src && res.saddr)
+        if (!src && !iif && res.saddr)
                 nla_put_in_addr(o, RTA_PREFSRC_, res.saddr);
         if (res.route && res.route->gw && res.type == RTN_UNICAST)
                 nla_put_in_addr(o, RTA_GATEWAY_, res.nexthop);
-        nla_put_u32(o, RTA_UID_, uid);
+        if (mark)
+                nla_put_u32(o, RTA_MARK_, mark);
+        if (iif)
+                nla_put_u32(o, RTA_IIF_, iif);
+        else
+                nla_put_u32(o, RTA_UID_, uid);
         uint32_t ci[8] = { 0 }; /* struct rta_cacheinfo */
         nla_put(o, RTA_CACHEINFO_, ci, sizeof(ci));
         nlmsg_end(o);
@@ -195,13 +225,7 @@ int rtnl_getroute(struct rtnl_req *req)
                 uint8_t family = m->payload[0];
                 if (family != AF_UNSPEC_ && family != AF_INET_)
                         return 0; /* no IPv6 routes yet: an empty dump */
-                struct ipv4_net *in = ipv4_of(req->net);
-                int err = dump_table(req, in->def);
-                if (!err)
-                        err = dump_table(req, in->main);
-                if (!err)
-                        err = dump_table(req, in->local);
-                return err;
+                return dump_tables(req);
         }
         struct nl_attr tb[RTA_MAX_ + 1];
         int err = route_parse(req, tb);
@@ -217,7 +241,7 @@ int rtnl_getroute(struct rtnl_req *req)
 
 /* The fib_route a NEWROUTE/DELROUTE describes, and its table. */
 static int route_from_msg(struct rtnl_req *req, const struct nl_attr *tb, struct fib_route *r,
-                          struct fib_table **t)
+                          struct fib_table **t, bool create)
 {
         const uint8_t *h = req->msg->payload;
         if (h[0] != AF_INET_) {
@@ -248,11 +272,12 @@ static int route_from_msg(struct rtnl_req *req, const struct nl_attr *tb, struct
                               "metrics are not supported yet";
                 return -EOPNOTSUPP;
         }
-        *t = table_by_id(req->net, table);
+        *t = create ? fib_new_table(req->net, table) : fib_get_table(req->net, table);
         if (!*t) {
-                req->extack = "Strata: routing tables other than main, local and default "
-                              "arrive with policy routing";
-                return -EOPNOTSUPP;
+                if (create)
+                        return -ENOMEM;
+                req->extack = "FIB table does not exist";
+                return -ESRCH;
         }
         r->table = table ? table : RT_TABLE_MAIN;
         if (oif) {
@@ -271,7 +296,7 @@ int rtnl_newroute(struct rtnl_req *req)
                 return err;
         struct fib_route r;
         struct fib_table *t;
-        err = route_from_msg(req, tb, &r, &t);
+        err = route_from_msg(req, tb, &r, &t, true);
         if (err)
                 return err;
         uint32_t mask = r.plen ? ~0u << (32 - r.plen) : 0;
@@ -295,6 +320,7 @@ int rtnl_newroute(struct rtnl_req *req)
         case RTN_BLACKHOLE:
         case RTN_UNREACHABLE:
         case RTN_PROHIBIT:
+        case RTN_THROW:
                 break;
         default:
                 req->extack = "Invalid route type";
@@ -328,7 +354,7 @@ int rtnl_delroute(struct rtnl_req *req)
                 return err;
         struct fib_route r;
         struct fib_table *t;
-        err = route_from_msg(req, tb, &r, &t);
+        err = route_from_msg(req, tb, &r, &t, false);
         if (err)
                 return err;
         return fib_table_delete(t, &r);

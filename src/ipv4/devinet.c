@@ -314,12 +314,7 @@ int inet_dev_event(struct net_device *dev, enum netdev_event ev)
                         idev->ifa_list = ifa->next;
                         free(ifa);
                 }
-                {
-                        struct ipv4_net *in = ipv4_of(dev->net);
-                        fib_table_flush_dev(in->local, dev);
-                        fib_table_flush_dev(in->main, dev);
-                        fib_table_flush_dev(in->def, dev);
-                }
+                fib_flush_dev(dev->net, dev);
                 free(idev);
                 dev->ip_ptr = NULL;
                 return 0;

@@ -9,6 +9,7 @@
  * use) costs the same per packet as ten routes.  Routes with the same prefix
  * are chained by priority (metric), lowest first, as Linux orders aliases.
  * (Linux uses an LC-trie; the routing issue may revisit this with numbers.)
+ * The rules choosing among tables, and fib_lookup, are in fib_rules.c.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -269,15 +270,4 @@ void fib_table_for_each(const struct fib_table *t, void (*fn)(const struct fib_r
                         for (const struct fib_route *c = fl->buckets[b]; c; c = c->next)
                                 fn(c, ctx);
         }
-}
-
-const struct fib_route *fib_lookup(struct net *net, uint32_t dst)
-{
-        struct ipv4_net *in = ipv4_of(net);
-        const struct fib_route *r = fib_table_lookup(in->local, dst);
-        if (!r)
-                r = fib_table_lookup(in->main, dst);
-        if (!r)
-                r = fib_table_lookup(in->def, dst);
-        return r;
 }

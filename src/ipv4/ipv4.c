@@ -148,6 +148,7 @@ void ipv4_net_exit(struct net *net)
         ping_exit(net);
         ipfrag_exit(net);
         neigh_table_clear(&in->arp_tbl);
+        fib_rules_exit(net);
         fib_table_free(in->local);
         fib_table_free(in->main);
         fib_table_free(in->def);

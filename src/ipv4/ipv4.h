@@ -128,6 +128,8 @@ typedef void (*ip_err_handler)(struct net *net, const uint8_t *inner, size_t len
 struct ipv4_net {
         struct net *net;
         struct fib_table *local, *main, *def;
+        struct fib_policy *policy; /* fib_rules.c: rules and numbered tables;
+                                    * NULL: Linux's default rules only */
         struct neigh_table arp_tbl;
         uint16_t ip_id;                           /* next IP id for packets without a socket */
         void (*protos[256])(struct sk_buff *skb); /* inet_protos: consume skb */
@@ -217,8 +219,86 @@ void fib_table_flush_dev(struct fib_table *t, const struct net_device *dev);
 const struct fib_route *fib_table_lookup(const struct fib_table *t, uint32_t dst);
 void fib_table_for_each(const struct fib_table *t, void (*fn)(const struct fib_route *r, void *c),
                         void *ctx);
-/* Linux's default rules: local, then main, then default. */
+/* A lookup by destination alone, through the rules (as fib_lookup_flow
+ * with only daddr set); NULL when no route or a rule refused. */
 const struct fib_route *fib_lookup(struct net *net, uint32_t dst);
+
+/* fib_rules.c: policy routing (Linux's fib_rules.c and fib_rules.c of
+ * net/ipv4).  The flow a lookup is for (struct flowi4): ifindexes, 0 for
+ * none; output lookups carry the loopback's index as iif, as Linux. */
+struct flowi4 {
+        uint32_t daddr, saddr;
+        int iif, oif;
+        uint32_t mark;
+        uint8_t tos;
+};
+/* Rule actions: Linux's FR_ACT_*. */
+enum {
+        FR_ACT_UNSPEC,
+        FR_ACT_TO_TBL,
+        FR_ACT_GOTO,
+        FR_ACT_NOP,
+        FR_ACT_RES3,
+        FR_ACT_RES4,
+        FR_ACT_BLACKHOLE,
+        FR_ACT_UNREACHABLE,
+        FR_ACT_PROHIBIT,
+};
+#define FIB_RULE_INVERT     0x02
+#define FIB_RULE_UNRESOLVED 0x04
+/* One rule (ip rule): selectors, then the action. */
+struct fib_rule {
+        struct fib_rule *next;
+        uint32_t pref;
+        uint8_t action; /* FR_ACT_* */
+        uint8_t protocol;
+        uint32_t flags;  /* FIB_RULE_INVERT */
+        uint32_t table;  /* FR_ACT_TO_TBL */
+        uint32_t target; /* FR_ACT_GOTO: the priority jumped to */
+        uint32_t src, dst;
+        uint8_t src_len, dst_len;
+        uint8_t tos;
+        uint32_t mark, mark_mask; /* mark_mask 0: no fwmark selector */
+        char iifname[16], oifname[16];
+};
+/* The answer of fib_lookup_flow. */
+struct fib_res {
+        const struct fib_route *route; /* NULL when a rule action decided */
+        uint8_t type;                  /* RTN_* of the route or the rule action */
+        uint32_t table;                /* table of the route */
+};
+/* Linux's fib_lookup: 0 with res->route; -ENETUNREACH when nothing
+ * matched; a rule's action: -EINVAL (blackhole), -ENETUNREACH
+ * (unreachable), -EACCES (prohibit), res->type saying which.  Routes of
+ * type blackhole/unreachable/prohibit are returned (0), their type in
+ * res->type; throw routes send the lookup on to the next rule. */
+int fib_lookup_flow(struct net *net, const struct flowi4 *fl, struct fib_res *res);
+/* Does the rule match the flow (fib_rule_match, inversion included)? */
+bool fib_rule_match(struct net *net, const struct fib_rule *r, const struct flowi4 *fl);
+/* The table with id (0: main), or NULL; fib_new_table creates it. */
+struct fib_table *fib_get_table(struct net *net, uint32_t id);
+struct fib_table *fib_new_table(struct net *net, uint32_t id);
+/* Call fn on each table (local, main, default, then numbered ones). */
+void fib_for_each_table(struct net *net, void (*fn)(struct fib_table *t, uint32_t id, void *c),
+                        void *ctx);
+/* ip rule add: pref 0 with has_pref false takes Linux's default (the
+ * second rule's priority minus one).  -EEXIST for an identical rule when
+ * excl, -EINVAL for a backward goto. */
+int fib_rule_add(struct net *net, const struct fib_rule *r, bool has_pref, bool excl);
+/* ip rule del: the first rule matching every given field of m (has_pref:
+ * the priority was given); -ENOENT when none. */
+int fib_rule_del(struct net *net, const struct fib_rule *m, bool has_pref);
+/* The rules in order (the default three when none were changed). */
+void fib_rules_for_each(struct net *net, void (*fn)(const struct fib_rule *r, void *c), void *ctx);
+/* Have the rules changed from Linux's defaults (fib_has_custom_rules)? */
+bool fib_has_custom_rules(struct net *net);
+/* Remove routes through dev from every table; free everything at exit. */
+void fib_flush_dev(struct net *net, const struct net_device *dev);
+void fib_rules_exit(struct net *net);
+/* ip route get: one line as iproute2 prints the kernel's answer (without
+ * the newline and the "cache" line); iif 0 for an output route. */
+int fib_route_get(struct net *net, uint32_t dst, uint32_t src, int iif, uint32_t mark, char *buf,
+                  size_t cap);
 
 /* route.c: the decisions Linux's ip_route_input/output make. */
 struct rt_result {
@@ -230,7 +310,16 @@ struct rt_result {
         bool redirect;          /* input: leaving by the device it came in on, the
                                  * source on-link: tell it (ICMP redirect) */
         const struct fib_route *route;
+        uint32_t table; /* table of the route (RT_TABLE_MAIN when none) */
 };
+/* ip route get: an output decision (iif 0) or an input one as if a packet
+ * from src with mark arrived on iif; 0 or -errno as inet_rtm_getroute
+ * answers (-EHOSTUNREACH when iif does not forward, -EXDEV rp_filter,
+ * -EINVAL martian or blackhole, -EACCES prohibit). */
+int ip_route_query(struct net *net, uint32_t dst, uint32_t src, int iif, int oif, uint32_t mark,
+                   struct rt_result *res);
+/* The table ip route get names (local shows as main without custom rules). */
+uint32_t ip_route_table_shown(struct net *net, const struct rt_result *res);
 /* The MTU a packet leaving by res must fit (ip_skb_dst_mtu). */
 static inline unsigned rt_mtu(const struct rt_result *res)
 {
@@ -241,6 +330,9 @@ static inline unsigned rt_mtu(const struct rt_result *res)
  * not ours). */
 int ip_route_output(struct net *net, uint32_t daddr, uint32_t saddr, int oif,
                     struct rt_result *res);
+/* The same with a firewall mark and tos for the rules. */
+int ip_route_output_mark(struct net *net, uint32_t daddr, uint32_t saddr, int oif, uint32_t mark,
+                         uint8_t tos, struct rt_result *res);
 /* Input: classify an arriving packet.  0 with res, or a drop reason (>0):
  * martians (IP_INVALID_SOURCE/DEST, IP_LOCAL_SOURCE, traced when
  * log_martians), IP_RPFILTER, IP_INADDRERRORS when the input device does

@@ -4,6 +4,7 @@
  * broadcast, to forward, or a martian (ip_route_input_slow).
  */
 #include <errno.h>
+#include <stdio.h>
 
 #include "core/trace.h"
 #include "ipv4/ipv4.h"
@@ -23,8 +24,15 @@
 
 int ip_route_output(struct net *net, uint32_t daddr, uint32_t saddr, int oif, struct rt_result *res)
 {
+        return ip_route_output_mark(net, daddr, saddr, oif, 0, 0, res);
+}
+
+int ip_route_output_mark(struct net *net, uint32_t daddr, uint32_t saddr, int oif, uint32_t mark,
+                         uint8_t tos, struct rt_result *res)
+{
         struct net_device *odev = NULL;
         res->route = NULL;
+        res->table = RT_TABLE_MAIN;
         res->mtu = 0;
         res->redirect = false;
         if (saddr) {
@@ -61,10 +69,20 @@ int ip_route_output(struct net *net, uint32_t daddr, uint32_t saddr, int oif, st
                 res->saddr = saddr;
                 return 0;
         }
-        const struct fib_route *r = fib_lookup(net, daddr);
-        if (!r)
-                return -ENETUNREACH;
+        struct flowi4 fl = { .daddr = daddr,
+                             .saddr = saddr,
+                             .iif = net->loopback_dev ? net->loopback_dev->ifindex : 1,
+                             .oif = oif,
+                             .mark = mark,
+                             .tos = tos };
+        struct fib_res fr;
+        int ferr = fib_lookup_flow(net, &fl, &fr);
+        res->type = fr.type;
+        if (ferr)
+                return ferr;
+        const struct fib_route *r = fr.route;
         res->route = r;
+        res->table = fr.table;
         res->type = r->type;
         if (ipv4_is_lbcast(daddr) && r->type == RTN_UNICAST) {
                 /* __mkroute_output: the limited broadcast leaves by the
@@ -126,14 +144,19 @@ int ip_route_output(struct net *net, uint32_t daddr, uint32_t saddr, int oif, st
  * Without rp_filter only a redirect candidate is looked up, as Linux's fast
  * path.
  */
-static int fib_validate_source(struct net *net, uint32_t saddr, struct net_device *dev,
-                               struct net_device *odev)
+static int fib_validate_source(struct net *net, uint32_t saddr, uint32_t daddr,
+                               struct net_device *dev, struct net_device *odev)
 {
         const struct in_device *idev = in_dev_get(dev);
         int rpf = idev ? in_dev_rpfilter(idev) : 0;
         if (!rpf && (odev != dev || !idev || !in_dev_tx_redirects(idev)))
                 return 0;
-        const struct fib_route *r = fib_lookup(net, saddr);
+        /* the reverse flow, as __fib_validate_source: from the loopback */
+        struct flowi4 fl = { .daddr = saddr,
+                             .saddr = daddr,
+                             .iif = net->loopback_dev ? net->loopback_dev->ifindex : 1 };
+        struct fib_res fr;
+        const struct fib_route *r = fib_lookup_flow(net, &fl, &fr) ? NULL : fr.route;
         if (!r)
                 return rpf ? -EXDEV : 0;
         if (r->type != RTN_UNICAST)
@@ -172,6 +195,7 @@ int ip_route_input(struct sk_buff *skb, uint32_t daddr, uint32_t saddr, struct n
         res->redirect = false;
         res->nexthop = daddr;
         res->saddr = 0;
+        res->table = RT_TABLE_MAIN;
 
         /* martian sources (ip_route_input_slow's first checks) */
         if (ipv4_is_multicast(saddr) || ipv4_is_lbcast(saddr))
@@ -195,8 +219,14 @@ int ip_route_input(struct sk_buff *skb, uint32_t daddr, uint32_t saddr, struct n
                 return 0;
         }
 
-        const struct fib_route *r = fib_lookup(net, daddr);
+        struct flowi4 fl = {
+                .daddr = daddr, .saddr = saddr, .iif = dev->ifindex, .mark = skb->mark
+        };
+        struct fib_res fr;
+        int ferr = fib_lookup_flow(net, &fl, &fr);
+        const struct fib_route *r = ferr ? NULL : fr.route;
         res->route = r;
+        res->table = fr.table;
         if (r && (r->type == RTN_LOCAL || r->type == RTN_BROADCAST)) {
                 /* fib_validate_source: a packet from the wire claiming one of
                  * our addresses as its source is refused */
@@ -204,7 +234,7 @@ int ip_route_input(struct sk_buff *skb, uint32_t daddr, uint32_t saddr, struct n
                         return martian(skb, dev, daddr, saddr, SKB_DROP_REASON_IP_LOCAL_SOURCE,
                                        "source");
                 if (!on_lo && r->type == RTN_LOCAL) {
-                        int v = fib_validate_source(net, saddr, dev, NULL);
+                        int v = fib_validate_source(net, saddr, daddr, dev, NULL);
                         if (v == -EXDEV) {
                                 TRACE(net, skb, IP_RCV, "rp_filter: no route back to %s via %s",
                                       ipv4_addr_fmt(saddr, (char[16]){ 0 }), dev->name);
@@ -226,11 +256,19 @@ int ip_route_input(struct sk_buff *skb, uint32_t daddr, uint32_t saddr, struct n
                 return SKB_DROP_REASON_IP_INADDRERRORS;
         }
         if (!r || r->type != RTN_UNICAST) {
+                /* ip_error's answer follows the type: a rule's unreachable
+                 * (no route) says net unreachable, a route's host
+                 * unreachable; prohibit, filtered; blackhole, nothing */
                 IPEXT_ADD(net, InNoRoutes, 1);
-                res->type = r ? r->type : RTN_UNREACHABLE;
+                res->type = r ? r->type : fr.type;
+                TRACE(net, skb, IP_RCV, "%s to %s (table %u)",
+                      r                      ? "route type refuses"
+                      : ferr == -ENETUNREACH ? "no route"
+                                             : "rule refuses",
+                      ipv4_addr_fmt(daddr, (char[16]){ 0 }), fr.table);
                 return SKB_DROP_REASON_IP_INNOROUTES;
         }
-        int v = fib_validate_source(net, saddr, dev, r->dev);
+        int v = fib_validate_source(net, saddr, daddr, dev, r->dev);
         if (v == -EXDEV) {
                 TRACE(net, skb, IP_RCV, "rp_filter: no route back to %s via %s",
                       ipv4_addr_fmt(saddr, (char[16]){ 0 }), dev->name);
@@ -278,4 +316,98 @@ void ip_rt_send_redirect(struct net *net, struct sk_buff *skb, const struct rt_r
                 p->rate_last = now;
                 p->n_redirects++;
         }
+}
+
+/* How inet_rtm_getroute turns an input decision into an errno. */
+static int input_errno(int why, const struct rt_result *res)
+{
+        switch (why) {
+        case SKB_DROP_REASON_IP_INADDRERRORS:
+                return -EHOSTUNREACH;
+        case SKB_DROP_REASON_IP_RPFILTER:
+                return -EXDEV;
+        case SKB_DROP_REASON_IP_INNOROUTES:
+                if (res->type == RTN_PROHIBIT)
+                        return -EACCES;
+                if (res->type == RTN_BLACKHOLE)
+                        return -EINVAL;
+                return res->route ? -EHOSTUNREACH : -ENETUNREACH;
+        default:
+                return -EINVAL;
+        }
+}
+
+int ip_route_query(struct net *net, uint32_t dst, uint32_t src, int iif, int oif, uint32_t mark,
+                   struct rt_result *res)
+{
+        if (!iif)
+                return ip_route_output_mark(net, dst, src, oif, mark, 0, res);
+        struct net_device *dev = dev_get_by_index(net, iif);
+        if (!dev)
+                return -ENODEV;
+        struct sk_buff *skb = alloc_skb(net, 0);
+        if (!skb)
+                return -ENOBUFS;
+        skb->mark = mark;
+        skb->dev = dev;
+        int why = ip_route_input(skb, dst, src, dev, res);
+        consume_skb(skb);
+        if (why)
+                return input_errno(why, res);
+        if (res->type == RTN_LOCAL)
+                res->dev = net->loopback_dev;
+        return 0;
+}
+
+uint32_t ip_route_table_shown(struct net *net, const struct rt_result *res)
+{
+        uint32_t t = res->route ? res->route->table : res->table;
+        /* without custom rules the kernel merges local into main */
+        if (t == RT_TABLE_LOCAL && !fib_has_custom_rules(net))
+                return RT_TABLE_MAIN;
+        return t;
+}
+
+int fib_route_get(struct net *net, uint32_t dst, uint32_t src, int iif, uint32_t mark, char *buf,
+                  size_t cap)
+{
+        struct rt_result res;
+        int err = ip_route_query(net, dst, src, iif, 0, mark, &res);
+        if (err)
+                return err;
+        char a[16];
+        size_t n = 0;
+#define OUT(...)                                                                                   \
+        do {                                                                                       \
+                int k_ = snprintf(buf + n, n < cap ? cap - n : 0, __VA_ARGS__);                    \
+                n += k_ > 0 ? (size_t)k_ : 0;                                                      \
+        } while (0)
+        if (res.type == RTN_LOCAL)
+                OUT("local ");
+        else if (res.type == RTN_BROADCAST)
+                OUT("broadcast ");
+        OUT("%s", ipv4_addr_fmt(dst, a));
+        if (src)
+                OUT(" from %s", ipv4_addr_fmt(src, a));
+        if (res.route && res.route->gw && res.type == RTN_UNICAST)
+                OUT(" via %s", ipv4_addr_fmt(res.nexthop, a));
+        if (res.dev)
+                OUT(" dev %s", res.dev->name);
+        uint32_t table = ip_route_table_shown(net, &res);
+        if (table != RT_TABLE_MAIN)
+                OUT(" table %s", table == RT_TABLE_LOCAL     ? "local"
+                                 : table == RT_TABLE_DEFAULT ? "default"
+                                                             : "");
+        if (table != RT_TABLE_MAIN && table != RT_TABLE_LOCAL && table != RT_TABLE_DEFAULT)
+                OUT("%u", table);
+        if (!src && !iif && res.saddr)
+                OUT(" src %s", ipv4_addr_fmt(res.saddr, a));
+        if (mark)
+                OUT(" mark %u", mark);
+        if (!iif)
+                OUT(" uid 0");
+#undef OUT
+        if (n >= cap)
+                return -ENOSPC;
+        return 0;
 }
