@@ -21,7 +21,6 @@
 #include <errno.h>
 #include <linux/inet_diag.h>
 #include <linux/sock_diag.h>
-#include <linux/tcp.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -42,43 +41,6 @@ struct diag_dump {
         struct inet_diag_sockid id;
         int found;
 };
-
-static void fill_tcp_info(const struct diag_sk *d, struct tcp_info *ti)
-{
-        const struct diag_tcp *t = &d->tcp;
-        memset(ti, 0, sizeof(*ti));
-        ti->tcpi_state = d->state;
-        ti->tcpi_reordering = 3; /* net.ipv4.tcp_reordering */
-        ti->tcpi_snd_cwnd = t->snd_cwnd;
-        if (d->state == 10 /* TCP_LISTEN */) {
-                /* tcp_get_info: a listener reports its queues only */
-                ti->tcpi_unacked = d->rqueue;
-                ti->tcpi_sacked = d->wqueue;
-                return;
-        }
-        ti->tcpi_retransmits = t->retransmits;
-        ti->tcpi_probes = t->probes;
-        ti->tcpi_backoff = t->backoff;
-        ti->tcpi_options = t->options;
-        ti->tcpi_snd_wscale = t->snd_wscale & 0xf;
-        ti->tcpi_rcv_wscale = t->rcv_wscale & 0xf;
-        ti->tcpi_rto = t->rto;
-        ti->tcpi_snd_mss = t->snd_mss;
-        ti->tcpi_rcv_mss = t->rcv_mss;
-        ti->tcpi_unacked = t->unacked;
-        ti->tcpi_pmtu = t->pmtu;
-        ti->tcpi_rtt = t->rtt;
-        ti->tcpi_rttvar = t->rttvar;
-        ti->tcpi_snd_ssthresh = t->snd_ssthresh;
-        ti->tcpi_advmss = t->advmss;
-        ti->tcpi_rcv_space = t->rcv_space;
-        ti->tcpi_total_retrans = t->total_retrans;
-        ti->tcpi_bytes_acked = t->bytes_acked;
-        ti->tcpi_bytes_received = t->bytes_received;
-        ti->tcpi_segs_out = t->segs_out;
-        ti->tcpi_segs_in = t->segs_in;
-        ti->tcpi_snd_wnd = t->snd_wnd;
-}
 
 static void put_sockid(struct inet_diag_sockid *id, const struct diag_sk *d)
 {
@@ -137,13 +99,10 @@ static void diag_fill(struct diag_dump *dd, const struct diag_sk *d)
         if (ext & (1u << (INET_DIAG_SKMEMINFO - 1)))
                 nla_put(o, INET_DIAG_SKMEMINFO, d->mem, sizeof(d->mem));
         if (d->is_tcp) {
-                if (ext & (1u << (INET_DIAG_INFO - 1))) {
-                        struct tcp_info ti;
-                        fill_tcp_info(d, &ti);
-                        nla_put(o, INET_DIAG_INFO, &ti, sizeof(ti));
-                }
-                if ((ext & (1u << (INET_DIAG_CONG - 1))) && d->tcp.cong[0])
-                        nla_put_str(o, INET_DIAG_CONG, d->tcp.cong);
+                if (ext & (1u << (INET_DIAG_INFO - 1)))
+                        nla_put(o, INET_DIAG_INFO, d->tcp_info, d->tcp_info_len);
+                if ((ext & (1u << (INET_DIAG_CONG - 1))) && d->cong[0])
+                        nla_put_str(o, INET_DIAG_CONG, d->cong);
         }
         nlmsg_end(o);
 }

@@ -5,10 +5,11 @@
  * Two halves that never see each other's headers: diag_sock.c walks the
  * namespace's sockets (it includes socket/ and transport/ headers, hence
  * glibc's <netinet/tcp.h>) and describes each in a struct diag_sk of plain
- * integers; diag.c is the codec (it includes the kernel's uapi headers,
- * <linux/inet_diag.h> and <linux/tcp.h>, whose struct tcp_info is the
- * layout ss expects) and turns those descriptions into
- * SOCK_DIAG_BY_FAMILY replies.  The two <tcp.h> cannot share a file.
+ * integers, with TCP's struct tcp_info already in the kernel's layout
+ * (tcp_get_info, the same bytes getsockopt(TCP_INFO) gives); diag.c is
+ * the codec (it includes the kernel's uapi headers, <linux/inet_diag.h>)
+ * and turns those descriptions into SOCK_DIAG_BY_FAMILY replies.  Glibc's
+ * and the kernel's <tcp.h> cannot share a file.
  */
 #ifndef STRATA_CTL_DIAG_H
 #define STRATA_CTL_DIAG_H
@@ -36,14 +37,6 @@ enum {
 };
 
 /* What TCP knows for tcp_info (times in microseconds, as tcp_info). */
-struct diag_tcp {
-        uint8_t retransmits, probes, backoff, options, snd_wscale, rcv_wscale;
-        uint32_t rto, snd_mss, rcv_mss, unacked, rtt, rttvar, snd_ssthresh, snd_cwnd;
-        uint32_t advmss, total_retrans, rcv_space, segs_in, segs_out, snd_wnd, pmtu;
-        uint64_t bytes_acked, bytes_received;
-        char cong[16];
-};
-
 /* One socket as inet_diag describes it; addresses and ports host order. */
 struct diag_sk {
         uint8_t family, protocol, state, shutdown, tos;
@@ -56,7 +49,9 @@ struct diag_sk {
         uint32_t rqueue, wqueue, uid, inode, mark, priority;
         uint32_t mem[DIAG_MEM_VARS];
         bool is_tcp;
-        struct diag_tcp tcp;
+        uint8_t tcp_info[256]; /* the kernel's struct tcp_info (tcp_get_info) */
+        uint32_t tcp_info_len;
+        char cong[16];
 };
 
 /* Call fn for every IPPROTO_TCP or IPPROTO_UDP socket of net that the

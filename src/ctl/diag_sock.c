@@ -24,16 +24,9 @@
 #include "transport/tcp_cong.h"
 #include "transport/udp.h"
 
-static uint32_t ns_to_us(uint64_t ns)
-{
-        uint64_t us = ns / 1000;
-        return us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
-}
-
 static void describe_tcp(struct net *net, struct sock *sk, struct diag_sk *d)
 {
         struct tcp_sock *tp = tcp_sk(sk);
-        struct diag_tcp *t = &d->tcp;
         d->is_tcp = true;
         if (sk->state == TCP_LISTEN) {
                 d->rqueue = (uint32_t)tp->accept_qlen;
@@ -53,36 +46,9 @@ static void describe_tcp(struct net *net, struct sock *sk, struct diag_sk *d)
                 d->retrans = (uint8_t)(tp->probing ? tp->probes_out : tp->retransmits);
                 d->expires = at > now ? (uint32_t)((at - now) / 1000000u) : 0;
         }
-        t->retransmits = (uint8_t)tp->retransmits;
-        t->probes = (uint8_t)tp->probes_out;
-        t->backoff = (uint8_t)tp->backoff;
-        if (tp->tstamp_ok)
-                t->options |= 1; /* TCPI_OPT_TIMESTAMPS */
-        if (tp->sack_ok)
-                t->options |= 2; /* TCPI_OPT_SACK */
-        if (tp->wscale_ok) {
-                t->options |= 4; /* TCPI_OPT_WSCALE */
-                t->snd_wscale = tp->snd_wscale & 0xf;
-                t->rcv_wscale = tp->rcv_wscale & 0xf;
-        }
-        t->rto = ns_to_us(tp->rto);
-        t->snd_mss = tp->mss;
-        t->rcv_mss = tp->advmss;
-        t->advmss = tp->advmss;
-        t->rtt = ns_to_us(tp->srtt);
-        t->rttvar = ns_to_us(tp->rttvar);
-        t->snd_ssthresh = tp->snd_ssthresh;
-        t->snd_cwnd = tp->snd_cwnd;
-        t->total_retrans = tp->total_retrans;
-        t->rcv_space = tp->rcv_wnd;
-        t->snd_wnd = tp->snd_wnd;
-        t->segs_in = tp->segs_in;
-        t->segs_out = tp->segs_out;
-        t->bytes_acked = tp->bytes_acked;
-        t->bytes_received = tp->bytes_received;
-        t->unacked = tp->snd_nxt - tp->snd_una;
+        d->tcp_info_len = (uint32_t)tcp_get_info(sk, d->tcp_info, sizeof(d->tcp_info));
         if (tp->cong && tp->cong->name)
-                strncpy(t->cong, tp->cong->name, sizeof(t->cong) - 1);
+                strncpy(d->cong, tp->cong->name, sizeof(d->cong) - 1);
 }
 
 static void describe(struct net *net, struct sock *sk, struct diag_sk *d)

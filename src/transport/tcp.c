@@ -22,6 +22,7 @@
 #include "core/sysctl.h"
 #include "transport/tcp.h"
 #include "transport/tcp_cong.h"
+#include "transport/tcp_info.h"
 #include "transport/udp.h"
 
 struct tcp_table {
@@ -276,8 +277,13 @@ void tcp_set_state(struct sock *sk, int state)
         if (state == TCP_CLOSE && (old == TCP_ESTABLISHED || old == TCP_CLOSE_WAIT))
                 TCP_INC(net, EstabResets);
         sk->state = (uint8_t)state;
-        if (state == TCP_ESTABLISHED && old != TCP_ESTABLISHED)
+        if (state == TCP_ESTABLISHED && old != TCP_ESTABLISHED) {
+                /* tcp_finish_connect / tcp_create_openreq_child: the
+                 * idle clocks of tcp_info start with the connection */
+                struct tcp_sock *tp = tcp_sk(sk);
+                tp->lsndtime = tp->lrcvtime = net_now(net);
                 tcp_reset_keepalive(sk);
+        }
         sock_wake(sk);
 }
 
@@ -864,6 +870,71 @@ static int tcp_setsockopt(struct sock *sk, int level, int name, const void *val,
         }
 }
 
+static uint32_t ns_to_us(uint64_t ns)
+{
+        uint64_t us = ns / 1000;
+        return us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
+}
+
+static uint32_t ms_since(uint64_t now, uint64_t then)
+{
+        if (!then || then > now)
+                return 0;
+        uint64_t ms = (now - then) / NSEC_PER_MSEC;
+        return ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
+}
+
+/* tcp_get_info, for getsockopt(TCP_INFO) and sock_diag alike */
+size_t tcp_get_info(struct sock *sk, void *buf, size_t cap)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        struct tcp_info_vals v;
+        memset(&v, 0, sizeof(v));
+        v.state = sk->state;
+        v.reordering = (uint32_t)tcp_cfg(sk->net)->reordering;
+        v.snd_cwnd = tp->snd_cwnd;
+        if (sk->state == TCP_LISTEN) {
+                /* a listener reports its accept queue and backlog only */
+                v.unacked = tp->accept_qlen;
+                v.sacked = (uint32_t)tp->backlog;
+                return tcp_info_pack(&v, buf, cap);
+        }
+        uint64_t now = net_now(sk->net);
+        v.ca_state = tp->in_recovery ? TCP_CA_Recovery : tp->retransmits ? TCP_CA_Loss : TCP_CA_Open;
+        v.retransmits = (uint8_t)tp->retransmits;
+        v.probes = (uint8_t)(tp->probing ? tp->probes_out : tp->ka_probes);
+        v.backoff = (uint8_t)tp->backoff;
+        if (tp->tstamp_ok)
+                v.options |= TCPI_OPT_TIMESTAMPS;
+        if (tp->sack_ok)
+                v.options |= TCPI_OPT_SACK;
+        if (tp->wscale_ok) {
+                v.options |= TCPI_OPT_WSCALE;
+                v.snd_wscale = tp->snd_wscale;
+                v.rcv_wscale = tp->rcv_wscale;
+        }
+        v.rto_us = ns_to_us(tp->rto);
+        v.snd_mss = tp->mss;
+        v.rcv_mss = tp->advmss;
+        v.unacked = tp->snd_nxt - tp->snd_una;
+        v.last_data_sent_ms = ms_since(now, tp->lsndtime);
+        v.last_data_recv_ms = ms_since(now, tp->lrcvtime);
+        v.last_ack_recv_ms = ms_since(now, tp->rcv_tstamp);
+        v.rtt_us = ns_to_us(tp->srtt);
+        v.rttvar_us = ns_to_us(tp->rttvar);
+        v.snd_ssthresh = tp->snd_ssthresh;
+        v.advmss = tp->advmss;
+        v.rcv_space = tp->rcv_wnd;
+        v.total_retrans = tp->total_retrans;
+        v.bytes_acked = tp->bytes_acked;
+        v.bytes_received = tp->bytes_received;
+        v.segs_out = tp->segs_out;
+        v.segs_in = tp->segs_in;
+        v.notsent_bytes = tp->write_seq - tp->snd_nxt;
+        v.snd_wnd = tp->snd_wnd;
+        return tcp_info_pack(&v, buf, cap);
+}
+
 static int tcp_getsockopt(struct sock *sk, int level, int name, void *val, socklen_t *len)
 {
         struct tcp_sock *tp = tcp_sk(sk);
@@ -906,38 +977,9 @@ static int tcp_getsockopt(struct sock *sk, int level, int name, void *val, sockl
                 *len = (socklen_t)n;
                 return 0;
         }
-        case TCP_INFO: {
-                struct tcp_info ti;
-                memset(&ti, 0, sizeof(ti));
-                ti.tcpi_state = sk->state;
-                ti.tcpi_retransmits = (uint8_t)tp->retransmits;
-                ti.tcpi_backoff = (uint8_t)tp->backoff;
-                ti.tcpi_probes = (uint8_t)tp->probes_out;
-                if (tp->tstamp_ok)
-                        ti.tcpi_options |= TCPI_OPT_TIMESTAMPS;
-                if (tp->sack_ok)
-                        ti.tcpi_options |= TCPI_OPT_SACK;
-                if (tp->wscale_ok) {
-                        ti.tcpi_options |= TCPI_OPT_WSCALE;
-                        ti.tcpi_snd_wscale = tp->snd_wscale & 0xf;
-                        ti.tcpi_rcv_wscale = tp->rcv_wscale & 0xf;
-                }
-                ti.tcpi_rto = (uint32_t)(tp->rto / 1000);
-                ti.tcpi_snd_mss = tp->mss;
-                ti.tcpi_rcv_mss = tp->advmss;
-                ti.tcpi_rtt = (uint32_t)(tp->srtt / 1000);
-                ti.tcpi_rttvar = (uint32_t)(tp->rttvar / 1000);
-                ti.tcpi_snd_ssthresh = tp->snd_ssthresh;
-                ti.tcpi_snd_cwnd = tp->snd_cwnd;
-                ti.tcpi_advmss = tp->advmss;
-                ti.tcpi_total_retrans = tp->total_retrans;
-                ti.tcpi_rcv_space = tp->rcv_wnd;
-                ti.tcpi_unacked = tp->snd_nxt - tp->snd_una;
-                size_t n = *len < sizeof(ti) ? *len : sizeof(ti);
-                memcpy(val, &ti, n);
-                *len = (socklen_t)n;
+        case TCP_INFO:
+                *len = (socklen_t)tcp_get_info(sk, val, *len);
                 return 0;
-        }
         default:
                 return -ENOPROTOOPT;
         }

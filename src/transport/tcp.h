@@ -89,6 +89,7 @@ struct tcp_sock {
         int keepidle, keepintvl, keepcnt;/* TCP_KEEP* in s (0: the sysctls) */
         uint32_t ka_probes;              /* keepalive probes unanswered */
         uint64_t rcv_tstamp;             /* ns: last segment from the peer */
+        uint64_t lsndtime, lrcvtime;     /* ns: last new data sent, received */
         uint64_t first_unacked_ts;       /* ns: when the oldest unacked data went */
         struct timer_list ka_timer;      /* keepalive */
         /* tcp_cwnd_validate: was the window the limit lately? */
@@ -179,6 +180,10 @@ void tcp_rtt_sample(struct sock *sk, uint64_t rtt_ns);
 #define TCP_MAX_KEEPIDLE 32767
 #define TCP_MAX_KEEPINTVL 32767
 #define TCP_MAX_KEEPCNT 127
+
+/* The kernel's struct tcp_info (<linux/tcp.h>) for sk, at most cap bytes
+ * of it into buf; returns how many (tcp_info.c). */
+size_t tcp_get_info(struct sock *sk, void *buf, size_t cap);
 
 /* (Re)arm keepalive for an established socket with SO_KEEPALIVE on. */
 void tcp_reset_keepalive(struct sock *sk);

@@ -138,6 +138,7 @@ static void tcp_queue_data(struct sock *sk, struct sk_buff *skb)
         skb_queue_tail(&sk->receive_queue, skb);
         tp->rcv_nxt = end;
         tp->bytes_received += skb->len;
+        tp->lrcvtime = net_now(net); /* tcp_event_data_recv */
         /* out-of-order segments that now fit */
         struct sk_buff *o;
         while ((o = tp->ooo_queue.first) && seq_leq(TCP_SKB_CB(o)->seq, tp->rcv_nxt)) {

@@ -254,6 +254,7 @@ void tcp_push(struct sock *sk)
                         tp->rtt_seq_time = net_now(sk->net);
                 }
                 tp->snd_nxt = cb->end_seq;
+                tp->lsndtime = net_now(sk->net); /* tcp_event_data_sent */
                 TCPEXT_INC(sk->net, TCPOrigDataSent);
                 sent = true;
         }
