@@ -36,10 +36,7 @@ static void describe_tcp(struct net *net, struct sock *sk, struct diag_sk *d)
                 d->rqueue = unread > 0 ? (uint32_t)unread : 0;
                 d->wqueue = tp->write_seq - tp->snd_una;
         }
-        uint32_t queued = 0;
-        for (struct sk_buff *s = tp->write_queue.first; s; s = s->next)
-                queued += skb_truesize(s);
-        d->mem[DIAG_MEM_WMEM_QUEUED] = queued;
+        d->mem[DIAG_MEM_WMEM_QUEUED] = tp->wmem_queued;
         if (timer_pending(&tp->rtx_timer)) {
                 uint64_t now = net_now(net), at = tp->rtx_timer.expires;
                 d->timer = tp->probing ? 4 : 1;

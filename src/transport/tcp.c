@@ -568,10 +568,7 @@ static struct sock *tcp_accept(struct sock *sk, int *err)
 static bool tcp_writable(struct sock *sk)
 {
         struct tcp_sock *tp = tcp_sk(sk);
-        uint32_t queued = 0;
-        for (struct sk_buff *s = tp->write_queue.first; s; s = s->next)
-                queued += skb_truesize(s);
-        if ((int)queued >= sk->sndbuf)
+        if ((int)tp->wmem_queued >= sk->sndbuf)
                 return false;
         /* tcp_stream_memory_free: TCP_NOTSENT_LOWAT bounds what waits unsent */
         unsigned lowat = tp->notsent_lowat ? tp->notsent_lowat : tcp_cfg(sk->net)->notsent_lowat;
@@ -647,7 +644,7 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len
                         TCP_SKB_CB(skb)->seq = TCP_SKB_CB(skb)->end_seq = tp->write_seq;
                         TCP_SKB_CB(skb)->flags = TCPF_ACK;
                         TCP_SKB_CB(skb)->retrans = 0;
-                        skb_queue_tail(&tp->write_queue, skb);
+                        tcp_wq_queue_tail(tp, skb);
                         room = tp->mss;
                 }
                 size_t n = len - copied < room ? len - copied : room;

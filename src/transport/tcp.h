@@ -98,6 +98,8 @@ struct tcp_sock {
         uint32_t dupacks, high_seq;
         bool in_recovery;
         struct sk_buff_head write_queue; /* unacked + unsent payload */
+        uint32_t wmem_queued;            /* truesize of write_queue (sk_wmem_queued) */
+        struct sk_buff *send_head;       /* first unsent skb, or NULL: scan */
         uint32_t sent_ts;                /* when the oldest unacked was sent (ms) */
         /* receive side */
         uint32_t irs, rcv_nxt, rcv_wnd, rcv_wup;
@@ -176,6 +178,15 @@ void tcp_reset_rtx_timer(struct sock *sk);
 void tcp_schedule_delack(struct sock *sk);
 void tcp_enter_timewait(struct sock *sk);
 void tcp_rtt_sample(struct sock *sk, uint64_t rtt_ns);
+/* Put skb at the tail of the write queue, charged to the socket. */
+static inline void tcp_wq_queue_tail(struct tcp_sock *tp, struct sk_buff *skb)
+{
+        skb_queue_tail(&tp->write_queue, skb);
+        tp->wmem_queued += skb_truesize(skb);
+        if (!tp->send_head)
+                tp->send_head = skb;
+}
+
 /* Linux's bounds for TCP_KEEPIDLE, TCP_KEEPINTVL (s) and TCP_KEEPCNT */
 #define TCP_MAX_KEEPIDLE 32767
 #define TCP_MAX_KEEPINTVL 32767

@@ -61,6 +61,9 @@ static void tcp_clean_acked(struct sock *sk, uint32_t ack)
         struct sk_buff *skb;
         while ((skb = tp->write_queue.first) && seq_leq(TCP_SKB_CB(skb)->end_seq, ack)) {
                 skb_dequeue(&tp->write_queue);
+                tp->wmem_queued -= skb_truesize(skb);
+                if (tp->send_head == skb)
+                        tp->send_head = NULL;
                 consume_skb(skb);
         }
         /* a partially acked head keeps its unacked tail */

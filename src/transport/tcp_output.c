@@ -173,7 +173,7 @@ void tcp_send_fin(struct sock *sk)
         TCP_SKB_CB(skb)->flags = TCPF_ACK | TCPF_FIN;
         TCP_SKB_CB(skb)->retrans = 0;
         tp->write_seq++;
-        skb_queue_tail(&tp->write_queue, skb);
+        tcp_wq_queue_tail(tp, skb);
         tcp_push(sk);
 }
 
@@ -202,6 +202,7 @@ static int tcp_fragment(struct sock *sk, struct sk_buff *skb, uint32_t len)
                 tp->write_queue.last = n;
         skb->next = n;
         tp->write_queue.qlen++;
+        tp->wmem_queued += skb_truesize(n);
         return 0;
 }
 
@@ -213,10 +214,13 @@ void tcp_push(struct sock *sk)
         if (sk->state == TCP_SYN_SENT || sk->state == TCP_SYN_RECV || sk->state == TCP_CLOSE)
                 return;
         bool sent = false, cwnd_limited = false;
-        for (struct sk_buff *skb = tp->write_queue.first; skb; skb = skb->next) {
+        /* from the send head (tcp_send_head), not over what already went */
+        struct sk_buff *start = tp->send_head ? tp->send_head : tp->write_queue.first;
+        for (struct sk_buff *skb = start; skb; skb = skb->next) {
                 struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
                 if (seq_before(cb->seq, tp->snd_nxt))
                         continue; /* already sent */
+                tp->send_head = skb;
                 uint32_t in_flight = tp->snd_nxt - tp->snd_una;
                 uint32_t cwnd_bytes = tp->snd_cwnd * tp->mss;
                 uint32_t wnd_end = tp->snd_una + tp->snd_wnd;
@@ -254,6 +258,7 @@ void tcp_push(struct sock *sk)
                         tp->rtt_seq_time = net_now(sk->net);
                 }
                 tp->snd_nxt = cb->end_seq;
+                tp->send_head = skb->next;
                 tp->lsndtime = net_now(sk->net); /* tcp_event_data_sent */
                 TCPEXT_INC(sk->net, TCPOrigDataSent);
                 sent = true;
