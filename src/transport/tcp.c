@@ -520,6 +520,7 @@ struct sock *tcp_child_new(struct sock *parent, uint32_t saddr, uint16_t sport, 
         struct tcp_sock *pp = tcp_sk(parent);
         c->keepalive = parent->keepalive;
         tp->nodelay = pp->nodelay;
+        tp->cork = pp->cork;
         tp->keepidle = pp->keepidle;
         tp->keepintvl = pp->keepintvl;
         tp->keepcnt = pp->keepcnt;
@@ -644,6 +645,7 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len
                         TCP_SKB_CB(skb)->seq = TCP_SKB_CB(skb)->end_seq = tp->write_seq;
                         TCP_SKB_CB(skb)->flags = TCPF_ACK;
                         TCP_SKB_CB(skb)->retrans = 0;
+                        TCP_SKB_CB(skb)->more = 0;
                         tcp_wq_queue_tail(tp, skb);
                         room = tp->mss;
                 }
@@ -667,11 +669,17 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len
                 copied += n;
         }
         if (copied) {
-                /* tcp_mark_push: the last segment of a write carries PSH */
+                /* tcp_mark_push: the last segment of a write carries PSH --
+                 * unless MSG_MORE says more is coming, which also holds a
+                 * partial segment back (TCP_NAGLE_CORK for this push) */
                 struct sk_buff *last = tp->write_queue.last;
-                if (last && !seq_before(TCP_SKB_CB(last)->seq, tp->snd_nxt))
-                        TCP_SKB_CB(last)->flags |= TCPF_PSH;
-                tcp_push(sk);
+                bool more = flags & MSG_MORE;
+                if (last && !seq_before(TCP_SKB_CB(last)->seq, tp->snd_nxt)) {
+                        TCP_SKB_CB(last)->more = more;
+                        if (!more)
+                                TCP_SKB_CB(last)->flags |= TCPF_PSH;
+                }
+                tcp_push_mode(sk, more ? TCP_PUSH_MORE : TCP_PUSH_NAGLE);
         }
         return copied ? (ssize_t)copied : -EAGAIN;
 }
@@ -826,9 +834,21 @@ static int tcp_setsockopt(struct sock *sk, int level, int name, const void *val,
         memcpy(&v, val, sizeof(v));
         switch (name) {
         case TCP_NODELAY:
+                /* __tcp_sock_set_nodelay: on, it also sends what is held */
                 tp->nodelay = v != 0;
-                if (tp->nodelay)
+                if (tp->nodelay) {
+                        tp->nagle_push = true;
                         tcp_push(sk);
+                }
+                return 0;
+        case TCP_CORK:
+                /* __tcp_sock_set_cork: off, what was held goes now */
+                tp->cork = v != 0;
+                if (!tp->cork) {
+                        if (tp->nodelay)
+                                tp->nagle_push = true;
+                        tcp_push(sk);
+                }
                 return 0;
         case TCP_MAXSEG:
                 if (v && (v < 88 || v > 32767))
@@ -950,6 +970,9 @@ static int tcp_getsockopt(struct sock *sk, int level, int name, void *val, sockl
                         v = tp->user_mss ? tp->user_mss : 536;
                 else
                         v = tp->mss;
+                break;
+        case TCP_CORK:
+                v = tp->cork;
                 break;
         case TCP_KEEPIDLE:
                 v = tp->keepidle ? tp->keepidle : tcp_cfg(sk->net)->keepalive_time;

@@ -62,6 +62,7 @@ struct tcp_skb_cb {
         uint32_t end_seq; /* seq + payload + SYN + FIN */
         uint8_t flags;    /* TCPF_* to send with it (write queue) */
         uint8_t retrans;  /* sent more than once (Karn) */
+        uint8_t more;     /* written with MSG_MORE: no PSH at a burst's end */
         uint32_t consumed; /* receive queue: bytes already read */
 };
 _Static_assert(sizeof(struct tcp_skb_cb) <= SKB_CB_SIZE, "tcp_skb_cb must fit in skb->cb");
@@ -109,6 +110,8 @@ struct tcp_sock {
         bool fin_received;
         /* options */
         bool wscale_ok, sack_ok, tstamp_ok, nodelay;
+        bool cork;                       /* TCP_CORK: partial segments wait */
+        bool nagle_push;                 /* TCP_NAGLE_PUSH: send the held tail once */
         uint32_t ts_recent, ts_recent_stamp;
         /* RTT and timers (ns) */
         uint64_t srtt, rttvar, rto;
@@ -165,6 +168,12 @@ void tcp_send_reset(struct sock *sk);
 /* An RST answering skb (no socket or a bad segment), per RFC 9293 3.10.7.1. */
 void tcp_v4_send_reset(struct net *net, struct sk_buff *skb, const struct tcp_repr *th,
                        uint32_t saddr, uint32_t daddr, uint32_t seglen);
+/* How tcp_push_mode treats a partial last segment: Nagle and TCP_CORK as
+ * the socket says; held as by MSG_MORE; or sent whatever they say
+ * (tcp_write_wakeup, when the probe timer finds data held with nothing in
+ * flight). */
+enum tcp_push_how { TCP_PUSH_NAGLE, TCP_PUSH_MORE, TCP_PUSH_FORCE };
+void tcp_push_mode(struct sock *sk, enum tcp_push_how how);
 void tcp_push(struct sock *sk);
 uint16_t tcp_select_window(struct sock *sk);
 uint32_t tcp_window_space(struct sock *sk);
@@ -185,6 +194,7 @@ static inline void tcp_wq_queue_tail(struct tcp_sock *tp, struct sk_buff *skb)
         tp->wmem_queued += skb_truesize(skb);
         if (!tp->send_head)
                 tp->send_head = skb;
+        tp->nagle_push = false; /* skb_entail */
 }
 
 /* Linux's bounds for TCP_KEEPIDLE, TCP_KEEPINTVL (s) and TCP_KEEPCNT */

@@ -172,6 +172,7 @@ void tcp_send_fin(struct sock *sk)
         TCP_SKB_CB(skb)->end_seq = tp->write_seq + 1;
         TCP_SKB_CB(skb)->flags = TCPF_ACK | TCPF_FIN;
         TCP_SKB_CB(skb)->retrans = 0;
+        TCP_SKB_CB(skb)->more = 0;
         tp->write_seq++;
         tcp_wq_queue_tail(tp, skb);
         tcp_push(sk);
@@ -190,6 +191,7 @@ static int tcp_fragment(struct sock *sk, struct sk_buff *skb, uint32_t len)
         TCP_SKB_CB(n)->end_seq = TCP_SKB_CB(skb)->end_seq;
         TCP_SKB_CB(n)->flags = TCP_SKB_CB(skb)->flags;
         TCP_SKB_CB(n)->retrans = 0;
+        TCP_SKB_CB(n)->more = TCP_SKB_CB(skb)->more;
         TCP_SKB_CB(skb)->end_seq = TCP_SKB_CB(skb)->seq + len;
         TCP_SKB_CB(skb)->flags &= (uint8_t)~TCPF_FIN;
         skb_trim(skb, len);
@@ -209,6 +211,11 @@ static int tcp_fragment(struct sock *sk, struct sk_buff *skb, uint32_t len)
 /* tcp_write_xmit: send new segments while the send window, the congestion
  * window and Nagle allow. */
 void tcp_push(struct sock *sk)
+{
+        tcp_push_mode(sk, TCP_PUSH_NAGLE);
+}
+
+void tcp_push_mode(struct sock *sk, enum tcp_push_how how)
 {
         struct tcp_sock *tp = tcp_sk(sk);
         if (sk->state == TCP_SYN_SENT || sk->state == TCP_SYN_RECV || sk->state == TCP_CLOSE)
@@ -238,19 +245,27 @@ void tcp_push(struct sock *sk)
                         else
                                 break;
                 }
-                /* Nagle: a small segment waits while data is unacked */
-                if (!tp->nodelay && skb->len < tp->mss && in_flight && !(cb->flags & TCPF_FIN) &&
-                    skb->next == NULL)
-                        break;
+                /* tcp_nagle_test, for the last segment only: MSG_MORE and
+                 * TCP_CORK hold a partial one (unless TCP_NODELAY just
+                 * pushed), Nagle holds it while data is unacked */
+                if (skb->len < tp->mss && !(cb->flags & TCPF_FIN) && skb->next == NULL &&
+                    how != TCP_PUSH_FORCE) {
+                        if (how == TCP_PUSH_MORE)
+                                break;
+                        if (!tp->nagle_push && (tp->cork || (!tp->nodelay && in_flight)))
+                                break;
+                }
                 /* The last segment of a burst carries PSH, as the last piece
                  * of a Linux TSO packet does: nothing follows it now (end of
                  * the queue, or the windows stop the next one). */
                 uint8_t flags = cb->flags;
                 struct sk_buff *next = skb->next;
-                if (skb->len &&
+                if (skb->len && !cb->more &&
                     (!next || in_flight + skb->len >= cwnd_bytes ||
                      seq_after(TCP_SKB_CB(next)->end_seq, wnd_end)))
                         flags |= TCPF_PSH;
+                if (how == TCP_PUSH_FORCE && skb->len)
+                        flags |= TCPF_PSH; /* tcp_write_wakeup */
                 if (tcp_transmit_skb(sk, skb->len ? skb : NULL, flags, cb->seq) && !seglen)
                         break;
                 if (!tp->rtt_seq) {
@@ -276,8 +291,10 @@ void tcp_push(struct sock *sk)
                         tp->is_cwnd_limited = cwnd_limited;
                 }
         }
-        if (sent || (tp->write_queue.first && !tp->snd_wnd))
-                tcp_reset_rtx_timer(sk);
+        if (sent || (tp->write_queue.first && !tp->snd_wnd) ||
+            (tp->snd_una == tp->snd_nxt && tp->write_queue.first &&
+             !timer_pending(&tp->rtx_timer)))
+                tcp_reset_rtx_timer(sk); /* and tcp_check_probe_timer */
         /* tcp_check_space: with TCP_NOTSENT_LOWAT, sending is what makes
          * room for writers */
         if (sent && (tp->notsent_lowat || tcp_cfg(sk->net)->notsent_lowat != 0xffffffffu))

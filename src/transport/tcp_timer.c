@@ -38,7 +38,9 @@ void tcp_reset_rtx_timer(struct sock *sk)
 {
         struct tcp_sock *tp = tcp_sk(sk);
         struct net *net = sk->net;
-        if (tp->snd_una == tp->snd_nxt && !(tp->write_queue.first && !tp->snd_wnd)) {
+        /* nothing in flight: the probe timer runs while data waits unsent,
+         * for a zero window or a cork (tcp_check_probe_timer) */
+        if (tp->snd_una == tp->snd_nxt && !tp->write_queue.first) {
                 del_timer(&net->timers, &tp->rtx_timer);
                 return;
         }
@@ -62,6 +64,14 @@ static void rtx_fire(struct timer_list *t)
         struct net *net = sk->net;
         if (sk->state == TCP_CLOSE)
                 return;
+        if (tp->probing && tp->snd_wnd && tp->write_queue.first) {
+                /* tcp_write_wakeup: the window is open but the data was held
+                 * (TCP_CORK, MSG_MORE): it goes now, with PSH */
+                tp->probes_out = 0;
+                tp->backoff = 0;
+                tcp_push_mode(sk, TCP_PUSH_FORCE);
+                return;
+        }
         if (tp->probing) {
                 /* tcp_probe_timer: after tcp_retries2 unanswered probes the
                  * peer is given up on (ETIMEDOUT) */
