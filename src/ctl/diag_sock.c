@@ -94,35 +94,39 @@ static int visit(struct net *net, struct sock *sk, diag_visit_fn fn, void *ctx)
         return fn(&d, ctx);
 }
 
+struct tcp_visit {
+        struct net *net;
+        diag_visit_fn fn;
+        void *ctx;
+};
+
+static int visit_tcp(struct sock *sk, void *arg)
+{
+        struct tcp_visit *v = arg;
+        if (!listed(sk, &tcp_prot))
+                return 0;
+        return visit(v->net, sk, v->fn, v->ctx);
+}
+
 int diag_walk(struct net *net, int protocol, diag_visit_fn fn, void *ctx)
 {
-        const struct proto *prot = protocol == IPPROTO_TCP   ? &tcp_prot
-                                   : protocol == IPPROTO_UDP ? &udp_prot
-                                                             : NULL;
+        if (protocol == IPPROTO_TCP) {
+                /* TCP's own tables, as the kernel's listening hash and
+                 * ehash: sockets whose descriptor is closed (TIME_WAIT,
+                 * FIN_WAIT, LAST_ACK) and SYN_RECV children too */
+                struct tcp_visit v = { net, fn, ctx };
+                return tcp_for_each_sock(net, visit_tcp, &v);
+        }
         struct sock_ns *ns = net->socks;
-        if (!prot || !ns)
+        if (protocol != IPPROTO_UDP || !ns)
                 return 0;
-        /* listeners first, then connections (the kernel's listening hash,
-         * then ehash); accept queue children follow their listener */
-        for (int pass = 0; pass < 2; pass++) {
-                for (unsigned i = 0; i < ns->cap; i++) {
-                        struct file *f = ns->files[i];
-                        if (!f || f->kind != FILE_SOCKET || !f->sk || !listed(f->sk, prot))
-                                continue;
-                        struct sock *sk = f->sk;
-                        bool listen = prot == &tcp_prot && sk->state == TCP_LISTEN;
-                        int err = 0;
-                        if (pass == 0 && listen)
-                                err = visit(net, sk, fn, ctx);
-                        else if (pass == 1 && !listen)
-                                err = visit(net, sk, fn, ctx);
-                        else if (pass == 1)
-                                for (struct sock *c = tcp_sk(sk)->accept_q_first; c && !err;
-                                     c = tcp_sk(c)->accept_next)
-                                        err = visit(net, c, fn, ctx);
-                        if (err)
-                                return err;
-                }
+        for (unsigned i = 0; i < ns->cap; i++) {
+                struct file *f = ns->files[i];
+                if (!f || f->kind != FILE_SOCKET || !f->sk || !listed(f->sk, &udp_prot))
+                        continue;
+                int err = visit(net, f->sk, fn, ctx);
+                if (err)
+                        return err;
         }
         return 0;
 }

@@ -139,6 +139,30 @@ static void bhash_del(struct sock *sk)
                 }
 }
 
+/* Every TCP socket the kernel's inet_diag dump would list: listeners (from
+ * bhash) first, then every connection in ehash -- with or without a
+ * descriptor (SYN_RECV, TIME_WAIT, orphans on their way out). */
+int tcp_for_each_sock(struct net *net, int (*fn)(struct sock *sk, void *ctx), void *ctx)
+{
+        struct tcp_table *t = tables(net);
+        if (!t)
+                return 0;
+        for (uint32_t i = 0; t->bhash && i <= t->bmask; i++)
+                for (struct sock *sk = t->bhash[i]; sk; sk = sk->hash_next)
+                        if (sk->state == TCP_LISTEN) {
+                                int err = fn(sk, ctx);
+                                if (err)
+                                        return err;
+                        }
+        for (uint32_t i = 0; t->ehash && i <= t->emask; i++)
+                for (struct sock *sk = t->ehash[i]; sk; sk = tcp_sk(sk)->ehash_next) {
+                        int err = fn(sk, ctx);
+                        if (err)
+                                return err;
+                }
+        return 0;
+}
+
 void tcp_ehash_add(struct sock *sk)
 {
         struct tcp_table *t = tables(sk->net);

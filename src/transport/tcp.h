@@ -202,6 +202,10 @@ static inline void tcp_wq_queue_tail(struct tcp_sock *tp, struct sk_buff *skb)
 #define TCP_MAX_KEEPINTVL 32767
 #define TCP_MAX_KEEPCNT 127
 
+/* Call fn for every listener, then every connection of net (stops at fn's
+ * first non-zero result and returns it). */
+int tcp_for_each_sock(struct net *net, int (*fn)(struct sock *sk, void *ctx), void *ctx);
+
 /* The kernel's struct tcp_info (<linux/tcp.h>) for sk, at most cap bytes
  * of it into buf; returns how many (tcp_info.c). */
 size_t tcp_get_info(struct sock *sk, void *buf, size_t cap);

@@ -165,7 +165,7 @@ static uint16_t local_port(struct strata_net *n, int fd)
 
 /* <netinet/tcp.h>'s states; <linux/tcp.h>, needed for its struct tcp_info,
  * does not name them */
-enum { TCP_ESTABLISHED = 1, TCP_CLOSE = 7, TCP_LISTEN = 10 };
+enum { TCP_ESTABLISHED = 1, TCP_FIN_WAIT2 = 5, TCP_TIME_WAIT = 6, TCP_CLOSE = 7, TCP_LISTEN = 10 };
 
 #define ALL_STATES 0xffffffffu
 #define EXT(x)     (1u << ((x)-1))
@@ -372,6 +372,34 @@ static void sock_diag_replies(void)
         fixture_down(&fx);
 }
 
+/* Sockets whose descriptor is gone are still the kernel's to list: a's
+ * closed connection in FIN_WAIT2, then in TIME_WAIT once b closes too. */
+static void closed_sockets_are_listed(void)
+{
+        static struct fixture fx;
+        fixture_up(&fx);
+        struct strata_net *a = fx.a, *b = fx.b;
+        CHECK_EQ(strata_close(a, fx.c2), 0);
+        fx.c2 = -1;
+        strata_sim_run(fx.lab.ns, 2, strata_clock_now(fx.lab.clock) + SEC);
+        struct reply *r = ask(a, AF_INET, IPPROTO_TCP, ALL_STATES, 0, NLM_F_DUMP, NULL);
+        int w = find(r, TCP_FIN_WAIT2, fx.p2, 8080);
+        if (w < 0)
+                TEST_FAIL("a's closed connection (port %u) is not listed in FIN_WAIT2", fx.p2);
+        /* b accepts the other end and closes it: a waits in TIME_WAIT */
+        int s2 = strata_accept(b, fx.l, NULL, NULL);
+        CHECK(s2 >= 0);
+        CHECK_EQ(strata_close(b, s2), 0);
+        strata_sim_run(fx.lab.ns, 2, strata_clock_now(fx.lab.clock) + SEC);
+        r = ask(a, AF_INET, IPPROTO_TCP, ALL_STATES, 0, NLM_F_DUMP, NULL);
+        CHECK(find(r, TCP_TIME_WAIT, fx.p2, 8080) >= 0);
+        CHECK(find(r, TCP_FIN_WAIT2, fx.p2, 8080) < 0);
+        /* ss -tn state time-wait */
+        r = ask(a, AF_INET, IPPROTO_TCP, 1u << TCP_TIME_WAIT, 0, NLM_F_DUMP, NULL);
+        CHECK_EQ(r->n, 1);
+        fixture_down(&fx);
+}
+
 static void malformed_requests(void)
 {
         struct strata_net *n;
@@ -539,4 +567,5 @@ static void real_ss_prints(void)
         fixture_down(&fx);
 }
 
-TEST_MAIN(T(sock_diag_replies), T(malformed_requests), T(real_ss_prints))
+TEST_MAIN(T(sock_diag_replies), T(closed_sockets_are_listed), T(malformed_requests),
+          T(real_ss_prints))
