@@ -40,6 +40,7 @@
         X(NETFILTER_DROP, "dropped by a netfilter rule")                                           \
         X(INVALID_PROTO, "packet does not follow the protocol (e.g. ICMP echo to broadcast)")      \
         X(TCP_CSUM, "TCP checksum error")                                                          \
+        X(TCP_RFC7323_PAWS, "PAWS check (RFC 7323 5.3): timestamp older than ts_recent")           \
         X(UDP_CSUM, "UDP checksum error")                                                          \
         X(ICMP_CSUM, "ICMP checksum error")                                                        \
         X(UNHANDLED_PROTO, "no handler for the EtherType")                                         \

@@ -95,7 +95,8 @@ int ip_build_and_send(struct net *net, struct sk_buff *skb, uint32_t saddr, uint
 {
         struct ipv4_net *in = ipv4_of(net);
         struct rt_result res;
-        int err = ip_route_output(net, daddr, saddr, oif, &res);
+        /* the flow carries the packet's mark (SO_MARK) and TOS (RT_TOS) */
+        int err = ip_route_output_mark(net, daddr, saddr, oif, skb->mark, IP_RT_TOS(tos), &res);
         if (err) {
                 IP_INC(net, OutNoRoutes);
                 TRACE(net, skb, IP_OUT, "no route to %s (%d)",

@@ -333,6 +333,11 @@ int ip_route_output(struct net *net, uint32_t daddr, uint32_t saddr, int oif,
 /* The same with a firewall mark and tos for the rules. */
 int ip_route_output_mark(struct net *net, uint32_t daddr, uint32_t saddr, int oif, uint32_t mark,
                          uint8_t tos, struct rt_result *res);
+/* A socket's output route (the flow ip_route_connect builds): its bound
+ * source and device, SO_MARK, and the TOS bits of IP_TOS (RT_TOS). */
+#define IP_RT_TOS(tos) ((uint8_t)((tos) & 0x1e)) /* RT_TOS: IPTOS_TOS_MASK */
+struct sock;
+int ip_route_output_sk(const struct sock *sk, uint32_t daddr, struct rt_result *res);
 /* Input: classify an arriving packet.  0 with res, or a drop reason (>0):
  * martians (IP_INVALID_SOURCE/DEST, IP_LOCAL_SOURCE, traced when
  * log_martians), IP_RPFILTER, IP_INADDRERRORS when the input device does

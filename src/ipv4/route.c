@@ -8,6 +8,7 @@
 
 #include "core/trace.h"
 #include "ipv4/ipv4.h"
+#include "socket/sock.h"
 #include "wire/bytes.h"
 #include "wire/icmp.h"
 #include "wire/ipv4.h"
@@ -25,6 +26,12 @@
 int ip_route_output(struct net *net, uint32_t daddr, uint32_t saddr, int oif, struct rt_result *res)
 {
         return ip_route_output_mark(net, daddr, saddr, oif, 0, 0, res);
+}
+
+int ip_route_output_sk(const struct sock *sk, uint32_t daddr, struct rt_result *res)
+{
+        return ip_route_output_mark(sk->net, daddr, sk->saddr, sk->bound_dev_if, (uint32_t)sk->mark,
+                                    IP_RT_TOS(sk->tos), res);
 }
 
 int ip_route_output_mark(struct net *net, uint32_t daddr, uint32_t saddr, int oif, uint32_t mark,

@@ -446,7 +446,7 @@ static int tcp_connect(struct sock *sk, uint32_t daddr, uint16_t dport)
         if (sk->state != TCP_CLOSE)
                 return -EINVAL;
         struct rt_result rt;
-        int err = ip_route_output(net, daddr, sk->saddr, sk->bound_dev_if, &rt);
+        int err = ip_route_output_sk(sk, daddr, &rt);
         if (err) {
                 if (err == -ENETUNREACH)
                         IP_INC(net, OutNoRoutes);

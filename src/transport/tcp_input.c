@@ -20,6 +20,78 @@ static void tcp_drop(struct net *net, struct sk_buff *skb, enum skb_drop_reason 
         kfree_skb_reason(net, skb, why);
 }
 
+/*
+ * PAWS, RFC 7323 section 5 (Linux's tcp_paws_check, tcp_paws_discard).
+ * ts_recent_stamp is when ts_recent was stored, in seconds of the
+ * namespace clock (Linux's ktime_get_seconds()).
+ */
+#define TCP_PAWS_24DAYS (60 * 60 * 24 * 24) /* s: a ts_recent this old proves nothing */
+#define TCP_PAWS_WINDOW 1                   /* replay window for the peer's timestamps */
+
+static uint32_t tcp_seconds(struct net *net)
+{
+        return (uint32_t)(net_now(net) / NSEC_PER_SEC);
+}
+
+/* tcp_store_ts_recent */
+static void tcp_store_ts_recent(struct tcp_sock *tp, uint32_t tsval)
+{
+        tp->ts_recent = tsval;
+        tp->ts_recent_stamp = tcp_seconds(tp->sk->net);
+}
+
+/* tcp_paws_check: tsval is no more than paws_win older than ts_recent, or
+ * ts_recent cannot be trusted (24 days idle, or 0: some hosts send tsval 0
+ * in the handshake and real values after). */
+static bool tcp_paws_check(const struct tcp_sock *tp, uint32_t tsval, int32_t paws_win)
+{
+        if ((int32_t)(tp->ts_recent - tsval) <= paws_win)
+                return true;
+        if ((int32_t)(tcp_seconds(tp->sk->net) - (tp->ts_recent_stamp + TCP_PAWS_24DAYS)) >= 0)
+                return true; /* !time_before32(now, stamp + 24 days) */
+        if (!tp->ts_recent)
+                return true;
+        return false;
+}
+
+/* tcp_may_update_window: would this ACK move the send window? */
+static bool tcp_may_update_window(const struct tcp_sock *tp, uint32_t ack, uint32_t ack_seq,
+                                  uint32_t nwin)
+{
+        return seq_after(ack, tp->snd_una) || seq_after(ack_seq, tp->snd_wl1) ||
+               (ack_seq == tp->snd_wl1 && (nwin > tp->snd_wnd || !nwin));
+}
+
+/* tcp_tsval_replay: how far back a disordered ACK's timestamp may be, one
+ * RTO in the peer's clock; RFC 7323 allows TSval clocks of 1 ms to 1 s and
+ * some hosts tick at 1200 Hz, so Linux allows rto * 1200 Hz ticks. */
+static uint32_t tcp_tsval_replay(const struct tcp_sock *tp)
+{
+        return (uint32_t)(tp->rto * 1200 / NSEC_PER_SEC);
+}
+
+/* tcp_disordered_ack: a pure duplicate ACK that changes nothing but was
+ * overtaken by a newer segment (ACKs sent during a burst can be reordered
+ * behind data).  PAWS lets it through: dropping it would lose nothing but
+ * the congestion signal it carries (RFC 7323 5.5 reordering). */
+static bool tcp_disordered_ack(const struct tcp_sock *tp, const struct tcp_repr *th,
+                               uint32_t seglen)
+{
+        uint32_t nwin = (uint32_t)th->window << tp->snd_wscale;
+        return (th->flags & TCPF_ACK) && !seglen && th->seq == tp->rcv_nxt && /* pure ACK */
+               th->ack == tp->snd_una &&                                 /* duplicate */
+               !tcp_may_update_window(tp, th->ack, th->seq, nwin) &&     /* same window */
+               (int32_t)(tp->ts_recent - th->opt.tsval) <= (int32_t)tcp_tsval_replay(tp);
+}
+
+/* tcp_paws_discard: the segment's timestamp says it is an old duplicate. */
+static bool tcp_paws_discard(const struct tcp_sock *tp, const struct tcp_repr *th,
+                             uint32_t seglen)
+{
+        return !tcp_paws_check(tp, th->opt.tsval, TCP_PAWS_WINDOW) &&
+               !tcp_disordered_ack(tp, th, seglen);
+}
+
 /* Options of a SYN or SYN-ACK: what both sides offered is on. */
 static void tcp_negotiate(struct tcp_sock *tp, const struct tcp_options *o)
 {
@@ -30,7 +102,7 @@ static void tcp_negotiate(struct tcp_sock *tp, const struct tcp_options *o)
         tp->sack_ok = o->sack_ok;
         tp->tstamp_ok = o->ts_ok;
         if (o->ts_ok)
-                tp->ts_recent = o->tsval;
+                tcp_store_ts_recent(tp, o->tsval);
         uint16_t peer_mss = o->mss_ok ? o->mss : 536;
         /* tcp_min_snd_mss (48): a tiny announced MSS is raised to it */
         if (peer_mss < tcp_cfg(tp->sk->net)->min_snd_mss)
@@ -361,6 +433,14 @@ static void tcp_challenge_ack(struct sock *sk)
         tcp_send_ack(sk);
 }
 
+/* tcp_send_dupack: answer an unacceptable segment with an ACK at once.
+ * (Linux also enters quick-ack mode, counts DelayedACKLost and sends a
+ * D-SACK for old data; Strata has no SACK blocks yet.) */
+static void tcp_send_dupack(struct sock *sk)
+{
+        tcp_send_ack(sk);
+}
+
 static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp_repr *th,
                           uint32_t saddr, uint32_t daddr)
 {
@@ -371,11 +451,23 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
         tp->segs_in++;
         tp->rcv_tstamp = net_now(net); /* keepalive measures idleness from here */
         tp->ka_probes = 0;
+        bool saw_tstamp = tp->tstamp_ok && th->opt.ts_ok;
+        /* RFC 7323 5.3 H1 (tcp_validate_incoming): PAWS before anything
+         * else; an RST is accepted even if it fails */
+        if (sk->state != TCP_TIME_WAIT && saw_tstamp && tcp_paws_discard(tp, th, seglen) &&
+            !(th->flags & TCPF_RST)) {
+                TCPEXT_INC(net, PAWSEstab);
+                tcp_send_dupack(sk);
+                tcp_drop(net, skb, SKB_DROP_REASON_TCP_RFC7323_PAWS);
+                return;
+        }
+        /* tcp_replace_ts_recent: only forward (tcp_paws_check with window 0) */
         uint32_t tsval = th->opt.tsval;
-        bool ts_update = tp->tstamp_ok && th->opt.ts_ok && seq_leq(th->seq, tp->rcv_nxt) &&
-                         !(th->flags & TCPF_ACK && seq_after(th->ack, tp->snd_nxt));
+        bool ts_update = saw_tstamp && seq_leq(th->seq, tp->rcv_nxt) &&
+                         !(th->flags & TCPF_ACK && seq_after(th->ack, tp->snd_nxt)) &&
+                         tcp_paws_check(tp, tsval, 0);
         if (ts_update)
-                tp->ts_recent = tsval;
+                tcp_store_ts_recent(tp, tsval);
 
         if (sk->state == TCP_TIME_WAIT) {
                 /* a retransmitted FIN: ACK again and restart the wait */

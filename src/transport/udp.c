@@ -207,7 +207,7 @@ static int udp_autobind(struct sock *sk)
 static int udp_connect(struct sock *sk, uint32_t daddr, uint16_t dport)
 {
         struct rt_result rt;
-        int err = ip_route_output(sk->net, daddr, sk->saddr, sk->bound_dev_if, &rt);
+        int err = ip_route_output_sk(sk, daddr, &rt);
         if (err) {
                 if (err == -ENETUNREACH)
                         IP_INC(sk->net, OutNoRoutes);
@@ -276,7 +276,7 @@ static ssize_t udp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len
                 return -EAGAIN;
 
         struct rt_result rt;
-        int err = ip_route_output(net, daddr, sk->saddr, sk->bound_dev_if, &rt);
+        int err = ip_route_output_sk(sk, daddr, &rt);
         if (err) {
                 if (err == -ENETUNREACH)
                         IP_INC(net, OutNoRoutes);
@@ -780,7 +780,7 @@ int ip_getsockopt(struct sock *sk, int name, void *val, socklen_t *len)
                 if (sk->state != TCP_ESTABLISHED)
                         return -ENOTCONN;
                 struct rt_result rt;
-                if (ip_route_output(sk->net, sk->daddr, sk->saddr, sk->bound_dev_if, &rt))
+                if (ip_route_output_sk(sk, sk->daddr, &rt))
                         return -ENOTCONN;
                 return ip_put_int(val, len, (int)rt.dev->mtu);
         }

@@ -9,6 +9,7 @@
  * "administratively filtered", an unreachable rule net unreachable; and
  * the errno each gives a local sender.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
 
@@ -16,6 +17,7 @@
 #include "api/api.h"
 #include "ipv4/ipv4.h"
 #include "probe.h"
+#include "strata/socket.h"
 #include "strata/strata.h"
 
 #define H1  0x0a000001u /* 10.0.0.1 */
@@ -136,6 +138,49 @@ static void source_address_picks_the_uplink(void)
         fix_down(&f);
 }
 
+/* A socket's SO_MARK and IP_TOS are in its route lookup (ip_route_connect's
+ * flow): a fwmark rule and a tos rule move the router's own datagrams. */
+static void socket_mark_and_tos_pick_the_uplink(void)
+{
+        struct fix f;
+        fix_up(&f);
+        struct strata_net *r = f.nets[0];
+        CHECK_EQ(strata_rule_add(r, "fwmark 0x1/0x1 lookup 100 pref 100"), 0);
+        CHECK_EQ(strata_rule_add(r, "tos 0x10 lookup 100 pref 101"), 0);
+        struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(9),
+                                  .sin_addr.s_addr = htonl(FAR) };
+        int u = strata_socket(r, AF_INET, SOCK_DGRAM, 0);
+        CHECK(u >= 0);
+        /* unmarked: main, isp1 */
+        CHECK_EQ(strata_sendto(r, u, "x", 1, 0, (struct sockaddr *)&to, sizeof(to)), 1);
+        run(&f);
+        CHECK_EQ(ctr(f.nets[1], "Ip.InAddrErrors"), 1);
+        CHECK_EQ(ctr(f.nets[2], "Ip.InAddrErrors"), 0);
+        /* SO_MARK 1: table 100, isp2 */
+        int mark = 1;
+        CHECK_EQ(strata_setsockopt(r, u, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)), 0);
+        CHECK_EQ(strata_sendto(r, u, "x", 1, 0, (struct sockaddr *)&to, sizeof(to)), 1);
+        run(&f);
+        CHECK_EQ(ctr(f.nets[1], "Ip.InAddrErrors"), 1);
+        CHECK_EQ(ctr(f.nets[2], "Ip.InAddrErrors"), 1);
+        /* connect() decides the same way */
+        CHECK_EQ(strata_connect(r, u, (struct sockaddr *)&to, sizeof(to)), 0);
+        struct sockaddr_in me;
+        socklen_t ml = sizeof(me);
+        CHECK_EQ(strata_getsockname(r, u, (struct sockaddr *)&me, &ml), 0);
+        CHECK_EQ(ntohl(me.sin_addr.s_addr), 0x0a020002u); /* up2's address */
+        strata_close(r, u);
+        /* IP_TOS 0x10 matches the tos rule */
+        int t = strata_socket(r, AF_INET, SOCK_DGRAM, 0);
+        int tos = 0x10;
+        CHECK_EQ(strata_setsockopt(r, t, IPPROTO_IP, IP_TOS, &tos, sizeof(tos)), 0);
+        CHECK_EQ(strata_sendto(r, t, "x", 1, 0, (struct sockaddr *)&to, sizeof(to)), 1);
+        run(&f);
+        CHECK_EQ(ctr(f.nets[2], "Ip.InAddrErrors"), 2);
+        strata_close(r, t);
+        fix_down(&f);
+}
+
 static void special_routes_answer_as_linux(void)
 {
         struct fix f;
@@ -181,4 +226,5 @@ static void special_routes_answer_as_linux(void)
         fix_down(&f);
 }
 
-TEST_MAIN(T(source_address_picks_the_uplink), T(special_routes_answer_as_linux))
+TEST_MAIN(T(source_address_picks_the_uplink), T(socket_mark_and_tos_pick_the_uplink),
+          T(special_routes_answer_as_linux))
