@@ -221,10 +221,12 @@ int strata_accept(struct strata_net *sn, int fd, struct sockaddr *addr, socklen_
 
 /*
  * A blocking send on a stream socket copies everything before it returns
- * (tcp_sendmsg waits for room as often as needed); it returns less only on
- * an error or a timeout after some bytes went, as Linux does.
+ * (tcp_sendmsg waits for room as often as needed), and a blocking receive
+ * with MSG_WAITALL fills the whole buffer (tcp_recvmsg's target); either
+ * returns less only on an error, a timeout or -- receiving -- the end of
+ * the stream, after some bytes moved, as Linux does.
  */
-static ssize_t stream_send_all(struct strata_net *sn, int fd, const struct msghdr *msg, int flags)
+static ssize_t stream_all(struct strata_net *sn, int fd, struct msghdr *msg, int flags, bool send)
 {
         struct iovec local[16];
         size_t n = (size_t)msg->msg_iovlen;
@@ -236,14 +238,14 @@ static ssize_t stream_send_all(struct strata_net *sn, int fd, const struct msghd
         m.msg_iov = iov;
         ssize_t total = 0;
         for (;;) {
-                ssize_t r = blocking(sn, fd, flags, true, attempt_send, &m);
+                ssize_t r = blocking(sn, fd, flags, send, send ? attempt_send : attempt_recv, &m);
                 if (r <= 0) {
                         if (!total)
                                 total = r;
                         break;
                 }
                 total += r;
-                /* skip what went */
+                /* skip what moved */
                 size_t left = (size_t)r;
                 while (m.msg_iovlen && left >= m.msg_iov[0].iov_len) {
                         left -= m.msg_iov[0].iov_len;
@@ -255,24 +257,38 @@ static ssize_t stream_send_all(struct strata_net *sn, int fd, const struct msghd
                 m.msg_iov[0].iov_base = (char *)m.msg_iov[0].iov_base + left;
                 m.msg_iov[0].iov_len -= left;
         }
+        if (!send) {
+                msg->msg_namelen = m.msg_namelen;
+                msg->msg_controllen = m.msg_controllen;
+                msg->msg_flags = m.msg_flags;
+        }
         if (iov != local)
                 free(iov);
         return total;
 }
 
-ssize_t strata_sendmsg(struct strata_net *sn, int fd, const struct msghdr *msg, int flags)
+/* Is this call on a blocking stream socket (where stream_all applies)? */
+static bool blocking_stream(struct strata_net *sn, int fd, int flags)
 {
         struct net *net = api_lock(sn);
         bool stream = sys_sock_type(net, fd) == SOCK_STREAM && !(flags & MSG_DONTWAIT) &&
                       sys_nonblocking(net, fd) == 0;
         api_unlock(sn);
-        if (stream)
-                return stream_send_all(sn, fd, msg, flags);
+        return stream;
+}
+
+ssize_t strata_sendmsg(struct strata_net *sn, int fd, const struct msghdr *msg, int flags)
+{
+        if (blocking_stream(sn, fd, flags))
+                return stream_all(sn, fd, (struct msghdr *)msg, flags, true);
         return blocking(sn, fd, flags, true, attempt_send, (void *)msg);
 }
 
 ssize_t strata_recvmsg(struct strata_net *sn, int fd, struct msghdr *msg, int flags)
 {
+        /* MSG_WAITALL with MSG_PEEK waits for nothing more here */
+        if ((flags & MSG_WAITALL) && !(flags & MSG_PEEK) && blocking_stream(sn, fd, flags))
+                return stream_all(sn, fd, msg, flags, false);
         return blocking(sn, fd, flags, false, attempt_recv, msg);
 }
 

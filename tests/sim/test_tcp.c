@@ -183,6 +183,46 @@ static void loopback_tcp(void)
         lab_down(&lab);
 }
 
+/* MSG_WAITALL (tcp_recvmsg's target): a blocking receive waits for the
+ * whole buffer across flights, and returns short only at the end of the
+ * stream; without it the first data wakes the reader. */
+static void recv_waitall(void)
+{
+        struct lab lab;
+        lab_up(&lab);
+        struct strata_net *a = lab.ns[0], *b = lab.ns[1];
+        int l = strata_socket(b, AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in any = sin_of("0.0.0.0", 8080), to = sin_of("10.0.0.2", 8080);
+        CHECK_EQ(strata_bind(b, l, (struct sockaddr *)&any, sizeof(any)), 0);
+        CHECK_EQ(strata_listen(b, l, 4), 0);
+        int c = strata_socket(a, AF_INET, SOCK_STREAM, 0);
+        CHECK_EQ(strata_connect(a, c, (struct sockaddr *)&to, sizeof(to)), 0);
+        int s = strata_accept(b, l, NULL, NULL);
+        CHECK(s >= 0);
+        /* 40000 bytes: more than the initial window, so two flights or more */
+        enum { N = 40000 };
+        static uint8_t out[N], in[N];
+        for (int i = 0; i < N; i++)
+                out[i] = (uint8_t)(i * 7);
+        CHECK_EQ(strata_send(a, c, out, N, 0), N);
+        ssize_t n = strata_recv(b, s, in, N, 0);
+        CHECK(n > 0 && n < N); /* without MSG_WAITALL: what the first flight brought */
+        CHECK_EQ(strata_recv(b, s, in + n, (size_t)(N - n), MSG_WAITALL), N - n);
+        CHECK_MEM(in, out, N);
+        CHECK_EQ(strata_send(a, c, out, N, 0), N);
+        CHECK_EQ(strata_recv(b, s, in, N, MSG_WAITALL), N);
+        CHECK_MEM(in, out, N);
+        /* the end of the stream ends the wait short */
+        CHECK_EQ(strata_send(a, c, "tail", 4, 0), 4);
+        CHECK_EQ(strata_shutdown(a, c, SHUT_WR), 0);
+        CHECK_EQ(strata_recv(b, s, in, 100, MSG_WAITALL), 4);
+        CHECK_EQ(strata_recv(b, s, in, 100, MSG_WAITALL), 0);
+        strata_close(a, c);
+        strata_close(b, s);
+        strata_close(b, l);
+        lab_down(&lab);
+}
+
 static void backlog_overflow_is_counted(void)
 {
         struct lab lab;
@@ -213,5 +253,5 @@ static void backlog_overflow_is_counted(void)
         lab_down(&lab);
 }
 
-TEST_MAIN(T(handshake_and_transfer), T(refused_by_rst), T(loopback_tcp),
+TEST_MAIN(T(handshake_and_transfer), T(refused_by_rst), T(loopback_tcp), T(recv_waitall),
           T(backlog_overflow_is_counted))
