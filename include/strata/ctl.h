@@ -14,6 +14,16 @@
  *
  *   HELLO  nlmsghdr{type STRATA_CTL_HELLO} + u32 port id + u32 protocol
  *   DONE   nlmsghdr{type STRATA_CTL_DONE, seq of the last request}
+ *   GROUPS nlmsghdr{type STRATA_CTL_GROUPS} + u32 groups 1-32 + u32 33-64
+ *          (bit g-1: multicast group g), the client's whole membership
+ *          (bind's nl_groups and NETLINK_ADD/DROP_MEMBERSHIP); no reply
+ *
+ * Notifications: a client whose GROUPS include RTNLGRP_LINK,
+ * RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV4_ROUTE or RTNLGRP_NEIGH receives, as
+ * datagrams of their own (pid 0, seq 0, no DONE after them), the
+ * RTM_NEW / RTM_DEL LINK, ADDR, ROUTE and NEIGH messages the kernel
+ * multicasts when the namespace changes -- whoever changed it.  They may
+ * arrive between a request and its DONE, as the kernel interleaves them.
  *
  * Both are below NLMSG_MIN_TYPE, the range Linux keeps for control
  * messages, so no family's message can be mistaken for them.
@@ -43,7 +53,8 @@ extern "C" {
 
 #define STRATA_NETLINK_CTL 31 /* private protocol number (Linux uses < 32) */
 
-#define STRATA_CTL_HELLO 0x0e
+#define STRATA_CTL_GROUPS 0x0d
+#define STRATA_CTL_HELLO  0x0e
 #define STRATA_CTL_DONE  0x0f
 
 #define STRATA_SYSCTL_GET     0x10
@@ -73,6 +84,17 @@ typedef int (*strata_ctl_emit_fn)(const void *dgram, size_t len, void *ctx);
  */
 int strata_ctl_handle(struct strata_net *net, const struct strata_ctl_client *c, const void *req,
                       size_t len, strata_ctl_emit_fn emit, void *ctx);
+
+/*
+ * rtnetlink notifications without the socket server: fn receives every
+ * change of the namespace as one datagram (one message, pid 0, seq 0) and
+ * the multicast group it belongs to.  fn runs with the namespace locked,
+ * on whatever thread made the change: it must only copy the datagram.  One
+ * listener per namespace (-EBUSY); stop detaches it.
+ */
+typedef void (*strata_ctl_notify_fn)(unsigned group, const void *dgram, size_t len, void *ctx);
+int strata_ctl_notify_start(struct strata_net *net, strata_ctl_notify_fn fn, void *ctx);
+void strata_ctl_notify_stop(struct strata_net *net);
 
 /* Client side: connect to a control socket and send the HELLO.  Returns
  * the descriptor or -errno. */

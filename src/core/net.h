@@ -91,7 +91,31 @@ struct net {
         void (*deferred)(struct net *net);
         atomic_bool deferred_pending;
         struct neigh_table *arp_tbl;       /* src/link/neigh */
+        /* rtnetlink notifications (src/ctl/rtnl_notify.c): called under
+         * lock after a change, before a deleted object is freed; NULL: off */
+        void (*rtnl_notify)(struct net *net, int event, const void *obj, void *ctx);
+        void *rtnl_notify_ctx;
 };
+
+/* What changed, for net->rtnl_notify; obj is the net_device, in_ifaddr,
+ * fib_route or neighbour. */
+enum net_rtnl_event {
+        NET_RTNL_NEWLINK,
+        NET_RTNL_DELLINK,
+        NET_RTNL_NEWADDR,
+        NET_RTNL_DELADDR,
+        NET_RTNL_NEWROUTE,
+        NET_RTNL_DELROUTE,
+        NET_RTNL_NEWNEIGH,
+        NET_RTNL_DELNEIGH,
+};
+
+/* Tell rtnetlink listeners (if any) that obj changed. */
+static inline void net_rtnl_notify(struct net *net, enum net_rtnl_event ev, const void *obj)
+{
+        if (net->rtnl_notify)
+                net->rtnl_notify(net, (int)ev, obj, net->rtnl_notify_ctx);
+}
 
 /* Create the core of a namespace (no devices, no protocols: see
  * strata_net_new for the full stack).  clock is shared, not owned. */

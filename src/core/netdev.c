@@ -16,6 +16,8 @@ static void notify(struct net_device *dev, enum netdev_event ev)
         struct net *net = dev->net;
         for (int i = 0; i < net->nnotifiers; i++)
                 net->notifiers[i].fn(dev, ev, net->notifiers[i].ctx);
+        if (ev != NETDEV_REGISTER) /* the driver is not done with it: its creator tells */
+                net_rtnl_notify(net, ev == NETDEV_UNREGISTER ? NET_RTNL_DELLINK : NET_RTNL_NEWLINK, dev);
 }
 
 int register_netdev_notifier(struct net *net, const struct netdev_notifier *nb)

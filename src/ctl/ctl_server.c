@@ -10,14 +10,24 @@
  * Requests are bounded (NL_REQ_MAX); a larger one is answered -EMSGSIZE.
  * A client that stops reading is dropped after a send timeout instead of
  * stalling everyone else.
+ *
+ * Notifications: the namespace's changes arrive through
+ * strata_ctl_notify_start on whichever thread made them; they are queued
+ * (events, under evlock, at most CTL_MAX_EVENTS) and an eventfd wakes the
+ * poll loop, which sends each to the clients whose GROUPS include its
+ * group -- without waiting: a client whose buffer is full misses it, as
+ * a kernel listener gets ENOBUFS.  The queue is also flushed before any
+ * reply is sent, so a change's notification goes out before its ACK.
  */
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/eventfd.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -25,11 +35,20 @@
 #include "strata/ctl.h"
 
 #define CTL_MAX_CLIENTS 256
+#define CTL_MAX_EVENTS  4096
 
 struct ctl_client {
         int fd;
-        bool hello; /* HELLO seen */
+        bool hello;      /* HELLO seen */
+        uint64_t groups; /* bit g-1: multicast group g (GROUPS) */
         struct strata_ctl_client who;
+};
+
+struct ctl_event {
+        struct ctl_event *next;
+        unsigned group;
+        size_t len;
+        uint8_t data[];
 };
 
 struct strata_ctl_server {
@@ -39,7 +58,63 @@ struct strata_ctl_server {
         struct ctl_client clients[CTL_MAX_CLIENTS];
         int nclients;
         uint8_t *buf; /* NL_REQ_MAX + 1 */
+        int evfd;     /* eventfd: notifications queued */
+        pthread_mutex_t evlock;
+        struct ctl_event *ev_head, *ev_tail; /* guarded by evlock */
+        int nevents;                         /* guarded by evlock */
 };
+
+/* strata_ctl_notify_fn: queue one notification (namespace locked). */
+static void queue_event(unsigned group, const void *dgram, size_t len, void *ctx)
+{
+        struct strata_ctl_server *s = ctx;
+        struct ctl_event *e = malloc(sizeof(*e) + len);
+        if (!e)
+                return;
+        e->next = NULL;
+        e->group = group;
+        e->len = len;
+        memcpy(e->data, dgram, len);
+        pthread_mutex_lock(&s->evlock);
+        if (s->nevents == CTL_MAX_EVENTS) {
+                free(e); /* nobody has read for a long while: drop */
+        } else {
+                if (s->ev_tail)
+                        s->ev_tail->next = e;
+                else
+                        s->ev_head = e;
+                s->ev_tail = e;
+                s->nevents++;
+        }
+        pthread_mutex_unlock(&s->evlock);
+        uint64_t one = 1;
+        if (write(s->evfd, &one, sizeof(one)) < 0) {
+                /* the counter is saturated: the loop is awake anyway */
+        }
+}
+
+/* Send every queued notification to the clients subscribed to it. */
+static void flush_events(struct strata_ctl_server *s)
+{
+        pthread_mutex_lock(&s->evlock);
+        struct ctl_event *e = s->ev_head;
+        s->ev_head = s->ev_tail = NULL;
+        s->nevents = 0;
+        pthread_mutex_unlock(&s->evlock);
+        while (e) {
+                struct ctl_event *next = e->next;
+                uint64_t bit = e->group >= 1 && e->group <= 64 ? 1ull << (e->group - 1) : 0;
+                for (int i = 0; i < s->nclients; i++) {
+                        struct ctl_client *c = &s->clients[i];
+                        if ((c->groups & bit) && c->who.protocol == 0 &&
+                            send(c->fd, e->data, e->len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+                                /* full or gone: this client misses it */
+                        }
+                }
+                free(e);
+                e = next;
+        }
+}
 
 static int try_connect(const struct sockaddr_un *sa)
 {
@@ -68,9 +143,18 @@ int strata_ctl_server_new(struct strata_net *net, const char *path, struct strat
         }
         s->net = net;
         strcpy(s->path, path);
+        pthread_mutex_init(&s->evlock, NULL);
+        s->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (s->evfd < 0) {
+                int e = -errno;
+                free(s->buf);
+                free(s);
+                return e;
+        }
         /* a socket file nobody answers on is left from a crash: replace it */
         if (access(path, F_OK) == 0) {
                 if (try_connect(&sa) == 0) {
+                        close(s->evfd);
                         free(s->buf);
                         free(s);
                         return -EADDRINUSE;
@@ -89,11 +173,14 @@ int strata_ctl_server_new(struct strata_net *net, const char *path, struct strat
                 err = -errno;
         if (!err && listen(s->lfd, 64) < 0)
                 err = -errno;
+        if (!err)
+                err = strata_ctl_notify_start(net, queue_event, s);
         if (err) {
                 if (s->lfd >= 0) {
                         close(s->lfd);
                         unlink(path);
                 }
+                close(s->evfd);
                 free(s->buf);
                 free(s);
                 return err;
@@ -146,6 +233,23 @@ static int send_dgram(const void *d, size_t len, void *ctx)
         return 0;
 }
 
+/* A reply to client c (strata_ctl_emit_fn): the notifications its
+ * request caused go first, as the kernel multicasts them before the ACK. */
+struct reply_ctx {
+        struct strata_ctl_server *s;
+        int fd;
+};
+
+static int send_reply(const void *d, size_t len, void *ctx)
+{
+        struct reply_ctx *r = ctx;
+        flush_events(r->s);
+        int fd = r->fd;
+        if (send(fd, d, len, MSG_NOSIGNAL) < 0)
+                return -errno;
+        return 0;
+}
+
 static int send_done(int fd, uint32_t seq)
 {
         uint8_t h[NL_HDRLEN] = { 0 };
@@ -181,13 +285,20 @@ static int serve_client(struct strata_ctl_server *s, int i)
                 nl_out_free(&o);
                 return err ? err : send_done(c->fd, seq);
         }
+        if (len >= NL_HDRLEN + 8 && nl_rd16(s->buf + 4) == STRATA_CTL_GROUPS) {
+                c->groups = nl_rd32(s->buf + NL_HDRLEN) |
+                            (uint64_t)nl_rd32(s->buf + NL_HDRLEN + 4) << 32;
+                return 0; /* no reply, as bind and setsockopt have none */
+        }
         if (len >= NL_HDRLEN + 8 && nl_rd16(s->buf + 4) == STRATA_CTL_HELLO) {
                 c->who.portid = nl_rd32(s->buf + NL_HDRLEN);
                 c->who.protocol = (int)nl_rd32(s->buf + NL_HDRLEN + 4);
                 c->hello = true;
                 return 0; /* no reply: the client goes on to its first request */
         }
-        int err = strata_ctl_handle(s->net, &c->who, s->buf, len, send_dgram, &c->fd);
+        struct reply_ctx r = { s, c->fd };
+        int err = strata_ctl_handle(s->net, &c->who, s->buf, len, send_reply, &r);
+        flush_events(s);
         if (err)
                 return err;
         return send_done(c->fd, seq);
@@ -195,11 +306,12 @@ static int serve_client(struct strata_ctl_server *s, int i)
 
 int strata_ctl_server_run(struct strata_ctl_server *s, int stop_fd)
 {
-        struct pollfd pfd[CTL_MAX_CLIENTS + 2];
+        struct pollfd pfd[CTL_MAX_CLIENTS + 3];
         for (;;) {
                 int n = 0;
                 pfd[n++] = (struct pollfd){ .fd = stop_fd, .events = POLLIN };
                 pfd[n++] = (struct pollfd){ .fd = s->lfd, .events = POLLIN };
+                pfd[n++] = (struct pollfd){ .fd = s->evfd, .events = POLLIN };
                 for (int i = 0; i < s->nclients; i++)
                         pfd[n++] = (struct pollfd){ .fd = s->clients[i].fd, .events = POLLIN };
                 if (poll(pfd, (nfds_t)n, -1) < 0) {
@@ -209,20 +321,29 @@ int strata_ctl_server_run(struct strata_ctl_server *s, int stop_fd)
                 }
                 if (pfd[0].revents)
                         return 0;
-                if (pfd[1].revents & POLLIN)
-                        accept_client(s);
+                if (pfd[2].revents & POLLIN) {
+                        uint64_t cnt;
+                        if (read(s->evfd, &cnt, sizeof(cnt)) < 0) {
+                                /* EAGAIN: another wake-up took it */
+                        }
+                        flush_events(s);
+                }
                 /* walk backwards: drop_client moves the last client into i */
-                for (int i = n - 3; i >= 0; i--) {
-                        if (i >= s->nclients || !pfd[i + 2].revents)
+                for (int i = n - 4; i >= 0; i--) {
+                        struct pollfd *p = &pfd[i + 3];
+                        if (i >= s->nclients || !p->revents)
                                 continue;
-                        if ((pfd[i + 2].revents & POLLIN) && serve_client(s, i) == 0)
+                        if ((p->revents & POLLIN) && serve_client(s, i) == 0)
                                 continue;
-                        if (pfd[i + 2].revents & POLLIN &&
-                            !(pfd[i + 2].revents & (POLLHUP | POLLERR)))
+                        if (p->revents & POLLIN && !(p->revents & (POLLHUP | POLLERR)))
                                 drop_client(s, i); /* serve failed */
-                        else if (pfd[i + 2].revents & (POLLHUP | POLLERR))
+                        else if (p->revents & (POLLHUP | POLLERR))
                                 drop_client(s, i);
                 }
+                /* accept after the walk: a new client must not take the
+                 * slot of a polled one */
+                if (pfd[1].revents & POLLIN)
+                        accept_client(s);
         }
 }
 
@@ -230,8 +351,12 @@ void strata_ctl_server_free(struct strata_ctl_server *s)
 {
         if (!s)
                 return;
+        strata_ctl_notify_stop(s->net);
+        flush_events(s); /* frees the queue */
         while (s->nclients)
                 drop_client(s, s->nclients - 1);
+        close(s->evfd);
+        pthread_mutex_destroy(&s->evlock);
         close(s->lfd);
         unlink(s->path);
         free(s->buf);

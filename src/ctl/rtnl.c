@@ -20,9 +20,30 @@
 #include "ctl/rtnl.h"
 #include "strata/ctl.h"
 
+#define RTM_NEWNSID_ 88
+#define RTM_GETNSID_ 90
+#define NETNSA_NSID_ 1
+
+/* RTM_GETNSID (ip monitor asks it for every /run/netns entry): Strata
+ * assigns no ids to other namespaces, so the answer is the kernel's for a
+ * peer without one, NETNSA_NSID -1; a dump is empty. */
+static int rtnl_getnsid(struct rtnl_req *req)
+{
+        if (req->dump)
+                return 0;
+        nlmsg_begin(req->out, RTM_NEWNSID_, 0, req->msg->seq);
+        uint8_t h[4] = { AF_UNSPEC_ };
+        nl_put(req->out, h, sizeof(h));
+        nla_put_u32(req->out, NETNSA_NSID_, 0xffffffffu);
+        nlmsg_end(req->out);
+        return 0;
+}
+
 static rtnl_handler rtnl_lookup(uint16_t type)
 {
         switch (type) {
+        case RTM_GETNSID_:
+                return rtnl_getnsid;
         case RTM_NEWLINK_:
         case RTM_SETLINK_:
                 return rtnl_newlink;

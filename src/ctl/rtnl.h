@@ -54,6 +54,15 @@ int rtnl_delrule(struct rtnl_req *req);
 int rtnl_getneigh(struct rtnl_req *req);
 int rtnl_newneigh(struct rtnl_req *req);
 int rtnl_delneigh(struct rtnl_req *req);
+/* One message (pid 0, seq 0, no flags) describing an object, as the
+ * dumps build it, for notifications (rtnl_notify.c). */
+struct in_ifaddr;
+struct fib_route;
+struct neighbour;
+void rtnl_link_msg(struct nl_out *o, const struct net_device *dev, uint16_t type);
+void rtnl_addr_msg(struct nl_out *o, const struct in_ifaddr *ifa, uint16_t type);
+void rtnl_route_msg(struct nl_out *o, const struct fib_route *r, uint16_t type);
+void rtnl_neigh_msg(struct nl_out *o, const struct neighbour *n, uint16_t type);
 /* ctl_sysctl.c: the private family (STRATA_NETLINK_CTL) */
 int ctl_sysctl_rcv(struct rtnl_req *req);
 

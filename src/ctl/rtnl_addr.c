@@ -13,9 +13,10 @@
 #define INFINITY_LIFE_TIME   0xffffffffu
 #define IFA_F_NOPREFIXROUTE_ 0x200
 
-static void fill_addr(struct nl_out *o, const struct in_ifaddr *ifa, uint16_t flags, uint32_t seq)
+static void fill_addr(struct nl_out *o, const struct in_ifaddr *ifa, uint16_t type, uint16_t flags,
+                      uint32_t seq)
 {
-        nlmsg_begin(o, RTM_NEWADDR_, flags, seq);
+        nlmsg_begin(o, type, flags, seq);
         uint8_t h[IFADDRMSG_LEN] = { AF_INET_, ifa->prefixlen, (uint8_t)ifa->flags, ifa->scope };
         uint32_t idx = (uint32_t)ifa->dev->ifindex;
         memcpy(h + 4, &idx, 4);
@@ -53,7 +54,7 @@ int rtnl_getaddr(struct rtnl_req *req)
                 if (!idev || (only > 0 && d->ifindex != only))
                         continue;
                 for (struct in_ifaddr *i = idev->ifa_list; i; i = i->next)
-                        fill_addr(req->out, i, NLM_F_MULTI_, m->seq);
+                        fill_addr(req->out, i, RTM_NEWADDR_, NLM_F_MULTI_, m->seq);
         }
         return 0;
 }
@@ -183,4 +184,9 @@ int rtnl_deladdr(struct rtnl_req *req)
                 return inet_addr_del(a.dev, i->local, i->prefixlen);
         }
         return -EADDRNOTAVAIL;
+}
+
+void rtnl_addr_msg(struct nl_out *o, const struct in_ifaddr *ifa, uint16_t type)
+{
+        fill_addr(o, ifa, type, 0, 0);
 }

@@ -316,6 +316,10 @@ static int veth_new(struct rtnl_req *req, const char *name, const struct nl_attr
         if (err) {
                 netdev_unregister(peer);
                 netdev_unregister(dev);
+        } else {
+                /* registered unfinished (netdev.c tells nobody): now */
+                net_rtnl_notify(req->net, NET_RTNL_NEWLINK, peer);
+                net_rtnl_notify(req->net, NET_RTNL_NEWLINK, dev);
         }
         return err;
 }
@@ -392,4 +396,9 @@ int rtnl_dellink(struct rtnl_req *req)
         err = api_link_del(req->sn, ifindex);
         api_lock(req->sn);
         return err;
+}
+
+void rtnl_link_msg(struct nl_out *o, const struct net_device *dev, uint16_t type)
+{
+        fill_link(o, dev, type, 0, 0);
 }

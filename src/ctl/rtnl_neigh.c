@@ -22,9 +22,10 @@ struct neigh_dump {
         int only; /* ifindex filter (strict dumps), 0: all */
 };
 
-static void fill_neigh(struct nl_out *o, struct neighbour *n, uint16_t flags, uint32_t seq)
+static void fill_neigh(struct nl_out *o, const struct neighbour *n, uint16_t type, uint16_t flags,
+                       uint32_t seq)
 {
-        nlmsg_begin(o, RTM_NEWNEIGH_, flags, seq);
+        nlmsg_begin(o, type, flags, seq);
         uint8_t h[NDMSG_LEN] = { AF_INET_ };
         int32_t idx = n->dev->ifindex;
         uint16_t state = n->nud_state;
@@ -50,7 +51,7 @@ static void dump_one(struct neighbour *n, void *ctx)
         struct neigh_dump *d = ctx;
         if (d->only && n->dev->ifindex != d->only)
                 return;
-        fill_neigh(d->req->out, n, NLM_F_MULTI_, d->req->msg->seq);
+        fill_neigh(d->req->out, n, RTM_NEWNEIGH_, NLM_F_MULTI_, d->req->msg->seq);
 }
 
 int rtnl_getneigh(struct rtnl_req *req)
@@ -159,6 +160,13 @@ int rtnl_delneigh(struct rtnl_req *req)
         struct neighbour *n = neigh_lookup(&ipv4_of(req->net)->arp_tbl, key, dev);
         if (!n)
                 return -ENOENT;
+        /* as the kernel: FAILED first (listeners hear it), then gone */
+        neigh_update(n, NULL, NUD_FAILED, NEIGH_UPDATE_F_ADMIN | NEIGH_UPDATE_F_OVERRIDE);
         neigh_delete(n);
         return 0;
+}
+
+void rtnl_neigh_msg(struct nl_out *o, const struct neighbour *n, uint16_t type)
+{
+        fill_neigh(o, n, type, 0, 0);
 }

@@ -23,9 +23,10 @@
 #define RTCF_LOCAL_      0x80000000u
 #define RTCF_DOREDIRECT_ 0x01000000u
 
-static void fill_route(struct nl_out *o, const struct fib_route *r, uint16_t flags, uint32_t seq)
+static void fill_route(struct nl_out *o, const struct fib_route *r, uint16_t type, uint16_t flags,
+                       uint32_t seq)
 {
-        nlmsg_begin(o, RTM_NEWROUTE_, flags, seq);
+        nlmsg_begin(o, type, flags, seq);
         uint8_t h[RTMSG_LEN] = {
                 AF_INET_,    r->plen,  0,      r->tos, (uint8_t)(r->table < 256 ? r->table : 252),
                 r->protocol, r->scope, r->type
@@ -104,7 +105,7 @@ static int dump_table(struct rtnl_req *req, struct fib_table *t)
         if (l.n)
                 qsort(l.v, l.n, sizeof(*l.v), route_cmp);
         for (size_t i = 0; i < l.n; i++)
-                fill_route(req->out, l.v[i].r, NLM_F_MULTI_, req->msg->seq);
+                fill_route(req->out, l.v[i].r, RTM_NEWROUTE_, NLM_F_MULTI_, req->msg->seq);
         free(l.v);
         return 0;
 }
@@ -161,7 +162,7 @@ static int route_get(struct rtnl_req *req, const uint8_t *h, const struct nl_att
                 return err;
         uint32_t rtm_flags = nl_rd32(h + 8);
         if ((rtm_flags & RTM_F_FIB_MATCH_) && res.route) {
-                fill_route(req->out, res.route, 0, req->msg->seq);
+                fill_route(req->out, res.route, RTM_NEWROUTE_, 0, req->msg->seq);
                 return 0;
         }
         struct nl_out *o = req->out;
@@ -343,7 +344,32 @@ int rtnl_newroute(struct rtnl_req *req)
         err = api_route_insert(req->net, t, &r, how);
         if (err == -ENETUNREACH)
                 req->extack = "Nexthop has invalid gateway";
+        if (!err)
+                net_rtnl_notify(req->net, NET_RTNL_NEWROUTE, &r);
         return err;
+}
+
+/* The route fib_table_delete will take for match m (same rules as its
+ * route_matches), copied so that the notification can describe it. */
+struct route_victim {
+        const struct fib_route *m;
+        struct fib_route found;
+        bool any;
+};
+
+static void find_victim(const struct fib_route *c, void *ctx)
+{
+        struct route_victim *v = ctx;
+        const struct fib_route *m = v->m;
+        uint32_t mask = m->plen ? ~0u << (32 - m->plen) : 0;
+        if (v->any || c->plen != m->plen || c->dst != (m->dst & mask))
+                return;
+        if ((!m->priority || c->priority == m->priority) && (!m->gw || c->gw == m->gw) &&
+            (!m->dev || c->dev == m->dev) && (!m->type || c->type == m->type) &&
+            (!m->tos || c->tos == m->tos)) {
+                v->found = *c;
+                v->any = true;
+        }
 }
 
 int rtnl_delroute(struct rtnl_req *req)
@@ -357,5 +383,15 @@ int rtnl_delroute(struct rtnl_req *req)
         err = route_from_msg(req, tb, &r, &t, false);
         if (err)
                 return err;
-        return fib_table_delete(t, &r);
+        struct route_victim v = { .m = &r };
+        fib_table_for_each(t, find_victim, &v);
+        err = fib_table_delete(t, &r);
+        if (!err && v.any)
+                net_rtnl_notify(req->net, NET_RTNL_DELROUTE, &v.found);
+        return err;
+}
+
+void rtnl_route_msg(struct nl_out *o, const struct fib_route *r, uint16_t type)
+{
+        fill_route(o, r, type, 0, 0);
 }

@@ -41,10 +41,9 @@ static void fib_magic(struct net *net, bool add, uint8_t type, uint32_t dst, uin
                 .dev = dev,
         };
         struct fib_table *t = type == RTN_UNICAST ? in->main : in->local;
-        if (add)
-                fib_table_append(t, &r);
-        else
-                fib_table_delete(t, &r);
+        r.table = type == RTN_UNICAST ? RT_TABLE_MAIN : RT_TABLE_LOCAL;
+        if (add ? fib_table_append(t, &r) == 0 : fib_table_delete(t, &r) == 0)
+                net_rtnl_notify(net, add ? NET_RTNL_NEWROUTE : NET_RTNL_DELROUTE, &r);
 }
 
 /* The primary address of ifa's subnet on its device (itself if primary). */
@@ -117,6 +116,7 @@ int inet_addr_add(struct net_device *dev, uint32_t local, uint8_t prefixlen, uin
                 pp = &(*pp)->next;
         ifa->next = *pp;
         *pp = ifa;
+        net_rtnl_notify(dev->net, NET_RTNL_NEWADDR, ifa);
         ifa_routes(dev->net, ifa, true);
         return 0;
 }
@@ -131,6 +131,7 @@ int inet_addr_del(struct net_device *dev, uint32_t local, uint8_t prefixlen)
                 if (ifa->local != local || ifa->prefixlen != prefixlen)
                         continue;
                 *pp = ifa->next;
+                net_rtnl_notify(dev->net, NET_RTNL_DELADDR, ifa);
                 ifa_routes(dev->net, ifa, false);
                 if (!(ifa->flags & IFA_F_SECONDARY)) {
                         /* promote_secondaries=0 (the kernel default): the
@@ -141,6 +142,7 @@ int inet_addr_del(struct net_device *dev, uint32_t local, uint8_t prefixlen)
                                 if ((s->flags & IFA_F_SECONDARY) && s->mask == ifa->mask &&
                                     (s->local & s->mask) == (ifa->local & ifa->mask)) {
                                         *sp = s->next;
+                                        net_rtnl_notify(dev->net, NET_RTNL_DELADDR, s);
                                         ifa_routes(dev->net, s, false);
                                         free(s);
                                 } else {

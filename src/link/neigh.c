@@ -437,6 +437,8 @@ int neigh_update(struct neighbour *n, const uint8_t *lladdr, uint8_t new_state, 
                 n->nud_state = new_state;
                 if (old != new_state)
                         n->updated = now;
+                if (old != new_state)
+                        net_rtnl_notify(net, NET_RTNL_NEWNEIGH, n);
                 if ((old & (NUD_INCOMPLETE | NUD_PROBE)) && new_state == NUD_FAILED)
                         neigh_invalidate(n);
                 return 0;
@@ -478,6 +480,8 @@ int neigh_update(struct neighbour *n, const uint8_t *lladdr, uint8_t new_state, 
                 if (!(new_state & NUD_CONNECTED))
                         n->confirmed = now - 2 * (uint64_t)n->parms->base_reachable_time * MS;
         }
+        if (n->updated == now)
+                net_rtnl_notify(net, NET_RTNL_NEWNEIGH, n);
         if (new_state != old && !(old & NUD_VALID)) {
                 n->probes = 0;
                 neigh_flush_queue(n);
@@ -561,6 +565,7 @@ void neigh_output(struct neighbour *n, struct sk_buff *skb)
 
 void neigh_delete(struct neighbour *n)
 {
+        net_rtnl_notify(n->tbl->net, NET_RTNL_DELNEIGH, n);
         neigh_unlink(n);
         neigh_destroy(n, SKB_DROP_REASON_NEIGH_DEAD);
 }

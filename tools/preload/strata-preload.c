@@ -15,7 +15,11 @@
  *  - recvmsg/recvfrom/recv/read hand out one reply datagram per call, with
  *    MSG_PEEK and MSG_TRUNC as the kernel honours them (iproute2 sizes its
  *    buffer with MSG_PEEK|MSG_TRUNC) and a 12-byte sockaddr_nl, pid 0;
- *  - SOL_NETLINK options are accepted; SO_PROTOCOL/SO_DOMAIN/SO_TYPE tell
+ *  - multicast groups (bind's nl_groups, NETLINK_ADD/DROP_MEMBERSHIP) are
+ *    told to the server in a GROUPS message; the notifications it then
+ *    pushes are read like replies -- recvmsg waits for them when nothing
+ *    is queued, so `ip monitor` blocks as on a kernel socket;
+ *  - other SOL_NETLINK options are accepted; SO_PROTOCOL/SO_DOMAIN/SO_TYPE tell
  *    what the program asked for;
  *  - if_nametoindex/if_indextoname ask the namespace, not the host, so a
  *    name Strata does not have is not silently resolved on the host.
@@ -57,7 +61,7 @@ struct qent {
 struct nlsock {
         int protocol;
         uint32_t portid;
-        uint32_t groups;
+        uint64_t groups; /* bit g-1: multicast group g */
         bool hello_sent;
         struct qent *head, *tail;
 };
@@ -132,6 +136,26 @@ static int send_hello(int fd, uint32_t portid, int protocol)
         memcpy(h + 6, &flags, 2);
         memcpy(h + 16, &portid, 4);
         memcpy(h + 20, &proto, 4);
+        return raw_send(fd, h, sizeof(h)) == (ssize_t)sizeof(h) ? 0 : -1;
+}
+
+/* Tell the server the socket's whole group membership (HELLO first if
+ * not sent yet: the server learns the protocol from it).  0 or -1. */
+static int send_groups(int fd, struct nlsock *s)
+{
+        if (!s->hello_sent) {
+                if (send_hello(fd, s->portid, s->protocol) < 0)
+                        return -1;
+                s->hello_sent = true;
+        }
+        uint8_t h[24] = { 0 };
+        uint32_t len = 24, lo = (uint32_t)s->groups, hi = (uint32_t)(s->groups >> 32);
+        uint16_t type = STRATA_CTL_GROUPS, flags = NLM_F_REQUEST;
+        memcpy(h, &len, 4);
+        memcpy(h + 4, &type, 2);
+        memcpy(h + 6, &flags, 2);
+        memcpy(h + 16, &lo, 4);
+        memcpy(h + 20, &hi, 4);
         return raw_send(fd, h, sizeof(h)) == (ssize_t)sizeof(h) ? 0 : -1;
 }
 
@@ -339,9 +363,12 @@ int bind(int fd, const struct sockaddr *addr, socklen_t len)
         pthread_mutex_lock(&shim_lock);
         if (nl.nl_pid && !s->hello_sent)
                 s->portid = nl.nl_pid;
-        s->groups = nl.nl_groups;
+        /* as the kernel: bind replaces the first 32 groups */
+        uint64_t old = s->groups;
+        s->groups = (s->groups & ~0xffffffffull) | nl.nl_groups;
+        int r = s->groups != old ? send_groups(fd, s) : 0;
         pthread_mutex_unlock(&shim_lock);
-        return 0;
+        return r;
 }
 
 int connect(int fd, const struct sockaddr *addr, socklen_t len)
@@ -371,7 +398,7 @@ int getsockname(int fd, struct sockaddr *addr, socklen_t *len)
                 REAL(int, getsockname, int, struct sockaddr *, socklen_t *);
                 return real_getsockname(fd, addr, len);
         }
-        return fill_nl(addr, len, s->portid, s->groups);
+        return fill_nl(addr, len, s->portid, (uint32_t)s->groups);
 }
 
 int getpeername(int fd, struct sockaddr *addr, socklen_t *len)
@@ -385,8 +412,33 @@ int getpeername(int fd, struct sockaddr *addr, socklen_t *len)
 
 int setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 {
-        if (lookup(fd) && level == SOL_NETLINK)
-                return 0; /* EXT_ACK, GET_STRICT_CHK, CAP_ACK, memberships: accepted */
+        struct nlsock *s = lookup(fd);
+        if (s && level == SOL_NETLINK &&
+            (name == NETLINK_ADD_MEMBERSHIP || name == NETLINK_DROP_MEMBERSHIP)) {
+                uint32_t g;
+                if (!val || len < sizeof(g)) {
+                        errno = EINVAL;
+                        return -1;
+                }
+                memcpy(&g, val, sizeof(g));
+                if (g == 0) {
+                        errno = EINVAL;
+                        return -1;
+                }
+                if (g > 64)
+                        return 0; /* groups Strata never sends to */
+                pthread_mutex_lock(&shim_lock);
+                uint64_t bit = 1ull << (g - 1), old = s->groups;
+                if (name == NETLINK_ADD_MEMBERSHIP)
+                        s->groups |= bit;
+                else
+                        s->groups &= ~bit;
+                int r = s->groups != old ? send_groups(fd, s) : 0;
+                pthread_mutex_unlock(&shim_lock);
+                return r;
+        }
+        if (s && level == SOL_NETLINK)
+                return 0; /* EXT_ACK, GET_STRICT_CHK, CAP_ACK: accepted */
         REAL(int, setsockopt, int, int, int, const void *, socklen_t);
         int r = real_setsockopt(fd, level, name, val, len);
         if (r < 0 && lookup(fd) && (name == SO_RCVBUFFORCE || name == SO_SNDBUFFORCE))
