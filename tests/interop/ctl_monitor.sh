@@ -14,61 +14,16 @@
 # Usage: sh tests/interop/ctl_monitor.sh BUILD_DIR   (root; SKIPs otherwise)
 set -u
 B=${1:-build}
-
-if [ "$(id -u)" -ne 0 ]; then
-        echo "SKIP ctl_monitor: needs root"
-        exit 0
-fi
-if ! command -v ip >/dev/null 2>&1; then
-        echo "SKIP ctl_monitor: ip (iproute2) not installed"
-        exit 0
-fi
-for f in "$B/bin/stratad" "$B/bin/strata" "$B/lib/libstrata-preload.so"; do
-        if [ ! -e "$f" ]; then
-                echo "FAIL ctl_monitor: $f is not built"
-                exit 1
-        fi
-done
-
-NS=strata-mon-$$
-SNS=ctlmon$$
-tmp=$(mktemp -d /tmp/strata-ctl-mon.XXXXXX) || exit 1
-pid=
+T=ctl_monitor
+. "$(dirname "$0")/lib/ctl.sh"
+ctl_require ip
 kmon=
 smon=
-failed=0
-
-cleanup() {
+cleanup_extra() {
         [ -n "$kmon" ] && kill "$kmon" 2>/dev/null
         [ -n "$smon" ] && kill "$smon" 2>/dev/null
-        [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-        ip netns del "$NS" 2>/dev/null
-        rm -rf "$tmp"
 }
-trap cleanup EXIT INT TERM
-
-"$B/bin/stratad" --name "$SNS" --runtime-dir "$tmp" --sysctl-dir "$tmp/sysctl.d" \
-        2>"$tmp/stratad.log" &
-pid=$!
-i=0
-while [ ! -S "$tmp/$SNS.sock" ] && [ $i -lt 50 ]; do
-        sleep 0.1
-        i=$((i + 1))
-done
-if [ ! -S "$tmp/$SNS.sock" ]; then
-        echo "FAIL ctl_monitor: stratad did not start"
-        sed 's/^/    /' "$tmp/stratad.log"
-        exit 1
-fi
-
-ip netns add "$NS" || { echo "FAIL ctl_monitor: cannot create a network namespace"; exit 1; }
-for k in all default lo; do
-        ip netns exec "$NS" sysctl -qw "net.ipv6.conf.$k.disable_ipv6=1" 2>/dev/null
-done
-ip -n "$NS" link set lo up
-
-kip() { ip -n "$NS" "$@"; }
-sip() { "$B/bin/strata" exec -n "$SNS" --runtime-dir "$tmp" -- ip "$@"; }
+ctl_up ctlmon noipv6
 
 norm() {
         sed -E -e 's/^\[[0-9T:.+-]+\]/[TS]/' -e 's/^Timestamp: .*/Timestamp: TS/' \

@@ -17,53 +17,14 @@
 # Usage: sh tests/interop/ctl_ss.sh BUILD_DIR   (root; SKIPs otherwise)
 set -u
 B=${1:-build}
-
-if [ "$(id -u)" -ne 0 ]; then
-        echo "SKIP ctl_ss: needs root"
-        exit 0
-fi
-if ! command -v ss >/dev/null 2>&1; then
-        echo "SKIP ctl_ss: ss (iproute2) not installed"
-        exit 0
-fi
-for f in "$B/bin/stratad" "$B/bin/strata" "$B/lib/libstrata-preload.so"; do
-        if [ ! -e "$f" ]; then
-                echo "FAIL ctl_ss: $f is not built"
-                exit 1
-        fi
-done
-
-NS=strata-ss-$$
-SNS=ctlss$$
-tmp=$(mktemp -d /tmp/strata-ctl-ss.XXXXXX) || exit 1
-pid=
+T=ctl_ss
+. "$(dirname "$0")/lib/ctl.sh"
+ctl_require ss
 canary=
-failed=0
-
-cleanup() {
-        [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+cleanup_extra() {
         [ -n "$canary" ] && kill "$canary" 2>/dev/null && wait "$canary" 2>/dev/null
-        ip netns del "$NS" 2>/dev/null
-        rm -rf "$tmp"
 }
-trap cleanup EXIT INT TERM
-
-"$B/bin/stratad" --name "$SNS" --runtime-dir "$tmp" --sysctl-dir "$tmp/sysctl.d" \
-        2>"$tmp/stratad.log" &
-pid=$!
-i=0
-while [ ! -S "$tmp/$SNS.sock" ] && [ $i -lt 50 ]; do
-        sleep 0.1
-        i=$((i + 1))
-done
-if [ ! -S "$tmp/$SNS.sock" ]; then
-        echo "FAIL ctl_ss: stratad did not start"
-        sed 's/^/    /' "$tmp/stratad.log"
-        exit 1
-fi
-
-ip netns add "$NS" || { echo "FAIL ctl_ss: cannot create a network namespace"; exit 1; }
-ip -n "$NS" link set lo up
+ctl_up ctlss
 
 # a host listener and UDP socket that must never appear in Strata's views
 CPORT=$((40000 + $$ % 20000))
@@ -75,7 +36,7 @@ if command -v socat >/dev/null 2>&1; then
 fi
 
 kss() { ip netns exec "$NS" ss "$@"; }
-sss() { "$B/bin/strata" exec -n "$SNS" --runtime-dir "$tmp" -- ss "$@"; }
+sss() { sexec ss "$@"; }
 
 view() {
         kss "$@" >"$tmp/k.out" 2>&1
