@@ -34,6 +34,10 @@ INTEROP_SRC := $(sort $(wildcard tests/interop/*.c))
 TOOL_SRC  := $(sort $(wildcard tools/*.c))
 EX_SRC    := $(sort $(wildcard examples/*.c))
 BENCH_SRC := $(sort $(wildcard bench/*.c))
+# bench/lib/: helpers every benchmark shares, an archive linked into each
+# (outside the bench/*.c wildcard, so no program is made of it)
+BENCH_LIB_SRC := $(sort $(wildcard bench/lib/*.c))
+BENCH_LIB := $(B)/bench/libbench.a
 CONF_SRC  := $(sort $(wildcard tests/conformance/*.c))
 CONF_BIN  := $(B)/tests/conformance/packetdrill
 
@@ -90,7 +94,11 @@ conformance: $(CONF_BIN)
 	$(CONF_BIN) --corpus ../shared/conformance/packetdrill/tcp \
 		--expected tests/conformance/expected-failures.txt
 
-$(B)/bench/%: $(B)/bench/%.o $(B)/libstrata.a
+$(BENCH_LIB): $(BENCH_LIB_SRC:%.c=$(B)/%.o)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BENCH_BIN): $(B)/bench/%: $(B)/bench/%.o $(BENCH_LIB) $(B)/libstrata.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

@@ -33,14 +33,12 @@
  * Options: -t SECONDS per run (2), -n RUNS (5), -w WINDOW (64),
  *          -o LIST of parts to run: strata,lwip,kernel,alloc (all).
  */
-#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <netinet/in.h>
 #include <sched.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +55,8 @@
 #include "core/skb.h"
 #include "strata/strata.h"
 
+#include "lib/bench_util.h"
+
 /* Debian's liblwip-dev headers, found through the Makefile's
  * `-isystem /usr/include/lwip` for this binary. */
 #if defined(__has_include)
@@ -72,7 +72,6 @@
 #endif
 #endif
 
-#define MAX_RUNS   15
 #define MAX_WINDOW 512
 #define DATALEN    56
 #define ICMP_LEN   (8 + DATALEN)
@@ -87,19 +86,10 @@ static struct {
         unsigned parts;
 } cfg = { 2.0, 5, 64, P_STRATA | P_LWIP | P_KERNEL | P_ALLOC };
 
-static volatile sig_atomic_t g_stop;
+const char bench_name[] = "bench_echo";
 
-static void on_signal(int sig)
-{
-        g_stop = 1;
-}
-
-static uint64_t now_ns(clockid_t id)
-{
-        struct timespec ts;
-        clock_gettime(id, &ts);
-        return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
+/* Column widths of the table. */
+static const int cols[TABLE_COLS] = { 32, 34, 34, 34, 7 };
 
 static uint64_t rusage_ns(void)
 {
@@ -109,100 +99,7 @@ static uint64_t rusage_ns(void)
                ((uint64_t)ru.ru_utime.tv_usec + (uint64_t)ru.ru_stime.tv_usec) * 1000ull;
 }
 
-/* CPU time of the kernel's softirq threads (ksoftirqd/N), in ns: receive
- * work the kernel defers there is not charged to the process that caused
- * it.  (Softirq work run on the way out of our own syscalls is charged to
- * us: this kernel has no IRQ_TIME_ACCOUNTING, checked in BENCHMARKS.md.) */
-static int ksoftirqd_pid[64];
-static int n_ksoftirqd;
-
-static void ksoftirqd_find(void)
-{
-        n_ksoftirqd = 0;
-        DIR *d = opendir("/proc");
-        if (!d)
-                return;
-        struct dirent *e;
-        while ((e = readdir(d)) && n_ksoftirqd < 64) {
-                int pid = atoi(e->d_name);
-                if (pid <= 0)
-                        continue;
-                char path[300], comm[64];
-                snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-                FILE *f = fopen(path, "r");
-                if (!f)
-                        continue;
-                if (fgets(comm, sizeof(comm), f) && !strncmp(comm, "ksoftirqd/", 10))
-                        ksoftirqd_pid[n_ksoftirqd++] = pid;
-                fclose(f);
-        }
-        closedir(d);
-}
-
-static uint64_t ksoftirqd_ns(void)
-{
-        uint64_t ticks = 0;
-        for (int i = 0; i < n_ksoftirqd; i++) {
-                char path[64], line[512];
-                snprintf(path, sizeof(path), "/proc/%d/stat", ksoftirqd_pid[i]);
-                FILE *f = fopen(path, "r");
-                if (!f)
-                        continue;
-                if (fgets(line, sizeof(line), f)) {
-                        char *p = strrchr(line, ')');
-                        unsigned long long ut = 0, st = 0;
-                        /* after "pid (comm)": state and fields 4..13, then utime stime */
-                        if (p && sscanf(p + 2,
-                                        "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
-                                        "%llu %llu",
-                                        &ut, &st) == 2)
-                                ticks += ut + st;
-                }
-                fclose(f);
-        }
-        return ticks * (1000000000ull / (uint64_t)sysconf(_SC_CLK_TCK));
-}
-
 /* --- results --------------------------------------------------------------- */
-
-/* One figure over the runs. */
-struct series {
-        double v[MAX_RUNS];
-        int n;
-};
-
-static void series_add(struct series *s, double v)
-{
-        if (s->n < MAX_RUNS)
-                s->v[s->n++] = v;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-        double x = *(const double *)a, y = *(const double *)b;
-        return (x > y) - (x < y);
-}
-
-static double series_median(const struct series *s)
-{
-        if (s->n == 0)
-                return 0;
-        double t[MAX_RUNS];
-        memcpy(t, s->v, sizeof(double) * (size_t)s->n);
-        qsort(t, (size_t)s->n, sizeof(double), cmp_double);
-        return s->n % 2 ? t[s->n / 2] : (t[s->n / 2 - 1] + t[s->n / 2]) / 2;
-}
-
-static void series_range(const struct series *s, double *lo, double *hi)
-{
-        *lo = *hi = s->n ? s->v[0] : 0;
-        for (int i = 1; i < s->n; i++) {
-                if (s->v[i] < *lo)
-                        *lo = s->v[i];
-                if (s->v[i] > *hi)
-                        *hi = s->v[i];
-        }
-}
 
 /* What an echo run yields. */
 struct echo_stats {
@@ -212,49 +109,6 @@ struct echo_stats {
         uint64_t echoes, lost;
         const char *skipped; /* why there are no figures */
 };
-
-/* "1,234,567" */
-static const char *fmt_num(double v, char *buf, size_t cap)
-{
-        char raw[32];
-        snprintf(raw, sizeof(raw), "%.0f", v);
-        size_t n = strlen(raw), o = 0;
-        for (size_t i = 0; i < n && o + 2 < cap; i++) {
-                buf[o++] = raw[i];
-                size_t left = n - i - 1;
-                if (left && left % 3 == 0 && raw[i] != '-')
-                        buf[o++] = ',';
-        }
-        buf[o] = 0;
-        return buf;
-}
-
-/* A value as "median (min..max)" with `dec` decimals, or with thousands
- * separators when dec < 0. */
-static const char *fmt_series(const struct series *s, int dec, char *buf, size_t cap)
-{
-        double lo, hi, med = series_median(s);
-        series_range(s, &lo, &hi);
-        if (dec < 0) {
-                char a[32], b[32], c[32];
-                snprintf(buf, cap, "%s (%s..%s)", fmt_num(med, a, sizeof(a)),
-                         fmt_num(lo, b, sizeof(b)), fmt_num(hi, c, sizeof(c)));
-        } else {
-                snprintf(buf, cap, "%.*f (%.*f..%.*f)", dec, med, dec, lo, dec, hi);
-        }
-        return buf;
-}
-
-static void die(const char *fmt, ...)
-{
-        va_list ap;
-        va_start(ap, fmt);
-        fprintf(stderr, "bench_echo: ");
-        vfprintf(stderr, fmt, ap);
-        fprintf(stderr, "\n");
-        va_end(ap);
-        exit(1);
-}
 
 /* The ICMP echo request every peer sends: ping(8)'s layout (8 bytes of
  * timestamp, then bytes counting up), checksum over header and data. */
@@ -311,12 +165,6 @@ struct sx {
         uint16_t seq;
 };
 
-static void sx_check(int err, const char *what)
-{
-        if (err < 0)
-                die("Strata: %s: %s", what, strata_strerror(err));
-}
-
 static void sx_reply(const struct strata_ping_result *r, void *ctx)
 {
         struct sx *x = ctx;
@@ -336,16 +184,7 @@ static void sx_send(struct sx *x)
 static void sx_setup(struct sx *x)
 {
         memset(x, 0, sizeof(*x));
-        x->clk = strata_clock_new(true);
-        if (!x->clk)
-                die("Strata: strata_clock_new: out of memory");
-        sx_check(strata_net_new("a", x->clk, 1, &x->n[0]), "strata_net_new a");
-        sx_check(strata_net_new("b", x->clk, 2, &x->n[1]), "strata_net_new b");
-        sx_check(strata_veth_add(x->n[0], "veth0", x->n[1], "veth1"), "strata_veth_add");
-        sx_check(strata_addr_add(x->n[0], "veth0", "10.0.0.1/24"), "strata_addr_add a");
-        sx_check(strata_addr_add(x->n[1], "veth1", "10.0.0.2/24"), "strata_addr_add b");
-        sx_check(strata_link_set_up(x->n[0], "veth0", true), "link up a");
-        sx_check(strata_link_set_up(x->n[1], "veth1", true), "link up b");
+        sx_pair_setup(&x->clk, x->n, "a", "b", 0);
         sx_check(strata_ping_listen(x->n[0], SX_IDENT, sx_reply, x), "strata_ping_listen");
         /* Resolve the neighbours (a asks, b learns a from the request) before
          * anything is timed; the clock is not advanced, so the entries stay
@@ -420,9 +259,7 @@ static uint64_t sx_report_drops(struct sx *x, FILE *f)
 
 static void sx_teardown(struct sx *x)
 {
-        strata_net_free(x->n[0]);
-        strata_net_free(x->n[1]);
-        strata_clock_free(x->clk);
+        sx_pair_free(x->clk, x->n);
 }
 
 /* --- lwIP ------------------------------------------------------------------------ */
@@ -900,21 +737,9 @@ static void alloc_measure(enum alloc_op op, struct alloc_ctx *c, struct series *
 
 /* --- the table ---------------------------------------------------------------------- */
 
-static void row(const char *figure, const char *strata, const char *peer, const char *peerval,
-                double ratio)
-{
-        char r[32];
-        if (ratio > 0)
-                snprintf(r, sizeof(r), "%.2f", ratio);
-        else
-                snprintf(r, sizeof(r), "-");
-        printf("| %-32s | %-34s | %-34s | %-34s | %7s |\n", figure, strata, peer, peerval, r);
-}
-
 static void row_echo(const char *figure, const struct series *sv, int dec, double scale,
                      const char *peer, const struct echo_stats *ps, const struct series *pv)
 {
-        char a[96], b[96];
         struct series s = *sv, p = { .n = 0 };
         for (int i = 0; i < s.n; i++)
                 s.v[i] *= scale;
@@ -923,60 +748,7 @@ static void row_echo(const char *figure, const struct series *sv, int dec, doubl
                 for (int i = 0; i < p.n; i++)
                         p.v[i] *= scale;
         }
-        fmt_series(&s, dec, a, sizeof(a));
-        if (ps->skipped || !pv || p.n == 0) {
-                row(figure, a, peer, ps->skipped ? ps->skipped : "not measured", 0);
-                return;
-        }
-        fmt_series(&p, dec, b, sizeof(b));
-        double pm = series_median(&p);
-        row(figure, a, peer, b, pm > 0 ? series_median(&s) / pm : 0);
-}
-
-/* Packets per CPU-second from CPU ns per packet. */
-static struct series per_core(const struct series *ns)
-{
-        struct series s = *ns;
-        for (int i = 0; i < s.n; i++)
-                s.v[i] = s.v[i] > 0 ? 1e9 / s.v[i] : 0;
-        return s;
-}
-
-static void row_alloc(const char *figure, const struct series *sv, const char *peer,
-                      const struct series *pv, const char *skipped)
-{
-        char a[96], b[96];
-        fmt_series(sv, 1, a, sizeof(a));
-        if (skipped || pv->n == 0) {
-                row(figure, a, peer, skipped ? skipped : "not measured", 0);
-                return;
-        }
-        fmt_series(pv, 1, b, sizeof(b));
-        row(figure, a, peer, b, series_median(sv) / series_median(pv));
-}
-
-static void print_machine(void)
-{
-        char model[128] = "unknown";
-        FILE *f = fopen("/proc/cpuinfo", "r");
-        if (f) {
-                char line[256];
-                while (fgets(line, sizeof(line), f))
-                        if (!strncmp(line, "model name", 10)) {
-                                char *p = strchr(line, ':');
-                                if (p) {
-                                        p += 2;
-                                        p[strcspn(p, "\n")] = 0;
-                                        snprintf(model, sizeof(model), "%s", p);
-                                }
-                                break;
-                        }
-                fclose(f);
-        }
-        struct utsname u;
-        uname(&u);
-        printf("machine: %ld CPUs, %s, Linux %s\n", sysconf(_SC_NPROCESSORS_ONLN), model,
-               u.release);
+        table_series(cols, figure, &s, dec, peer, pv ? &p : NULL, ps->skipped);
 }
 
 static unsigned parse_parts(const char *s)
@@ -1032,10 +804,7 @@ int main(int argc, char **argv)
         if (cfg.seconds <= 0)
                 die("-t: seconds > 0");
         setvbuf(stdout, NULL, _IOLBF, 0);
-        struct sigaction sa = { .sa_handler = on_signal };
-        sigaction(SIGINT, &sa, NULL);
-        sigaction(SIGTERM, &sa, NULL);
-        sigaction(SIGHUP, &sa, NULL);
+        catch_signals();
         atexit(kx_cleanup);
 
         printf("bench_echo: ICMP echo through the whole stack, two namespaces over veth\n");
@@ -1169,11 +938,7 @@ int main(int argc, char **argv)
 
         printf("\nratio = Strata / peer: above 1 is better for rates, below 1 is better for "
                "costs (ns)\n");
-        printf("| %-32s | %-34s | %-34s | %-34s | %7s |\n", "figure", "Strata", "peer",
-               "peer value", "ratio");
-        printf("|%s|%s|%s|%s|%s|\n", "----------------------------------",
-               "------------------------------------", "------------------------------------",
-               "------------------------------------", "---------");
+        table_head(cols);
         if (!es.skipped) {
                 struct utsname u;
                 uname(&u);
@@ -1192,16 +957,16 @@ int main(int argc, char **argv)
                 row_echo("CPU ns per packet", &es.cpu_pp, 1, 1, kname, &ks, &ks.sys_pp);
         }
         if (cfg.parts & P_ALLOC) {
-                row_alloc("alloc_skb+consume_skb 1514 B", &a_small, "glibc malloc+free 2 KB",
-                          &m_small, NULL);
-                row_alloc("alloc_skb+consume_skb 1514 B", &a_small,
-                          "lwIP pbuf_alloc+pbuf_free 1514 B", &p_small, pbuf_skip);
-                row_alloc("alloc_skb+consume_skb 64 KB", &a_large, "glibc malloc+free 64.5 KB",
-                          &m_large, NULL);
-                row_alloc("skb_clone+consume_skb", &a_clone, "glibc malloc+free sk_buff size",
-                          &m_head, NULL);
-                row_alloc("skb_clone+consume_skb", &a_clone, "lwIP pbuf_ref+pbuf_free", &p_ref,
-                          pbuf_skip);
+                table_series(cols, "alloc_skb+consume_skb 1514 B", &a_small, 1,
+                             "glibc malloc+free 2 KB", &m_small, NULL);
+                table_series(cols, "alloc_skb+consume_skb 1514 B", &a_small, 1,
+                             "lwIP pbuf_alloc+pbuf_free 1514 B", &p_small, pbuf_skip);
+                table_series(cols, "alloc_skb+consume_skb 64 KB", &a_large, 1,
+                             "glibc malloc+free 64.5 KB", &m_large, NULL);
+                table_series(cols, "skb_clone+consume_skb", &a_clone, 1,
+                             "glibc malloc+free sk_buff size", &m_head, NULL);
+                table_series(cols, "skb_clone+consume_skb", &a_clone, 1, "lwIP pbuf_ref+pbuf_free",
+                             &p_ref, pbuf_skip);
         }
         if (!es.skipped) {
                 double ns = series_median(&es.cpu_pp);

@@ -34,7 +34,6 @@
  *          conn, mem (default all),
  *          -s strata only (no kernel peer).
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -43,8 +42,6 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
-#include <sched.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -52,7 +49,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -60,7 +56,8 @@
 #include "strata/socket.h"
 #include "strata/strata.h"
 
-#define MAX_RUNS   15
+#include "lib/bench_util.h"
+
 #define CHUNK      65536 /* bytes per send/recv call in bulk */
 #define PORT       5001
 #define HIST_NS    10     /* latency histogram bucket */
@@ -83,191 +80,12 @@ static struct {
         bool kernel;
 } cfg = { 0.6, 5, 1000, P_BULK | P_RR | P_CONN | P_MEM, true };
 
-static volatile sig_atomic_t g_stop;
+const char bench_name[] = "bench_tcp";
 
-static void on_signal(int sig)
-{
-        g_stop = 1;
-}
-
-static void die(const char *fmt, ...)
-{
-        va_list ap;
-        va_start(ap, fmt);
-        fprintf(stderr, "bench_tcp: ");
-        vfprintf(stderr, fmt, ap);
-        fprintf(stderr, "\n");
-        va_end(ap);
-        exit(1);
-}
-
-static uint64_t now_ns(clockid_t id)
-{
-        struct timespec ts;
-        clock_gettime(id, &ts);
-        return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-/* --- cores ------------------------------------------------------------------ */
-
-static int cpu_one = -1, cpu_two = -1;
-
-static void cpus_pick(void)
-{
-        cpu_set_t set;
-        CPU_ZERO(&set);
-        if (sched_getaffinity(0, sizeof(set), &set) < 0)
-                return;
-        for (int c = CPU_SETSIZE - 1; c >= 0; c--) {
-                if (!CPU_ISSET(c, &set))
-                        continue;
-                if (cpu_one < 0)
-                        cpu_one = c;
-                else if (cpu_two < 0)
-                        cpu_two = c;
-        }
-}
-
-static void pin(int cpu)
-{
-        if (cpu < 0)
-                return;
-        cpu_set_t set;
-        CPU_ZERO(&set);
-        CPU_SET(cpu, &set);
-        if (sched_setaffinity(0, sizeof(set), &set) < 0)
-                die("sched_setaffinity(%d): %s", cpu, strerror(errno));
-}
-
-static void unpin(void)
-{
-        cpu_set_t set;
-        CPU_ZERO(&set);
-        if (cpu_one >= 0)
-                CPU_SET(cpu_one, &set);
-        if (cpu_two >= 0)
-                CPU_SET(cpu_two, &set);
-        if (cpu_one >= 0)
-                sched_setaffinity(0, sizeof(set), &set);
-}
-
-/* ksoftirqd/N CPU time (ns): deferred receive work not charged to us. */
-static int ksoftirqd_pid[64];
-static int n_ksoftirqd;
-
-static void ksoftirqd_find(void)
-{
-        DIR *d = opendir("/proc");
-        if (!d)
-                return;
-        struct dirent *e;
-        while ((e = readdir(d)) && n_ksoftirqd < 64) {
-                int pid = atoi(e->d_name);
-                if (pid <= 0)
-                        continue;
-                char path[300], comm[64];
-                snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-                FILE *f = fopen(path, "r");
-                if (!f)
-                        continue;
-                if (fgets(comm, sizeof(comm), f) && !strncmp(comm, "ksoftirqd/", 10))
-                        ksoftirqd_pid[n_ksoftirqd++] = pid;
-                fclose(f);
-        }
-        closedir(d);
-}
-
-static uint64_t ksoftirqd_ns(void)
-{
-        uint64_t ticks = 0;
-        for (int i = 0; i < n_ksoftirqd; i++) {
-                char path[64], line[512];
-                snprintf(path, sizeof(path), "/proc/%d/stat", ksoftirqd_pid[i]);
-                FILE *f = fopen(path, "r");
-                if (!f)
-                        continue;
-                if (fgets(line, sizeof(line), f)) {
-                        char *p = strrchr(line, ')');
-                        unsigned long long ut = 0, st = 0;
-                        if (p && sscanf(p + 2,
-                                        "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
-                                        "%llu %llu",
-                                        &ut, &st) == 2)
-                                ticks += ut + st;
-                }
-                fclose(f);
-        }
-        return ticks * (1000000000ull / (uint64_t)sysconf(_SC_CLK_TCK));
-}
+/* Column widths of the table. */
+static const int cols[TABLE_COLS] = { 30, 40, 18, 40, 6 };
 
 /* --- results ---------------------------------------------------------------- */
-
-struct series {
-        double v[MAX_RUNS];
-        int n;
-};
-
-static void series_add(struct series *s, double v)
-{
-        if (s->n < MAX_RUNS)
-                s->v[s->n++] = v;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-        double x = *(const double *)a, y = *(const double *)b;
-        return (x > y) - (x < y);
-}
-
-static double series_median(const struct series *s)
-{
-        if (s->n == 0)
-                return 0;
-        double t[MAX_RUNS];
-        memcpy(t, s->v, sizeof(double) * (size_t)s->n);
-        qsort(t, (size_t)s->n, sizeof(double), cmp_double);
-        return s->n % 2 ? t[s->n / 2] : (t[s->n / 2 - 1] + t[s->n / 2]) / 2;
-}
-
-static void series_range(const struct series *s, double *lo, double *hi)
-{
-        *lo = *hi = s->n ? s->v[0] : 0;
-        for (int i = 1; i < s->n; i++) {
-                if (s->v[i] < *lo)
-                        *lo = s->v[i];
-                if (s->v[i] > *hi)
-                        *hi = s->v[i];
-        }
-}
-
-static const char *fmt_num(double v, char *buf, size_t cap)
-{
-        char raw[32];
-        snprintf(raw, sizeof(raw), "%.0f", v);
-        size_t n = strlen(raw), o = 0;
-        for (size_t i = 0; i < n && o + 2 < cap; i++) {
-                buf[o++] = raw[i];
-                size_t left = n - i - 1;
-                if (left && left % 3 == 0 && raw[i] != '-')
-                        buf[o++] = ',';
-        }
-        buf[o] = 0;
-        return buf;
-}
-
-static const char *fmt_series(const struct series *s, int dec, char *buf, size_t cap)
-{
-        double lo, hi, med = series_median(s);
-        series_range(s, &lo, &hi);
-        if (dec < 0) {
-                char a[32], b[32], c[32];
-                snprintf(buf, cap, "%s (%s..%s)", fmt_num(med, a, sizeof(a)),
-                         fmt_num(lo, b, sizeof(b)), fmt_num(hi, c, sizeof(c)));
-        } else {
-                snprintf(buf, cap, "%.*f (%.*f..%.*f)", dec, med, dec, lo, dec, hi);
-        }
-        return buf;
-}
 
 /* Latency histogram of one run: HIST_NS buckets; the last one collects
  * everything above. */
@@ -324,12 +142,6 @@ struct sx {
         uint64_t stalls;
 };
 
-static void sx_check(long err, const char *what)
-{
-        if (err < 0)
-                die("Strata: %s: %s", what, strata_strerror((int)err));
-}
-
 static void sx_round(struct sx *x)
 {
         strata_net_poll(x->n[1]);
@@ -385,21 +197,10 @@ static int sx_connect(struct sx *x, bool linger, int *sfd)
 static void sx_setup(struct sx *x, unsigned mtu, const char *name)
 {
         memset(x, 0, sizeof(*x));
-        x->clk = strata_clock_new(true);
-        if (!x->clk)
-                die("Strata: strata_clock_new: out of memory");
         char na[32], nb[32];
         snprintf(na, sizeof(na), "%s-a", name);
         snprintf(nb, sizeof(nb), "%s-b", name);
-        sx_check(strata_net_new(na, x->clk, 1, &x->n[0]), "strata_net_new a");
-        sx_check(strata_net_new(nb, x->clk, 2, &x->n[1]), "strata_net_new b");
-        sx_check(strata_veth_add(x->n[0], "veth0", x->n[1], "veth1"), "strata_veth_add");
-        sx_check(strata_link_set_mtu(x->n[0], "veth0", mtu), "strata_link_set_mtu a");
-        sx_check(strata_link_set_mtu(x->n[1], "veth1", mtu), "strata_link_set_mtu b");
-        sx_check(strata_addr_add(x->n[0], "veth0", "10.0.0.1/24"), "strata_addr_add a");
-        sx_check(strata_addr_add(x->n[1], "veth1", "10.0.0.2/24"), "strata_addr_add b");
-        sx_check(strata_link_set_up(x->n[0], "veth0", true), "link up a");
-        sx_check(strata_link_set_up(x->n[1], "veth1", true), "link up b");
+        sx_pair_setup(&x->clk, x->n, na, nb, mtu);
         /* No autotuning in Strata yet: start every socket with the buffers
          * Linux's autotuning may grow to (tcp_wmem[2], tcp_rmem[2]). */
         for (int i = 0; i < 2; i++) {
@@ -444,9 +245,7 @@ static void sx_teardown(struct sx *x)
         strata_close(x->n[0], x->cfd);
         strata_close(x->n[1], x->sfd);
         strata_close(x->n[1], x->lfd);
-        strata_net_free(x->n[0]);
-        strata_net_free(x->n[1]);
-        strata_clock_free(x->clk);
+        sx_pair_free(x->clk, x->n);
 }
 
 static uint8_t sbuf[CHUNK], rbuf[CHUNK];
@@ -622,23 +421,6 @@ static void kx_lo_mtu(unsigned mtu)
         if (s < 0 || ioctl(s, SIOCSIFMTU, &ifr) < 0)
                 die("SIOCSIFMTU lo %u: %s", mtu, strerror(errno));
         close(s);
-}
-
-static void kx_namespace(void)
-{
-        if (geteuid() != 0 || unshare(CLONE_NEWNET) < 0)
-                return;
-        int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        struct ifreq ifr;
-        memset(&ifr, 0, sizeof(ifr));
-        snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
-        if (s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
-                die("private namespace: SIOCGIFFLAGS lo: %s", strerror(errno));
-        ifr.ifr_flags |= IFF_UP;
-        if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
-                die("private namespace: SIOCSIFFLAGS lo up: %s", strerror(errno));
-        close(s);
-        k_private_ns = true;
 }
 
 struct kx {
@@ -889,55 +671,6 @@ static double kx_mem(int nconn, double *pages_per_conn)
 
 /* --- the table ------------------------------------------------------------------------ */
 
-static void row(const char *figure, const char *strata, const char *peer, const char *peerval,
-                double ratio)
-{
-        char r[32];
-        if (ratio > 0)
-                snprintf(r, sizeof(r), "%.2f", ratio);
-        else
-                snprintf(r, sizeof(r), "-");
-        printf("| %-30s | %-40s | %-18s | %-40s | %6s |\n", figure, strata, peer, peerval, r);
-}
-
-static void row_series(const char *figure, const struct series *sv, const char *pname,
-                       const struct series *pv, int dec)
-{
-        char a[96], b[96];
-        fmt_series(sv, dec, a, sizeof(a));
-        if (!pv || pv->n == 0) {
-                row(figure, a, pname, "not measured", 0);
-                return;
-        }
-        fmt_series(pv, dec, b, sizeof(b));
-        double pm = series_median(pv);
-        row(figure, a, pname, b, pm > 0 ? series_median(sv) / pm : 0);
-}
-
-static void print_machine(void)
-{
-        char model[128] = "unknown";
-        FILE *f = fopen("/proc/cpuinfo", "r");
-        if (f) {
-                char line[256];
-                while (fgets(line, sizeof(line), f))
-                        if (!strncmp(line, "model name", 10)) {
-                                char *p = strchr(line, ':');
-                                if (p) {
-                                        p += 2;
-                                        p[strcspn(p, "\n")] = 0;
-                                        snprintf(model, sizeof(model), "%s", p);
-                                }
-                                break;
-                        }
-                fclose(f);
-        }
-        struct utsname u;
-        uname(&u);
-        printf("machine: %ld CPUs, %s, Linux %s\n", sysconf(_SC_NPROCESSORS_ONLN), model,
-               u.release);
-}
-
 static unsigned parse_parts(const char *s)
 {
         unsigned m = 0;
@@ -1037,15 +770,12 @@ int main(int argc, char **argv)
         if (cfg.nconn < 1 || cfg.nconn > 1000)
                 die("-N: 1..1000 (the fd table holds 1024 per namespace)");
         setvbuf(stdout, NULL, _IOLBF, 0);
-        struct sigaction sa = { .sa_handler = on_signal };
-        sigaction(SIGINT, &sa, NULL);
-        sigaction(SIGTERM, &sa, NULL);
-        sigaction(SIGHUP, &sa, NULL);
+        catch_signals();
         memset(sbuf, 'x', sizeof(sbuf));
 
         cpus_pick();
         if (cfg.kernel) {
-                kx_namespace();
+                k_private_ns = kx_namespace();
                 if (!k_private_ns) {
                         printf("Linux peer skipped (needs root for a private namespace whose "
                                "lo MTU can be set)\n");
@@ -1115,11 +845,7 @@ int main(int argc, char **argv)
         const char *pk1 = "Linux lo, 1 core", *pk2 = "Linux lo, 2 cores";
         printf("\nratio = Strata / peer: above 1 is better for rates, below 1 for latencies "
                "and bytes\n");
-        printf("| %-30s | %-40s | %-18s | %-40s | %6s |\n", "figure", "Strata", "peer",
-               "peer value", "ratio");
-        printf("|%s|%s|%s|%s|%s|\n", "--------------------------------",
-               "------------------------------------------", "--------------------",
-               "------------------------------------------", "--------");
+        table_head(cols);
         for (int f = 0; f < NFIG; f++) {
                 if (!fig_on((enum fig)f))
                         continue;
@@ -1134,18 +860,22 @@ int main(int argc, char **argv)
                         if (bulk) {
                                 snprintf(a, sizeof(a), "%s Gbit/s (wall)", fig_name[f]);
                                 snprintf(b, sizeof(b), "%s bytes/CPU-s", fig_name[f]);
-                                row_series(a, &ss[f].rate, pn, cfg.kernel ? &p->rate : NULL, 2);
-                                row_series(b, &ss[f].cpu, pn, cfg.kernel ? &p->cpu : NULL, -1);
+                                table_series(cols, a, &ss[f].rate, 2, pn,
+                                             cfg.kernel ? &p->rate : NULL, NULL);
+                                table_series(cols, b, &ss[f].cpu, -1, pn,
+                                             cfg.kernel ? &p->cpu : NULL, NULL);
                         } else {
                                 snprintf(a, sizeof(a), "%s (wall)", unit);
                                 snprintf(b, sizeof(b), "%s per CPU-s", unit);
-                                row_series(a, &ss[f].rate, pn, cfg.kernel ? &p->rate : NULL, -1);
-                                row_series(b, &ss[f].cpu, pn, cfg.kernel ? &p->cpu : NULL, -1);
+                                table_series(cols, a, &ss[f].rate, -1, pn,
+                                             cfg.kernel ? &p->rate : NULL, NULL);
+                                table_series(cols, b, &ss[f].cpu, -1, pn,
+                                             cfg.kernel ? &p->cpu : NULL, NULL);
                                 if (f == F_RR) {
-                                        row_series("rr p50 us", &ss[f].p50, pn,
-                                                   cfg.kernel ? &p->p50 : NULL, 2);
-                                        row_series("rr p99 us", &ss[f].p99, pn,
-                                                   cfg.kernel ? &p->p99 : NULL, 2);
+                                        table_series(cols, "rr p50 us", &ss[f].p50, 2, pn,
+                                                     cfg.kernel ? &p->p50 : NULL, NULL);
+                                        table_series(cols, "rr p99 us", &ss[f].p99, 2, pn,
+                                                     cfg.kernel ? &p->p99 : NULL, NULL);
                                 }
                         }
                 }
@@ -1154,12 +884,12 @@ int main(int argc, char **argv)
                 char a[64], b[64];
                 snprintf(a, sizeof(a), "%.0f", s_mem);
                 snprintf(b, sizeof(b), "%.0f", k_mem);
-                row("bytes per idle connection", a, "Linux (slab delta)", k_mem >= 0 ? b : "-",
-                    k_mem > 0 ? s_mem / k_mem : 0);
+                table_row(cols, "bytes per idle connection", a, "Linux (slab delta)",
+                          k_mem >= 0 ? b : "-", k_mem > 0 ? s_mem / k_mem : 0);
                 snprintf(a, sizeof(a), "%.0f", s_sock);
                 snprintf(b, sizeof(b), "%.0f", k_mem / 2);
-                row("bytes per idle socket", a, "Linux (slab delta)", k_mem >= 0 ? b : "-",
-                    k_mem > 0 ? s_mem / k_mem : 0);
+                table_row(cols, "bytes per idle socket", a, "Linux (slab delta)",
+                          k_mem >= 0 ? b : "-", k_mem > 0 ? s_mem / k_mem : 0);
                 printf("  memory, N=%d connections: Strata = mallinfo2 (uordblks+hblkhd) after - "
                        "before, both endpoints of each connection (client in a, accepted "
                        "socket in b), pools warmed by a first batch; Linux = /proc/slabinfo "

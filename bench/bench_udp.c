@@ -50,30 +50,25 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <linux/futex.h>
-#include <net/if.h>
 #include <netinet/in.h>
 #include <pthread.h>
-#include <sched.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
-#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
-#include <dirent.h>
 
 #include "core/dropreason.h"
 #include "core/skb.h"
 #include "strata/socket.h"
 #include "strata/strata.h"
 
-#define MAX_RUNS    15
+#include "lib/bench_util.h"
+
 #define PAYLOAD     64
 #define KBATCH      64 /* datagrams per sendmmsg / recvmmsg */
 #define MAX_WINDOW  4096
@@ -95,173 +90,12 @@ static struct {
         unsigned parts;
 } cfg = { 0.8, 5, 64, 256, P_STRATA | P_K1 | P_K2 };
 
-static volatile sig_atomic_t g_stop;
+const char bench_name[] = "bench_udp";
 
-static void on_signal(int sig)
-{
-        g_stop = 1;
-}
-
-static void die(const char *fmt, ...)
-{
-        va_list ap;
-        va_start(ap, fmt);
-        fprintf(stderr, "bench_udp: ");
-        vfprintf(stderr, fmt, ap);
-        fprintf(stderr, "\n");
-        va_end(ap);
-        exit(1);
-}
-
-static uint64_t now_ns(clockid_t id)
-{
-        struct timespec ts;
-        clock_gettime(id, &ts);
-        return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-/* --- cores ------------------------------------------------------------------ */
-
-static int cpu_one = -1, cpu_two = -1; /* the core of the one-core figures; the second one */
-
-static void cpus_pick(void)
-{
-        cpu_set_t set;
-        CPU_ZERO(&set);
-        if (sched_getaffinity(0, sizeof(set), &set) < 0)
-                return;
-        for (int c = CPU_SETSIZE - 1; c >= 0; c--) {
-                if (!CPU_ISSET(c, &set))
-                        continue;
-                if (cpu_one < 0)
-                        cpu_one = c;
-                else if (cpu_two < 0)
-                        cpu_two = c;
-        }
-}
-
-static void pin(int cpu)
-{
-        if (cpu < 0)
-                return;
-        cpu_set_t set;
-        CPU_ZERO(&set);
-        CPU_SET(cpu, &set);
-        if (sched_setaffinity(0, sizeof(set), &set) < 0)
-                die("sched_setaffinity(%d): %s", cpu, strerror(errno));
-}
-
-static void unpin(void)
-{
-        cpu_set_t set;
-        CPU_ZERO(&set);
-        if (cpu_one >= 0)
-                CPU_SET(cpu_one, &set);
-        if (cpu_two >= 0)
-                CPU_SET(cpu_two, &set);
-        if (cpu_one >= 0)
-                sched_setaffinity(0, sizeof(set), &set);
-}
-
-/* CPU time of the kernel's softirq threads (ksoftirqd/N), in ns: receive
- * work the kernel defers there is not charged to the threads that caused
- * it.  Softirqs run on the way out of our own send calls are charged to us
- * (this kernel has no IRQ_TIME_ACCOUNTING; see BENCHMARKS.md, bench_echo). */
-static int ksoftirqd_pid[64];
-static int n_ksoftirqd;
-
-static void ksoftirqd_find(void)
-{
-        DIR *d = opendir("/proc");
-        if (!d)
-                return;
-        struct dirent *e;
-        while ((e = readdir(d)) && n_ksoftirqd < 64) {
-                int pid = atoi(e->d_name);
-                if (pid <= 0)
-                        continue;
-                char path[300], comm[64];
-                snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-                FILE *f = fopen(path, "r");
-                if (!f)
-                        continue;
-                if (fgets(comm, sizeof(comm), f) && !strncmp(comm, "ksoftirqd/", 10))
-                        ksoftirqd_pid[n_ksoftirqd++] = pid;
-                fclose(f);
-        }
-        closedir(d);
-}
-
-static uint64_t ksoftirqd_ns(void)
-{
-        uint64_t ticks = 0;
-        for (int i = 0; i < n_ksoftirqd; i++) {
-                char path[64], line[512];
-                snprintf(path, sizeof(path), "/proc/%d/stat", ksoftirqd_pid[i]);
-                FILE *f = fopen(path, "r");
-                if (!f)
-                        continue;
-                if (fgets(line, sizeof(line), f)) {
-                        char *p = strrchr(line, ')');
-                        unsigned long long ut = 0, st = 0;
-                        if (p && sscanf(p + 2,
-                                        "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
-                                        "%llu %llu",
-                                        &ut, &st) == 2)
-                                ticks += ut + st;
-                }
-                fclose(f);
-        }
-        return ticks * (1000000000ull / (uint64_t)sysconf(_SC_CLK_TCK));
-}
+/* Column widths of the table. */
+static const int cols[TABLE_COLS] = { 32, 34, 34, 34, 7 };
 
 /* --- results ---------------------------------------------------------------- */
-
-struct series {
-        double v[MAX_RUNS];
-        int n;
-};
-
-static void series_add(struct series *s, double v)
-{
-        if (s->n < MAX_RUNS)
-                s->v[s->n++] = v;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-        double x = *(const double *)a, y = *(const double *)b;
-        return (x > y) - (x < y);
-}
-
-static double series_median(const struct series *s)
-{
-        if (s->n == 0)
-                return 0;
-        double t[MAX_RUNS];
-        memcpy(t, s->v, sizeof(double) * (size_t)s->n);
-        qsort(t, (size_t)s->n, sizeof(double), cmp_double);
-        return s->n % 2 ? t[s->n / 2] : (t[s->n / 2 - 1] + t[s->n / 2]) / 2;
-}
-
-static void series_range(const struct series *s, double *lo, double *hi)
-{
-        *lo = *hi = s->n ? s->v[0] : 0;
-        for (int i = 1; i < s->n; i++) {
-                if (s->v[i] < *lo)
-                        *lo = s->v[i];
-                if (s->v[i] > *hi)
-                        *hi = s->v[i];
-        }
-}
-
-static struct series per_core(const struct series *ns)
-{
-        struct series s = *ns;
-        for (int i = 0; i < s.n; i++)
-                s.v[i] = s.v[i] > 0 ? 1e9 / s.v[i] : 0;
-        return s;
-}
 
 /* What the runs of one peer yield. */
 struct udp_stats {
@@ -271,35 +105,6 @@ struct udp_stats {
         struct series cpu;   /* CPU ns per datagram (Linux: threads + ksoftirqd) */
         uint64_t datagrams, lost, misordered, drops, stalls, eagain;
 };
-
-static const char *fmt_num(double v, char *buf, size_t cap)
-{
-        char raw[32];
-        snprintf(raw, sizeof(raw), "%.0f", v);
-        size_t n = strlen(raw), o = 0;
-        for (size_t i = 0; i < n && o + 2 < cap; i++) {
-                buf[o++] = raw[i];
-                size_t left = n - i - 1;
-                if (left && left % 3 == 0 && raw[i] != '-')
-                        buf[o++] = ',';
-        }
-        buf[o] = 0;
-        return buf;
-}
-
-static const char *fmt_series(const struct series *s, int dec, char *buf, size_t cap)
-{
-        double lo, hi, med = series_median(s);
-        series_range(s, &lo, &hi);
-        if (dec < 0) {
-                char a[32], b[32], c[32];
-                snprintf(buf, cap, "%s (%s..%s)", fmt_num(med, a, sizeof(a)),
-                         fmt_num(lo, b, sizeof(b)), fmt_num(hi, c, sizeof(c)));
-        } else {
-                snprintf(buf, cap, "%.*f (%.*f..%.*f)", dec, med, dec, lo, dec, hi);
-        }
-        return buf;
-}
 
 /* Every datagram: its sequence number (8 bytes, host order), then bytes
  * counting up. */
@@ -335,12 +140,6 @@ struct sx {
         uint64_t t_rcvbuff, t_rcvbuf_errors; /* the same, during timed runs */
         int rcvbuf, sndbuf;
 };
-
-static void sx_check(long err, const char *what)
-{
-        if (err < 0)
-                die("Strata: %s: %s", what, strata_strerror((int)err));
-}
 
 /* Counters by name; -1 when the build does not know the name. */
 static int64_t sx_counter(struct strata_net *n, const char *name)
@@ -418,16 +217,7 @@ static int sx_drain(struct sx *x)
 static int sx_setup(struct sx *x)
 {
         memset(x, 0, sizeof(*x));
-        x->clk = strata_clock_new(true);
-        if (!x->clk)
-                die("Strata: strata_clock_new: out of memory");
-        sx_check(strata_net_new("a", x->clk, 1, &x->n[0]), "strata_net_new a");
-        sx_check(strata_net_new("b", x->clk, 2, &x->n[1]), "strata_net_new b");
-        sx_check(strata_veth_add(x->n[0], "veth0", x->n[1], "veth1"), "strata_veth_add");
-        sx_check(strata_addr_add(x->n[0], "veth0", "10.0.0.1/24"), "strata_addr_add a");
-        sx_check(strata_addr_add(x->n[1], "veth1", "10.0.0.2/24"), "strata_addr_add b");
-        sx_check(strata_link_set_up(x->n[0], "veth0", true), "link up a");
-        sx_check(strata_link_set_up(x->n[1], "veth1", true), "link up b");
+        sx_pair_setup(&x->clk, x->n, "a", "b", 0);
 
         for (int i = 0; i < 2; i++) {
                 x->fd[i] = strata_socket(x->n[i], AF_INET, SOCK_DGRAM, 0);
@@ -547,9 +337,7 @@ static void sx_teardown(struct sx *x)
 {
         strata_close(x->n[0], x->fd[0]);
         strata_close(x->n[1], x->fd[1]);
-        strata_net_free(x->n[0]);
-        strata_net_free(x->n[1]);
-        strata_clock_free(x->clk);
+        sx_pair_free(x->clk, x->n);
 }
 
 /* --- Linux ---------------------------------------------------------------------------- */
@@ -585,25 +373,6 @@ static int64_t snmp_udp(const char *field)
         }
         fclose(f);
         return out;
-}
-
-/* As root: a network namespace of our own for the kernel peer (unshare
- * before any thread exists, so /proc/self/net is it), with lo up. */
-static void kx_namespace(void)
-{
-        if (geteuid() != 0 || unshare(CLONE_NEWNET) < 0)
-                return;
-        int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        struct ifreq ifr;
-        memset(&ifr, 0, sizeof(ifr));
-        snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
-        if (s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
-                die("private namespace: SIOCGIFFLAGS lo: %s", strerror(errno));
-        ifr.ifr_flags |= IFF_UP;
-        if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
-                die("private namespace: SIOCSIFFLAGS lo up: %s", strerror(errno));
-        close(s);
-        kn.private_ns = true;
 }
 
 enum kmode { K_LOOP, K_MMSG, K_SINGLE };
@@ -951,53 +720,10 @@ static void kx_run(enum kmode mode, bool two_cores, struct udp_stats *st, bool t
 
 /* --- the table ------------------------------------------------------------------------ */
 
-static void row(const char *figure, const char *strata, const char *peer, const char *peerval,
-                double ratio)
-{
-        char r[32];
-        if (ratio > 0)
-                snprintf(r, sizeof(r), "%.2f", ratio);
-        else
-                snprintf(r, sizeof(r), "-");
-        printf("| %-32s | %-34s | %-34s | %-34s | %7s |\n", figure, strata, peer, peerval, r);
-}
-
 static void row_udp(const char *figure, const struct series *sv, int dec,
                     const struct udp_stats *ps, const struct series *pv)
 {
-        char a[96], b[96];
-        fmt_series(sv, dec, a, sizeof(a));
-        if (ps->skipped || pv->n == 0) {
-                row(figure, a, ps->name, ps->skipped ? ps->skipped : "not measured", 0);
-                return;
-        }
-        fmt_series(pv, dec, b, sizeof(b));
-        double pm = series_median(pv);
-        row(figure, a, ps->name, b, pm > 0 ? series_median(sv) / pm : 0);
-}
-
-static void print_machine(void)
-{
-        char model[128] = "unknown";
-        FILE *f = fopen("/proc/cpuinfo", "r");
-        if (f) {
-                char line[256];
-                while (fgets(line, sizeof(line), f))
-                        if (!strncmp(line, "model name", 10)) {
-                                char *p = strchr(line, ':');
-                                if (p) {
-                                        p += 2;
-                                        p[strcspn(p, "\n")] = 0;
-                                        snprintf(model, sizeof(model), "%s", p);
-                                }
-                                break;
-                        }
-                fclose(f);
-        }
-        struct utsname u;
-        uname(&u);
-        printf("machine: %ld CPUs, %s, Linux %s\n", sysconf(_SC_NPROCESSORS_ONLN), model,
-               u.release);
+        table_series(cols, figure, sv, dec, ps->name, pv, ps->skipped);
 }
 
 static unsigned parse_parts(const char *s)
@@ -1059,14 +785,11 @@ int main(int argc, char **argv)
         if (cfg.seconds <= 0)
                 die("-t: seconds > 0");
         setvbuf(stdout, NULL, _IOLBF, 0);
-        struct sigaction sa = { .sa_handler = on_signal };
-        sigaction(SIGINT, &sa, NULL);
-        sigaction(SIGTERM, &sa, NULL);
-        sigaction(SIGHUP, &sa, NULL);
+        catch_signals();
 
         cpus_pick();
         if (cfg.parts & (P_K1 | P_K2)) {
-                kx_namespace();
+                kn.private_ns = kx_namespace();
                 ksoftirqd_find();
         }
 
@@ -1167,11 +890,7 @@ int main(int argc, char **argv)
 
         printf("\nratio = Strata / peer: above 1 is better for rates, below 1 is better for "
                "costs (ns)\n");
-        printf("| %-32s | %-34s | %-34s | %-34s | %7s |\n", "figure", "Strata", "peer",
-               "peer value", "ratio");
-        printf("|%s|%s|%s|%s|%s|\n", "----------------------------------",
-               "------------------------------------", "------------------------------------",
-               "------------------------------------", "---------");
+        table_head(cols);
         int best = -1;
         double best_core = 0;
         if (!ss.skipped) {
