@@ -76,8 +76,14 @@ static void print_group(FILE *f, const char *group, const char *const *names, co
         for (int i = 0; i < n; i++)
                 fprintf(f, " %s", names[i]);
         fprintf(f, "\n%s:", group);
-        for (int i = 0; i < n; i++)
-                fprintf(f, " %" PRIu64, vals[i]);
+        for (int i = 0; i < n; i++) {
+                /* snmp_seq_show_tcp_udp: Tcp MaxConn is the one signed
+                 * field (-1: no limit) */
+                if (names == tcp_names && i == TCP_MIB_MaxConn)
+                        fprintf(f, " %" PRId64, (int64_t)vals[i]);
+                else
+                        fprintf(f, " %" PRIu64, vals[i]);
+        }
         fprintf(f, "\n");
 }
 
