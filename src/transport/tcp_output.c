@@ -221,6 +221,7 @@ void tcp_push_mode(struct sock *sk, enum tcp_push_how how)
         if (sk->state == TCP_SYN_SENT || sk->state == TCP_SYN_RECV || sk->state == TCP_CLOSE)
                 return;
         bool sent = false, cwnd_limited = false;
+        bool had_in_flight = tp->snd_una != tp->snd_nxt;
         /* from the send head (tcp_send_head), not over what already went */
         struct sk_buff *start = tp->send_head ? tp->send_head : tp->write_queue.first;
         for (struct sk_buff *skb = start; skb; skb = skb->next) {
@@ -291,7 +292,11 @@ void tcp_push_mode(struct sock *sk, enum tcp_push_how how)
                         tp->is_cwnd_limited = cwnd_limited;
                 }
         }
-        if (sent || (tp->write_queue.first && !tp->snd_wnd) ||
+        /* tcp_event_new_data_sent: new data rearms the RTO only when none
+         * was in flight; otherwise the timer keeps counting from the ACK
+         * that last moved snd_una (tcp_rearm_rto) */
+        if ((sent && (!had_in_flight || !timer_pending(&tp->rtx_timer))) ||
+            (tp->write_queue.first && !tp->snd_wnd) ||
             (tp->snd_una == tp->snd_nxt && tp->write_queue.first &&
              !timer_pending(&tp->rtx_timer)))
                 tcp_reset_rtx_timer(sk); /* and tcp_check_probe_timer */

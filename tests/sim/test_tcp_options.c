@@ -20,6 +20,8 @@
  *    connection with ETIMEDOUT long before tcp_retries2 would.
  *  - TCP_NOTSENT_LOWAT: a socket is writable only while less than that
  *    much data waits unsent.
+ * And one timer rule: more data sent while some is unacknowledged leaves
+ * the retransmission timer running from the oldest.
  * Each case ends with a leak check.
  */
 #include <arpa/inet.h>
@@ -373,7 +375,39 @@ static void notsent_lowat_limits_writability(void)
         teardown(&w);
 }
 
+/* tcp_event_new_data_sent: sending more while data is unacknowledged does
+ * not push the retransmission timer back -- the lost first segment goes
+ * again one RTO after it was sent, not one RTO after the last send. */
+static void rto_counts_from_the_oldest_unacked(void)
+{
+        struct w w;
+        struct tcp_options o = { .mss_ok = true, .mss = 1460 };
+        setup(&w, &o);
+        setopt_int(&w, IPPROTO_TCP, TCP_NODELAY, 1);
+        struct tcp_repr th;
+        size_t plen;
+        CHECK_EQ(strata_send(w.ns, w.s, "a", 1, MSG_DONTWAIT), 1);
+        run(&w, MSEC);
+        CHECK(take_seg(&w, &th, &plen) && plen == 1);
+        uint32_t first = th.seq;
+        run(&w, 100 * MSEC);
+        CHECK_EQ(strata_send(w.ns, w.s, "b", 1, MSG_DONTWAIT), 1);
+        run(&w, MSEC);
+        CHECK(take_seg(&w, &th, &plen) && plen == 1);
+        /* the peer acknowledges nothing: the first retransmission */
+        uint64_t t = next_seg(&w, 2 * SEC, &th, &plen);
+        if (!t)
+                TEST_FAIL("no retransmission within 2 s");
+        CHECK_EQ(th.seq, first);
+        uint64_t since_first = t + 101 * MSEC;
+        if (since_first > 260 * MSEC)
+                TEST_FAIL("retransmitted %llu ms after the first send (RTO ~201 ms): the "
+                          "second send restarted the timer",
+                          (unsigned long long)(since_first / MSEC));
+        teardown(&w);
+}
+
 TEST_MAIN(T(syn_mss_zero_is_ignored), T(syn_mss_one_is_clamped_to_min_snd_mss),
           T(data_with_malformed_options_is_delivered), T(keepalive_probes_then_times_out),
           T(keepalive_off_sends_nothing), T(user_timeout_ends_unacked_connection),
-          T(notsent_lowat_limits_writability))
+          T(notsent_lowat_limits_writability), T(rto_counts_from_the_oldest_unacked))
