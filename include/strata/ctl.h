@@ -35,6 +35,11 @@
  *   STRATA_SYSCTL_GET  attr NAME: one value; with NLM_F_DUMP: every key
  *   STRATA_SYSCTL_SET  attrs NAME, VALUE: write (ACK or NLMSG_ERROR)
  *   STRATA_SYSCTL_VALUE  reply: NAME, VALUE (text, as /proc/sys shows it)
+ *   STRATA_COUNTERS_GET  with NLM_F_DUMP: every MIB counter ("Ip.InReceives",
+ *                      ..., Linux's names) and every drop reason counted
+ *                      ("Drop.NEIGH_FAILED"), for `strata nstat` and
+ *                      `strata drops`; replies STRATA_COUNTER_VALUE with
+ *                      NAME and VALUE (decimal text)
  *
  * Errors are NLMSG_ERROR with the errno Linux gives for the same thing
  * (-ENOENT: unknown key, -EINVAL: bad value).
@@ -60,6 +65,8 @@ extern "C" {
 #define STRATA_SYSCTL_GET     0x10
 #define STRATA_SYSCTL_SET     0x11
 #define STRATA_SYSCTL_VALUE   0x12
+#define STRATA_COUNTERS_GET   0x13
+#define STRATA_COUNTER_VALUE  0x14
 #define STRATA_SYSCTL_A_NAME  1
 #define STRATA_SYSCTL_A_VALUE 2
 

@@ -118,3 +118,31 @@ void mib_print(const struct strata_mib *m, FILE *f)
         print_group(f, "TcpExt", tcpext_names, m->tcpext, LINUX_MIB_MAX);
         print_group(f, "IpExt", ipext_names, m->ipext, IPEXT_MIB_MAX);
 }
+
+static void visit_group(const char *group, const char *const *names, const uint64_t *vals, int n,
+                        mib_visit_fn fn, void *ctx)
+{
+        for (int i = 0; i < n; i++)
+                fn(group, names[i], vals[i], ctx);
+}
+
+void mib_foreach(const struct strata_mib *m, mib_visit_fn fn, void *ctx)
+{
+        visit_group("Ip", ip_names, m->ip, IPSTATS_MIB_MAX, fn, ctx);
+        visit_group("Icmp", icmp_names, m->icmp, ICMP_MIB_MAX, fn, ctx);
+        char name[16];
+        for (int t = 0; t < 256; t++) {
+                if (m->icmpmsg_in[t]) {
+                        snprintf(name, sizeof(name), "InType%d", t);
+                        fn("IcmpMsg", name, m->icmpmsg_in[t], ctx);
+                }
+                if (m->icmpmsg_out[t]) {
+                        snprintf(name, sizeof(name), "OutType%d", t);
+                        fn("IcmpMsg", name, m->icmpmsg_out[t], ctx);
+                }
+        }
+        visit_group("Tcp", tcp_names, m->tcp, TCP_MIB_MAX, fn, ctx);
+        visit_group("Udp", udp_names, m->udp, UDP_MIB_MAX, fn, ctx);
+        visit_group("TcpExt", tcpext_names, m->tcpext, LINUX_MIB_MAX, fn, ctx);
+        visit_group("IpExt", ipext_names, m->ipext, IPEXT_MIB_MAX, fn, ctx);
+}

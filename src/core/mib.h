@@ -121,5 +121,9 @@ const char *mib_udp_name(enum udp_mib m);
 /* Print in the format of /proc/net/snmp: a header line and a value line
  * per group; IcmpMsg lists only the types seen, as Linux does. */
 void mib_print(const struct strata_mib *m, FILE *f);
+/* Every counter in mib_print's order: fn(group, field, value) -- IcmpMsg's
+ * only where counted, as Linux shows them ("InType3"). */
+typedef void (*mib_visit_fn)(const char *group, const char *field, uint64_t v, void *ctx);
+void mib_foreach(const struct strata_mib *m, mib_visit_fn fn, void *ctx);
 
 #endif

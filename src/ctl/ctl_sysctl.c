@@ -7,6 +7,12 @@
  */
 #include <errno.h>
 
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "core/dropreason.h"
+#include "core/mib.h"
+#include "core/net.h"
 #include "core/sysctl.h"
 #include "ctl/rtnl.h"
 #include "strata/ctl.h"
@@ -35,6 +41,29 @@ static void dump_one(const struct sysctl_entry *e, void *ctx)
                 fill_value(d->req->out, e->name, v, NLM_F_MULTI_, d->req->msg->seq);
 }
 
+static void counter_one(const char *group, const char *field, uint64_t v, void *ctx)
+{
+        struct sysctl_dump *d = ctx;
+        char name[64], value[24];
+        snprintf(name, sizeof(name), "%s.%s", group, field);
+        snprintf(value, sizeof(value), "%" PRIu64, v);
+        nlmsg_begin(d->req->out, STRATA_COUNTER_VALUE, NLM_F_MULTI_, d->req->msg->seq);
+        nla_put_str(d->req->out, STRATA_SYSCTL_A_NAME, name);
+        nla_put_str(d->req->out, STRATA_SYSCTL_A_VALUE, value);
+        nlmsg_end(d->req->out);
+}
+
+/* The counters /proc/net/snmp and netstat show, then the drop reasons. */
+static void dump_counters(struct rtnl_req *req)
+{
+        struct sysctl_dump d = { req };
+        mib_foreach(&req->net->mib, counter_one, &d);
+        for (int i = 1; i < SKB_DROP_REASON_MAX; i++)
+                if (req->net->drops[i])
+                        counter_one("Drop", drop_reason_name((enum skb_drop_reason)i),
+                                    req->net->drops[i], &d);
+}
+
 int ctl_sysctl_rcv(struct rtnl_req *req)
 {
         const struct nl_msg *m = req->msg;
@@ -58,6 +87,13 @@ int ctl_sysctl_rcv(struct rtnl_req *req)
                         return n;
                 fill_value(req->out, name, value, 0, m->seq);
                 return 0;
+        case STRATA_COUNTERS_GET:
+                if (!(m->flags & NLM_F_DUMP_))
+                        return -EINVAL;
+                req->dump = true;
+                dump_counters(req);
+                nlmsg_done(req->out, m->seq);
+                return 1;
         case STRATA_SYSCTL_SET:
                 if (nla_get_str(&tb[STRATA_SYSCTL_A_NAME], name, sizeof(name)) ||
                     nla_get_str(&tb[STRATA_SYSCTL_A_VALUE], value, sizeof(value)))
