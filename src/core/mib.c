@@ -130,7 +130,7 @@ void mib_foreach(const struct strata_mib *m, mib_visit_fn fn, void *ctx)
 {
         visit_group("Ip", ip_names, m->ip, IPSTATS_MIB_MAX, fn, ctx);
         visit_group("Icmp", icmp_names, m->icmp, ICMP_MIB_MAX, fn, ctx);
-        char name[16];
+        char name[24];
         for (int t = 0; t < 256; t++) {
                 if (m->icmpmsg_in[t]) {
                         snprintf(name, sizeof(name), "InType%d", t);
