@@ -5,8 +5,10 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "core/trace.h"
+#include "ipv4/ip_input.h"
 #include "ipv4/ipv4.h"
 #include "socket/sock.h"
 #include "wire/bytes.h"
@@ -226,9 +228,12 @@ int ip_route_input(struct sk_buff *skb, uint32_t daddr, uint32_t saddr, struct n
                 return 0;
         }
 
-        struct flowi4 fl = {
-                .daddr = daddr, .saddr = saddr, .iif = dev->ifindex, .mark = skb->mark
-        };
+        /* the flow of ip_route_input_slow: the header's TOS (RT_TOS) too */
+        struct flowi4 fl = { .daddr = daddr,
+                             .saddr = saddr,
+                             .iif = dev->ifindex,
+                             .mark = skb->mark,
+                             .tos = IP_RT_TOS(IPCB(skb)->iph.tos) };
         struct fib_res fr;
         int ferr = fib_lookup_flow(net, &fl, &fr);
         const struct fib_route *r = ferr ? NULL : fr.route;
@@ -357,6 +362,7 @@ int ip_route_query(struct net *net, uint32_t dst, uint32_t src, int iif, int oif
                 return -ENOBUFS;
         skb->mark = mark;
         skb->dev = dev;
+        memset(IPCB(skb), 0, sizeof(struct ip_cb)); /* no header: tos 0 */
         int why = ip_route_input(skb, dst, src, dev, res);
         consume_skb(skb);
         if (why)

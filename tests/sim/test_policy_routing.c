@@ -17,6 +17,7 @@
 #include "api/api.h"
 #include "ipv4/ipv4.h"
 #include "probe.h"
+#include "wire/checksum.h"
 #include "strata/socket.h"
 #include "strata/strata.h"
 
@@ -170,13 +171,24 @@ static void socket_mark_and_tos_pick_the_uplink(void)
         CHECK_EQ(strata_getsockname(r, u, (struct sockaddr *)&me, &ml), 0);
         CHECK_EQ(ntohl(me.sin_addr.s_addr), 0x0a020002u); /* up2's address */
         strata_close(r, u);
+        /* a forwarded packet's TOS is in its lookup too (ip_route_input_slow) */
+        uint8_t frame[128];
+        size_t n = probe_echo_frame(&f.lan, frame, H1, FAR, 7, 2);
+        frame[ETH_HLEN + 1] = 0x10;
+        frame[ETH_HLEN + 10] = frame[ETH_HLEN + 11] = 0;
+        put_be16(frame + ETH_HLEN + 10, ip_compute_csum(frame + ETH_HLEN, 20));
+        probe_inject(&f.lan, frame, n);
+        run(&f);
+        CHECK_EQ(ctr(f.nets[1], "Ip.InAddrErrors"), 1);
+        CHECK_EQ(ctr(f.nets[2], "Ip.InAddrErrors"), 2);
+        CHECK_EQ(ctr(f.nets[0], "Ip.InHdrErrors"), 0);
         /* IP_TOS 0x10 matches the tos rule */
         int t = strata_socket(r, AF_INET, SOCK_DGRAM, 0);
         int tos = 0x10;
         CHECK_EQ(strata_setsockopt(r, t, IPPROTO_IP, IP_TOS, &tos, sizeof(tos)), 0);
         CHECK_EQ(strata_sendto(r, t, "x", 1, 0, (struct sockaddr *)&to, sizeof(to)), 1);
         run(&f);
-        CHECK_EQ(ctr(f.nets[2], "Ip.InAddrErrors"), 2);
+        CHECK_EQ(ctr(f.nets[2], "Ip.InAddrErrors"), 3);
         strata_close(r, t);
         fix_down(&f);
 }
