@@ -117,7 +117,7 @@ struct icmp_peer {
 #define ICMP_PEER_SLOTS 256
 
 struct ping_listener;
-struct udp_table;
+struct port_hash;
 struct tcp_table;
 struct ipfrag_state;
 
@@ -134,7 +134,7 @@ struct ipv4_net {
         uint16_t ip_id;                           /* next IP id for packets without a socket */
         void (*protos[256])(struct sk_buff *skb); /* inet_protos: consume skb */
         ip_err_handler err_handlers[256];
-        struct udp_table *udp;
+        struct port_hash *udp; /* UDP sockets by local port */
         struct tcp_table *tcp;
 
         struct ipv4_devconf conf_all, conf_dflt; /* net.ipv4.conf.{all,default} */

@@ -18,6 +18,7 @@
 
 #include "core/trace.h"
 #include "ipv4/ipv4.h"
+#include "socket/porthash.h"
 #include "socket/sockns.h"
 #include "core/sysctl.h"
 #include "transport/tcp.h"
@@ -27,9 +28,7 @@
 
 struct tcp_table {
         struct tcp_cfg cfg;
-        struct sock **bhash;
-        uint32_t bmask;
-        uint32_t bcount;
+        struct port_hash bind; /* bhash: every bound socket, by local port */
         struct sock **ehash;
         uint32_t emask;
         uint32_t ecount;
@@ -62,7 +61,7 @@ static uint32_t ehashfn(uint32_t laddr, uint16_t lport, uint32_t faddr, uint16_t
 
 static struct sock **bbucket(struct tcp_table *t, uint16_t port)
 {
-        return &t->bhash[mix(port) & t->bmask];
+        return port_hash_bucket(&t->bind, port);
 }
 
 static struct sock **ebucket(struct tcp_table *t, struct sock *sk)
@@ -92,51 +91,14 @@ static void ehash_grow(struct tcp_table *t)
         t->emask = n - 1;
 }
 
-static void bhash_grow(struct tcp_table *t)
-{
-        uint32_t n = (t->bmask + 1) * 2;
-        struct sock **nb = calloc(n, sizeof(*nb));
-        if (!nb)
-                return;
-        for (uint32_t i = 0; i <= t->bmask; i++) {
-                struct sock *sk = t->bhash[i], *next;
-                for (; sk; sk = next) {
-                        next = sk->hash_next;
-                        struct sock **b = &nb[mix(sk->num) & (n - 1)];
-                        sk->hash_next = *b;
-                        *b = sk;
-                }
-        }
-        free(t->bhash);
-        t->bhash = nb;
-        t->bmask = n - 1;
-}
-
 static void bhash_add(struct sock *sk)
 {
-        struct tcp_table *t = tables(sk->net);
-        if (t->bcount + 1 > (t->bmask + 1) * 2)
-                bhash_grow(t);
-        struct sock **b = bbucket(t, sk->num);
-        sk->hash_next = *b;
-        *b = sk;
-        t->bcount++;
-        sock_hold(sk);
+        port_hash_add(&tables(sk->net)->bind, sk);
 }
 
 static void bhash_del(struct sock *sk)
 {
-        struct tcp_table *t = tables(sk->net);
-        if (!sk->num)
-                return;
-        for (struct sock **pp = bbucket(t, sk->num); *pp; pp = &(*pp)->hash_next)
-                if (*pp == sk) {
-                        *pp = sk->hash_next;
-                        t->bcount--;
-                        sk->num = 0;
-                        sock_put(sk);
-                        return;
-                }
+        port_hash_del(&tables(sk->net)->bind, sk);
 }
 
 /* Every TCP socket the kernel's inet_diag dump would list: listeners (from
@@ -147,8 +109,8 @@ int tcp_for_each_sock(struct net *net, int (*fn)(struct sock *sk, void *ctx), vo
         struct tcp_table *t = tables(net);
         if (!t)
                 return 0;
-        for (uint32_t i = 0; t->bhash && i <= t->bmask; i++)
-                for (struct sock *sk = t->bhash[i]; sk; sk = sk->hash_next)
+        for (uint32_t i = 0; t->bind.buckets && i <= t->bind.mask; i++)
+                for (struct sock *sk = t->bind.buckets[i]; sk; sk = sk->hash_next)
                         if (sk->state == TCP_LISTEN) {
                                 int err = fn(sk, ctx);
                                 if (err)
@@ -1171,18 +1133,17 @@ int tcp_init(struct net *net)
         struct tcp_table *t = calloc(1, sizeof(*t));
         if (!t)
                 return -ENOMEM;
-        t->bmask = t->emask = 63;
-        t->bhash = calloc(64, sizeof(*t->bhash));
+        t->emask = 63;
         t->ehash = calloc(64, sizeof(*t->ehash));
-        if (!t->bhash || !t->ehash) {
-                free(t->bhash);
+        if (port_hash_init(&t->bind) || !t->ehash) {
+                port_hash_free(&t->bind);
                 free(t->ehash);
                 free(t);
                 return -ENOMEM;
         }
         int err = tcp_sysctls_init(net, &t->cfg);
         if (err) {
-                free(t->bhash);
+                port_hash_free(&t->bind);
                 free(t->ehash);
                 free(t);
                 return err;
@@ -1209,10 +1170,10 @@ void tcp_exit(struct net *net)
         for (uint32_t i = 0; i <= t->emask; i++)
                 while (t->ehash[i])
                         tcp_done(t->ehash[i]);
-        for (uint32_t i = 0; i <= t->bmask; i++)
-                while (t->bhash[i])
-                        bhash_del(t->bhash[i]);
-        free(t->bhash);
+        for (uint32_t i = 0; i <= t->bind.mask; i++)
+                while (t->bind.buckets[i])
+                        bhash_del(t->bind.buckets[i]);
+        port_hash_free(&t->bind);
         free(t->ehash);
         free(t);
         in->tcp = NULL;

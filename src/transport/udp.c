@@ -22,6 +22,7 @@
 
 #include "core/trace.h"
 #include "ipv4/ipv4.h"
+#include "socket/porthash.h"
 #include "socket/sockns.h"
 #include "transport/udp.h"
 #include "wire/bytes.h"
@@ -29,79 +30,26 @@
 #include "wire/ipv4.h"
 #include "wire/udp.h"
 
-struct udp_table {
-        struct sock **buckets;
-        uint32_t mask;
-        uint32_t count;
-};
-
-static struct udp_table *udp_table_of(struct net *net)
+static struct port_hash *udp_table_of(struct net *net)
 {
         return ipv4_of(net)->udp;
 }
 
-static uint32_t port_hash(uint16_t port)
-{
-        return (uint32_t)port * 2654435761u;
-}
-
-static struct sock **bucket(struct udp_table *t, uint16_t port)
-{
-        return &t->buckets[(port_hash(port) >> 8) & t->mask];
-}
-
-static void udp_table_grow(struct udp_table *t)
-{
-        uint32_t nsize = (t->mask + 1) * 2;
-        struct sock **nb = calloc(nsize, sizeof(*nb));
-        if (!nb)
-                return;
-        for (uint32_t i = 0; i <= t->mask; i++) {
-                struct sock *sk = t->buckets[i], *next;
-                for (; sk; sk = next) {
-                        next = sk->hash_next;
-                        struct sock **b = &nb[(port_hash(sk->num) >> 8) & (nsize - 1)];
-                        sk->hash_next = *b;
-                        *b = sk;
-                }
-        }
-        free(t->buckets);
-        t->buckets = nb;
-        t->mask = nsize - 1;
-}
-
 static void udp_hash(struct sock *sk)
 {
-        struct udp_table *t = udp_table_of(sk->net);
-        if (t->count + 1 > (t->mask + 1) * 2)
-                udp_table_grow(t);
-        struct sock **b = bucket(t, sk->num);
-        sk->hash_next = *b;
-        *b = sk;
-        t->count++;
-        sock_hold(sk);
+        port_hash_add(udp_table_of(sk->net), sk);
 }
 
 static void udp_unhash(struct sock *sk)
 {
-        if (!sk->num)
-                return;
-        struct udp_table *t = udp_table_of(sk->net);
-        for (struct sock **pp = bucket(t, sk->num); *pp; pp = &(*pp)->hash_next)
-                if (*pp == sk) {
-                        *pp = sk->hash_next;
-                        t->count--;
-                        sk->num = 0;
-                        sock_put(sk);
-                        return;
-                }
+        port_hash_del(udp_table_of(sk->net), sk);
 }
 
 /* udp_lib_lport_inuse: would sk, bound to its rcv_saddr, clash on port? */
 static bool port_in_use(struct sock *sk, uint16_t port)
 {
-        struct udp_table *t = udp_table_of(sk->net);
-        for (struct sock *o = *bucket(t, port); o; o = o->hash_next) {
+        struct port_hash *t = udp_table_of(sk->net);
+        for (struct sock *o = *port_hash_bucket(t, port); o; o = o->hash_next) {
                 if (o == sk || o->num != port)
                         continue;
                 if (o->rcv_saddr && sk->rcv_saddr && o->rcv_saddr != sk->rcv_saddr)
@@ -504,7 +452,7 @@ static struct sock *udp_lookup(struct net *net, uint32_t saddr, uint16_t sport, 
 {
         struct sock *best = NULL;
         int best_score = -1;
-        for (struct sock *sk = *bucket(udp_table_of(net), dport); sk; sk = sk->hash_next) {
+        for (struct sock *sk = *port_hash_bucket(udp_table_of(net), dport); sk; sk = sk->hash_next) {
                 int s = udp_score(sk, saddr, sport, daddr, dport, ifindex);
                 if (s > best_score) {
                         best = sk;
@@ -532,7 +480,7 @@ static void udp_bcast_deliver(struct net *net, struct sk_buff *skb, uint32_t sad
                               uint16_t sport, uint32_t daddr, uint16_t dport, int ifindex)
 {
         struct sock *first = NULL;
-        for (struct sock *sk = *bucket(udp_table_of(net), dport); sk; sk = sk->hash_next) {
+        for (struct sock *sk = *port_hash_bucket(udp_table_of(net), dport); sk; sk = sk->hash_next) {
                 if (sk->num != dport || (sk->rcv_saddr && sk->rcv_saddr != daddr &&
                                          !ipv4_is_lbcast(daddr)))
                         continue;
@@ -647,12 +595,8 @@ static void udp_err(struct net *net, const uint8_t *inner, size_t len, uint8_t t
 int udp_init(struct net *net)
 {
         struct ipv4_net *in = ipv4_of(net);
-        struct udp_table *t = calloc(1, sizeof(*t));
-        if (!t)
-                return -ENOMEM;
-        t->mask = 63;
-        t->buckets = calloc(t->mask + 1, sizeof(*t->buckets));
-        if (!t->buckets) {
+        struct port_hash *t = calloc(1, sizeof(*t));
+        if (!t || port_hash_init(t)) {
                 free(t);
                 return -ENOMEM;
         }
@@ -667,7 +611,7 @@ void udp_exit(struct net *net)
         struct ipv4_net *in = ipv4_of(net);
         if (!in || !in->udp)
                 return;
-        free(in->udp->buckets);
+        port_hash_free(in->udp);
         free(in->udp);
         in->udp = NULL;
 }
