@@ -20,35 +20,15 @@
 
 #include "../test.h"
 #include "probe.h"
+#include "tcp_peer.h"
 #include "strata/socket.h"
 #include "strata/strata.h"
 #include "wire/tcp.h"
-
-#define LOCAL 0x0a000002u
-#define PEER  0x0a000001u
-#define MSEC  1000000ull
-#define SEC   1000000000ull
-
-struct w {
-        struct strata_clock *clock;
-        struct strata_net *ns;
-        struct probe probe;
-        int l, s;
-        uint32_t peer_nxt, stack_nxt;
-        bool ts;      /* the peer sends timestamps */
-        uint32_t now; /* the peer's next tsval */
-};
-
-static void run(struct w *w, uint64_t ns)
-{
-        strata_sim_run(&w->ns, 1, strata_clock_now(w->clock) + ns);
-}
 
 /* A segment from the peer; with a timestamp tsval when w->ts. */
 static void send_seg(struct w *w, uint8_t flags, uint32_t seq, uint32_t tsval, const void *data,
                      size_t dlen)
 {
-        uint8_t seg[1600], frame[1700];
         struct tcp_repr th = { .sport = 40000, .dport = 80, .seq = seq, .ack = w->stack_nxt,
                                .flags = flags, .window = 65535 };
         if (flags & TCPF_SYN)
@@ -57,32 +37,7 @@ static void send_seg(struct w *w, uint8_t flags, uint32_t seq, uint32_t tsval, c
                 th.opt.ts_ok = true;
                 th.opt.tsval = tsval;
         }
-        size_t hlen = tcp_emit(&th, seg, sizeof(seg));
-        if (dlen)
-                memcpy(seg + hlen, data, dlen);
-        put_be16(seg + 16, tcp_csum_ipv4(PEER, LOCAL, seg, hlen + dlen));
-        size_t n =
-            probe_ipv4_frame(&w->probe, frame, PEER, LOCAL, IPPROTO_TCP_, 64, seg, hlen + dlen);
-        probe_inject(&w->probe, frame, n);
-}
-
-/* The stack's next TCP segment on the probe: its header and payload length. */
-static bool take_seg(struct w *w, struct tcp_repr *th, size_t *plen)
-{
-        struct sk_buff *skb;
-        while ((skb = probe_take(&w->probe))) {
-                const uint8_t *f = skb->data;
-                bool ok = skb->len >= 54 && get_be16(f + 12) == ETH_P_IP && f[23] == 6;
-                if (ok) {
-                        unsigned tot = get_be16(f + 16), ihl = (f[14] & 0xf) * 4u;
-                        ok = tcp_parse(f + 14 + ihl, tot - ihl, th) == WIRE_OK;
-                        *plen = tot - ihl - th->doff;
-                }
-                consume_skb(skb);
-                if (ok)
-                        return true;
-        }
-        return false;
+        peer_emit(w, &th, NULL, 0, data, dlen);
 }
 
 static uint64_t ctr(struct w *w, const char *name)
@@ -95,25 +50,10 @@ static uint64_t ctr(struct w *w, const char *name)
 /* Listener and the peer's handshake, with timestamps if ts. */
 static void setup(struct w *w, bool ts)
 {
-        (void)probe_echo_frame; /* probe.h helpers this test has no use for */
         memset(w, 0, sizeof(*w));
         w->ts = ts;
         w->now = 5000;
-        w->clock = strata_clock_new(true);
-        CHECK_EQ(strata_net_new("paws", w->clock, 1, &w->ns), 0);
-        CHECK_EQ(probe_create(w->ns->net, "probe0", &w->probe), 0);
-        CHECK_EQ(strata_addr_add(w->ns, "probe0", "10.0.0.2/24"), 0);
-        static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
-        uint8_t f[64];
-        probe_inject(&w->probe, f,
-                     probe_arp_frame(&w->probe, f, ARPOP_REQUEST, PEER, LOCAL, bcast));
-        run(w, MSEC);
-        probe_drain(&w->probe);
-        w->l = strata_socket(w->ns, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-        struct sockaddr_in any = { .sin_family = AF_INET, .sin_port = htons(80) };
-        CHECK_EQ(strata_bind(w->ns, w->l, (struct sockaddr *)&any, sizeof(any)), 0);
-        CHECK_EQ(strata_listen(w->ns, w->l, 4), 0);
-        w->peer_nxt = 1000;
+        peer_lab_up(w, "paws");
         send_seg(w, TCPF_SYN, w->peer_nxt, w->now++, NULL, 0);
         run(w, MSEC);
         struct tcp_repr th;
@@ -127,21 +67,6 @@ static void setup(struct w *w, bool ts)
         run(w, MSEC);
         w->s = strata_accept(w->ns, w->l, NULL, NULL);
         CHECK(w->s >= 0);
-}
-
-static void teardown(struct w *w)
-{
-        strata_close(w->ns, w->s);
-        strata_close(w->ns, w->l);
-        /* the peer goes quiet: retransmissions give up, TIME_WAIT ends */
-        for (int i = 0; i < 40; i++) {
-                run(w, 100 * SEC);
-                probe_drain(&w->probe);
-        }
-        long left = skb_pool_outstanding(w->ns->net->pool);
-        strata_net_free(w->ns);
-        strata_clock_free(w->clock);
-        CHECK_EQ(left, 0);
 }
 
 /* The peer sends data at seq peer_nxt with tsval; how many bytes recv
