@@ -268,6 +268,8 @@ void tcp_set_state(struct sock *sk, int state)
                  * idle clocks of tcp_info start with the connection */
                 struct tcp_sock *tp = tcp_sk(sk);
                 tp->lsndtime = tp->lrcvtime = net_now(net);
+                tp->ack.lrcvtime = tp->lrcvtime;
+                tcp_init_rcv_side(sk); /* tcp_init_transfer */
                 tcp_reset_keepalive(sk);
         }
         sock_wake(sk);
@@ -427,13 +429,14 @@ static int tcp_connect(struct sock *sk, uint32_t daddr, uint16_t dport)
         }
         sk->daddr = daddr;
         sk->dport = dport;
-        tp->advmss = tcp_mss_for(net, daddr);
+        tp->advmss = tcp_mss_clamp(tp, tcp_mss_for(net, daddr));
         tp->mss = tp->advmss;
         tp->iss = tcp_isn(net, sk->saddr, sk->num, daddr, dport);
+        /* tcp_connect_init: the first offer in whole segments of advmss */
+        tcp_init_windows(sk, tp->advmss);
         tp->snd_una = tp->iss;
         tp->snd_nxt = tp->iss;
         tp->write_seq = tp->iss + 1;
-        tcp_init_windows(sk);
         tcp_set_state(sk, TCP_SYN_SENT);
         tcp_ehash_add(sk);
         TCP_INC(net, ActiveOpens);
@@ -512,6 +515,7 @@ struct sock *tcp_child_new(struct sock *parent, uint32_t saddr, uint16_t sport, 
         tp->keepcnt = pp->keepcnt;
         tp->user_timeout_ms = pp->user_timeout_ms;
         tp->notsent_lowat = pp->notsent_lowat;
+        tp->user_mss = pp->user_mss;
         sock_hold(parent);
         bhash_add(c);
         return c;
@@ -670,17 +674,6 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len
         return copied ? (ssize_t)copied : -EAGAIN;
 }
 
-/* tcp_cleanup_rbuf: after reading, tell the peer when the window opened
- * enough to matter (at least an MSS, and it had shrunk a lot). */
-static void tcp_cleanup_rbuf(struct sock *sk)
-{
-        struct tcp_sock *tp = tcp_sk(sk);
-        uint32_t adv = tp->rcv_wup + tp->rcv_wnd - tp->rcv_nxt;
-        uint32_t now = tcp_window_space(sk);
-        if (now >= 2u * tp->advmss && now >= 2 * adv)
-                tcp_send_ack(sk);
-}
-
 static ssize_t tcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags)
 {
         struct tcp_sock *tp = tcp_sk(sk);
@@ -721,7 +714,7 @@ static ssize_t tcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int 
         msg->msg_controllen = 0;
         if (copied) {
                 if (!(flags & MSG_PEEK))
-                        tcp_cleanup_rbuf(sk);
+                        tcp_cleanup_rbuf(sk, copied);
                 return (ssize_t)copied;
         }
         /* tcp_recvmsg's order: a pending error (ECONNRESET after an RST)
@@ -839,9 +832,8 @@ static int tcp_setsockopt(struct sock *sk, int level, int name, const void *val,
         case TCP_MAXSEG:
                 if (v && (v < 88 || v > 32767))
                         return -EINVAL;
+                /* do_tcp_setsockopt: only the clamp; the handshake applies it */
                 tp->user_mss = (uint16_t)v;
-                if (v)
-                        tp->advmss = (uint16_t)v;
                 return 0;
         case TCP_KEEPIDLE:
                 if (v < 1 || v > TCP_MAX_KEEPIDLE)
@@ -918,7 +910,9 @@ size_t tcp_get_info(struct sock *sk, void *buf, size_t cap)
         }
         v.rto_us = ns_to_us(tp->rto);
         v.snd_mss = tp->mss;
-        v.rcv_mss = tp->advmss;
+        v.rcv_mss = tp->ack.rcv_mss;
+        v.ato_us = ns_to_us(tp->ack.ato);
+        v.rcv_ssthresh = tp->rcv_ssthresh;
         v.unacked = tp->snd_nxt - tp->snd_una;
         v.last_data_sent_ms = ms_since(now, tp->lsndtime);
         v.last_data_recv_ms = ms_since(now, tp->lrcvtime);

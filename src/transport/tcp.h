@@ -106,7 +106,18 @@ struct tcp_sock {
         uint32_t irs, rcv_nxt, rcv_wnd, rcv_wup;
         uint8_t rcv_wscale;
         struct sk_buff_head ooo_queue;   /* out of order, by seq */
-        uint32_t ack_pending;            /* segments not yet acknowledged */
+        uint32_t rcv_ssthresh;           /* how far the offer may grow now */
+        uint32_t window_clamp;           /* the largest offer */
+        struct {                         /* Linux's icsk_ack */
+                uint8_t pending;         /* TCP_ACK_* */
+                uint8_t quick;           /* ACKs still to send at once */
+                uint8_t pingpong;        /* replies seen: interactive */
+                uint32_t rcv_mss;        /* the peer's segment size, measured */
+                uint32_t last_seg_size;
+                uint64_t ato;            /* ns: delayed-ACK timeout (0: no data yet) */
+                uint64_t lrcvtime;       /* ns: last payload received */
+                uint64_t timeout;        /* ns: when the delayed ACK is due */
+        } ack;
         bool fin_received;
         /* options */
         bool wscale_ok, sack_ok, tstamp_ok, nodelay;
@@ -138,6 +149,12 @@ struct tcp_sock {
 static inline struct tcp_sock *tcp_sk(struct sock *sk)
 {
         return sk->proto_data;
+}
+
+/* tcp_mss_clamp: TCP_MAXSEG lowers, never raises, an MSS. */
+static inline uint16_t tcp_mss_clamp(const struct tcp_sock *tp, uint16_t mss)
+{
+        return tp->user_mss && tp->user_mss < mss ? tp->user_mss : mss;
 }
 
 int tcp_init(struct net *net);
@@ -176,15 +193,28 @@ enum tcp_push_how { TCP_PUSH_NAGLE, TCP_PUSH_MORE, TCP_PUSH_FORCE };
 void tcp_push_mode(struct sock *sk, enum tcp_push_how how);
 void tcp_push(struct sock *sk);
 uint16_t tcp_select_window(struct sock *sk);
-uint32_t tcp_window_space(struct sock *sk);
-void tcp_init_windows(struct sock *sk);
+/* tcp_rcvwnd.c: the window we offer and when we acknowledge */
+#define TCP_ACK_SCHED   0x01 /* an ACK is owed */
+#define TCP_ACK_TIMER   0x02 /* the delayed-ACK timer is armed */
+#define TCP_ACK_PUSHED  0x04 /* pushed or short data is waiting */
+#define TCP_ACK_PUSHED2 0x08
+#define TCP_ACK_NOW     0x10 /* the next check sends it */
+void tcp_init_windows(struct sock *sk, uint32_t mss);
+void tcp_init_rcv_side(struct sock *sk);
+void tcp_event_data_recv(struct sock *sk, const struct sk_buff *skb, uint8_t flags, uint32_t hdrlen);
+void tcp_event_data_sent(struct sock *sk);
+void tcp_event_ack_sent(struct sock *sk);
+void tcp_enter_quickack_mode(struct sock *sk);
+void tcp_send_delayed_ack(struct sock *sk);
+void tcp_ack_snd_check(struct sock *sk, bool now);
+void tcp_delack_timer(struct sock *sk);
+void tcp_cleanup_rbuf(struct sock *sk, size_t copied);
 void tcp_retransmit_head(struct sock *sk);
 
 /* tcp_timer.c */
 void tcp_init_timers(struct sock *sk);
 void tcp_stop_timers(struct sock *sk);
 void tcp_reset_rtx_timer(struct sock *sk);
-void tcp_schedule_delack(struct sock *sk);
 void tcp_enter_timewait(struct sock *sk);
 void tcp_rtt_sample(struct sock *sk, uint64_t rtt_ns);
 /* Put skb at the tail of the write queue, charged to the socket. */

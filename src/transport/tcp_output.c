@@ -18,65 +18,6 @@
 #include "wire/bytes.h"
 #include "wire/ipv4.h"
 
-/* The window our buffer allows now, in bytes (no side effects). */
-uint32_t tcp_window_space(struct sock *sk)
-{
-        struct tcp_sock *tp = tcp_sk(sk);
-        int free_space = sk->rcvbuf - atomic_load(&sk->rmem_alloc);
-        if (free_space < 0)
-                free_space = 0;
-        uint32_t win = (uint32_t)free_space / 2;
-        if (win > tp->advmss)
-                win -= win % tp->advmss;
-        return win;
-}
-
-/* Our receive window, as the window field carries it (scaled); records it
- * as advertised. */
-uint16_t tcp_select_window(struct sock *sk)
-{
-        struct tcp_sock *tp = tcp_sk(sk);
-        int free_space = sk->rcvbuf - atomic_load(&sk->rmem_alloc);
-        if (free_space < 0)
-                free_space = 0;
-        /* half of the free buffer goes to data, as Linux's default
-         * tcp_adv_win_scale; rounded down to the MSS unless tiny */
-        uint32_t win = (uint32_t)free_space / 2;
-        if (win > tp->advmss)
-                win -= win % tp->advmss;
-        if (win < tp->advmss && win < (uint32_t)sk->rcvbuf / 16)
-                win = 0; /* silly window avoidance (RFC 1122 4.2.3.3) */
-        /* never shrink what was already offered */
-        uint32_t offered = tp->rcv_wup + tp->rcv_wnd - tp->rcv_nxt;
-        if (seq_after(tp->rcv_wup + tp->rcv_wnd, tp->rcv_nxt) && win < offered)
-                win = offered;
-        uint32_t max = 65535u << tp->rcv_wscale;
-        if (win > max)
-                win = max;
-        tp->rcv_wnd = win;
-        tp->rcv_wup = tp->rcv_nxt;
-        return (uint16_t)(win >> tp->rcv_wscale);
-}
-
-/* tcp_select_initial_window: the window scale from tcp_rmem[2] (6 MB ->
- * 7, as Linux), and the SYN's window from tcp_rmem[1]. */
-void tcp_init_windows(struct sock *sk)
-{
-        struct tcp_sock *tp = tcp_sk(sk);
-        const struct tcp_cfg *cfg = tcp_cfg(sk->net);
-        /* tcp_select_initial_window: wscale = ilog2(max(tcp_rmem[2],
-         * rmem_max)) - 15, clamped to 0..14 */
-        uint32_t space = (uint32_t)MAX(cfg->rmem[2], sk->net->core.rmem_max);
-        int lg = 31 - __builtin_clz(space | 1);
-        tp->rcv_wscale = cfg->window_scaling ? (uint8_t)MIN(MAX(lg - 15, 0), 14) : 0;
-        uint32_t w = (uint32_t)sk->rcvbuf / 2;
-        if (w > tp->advmss)
-                w -= w % tp->advmss;
-        if (w > 65535)
-                w = 65535;
-        tp->rcv_wnd = w;
-}
-
 static uint32_t tcp_now_ts(struct sock *sk)
 {
         return tcp_time_ms(sk->net);
@@ -125,10 +66,10 @@ int tcp_transmit_skb(struct sock *sk, struct sk_buff *data, uint8_t flags, uint3
         put_be16(h + 16, tcp_csum_ipv4(sk->saddr, sk->daddr, h, hlen + plen));
         skb_reset_transport_header(skb);
         skb->mark = (uint32_t)sk->mark;
-        if (flags & TCPF_ACK) {
-                tp->ack_pending = 0;
-                del_timer(&net->timers, &tp->delack_timer);
-        }
+        if (flags & TCPF_ACK)
+                tcp_event_ack_sent(sk);
+        if (plen)
+                tcp_event_data_sent(sk);
         /* OutSegs excludes retransmissions (RFC 1213; __tcp_transmit_skb):
          * new sequence space, or nothing but control */
         uint32_t end = seq + plen + ((flags & TCPF_SYN) ? 1 : 0) + ((flags & TCPF_FIN) ? 1 : 0);
