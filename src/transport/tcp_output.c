@@ -174,7 +174,8 @@ void tcp_push_mode(struct sock *sk, enum tcp_push_how how)
                 uint32_t cwnd_bytes = tp->snd_cwnd * tp->mss;
                 uint32_t wnd_end = tp->snd_una + tp->snd_wnd;
                 uint32_t seglen = cb->end_seq - cb->seq;
-                if (in_flight >= cwnd_bytes) {
+                /* tcp_cwnd_test: a bare FIN is not held by the window */
+                if (in_flight >= cwnd_bytes && !(cb->flags & TCPF_FIN && !skb->len)) {
                         cwnd_limited = true;
                         break;
                 }
