@@ -18,6 +18,7 @@
 
 #include "core/trace.h"
 #include "ipv4/ipv4.h"
+#include "socket/cmsg.h"
 #include "socket/porthash.h"
 #include "socket/sockns.h"
 #include "core/sysctl.h"
@@ -516,6 +517,7 @@ struct sock *tcp_child_new(struct sock *parent, uint32_t saddr, uint16_t sport, 
         tp->user_timeout_ms = pp->user_timeout_ms;
         tp->notsent_lowat = pp->notsent_lowat;
         tp->user_mss = pp->user_mss;
+        tp->recvmsg_inq = pp->recvmsg_inq;
         sock_hold(parent);
         bhash_add(c);
         return c;
@@ -674,6 +676,8 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len
         return copied ? (ssize_t)copied : -EAGAIN;
 }
 
+static int tcp_bytes_readable(struct sock *sk);
+
 static ssize_t tcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags)
 {
         struct tcp_sock *tp = tcp_sk(sk);
@@ -711,7 +715,20 @@ static ssize_t tcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int 
                 skb = next;
         }
         msg->msg_flags = 0;
-        msg->msg_controllen = 0;
+        if (tp->recvmsg_inq) {
+                /* TCP_CM_INQ: what is left to read after this call; after
+                 * the peer's FIN, at least the FIN's byte, so that the
+                 * reader goes on to see the end (tcp_inq_hint) */
+                int inq = tcp_bytes_readable(sk) + (tp->fin_received ? 1 : 0);
+                if (!inq && sk->state == TCP_CLOSE)
+                        inq = 1;
+                struct cmsg_writer w;
+                cmsg_begin(&w, msg);
+                cmsg_put(&w, SOL_TCP, TCP_CM_INQ, &inq, sizeof(inq));
+                cmsg_end(&w);
+        } else {
+                msg->msg_controllen = 0;
+        }
         if (copied) {
                 if (!(flags & MSG_PEEK))
                         tcp_cleanup_rbuf(sk, copied);
@@ -828,6 +845,11 @@ static int tcp_setsockopt(struct sock *sk, int level, int name, const void *val,
                                 tp->nagle_push = true;
                         tcp_push(sk);
                 }
+                return 0;
+        case TCP_INQ:
+                if (v < 0 || v > 1)
+                        return -EINVAL;
+                tp->recvmsg_inq = v;
                 return 0;
         case TCP_MAXSEG:
                 if (v && (v < 88 || v > 32767))
@@ -953,6 +975,9 @@ static int tcp_getsockopt(struct sock *sk, int level, int name, void *val, sockl
                 break;
         case TCP_CORK:
                 v = tp->cork;
+                break;
+        case TCP_INQ:
+                v = tp->recvmsg_inq;
                 break;
         case TCP_KEEPIDLE:
                 v = tp->keepidle ? tp->keepidle : tcp_cfg(sk->net)->keepalive_time;

@@ -122,6 +122,7 @@ struct tcp_sock {
         /* options */
         bool wscale_ok, sack_ok, tstamp_ok, nodelay;
         bool cork;                       /* TCP_CORK: partial segments wait */
+        bool recvmsg_inq;                /* TCP_INQ: TCP_CM_INQ on each read */
         bool nagle_push;                 /* TCP_NAGLE_PUSH: send the held tail once */
         uint32_t ts_recent, ts_recent_stamp;
         /* RTT and timers (ns) */
