@@ -618,6 +618,7 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len
                          * write goes on, so TCP_NOTSENT_LOWAT counts only
                          * what the windows really hold back */
                         uint32_t sent = tp->snd_nxt;
+                        tp->nospace = true; /* wait_for_space: SOCK_NOSPACE */
                         if (!copied)
                                 break;
                         tcp_push(sk);
@@ -933,6 +934,11 @@ size_t tcp_get_info(struct sock *sk, void *buf, size_t cap)
         v.rto_us = ns_to_us(tp->rto);
         v.snd_mss = tp->mss;
         v.rcv_mss = tp->ack.rcv_mss;
+        v.busy_us = ns_to_us(tcp_chrono_ns(tp, TCP_CHRONO_BUSY) +
+                             tcp_chrono_ns(tp, TCP_CHRONO_RWND_LIMITED) +
+                             tcp_chrono_ns(tp, TCP_CHRONO_SNDBUF_LIMITED));
+        v.rwnd_limited_us = ns_to_us(tcp_chrono_ns(tp, TCP_CHRONO_RWND_LIMITED));
+        v.sndbuf_limited_us = ns_to_us(tcp_chrono_ns(tp, TCP_CHRONO_SNDBUF_LIMITED));
         v.ato_us = ns_to_us(tp->ack.ato);
         v.rcv_ssthresh = tp->rcv_ssthresh;
         v.unacked = tp->snd_nxt - tp->snd_una;

@@ -72,6 +72,14 @@ static inline struct tcp_skb_cb *TCP_SKB_CB(struct sk_buff *skb)
         return (struct tcp_skb_cb *)skb->cb;
 }
 
+/* tcp_chrono.c: what holds the sender back (Linux's enum tcp_chrono) */
+enum tcp_chrono {
+        TCP_CHRONO_UNSPEC,
+        TCP_CHRONO_BUSY,           /* data queued or in flight */
+        TCP_CHRONO_RWND_LIMITED,   /* the peer's window is full */
+        TCP_CHRONO_SNDBUF_LIMITED, /* our send buffer is */
+};
+
 struct tcp_sock {
         struct sock *sk;
         /* send side */
@@ -123,6 +131,10 @@ struct tcp_sock {
         bool wscale_ok, sack_ok, tstamp_ok, nodelay;
         bool cork;                       /* TCP_CORK: partial segments wait */
         bool recvmsg_inq;                /* TCP_INQ: TCP_CM_INQ on each read */
+        bool nospace;                    /* a writer found the buffer full (SOCK_NOSPACE) */
+        uint8_t chrono_type;             /* enum tcp_chrono running now */
+        uint64_t chrono_start;           /* ns */
+        uint64_t chrono_stat[3];         /* ns per reason, BUSY first */
         bool nagle_push;                 /* TCP_NAGLE_PUSH: send the held tail once */
         uint32_t ts_recent, ts_recent_stamp;
         /* RTT and timers (ns) */
@@ -219,8 +231,14 @@ void tcp_reset_rtx_timer(struct sock *sk);
 void tcp_enter_timewait(struct sock *sk);
 void tcp_rtt_sample(struct sock *sk, uint64_t rtt_ns);
 /* Put skb at the tail of the write queue, charged to the socket. */
+void tcp_chrono_start(struct sock *sk, enum tcp_chrono type);
+void tcp_chrono_stop(struct sock *sk, enum tcp_chrono type);
+uint64_t tcp_chrono_ns(const struct tcp_sock *tp, enum tcp_chrono type);
+void tcp_check_space(struct sock *sk);
+
 static inline void tcp_wq_queue_tail(struct tcp_sock *tp, struct sk_buff *skb)
 {
+        tcp_chrono_start(tp->sk, TCP_CHRONO_BUSY); /* tcp_add_write_queue_tail */
         skb_queue_tail(&tp->write_queue, skb);
         tp->wmem_queued += skb_truesize(skb);
         if (!tp->send_head)

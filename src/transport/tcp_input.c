@@ -139,6 +139,9 @@ static void tcp_clean_acked(struct sock *sk, uint32_t ack)
                         tp->send_head = NULL;
                 consume_skb(skb);
         }
+        if (!tp->write_queue.first)
+                tcp_chrono_stop(sk, TCP_CHRONO_BUSY); /* tcp_clean_rtx_queue */
+        tcp_check_space(sk);
         /* a partially acked head keeps its unacked tail */
         skb = tp->write_queue.first;
         if (skb && seq_before(TCP_SKB_CB(skb)->seq, ack)) {

@@ -161,7 +161,7 @@ void tcp_push_mode(struct sock *sk, enum tcp_push_how how)
         struct tcp_sock *tp = tcp_sk(sk);
         if (sk->state == TCP_SYN_SENT || sk->state == TCP_SYN_RECV || sk->state == TCP_CLOSE)
                 return;
-        bool sent = false, cwnd_limited = false;
+        bool sent = false, cwnd_limited = false, rwnd_limited = false;
         bool had_in_flight = tp->snd_una != tp->snd_nxt;
         /* from the send head (tcp_send_head), not over what already went */
         struct sk_buff *start = tp->send_head ? tp->send_head : tp->write_queue.first;
@@ -180,13 +180,18 @@ void tcp_push_mode(struct sock *sk, enum tcp_push_how how)
                         break;
                 }
                 if (seq_after(cb->end_seq - ((cb->flags & TCPF_FIN) ? 1 : 0), wnd_end)) {
-                        /* does not fit the peer's window: send what fits if
-                         * nothing is in flight, else wait for ACKs */
+                        /* does not fit the peer's window (tcp_snd_wnd_test):
+                         * wait for ACKs; only the probe timer sends the part
+                         * that fits, when nothing is in flight
+                         * (tcp_write_wakeup) */
                         uint32_t fit = seq_after(wnd_end, cb->seq) ? wnd_end - cb->seq : 0;
-                        if (fit && !in_flight && fit < skb->len && !tcp_fragment(sk, skb, fit))
+                        if (how == TCP_PUSH_FORCE && fit && !in_flight && fit < skb->len &&
+                            !tcp_fragment(sk, skb, fit)) {
                                 seglen = fit;
-                        else
+                        } else {
+                                rwnd_limited = true;
                                 break;
+                        }
                 }
                 /* tcp_nagle_test, for the last segment only: MSG_MORE and
                  * TCP_CORK hold a partial one (unless TCP_NODELAY just
@@ -233,7 +238,16 @@ void tcp_push_mode(struct sock *sk, enum tcp_push_how how)
                         tp->cwnd_usage_seq = tp->snd_nxt;
                         tp->is_cwnd_limited = cwnd_limited;
                 }
+                /* tcp_cwnd_validate: sent all there was, the window not the
+                 * limit, and the writer stopped by a full buffer */
+                if (!cwnd_limited && tp->snd_nxt == tp->write_seq && tp->nospace &&
+                    (sk->state == TCP_ESTABLISHED || sk->state == TCP_CLOSE_WAIT))
+                        tcp_chrono_start(sk, TCP_CHRONO_SNDBUF_LIMITED);
         }
+        if (rwnd_limited)
+                tcp_chrono_start(sk, TCP_CHRONO_RWND_LIMITED);
+        else
+                tcp_chrono_stop(sk, TCP_CHRONO_RWND_LIMITED);
         /* tcp_event_new_data_sent: new data rearms the RTO only when none
          * was in flight; otherwise the timer keeps counting from the ACK
          * that last moved snd_una (tcp_rearm_rto) */
