@@ -629,7 +629,8 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len
                 struct sk_buff *skb = tp->write_queue.last;
                 uint32_t room = 0;
                 if (skb && !seq_before(TCP_SKB_CB(skb)->seq, tp->snd_nxt) &&
-                    !(TCP_SKB_CB(skb)->flags & (TCPF_FIN | TCPF_SYN)) && skb->len < tp->mss)
+                    !(TCP_SKB_CB(skb)->flags & (TCPF_FIN | TCPF_SYN)) && skb->len < tp->mss &&
+                    !TCP_SKB_CB(skb)->eor)
                         room = tp->mss - skb->len;
                 if (!room) {
                         skb = alloc_skb_tx(sk->net, tp->mss);
@@ -639,6 +640,7 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len
                         TCP_SKB_CB(skb)->flags = TCPF_ACK;
                         TCP_SKB_CB(skb)->retrans = 0;
                         TCP_SKB_CB(skb)->more = 0;
+                        TCP_SKB_CB(skb)->eor = 0;
                         tcp_wq_queue_tail(tp, skb);
                         room = tp->mss;
                 }
@@ -669,6 +671,9 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len
                 bool more = flags & MSG_MORE;
                 if (last && !seq_before(TCP_SKB_CB(last)->seq, tp->snd_nxt)) {
                         TCP_SKB_CB(last)->more = more;
+                        /* MSG_EOR: the record ends here (tcp_sendmsg_locked) */
+                        if (flags & MSG_EOR)
+                                TCP_SKB_CB(last)->eor = 1;
                         if (!more)
                                 TCP_SKB_CB(last)->flags |= TCPF_PSH;
                 }

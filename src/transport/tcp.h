@@ -63,6 +63,7 @@ struct tcp_skb_cb {
         uint8_t flags;    /* TCPF_* to send with it (write queue) */
         uint8_t retrans;  /* sent more than once (Karn) */
         uint8_t more;     /* written with MSG_MORE: no PSH at a burst's end */
+        uint8_t eor;      /* ends a MSG_EOR write: later data never joins it */
         uint32_t consumed; /* receive queue: bytes already read */
 };
 _Static_assert(sizeof(struct tcp_skb_cb) <= SKB_CB_SIZE, "tcp_skb_cb must fit in skb->cb");

@@ -114,6 +114,7 @@ void tcp_send_fin(struct sock *sk)
         TCP_SKB_CB(skb)->flags = TCPF_ACK | TCPF_FIN;
         TCP_SKB_CB(skb)->retrans = 0;
         TCP_SKB_CB(skb)->more = 0;
+        TCP_SKB_CB(skb)->eor = 0;
         tp->write_seq++;
         tcp_wq_queue_tail(tp, skb);
         tcp_push(sk);
@@ -133,6 +134,8 @@ static int tcp_fragment(struct sock *sk, struct sk_buff *skb, uint32_t len)
         TCP_SKB_CB(n)->flags = TCP_SKB_CB(skb)->flags;
         TCP_SKB_CB(n)->retrans = 0;
         TCP_SKB_CB(n)->more = TCP_SKB_CB(skb)->more;
+        TCP_SKB_CB(n)->eor = TCP_SKB_CB(skb)->eor; /* the record ends with the tail */
+        TCP_SKB_CB(skb)->eor = 0;
         TCP_SKB_CB(skb)->end_seq = TCP_SKB_CB(skb)->seq + len;
         TCP_SKB_CB(skb)->flags &= (uint8_t)~TCPF_FIN;
         skb_trim(skb, len);
