@@ -137,6 +137,16 @@ struct strata_trace_event {
 typedef void (*strata_trace_fn)(const struct strata_trace_event *ev, void *ctx);
 /* Trace the next `packets` packets entering net (-1: all, 0: stop). */
 int strata_trace(struct strata_net *net, long packets, strata_trace_fn fn, void *ctx);
+/* Which packets start a trace (fields 0: any): an IP protocol (IPPROTO_*),
+ * an IPv4 address at either end (host order), a TCP or UDP port at either
+ * end.  ARP frames match a filter without protocol and port.  NULL: all
+ * packets.  Applies from the next packet on. */
+struct strata_trace_filter {
+        uint8_t proto;
+        uint32_t addr;
+        uint16_t port;
+};
+int strata_trace_filter(struct strata_net *net, const struct strata_trace_filter *f);
 
 /* Counters: drops by reason ("NEIGH_FAILED"), MIB ("Ip.InReceives",
  * "Icmp.OutEchoReps", "IcmpMsg.OutType0"); -ENOENT for an unknown name. */
