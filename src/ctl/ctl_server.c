@@ -18,6 +18,8 @@
  * group -- without waiting: a client whose buffer is full misses it, as
  * a kernel listener gets ENOBUFS.  The queue is also flushed before any
  * reply is sent, so a change's notification goes out before its ACK.
+ * The same queue carries trace events to the one client tracing
+ * (ctl_observe.c), addressed by the client's serial number.
  */
 #include <errno.h>
 #include <poll.h>
@@ -31,6 +33,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "ctl/ctl_observe.h"
 #include "ctl/nlmsg.h"
 #include "strata/ctl.h"
 
@@ -41,11 +44,13 @@ struct ctl_client {
         int fd;
         bool hello;      /* HELLO seen */
         uint64_t groups; /* bit g-1: multicast group g (GROUPS) */
+        uint64_t serial; /* names the client for ctl_observe */
         struct strata_ctl_client who;
 };
 
 struct ctl_event {
         struct ctl_event *next;
+        uint64_t to; /* one client's serial, or 0: rtnetlink group */
         unsigned group;
         size_t len;
         uint8_t data[];
@@ -62,16 +67,18 @@ struct strata_ctl_server {
         pthread_mutex_t evlock;
         struct ctl_event *ev_head, *ev_tail; /* guarded by evlock */
         int nevents;                         /* guarded by evlock */
+        uint64_t next_serial;
+        struct ctl_observe *obs;
 };
 
-/* strata_ctl_notify_fn: queue one notification (namespace locked). */
-static void queue_event(unsigned group, const void *dgram, size_t len, void *ctx)
+static void queue_dgram(struct strata_ctl_server *s, uint64_t to, unsigned group,
+                        const void *dgram, size_t len)
 {
-        struct strata_ctl_server *s = ctx;
         struct ctl_event *e = malloc(sizeof(*e) + len);
         if (!e)
                 return;
         e->next = NULL;
+        e->to = to;
         e->group = group;
         e->len = len;
         memcpy(e->data, dgram, len);
@@ -93,6 +100,18 @@ static void queue_event(unsigned group, const void *dgram, size_t len, void *ctx
         }
 }
 
+/* strata_ctl_notify_fn: queue one notification (namespace locked). */
+static void queue_event(unsigned group, const void *dgram, size_t len, void *ctx)
+{
+        queue_dgram(ctx, 0, group, dgram, len);
+}
+
+/* ctl_send_to_fn: a trace event for one client. */
+static void queue_to(uint64_t to, const void *dgram, size_t len, void *ctx)
+{
+        queue_dgram(ctx, to, 0, dgram, len);
+}
+
 /* Send every queued notification to the clients subscribed to it. */
 static void flush_events(struct strata_ctl_server *s)
 {
@@ -106,7 +125,9 @@ static void flush_events(struct strata_ctl_server *s)
                 uint64_t bit = e->group >= 1 && e->group <= 64 ? 1ull << (e->group - 1) : 0;
                 for (int i = 0; i < s->nclients; i++) {
                         struct ctl_client *c = &s->clients[i];
-                        if ((c->groups & bit) && c->who.protocol == 0 &&
+                        bool want = e->to ? c->serial == e->to
+                                          : (c->groups & bit) && c->who.protocol == 0;
+                        if (want &&
                             send(c->fd, e->data, e->len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
                                 /* full or gone: this client misses it */
                         }
@@ -175,6 +196,10 @@ int strata_ctl_server_new(struct strata_net *net, const char *path, struct strat
                 err = -errno;
         if (!err)
                 err = strata_ctl_notify_start(net, queue_event, s);
+        if (!err && !(s->obs = ctl_observe_new(net, queue_to, s))) {
+                strata_ctl_notify_stop(net);
+                err = -ENOMEM;
+        }
         if (err) {
                 if (s->lfd >= 0) {
                         close(s->lfd);
@@ -191,6 +216,7 @@ int strata_ctl_server_new(struct strata_net *net, const char *path, struct strat
 
 static void drop_client(struct strata_ctl_server *s, int i)
 {
+        ctl_observe_client_gone(s->obs, s->clients[i].serial);
         close(s->clients[i].fd);
         s->clients[i] = s->clients[--s->nclients];
 }
@@ -221,7 +247,9 @@ static void accept_client(struct strata_ctl_server *s)
         setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
         /* until HELLO: the kernel's default port id, the process id */
         s->clients[s->nclients++] = (struct ctl_client){
-                .fd = fd, .who = { .portid = (uint32_t)cred.pid, .protocol = 0, .uid = cred.uid }
+                .fd = fd,
+                .serial = ++s->next_serial,
+                .who = { .portid = (uint32_t)cred.pid, .protocol = 0, .uid = cred.uid }
         };
 }
 
@@ -296,6 +324,28 @@ static int serve_client(struct strata_ctl_server *s, int i)
                 c->hello = true;
                 return 0; /* no reply: the client goes on to its first request */
         }
+        if (c->who.protocol == STRATA_NETLINK_CTL && len >= NL_HDRLEN &&
+            ctl_observe_is_ours(nl_rd16(s->buf + 4))) {
+                /* trace and capture live with this connection: the
+                 * server, not the stateless handler, answers them */
+                struct nl_out o;
+                nl_out_init(&o, c->who.portid);
+                size_t off = 0;
+                struct nl_msg m;
+                int r;
+                while ((r = nlmsg_next(s->buf, len, &off, &m)) == 1)
+                        ctl_observe_request(s->obs, c->serial, &m, &o);
+                if (r < 0) {
+                        struct nl_msg bad = { .len = NL_HDRLEN, .seq = seq, .raw = s->buf };
+                        nlmsg_error(&o, &bad, -EINVAL, "Strata: malformed message");
+                }
+                int err = o.err;
+                for (struct nl_dgram *d = o.head; d && !err; d = d->next)
+                        if (d->len)
+                                err = send_dgram(d->data, d->len, &c->fd);
+                nl_out_free(&o);
+                return err ? err : send_done(c->fd, seq);
+        }
         struct reply_ctx r = { s, c->fd };
         int err = strata_ctl_handle(s->net, &c->who, s->buf, len, send_reply, &r);
         flush_events(s);
@@ -351,10 +401,11 @@ void strata_ctl_server_free(struct strata_ctl_server *s)
 {
         if (!s)
                 return;
-        strata_ctl_notify_stop(s->net);
-        flush_events(s); /* frees the queue */
         while (s->nclients)
                 drop_client(s, s->nclients - 1);
+        ctl_observe_free(s->obs);
+        strata_ctl_notify_stop(s->net);
+        flush_events(s); /* frees the queue */
         close(s->evfd);
         pthread_mutex_destroy(&s->evlock);
         close(s->lfd);
