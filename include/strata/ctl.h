@@ -185,6 +185,10 @@ int strata_ctl_socket_path(const char *dir, const char *ns, char *buf, size_t ca
 struct strata_ctl_server;
 int strata_ctl_server_new(struct strata_net *net, const char *path, struct strata_ctl_server **out);
 int strata_ctl_server_run(struct strata_ctl_server *s, int stop_fd);
+/* Share the socket with a group: the file becomes mode 0660 of group gid,
+ * and clients whose primary or supplementary groups include gid are
+ * accepted besides the server's uid and root.  0 or -errno (chown). */
+int strata_ctl_server_set_group(struct strata_ctl_server *s, unsigned gid);
 void strata_ctl_server_free(struct strata_ctl_server *s);
 
 #ifdef __cplusplus

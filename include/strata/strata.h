@@ -56,6 +56,12 @@ int strata_veth_add(struct strata_net *a, const char *name_a, struct strata_net 
  * interface tap_name and creates Strata device dev_name on it.  Needs
  * CAP_NET_ADMIN to create.  The host side is brought up. */
 int strata_tap_attach(struct strata_net *net, const char *tap_name, const char *dev_name);
+/* Attach to an existing host interface (a veth end, a NIC) through an
+ * AF_PACKET socket: Strata device dev_name (NULL: the same name) sends and
+ * receives its frames, with a MAC address of its own (the interface goes
+ * promiscuous while attached).  Needs CAP_NET_RAW; -ENODEV when there is
+ * no such interface. */
+int strata_packet_attach(struct strata_net *net, const char *ifname, const char *dev_name);
 int strata_link_set_up(struct strata_net *net, const char *dev, bool up);
 int strata_link_set_mtu(struct strata_net *net, const char *dev, unsigned mtu);
 /* addr: "aa:bb:cc:dd:ee:ff" */

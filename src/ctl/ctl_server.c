@@ -6,7 +6,8 @@
  * One thread serves every client in turn with poll(): requests are short
  * and the namespace lock serialises them anyway.  Safety: the socket is
  * created 0600 (umask around bind, then chmod), and every accepted client
- * is checked with SO_PEERCRED -- the server's uid or root, else closed.
+ * is checked with SO_PEERCRED -- the server's uid or root (or, when the
+ * socket is shared with a group, 0660, a member of it), else closed.
  * Requests are bounded (NL_REQ_MAX); a larger one is answered -EMSGSIZE.
  * A client that stops reading is dropped after a send timeout instead of
  * stalling everyone else.
@@ -69,6 +70,8 @@ struct strata_ctl_server {
         int nevents;                         /* guarded by evlock */
         uint64_t next_serial;
         struct ctl_observe *obs;
+        bool shared;  /* --group: members of gid may connect */
+        unsigned gid;
 };
 
 static void queue_dgram(struct strata_ctl_server *s, uint64_t to, unsigned group,
@@ -221,6 +224,45 @@ static void drop_client(struct strata_ctl_server *s, int i)
         s->clients[i] = s->clients[--s->nclients];
 }
 
+int strata_ctl_server_set_group(struct strata_ctl_server *s, unsigned gid)
+{
+        if (chown(s->path, (uid_t)-1, (gid_t)gid) < 0 || chmod(s->path, 0660) < 0)
+                return -errno;
+        s->shared = true;
+        s->gid = gid;
+        return 0;
+}
+
+/* Is process pid (primary group gid) a member of group g?  Supplementary
+ * groups are read from /proc/PID/status ("Groups:"), as the kernel keeps
+ * them nowhere a socket can ask. */
+static bool in_group(pid_t pid, gid_t gid, unsigned g)
+{
+        if (gid == g)
+                return true;
+        char path[64], line[4096];
+        snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+        FILE *f = fopen(path, "r");
+        if (!f)
+                return false;
+        bool member = false;
+        while (!member && fgets(line, sizeof(line), f)) {
+                if (strncmp(line, "Groups:", 7) != 0)
+                        continue;
+                char *p = line + 7, *end;
+                for (;;) {
+                        unsigned long v = strtoul(p, &end, 10);
+                        if (end == p)
+                                break;
+                        if (v == g)
+                                member = true;
+                        p = end;
+                }
+        }
+        fclose(f);
+        return member;
+}
+
 static void accept_client(struct strata_ctl_server *s)
 {
         int fd = accept4(s->lfd, NULL, NULL, SOCK_CLOEXEC);
@@ -229,7 +271,8 @@ static void accept_client(struct strata_ctl_server *s)
         struct ucred cred;
         socklen_t len = sizeof(cred);
         if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
-            (cred.uid != 0 && cred.uid != geteuid())) {
+            (cred.uid != 0 && cred.uid != geteuid() &&
+             !(s->shared && in_group(cred.pid, cred.gid, s->gid)))) {
                 fprintf(stderr, "stratad: refused a control client of uid %d\n",
                         len == sizeof(cred) ? (int)cred.uid : -1);
                 close(fd);
