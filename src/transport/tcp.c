@@ -763,23 +763,67 @@ static int tcp_shutdown(struct sock *sk, int how)
         return 0;
 }
 
+/* inet_csk_listen_stop: children not accepted yet are reset. */
+static void tcp_listen_stop(struct sock *sk)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        struct sock *c;
+        while ((c = tp->accept_q_first)) {
+                tp->accept_q_first = tcp_sk(c)->accept_next;
+                tcp_send_reset(c);
+                tcp_done(c);
+                sock_put(c);
+                sock_put(sk);
+        }
+        tp->accept_q_last = NULL;
+        tp->accept_qlen = 0;
+        tcp_set_state(sk, TCP_CLOSE);
+}
+
+/* tcp_abort (sock_diag's SOCK_DESTROY, `ss -K`): a listener stops
+ * listening, a connection is reset where the peer would otherwise wait
+ * (tcp_need_reset) and ends with err for its owner; a TIME_WAIT socket
+ * just goes. */
+static int tcp_abort(struct sock *sk, int err)
+{
+        if (sk->state == TCP_CLOSE)
+                return -ENOENT;
+        if (sk->state == TCP_LISTEN) {
+                tcp_listen_stop(sk);
+                sock_set_err(sk, err);
+                return 0;
+        }
+        if (sk->state == TCP_TIME_WAIT) {
+                tcp_done(sk);
+                return 0;
+        }
+        struct tcp_sock *tp = tcp_sk(sk);
+        if (sk->state == TCP_SYN_RECV && tp->parent) {
+                /* an embryo: out of its listener's SYN queue */
+                struct sock *parent = tp->parent;
+                tcp_sk(parent)->syn_qlen--;
+                tp->parent = NULL;
+                sock_put(parent);
+        }
+        switch (sk->state) {
+        case TCP_ESTABLISHED:
+        case TCP_CLOSE_WAIT:
+        case TCP_FIN_WAIT1:
+        case TCP_FIN_WAIT2:
+        case TCP_SYN_RECV:
+                tcp_send_reset(sk);
+                break;
+        }
+        sock_set_err(sk, err);
+        tcp_done(sk);
+        return 0;
+}
+
 static void tcp_close(struct sock *sk)
 {
         struct net *net = sk->net;
-        struct tcp_sock *tp = tcp_sk(sk);
         if (sk->state == TCP_LISTEN) {
-                /* children not accepted yet are reset (inet_csk_listen_stop) */
-                struct sock *c;
-                while ((c = tp->accept_q_first)) {
-                        tp->accept_q_first = tcp_sk(c)->accept_next;
-                        tcp_send_reset(c);
-                        tcp_done(c);
-                        sock_put(c);
-                        sock_put(sk);
-                }
-                tp->accept_q_last = NULL;
-                tp->accept_qlen = 0;
-                tcp_set_state(sk, TCP_CLOSE);
+                tcp_listen_stop(sk);
                 bhash_del(sk);
                 return;
         }
@@ -1055,6 +1099,7 @@ const struct proto tcp_prot = {
         .accept = tcp_accept,
         .connect_done = tcp_connect_done,
         .shutdown = tcp_shutdown,
+        .diag_destroy = tcp_abort,
 };
 
 static int cc_validate(struct net *net, const char *v)

@@ -380,6 +380,14 @@ static void udp_destroy(struct sock *sk)
 {
 }
 
+/* udp_abort: the error for the owner, and the socket disconnected. */
+static int udp_abort(struct sock *sk, int err)
+{
+        sock_set_err(sk, err);
+        udp_disconnect(sk);
+        return 0;
+}
+
 const struct proto udp_prot = {
         .name = "UDP",
         .init = udp_init_sock,
@@ -395,6 +403,7 @@ const struct proto udp_prot = {
         .getsockopt = udp_getsockopt,
         .bytes_readable = udp_bytes_readable,
         .writable = udp_writable,
+        .diag_destroy = udp_abort,
 };
 
 /* --- input ------------------------------------------------------------------- */
