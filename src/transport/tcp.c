@@ -351,6 +351,7 @@ static int tcp_init_sock(struct sock *sk)
         if (!tp->cong)
                 tp->cong = tcp_cong_find("reno");
         tp->cong->init(tp);
+        tp->sb.reordering = (uint32_t)cfg->reordering; /* dupthresh */
         /* tcp_init_sock: buffers from tcp_rmem[1] / tcp_wmem[1] */
         sk->rcvbuf = cfg->rmem[1];
         sk->sndbuf = cfg->wmem[1];
@@ -903,7 +904,17 @@ size_t tcp_get_info(struct sock *sk, void *buf, size_t cap)
                 return tcp_info_pack(&v, buf, cap);
         }
         uint64_t now = net_now(sk->net);
-        v.ca_state = tp->in_recovery ? TCP_CA_Recovery : tp->retransmits ? TCP_CA_Loss : TCP_CA_Open;
+        if (tp->sack_ok) {
+                v.ca_state = tp->sb.ca_state;
+                v.sacked = tp->sb.sacked_out;
+                v.lost = tp->sb.lost_out;
+                v.retrans = tp->sb.retrans_out;
+                v.reordering = tp->sb.reordering;
+        } else {
+                v.ca_state = tp->in_recovery   ? TCP_CA_Recovery
+                             : tp->retransmits ? TCP_CA_Loss
+                                               : TCP_CA_Open;
+        }
         v.retransmits = (uint8_t)tp->retransmits;
         v.probes = (uint8_t)(tp->probing ? tp->probes_out : tp->ka_probes);
         v.backoff = (uint8_t)tp->backoff;

@@ -21,6 +21,7 @@
 #include "core/timer.h"
 #include "ipv4/ip_input.h"
 #include "socket/sock.h"
+#include "transport/tcp_sack.h"
 #include "wire/tcp.h"
 
 extern const struct proto tcp_prot;
@@ -63,6 +64,7 @@ struct tcp_skb_cb {
         uint8_t flags;    /* TCPF_* to send with it (write queue) */
         uint8_t retrans;  /* sent more than once (Karn) */
         uint8_t more;     /* written with MSG_MORE: no PSH at a burst's end */
+        uint8_t sacked;   /* write queue: TCPCB_* scoreboard marks (tcp_sack.h) */
         uint32_t consumed; /* receive queue: bytes already read */
 };
 _Static_assert(sizeof(struct tcp_skb_cb) <= SKB_CB_SIZE, "tcp_skb_cb must fit in skb->cb");
@@ -96,8 +98,9 @@ struct tcp_sock {
         /* tcp_cwnd_validate: was the window the limit lately? */
         uint32_t max_packets_out, cwnd_usage_seq;
         bool is_cwnd_limited;
-        uint32_t dupacks, high_seq;
+        uint32_t dupacks, high_seq;      /* NewReno, without SACK */
         bool in_recovery;
+        struct tcp_scoreboard sb;        /* SACK scoreboard, congestion state */
         struct sk_buff_head write_queue; /* unacked + unsent payload */
         uint32_t wmem_queued;            /* truesize of write_queue (sk_wmem_queued) */
         struct sk_buff *send_head;       /* first unsent skb, or NULL: scan */
@@ -106,6 +109,7 @@ struct tcp_sock {
         uint32_t irs, rcv_nxt, rcv_wnd, rcv_wup;
         uint8_t rcv_wscale;
         struct sk_buff_head ooo_queue;   /* out of order, by seq */
+        struct tcp_sack_rx rx_sack;      /* the blocks our ACKs report */
         uint32_t ack_pending;            /* segments not yet acknowledged */
         bool fin_received;
         /* options */
@@ -158,6 +162,9 @@ uint32_t tcp_time_ms(struct net *net);
 
 /* tcp_input.c */
 void tcp_v4_rcv(struct sk_buff *skb);
+/* Acked segments grow cwnd (slow start, then the algorithm's avoidance)
+ * while the window is what limits the sender. */
+void tcp_cong_avoid_acked(struct sock *sk, uint32_t segs);
 
 /* tcp_output.c */
 int tcp_transmit_skb(struct sock *sk, struct sk_buff *data, uint8_t flags, uint32_t seq);
@@ -192,6 +199,7 @@ static inline void tcp_wq_queue_tail(struct tcp_sock *tp, struct sk_buff *skb)
 {
         skb_queue_tail(&tp->write_queue, skb);
         tp->wmem_queued += skb_truesize(skb);
+        TCP_SKB_CB(skb)->sacked = 0;
         if (!tp->send_head)
                 tp->send_head = skb;
         tp->nagle_push = false; /* skb_entail */

@@ -25,6 +25,8 @@ size_t tcp_info_pack(const struct tcp_info_vals *v, void *buf, size_t cap)
         ti.tcpi_rcv_mss = v->rcv_mss;
         ti.tcpi_unacked = v->unacked;
         ti.tcpi_sacked = v->sacked;
+        ti.tcpi_lost = v->lost;
+        ti.tcpi_retrans = v->retrans;
         ti.tcpi_last_data_sent = v->last_data_sent_ms;
         ti.tcpi_last_data_recv = v->last_data_recv_ms;
         ti.tcpi_last_ack_recv = v->last_ack_recv_ms;

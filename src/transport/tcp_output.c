@@ -15,6 +15,7 @@
 #include "core/trace.h"
 #include "ipv4/ipv4.h"
 #include "transport/tcp.h"
+#include "transport/tcp_recovery.h"
 #include "wire/bytes.h"
 #include "wire/ipv4.h"
 
@@ -106,6 +107,7 @@ int tcp_transmit_skb(struct sock *sk, struct sk_buff *data, uint8_t flags, uint3
         } else {
                 th.opt.ts_ok = tp->tstamp_ok;
                 th.window = tcp_select_window(sk);
+                tcp_sack_options(tp, &th.opt);
         }
         if (th.opt.ts_ok) {
                 th.opt.tsval = tcp_now_ts(sk);
@@ -191,6 +193,7 @@ static int tcp_fragment(struct sock *sk, struct sk_buff *skb, uint32_t len)
         TCP_SKB_CB(n)->end_seq = TCP_SKB_CB(skb)->end_seq;
         TCP_SKB_CB(n)->flags = TCP_SKB_CB(skb)->flags;
         TCP_SKB_CB(n)->retrans = 0;
+        TCP_SKB_CB(n)->sacked = 0;
         TCP_SKB_CB(n)->more = TCP_SKB_CB(skb)->more;
         TCP_SKB_CB(skb)->end_seq = TCP_SKB_CB(skb)->seq + len;
         TCP_SKB_CB(skb)->flags &= (uint8_t)~TCPF_FIN;
@@ -221,6 +224,7 @@ void tcp_push_mode(struct sock *sk, enum tcp_push_how how)
         if (sk->state == TCP_SYN_SENT || sk->state == TCP_SYN_RECV || sk->state == TCP_CLOSE)
                 return;
         bool sent = false, cwnd_limited = false;
+        uint32_t nsent = 0;
         bool had_in_flight = tp->snd_una != tp->snd_nxt;
         /* from the send head (tcp_send_head), not over what already went */
         struct sk_buff *start = tp->send_head ? tp->send_head : tp->write_queue.first;
@@ -229,7 +233,8 @@ void tcp_push_mode(struct sock *sk, enum tcp_push_how how)
                 if (seq_before(cb->seq, tp->snd_nxt))
                         continue; /* already sent */
                 tp->send_head = skb;
-                uint32_t in_flight = tp->snd_nxt - tp->snd_una;
+                /* the pipe: what SACKs or loss marks took out is not in it */
+                uint32_t in_flight = tp->snd_nxt - tp->snd_una - tcp_left_out_bytes(tp);
                 uint32_t cwnd_bytes = tp->snd_cwnd * tp->mss;
                 uint32_t wnd_end = tp->snd_una + tp->snd_wnd;
                 uint32_t seglen = cb->end_seq - cb->seq;
@@ -278,8 +283,10 @@ void tcp_push_mode(struct sock *sk, enum tcp_push_how how)
                 tp->lsndtime = net_now(sk->net); /* tcp_event_data_sent */
                 TCPEXT_INC(sk->net, TCPOrigDataSent);
                 sent = true;
+                nsent++;
         }
         if (sent) {
+                tcp_recovery_sent(sk, nsent);
                 if (!tp->first_unacked_ts)
                         tp->first_unacked_ts = net_now(sk->net);
                 /* tcp_cwnd_validate */

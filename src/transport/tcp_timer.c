@@ -8,6 +8,7 @@
 #include "core/trace.h"
 #include "transport/tcp.h"
 #include "transport/tcp_cong.h"
+#include "transport/tcp_recovery.h"
 
 
 static struct sock *sk_of(struct timer_list *t, size_t off)
@@ -140,7 +141,13 @@ static void rtx_fire(struct timer_list *t)
         tp->dupacks = 0;
         tp->retransmits++;
         tp->backoff++;
-        tcp_retransmit_head(sk);
+        if (tp->sack_ok) {
+                /* the scoreboard: every hole is lost, SACKed data is not resent */
+                tcp_enter_loss(sk);
+                tcp_xmit_retransmit_queue(sk);
+        } else {
+                tcp_retransmit_head(sk);
+        }
         tcp_reset_rtx_timer(sk);
 }
 

@@ -1,0 +1,223 @@
+/*
+ * SACK-based loss recovery (see tcp_recovery.h): Linux's
+ * tcp_fastretrans_alert over the scoreboard of tcp_sack.c.
+ *
+ * Open: nothing is missing.  Disorder: SACKs or duplicate ACKs arrived but
+ * nothing is judged lost yet; the pipe shrinks by what was SACKed, so new
+ * data keeps flowing (RFC 3042's limited transmit follows from the pipe).
+ * Recovery: a segment with dupthresh (net.ipv4.tcp_reordering, raised by
+ * reordering seen) SACKed segments above it is lost (RFC 6675 IsLost); it
+ * is retransmitted first, ssthresh is cut once, and PRR (RFC 6937) paces
+ * what goes out so the window reaches ssthresh as the episode ends, when
+ * snd_una passes high_seq (snd_nxt at entry).  Loss: the RTO marked
+ * everything not SACKed lost; slow start retransmits the holes.
+ *
+ * Not built: RACK-TLP (RFC 8985) -- loss is found by dupthresh only, as
+ * Linux does with net.ipv4.tcp_recovery=0; undo on D-SACK or timestamps
+ * (Eifel, F-RTO).
+ */
+#include <netinet/tcp.h>
+
+#include "transport/tcp_recovery.h"
+
+#include "transport/tcp.h"
+#include "transport/tcp_cong.h"
+
+static void set_ca_state(struct tcp_sock *tp, uint8_t state)
+{
+        tp->sb.ca_state = state;
+}
+
+/* Linux's tcp_retransmit_skb for a lost segment. */
+static int retransmit_skb(struct sock *sk, struct sk_buff *skb)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
+        int err = tcp_transmit_skb(sk, skb->len ? skb : NULL, cb->flags, cb->seq);
+        if (err)
+                return err;
+        cb->retrans = 1;
+        cb->sacked |= TCPCB_SACKED_RETRANS | TCPCB_EVER_RETRANS;
+        tp->sb.retrans_out++;
+        tp->rtt_seq = 0; /* Karn: no RTT from retransmitted data */
+        tp->total_retrans++;
+        TCP_INC(sk->net, RetransSegs);
+        return 0;
+}
+
+void tcp_xmit_retransmit_queue(struct sock *sk)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        struct tcp_scoreboard *sb = &tp->sb;
+        bool rearm = false;
+        for (struct sk_buff *skb = tp->write_queue.first; skb; skb = skb->next) {
+                struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
+                if (!seq_before(cb->seq, tp->snd_nxt) || sb->retrans_out >= sb->lost_out)
+                        break;
+                if (tcp_packets_in_flight(tp) >= tp->snd_cwnd)
+                        break;
+                if (!(cb->sacked & TCPCB_LOST) ||
+                    (cb->sacked & (TCPCB_SACKED_ACKED | TCPCB_SACKED_RETRANS)))
+                        continue;
+                if (retransmit_skb(sk, skb))
+                        break;
+                if (sb->ca_state == TCP_CA_Loss) {
+                        TCPEXT_INC(sk->net, TCPSlowStartRetrans);
+                } else {
+                        TCPEXT_INC(sk->net, TCPFastRetrans);
+                        sb->prr_out++;
+                }
+                if (skb == tp->write_queue.first)
+                        rearm = true;
+        }
+        if (rearm)
+                tcp_reset_rtx_timer(sk);
+}
+
+void tcp_recovery_sent(struct sock *sk, uint32_t segs)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        if (tp->sb.ca_state == TCP_CA_Recovery)
+                tp->sb.prr_out += segs;
+}
+
+/* tcp_cwnd_reduction: PRR.  While the pipe is above ssthresh send
+ * ssthresh/prior_cwnd of what was delivered (proportional); below it, what
+ * was delivered, at most up to ssthresh (slow-start reduction bound). */
+static void cwnd_reduction(struct tcp_sock *tp, uint32_t delivered, uint32_t newly_lost,
+                           bool una_advanced)
+{
+        struct tcp_scoreboard *sb = &tp->sb;
+        if (!delivered || !sb->prior_cwnd)
+                return;
+        int64_t in_flight = tcp_packets_in_flight(tp);
+        int64_t delta = (int64_t)tp->snd_ssthresh - in_flight;
+        int64_t sndcnt;
+        sb->prr_delivered += delivered;
+        if (delta < 0) {
+                uint64_t dividend =
+                    (uint64_t)tp->snd_ssthresh * sb->prr_delivered + sb->prior_cwnd - 1;
+                sndcnt = (int64_t)(dividend / sb->prior_cwnd) - sb->prr_out;
+        } else {
+                sndcnt = (int64_t)sb->prr_delivered - sb->prr_out;
+                if (sndcnt < (int64_t)delivered)
+                        sndcnt = delivered;
+                if (una_advanced && !newly_lost && sndcnt > delta)
+                        sndcnt = delta;
+        }
+        /* a fast retransmit goes on entering recovery, whatever PRR says */
+        if (sndcnt < (sb->prr_out ? 0 : 1))
+                sndcnt = sb->prr_out ? 0 : 1;
+        int64_t cwnd = in_flight + sndcnt;
+        tp->snd_cwnd = cwnd > 0 ? (uint32_t)cwnd : 1;
+}
+
+/* tcp_enter_recovery with tcp_init_cwnd_reduction */
+static void enter_recovery(struct sock *sk)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        struct tcp_scoreboard *sb = &tp->sb;
+        TCPEXT_INC(sk->net, TCPSackRecovery);
+        sb->high_seq = tp->snd_nxt;
+        sb->prior_cwnd = tp->snd_cwnd;
+        sb->prr_delivered = 0;
+        sb->prr_out = 0;
+        tp->snd_cwnd_cnt = 0;
+        tp->snd_ssthresh = tp->cong->ssthresh(tp);
+        set_ca_state(tp, TCP_CA_Recovery);
+}
+
+/* tcp_try_keep_open: Disorder while anything is SACKed, lost or resent. */
+static void try_keep_open(struct tcp_sock *tp)
+{
+        struct tcp_scoreboard *sb = &tp->sb;
+        uint8_t state = (sb->sacked_out || sb->lost_out || sb->retrans_out) ? TCP_CA_Disorder
+                                                                            : TCP_CA_Open;
+        if (sb->ca_state != state) {
+                set_ca_state(tp, state);
+                sb->high_seq = tp->snd_nxt;
+        }
+}
+
+void tcp_recovery_ack(struct sock *sk, const struct tcp_ack_sample *s)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        struct tcp_scoreboard *sb = &tp->sb;
+        uint32_t delivered = s->acked_new + s->tag.newly_sacked;
+        if (s->una_advanced && s->reord != tp->snd_nxt)
+                tcp_sack_acked_reorder(sk, s->reord);
+        if (tp->snd_una == tp->snd_nxt) {
+                sb->sacked_out = sb->lost_out = sb->retrans_out = 0;
+                sb->highest_sack = 0;
+        }
+        uint32_t lost_before = sb->lost_out;
+        bool dubious = s->dupack || s->tag.newly_sacked || s->tag.dsack ||
+                       sb->ca_state != TCP_CA_Open;
+        if (dubious) {
+                /* the episode ends when what was outstanding at its start is acked */
+                if (sb->ca_state != TCP_CA_Open && sb->ca_state != TCP_CA_Disorder &&
+                    !seq_before(tp->snd_una, sb->high_seq)) {
+                        if (sb->ca_state == TCP_CA_Recovery &&
+                            tp->snd_ssthresh < 0x7fffffffu)
+                                tp->snd_cwnd = tp->snd_ssthresh; /* tcp_end_cwnd_reduction */
+                        set_ca_state(tp, TCP_CA_Open);
+                }
+                switch (sb->ca_state) {
+                case TCP_CA_Recovery:
+                        tcp_mark_head_lost(tp);
+                        break;
+                case TCP_CA_Loss:
+                        break;
+                default:
+                        tcp_mark_head_lost(tp);
+                        if (!sb->lost_out && sb->sacked_out + 1 <= sb->reordering) {
+                                try_keep_open(tp);
+                                break;
+                        }
+                        enter_recovery(sk);
+                        break;
+                }
+        }
+        /* tcp_cong_control */
+        if (sb->ca_state == TCP_CA_Recovery)
+                cwnd_reduction(tp, delivered, sb->lost_out - lost_before + 0u, s->una_advanced);
+        else if (s->una_advanced)
+                tcp_cong_avoid_acked(sk, delivered ? delivered : 1);
+        if (sb->ca_state == TCP_CA_Recovery || sb->ca_state == TCP_CA_Loss)
+                tcp_xmit_retransmit_queue(sk);
+}
+
+void tcp_enter_loss(struct sock *sk)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        struct tcp_scoreboard *sb = &tp->sb;
+        struct net *net = sk->net;
+        if (sb->ca_state == TCP_CA_Loss)
+                TCPEXT_INC(net, TCPLossFailures);
+        else if (sb->ca_state == TCP_CA_Recovery || sb->ca_state == TCP_CA_Disorder ||
+                 sb->sacked_out)
+                TCPEXT_INC(net, TCPSackFailures);
+        struct sk_buff *head = tp->write_queue.first;
+        /* the peer dropped data it SACKed: the head, which it would have
+         * acked, is marked SACKed (tcp_check_sack_reneging) */
+        if (head && (TCP_SKB_CB(head)->sacked & TCPCB_SACKED_ACKED)) {
+                TCPEXT_INC(net, TCPSACKReneging);
+                tcp_sack_clear(tp);
+        }
+        sb->retrans_out = 0;
+        sb->lost_out = 0;
+        for (struct sk_buff *skb = head; skb; skb = skb->next) {
+                struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
+                if (!seq_before(cb->seq, tp->snd_nxt))
+                        break;
+                cb->sacked &= (uint8_t)~TCPCB_SACKED_RETRANS;
+                if (cb->sacked & TCPCB_SACKED_ACKED) {
+                        cb->sacked &= (uint8_t)~TCPCB_LOST;
+                        continue;
+                }
+                cb->sacked |= TCPCB_LOST;
+                sb->lost_out++;
+        }
+        sb->high_seq = tp->snd_nxt;
+        set_ca_state(tp, TCP_CA_Loss);
+}
