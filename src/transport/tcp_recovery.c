@@ -144,7 +144,8 @@ void tcp_recovery_ack(struct sock *sk, const struct tcp_ack_sample *s)
         struct tcp_sock *tp = tcp_sk(sk);
         struct tcp_scoreboard *sb = &tp->sb;
         uint32_t delivered = s->acked_new + s->tag.newly_sacked;
-        if (s->una_advanced && s->reord != tp->snd_nxt)
+        /* tcp_clean_rtx_queue: only below what was SACKed before this ACK */
+        if (s->una_advanced && seq_before(s->reord, s->tag.prior_fack))
                 tcp_sack_acked_reorder(sk, s->reord);
         if (tp->snd_una == tp->snd_nxt) {
                 sb->sacked_out = sb->lost_out = sb->retrans_out = 0;

@@ -226,6 +226,7 @@ void tcp_sacktag(struct sock *sk, uint32_t ack, const struct tcp_options *o,
         struct net *net = sk->net;
         out->newly_sacked = 0;
         out->dsack = false;
+        out->prior_fack = tp->sb.sacked_out ? tp->sb.highest_sack : tp->snd_una;
         if (!tp->sack_ok || !o->nsack)
                 return;
         unsigned n = o->nsack < TCP_MAX_SACK ? o->nsack : TCP_MAX_SACK;

@@ -84,6 +84,7 @@ uint32_t tcp_left_out_bytes(const struct tcp_sock *tp);
 struct tcp_sack_tag {
         uint32_t newly_sacked; /* segments SACKed for the first time */
         bool dsack;            /* the first block was a D-SACK */
+        uint32_t prior_fack;   /* highest SACKed seq before this ACK (snd_una: none) */
 };
 /* Mark the write queue from the blocks of an ACK acknowledging ack. */
 void tcp_sacktag(struct sock *sk, uint32_t ack, const struct tcp_options *o,
