@@ -11,9 +11,9 @@
  * Reno congestion control with fast retransmit (initial window 10), delayed
  * ACKs, zero-window probes, listen with SYN and accept queues bounded by
  * min(backlog, somaxconn) counting ListenOverflows/ListenDrops, RST rules
- * with RFC 5961 challenge ACKs, TIME_WAIT.  Not yet: SACK scoreboard
- * (SACK-permitted is offered, blocks are not used), RACK-TLP, PRR, CUBIC,
- * ECN, SYN cookies, Fast Open, autotuning, keepalive probes.
+ * with RFC 5961 challenge ACKs, TIME_WAIT; SACK blocks, the SACK scoreboard
+ * and SACK-based recovery with PRR in tcp_sack.c and tcp_recovery.c.  Not
+ * yet: RACK-TLP, ECN, SYN cookies, Fast Open, autotuning.
  */
 #ifndef STRATA_TRANSPORT_TCP_H
 #define STRATA_TRANSPORT_TCP_H
