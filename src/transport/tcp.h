@@ -58,7 +58,10 @@ const struct tcp_cfg *tcp_cfg(struct net *net);
 /* Per-skb TCP state: on the write queue (payload only) and on the receive
  * queues (payload, after the header was pulled). */
 struct tcp_skb_cb {
-        struct ip_cb ip;  /* receive side: the parsed IP header */
+        union {
+                struct ip_cb ip; /* receive side: the parsed IP header */
+                uint64_t tx_ns;  /* write queue: when last (re)sent (RACK) */
+        };
         uint32_t seq;     /* first sequence number */
         uint32_t end_seq; /* seq + payload + SYN + FIN */
         uint8_t flags;    /* TCPF_* to send with it (write queue) */
@@ -101,6 +104,7 @@ struct tcp_sock {
         uint32_t dupacks, high_seq;      /* NewReno, without SACK */
         bool in_recovery;
         struct tcp_scoreboard sb;        /* SACK scoreboard, congestion state */
+        struct timer_list reo_timer;     /* RACK's reordering timer */
         struct sk_buff_head write_queue; /* unacked + unsent payload */
         uint32_t wmem_queued;            /* truesize of write_queue (sk_wmem_queued) */
         struct sk_buff *send_head;       /* first unsent skb, or NULL: scan */

@@ -279,6 +279,7 @@ void tcp_push_mode(struct sock *sk, enum tcp_push_how how)
                         tp->rtt_seq_time = net_now(sk->net);
                 }
                 tp->snd_nxt = cb->end_seq;
+                cb->tx_ns = net_now(sk->net); /* RACK */
                 tp->send_head = skb->next;
                 tp->lsndtime = net_now(sk->net); /* tcp_event_data_sent */
                 TCPEXT_INC(sk->net, TCPOrigDataSent);

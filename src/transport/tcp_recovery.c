@@ -36,6 +36,7 @@ static int retransmit_skb(struct sock *sk, struct sk_buff *skb)
         int err = tcp_transmit_skb(sk, skb->len ? skb : NULL, cb->flags, cb->seq);
         if (err)
                 return err;
+        cb->tx_ns = net_now(sk->net);
         cb->retrans = 1;
         cb->sacked |= TCPCB_SACKED_RETRANS | TCPCB_EVER_RETRANS;
         tp->sb.retrans_out++;
@@ -127,6 +128,26 @@ static void enter_recovery(struct sock *sk)
         set_ca_state(tp, TCP_CA_Recovery);
 }
 
+/* tcp_identify_packet_loss: RACK by time (net.ipv4.tcp_recovery bit 0),
+ * else RFC 6675's dupthresh count. */
+static void identify_loss(struct sock *sk)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        if (tcp_cfg(sk->net)->recovery & 1)
+                tcp_rack_mark_lost(sk);
+        else
+                tcp_mark_head_lost(tp);
+}
+
+/* tcp_time_to_recover */
+static bool time_to_recover(struct sock *sk)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        if (tp->sb.lost_out)
+                return true;
+        return !(tcp_cfg(sk->net)->recovery & 1) && tp->sb.sacked_out + 1 > tp->sb.reordering;
+}
+
 /* tcp_try_keep_open: Disorder while anything is SACKed, lost or resent. */
 static void try_keep_open(struct tcp_sock *tp)
 {
@@ -165,13 +186,14 @@ void tcp_recovery_ack(struct sock *sk, const struct tcp_ack_sample *s)
                 }
                 switch (sb->ca_state) {
                 case TCP_CA_Recovery:
-                        tcp_mark_head_lost(tp);
+                        identify_loss(sk);
                         break;
                 case TCP_CA_Loss:
+                        identify_loss(sk);
                         break;
                 default:
-                        tcp_mark_head_lost(tp);
-                        if (!sb->lost_out && sb->sacked_out + 1 <= sb->reordering) {
+                        identify_loss(sk);
+                        if (!time_to_recover(sk)) {
                                 try_keep_open(tp);
                                 break;
                         }
@@ -186,6 +208,21 @@ void tcp_recovery_ack(struct sock *sk, const struct tcp_ack_sample *s)
                 tcp_cong_avoid_acked(sk, delivered ? delivered : 1);
         if (sb->ca_state == TCP_CA_Recovery || sb->ca_state == TCP_CA_Loss)
                 tcp_xmit_retransmit_queue(sk);
+}
+
+/* tcp_rack_reo_timeout: segments became late with no ACK to show it. */
+void tcp_rack_reo_timeout(struct sock *sk)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        if (sk->state == TCP_CLOSE || tp->snd_una == tp->snd_nxt)
+                return;
+        if (!tcp_rack_timeout_check(sk))
+                return;
+        if (tp->sb.ca_state != TCP_CA_Recovery && tp->sb.ca_state != TCP_CA_Loss) {
+                enter_recovery(sk);
+                cwnd_reduction(tp, 1, 0, false);
+        }
+        tcp_xmit_retransmit_queue(sk);
 }
 
 void tcp_enter_loss(struct sock *sk)

@@ -38,6 +38,8 @@ void tcp_enter_loss(struct sock *sk);
 /* Retransmit lost segments, lowest first, while cwnd allows
  * (tcp_xmit_retransmit_queue). */
 void tcp_xmit_retransmit_queue(struct sock *sk);
+/* RACK's reordering timer fired. */
+void tcp_rack_reo_timeout(struct sock *sk);
 /* New data went out: PRR counts it (tcp_write_xmit's prr_out). */
 void tcp_recovery_sent(struct sock *sk, uint32_t segs);
 

@@ -177,6 +177,7 @@ static void sack_check_reordering(struct sock *sk, uint32_t low_seq)
                 uint32_t r = (metric + mss - 1) / mss;
                 sb->reordering = r < TCP_MAX_REORDERING ? r : TCP_MAX_REORDERING;
         }
+        sb->reord_seen++;
         TCPEXT_INC(sk->net, TCPSACKReorder);
 }
 
@@ -198,7 +199,7 @@ static bool sack_block_valid(const struct tcp_sock *tp, bool is_dsack, uint32_t 
 }
 
 /* tcp_sacktag_one: a segment the peer holds. */
-static void sack_tag_one(struct tcp_sock *tp, struct sk_buff *skb, uint32_t *reord)
+static void sack_tag_one(struct tcp_sock *tp, struct sk_buff *skb, uint32_t *reord, uint64_t now)
 {
         struct tcp_scoreboard *sb = &tp->sb;
         struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
@@ -213,6 +214,7 @@ static void sack_tag_one(struct tcp_sock *tp, struct sk_buff *skb, uint32_t *reo
         if (!(cb->sacked & TCPCB_EVER_RETRANS) && sb->highest_sack &&
             seq_before(cb->seq, sb->highest_sack) && seq_before(cb->seq, *reord))
                 *reord = cb->seq;
+        tcp_rack_advance(tp, skb, now);
         cb->sacked |= TCPCB_SACKED_ACKED;
         sb->sacked_out++;
         if (!sb->highest_sack || seq_after(cb->end_seq, sb->highest_sack))
@@ -273,7 +275,7 @@ void tcp_sacktag(struct sock *sk, uint32_t ack, const struct tcp_options *o,
                         continue; /* not wholly inside this block */
                 if (cb->sacked & TCPCB_SACKED_ACKED)
                         continue;
-                sack_tag_one(tp, skb, &reord);
+                sack_tag_one(tp, skb, &reord, net_now(net));
                 out->newly_sacked++;
         }
         if (reord != tp->snd_nxt)
@@ -284,6 +286,8 @@ bool tcp_sack_skb_acked(struct tcp_sock *tp, struct sk_buff *skb)
 {
         struct tcp_scoreboard *sb = &tp->sb;
         uint8_t m = TCP_SKB_CB(skb)->sacked;
+        if (!(m & TCPCB_SACKED_ACKED))
+                tcp_rack_advance(tp, skb, net_now(tp->sk->net));
         if ((m & TCPCB_SACKED_ACKED) && sb->sacked_out)
                 sb->sacked_out--;
         if ((m & TCPCB_SACKED_RETRANS) && sb->retrans_out)

@@ -53,6 +53,13 @@ struct tcp_scoreboard {
         uint32_t high_seq;     /* snd_nxt when Recovery or Loss began */
         uint32_t prior_cwnd, prr_delivered, prr_out; /* PRR */
         uint8_t ca_state;      /* TCP_CA_* as TCP_INFO reports it */
+        /* RACK (tcp_rack.c): the most recently sent segment delivered */
+        bool rack_advanced;    /* something was delivered since the last check */
+        uint32_t rack_end_seq;
+        uint64_t rack_xmit_ns; /* its send time */
+        uint64_t rack_rtt_ns;  /* its RTT */
+        uint64_t min_rtt_ns;   /* smallest RTT sample */
+        uint32_t reord_seen;   /* reordering events (tcpi_reord_seen) */
 };
 
 /* --- receiver -------------------------------------------------------- */
@@ -98,6 +105,21 @@ void tcp_sack_acked_reorder(struct sock *sk, uint32_t low_seq);
 /* RFC 6675 IsLost with Linux's tcp_mark_head_lost: a hole with reordering
  * (dupthresh) SACKed segments above it is lost. */
 void tcp_mark_head_lost(struct tcp_sock *tp);
+/* RACK (RFC 8985, tcp_rack.c) -------------------------------------- */
+
+/* skb, sent at its tx_ns, was delivered (SACKed or acked): RACK's most
+ * recently sent delivered segment may advance (tcp_rack_advance). */
+void tcp_rack_advance(struct tcp_sock *tp, struct sk_buff *skb, uint64_t now);
+/* Mark lost what was sent a reordering window before the most recently
+ * sent delivered segment and not delivered since (tcp_rack_mark_lost); arms
+ * the reordering timer for the rest.  Returns whether anything was marked. */
+bool tcp_rack_mark_lost(struct sock *sk);
+/* An RTT sample (ns): RACK's min_rtt. */
+void tcp_rack_rtt_sample(struct tcp_sock *tp, uint64_t rtt_ns);
+/* The reordering timer fired: mark what is now late (tcp_rack.c); returns
+ * whether the pipe changed. */
+bool tcp_rack_timeout_check(struct sock *sk);
+
 /* Forget every SACK mark (reneging, or SACK turned off). */
 void tcp_sack_clear(struct tcp_sock *tp);
 

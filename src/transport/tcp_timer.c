@@ -28,6 +28,7 @@ void tcp_rtt_sample(struct sock *sk, uint64_t m)
                 tp->rttvar = (3 * tp->rttvar + err) / 4;
                 tp->srtt = (7 * tp->srtt + m) / 8;
         }
+        tcp_rack_rtt_sample(tp, m);
         /* RFC 6298 with Linux's floor: rto = srtt + max(4 * rttvar, 200 ms) */
         uint64_t var = 4 * tp->rttvar;
         tp->rto = tp->srtt + (var > TCP_RTO_MIN_NS ? var : TCP_RTO_MIN_NS);
@@ -151,6 +152,11 @@ static void rtx_fire(struct timer_list *t)
         tcp_reset_rtx_timer(sk);
 }
 
+static void reo_fire(struct timer_list *t)
+{
+        tcp_rack_reo_timeout(sk_of(t, offsetof(struct tcp_sock, reo_timer)));
+}
+
 static void delack_fire(struct timer_list *t)
 {
         struct sock *sk = sk_of(t, offsetof(struct tcp_sock, delack_timer));
@@ -236,6 +242,7 @@ void tcp_init_timers(struct sock *sk)
         struct tcp_sock *tp = tcp_sk(sk);
         timer_setup(&tp->ka_timer, ka_fire);
         timer_setup(&tp->rtx_timer, rtx_fire);
+        timer_setup(&tp->reo_timer, reo_fire);
         timer_setup(&tp->delack_timer, delack_fire);
         timer_setup(&tp->tw_timer, tw_fire);
 }
@@ -246,6 +253,7 @@ void tcp_stop_timers(struct sock *sk)
         if (!tp)
                 return;
         del_timer(&sk->net->timers, &tp->rtx_timer);
+        del_timer(&sk->net->timers, &tp->reo_timer);
         del_timer(&sk->net->timers, &tp->delack_timer);
         del_timer(&sk->net->timers, &tp->tw_timer);
         del_timer(&sk->net->timers, &tp->ka_timer);

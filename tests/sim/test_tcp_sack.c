@@ -253,10 +253,17 @@ static struct tcp_info info(struct w *w)
         return ti;
 }
 
+/* RFC 6675's dupthresh rule alone: net.ipv4.tcp_recovery=0 (no RACK). */
+static void dupthresh(struct w *w)
+{
+        CHECK_EQ(strata_sysctl_set(w->ns, "net.ipv4.tcp_recovery", "0"), 0);
+}
+
 static void recovery_retransmits_only_the_holes(void)
 {
         struct w w;
         setup(&w, "sack-tx", true, false);
+        dupthresh(&w);
         CHECK_EQ(stack_sends(&w, 10), 10);
         /* segments 0 and 4 are lost; the peer SACKs the others one by one */
         int sent[16], n;
@@ -351,6 +358,7 @@ static void rto_does_not_resend_sacked(void)
 {
         struct w w;
         setup(&w, "sack-rto", true, false);
+        dupthresh(&w);
         CHECK_EQ(stack_sends(&w, 6), 6);
         int sent[16];
         /* 1 and 3 SACKed: too few for recovery; then silence until the RTO */
@@ -386,7 +394,63 @@ static void rto_does_not_resend_sacked(void)
         teardown(&w);
 }
 
+/* RACK (RFC 8985, the default): one SACK above the first segments, and
+ * no more ACKs -- the reordering timer, a quarter RTT after the SACKed
+ * segment's RTT, marks the earlier ones lost long before the RTO. */
+static void rack_timer_marks_late_segments(void)
+{
+        struct w w;
+        setup(&w, "sack-rack", true, false);
+        CHECK_EQ(stack_sends(&w, 6), 6);
+        int sent[16];
+        uint32_t b[][2] = { { 3, 4 } };
+        int n = sack_ack(&w, 0, 1, b, sent, 16);
+        CHECK_EQ(n, 0); /* not late yet: the reordering window */
+        CHECK_EQ(info(&w).tcpi_ca_state, TCP_CA_Disorder);
+        run(&w, 10 * MSEC); /* RTT 1 ms: far below the 200 ms RTO */
+        struct tcp_repr th;
+        size_t plen;
+        n = 0;
+        while (take_seg(&w, &th, &plen))
+                if (plen) {
+                        int seg = (int)((th.seq - w.stack_nxt) / MSS);
+                        if (seg >= 3)
+                                TEST_FAIL("segment %d resent: not sent before the SACKed one", seg);
+                        n++;
+                }
+        CHECK(n >= 1);
+        struct tcp_info ti = info(&w);
+        CHECK_EQ(ti.tcpi_ca_state, TCP_CA_Recovery);
+        CHECK_EQ(ti.tcpi_lost, 3);
+        CHECK_EQ(ctr(&w, "TcpExt.TCPSackRecovery"), 1);
+        CHECK_EQ(ctr(&w, "TcpExt.TCPTimeouts"), 0);
+        teardown(&w);
+}
+
+/* RACK in recovery: one SACK above a hole is enough once the episode runs
+ * (no reordering seen: a zero window). */
+static void rack_marks_hole_below_newest_sack(void)
+{
+        struct w w;
+        setup(&w, "sack-rack2", true, false);
+        CHECK_EQ(stack_sends(&w, 10), 10);
+        int sent[16], n;
+        uint32_t b1[][2] = { { 1, 2 } }, b2[][2] = { { 1, 3 } }, b3[][2] = { { 1, 4 } };
+        sack_ack(&w, 0, 1, b1, sent, 16);
+        sack_ack(&w, 0, 1, b2, sent, 16);
+        n = sack_ack(&w, 0, 1, b3, sent, 16);
+        CHECK_EQ(n, 1);
+        CHECK_EQ(sent[0], 0);
+        uint32_t b4[][2] = { { 5, 6 }, { 1, 4 } };
+        n = sack_ack(&w, 0, 2, b4, sent, 16);
+        CHECK_EQ(n, 1);
+        CHECK_EQ(sent[0], 4);
+        CHECK_EQ(info(&w).tcpi_lost, 2);
+        teardown(&w);
+}
+
 TEST_MAIN(T(ooo_data_gets_blocks_newest_first), T(four_blocks_without_timestamps),
           T(no_blocks_without_sack_permitted), T(duplicate_data_gets_dsack_once),
           T(recovery_retransmits_only_the_holes), T(reordering_raises_dupthresh),
-          T(dsack_and_bad_blocks_counted_not_used), T(rto_does_not_resend_sacked))
+          T(dsack_and_bad_blocks_counted_not_used), T(rto_does_not_resend_sacked),
+          T(rack_timer_marks_late_segments), T(rack_marks_hole_below_newest_sack))
