@@ -910,6 +910,7 @@ size_t tcp_get_info(struct sock *sk, void *buf, size_t cap)
                 v.lost = tp->sb.lost_out;
                 v.retrans = tp->sb.retrans_out;
                 v.reordering = tp->sb.reordering;
+                v.reord_seen = tp->sb.reord_seen;
         } else {
                 v.ca_state = tp->in_recovery   ? TCP_CA_Recovery
                              : tp->retransmits ? TCP_CA_Loss

@@ -148,6 +148,7 @@ static void tcp_clean_acked(struct sock *sk, uint32_t ack, struct tcp_ack_sample
         while ((skb = tp->write_queue.first) && seq_leq(TCP_SKB_CB(skb)->end_seq, ack)) {
                 struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
                 bool ever_retrans = cb->sacked & TCPCB_EVER_RETRANS;
+                as->retrans_acked |= ever_retrans;
                 if (!tcp_sack_skb_acked(tp, skb)) {
                         as->acked_new++;
                         if (!ever_retrans && seq_before(cb->seq, as->reord))

@@ -90,6 +90,7 @@ static uint64_t rack_detect_loss(struct sock *sk, uint64_t now)
                 if (cb->sacked & TCPCB_LOST) {
                         cb->sacked &= (uint8_t)~TCPCB_SACKED_RETRANS;
                         sb->retrans_out--;
+                        sb->lost_retrans++;
                         TCPEXT_INC(sk->net, TCPLostRetransmit);
                 } else {
                         cb->sacked |= TCPCB_LOST;

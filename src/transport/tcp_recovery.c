@@ -83,10 +83,14 @@ void tcp_recovery_sent(struct sock *sk, uint32_t segs)
 }
 
 /* tcp_cwnd_reduction: PRR.  While the pipe is above ssthresh send
- * ssthresh/prior_cwnd of what was delivered (proportional); below it, what
- * was delivered, at most up to ssthresh (slow-start reduction bound). */
-static void cwnd_reduction(struct tcp_sock *tp, uint32_t delivered, uint32_t newly_lost,
-                           bool una_advanced)
+ * ssthresh/prior_cwnd of what was delivered (proportional); below it, as
+ * much as was delivered (packet conservation), one more when a
+ * retransmission was acked and none was lost again (slow-start reduction
+ * bound), never past ssthresh.  This is the PRR of the kernels the
+ * packetdrill corpus was written against (Linux 4.x); Linux 5.12 turned to
+ * sending max(prr_delivered - prr_out, delivered) when no ACK advanced. */
+static void cwnd_reduction(struct tcp_sock *tp, uint32_t delivered, bool retrans_acked,
+                           bool lost_retrans)
 {
         struct tcp_scoreboard *sb = &tp->sb;
         if (!delivered || !sb->prior_cwnd)
@@ -99,12 +103,15 @@ static void cwnd_reduction(struct tcp_sock *tp, uint32_t delivered, uint32_t new
                 uint64_t dividend =
                     (uint64_t)tp->snd_ssthresh * sb->prr_delivered + sb->prior_cwnd - 1;
                 sndcnt = (int64_t)(dividend / sb->prior_cwnd) - sb->prr_out;
-        } else {
+        } else if (retrans_acked && !lost_retrans) {
                 sndcnt = (int64_t)sb->prr_delivered - sb->prr_out;
                 if (sndcnt < (int64_t)delivered)
                         sndcnt = delivered;
-                if (una_advanced && !newly_lost && sndcnt > delta)
+                sndcnt++;
+                if (sndcnt > delta)
                         sndcnt = delta;
+        } else {
+                sndcnt = (int64_t)delivered < delta ? (int64_t)delivered : delta;
         }
         /* a fast retransmit goes on entering recovery, whatever PRR says */
         if (sndcnt < (sb->prr_out ? 0 : 1))
@@ -172,7 +179,7 @@ void tcp_recovery_ack(struct sock *sk, const struct tcp_ack_sample *s)
                 sb->sacked_out = sb->lost_out = sb->retrans_out = 0;
                 sb->highest_sack = 0;
         }
-        uint32_t lost_before = sb->lost_out;
+        uint32_t lost_retrans = sb->lost_retrans;
         bool dubious = s->dupack || s->tag.newly_sacked || s->tag.dsack ||
                        sb->ca_state != TCP_CA_Open;
         if (dubious) {
@@ -203,7 +210,7 @@ void tcp_recovery_ack(struct sock *sk, const struct tcp_ack_sample *s)
         }
         /* tcp_cong_control */
         if (sb->ca_state == TCP_CA_Recovery)
-                cwnd_reduction(tp, delivered, sb->lost_out - lost_before + 0u, s->una_advanced);
+                cwnd_reduction(tp, delivered, s->retrans_acked, sb->lost_retrans != lost_retrans);
         else if (s->una_advanced)
                 tcp_cong_avoid_acked(sk, delivered ? delivered : 1);
         if (sb->ca_state == TCP_CA_Recovery || sb->ca_state == TCP_CA_Loss)
@@ -220,7 +227,7 @@ void tcp_rack_reo_timeout(struct sock *sk)
                 return;
         if (tp->sb.ca_state != TCP_CA_Recovery && tp->sb.ca_state != TCP_CA_Loss) {
                 enter_recovery(sk);
-                cwnd_reduction(tp, 1, 0, false);
+                cwnd_reduction(tp, 1, false, false);
         }
         tcp_xmit_retransmit_queue(sk);
 }

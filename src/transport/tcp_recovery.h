@@ -23,6 +23,7 @@ struct tcp_ack_sample {
         uint32_t acked_new;    /* segments cumulatively acked that were not SACKed */
         uint32_t reord;        /* lowest never-retransmitted one of those (snd_nxt: none) */
         bool una_advanced;
+        bool retrans_acked;    /* a retransmitted segment was cumulatively acked */
         bool dupack;           /* RFC 5681's duplicate ACK */
         struct tcp_sack_tag tag;
 };

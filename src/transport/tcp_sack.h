@@ -60,6 +60,7 @@ struct tcp_scoreboard {
         uint64_t rack_rtt_ns;  /* its RTT */
         uint64_t min_rtt_ns;   /* smallest RTT sample */
         uint32_t reord_seen;   /* reordering events (tcpi_reord_seen) */
+        uint32_t lost_retrans; /* retransmissions found lost again */
 };
 
 /* --- receiver -------------------------------------------------------- */
