@@ -52,7 +52,7 @@
         X(TCPSackRecovery) X(TCPSACKReorder) X(TCPDSACKRecv) X(TCPDSACKOfoRecv)               \
         X(TCPSACKDiscard) X(TCPSACKReneging) X(TCPDSACKOldSent) X(TCPDSACKOfoSent)              \
         X(DelayedACKLost) X(TCPSackFailures) X(TCPLossFailures) X(TCPOFOMerge)      \
-        X(TCPLostRetransmit)
+        X(TCPLostRetransmit) X(TCPLossProbes) X(TCPLossProbeRecovery)
 
 enum ip_mib {
 #define X(n) IPSTATS_MIB_##n,

@@ -182,8 +182,9 @@ void tcp_v4_send_reset(struct net *net, struct sk_buff *skb, const struct tcp_re
 /* How tcp_push_mode treats a partial last segment: Nagle and TCP_CORK as
  * the socket says; held as by MSG_MORE; or sent whatever they say
  * (tcp_write_wakeup, when the probe timer finds data held with nothing in
- * flight). */
-enum tcp_push_how { TCP_PUSH_NAGLE, TCP_PUSH_MORE, TCP_PUSH_FORCE };
+ * flight).  TCP_PUSH_PROBE: one segment whatever cwnd and Nagle say, a
+ * tail loss probe (tcp_write_xmit's push_one == 2). */
+enum tcp_push_how { TCP_PUSH_NAGLE, TCP_PUSH_MORE, TCP_PUSH_FORCE, TCP_PUSH_PROBE };
 void tcp_push_mode(struct sock *sk, enum tcp_push_how how);
 void tcp_push(struct sock *sk);
 uint16_t tcp_select_window(struct sock *sk);

@@ -662,9 +662,11 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
                 }
                 if (sk->shutdown & RCV_SHUTDOWN && !tp->fin_received &&
                     sk->state != TCP_ESTABLISHED) {
-                        /* data after we closed the reading side: RST */
+                        /* data after we closed the reading side: RST,
+                         * answering the segment (tcp_reset, then
+                         * tcp_v4_send_reset from tcp_v4_do_rcv) */
                         TCPEXT_INC(net, TCPAbortOnData);
-                        tcp_send_reset(sk);
+                        tcp_v4_send_reset(net, skb, th, saddr, daddr, seglen);
                         tcp_done(sk);
                         consume_skb(skb);
                         return;

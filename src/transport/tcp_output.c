@@ -238,7 +238,7 @@ void tcp_push_mode(struct sock *sk, enum tcp_push_how how)
                 uint32_t cwnd_bytes = tp->snd_cwnd * tp->mss;
                 uint32_t wnd_end = tp->snd_una + tp->snd_wnd;
                 uint32_t seglen = cb->end_seq - cb->seq;
-                if (in_flight >= cwnd_bytes) {
+                if (in_flight >= cwnd_bytes && how != TCP_PUSH_PROBE) {
                         cwnd_limited = true;
                         break;
                 }
@@ -255,7 +255,7 @@ void tcp_push_mode(struct sock *sk, enum tcp_push_how how)
                  * TCP_CORK hold a partial one (unless TCP_NODELAY just
                  * pushed), Nagle holds it while data is unacked */
                 if (skb->len < tp->mss && !(cb->flags & TCPF_FIN) && skb->next == NULL &&
-                    how != TCP_PUSH_FORCE) {
+                    how != TCP_PUSH_FORCE && how != TCP_PUSH_PROBE) {
                         if (how == TCP_PUSH_MORE)
                                 break;
                         if (!tp->nagle_push && (tp->cork || (!tp->nodelay && in_flight)))
@@ -267,7 +267,7 @@ void tcp_push_mode(struct sock *sk, enum tcp_push_how how)
                 uint8_t flags = cb->flags;
                 struct sk_buff *next = skb->next;
                 if (skb->len && !cb->more &&
-                    (!next || in_flight + skb->len >= cwnd_bytes ||
+                    (!next || (how != TCP_PUSH_PROBE && in_flight + skb->len >= cwnd_bytes) ||
                      seq_after(TCP_SKB_CB(next)->end_seq, wnd_end)))
                         flags |= TCPF_PSH;
                 if (how == TCP_PUSH_FORCE && skb->len)
@@ -285,6 +285,8 @@ void tcp_push_mode(struct sock *sk, enum tcp_push_how how)
                 TCPEXT_INC(sk->net, TCPOrigDataSent);
                 sent = true;
                 nsent++;
+                if (how == TCP_PUSH_PROBE)
+                        break;
         }
         if (sent) {
                 tcp_recovery_sent(sk, nsent);
@@ -308,6 +310,8 @@ void tcp_push_mode(struct sock *sk, enum tcp_push_how how)
             (tp->snd_una == tp->snd_nxt && tp->write_queue.first &&
              !timer_pending(&tp->rtx_timer)))
                 tcp_reset_rtx_timer(sk); /* and tcp_check_probe_timer */
+        if (sent && how != TCP_PUSH_PROBE)
+                tcp_schedule_loss_probe(sk, false); /* one probe per tail */
         /* tcp_check_space: with TCP_NOTSENT_LOWAT, sending is what makes
          * room for writers */
         if (sent && (tp->notsent_lowat || tcp_cfg(sk->net)->notsent_lowat != 0xffffffffu))

@@ -167,11 +167,35 @@ static void try_keep_open(struct tcp_sock *tp)
         }
 }
 
+/* tcp_process_tlp_ack: the probe's episode ends when the ACK passes what
+ * was outstanding; if only the probe repaired a loss, cwnd is cut once
+ * (CWR) as for any loss. */
+static void process_tlp_ack(struct sock *sk, const struct tcp_ack_sample *s)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        struct tcp_scoreboard *sb = &tp->sb;
+        uint32_t ack = tp->snd_una;
+        if (!sb->tlp_high_seq || seq_before(ack, sb->tlp_high_seq))
+                return;
+        if (!sb->tlp_retrans || s->tag.dsack) {
+                sb->tlp_high_seq = 0; /* new data, or the original arrived too */
+        } else if (seq_after(ack, sb->tlp_high_seq)) {
+                sb->tlp_high_seq = 0;
+                tp->snd_ssthresh = tp->cong->ssthresh(tp);
+                if (tp->snd_cwnd > tp->snd_ssthresh)
+                        tp->snd_cwnd = tp->snd_ssthresh;
+                TCPEXT_INC(sk->net, TCPLossProbeRecovery);
+        } else if (!s->una_advanced && !s->tag.newly_sacked) {
+                sb->tlp_high_seq = 0; /* a pure duplicate: no loss */
+        }
+}
+
 void tcp_recovery_ack(struct sock *sk, const struct tcp_ack_sample *s)
 {
         struct tcp_sock *tp = tcp_sk(sk);
         struct tcp_scoreboard *sb = &tp->sb;
         uint32_t delivered = s->acked_new + s->tag.newly_sacked;
+        process_tlp_ack(sk, s);
         /* tcp_clean_rtx_queue: only below what was SACKed before this ACK */
         if (s->una_advanced && seq_before(s->reord, s->tag.prior_fack))
                 tcp_sack_acked_reorder(sk, s->reord);
@@ -215,6 +239,76 @@ void tcp_recovery_ack(struct sock *sk, const struct tcp_ack_sample *s)
                 tcp_cong_avoid_acked(sk, delivered ? delivered : 1);
         if (sb->ca_state == TCP_CA_Recovery || sb->ca_state == TCP_CA_Loss)
                 tcp_xmit_retransmit_queue(sk);
+        if (s->una_advanced)
+                tcp_schedule_loss_probe(sk, true); /* tcp_set_xmit_timer */
+}
+
+bool tcp_schedule_loss_probe(struct sock *sk, bool advancing)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        struct tcp_scoreboard *sb = &tp->sb;
+        struct net *net = sk->net;
+        int er = tcp_cfg(net)->early_retrans;
+        if ((er != 3 && er != 4) || !tp->sack_ok || tp->snd_una == tp->snd_nxt ||
+            sb->ca_state != TCP_CA_Open || tp->probing)
+                return false;
+        /* 2 RTTs; with one segment out, room for the peer's delayed ACK */
+        uint64_t timeout = TCP_TIMEOUT_INIT;
+        if (tp->srtt)
+                timeout = 2 * tp->srtt + (tcp_packets_out(tp) == 1 ? TCP_RTO_MIN_NS
+                                                                   : 2 * NSEC_PER_MSEC);
+        /* never later than the RTO would fire */
+        uint64_t now = net_now(net), rto = tp->rto;
+        if (!advancing && tp->write_queue.first) {
+                uint64_t at = TCP_SKB_CB(tp->write_queue.first)->tx_ns + tp->rto;
+                rto = at > now ? at - now : 1;
+        }
+        if (rto < timeout)
+                timeout = rto;
+        mod_timer(&net->timers, &tp->rtx_timer, now + timeout);
+        sb->tlp_pending = true;
+        return true;
+}
+
+void tcp_send_loss_probe(struct sock *sk)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        struct tcp_scoreboard *sb = &tp->sb;
+        if (sb->tlp_high_seq)
+                goto rearm; /* one probe per tail */
+        sb->tlp_retrans = false;
+        struct sk_buff *head = tp->send_head;
+        if (head && !seq_after(TCP_SKB_CB(head)->end_seq, tp->snd_una + tp->snd_wnd)) {
+                /* new data, one segment, whatever cwnd says */
+                uint32_t nxt = tp->snd_nxt;
+                tcp_push_mode(sk, TCP_PUSH_PROBE);
+                if (tp->snd_nxt != nxt)
+                        goto sent;
+                goto rearm;
+        }
+        struct sk_buff *last = NULL;
+        for (struct sk_buff *skb = tp->write_queue.first; skb; skb = skb->next) {
+                if (!seq_before(TCP_SKB_CB(skb)->seq, tp->snd_nxt))
+                        break;
+                last = skb;
+        }
+        if (!last)
+                goto rearm;
+        struct tcp_skb_cb *cb = TCP_SKB_CB(last);
+        if (tcp_transmit_skb(sk, last->len ? last : NULL, cb->flags, cb->seq))
+                goto rearm;
+        cb->tx_ns = net_now(sk->net);
+        cb->retrans = 1;
+        cb->sacked |= TCPCB_EVER_RETRANS;
+        tp->rtt_seq = 0;
+        tp->total_retrans++;
+        TCP_INC(sk->net, RetransSegs);
+        sb->tlp_retrans = true;
+sent:
+        sb->tlp_high_seq = tp->snd_nxt;
+        TCPEXT_INC(sk->net, TCPLossProbes);
+rearm:
+        tcp_reset_rtx_timer(sk);
 }
 
 /* tcp_rack_reo_timeout: segments became late with no ACK to show it. */

@@ -39,6 +39,13 @@ void tcp_enter_loss(struct sock *sk);
 /* Retransmit lost segments, lowest first, while cwnd allows
  * (tcp_xmit_retransmit_queue). */
 void tcp_xmit_retransmit_queue(struct sock *sk);
+/* Arm the retransmission timer as a tail loss probe timeout (RFC 8985
+ * section 7, Linux's tcp_schedule_loss_probe) if the connection qualifies:
+ * SACK, net.ipv4.tcp_early_retrans 3 or 4, data in flight, state Open.
+ * advancing: an ACK just moved snd_una (a full RTO is the bound). */
+bool tcp_schedule_loss_probe(struct sock *sk, bool advancing);
+/* The probe timeout fired: send new data or resend the last segment. */
+void tcp_send_loss_probe(struct sock *sk);
 /* RACK's reordering timer fired. */
 void tcp_rack_reo_timeout(struct sock *sk);
 /* New data went out: PRR counts it (tcp_write_xmit's prr_out). */

@@ -61,6 +61,10 @@ struct tcp_scoreboard {
         uint64_t min_rtt_ns;   /* smallest RTT sample */
         uint32_t reord_seen;   /* reordering events (tcpi_reord_seen) */
         uint32_t lost_retrans; /* retransmissions found lost again */
+        /* tail loss probe (tcp_recovery.c) */
+        bool tlp_pending;      /* rtx_timer is armed as the probe timeout */
+        bool tlp_retrans;      /* the probe resent data (not new data) */
+        uint32_t tlp_high_seq; /* snd_nxt when the probe went (0: none out) */
 };
 
 /* --- receiver -------------------------------------------------------- */

@@ -47,6 +47,7 @@ void tcp_reset_rtx_timer(struct sock *sk)
                 return;
         }
         tp->probing = tp->snd_una == tp->snd_nxt; /* nothing in flight: window probe */
+        tp->sb.tlp_pending = false;
         uint64_t rto = tp->rto << (tp->backoff > 12 ? 12 : tp->backoff);
         if (rto > TCP_RTO_MAX_NS)
                 rto = TCP_RTO_MAX_NS;
@@ -66,6 +67,11 @@ static void rtx_fire(struct timer_list *t)
         struct net *net = sk->net;
         if (sk->state == TCP_CLOSE)
                 return;
+        if (tp->sb.tlp_pending) {
+                tp->sb.tlp_pending = false;
+                tcp_send_loss_probe(sk);
+                return;
+        }
         if (tp->probing && tp->snd_wnd && tp->write_queue.first) {
                 /* tcp_write_wakeup: the window is open but the data was held
                  * (TCP_CORK, MSG_MORE): it goes now, with PSH */

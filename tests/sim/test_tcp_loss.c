@@ -803,6 +803,9 @@ static void rto_backoff_doubles(void)
         struct lab *lab = lab_up(&im, &im, 61);
         struct strata_net *a = lab->ns[0], *b = lab->ns[1];
         int c, s, l;
+        /* the backoff alone: no tail loss probe ahead of the first RTO
+         * (test_tcp_sack.c has the probe) */
+        CHECK_EQ(strata_sysctl_set(a, "net.ipv4.tcp_early_retrans", "0"), 0);
         connect_pair(lab, &c, &s, &l);
         fill_pattern(61);
         pump(lab, a, c, b, s, 0, 0, 1000, SEC); /* an RTT sample or two */

@@ -359,6 +359,7 @@ static void rto_does_not_resend_sacked(void)
         struct w w;
         setup(&w, "sack-rto", true, false);
         dupthresh(&w);
+        CHECK_EQ(strata_sysctl_set(w.ns, "net.ipv4.tcp_early_retrans", "0"), 0); /* no TLP */
         CHECK_EQ(stack_sends(&w, 6), 6);
         int sent[16];
         /* 1 and 3 SACKed: too few for recovery; then silence until the RTO */
@@ -449,8 +450,56 @@ static void rack_marks_hole_below_newest_sack(void)
         teardown(&w);
 }
 
+/* A lost tail: nothing comes back for the last segments.  Two RTTs later
+ * (not an RTO) the last segment is resent as a probe (TcpExt.TCPLossProbes);
+ * its SACK shows the segments before it lost, which RACK repairs at once. */
+static void tail_loss_probe_resends_last_segment(void)
+{
+        struct w w;
+        setup(&w, "sack-tlp", true, false);
+        /* an RTT sample of 20 ms first: srtt 20 ms, RTO 220 ms */
+        CHECK_EQ(stack_sends(&w, 1), 1);
+        run(&w, 19 * MSEC);
+        int sent[16];
+        uint32_t none[][2] = { { 0, 0 } };
+        sack_ack(&w, 1, 0, none, sent, 16);
+        w.stack_nxt += MSS;
+        CHECK_EQ(stack_sends(&w, 3), 3);
+        /* the probe timeout: 2 srtt + 2 ms, well before the RTO */
+        run(&w, 60 * MSEC);
+        struct tcp_repr th;
+        size_t plen;
+        int n = 0, seg = -1;
+        while (take_seg(&w, &th, &plen))
+                if (plen) {
+                        n++;
+                        seg = (int)((th.seq - w.stack_nxt) / MSS);
+                }
+        CHECK_EQ(n, 1);
+        CHECK_EQ(seg, 2);
+        CHECK_EQ(ctr(&w, "TcpExt.TCPLossProbes"), 1);
+        CHECK_EQ(ctr(&w, "TcpExt.TCPTimeouts"), 0);
+        CHECK_EQ(info(&w).tcpi_ca_state, TCP_CA_Open);
+        /* the probe is SACKed: 0 and 1 were sent before it, lost (RACK) */
+        uint32_t b[][2] = { { 2, 3 } };
+        int k = sack_ack(&w, 0, 1, b, sent, 16);
+        /* PRR lets one go for the one delivered; the other follows the
+         * next ACK */
+        CHECK_EQ(k, 1);
+        CHECK_EQ(sent[0], 0);
+        struct tcp_info ti = info(&w);
+        CHECK_EQ(ti.tcpi_ca_state, TCP_CA_Recovery);
+        CHECK_EQ(ti.tcpi_lost, 2);
+        uint32_t b2[][2] = { { 2, 3 } };
+        k = sack_ack(&w, 1, 1, b2, sent, 16);
+        CHECK_EQ(k, 1);
+        CHECK_EQ(sent[0], 1);
+        teardown(&w);
+}
+
 TEST_MAIN(T(ooo_data_gets_blocks_newest_first), T(four_blocks_without_timestamps),
           T(no_blocks_without_sack_permitted), T(duplicate_data_gets_dsack_once),
           T(recovery_retransmits_only_the_holes), T(reordering_raises_dupthresh),
           T(dsack_and_bad_blocks_counted_not_used), T(rto_does_not_resend_sacked),
-          T(rack_timer_marks_late_segments), T(rack_marks_hole_below_newest_sack))
+          T(rack_timer_marks_late_segments), T(rack_marks_hole_below_newest_sack),
+          T(tail_loss_probe_resends_last_segment))
