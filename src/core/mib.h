@@ -52,7 +52,8 @@
         X(TCPSackRecovery) X(TCPSACKReorder) X(TCPDSACKRecv) X(TCPDSACKOfoRecv)               \
         X(TCPSACKDiscard) X(TCPSACKReneging) X(TCPDSACKOldSent) X(TCPDSACKOfoSent)              \
         X(DelayedACKLost) X(TCPSackFailures) X(TCPLossFailures) X(TCPOFOMerge)      \
-        X(TCPLostRetransmit) X(TCPLossProbes) X(TCPLossProbeRecovery)
+        X(TCPLostRetransmit) X(TCPLossProbes) X(TCPLossProbeRecovery)              \
+        X(TCPDSACKUndo) X(TCPFullUndo)
 
 enum ip_mib {
 #define X(n) IPSTATS_MIB_##n,

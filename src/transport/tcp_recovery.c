@@ -40,6 +40,8 @@ static int retransmit_skb(struct sock *sk, struct sk_buff *skb)
         cb->retrans = 1;
         cb->sacked |= TCPCB_SACKED_RETRANS | TCPCB_EVER_RETRANS;
         tp->sb.retrans_out++;
+        if (tp->sb.undo_active)
+                tp->sb.undo_retrans = (tp->sb.undo_retrans < 0 ? 0 : tp->sb.undo_retrans) + 1;
         tp->rtt_seq = 0; /* Karn: no RTT from retransmitted data */
         tp->total_retrans++;
         TCP_INC(sk->net, RetransSegs);
@@ -126,6 +128,12 @@ static void enter_recovery(struct sock *sk)
         struct tcp_sock *tp = tcp_sk(sk);
         struct tcp_scoreboard *sb = &tp->sb;
         TCPEXT_INC(sk->net, TCPSackRecovery);
+        /* tcp_init_undo, with tcp_current_ssthresh to return to */
+        sb->undo_active = true;
+        sb->undo_marker = tp->snd_una;
+        sb->undo_retrans = sb->retrans_out ? (int32_t)sb->retrans_out : -1;
+        uint32_t cur = (tp->snd_cwnd >> 1) + (tp->snd_cwnd >> 2);
+        sb->prior_ssthresh = tp->snd_ssthresh > cur ? tp->snd_ssthresh : cur;
         sb->high_seq = tp->snd_nxt;
         sb->prior_cwnd = tp->snd_cwnd;
         sb->prr_delivered = 0;
@@ -133,6 +141,26 @@ static void enter_recovery(struct sock *sk)
         tp->snd_cwnd_cnt = 0;
         tp->snd_ssthresh = tp->cong->ssthresh(tp);
         set_ca_state(tp, TCP_CA_Recovery);
+}
+
+/* tcp_undo_cwnd_reduction: every retransmission of the episode was
+ * D-SACKed, so nothing was lost: the window and ssthresh come back. */
+static bool try_undo(struct sock *sk, bool full)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        struct tcp_scoreboard *sb = &tp->sb;
+        if (!sb->undo_active || sb->undo_retrans)
+                return false;
+        if (tp->snd_cwnd < sb->prior_cwnd)
+                tp->snd_cwnd = sb->prior_cwnd;
+        if (sb->prior_ssthresh > tp->snd_ssthresh)
+                tp->snd_ssthresh = sb->prior_ssthresh;
+        sb->undo_active = false;
+        if (full)
+                TCPEXT_INC(sk->net, TCPFullUndo);
+        else
+                TCPEXT_INC(sk->net, TCPDSACKUndo);
+        return true;
 }
 
 /* tcp_identify_packet_loss: RACK by time (net.ipv4.tcp_recovery bit 0),
@@ -210,19 +238,26 @@ void tcp_recovery_ack(struct sock *sk, const struct tcp_ack_sample *s)
                 /* the episode ends when what was outstanding at its start is acked */
                 if (sb->ca_state != TCP_CA_Open && sb->ca_state != TCP_CA_Disorder &&
                     !seq_before(tp->snd_una, sb->high_seq)) {
-                        if (sb->ca_state == TCP_CA_Recovery &&
+                        /* tcp_try_undo_recovery, else tcp_end_cwnd_reduction */
+                        bool undone = sb->ca_state == TCP_CA_Recovery && try_undo(sk, true);
+                        if (sb->ca_state == TCP_CA_Recovery && !undone &&
                             tp->snd_ssthresh < 0x7fffffffu)
-                                tp->snd_cwnd = tp->snd_ssthresh; /* tcp_end_cwnd_reduction */
+                                tp->snd_cwnd = tp->snd_ssthresh;
                         set_ca_state(tp, TCP_CA_Open);
                 }
                 switch (sb->ca_state) {
                 case TCP_CA_Recovery:
+                        if (try_undo(sk, false))
+                                try_keep_open(tp); /* tcp_try_undo_dsack */
                         identify_loss(sk);
+                        if (sb->ca_state != TCP_CA_Recovery && time_to_recover(sk))
+                                enter_recovery(sk); /* reordering, then a real loss */
                         break;
                 case TCP_CA_Loss:
                         identify_loss(sk);
                         break;
                 default:
+                        try_undo(sk, false); /* a late D-SACK */
                         identify_loss(sk);
                         if (!time_to_recover(sk)) {
                                 try_keep_open(tp);
@@ -358,5 +393,6 @@ void tcp_enter_loss(struct sock *sk)
                 sb->lost_out++;
         }
         sb->high_seq = tp->snd_nxt;
+        sb->undo_active = false; /* no undo of an RTO (Linux's tcp_try_undo_loss: not built) */
         set_ca_state(tp, TCP_CA_Loss);
 }

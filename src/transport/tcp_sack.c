@@ -259,6 +259,14 @@ void tcp_sacktag(struct sock *sk, uint32_t ack, const struct tcp_options *o,
                         blk[j] = blk[j - 1];
                 blk[j] = (struct tcp_sack_block){ s, e };
         }
+        /* a D-SACK for data retransmitted in this episode: one fewer
+         * retransmission that may have been needed (tcp_check_dsack) */
+        struct tcp_scoreboard *sb = &tp->sb;
+        if (out->dsack && sb->undo_active && sb->undo_retrans > 0 &&
+            seq_after(e0, sb->undo_marker) && tp->mss) {
+                int32_t segs = (int32_t)((e0 - s0 + tp->mss - 1) / tp->mss);
+                sb->undo_retrans = sb->undo_retrans > segs ? sb->undo_retrans - segs : 0;
+        }
         if (!nb)
                 return;
         uint32_t reord = tp->snd_nxt;

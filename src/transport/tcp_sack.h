@@ -65,6 +65,12 @@ struct tcp_scoreboard {
         bool tlp_pending;      /* rtx_timer is armed as the probe timeout */
         bool tlp_retrans;      /* the probe resent data (not new data) */
         uint32_t tlp_high_seq; /* snd_nxt when the probe went (0: none out) */
+        /* undo (tcp_recovery.c): a recovery whose every retransmission
+         * the peer reports as a duplicate was needless */
+        bool undo_active;      /* Linux's undo_marker != 0 */
+        uint32_t undo_marker;  /* snd_una when the recovery began */
+        int32_t undo_retrans;  /* retransmissions not yet D-SACKed (-1: none) */
+        uint32_t prior_ssthresh;
 };
 
 /* --- receiver -------------------------------------------------------- */

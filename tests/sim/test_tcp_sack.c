@@ -497,9 +497,45 @@ static void tail_loss_probe_resends_last_segment(void)
         teardown(&w);
 }
 
+/* A recovery that was not needed: the segment judged lost had only been
+ * delayed, and the peer D-SACKs the retransmission.  Every retransmission
+ * of the episode D-SACKed: the window cut is undone (TcpExt.TCPDSACKUndo,
+ * or TCPFullUndo when the D-SACK comes with the ACK that ends it). */
+static void dsack_undoes_needless_recovery(void)
+{
+        struct w w;
+        setup(&w, "sack-undo", true, false);
+        CHECK_EQ(stack_sends(&w, 10), 10);
+        uint32_t cwnd0 = info(&w).tcpi_snd_cwnd;
+        int sent[16], n;
+        uint32_t b1[][2] = { { 1, 2 } }, b2[][2] = { { 1, 3 } }, b3[][2] = { { 1, 4 } };
+        sack_ack(&w, 0, 1, b1, sent, 16);
+        sack_ack(&w, 0, 1, b2, sent, 16);
+        n = sack_ack(&w, 0, 1, b3, sent, 16);
+        CHECK_EQ(n, 1);
+        CHECK_EQ(sent[0], 0);
+        struct tcp_info ti = info(&w);
+        CHECK_EQ(ti.tcpi_ca_state, TCP_CA_Recovery);
+        CHECK(ti.tcpi_snd_cwnd < cwnd0);
+        /* the original 0 arrives (ACK 4, the rest SACKed); then the
+         * retransmission, reported as a D-SACK */
+        uint32_t rest[][2] = { { 4, 10 } };
+        n = sack_ack(&w, 4, 1, rest, sent, 16);
+        CHECK_EQ(n, 0);
+        uint32_t d[][2] = { { 0, 1 }, { 4, 10 } };
+        sack_ack(&w, 4, 2, d, sent, 16);
+        CHECK_EQ(ctr(&w, "TcpExt.TCPDSACKRecv"), 1);
+        CHECK_EQ(ctr(&w, "TcpExt.TCPDSACKUndo"), 1);
+        ti = info(&w);
+        CHECK(ti.tcpi_ca_state != TCP_CA_Recovery);
+        CHECK_EQ(ti.tcpi_snd_cwnd, cwnd0);
+        CHECK_EQ(ti.tcpi_snd_ssthresh, 0x7fffffffu);
+        teardown(&w);
+}
+
 TEST_MAIN(T(ooo_data_gets_blocks_newest_first), T(four_blocks_without_timestamps),
           T(no_blocks_without_sack_permitted), T(duplicate_data_gets_dsack_once),
           T(recovery_retransmits_only_the_holes), T(reordering_raises_dupthresh),
           T(dsack_and_bad_blocks_counted_not_used), T(rto_does_not_resend_sacked),
           T(rack_timer_marks_late_segments), T(rack_marks_hole_below_newest_sack),
-          T(tail_loss_probe_resends_last_segment))
+          T(tail_loss_probe_resends_last_segment), T(dsack_undoes_needless_recovery))
