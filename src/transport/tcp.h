@@ -12,8 +12,9 @@
  * ACKs, zero-window probes, listen with SYN and accept queues bounded by
  * min(backlog, somaxconn) counting ListenOverflows/ListenDrops, RST rules
  * with RFC 5961 challenge ACKs, TIME_WAIT; SACK blocks, the SACK scoreboard
- * and SACK-based recovery with PRR in tcp_sack.c and tcp_recovery.c.  Not
- * yet: RACK-TLP, ECN, SYN cookies, Fast Open, autotuning.
+ * and SACK-based recovery with PRR, RACK and TLP in tcp_sack.c,
+ * tcp_recovery.c and tcp_rack.c.  Not yet: ECN, SYN cookies, Fast Open,
+ * autotuning.
  */
 #ifndef STRATA_TRANSPORT_TCP_H
 #define STRATA_TRANSPORT_TCP_H

@@ -1,6 +1,7 @@
 /*
  * SACK-based loss recovery (see tcp_recovery.h): Linux's
- * tcp_fastretrans_alert over the scoreboard of tcp_sack.c.
+ * tcp_fastretrans_alert over the scoreboard of tcp_sack.c, the tail loss
+ * probe and undo.
  *
  * Open: nothing is missing.  Disorder: SACKs or duplicate ACKs arrived but
  * nothing is judged lost yet; the pipe shrinks by what was SACKed, so new
@@ -12,9 +13,12 @@
  * snd_una passes high_seq (snd_nxt at entry).  Loss: the RTO marked
  * everything not SACKed lost; slow start retransmits the holes.
  *
- * Not built: RACK-TLP (RFC 8985) -- loss is found by dupthresh only, as
- * Linux does with net.ipv4.tcp_recovery=0; undo on D-SACK or timestamps
- * (Eifel, F-RTO).
+ * Loss is identified by RACK (tcp_rack.c) or, with tcp_recovery=0, by the
+ * dupthresh count.  A tail loss probe (RFC 8985 section 7) goes two RTTs
+ * after the last send so a lost tail shows up in SACKs rather than waiting
+ * for the RTO.  An episode whose every retransmission comes back D-SACKed
+ * is undone.  Not built: undo after an RTO (F-RTO, tcp_try_undo_loss) or
+ * by timestamps (Eifel), CWR.
  */
 #include <netinet/tcp.h>
 
