@@ -912,9 +912,11 @@ size_t tcp_get_info(struct sock *sk, void *buf, size_t cap)
                 v.reordering = tp->sb.reordering;
                 v.reord_seen = tp->sb.reord_seen;
         } else {
-                v.ca_state = tp->in_recovery   ? TCP_CA_Recovery
-                             : tp->retransmits ? TCP_CA_Loss
-                                               : TCP_CA_Open;
+                v.ca_state = tp->in_recovery      ? TCP_CA_Recovery
+                             : tp->retransmits    ? TCP_CA_Loss
+                             : tp->sb.sacked_out ? TCP_CA_Disorder
+                                                  : TCP_CA_Open;
+                v.sacked = tp->sb.sacked_out; /* duplicate ACKs, as Linux's reno */
         }
         v.retransmits = (uint8_t)tp->retransmits;
         v.probes = (uint8_t)(tp->probing ? tp->probes_out : tp->ka_probes);

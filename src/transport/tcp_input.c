@@ -190,18 +190,33 @@ static void tcp_clean_acked(struct sock *sk, uint32_t ack, struct tcp_ack_sample
                         tcp_retransmit_head(sk); /* NewReno partial ACK */
                 }
         } else {
+                /* tcp_remove_reno_sacks: one segment filled the hole, the
+                 * rest had been counted by their duplicate ACKs */
                 uint32_t segs = (acked + tp->mss - 1) / (tp->mss ? tp->mss : 1);
-                tcp_cong_avoid_acked(sk, segs ? segs : 1);
+                uint32_t reno_sacked = tp->sb.sacked_out;
+                tp->sb.sacked_out = 0;
+                if (segs > reno_sacked + 1)
+                        segs -= reno_sacked;
+                else
+                        segs = 1;
+                tcp_cong_avoid_acked(sk, segs);
         }
         tp->dupacks = 0;
         sock_wake(sk); /* room in the send buffer */
 }
 
-/* Three duplicate ACKs: fast retransmit and recovery (RFC 6582). */
+/* Three duplicate ACKs: fast retransmit and recovery (RFC 6582).  The
+ * ones before count as segments that left the network (Linux's
+ * tcp_add_reno_sack), so a new segment may go for each: RFC 3042's limited
+ * transmit. */
 static void tcp_dupack(struct sock *sk)
 {
         struct tcp_sock *tp = tcp_sk(sk);
+        uint32_t out = tcp_packets_out(tp);
+        if (!tp->in_recovery && tp->sb.sacked_out + 1 < out)
+                tp->sb.sacked_out++;
         if (++tp->dupacks == (uint32_t)tcp_cfg(sk->net)->reordering && !tp->in_recovery) {
+                tp->sb.sacked_out = 0; /* the window inflation counts them now */
                 tp->snd_ssthresh = tp->cong->ssthresh(tp);
                 tp->snd_cwnd = tp->snd_ssthresh + 3;
                 tp->in_recovery = true;

@@ -146,6 +146,8 @@ static void rtx_fire(struct timer_list *t)
         tp->snd_cwnd_cnt = 0;
         tp->in_recovery = false;
         tp->dupacks = 0;
+        if (!tp->sack_ok)
+                tp->sb.sacked_out = 0; /* duplicate ACKs counted for limited transmit */
         tp->retransmits++;
         tp->backoff++;
         if (tp->sack_ok) {

@@ -533,9 +533,43 @@ static void dsack_undoes_needless_recovery(void)
         teardown(&w);
 }
 
+/* Without SACK, RFC 3042: each of the first two duplicate ACKs lets one
+ * new segment go (Linux counts them as segments that left, its reno
+ * "sacked_out"); the third is the fast retransmit. */
+static void limited_transmit_without_sack(void)
+{
+        struct w w;
+        setup(&w, "lt-nosack", false, false);
+        static char buf[12 * MSS];
+        memset(buf, 'x', sizeof(buf));
+        CHECK_EQ(strata_send(w.ns, w.s, buf, sizeof(buf), MSG_DONTWAIT), (ssize_t)sizeof(buf));
+        run(&w, MSEC);
+        struct tcp_repr th;
+        size_t plen;
+        int got = 0;
+        while (take_seg(&w, &th, &plen))
+                got += plen ? 1 : 0;
+        CHECK_EQ(got, 10); /* the initial window */
+        int sent[16], n;
+        uint32_t none[][2] = { { 0, 0 } };
+        n = sack_ack(&w, 0, 0, none, sent, 16);
+        CHECK_EQ(n, 1);
+        CHECK_EQ(sent[0], 10);
+        CHECK_EQ(info(&w).tcpi_ca_state, TCP_CA_Disorder);
+        n = sack_ack(&w, 0, 0, none, sent, 16);
+        CHECK_EQ(n, 1);
+        CHECK_EQ(sent[0], 11);
+        n = sack_ack(&w, 0, 0, none, sent, 16);
+        CHECK_EQ(n, 1);
+        CHECK_EQ(sent[0], 0); /* fast retransmit */
+        CHECK_EQ(info(&w).tcpi_ca_state, TCP_CA_Recovery);
+        teardown(&w);
+}
+
 TEST_MAIN(T(ooo_data_gets_blocks_newest_first), T(four_blocks_without_timestamps),
           T(no_blocks_without_sack_permitted), T(duplicate_data_gets_dsack_once),
           T(recovery_retransmits_only_the_holes), T(reordering_raises_dupthresh),
           T(dsack_and_bad_blocks_counted_not_used), T(rto_does_not_resend_sacked),
           T(rack_timer_marks_late_segments), T(rack_marks_hole_below_newest_sack),
-          T(tail_loss_probe_resends_last_segment), T(dsack_undoes_needless_recovery))
+          T(tail_loss_probe_resends_last_segment), T(dsack_undoes_needless_recovery),
+          T(limited_transmit_without_sack))
