@@ -191,8 +191,8 @@ static bool time_to_recover(struct sock *sk)
 static void try_keep_open(struct tcp_sock *tp)
 {
         struct tcp_scoreboard *sb = &tp->sb;
-        uint8_t state = (sb->sacked_out || sb->lost_out || sb->retrans_out) ? TCP_CA_Disorder
-                                                                            : TCP_CA_Open;
+        uint8_t state =
+            (sb->sacked_out || sb->lost_out || sb->retrans_out) ? TCP_CA_Disorder : TCP_CA_Open;
         if (sb->ca_state != state) {
                 set_ca_state(tp, state);
                 sb->high_seq = tp->snd_nxt;
@@ -236,8 +236,8 @@ void tcp_recovery_ack(struct sock *sk, const struct tcp_ack_sample *s)
                 sb->highest_sack = 0;
         }
         uint32_t lost_retrans = sb->lost_retrans;
-        bool dubious = s->dupack || s->tag.newly_sacked || s->tag.dsack ||
-                       sb->ca_state != TCP_CA_Open;
+        bool dubious =
+            s->dupack || s->tag.newly_sacked || s->tag.dsack || sb->ca_state != TCP_CA_Open;
         if (dubious) {
                 /* the episode ends when what was outstanding at its start is acked */
                 if (sb->ca_state != TCP_CA_Open && sb->ca_state != TCP_CA_Disorder &&
@@ -294,8 +294,8 @@ bool tcp_schedule_loss_probe(struct sock *sk, bool advancing)
         /* 2 RTTs; with one segment out, room for the peer's delayed ACK */
         uint64_t timeout = TCP_TIMEOUT_INIT;
         if (tp->srtt)
-                timeout = 2 * tp->srtt + (tcp_packets_out(tp) == 1 ? TCP_RTO_MIN_NS
-                                                                   : 2 * NSEC_PER_MSEC);
+                timeout =
+                    2 * tp->srtt + (tcp_packets_out(tp) == 1 ? TCP_RTO_MIN_NS : 2 * NSEC_PER_MSEC);
         /* never later than the RTO would fire */
         uint64_t now = net_now(net), rto = tp->rto;
         if (!advancing && tp->write_queue.first) {

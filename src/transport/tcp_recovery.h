@@ -1,10 +1,12 @@
 /*
  * SACK-based loss recovery (RFC 6675 with Linux's state machine): the
  * congestion states Open, Disorder, Recovery and Loss, entering Recovery
- * when the scoreboard holds a lost segment, PRR (RFC 6937, Linux's
- * tcp_cwnd_reduction) while in it, retransmission of the lost holes first,
- * and the RTO's tcp_enter_loss.  Used when SACK was negotiated; without it
- * tcp_input.c's NewReno (RFC 6582) recovers.
+ * when the scoreboard holds a lost segment (found by RACK, tcp_rack.c, or
+ * by dupthresh), PRR (RFC 6937, Linux's tcp_cwnd_reduction) while in it,
+ * retransmission of the lost holes first, undo when every retransmission
+ * is D-SACKed, the tail loss probe, and the RTO's tcp_enter_loss.  Used
+ * when SACK was negotiated; without it tcp_input.c's NewReno (RFC 6582)
+ * recovers.
  */
 #ifndef STRATA_TRANSPORT_TCP_RECOVERY_H
 #define STRATA_TRANSPORT_TCP_RECOVERY_H
@@ -20,11 +22,11 @@ struct sock;
  * delivered accounting in tcp_ack). */
 struct tcp_ack_sample {
         uint32_t prior_una;
-        uint32_t acked_new;    /* segments cumulatively acked that were not SACKed */
-        uint32_t reord;        /* lowest never-retransmitted one of those (snd_nxt: none) */
+        uint32_t acked_new; /* segments cumulatively acked that were not SACKed */
+        uint32_t reord;     /* lowest never-retransmitted one of those (snd_nxt: none) */
         bool una_advanced;
-        bool retrans_acked;    /* a retransmitted segment was cumulatively acked */
-        bool dupack;           /* RFC 5681's duplicate ACK */
+        bool retrans_acked; /* a retransmitted segment was cumulatively acked */
+        bool dupack;        /* RFC 5681's duplicate ACK */
         struct tcp_sack_tag tag;
 };
 

@@ -182,8 +182,7 @@ static void sack_check_reordering(struct sock *sk, uint32_t low_seq)
 }
 
 /* tcp_is_sackblock_valid */
-static bool sack_block_valid(const struct tcp_sock *tp, bool is_dsack, uint32_t start,
-                             uint32_t end)
+static bool sack_block_valid(const struct tcp_sock *tp, bool is_dsack, uint32_t start, uint32_t end)
 {
         if (seq_after(end, tp->snd_nxt) || !seq_before(start, end))
                 return false;

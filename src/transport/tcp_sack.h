@@ -41,7 +41,7 @@ struct tcp_sack_block {
 struct tcp_sack_rx {
         struct tcp_sack_block blocks[TCP_NUM_SACKS]; /* most recent first */
         uint8_t num_sacks;
-        bool dsack;                         /* duplicate_sack goes on the next ACK */
+        bool dsack; /* duplicate_sack goes on the next ACK */
         struct tcp_sack_block duplicate_sack;
 };
 
@@ -52,9 +52,9 @@ struct tcp_scoreboard {
         uint32_t highest_sack; /* end_seq of the highest SACKed byte (0: none) */
         uint32_t high_seq;     /* snd_nxt when Recovery or Loss began */
         uint32_t prior_cwnd, prr_delivered, prr_out; /* PRR */
-        uint8_t ca_state;      /* TCP_CA_* as TCP_INFO reports it */
+        uint8_t ca_state;                            /* TCP_CA_* as TCP_INFO reports it */
         /* RACK (tcp_rack.c): the most recently sent segment delivered */
-        bool rack_advanced;    /* something was delivered since the last check */
+        bool rack_advanced; /* something was delivered since the last check */
         uint32_t rack_end_seq;
         uint64_t rack_xmit_ns; /* its send time */
         uint64_t rack_rtt_ns;  /* its RTT */
@@ -67,9 +67,9 @@ struct tcp_scoreboard {
         uint32_t tlp_high_seq; /* snd_nxt when the probe went (0: none out) */
         /* undo (tcp_recovery.c): a recovery whose every retransmission
          * the peer reports as a duplicate was needless */
-        bool undo_active;      /* Linux's undo_marker != 0 */
-        uint32_t undo_marker;  /* snd_una when the recovery began */
-        int32_t undo_retrans;  /* retransmissions not yet D-SACKed (-1: none) */
+        bool undo_active;     /* Linux's undo_marker != 0 */
+        uint32_t undo_marker; /* snd_una when the recovery began */
+        int32_t undo_retrans; /* retransmissions not yet D-SACKed (-1: none) */
         uint32_t prior_ssthresh;
 };
 

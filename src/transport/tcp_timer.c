@@ -40,6 +40,7 @@ void tcp_reset_rtx_timer(struct sock *sk)
 {
         struct tcp_sock *tp = tcp_sk(sk);
         struct net *net = sk->net;
+        tp->sb.tlp_pending = false; /* an RTO (or nothing) from now on */
         /* nothing in flight: the probe timer runs while data waits unsent,
          * for a zero window or a cork (tcp_check_probe_timer) */
         if (tp->snd_una == tp->snd_nxt && !tp->write_queue.first) {
@@ -47,7 +48,6 @@ void tcp_reset_rtx_timer(struct sock *sk)
                 return;
         }
         tp->probing = tp->snd_una == tp->snd_nxt; /* nothing in flight: window probe */
-        tp->sb.tlp_pending = false;
         uint64_t rto = tp->rto << (tp->backoff > 12 ? 12 : tp->backoff);
         if (rto > TCP_RTO_MAX_NS)
                 rto = TCP_RTO_MAX_NS;

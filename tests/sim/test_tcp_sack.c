@@ -43,8 +43,9 @@ static uint64_t ctr(struct w *w, const char *name)
 static void peer_seg(struct w *w, uint8_t flags, uint32_t seq, uint32_t ack, const void *data,
                      size_t dlen, int nblk, const uint32_t (*blk)[2])
 {
-        struct tcp_repr th = { .sport = 40000, .dport = 80, .seq = seq, .ack = ack,
-                               .flags = flags, .window = 65535 };
+        struct tcp_repr th = {
+                .sport = 40000, .dport = 80, .seq = seq, .ack = ack, .flags = flags, .window = 65535
+        };
         if (w->ts) {
                 th.opt.ts_ok = true;
                 th.opt.tsval = w->now++;
@@ -65,10 +66,12 @@ static void setup(struct w *w, const char *name, bool sack, bool ts)
         w->ts = ts;
         w->now = 100;
         peer_lab_up(w, name);
-        struct tcp_repr th = { .sport = 40000, .dport = 80, .seq = w->peer_nxt,
-                               .flags = TCPF_SYN, .window = 65535 };
-        th.opt = (struct tcp_options){ .mss_ok = true, .mss = MSS, .sack_ok = sack,
-                                       .ts_ok = ts, .tsval = w->now++ };
+        struct tcp_repr th = {
+                .sport = 40000, .dport = 80, .seq = w->peer_nxt, .flags = TCPF_SYN, .window = 65535
+        };
+        th.opt = (struct tcp_options){
+                .mss_ok = true, .mss = MSS, .sack_ok = sack, .ts_ok = ts, .tsval = w->now++
+        };
         peer_emit(w, &th, NULL, 0, NULL, 0);
         run(w, MSEC);
         size_t plen;
