@@ -243,12 +243,15 @@ void tcp_sacktag(struct sock *sk, uint32_t ack, const struct tcp_options *o,
         /* the valid blocks, lowest first, so one walk of the queue serves */
         struct tcp_sack_block blk[TCP_MAX_SACK];
         unsigned nb = 0;
+        bool dsack_ok = out->dsack;
         for (unsigned i = 0; i < n; i++) {
                 uint32_t s = o->sack[i][0], e = o->sack[i][1];
                 bool dup = out->dsack && i == 0;
                 if (!sack_block_valid(tp, dup, s, e)) {
                         if (!dup)
                                 TCPEXT_INC(net, TCPSACKDiscard);
+                        else
+                                dsack_ok = false; /* Linux's TCPDSACKIgnored* */
                         continue;
                 }
                 if (dup || !seq_after(e, ack))
@@ -261,7 +264,7 @@ void tcp_sacktag(struct sock *sk, uint32_t ack, const struct tcp_options *o,
         /* a D-SACK for data retransmitted in this episode: one fewer
          * retransmission that may have been needed (tcp_check_dsack) */
         struct tcp_scoreboard *sb = &tp->sb;
-        if (out->dsack && sb->undo_active && sb->undo_retrans > 0 &&
+        if (dsack_ok && sb->undo_active && sb->undo_retrans > 0 &&
             seq_after(e0, sb->undo_marker) && tp->mss) {
                 int32_t segs = (int32_t)((e0 - s0 + tp->mss - 1) / tp->mss);
                 sb->undo_retrans = sb->undo_retrans > segs ? sb->undo_retrans - segs : 0;
