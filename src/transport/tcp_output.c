@@ -246,7 +246,8 @@ void tcp_push_mode(struct sock *sk, enum tcp_push_how how)
                         /* does not fit the peer's window: send what fits if
                          * nothing is in flight, else wait for ACKs */
                         uint32_t fit = seq_after(wnd_end, cb->seq) ? wnd_end - cb->seq : 0;
-                        if (fit && !in_flight && fit < skb->len && !tcp_fragment(sk, skb, fit))
+                        if (fit && tp->snd_nxt == tp->snd_una && fit < skb->len &&
+                            !tcp_fragment(sk, skb, fit))
                                 seglen = fit;
                         else
                                 break;
@@ -258,7 +259,8 @@ void tcp_push_mode(struct sock *sk, enum tcp_push_how how)
                     how != TCP_PUSH_FORCE && how != TCP_PUSH_PROBE) {
                         if (how == TCP_PUSH_MORE)
                                 break;
-                        if (!tp->nagle_push && (tp->cork || (!tp->nodelay && in_flight)))
+                        if (!tp->nagle_push &&
+                            (tp->cork || (!tp->nodelay && tp->snd_nxt != tp->snd_una)))
                                 break;
                 }
                 /* The last segment of a burst carries PSH, as the last piece
