@@ -933,7 +933,7 @@ size_t tcp_get_info(struct sock *sk, void *buf, size_t cap)
         v.rto_us = ns_to_us(tp->rto);
         v.snd_mss = tp->mss;
         v.rcv_mss = tp->advmss;
-        v.unacked = tp->snd_nxt - tp->snd_una;
+        v.unacked = tcp_packets_out(tp); /* segments, as Linux's packets_out */
         v.last_data_sent_ms = ms_since(now, tp->lsndtime);
         v.last_data_recv_ms = ms_since(now, tp->lrcvtime);
         v.last_ack_recv_ms = ms_since(now, tp->rcv_tstamp);

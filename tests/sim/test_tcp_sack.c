@@ -284,6 +284,7 @@ static void recovery_retransmits_only_the_holes(void)
         CHECK_EQ(sent[0], 0);
         struct tcp_info ti = info(&w);
         CHECK_EQ(ti.tcpi_ca_state, TCP_CA_Recovery);
+        CHECK_EQ(ti.tcpi_unacked, 10); /* segments, not bytes */
         CHECK_EQ(ti.tcpi_sacked, 3);
         CHECK_EQ(ti.tcpi_lost, 1);
         CHECK_EQ(ti.tcpi_retrans, 1);
