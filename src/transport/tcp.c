@@ -354,6 +354,7 @@ static int tcp_init_sock(struct sock *sk)
         if (!tp->cong)
                 tp->cong = tcp_cong_find("reno");
         tp->cong->init(tp);
+        tp->sb.reordering = (uint32_t)cfg->reordering; /* dupthresh */
         /* tcp_init_sock: buffers from tcp_rmem[1] / tcp_wmem[1] */
         sk->rcvbuf = cfg->rmem[1];
         sk->sndbuf = cfg->wmem[1];
@@ -967,7 +968,20 @@ size_t tcp_get_info(struct sock *sk, void *buf, size_t cap)
                 return tcp_info_pack(&v, buf, cap);
         }
         uint64_t now = net_now(sk->net);
-        v.ca_state = tp->in_recovery ? TCP_CA_Recovery : tp->retransmits ? TCP_CA_Loss : TCP_CA_Open;
+        if (tp->sack_ok) {
+                v.ca_state = tp->sb.ca_state;
+                v.sacked = tp->sb.sacked_out;
+                v.lost = tp->sb.lost_out;
+                v.retrans = tp->sb.retrans_out;
+                v.reordering = tp->sb.reordering;
+                v.reord_seen = tp->sb.reord_seen;
+        } else {
+                v.ca_state = tp->in_recovery      ? TCP_CA_Recovery
+                             : tp->retransmits    ? TCP_CA_Loss
+                             : tp->sb.sacked_out ? TCP_CA_Disorder
+                                                  : TCP_CA_Open;
+                v.sacked = tp->sb.sacked_out; /* duplicate ACKs, as Linux's reno */
+        }
         v.retransmits = (uint8_t)tp->retransmits;
         v.probes = (uint8_t)(tp->probing ? tp->probes_out : tp->ka_probes);
         v.backoff = (uint8_t)tp->backoff;
@@ -990,7 +1004,7 @@ size_t tcp_get_info(struct sock *sk, void *buf, size_t cap)
         v.sndbuf_limited_us = ns_to_us(tcp_chrono_ns(tp, TCP_CHRONO_SNDBUF_LIMITED));
         v.ato_us = ns_to_us(tp->ack.ato);
         v.rcv_ssthresh = tp->rcv_ssthresh;
-        v.unacked = tp->snd_nxt - tp->snd_una;
+        v.unacked = tcp_packets_out(tp); /* segments, as Linux's packets_out */
         v.last_data_sent_ms = ms_since(now, tp->lsndtime);
         v.last_data_recv_ms = ms_since(now, tp->lrcvtime);
         v.last_ack_recv_ms = ms_since(now, tp->rcv_tstamp);

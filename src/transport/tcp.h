@@ -11,9 +11,10 @@
  * Reno congestion control with fast retransmit (initial window 10), delayed
  * ACKs, zero-window probes, listen with SYN and accept queues bounded by
  * min(backlog, somaxconn) counting ListenOverflows/ListenDrops, RST rules
- * with RFC 5961 challenge ACKs, TIME_WAIT.  Not yet: SACK scoreboard
- * (SACK-permitted is offered, blocks are not used), RACK-TLP, PRR, CUBIC,
- * ECN, SYN cookies, Fast Open, autotuning, keepalive probes.
+ * with RFC 5961 challenge ACKs, TIME_WAIT; SACK blocks, the SACK scoreboard
+ * and SACK-based recovery with PRR, RACK and TLP in tcp_sack.c,
+ * tcp_recovery.c and tcp_rack.c.  Not yet: ECN, SYN cookies, Fast Open,
+ * autotuning.
  */
 #ifndef STRATA_TRANSPORT_TCP_H
 #define STRATA_TRANSPORT_TCP_H
@@ -21,6 +22,7 @@
 #include "core/timer.h"
 #include "ipv4/ip_input.h"
 #include "socket/sock.h"
+#include "transport/tcp_sack.h"
 #include "wire/tcp.h"
 
 extern const struct proto tcp_prot;
@@ -57,13 +59,17 @@ const struct tcp_cfg *tcp_cfg(struct net *net);
 /* Per-skb TCP state: on the write queue (payload only) and on the receive
  * queues (payload, after the header was pulled). */
 struct tcp_skb_cb {
-        struct ip_cb ip;  /* receive side: the parsed IP header */
+        union {
+                struct ip_cb ip; /* receive side: the parsed IP header */
+                uint64_t tx_ns;  /* write queue: when last (re)sent (RACK) */
+        };
         uint32_t seq;     /* first sequence number */
         uint32_t end_seq; /* seq + payload + SYN + FIN */
         uint8_t flags;    /* TCPF_* to send with it (write queue) */
         uint8_t retrans;  /* sent more than once (Karn) */
-        uint8_t more;     /* written with MSG_MORE: no PSH at a burst's end */
-        uint8_t eor;      /* ends a MSG_EOR write: later data never joins it */
+        uint8_t more : 1; /* written with MSG_MORE: no PSH at a burst's end */
+        uint8_t eor : 1;  /* ends a MSG_EOR write: later data never joins it */
+        uint8_t sacked;   /* write queue: TCPCB_* scoreboard marks (tcp_sack.h) */
         uint32_t consumed; /* receive queue: bytes already read */
 };
 _Static_assert(sizeof(struct tcp_skb_cb) <= SKB_CB_SIZE, "tcp_skb_cb must fit in skb->cb");
@@ -105,8 +111,10 @@ struct tcp_sock {
         /* tcp_cwnd_validate: was the window the limit lately? */
         uint32_t max_packets_out, cwnd_usage_seq;
         bool is_cwnd_limited;
-        uint32_t dupacks, high_seq;
+        uint32_t dupacks, high_seq;      /* NewReno, without SACK */
         bool in_recovery;
+        struct tcp_scoreboard sb;        /* SACK scoreboard, congestion state */
+        struct timer_list reo_timer;     /* RACK's reordering timer */
         struct sk_buff_head write_queue; /* unacked + unsent payload */
         uint32_t wmem_queued;            /* truesize of write_queue (sk_wmem_queued) */
         struct sk_buff *send_head;       /* first unsent skb, or NULL: scan */
@@ -127,6 +135,7 @@ struct tcp_sock {
                 uint64_t lrcvtime;       /* ns: last payload received */
                 uint64_t timeout;        /* ns: when the delayed ACK is due */
         } ack;
+        struct tcp_sack_rx rx_sack;      /* the blocks our ACKs report */
         bool fin_received;
         /* options */
         bool wscale_ok, sack_ok, tstamp_ok, nodelay;
@@ -189,6 +198,9 @@ uint32_t tcp_time_ms(struct net *net);
 
 /* tcp_input.c */
 void tcp_v4_rcv(struct sk_buff *skb);
+/* Acked segments grow cwnd (slow start, then the algorithm's avoidance)
+ * while the window is what limits the sender. */
+void tcp_cong_avoid_acked(struct sock *sk, uint32_t segs);
 
 /* tcp_output.c */
 int tcp_transmit_skb(struct sock *sk, struct sk_buff *data, uint8_t flags, uint32_t seq);
@@ -202,8 +214,9 @@ void tcp_v4_send_reset(struct net *net, struct sk_buff *skb, const struct tcp_re
 /* How tcp_push_mode treats a partial last segment: Nagle and TCP_CORK as
  * the socket says; held as by MSG_MORE; or sent whatever they say
  * (tcp_write_wakeup, when the probe timer finds data held with nothing in
- * flight). */
-enum tcp_push_how { TCP_PUSH_NAGLE, TCP_PUSH_MORE, TCP_PUSH_FORCE };
+ * flight).  TCP_PUSH_PROBE: one segment whatever cwnd and Nagle say, a
+ * tail loss probe (tcp_write_xmit's push_one == 2). */
+enum tcp_push_how { TCP_PUSH_NAGLE, TCP_PUSH_MORE, TCP_PUSH_FORCE, TCP_PUSH_PROBE };
 void tcp_push_mode(struct sock *sk, enum tcp_push_how how);
 void tcp_push(struct sock *sk);
 uint16_t tcp_select_window(struct sock *sk);
@@ -242,6 +255,7 @@ static inline void tcp_wq_queue_tail(struct tcp_sock *tp, struct sk_buff *skb)
         tcp_chrono_start(tp->sk, TCP_CHRONO_BUSY); /* tcp_add_write_queue_tail */
         skb_queue_tail(&tp->write_queue, skb);
         tp->wmem_queued += skb_truesize(skb);
+        TCP_SKB_CB(skb)->sacked = 0;
         if (!tp->send_head)
                 tp->send_head = skb;
         tp->nagle_push = false; /* skb_entail */

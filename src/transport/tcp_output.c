@@ -15,6 +15,7 @@
 #include "core/trace.h"
 #include "ipv4/ipv4.h"
 #include "transport/tcp.h"
+#include "transport/tcp_recovery.h"
 #include "wire/bytes.h"
 #include "wire/ipv4.h"
 
@@ -47,6 +48,7 @@ int tcp_transmit_skb(struct sock *sk, struct sk_buff *data, uint8_t flags, uint3
         } else {
                 th.opt.ts_ok = tp->tstamp_ok;
                 th.window = tcp_select_window(sk);
+                tcp_sack_options(tp, &th.opt);
         }
         if (th.opt.ts_ok) {
                 th.opt.tsval = tcp_now_ts(sk);
@@ -133,6 +135,7 @@ static int tcp_fragment(struct sock *sk, struct sk_buff *skb, uint32_t len)
         TCP_SKB_CB(n)->end_seq = TCP_SKB_CB(skb)->end_seq;
         TCP_SKB_CB(n)->flags = TCP_SKB_CB(skb)->flags;
         TCP_SKB_CB(n)->retrans = 0;
+        TCP_SKB_CB(n)->sacked = 0;
         TCP_SKB_CB(n)->more = TCP_SKB_CB(skb)->more;
         TCP_SKB_CB(n)->eor = TCP_SKB_CB(skb)->eor; /* the record ends with the tail */
         TCP_SKB_CB(skb)->eor = 0;
@@ -165,6 +168,7 @@ void tcp_push_mode(struct sock *sk, enum tcp_push_how how)
         if (sk->state == TCP_SYN_SENT || sk->state == TCP_SYN_RECV || sk->state == TCP_CLOSE)
                 return;
         bool sent = false, cwnd_limited = false, rwnd_limited = false;
+        uint32_t nsent = 0;
         bool had_in_flight = tp->snd_una != tp->snd_nxt;
         /* from the send head (tcp_send_head), not over what already went */
         struct sk_buff *start = tp->send_head ? tp->send_head : tp->write_queue.first;
@@ -173,12 +177,14 @@ void tcp_push_mode(struct sock *sk, enum tcp_push_how how)
                 if (seq_before(cb->seq, tp->snd_nxt))
                         continue; /* already sent */
                 tp->send_head = skb;
-                uint32_t in_flight = tp->snd_nxt - tp->snd_una;
+                /* the pipe: what SACKs or loss marks took out is not in it */
+                uint32_t in_flight = tp->snd_nxt - tp->snd_una - tcp_left_out_bytes(tp);
                 uint32_t cwnd_bytes = tp->snd_cwnd * tp->mss;
                 uint32_t wnd_end = tp->snd_una + tp->snd_wnd;
                 uint32_t seglen = cb->end_seq - cb->seq;
                 /* tcp_cwnd_test: a bare FIN is not held by the window */
-                if (in_flight >= cwnd_bytes && !(cb->flags & TCPF_FIN && !skb->len)) {
+                if (in_flight >= cwnd_bytes && how != TCP_PUSH_PROBE &&
+                    !(cb->flags & TCPF_FIN && !skb->len)) {
                         cwnd_limited = true;
                         break;
                 }
@@ -188,8 +194,8 @@ void tcp_push_mode(struct sock *sk, enum tcp_push_how how)
                          * that fits, when nothing is in flight
                          * (tcp_write_wakeup) */
                         uint32_t fit = seq_after(wnd_end, cb->seq) ? wnd_end - cb->seq : 0;
-                        if (how == TCP_PUSH_FORCE && fit && !in_flight && fit < skb->len &&
-                            !tcp_fragment(sk, skb, fit)) {
+                        if (how == TCP_PUSH_FORCE && fit && tp->snd_nxt == tp->snd_una &&
+                            fit < skb->len && !tcp_fragment(sk, skb, fit)) {
                                 seglen = fit;
                         } else {
                                 rwnd_limited = true;
@@ -200,10 +206,11 @@ void tcp_push_mode(struct sock *sk, enum tcp_push_how how)
                  * TCP_CORK hold a partial one (unless TCP_NODELAY just
                  * pushed), Nagle holds it while data is unacked */
                 if (skb->len < tp->mss && !(cb->flags & TCPF_FIN) && skb->next == NULL &&
-                    how != TCP_PUSH_FORCE) {
+                    how != TCP_PUSH_FORCE && how != TCP_PUSH_PROBE) {
                         if (how == TCP_PUSH_MORE)
                                 break;
-                        if (!tp->nagle_push && (tp->cork || (!tp->nodelay && in_flight)))
+                        if (!tp->nagle_push &&
+                            (tp->cork || (!tp->nodelay && tp->snd_nxt != tp->snd_una)))
                                 break;
                 }
                 /* The last segment of a burst carries PSH, as the last piece
@@ -212,7 +219,7 @@ void tcp_push_mode(struct sock *sk, enum tcp_push_how how)
                 uint8_t flags = cb->flags;
                 struct sk_buff *next = skb->next;
                 if (skb->len && !cb->more &&
-                    (!next || in_flight + skb->len >= cwnd_bytes ||
+                    (!next || (how != TCP_PUSH_PROBE && in_flight + skb->len >= cwnd_bytes) ||
                      seq_after(TCP_SKB_CB(next)->end_seq, wnd_end)))
                         flags |= TCPF_PSH;
                 if (how == TCP_PUSH_FORCE && skb->len)
@@ -224,12 +231,17 @@ void tcp_push_mode(struct sock *sk, enum tcp_push_how how)
                         tp->rtt_seq_time = net_now(sk->net);
                 }
                 tp->snd_nxt = cb->end_seq;
+                cb->tx_ns = net_now(sk->net); /* RACK */
                 tp->send_head = skb->next;
                 tp->lsndtime = net_now(sk->net); /* tcp_event_data_sent */
                 TCPEXT_INC(sk->net, TCPOrigDataSent);
                 sent = true;
+                nsent++;
+                if (how == TCP_PUSH_PROBE)
+                        break;
         }
         if (sent) {
+                tcp_recovery_sent(sk, nsent);
                 if (!tp->first_unacked_ts)
                         tp->first_unacked_ts = net_now(sk->net);
                 /* tcp_cwnd_validate */
@@ -259,6 +271,8 @@ void tcp_push_mode(struct sock *sk, enum tcp_push_how how)
             (tp->snd_una == tp->snd_nxt && tp->write_queue.first &&
              !timer_pending(&tp->rtx_timer)))
                 tcp_reset_rtx_timer(sk); /* and tcp_check_probe_timer */
+        if (sent && how != TCP_PUSH_PROBE)
+                tcp_schedule_loss_probe(sk, false); /* one probe per tail */
         /* tcp_check_space: with TCP_NOTSENT_LOWAT, sending is what makes
          * room for writers */
         if (sent && (tp->notsent_lowat || tcp_cfg(sk->net)->notsent_lowat != 0xffffffffu))
