@@ -44,6 +44,13 @@ static inline uint32_t fib_hash(uint32_t key)
         return key;
 }
 
+/* A route and what it owns (its exceptions). */
+static void fib_route_free(struct fib_route *r)
+{
+        fnhe_free_all(r->exc);
+        free(r);
+}
+
 struct fib_table *fib_table_new(uint32_t id)
 {
         struct fib_table *t = calloc(1, sizeof(*t));
@@ -64,7 +71,7 @@ void fib_table_free(struct fib_table *t)
                         struct fib_route *r = fl->buckets[b], *n;
                         for (; r; r = n) {
                                 n = r->next;
-                                free(r);
+                                fib_route_free(r);
                         }
                 }
                 free(fl->buckets);
@@ -150,6 +157,7 @@ static int fib_insert(struct fib_table *t, const struct fib_route *r, bool appen
         if (!n)
                 return -ENOMEM;
         *n = *r;
+        n->exc = NULL;
         n->dst = dst;
         n->table = t->id;
         n->next = *ins;
@@ -200,7 +208,7 @@ int fib_table_delete(struct fib_table *t, const struct fib_route *m)
                 struct fib_route *c = *pp;
                 if (c->dst == dst && route_matches(c, m)) {
                         *pp = c->next;
-                        free(c);
+                        fib_route_free(c);
                         fib_len_after_delete(t, m->plen, dst);
                         return 0;
                 }
@@ -221,7 +229,7 @@ void fib_table_flush_dev(struct fib_table *t, const struct net_device *dev)
                                 if (c->dev == dev) {
                                         uint32_t dst = c->dst;
                                         *pp = c->next;
-                                        free(c);
+                                        fib_route_free(c);
                                         fib_len_after_delete(t, (uint8_t)l, dst);
                                 } else {
                                         pp = &c->next;

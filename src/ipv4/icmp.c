@@ -318,8 +318,13 @@ static void icmp_unreach(struct net *net, struct sk_buff *skb, const struct icmp
                 kfree_skb_reason(net, skb, SKB_DROP_REASON_PKT_TOO_SMALL);
                 return;
         }
+        /* icmp_unreach: a "fragmentation needed" carries the next hop's
+         * MTU in its low 16 bits (RFC 1191) */
+        uint32_t info = r->rest;
+        if (r->type == ICMP_DEST_UNREACH && r->code == ICMP_FRAG_NEEDED)
+                info = r->rest & 0xffff;
         if (inner[9] == IPPROTO_ICMP_ && inner[ihl] == ICMP_ECHO) {
-                ping_err(net, inner + ihl, r->payload_len - ihl, r->type, r->code, cb->iph.saddr,
+                ping_err(net, inner, r->payload_len, ihl, r->type, r->code, info, cb->iph.saddr,
                          cb->iph.ttl, ICMP_HLEN + r->payload_len);
                 consume_skb(skb);
                 return;
@@ -328,8 +333,11 @@ static void icmp_unreach(struct net *net, struct sk_buff *skb, const struct icmp
         if (h) {
                 TRACE(net, skb, ICMP, "error type %u code %u to protocol %u", r->type, r->code,
                       inner[9]);
-                h(net, inner, r->payload_len, r->type, r->code, r->rest);
-                consume_skb(skb);
+                int why = h(net, inner, r->payload_len, r->type, r->code, info);
+                if (why)
+                        kfree_skb_reason(net, skb, why);
+                else
+                        consume_skb(skb);
                 return;
         }
         TRACE(net, skb, ICMP, "error type %u code %u about protocol %u: no handler", r->type,

@@ -102,9 +102,12 @@ struct fib_route {
         uint32_t gw; /* 0: directly connected */
         struct net_device *dev;
         uint32_t table;
+        struct fnhe_hash *exc; /* next-hop exceptions learned (route_exc.c),
+                                * owned: NULL until the first */
 };
 
 struct fib_table;
+struct fnhe_hash;
 
 /* ICMP output rate limit state: a global token bucket
  * (icmp_msgs_per_sec/icmp_msgs_burst) and one per destination host
@@ -122,8 +125,10 @@ struct tcp_table;
 struct ipfrag_state;
 
 /* An ICMP error quoting a packet of protocol P is handed to
- * err_handlers[P]: inner is the quoted IP header and what follows. */
-typedef void (*ip_err_handler)(struct net *net, const uint8_t *inner, size_t len, uint8_t type,
+ * err_handlers[P]: inner is the quoted IP header and what follows; info
+ * the MTU of a "fragmentation needed", else bytes 4..7 of the message.
+ * Returns 0 when it took the message, else the drop reason. */
+typedef int (*ip_err_handler)(struct net *net, const uint8_t *inner, size_t len, uint8_t type,
                                uint8_t code, uint32_t info);
 struct ipv4_net {
         struct net *net;
@@ -155,6 +160,9 @@ struct ipv4_net {
         int ipfrag_low_thresh;              /* 3145728: eviction stops below it */
         int ipfrag_time;                    /* 30000 ms (shown in s) */
         int ipfrag_max_dist;                /* 64 */
+        int route_mtu_expires;              /* 600000 ms (shown in s) */
+        int route_min_pmtu;                 /* 552 */
+        int route_flush;                    /* write-only: flushes exceptions */
 
         struct ipfrag_state *frags; /* ip_reasm.c: reassembly queues */
 
@@ -307,6 +315,8 @@ struct rt_result {
         uint32_t nexthop;       /* gateway or the destination itself */
         uint32_t saddr;         /* chosen source (output) */
         unsigned mtu;           /* MTU toward nexthop (0: the device's) */
+        bool mtu_locked;        /* mtu is a learned one raised to min_pmtu */
+        uint64_t expires;       /* when the learned mtu lapses (ns; 0: none) */
         bool redirect;          /* input: leaving by the device it came in on, the
                                  * source on-link: tell it (ICMP redirect) */
         const struct fib_route *route;
@@ -347,6 +357,36 @@ int ip_route_input(struct sk_buff *skb, uint32_t daddr, uint32_t saddr, struct n
 /* Send an ICMP redirect about skb (being forwarded by res), with Linux's
  * per-source backoff. */
 void ip_rt_send_redirect(struct net *net, struct sk_buff *skb, const struct rt_result *res);
+
+/* route_exc.c: next-hop exceptions (Linux's fib_nh_exception). */
+/* What one exception says, for dumps (ip route show cache). */
+struct rt_exception {
+        uint32_t daddr;
+        uint32_t pmtu; /* 0: none */
+        bool mtu_locked;
+        uint64_t expires; /* ns (0: never) */
+};
+/* Fill res->mtu/mtu_locked/expires from the exception of res->route for
+ * daddr, if one lives (forwarding: only a locked MTU counts, as Linux's
+ * ip_dst_mtu_maybe_forward). */
+void fnhe_apply(struct net *net, struct rt_result *res, uint32_t daddr, bool forwarding);
+/* __ip_rt_update_pmtu: the path toward daddr (for the flow saddr, oif,
+ * mark, tos) carries at most mtu bytes: lowers, never raises; below
+ * route.min_pmtu it is raised to that and locked.  0 or -errno. */
+int ip_rt_update_pmtu(struct net *net, uint32_t daddr, uint32_t saddr, int oif, uint32_t mark,
+                      uint8_t tos, unsigned mtu);
+/* ipv4_update_pmtu / ipv4_sk_update_pmtu: the same for the flow of a
+ * packet we sent, quoted by an ICMP message (inner: its IP header). */
+int ipv4_update_pmtu(struct net *net, const uint8_t *inner, size_t len, uint32_t mtu);
+/* rt_cache_flush: forget every exception (ip route flush cache). */
+void rt_cache_flush(struct net *net);
+void fnhe_free_all(struct fnhe_hash *h);
+/* Visit the live exceptions of table t. */
+void fnhe_for_each(struct net *net, struct fib_table *t,
+                   void (*fn)(const struct fib_route *r, const struct rt_exception *x, void *c),
+                   void *ctx);
+/* net.ipv4.route.{mtu_expires,min_pmtu,flush}, with Linux's defaults. */
+int route_exc_sysctls(struct net *net);
 
 /* ip_input.c */
 void ip_rcv(struct sk_buff *skb, struct net_device *dev);
@@ -408,10 +448,12 @@ struct neighbour *arp_neigh(struct net_device *dev, uint32_t nexthop);
 /* ping.c: the echo client behind strata_ping.  ping_rcv takes an echo
  * reply (data at the ICMP header, IPCB set) and consumes it if a listener
  * owns its identifier; ping_err reports an ICMP error whose quoted packet is
- * one of our echo requests (inner: the quoted ICMP header). */
+ * one of our echo requests (iph: the quoted IP header, ihl its length,
+ * then the quoted ICMP header), learning the path MTU from a
+ * "fragmentation needed" first, as Linux's ping_err (info: its MTU). */
 bool ping_rcv(struct net *net, struct sk_buff *skb);
-void ping_err(struct net *net, const uint8_t *inner, size_t inner_len, uint8_t type, uint8_t code,
-              uint32_t from, uint8_t ttl, size_t icmp_len);
+void ping_err(struct net *net, const uint8_t *iph, size_t len, unsigned ihl, uint8_t type,
+              uint8_t code, uint32_t info, uint32_t from, uint8_t ttl, size_t icmp_len);
 void ping_exit(struct net *net);
 
 #endif

@@ -43,6 +43,8 @@ int ip_route_output_mark(struct net *net, uint32_t daddr, uint32_t saddr, int oi
         res->route = NULL;
         res->table = RT_TABLE_MAIN;
         res->mtu = 0;
+        res->mtu_locked = false;
+        res->expires = 0;
         res->redirect = false;
         if (saddr) {
                 if (ipv4_is_multicast(saddr) || ipv4_is_lbcast(saddr) || ipv4_is_zeronet(saddr))
@@ -131,6 +133,8 @@ int ip_route_output_mark(struct net *net, uint32_t daddr, uint32_t saddr, int oi
                                                       r->gw ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK);
                 if (!res->saddr && !saddr)
                         res->saddr = inet_select_addr(r->dev, 0, RT_SCOPE_HOST);
+                if (r->type == RTN_UNICAST)
+                        fnhe_apply(net, res, daddr, false); /* find_exception */
                 return 0;
         case RTN_UNREACHABLE:
                 return -EHOSTUNREACH;
@@ -201,6 +205,8 @@ int ip_route_input(struct sk_buff *skb, uint32_t daddr, uint32_t saddr, struct n
         res->dev = dev;
         res->route = NULL;
         res->mtu = 0;
+        res->mtu_locked = false;
+        res->expires = 0;
         res->redirect = false;
         res->nexthop = daddr;
         res->saddr = 0;
@@ -291,6 +297,7 @@ int ip_route_input(struct sk_buff *skb, uint32_t daddr, uint32_t saddr, struct n
         res->type = RTN_UNICAST;
         res->dev = r->dev;
         res->nexthop = r->gw ? r->gw : daddr;
+        fnhe_apply(net, res, daddr, true);
         /* __mkroute_input: out the way it came, from an on-link source
          * (shared_media=1): the source should use the next hop directly */
         res->redirect = v == 1 && r->dev == dev && idev && in_dev_tx_redirects(idev);

@@ -1,0 +1,254 @@
+/*
+ * Next-hop exceptions (Linux's struct fib_nh_exception in route.c): what a
+ * route has learned about one destination behind it.  Today that is a
+ * smaller path MTU, taught by an ICMP "fragmentation needed" quoting a
+ * packet we sent (__ip_rt_update_pmtu): it lasts net.ipv4.route.mtu_expires
+ * (600 s) and an MTU below net.ipv4.route.min_pmtu (552) is raised to it
+ * and locked, as Linux does, so later messages cannot lower it further.
+ *
+ * Exceptions hang off the route they were learned through, in a small hash
+ * by destination made on first use, so they die with the route and cost
+ * nothing to routes that never learn one.  As Linux's FNHE_RECLAIM_DEPTH, a
+ * chain holds at most five: the least recently updated gives way, which
+ * bounds what a flood of ICMP messages about random destinations can
+ * take.  An expired exception is removed when a lookup meets it.
+ *
+ * `ip route flush cache` (net.ipv4.route.flush) forgets them all; adding
+ * or deleting other routes does not, as in Linux.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "core/sysctl.h"
+#include "ipv4/ipv4.h"
+#include "wire/bytes.h"
+#include "wire/ipv4.h"
+
+#define FNHE_HASH_SIZE     256
+#define FNHE_RECLAIM_DEPTH 5
+#define IPV4_MIN_MTU       68
+
+struct fnhe {
+        struct fnhe *next;
+        uint32_t daddr;
+        uint32_t pmtu;    /* learned path MTU (0: none) */
+        bool mtu_locked;  /* raised to min_pmtu: not lowered again */
+        uint64_t expires; /* ns on the namespace clock (0: never) */
+        uint64_t stamp;   /* last update: the oldest of a full chain goes */
+};
+
+struct fnhe_hash {
+        struct fnhe *b[FNHE_HASH_SIZE];
+};
+
+static unsigned fnhe_bucket(uint32_t daddr)
+{
+        return (daddr * 2654435761u) >> 24;
+}
+
+void fnhe_free_all(struct fnhe_hash *h)
+{
+        if (!h)
+                return;
+        for (unsigned i = 0; i < FNHE_HASH_SIZE; i++) {
+                struct fnhe *e = h->b[i], *n;
+                for (; e; e = n) {
+                        n = e->next;
+                        free(e);
+                }
+        }
+        free(h);
+}
+
+/* The live exception for daddr on route r, removing it if it expired. */
+static struct fnhe *fnhe_find(struct net *net, const struct fib_route *r, uint32_t daddr)
+{
+        struct fnhe_hash *h = r->exc;
+        if (!h)
+                return NULL;
+        for (struct fnhe **pp = &h->b[fnhe_bucket(daddr)]; *pp; pp = &(*pp)->next) {
+                struct fnhe *e = *pp;
+                if (e->daddr != daddr)
+                        continue;
+                if (e->expires && net_now(net) >= e->expires) {
+                        *pp = e->next;
+                        free(e);
+                        return NULL;
+                }
+                return e;
+        }
+        return NULL;
+}
+
+void fnhe_apply(struct net *net, struct rt_result *res, uint32_t daddr, bool forwarding)
+{
+        if (!res->route || !res->route->exc)
+                return;
+        struct fnhe *e = fnhe_find(net, res->route, daddr);
+        if (!e)
+                return;
+        /* ip_dst_mtu_maybe_forward: forwarded packets follow the device
+         * MTU unless the learned one is locked */
+        if (e->pmtu && (!forwarding || e->mtu_locked)) {
+                res->mtu = e->pmtu < res->dev->mtu ? e->pmtu : res->dev->mtu;
+                res->mtu_locked = e->mtu_locked;
+                res->expires = e->expires;
+        }
+}
+
+/* update_or_create_fnhe: record pmtu for daddr on route r. */
+static int fnhe_update(struct net *net, const struct fib_route *r, uint32_t daddr, unsigned pmtu,
+                       bool lock, uint64_t expires)
+{
+        /* The route's storage for what it learns is not part of its
+         * identity: lookups hand out const routes, exceptions change. */
+        struct fib_route *rw = (struct fib_route *)r;
+        if (!rw->exc) {
+                rw->exc = calloc(1, sizeof(*rw->exc));
+                if (!rw->exc)
+                        return -ENOMEM;
+        }
+        struct fnhe **head = &rw->exc->b[fnhe_bucket(daddr)];
+        struct fnhe *e = NULL, *oldest = NULL;
+        unsigned depth = 0;
+        for (struct fnhe *c = *head; c; c = c->next, depth++) {
+                if (c->daddr == daddr) {
+                        e = c;
+                        break;
+                }
+                if (!oldest || c->stamp < oldest->stamp)
+                        oldest = c;
+        }
+        if (!e && depth >= FNHE_RECLAIM_DEPTH) {
+                e = oldest; /* fnhe_oldest: reused for the new destination */
+                e->daddr = daddr;
+        } else if (!e) {
+                e = calloc(1, sizeof(*e));
+                if (!e)
+                        return -ENOMEM;
+                e->daddr = daddr;
+                e->next = *head;
+                *head = e;
+        }
+        e->pmtu = pmtu;
+        e->mtu_locked = lock;
+        e->expires = expires;
+        e->stamp = net_now(net);
+        return 0;
+}
+
+int ip_rt_update_pmtu(struct net *net, uint32_t daddr, uint32_t saddr, int oif, uint32_t mark,
+                      uint8_t tos, unsigned mtu)
+{
+        struct ipv4_net *in = ipv4_of(net);
+        struct rt_result res;
+        /* the flow of the packet the message quotes; a source no longer
+         * ours still names the route it left by */
+        int err = ip_route_output_mark(net, daddr, saddr, oif, mark, tos, &res);
+        if (err == -EADDRNOTAVAIL)
+                err = ip_route_output_mark(net, daddr, 0, oif, mark, tos, &res);
+        if (err)
+                return err;
+        if (res.type != RTN_UNICAST || !res.route)
+                return -EINVAL; /* local and broadcast routes learn nothing */
+        unsigned old = rt_mtu(&res);
+        if (res.mtu_locked || old < mtu)
+                return 0; /* only ever lowered; a locked MTU stays */
+        bool lock = false;
+        if (mtu < (unsigned)in->route_min_pmtu) {
+                lock = true;
+                mtu = old < (unsigned)in->route_min_pmtu ? old : (unsigned)in->route_min_pmtu;
+        }
+        uint64_t life = (uint64_t)in->route_mtu_expires * NSEC_PER_MSEC;
+        uint64_t now = net_now(net);
+        /* the same MTU again, early in its life: nothing to refresh */
+        if (res.mtu == mtu && !lock && res.expires && now < res.expires - life / 2)
+                return 0;
+        return fnhe_update(net, res.route, daddr, mtu, lock, life ? now + life : 0);
+}
+
+int ipv4_update_pmtu(struct net *net, const uint8_t *inner, size_t len, uint32_t mtu)
+{
+        if (len < IPV4_HLEN_MIN)
+                return -EINVAL;
+        uint32_t saddr = get_be32(inner + 12), daddr = get_be32(inner + 16);
+        return ip_rt_update_pmtu(net, daddr, saddr, 0, 0, IP_RT_TOS(inner[1]), mtu);
+}
+
+/* --- flush and dump -------------------------------------------------------- */
+
+static void flush_route(const struct fib_route *r, void *ctx)
+{
+        (void)ctx;
+        struct fib_route *rw = (struct fib_route *)r;
+        fnhe_free_all(rw->exc);
+        rw->exc = NULL;
+}
+
+static void flush_table(struct fib_table *t, uint32_t id, void *ctx)
+{
+        (void)id;
+        fib_table_for_each(t, flush_route, ctx);
+}
+
+void rt_cache_flush(struct net *net)
+{
+        fib_for_each_table(net, flush_table, NULL);
+}
+
+struct exc_walk {
+        struct net *net;
+        void (*fn)(const struct fib_route *r, const struct rt_exception *x, void *c);
+        void *ctx;
+};
+
+static void walk_route(const struct fib_route *r, void *ctx)
+{
+        struct exc_walk *w = ctx;
+        if (!r->exc)
+                return;
+        for (unsigned i = 0; i < FNHE_HASH_SIZE; i++)
+                for (struct fnhe *e = r->exc->b[i]; e; e = e->next) {
+                        if (e->expires && net_now(w->net) >= e->expires)
+                                continue; /* fnhe_dump_bucket skips the expired */
+                        struct rt_exception x = { .daddr = e->daddr,
+                                                  .pmtu = e->pmtu,
+                                                  .mtu_locked = e->mtu_locked,
+                                                  .expires = e->expires };
+                        w->fn(r, &x, w->ctx);
+                }
+}
+
+void fnhe_for_each(struct net *net, struct fib_table *t,
+                   void (*fn)(const struct fib_route *r, const struct rt_exception *x, void *c),
+                   void *ctx)
+{
+        struct exc_walk w = { net, fn, ctx };
+        fib_table_for_each(t, walk_route, &w);
+}
+
+/* net.ipv4.route.flush: any write forgets every exception (the value is
+ * not kept; Linux's entry cannot even be read). */
+static void route_flush_written(struct net *net, const struct sysctl_entry *e)
+{
+        (void)e;
+        rt_cache_flush(net);
+}
+
+int route_exc_sysctls(struct net *net)
+{
+        struct ipv4_net *in = ipv4_of(net);
+        in->route_mtu_expires = 600 * 1000;
+        in->route_min_pmtu = 552;
+        int err = sysctl_register(net, "net.ipv4.route.mtu_expires", &in->route_mtu_expires, 1, 0,
+                                  1 << 20, SYSCTL_UNIT_SEC, NULL);
+        if (!err)
+                err = sysctl_register(net, "net.ipv4.route.min_pmtu", &in->route_min_pmtu, 1,
+                                      IPV4_MIN_MTU, 65535, SYSCTL_UNIT_1, NULL);
+        if (!err)
+                err = sysctl_register(net, "net.ipv4.route.flush", &in->route_flush, 1, -(1 << 30),
+                                      1 << 30, SYSCTL_UNIT_1, NULL);
+        if (!err)
+                err = sysctl_set_hook(net, "net.ipv4.route.flush", route_flush_written, NULL);
+        return err;
+}
