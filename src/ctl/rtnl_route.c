@@ -22,6 +22,30 @@
 #define RTCF_BROADCAST_  0x10000000u
 #define RTCF_LOCAL_      0x80000000u
 #define RTCF_DOREDIRECT_ 0x01000000u
+#define RTAX_LOCK_       1
+#define RTAX_MTU_        2
+#define USER_HZ_NS       10000000ull /* clock_t ticks of rta_cacheinfo */
+
+/* What a cloned route (ip route get, ip route show cache) says of its
+ * next-hop exception, as rt_fill_info: RTA_METRICS with the learned MTU
+ * (locked when raised to min_pmtu) while it lives, then RTA_CACHEINFO with
+ * the time left in clock_t. */
+static void put_cacheinfo(struct nl_out *o, struct net *net, uint32_t pmtu, bool locked,
+                          uint64_t expires)
+{
+        uint64_t now = net_now(net);
+        uint64_t left = expires > now ? expires - now : 0;
+        if (pmtu && (left || !expires)) {
+                size_t n = nla_nest_start_noflag(o, RTA_METRICS_);
+                if (locked)
+                        nla_put_u32(o, RTAX_LOCK_, 1u << RTAX_MTU_);
+                nla_put_u32(o, RTAX_MTU_, pmtu);
+                nla_nest_end(o, n);
+        }
+        uint32_t ci[8] = { 0 }; /* struct rta_cacheinfo; [2] is rta_expires */
+        ci[2] = (uint32_t)(left / USER_HZ_NS);
+        nla_put(o, RTA_CACHEINFO_, ci, sizeof(ci));
+}
 
 static void fill_route(struct nl_out *o, const struct fib_route *r, uint16_t type, uint16_t flags,
                        uint32_t seq)
@@ -128,6 +152,42 @@ static void collect_table(struct fib_table *t, uint32_t id, void *ctx)
         }
 }
 
+/* ip route show cache: one cloned route per live exception, as
+ * fib_dump_info_fnhe -- no source, uid or mark, for there is no flow. */
+struct exc_dump {
+        struct rtnl_req *req;
+        uint32_t table;
+};
+
+static void fill_exception(const struct fib_route *r, const struct rt_exception *x, void *ctx)
+{
+        struct exc_dump *d = ctx;
+        struct nl_out *o = d->req->out;
+        nlmsg_begin(o, RTM_NEWROUTE_, NLM_F_MULTI_, d->req->msg->seq);
+        uint8_t h[RTMSG_LEN] = {
+                AF_INET_, 32, 0, 0, (uint8_t)(d->table < 256 ? d->table : 252), 0, RT_SCOPE_UNIVERSE,
+                RTN_UNICAST
+        };
+        uint32_t f = RTM_F_CLONED_;
+        memcpy(h + 8, &f, 4);
+        nl_put(o, h, sizeof(h));
+        nla_put_u32(o, RTA_TABLE_, d->table);
+        nla_put_in_addr(o, RTA_DST_, x->daddr);
+        if (r->dev)
+                nla_put_u32(o, RTA_OIF_, (uint32_t)r->dev->ifindex);
+        if (r->gw)
+                nla_put_in_addr(o, RTA_GATEWAY_, r->gw);
+        put_cacheinfo(o, d->req->net, x->pmtu, x->mtu_locked, x->expires);
+        nlmsg_end(o);
+}
+
+static int dump_exceptions(struct rtnl_req *req, struct fib_table *t, uint32_t id)
+{
+        struct exc_dump d = { req, id };
+        fnhe_for_each(req->net, t, fill_exception, &d);
+        return 0;
+}
+
 /* Every table, in the kernel's fib_table_hash order: by id & 255. */
 static int dump_tables(struct rtnl_req *req)
 {
@@ -139,9 +199,12 @@ static int dump_tables(struct rtnl_req *req)
                         l.v[j] = l.v[j - 1];
                         l.v[j - 1] = x;
                 }
+        /* RTM_F_CLONED asks for the exceptions instead of the routes */
+        bool cloned = req->msg->payload_len >= RTMSG_LEN &&
+                      (nl_rd32(req->msg->payload + 8) & RTM_F_CLONED_);
         int err = 0;
         for (size_t i = 0; i < l.n && !err; i++)
-                err = dump_table(req, l.v[i].t);
+                err = cloned ? dump_exceptions(req, l.v[i].t, l.v[i].id) : dump_table(req, l.v[i].t);
         return err;
 }
 
@@ -178,7 +241,7 @@ static int route_get(struct rtnl_req *req, const uint8_t *h, const struct nl_att
                                   0,
                                   RT_SCOPE_UNIVERSE,
                                   res.type };
-        uint32_t f = 0x200; /* RTM_F_CLONED */
+        uint32_t f = RTM_F_CLONED_;
         if (res.type == RTN_LOCAL)
                 f |= RTCF_LOCAL_;
         else if (res.type == RTN_BROADCAST)
@@ -203,8 +266,7 @@ static int route_get(struct rtnl_req *req, const uint8_t *h, const struct nl_att
                 nla_put_u32(o, RTA_IIF_, iif);
         else
                 nla_put_u32(o, RTA_UID_, uid);
-        uint32_t ci[8] = { 0 }; /* struct rta_cacheinfo */
-        nla_put(o, RTA_CACHEINFO_, ci, sizeof(ci));
+        put_cacheinfo(o, req->net, res.mtu, res.mtu_locked, res.expires);
         nlmsg_end(o);
         return 0;
 }

@@ -329,6 +329,15 @@ static void icmp_unreach(struct net *net, struct sk_buff *skb, const struct icmp
                 consume_skb(skb);
                 return;
         }
+        if (inner[9] == IPPROTO_ICMP_ && inner[ihl] == ICMP_ECHOREPLY &&
+            r->type == ICMP_DEST_UNREACH && r->code == ICMP_FRAG_NEEDED) {
+                /* icmp_err: about an echo reply we sent, the route learns
+                 * the path MTU (there is no socket to tell) */
+                TRACE(net, skb, ICMP, "fragmentation needed for echo reply: mtu %u", info);
+                ipv4_update_pmtu(net, inner, r->payload_len, info);
+                consume_skb(skb);
+                return;
+        }
         ip_err_handler h = ipv4_of(net)->err_handlers[inner[9]];
         if (h) {
                 TRACE(net, skb, ICMP, "error type %u code %u to protocol %u", r->type, r->code,

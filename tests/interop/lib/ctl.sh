@@ -8,7 +8,9 @@
 #   ctl_up PREFIX [noipv6]
 #                       start stratad (PID in $pid, socket in $tmp) and make
 #                       the kernel namespace $NS with lo up (IPv6 off there
-#                       with noipv6: Strata has none yet)
+#                       with noipv6: Strata has none yet); with CTL_TAP set,
+#                       stratad also attaches a TAP of that name (made in
+#                       the host namespace: the test moves it)
 #   kip/sip ARGS        ip in the kernel namespace / through strata exec
 #   sexec CMD ARGS      any command through strata exec
 #
@@ -50,7 +52,7 @@ ctl_up() {
         tmp=$(mktemp -d "/tmp/strata-$1.XXXXXX") || exit 1
         trap ctl_cleanup EXIT INT TERM
         "$B/bin/stratad" --name "$SNS" --runtime-dir "$tmp" --sysctl-dir "$tmp/sysctl.d" \
-                2>"$tmp/stratad.log" &
+                ${CTL_TAP:+--tap "$CTL_TAP"} 2>"$tmp/stratad.log" &
         pid=$!
         i=0
         while [ ! -S "$tmp/$SNS.sock" ] && [ $i -lt 50 ]; do
