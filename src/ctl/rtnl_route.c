@@ -22,6 +22,7 @@
 #define RTCF_BROADCAST_  0x10000000u
 #define RTCF_LOCAL_      0x80000000u
 #define RTCF_DOREDIRECT_ 0x01000000u
+#define RTNH_F_ONLINK_   4
 #define RTAX_LOCK_       1
 #define RTAX_MTU_        2
 #define USER_HZ_NS       10000000ull /* clock_t ticks of rta_cacheinfo */
@@ -47,6 +48,31 @@ static void put_cacheinfo(struct nl_out *o, struct net *net, uint32_t pmtu, bool
         nla_put(o, RTA_CACHEINFO_, ci, sizeof(ci));
 }
 
+/* RTA_MULTIPATH as fib_add_multipath_nexthop: per next hop a struct
+ * rtnexthop (len, flags, hops = weight - 1, ifindex), then its gateway. */
+static void put_multipath(struct nl_out *o, const struct fib_route *r)
+{
+        size_t mp = nla_nest_start_noflag(o, RTA_MULTIPATH_);
+        for (int i = 0; i < r->nhs; i++) {
+                const struct fib_nh *nh = &r->nh[i];
+                uint8_t flags = nh->flags;
+                if (nh->dev && !nh->dev->carrier && !(nh->dev->flags & IFF_LOOPBACK_))
+                        flags |= RTNH_F_LINKDOWN_;
+                /* rtnexthop's len, flags, hops sit where an attribute's
+                 * len and type do: the nest helpers patch its length */
+                uint8_t fh[2] = { flags, (uint8_t)(nh->weight - 1) };
+                uint16_t ft;
+                memcpy(&ft, fh, 2);
+                size_t one = nla_nest_start_noflag(o, ft);
+                int32_t idx = nh->dev ? nh->dev->ifindex : 0;
+                nl_put(o, &idx, 4);
+                if (nh->gw)
+                        nla_put_in_addr(o, RTA_GATEWAY_, nh->gw);
+                nla_nest_end(o, one);
+        }
+        nla_nest_end(o, mp);
+}
+
 static void fill_route(struct nl_out *o, const struct fib_route *r, uint16_t type, uint16_t flags,
                        uint32_t seq)
 {
@@ -68,10 +94,14 @@ static void fill_route(struct nl_out *o, const struct fib_route *r, uint16_t typ
                 nla_put_u32(o, RTA_PRIORITY_, r->priority);
         if (r->prefsrc)
                 nla_put_in_addr(o, RTA_PREFSRC_, r->prefsrc);
-        if (r->gw)
-                nla_put_in_addr(o, RTA_GATEWAY_, r->gw);
-        if (r->dev)
-                nla_put_u32(o, RTA_OIF_, (uint32_t)r->dev->ifindex);
+        if (r->nhs) {
+                put_multipath(o, r);
+        } else {
+                if (r->gw)
+                        nla_put_in_addr(o, RTA_GATEWAY_, r->gw);
+                if (r->dev)
+                        nla_put_u32(o, RTA_OIF_, (uint32_t)r->dev->ifindex);
+        }
         nlmsg_end(o);
 }
 
@@ -212,15 +242,29 @@ static int dump_tables(struct rtnl_req *req)
 static int route_get(struct rtnl_req *req, const uint8_t *h, const struct nl_attr *tb)
 {
         uint32_t dst = 0, src = 0, oif = 0, iif = 0, uid = req->uid, mark = 0;
-        if ((tb[RTA_DST_].data && nla_get_in_addr(&tb[RTA_DST_], &dst)) ||
+        uint8_t proto = 0;
+        uint16_t sport = 0, dport = 0;
+        if ((tb[RTA_IP_PROTO_].data && nla_get_u8(&tb[RTA_IP_PROTO_], &proto)) ||
+            (tb[RTA_SPORT_].data && nla_get_u16(&tb[RTA_SPORT_], &sport)) ||
+            (tb[RTA_DPORT_].data && nla_get_u16(&tb[RTA_DPORT_], &dport)) ||
+            (tb[RTA_DST_].data && nla_get_in_addr(&tb[RTA_DST_], &dst)) ||
             (tb[RTA_MARK_].data && nla_get_u32(&tb[RTA_MARK_], &mark)) ||
             (tb[RTA_SRC_].data && nla_get_in_addr(&tb[RTA_SRC_], &src)) ||
             (tb[RTA_OIF_].data && nla_get_u32(&tb[RTA_OIF_], &oif)) ||
             (tb[RTA_IIF_].data && nla_get_u32(&tb[RTA_IIF_], &iif)) ||
             (tb[RTA_UID_].data && nla_get_u32(&tb[RTA_UID_], &uid)))
                 return -EINVAL;
+        /* the ports arrive in network order (be16 attributes) */
+        struct flowi4 fl = { .daddr = dst,
+                             .saddr = src,
+                             .iif = (int)iif,
+                             .oif = (int)oif,
+                             .mark = mark,
+                             .proto = proto,
+                             .sport = (uint16_t)(sport >> 8 | sport << 8),
+                             .dport = (uint16_t)(dport >> 8 | dport << 8) };
         struct rt_result res;
-        int err = ip_route_query(req->net, dst, src, (int)iif, (int)oif, mark, &res);
+        int err = ip_route_query_flow(req->net, &fl, &res);
         if (err)
                 return err;
         uint32_t rtm_flags = nl_rd32(h + 8);
@@ -258,7 +302,8 @@ static int route_get(struct rtnl_req *req, const uint8_t *h, const struct nl_att
                 nla_put_u32(o, RTA_OIF_, (uint32_t)res.dev->ifindex);
         if (!src && !iif && res.saddr)
                 nla_put_in_addr(o, RTA_PREFSRC_, res.saddr);
-        if (res.route && res.route->gw && res.type == RTN_UNICAST)
+        if (res.route && res.type == RTN_UNICAST &&
+            (res.route->nhs ? res.route->nh[res.nhsel].gw : res.route->gw))
                 nla_put_in_addr(o, RTA_GATEWAY_, res.nexthop);
         if (mark)
                 nla_put_u32(o, RTA_MARK_, mark);
@@ -302,9 +347,83 @@ int rtnl_getroute(struct rtnl_req *req)
         return route_get(req, m->payload, tb);
 }
 
-/* The fib_route a NEWROUTE/DELROUTE describes, and its table. */
+/* RTA_MULTIPATH (fib_get_nhs): struct rtnexthop after struct rtnexthop,
+ * each with its own attributes (a gateway).  One next hop makes a single
+ * path route, as the kernel stores it. */
+static int parse_multipath(struct rtnl_req *req, const struct nl_attr *a, struct fib_route *r,
+                           struct fib_nh *nhs)
+{
+        const uint8_t *p = a->data;
+        size_t left = a->len;
+        int n = 0;
+        while (left >= 8) {
+                uint16_t len;
+                memcpy(&len, p, 2);
+                if (len < 8 || len > left) {
+                        req->extack = "Invalid nexthop configuration - extra data after nexthop";
+                        return -EINVAL;
+                }
+                if (n == FIB_MAX_NHS) {
+                        req->extack = "Strata: at most 32 nexthops in a multipath route";
+                        return -EINVAL;
+                }
+                struct fib_nh *nh = &nhs[n];
+                memset(nh, 0, sizeof(*nh));
+                nh->flags = p[2];
+                nh->weight = (uint16_t)(p[3] + 1);
+                int32_t idx;
+                memcpy(&idx, p + 4, 4);
+                struct nl_attr nt[RTA_MAX_ + 1];
+                if (nla_parse(nt, RTA_MAX_, p + 8, len - 8u))
+                        return -EINVAL;
+                if (nt[RTA_GATEWAY_].data && nla_get_in_addr(&nt[RTA_GATEWAY_], &nh->gw))
+                        return -EINVAL;
+                if (nt[RTA_VIA_].data || nt[RTA_ENCAP_].data || nt[RTA_FLOW_].data) {
+                        req->extack = "Strata: via, encapsulation and realms in a nexthop are "
+                                      "not supported yet";
+                        return -EOPNOTSUPP;
+                }
+                if (nh->flags & ~RTNH_F_ONLINK_) {
+                        req->extack = "Strata: only the onlink nexthop flag is supported";
+                        return -EOPNOTSUPP;
+                }
+                if (nh->flags & RTNH_F_ONLINK_) {
+                        req->extack = "Strata: onlink nexthops are not supported yet";
+                        return -EOPNOTSUPP;
+                }
+                if (idx) {
+                        nh->dev = dev_get_by_index(req->net, idx);
+                        if (!nh->dev)
+                                return -ENODEV;
+                }
+                n++;
+                size_t step = (len + 3u) & ~3u;
+                if (step > left)
+                        step = left;
+                p += step;
+                left -= step;
+        }
+        if (n == 0) {
+                req->extack = "Invalid nexthop configuration - no valid nexthops";
+                return -EINVAL;
+        }
+        if (n == 1) {
+                /* a single path; its weight means nothing */
+                r->gw = nhs[0].gw;
+                r->dev = nhs[0].dev;
+                return 0;
+        }
+        r->nh = nhs;
+        r->nhs = (uint8_t)n;
+        r->gw = nhs[0].gw;
+        r->dev = nhs[0].dev;
+        return 0;
+}
+
+/* The fib_route a NEWROUTE/DELROUTE describes, and its table; nhs holds
+ * the next hops of a multipath route (FIB_MAX_NHS). */
 static int route_from_msg(struct rtnl_req *req, const struct nl_attr *tb, struct fib_route *r,
-                          struct fib_table **t, bool create)
+                          struct fib_table **t, bool create, struct fib_nh *nhs)
 {
         const uint8_t *h = req->msg->payload;
         if (h[0] != AF_INET_) {
@@ -329,11 +448,16 @@ static int route_from_msg(struct rtnl_req *req, const struct nl_attr *tb, struct
             (tb[RTA_PRIORITY_].data && nla_get_u32(&tb[RTA_PRIORITY_], &r->priority)) ||
             (tb[RTA_PREFSRC_].data && nla_get_in_addr(&tb[RTA_PREFSRC_], &r->prefsrc)))
                 return -EINVAL;
-        if (tb[RTA_MULTIPATH_].data || tb[RTA_ENCAP_].data || tb[RTA_VIA_].data ||
-            tb[RTA_NH_ID_].data || (tb[RTA_METRICS_].data && tb[RTA_METRICS_].len > 0)) {
-                req->extack = "Strata: multipath, encapsulation, nexthop objects and route "
-                              "metrics are not supported yet";
+        if (tb[RTA_ENCAP_].data || tb[RTA_VIA_].data || tb[RTA_NH_ID_].data ||
+            (tb[RTA_METRICS_].data && tb[RTA_METRICS_].len > 0)) {
+                req->extack = "Strata: encapsulation, nexthop objects and route metrics are "
+                              "not supported yet";
                 return -EOPNOTSUPP;
+        }
+        if (tb[RTA_MULTIPATH_].data) {
+                int err = parse_multipath(req, &tb[RTA_MULTIPATH_], r, nhs);
+                if (err)
+                        return err;
         }
         *t = create ? fib_new_table(req->net, table) : fib_get_table(req->net, table);
         if (!*t) {
@@ -343,7 +467,7 @@ static int route_from_msg(struct rtnl_req *req, const struct nl_attr *tb, struct
                 return -ESRCH;
         }
         r->table = table ? table : RT_TABLE_MAIN;
-        if (oif) {
+        if (oif && !r->nhs) {
                 r->dev = dev_get_by_index(req->net, (int)oif);
                 if (!r->dev)
                         return -ENODEV;
@@ -359,7 +483,8 @@ int rtnl_newroute(struct rtnl_req *req)
                 return err;
         struct fib_route r;
         struct fib_table *t;
-        err = route_from_msg(req, tb, &r, &t, true);
+        struct fib_nh nhs[FIB_MAX_NHS];
+        err = route_from_msg(req, tb, &r, &t, true, nhs);
         if (err)
                 return err;
         uint32_t mask = r.plen ? ~0u << (32 - r.plen) : 0;
@@ -387,6 +512,10 @@ int rtnl_newroute(struct rtnl_req *req)
                 break;
         default:
                 req->extack = "Invalid route type";
+                return -EINVAL;
+        }
+        if (r.nhs && r.type != RTN_UNICAST) {
+                req->extack = "Strata: only unicast routes may have several nexthops";
                 return -EINVAL;
         }
         if (r.gw && r.scope >= RT_SCOPE_LINK) {
@@ -442,15 +571,17 @@ int rtnl_delroute(struct rtnl_req *req)
                 return err;
         struct fib_route r;
         struct fib_table *t;
-        err = route_from_msg(req, tb, &r, &t, false);
+        struct fib_nh nhs[FIB_MAX_NHS];
+        err = route_from_msg(req, tb, &r, &t, false, nhs);
         if (err)
                 return err;
         struct route_victim v = { .m = &r };
         fib_table_for_each(t, find_victim, &v);
-        err = fib_table_delete(t, &r);
-        if (!err && v.any)
+        /* announced while the route (and its next hops) still exist; the
+         * delete below takes exactly it */
+        if (v.any)
                 net_rtnl_notify(req->net, NET_RTNL_DELROUTE, &v.found);
-        return err;
+        return fib_table_delete(t, &r);
 }
 
 void rtnl_route_msg(struct nl_out *o, const struct fib_route *r, uint16_t type)

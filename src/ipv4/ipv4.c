@@ -122,6 +122,8 @@ int ipv4_net_init(struct net *net)
         if (!err)
                 err = route_exc_sysctls(net);
         if (!err)
+                err = fib_multipath_init(net);
+        if (!err)
                 err = ipfrag_init(net);
         if (!err) /* the same value as conf.all.forwarding, as in Linux */
                 err = sysctl_register(net, "net.ipv4.ip_forward", &in->ip_forward, 1, 0, 1,

@@ -89,6 +89,16 @@ struct in_device {
         struct ipv4_devconf cnf;
 };
 
+/* One next hop of a multipath route (Linux's fib_nh). */
+struct fib_nh {
+        uint32_t gw; /* 0: directly connected */
+        struct net_device *dev;
+        uint16_t weight;       /* 1..256 (rtnh_hops + 1) */
+        uint8_t flags;         /* RTNH_F_* as given (onlink) */
+        struct fnhe_hash *exc; /* its next-hop exceptions, owned */
+};
+#define FIB_MAX_NHS 32
+
 struct fib_route {
         struct fib_route *next; /* same prefix chain, by priority */
         uint32_t dst;
@@ -104,10 +114,27 @@ struct fib_route {
         uint32_t table;
         struct fnhe_hash *exc; /* next-hop exceptions learned (route_exc.c),
                                 * owned: NULL until the first */
+        /* Multipath (ECMP): nhs >= 2 next hops, owned by the route in a
+         * table (a template's array is copied on insert); gw and dev above
+         * are then the first one's.  nhs 0: the single path gw/dev. */
+        struct fib_nh *nh;
+        uint8_t nhs;
 };
 
 struct fib_table;
 struct fnhe_hash;
+
+/* Where route r keeps the exceptions of its next hop nhsel. */
+static inline struct fnhe_hash **fib_exc_slot(const struct fib_route *r, int nhsel)
+{
+        /* exceptions are what the route learns, not part of its identity:
+         * they change under the const of a lookup's answer */
+        struct fib_route *rw = (struct fib_route *)r;
+        return rw->nhs ? &rw->nh[nhsel].exc : &rw->exc;
+}
+/* Does r leave by dev (any of its next hops)?  The index of the first
+ * next hop that does (0 for a single path), or -1. */
+int fib_route_nh_by_dev(const struct fib_route *r, const struct net_device *dev);
 
 /* ICMP output rate limit state: a global token bucket
  * (icmp_msgs_per_sec/icmp_msgs_burst) and one per destination host
@@ -163,6 +190,8 @@ struct ipv4_net {
         int route_mtu_expires;              /* 600000 ms (shown in s) */
         int route_min_pmtu;                 /* 552 */
         int route_flush;                    /* write-only: flushes exceptions */
+        int fib_multipath_hash_policy;      /* 0: L3, 1: L4 */
+        uint64_t mp_hash_key[2];            /* the multipath hash's key (random) */
 
         struct ipfrag_state *frags; /* ip_reasm.c: reassembly queues */
 
@@ -239,6 +268,8 @@ struct flowi4 {
         int iif, oif;
         uint32_t mark;
         uint8_t tos;
+        uint8_t proto;         /* for the multipath hash (policy 1) */
+        uint16_t sport, dport; /* host order; 0 when unknown */
 };
 /* Rule actions: Linux's FR_ACT_*. */
 enum {
@@ -320,6 +351,7 @@ struct rt_result {
         bool redirect;          /* input: leaving by the device it came in on, the
                                  * source on-link: tell it (ICMP redirect) */
         const struct fib_route *route;
+        int nhsel;      /* next hop of a multipath route taken (0 otherwise) */
         uint32_t table; /* table of the route (RT_TABLE_MAIN when none) */
 };
 /* ip route get: an output decision (iif 0) or an input one as if a packet
@@ -328,6 +360,9 @@ struct rt_result {
  * -EINVAL martian or blackhole, -EACCES prohibit). */
 int ip_route_query(struct net *net, uint32_t dst, uint32_t src, int iif, int oif, uint32_t mark,
                    struct rt_result *res);
+/* The same for a flow with protocol and ports (ip route get ipproto,
+ * sport, dport: they count for the multipath hash). */
+int ip_route_query_flow(struct net *net, const struct flowi4 *fl, struct rt_result *res);
 /* The table ip route get names (local shows as main without custom rules). */
 uint32_t ip_route_table_shown(struct net *net, const struct rt_result *res);
 /* The MTU a packet leaving by res must fit (ip_skb_dst_mtu). */
@@ -340,6 +375,9 @@ static inline unsigned rt_mtu(const struct rt_result *res)
  * not ours). */
 int ip_route_output(struct net *net, uint32_t daddr, uint32_t saddr, int oif,
                     struct rt_result *res);
+/* The same for a whole flow (ports and protocol count for the multipath
+ * hash). */
+int ip_route_output_flow(struct net *net, const struct flowi4 *fl, struct rt_result *res);
 /* The same with a firewall mark and tos for the rules. */
 int ip_route_output_mark(struct net *net, uint32_t daddr, uint32_t saddr, int oif, uint32_t mark,
                          uint8_t tos, struct rt_result *res);
@@ -358,10 +396,21 @@ int ip_route_input(struct sk_buff *skb, uint32_t daddr, uint32_t saddr, struct n
  * per-source backoff. */
 void ip_rt_send_redirect(struct net *net, struct sk_buff *skb, const struct rt_result *res);
 
+/* fib_multipath.c: choosing among a multipath route's next hops as
+ * Linux's fib_select_multipath (hash-threshold over the live next hops'
+ * weights), the hash by net.ipv4.fib_multipath_hash_policy: 0 the
+ * addresses, 1 the addresses, protocol and ports. */
+uint32_t fib_multipath_hash(struct net *net, const struct flowi4 *fl);
+/* The hash of an arriving packet (skb data at its IP header). */
+uint32_t fib_multipath_hash_skb(struct net *net, const struct sk_buff *skb);
+int fib_select_multipath(const struct fib_route *r, uint32_t hash);
+int fib_multipath_init(struct net *net);
+
 /* route_exc.c: next-hop exceptions (Linux's fib_nh_exception). */
 /* What one exception says, for dumps (ip route show cache). */
 struct rt_exception {
         uint32_t daddr;
+        int nhsel;     /* the next hop of a multipath route it belongs to */
         uint32_t pmtu; /* 0: none */
         bool mtu_locked;
         uint64_t expires; /* ns (0: never) */

@@ -60,10 +60,12 @@ void fnhe_free_all(struct fnhe_hash *h)
         free(h);
 }
 
-/* The live exception for daddr on route r, removing it if it expired. */
-static struct fnhe *fnhe_find(struct net *net, const struct fib_route *r, uint32_t daddr)
+/* The live exception for daddr on next hop nhsel of route r, removing it
+ * if it expired. */
+static struct fnhe *fnhe_find(struct net *net, const struct fib_route *r, int nhsel,
+                              uint32_t daddr)
 {
-        struct fnhe_hash *h = r->exc;
+        struct fnhe_hash *h = *fib_exc_slot(r, nhsel);
         if (!h)
                 return NULL;
         for (struct fnhe **pp = &h->b[fnhe_bucket(daddr)]; *pp; pp = &(*pp)->next) {
@@ -82,9 +84,9 @@ static struct fnhe *fnhe_find(struct net *net, const struct fib_route *r, uint32
 
 void fnhe_apply(struct net *net, struct rt_result *res, uint32_t daddr, bool forwarding)
 {
-        if (!res->route || !res->route->exc)
+        if (!res->route || !*fib_exc_slot(res->route, res->nhsel))
                 return;
-        struct fnhe *e = fnhe_find(net, res->route, daddr);
+        struct fnhe *e = fnhe_find(net, res->route, res->nhsel, daddr);
         if (!e)
                 return;
         /* ip_dst_mtu_maybe_forward: forwarded packets follow the device
@@ -96,19 +98,17 @@ void fnhe_apply(struct net *net, struct rt_result *res, uint32_t daddr, bool for
         }
 }
 
-/* update_or_create_fnhe: record pmtu for daddr on route r. */
-static int fnhe_update(struct net *net, const struct fib_route *r, uint32_t daddr, unsigned pmtu,
-                       bool lock, uint64_t expires)
+/* update_or_create_fnhe: record pmtu for daddr on next hop nhsel of r. */
+static int fnhe_update(struct net *net, const struct fib_route *r, int nhsel, uint32_t daddr,
+                       unsigned pmtu, bool lock, uint64_t expires)
 {
-        /* The route's storage for what it learns is not part of its
-         * identity: lookups hand out const routes, exceptions change. */
-        struct fib_route *rw = (struct fib_route *)r;
-        if (!rw->exc) {
-                rw->exc = calloc(1, sizeof(*rw->exc));
-                if (!rw->exc)
+        struct fnhe_hash **slot = fib_exc_slot(r, nhsel);
+        if (!*slot) {
+                *slot = calloc(1, sizeof(**slot));
+                if (!*slot)
                         return -ENOMEM;
         }
-        struct fnhe **head = &rw->exc->b[fnhe_bucket(daddr)];
+        struct fnhe **head = &(*slot)->b[fnhe_bucket(daddr)];
         struct fnhe *e = NULL, *oldest = NULL;
         unsigned depth = 0;
         for (struct fnhe *c = *head; c; c = c->next, depth++) {
@@ -164,7 +164,7 @@ int ip_rt_update_pmtu(struct net *net, uint32_t daddr, uint32_t saddr, int oif, 
         /* the same MTU again, early in its life: nothing to refresh */
         if (res.mtu == mtu && !lock && res.expires && now < res.expires - life / 2)
                 return 0;
-        return fnhe_update(net, res.route, daddr, mtu, lock, life ? now + life : 0);
+        return fnhe_update(net, res.route, res.nhsel, daddr, mtu, lock, life ? now + life : 0);
 }
 
 int ipv4_update_pmtu(struct net *net, const uint8_t *inner, size_t len, uint32_t mtu)
@@ -180,9 +180,11 @@ int ipv4_update_pmtu(struct net *net, const uint8_t *inner, size_t len, uint32_t
 static void flush_route(const struct fib_route *r, void *ctx)
 {
         (void)ctx;
-        struct fib_route *rw = (struct fib_route *)r;
-        fnhe_free_all(rw->exc);
-        rw->exc = NULL;
+        for (int i = 0; i < (r->nhs ? r->nhs : 1); i++) {
+                struct fnhe_hash **slot = fib_exc_slot(r, i);
+                fnhe_free_all(*slot);
+                *slot = NULL;
+        }
 }
 
 static void flush_table(struct fib_table *t, uint32_t id, void *ctx)
@@ -205,18 +207,22 @@ struct exc_walk {
 static void walk_route(const struct fib_route *r, void *ctx)
 {
         struct exc_walk *w = ctx;
-        if (!r->exc)
-                return;
-        for (unsigned i = 0; i < FNHE_HASH_SIZE; i++)
-                for (struct fnhe *e = r->exc->b[i]; e; e = e->next) {
+        for (int nh = 0; nh < (r->nhs ? r->nhs : 1); nh++) {
+                struct fnhe_hash *h = *fib_exc_slot(r, nh);
+                if (!h)
+                        continue;
+                for (unsigned i = 0; i < FNHE_HASH_SIZE; i++)
+                for (struct fnhe *e = h->b[i]; e; e = e->next) {
                         if (e->expires && net_now(w->net) >= e->expires)
                                 continue; /* fnhe_dump_bucket skips the expired */
                         struct rt_exception x = { .daddr = e->daddr,
+                                                  .nhsel = nh,
                                                   .pmtu = e->pmtu,
                                                   .mtu_locked = e->mtu_locked,
                                                   .expires = e->expires };
                         w->fn(r, &x, w->ctx);
                 }
+        }
 }
 
 void fnhe_for_each(struct net *net, struct fib_table *t,
