@@ -455,7 +455,8 @@ int fib_route_get(struct net *net, uint32_t dst, uint32_t src, int iif, uint32_t
         OUT("%s", ipv4_addr_fmt(dst, a));
         if (src)
                 OUT(" from %s", ipv4_addr_fmt(src, a));
-        if (res.route && res.route->gw && res.type == RTN_UNICAST)
+        if (res.route && res.type == RTN_UNICAST &&
+            (res.route->nhs ? res.route->nh[res.nhsel].gw : res.route->gw))
                 OUT(" via %s", ipv4_addr_fmt(res.nexthop, a));
         if (res.dev)
                 OUT(" dev %s", res.dev->name);
