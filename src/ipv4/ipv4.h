@@ -1,6 +1,8 @@
 /*
  * IPv4 inside one namespace: per-device addresses (devinet.c), the FIB
- * (fib.c), route decisions for input and output (route.c), the input path
+ * (fib.c; policy rules in fib_rules.c, multipath next hops in
+ * fib_multipath.c), route decisions for input and output (route.c) and
+ * what routes learn per destination (route_exc.c), the input path
  * (ip_input.c), the output path (ip_output.c), output fragmentation
  * (ip_fragment.c), reassembly (ip_reasm.c), ICMP (icmp.c), ARP (arp.c)
  * and the echo client behind strata_ping (ping.c).  ipv4.c ties them to a
