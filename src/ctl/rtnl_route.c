@@ -22,6 +22,7 @@
 #define RTCF_BROADCAST_  0x10000000u
 #define RTCF_LOCAL_      0x80000000u
 #define RTCF_DOREDIRECT_ 0x01000000u
+#define RTCF_REDIRECTED_ 0x00040000u
 #define RTNH_F_ONLINK_   4
 #define RTAX_LOCK_       1
 #define RTAX_MTU_        2
@@ -193,20 +194,24 @@ static void fill_exception(const struct fib_route *r, const struct rt_exception 
 {
         struct exc_dump *d = ctx;
         struct nl_out *o = d->req->out;
+        if (!x->bound)
+                return; /* no lookup used it yet: the kernel has no route cached */
         nlmsg_begin(o, RTM_NEWROUTE_, NLM_F_MULTI_, d->req->msg->seq);
         uint8_t h[RTMSG_LEN] = {
                 AF_INET_, 32, 0, 0, (uint8_t)(d->table < 256 ? d->table : 252), 0, RT_SCOPE_UNIVERSE,
                 RTN_UNICAST
         };
-        uint32_t f = RTM_F_CLONED_;
+        uint32_t f = RTM_F_CLONED_ | (x->gw ? RTCF_REDIRECTED_ : 0);
         memcpy(h + 8, &f, 4);
         nl_put(o, h, sizeof(h));
         nla_put_u32(o, RTA_TABLE_, d->table);
         nla_put_in_addr(o, RTA_DST_, x->daddr);
-        if (r->dev)
-                nla_put_u32(o, RTA_OIF_, (uint32_t)r->dev->ifindex);
-        if (r->gw)
-                nla_put_in_addr(o, RTA_GATEWAY_, r->gw);
+        const struct net_device *dev = r->nhs ? r->nh[x->nhsel].dev : r->dev;
+        uint32_t gw = x->gw ? x->gw : r->nhs ? r->nh[x->nhsel].gw : r->gw;
+        if (dev)
+                nla_put_u32(o, RTA_OIF_, (uint32_t)dev->ifindex);
+        if (gw)
+                nla_put_in_addr(o, RTA_GATEWAY_, gw);
         put_cacheinfo(o, d->req->net, x->pmtu, x->mtu_locked, x->expires);
         nlmsg_end(o);
 }
@@ -292,6 +297,8 @@ static int route_get(struct rtnl_req *req, const uint8_t *h, const struct nl_att
                 f |= RTCF_BROADCAST_;
         if (res.redirect)
                 f |= RTCF_DOREDIRECT_;
+        if (res.redirected)
+                f |= RTCF_REDIRECTED_;
         memcpy(rh + 8, &f, 4);
         nl_put(o, rh, sizeof(rh));
         nla_put_u32(o, RTA_TABLE_, table);

@@ -354,6 +354,32 @@ static void icmp_unreach(struct net *net, struct sk_buff *skb, const struct icmp
         kfree_skb_reason(net, skb, SKB_DROP_REASON_NO_SOCKET);
 }
 
+/* icmp_redirect: the route to the quoted packet's destination may learn a
+ * better gateway (route_exc.c decides).  Whatever the outcome the message
+ * is consumed, as in Linux: no socket hears of redirects. */
+static void icmp_redirect(struct net *net, struct sk_buff *skb, const struct icmp_repr *r)
+{
+        const uint8_t *inner = r->payload;
+        unsigned ihl = r->payload_len ? (inner[0] & 0x0f) * 4u : 0;
+        if (r->payload_len < IPV4_HLEN_MIN + 8 || (inner[0] >> 4) != 4 || ihl < IPV4_HLEN_MIN ||
+            r->payload_len < ihl + 8) {
+                ICMP_INC(net, InErrors);
+                kfree_skb_reason(net, skb, SKB_DROP_REASON_PKT_TOO_SMALL);
+                return;
+        }
+        int err = ipv4_redirect(net, skb, inner, r->payload_len, r->code, r->rest);
+        const struct in_device *idev = in_dev_get(skb->dev);
+        if (err && err != -EAGAIN && idev && in_dev_log_martians(idev))
+                TRACE(net, skb, ICMP, "Redirect from %s on %s about %s ignored",
+                      ipv4_addr_fmt(IPCB(skb)->iph.saddr, (char[16]){ 0 }), skb->dev->name,
+                      ipv4_addr_fmt(get_be32(inner + 16), (char[16]){ 0 }));
+        TRACE(net, skb, ICMP, "redirect to %s: %s", ipv4_addr_fmt(r->rest, (char[16]){ 0 }),
+              err == 0         ? "taken"
+              : err == -EAGAIN ? "resolving the new gateway first"
+                               : "ignored");
+        consume_skb(skb);
+}
+
 void icmp_rcv(struct sk_buff *skb)
 {
         struct net *net = skb->dev->net;
@@ -413,8 +439,10 @@ void icmp_rcv(struct sk_buff *skb)
         case ICMP_SOURCE_QUENCH:
         case ICMP_TIME_EXCEEDED:
         case ICMP_PARAMETERPROB:
-        case ICMP_REDIRECT:
                 icmp_unreach(net, skb, &r);
+                return;
+        case ICMP_REDIRECT:
+                icmp_redirect(net, skb, &r);
                 return;
         default:
                 /* timestamp replies, address masks, ...: nothing to do */

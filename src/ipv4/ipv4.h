@@ -70,6 +70,8 @@ struct ipv4_devconf {
         int forwarding;          /* 0 (conf.all's value lives in ipv4_net.ip_forward) */
         int rp_filter;           /* 0; 1 strict, 2 loose (RFC 3704) */
         int accept_redirects;    /* 1 (0 in conf.all once forwarding is on) */
+        int secure_redirects;    /* 1: only to a gateway of our routes (without shared_media) */
+        int shared_media;        /* 1: a redirect may name any unicast gateway */
         int send_redirects;      /* 1 */
         int accept_source_route; /* 0 */
         int log_martians;        /* 0 */
@@ -81,6 +83,8 @@ bool in_dev_forward(const struct in_device *idev);
 int in_dev_rpfilter(const struct in_device *idev);
 bool in_dev_tx_redirects(const struct in_device *idev);
 bool in_dev_rx_redirects(const struct in_device *idev);
+bool in_dev_sec_redirects(const struct in_device *idev);
+bool in_dev_shared_media(const struct in_device *idev);
 bool in_dev_source_route(const struct in_device *idev);
 bool in_dev_log_martians(const struct in_device *idev);
 
@@ -192,6 +196,7 @@ struct ipv4_net {
         int route_mtu_expires;              /* 600000 ms (shown in s) */
         int route_min_pmtu;                 /* 552 */
         int route_flush;                    /* write-only: flushes exceptions */
+        uint32_t fnhe_genid;                /* bumped by each flush */
         int fib_multipath_hash_policy;      /* 0: L3, 1: L4 */
         uint64_t mp_hash_key[2];            /* the multipath hash's key (random) */
 
@@ -349,6 +354,7 @@ struct rt_result {
         uint32_t saddr;         /* chosen source (output) */
         unsigned mtu;           /* MTU toward nexthop (0: the device's) */
         bool mtu_locked;        /* mtu is a learned one raised to min_pmtu */
+        bool redirected;        /* nexthop is an ICMP redirect's gateway */
         uint64_t expires;       /* when the learned mtu lapses (ns; 0: none) */
         bool redirect;          /* input: leaving by the device it came in on, the
                                  * source on-link: tell it (ICMP redirect) */
@@ -412,9 +418,11 @@ int fib_multipath_init(struct net *net);
 /* What one exception says, for dumps (ip route show cache). */
 struct rt_exception {
         uint32_t daddr;
+        uint32_t gw; /* a redirect's gateway (0: none) */
         int nhsel;     /* the next hop of a multipath route it belongs to */
         uint32_t pmtu; /* 0: none */
         bool mtu_locked;
+        bool bound;       /* used by a lookup since it was set */
         uint64_t expires; /* ns (0: never) */
 };
 /* Fill res->mtu/mtu_locked/expires from the exception of res->route for
@@ -429,7 +437,19 @@ int ip_rt_update_pmtu(struct net *net, uint32_t daddr, uint32_t saddr, int oif, 
 /* ipv4_update_pmtu / ipv4_sk_update_pmtu: the same for the flow of a
  * packet we sent, quoted by an ICMP message (inner: its IP header). */
 int ipv4_update_pmtu(struct net *net, const uint8_t *inner, size_t len, uint32_t mtu);
-/* rt_cache_flush: forget every exception (ip route flush cache). */
+/* __ip_do_redirect: an ICMP redirect (skb: the message, IPCB parsed; its
+ * source the gateway it came from) about a packet we sent (inner, len)
+ * names new_gw as the better next hop.  Taken, as a next-hop exception for
+ * 300 s, when accept_redirects allows, it came from the current gateway,
+ * new_gw is acceptable (shared_media: any unicast address; otherwise
+ * on-link with the old one and, with secure_redirects, a gateway of one
+ * of our routes) and its neighbour entry is valid -- else resolution is
+ * started and the redirect ignored, as Linux.  0 when taken, else why
+ * not (-EINVAL, -EPERM refused, -EAGAIN resolving). */
+int ipv4_redirect(struct net *net, struct sk_buff *skb, const uint8_t *inner, size_t len,
+                  uint8_t code, uint32_t new_gw);
+/* rt_cache_flush: forget every exception (ip route flush cache); they
+ * are emptied when next met, freed with their route. */
 void rt_cache_flush(struct net *net);
 void fnhe_free_all(struct fnhe_hash *h);
 /* Visit the live exceptions of table t. */

@@ -55,6 +55,7 @@ int ip_route_output_flow(struct net *net, const struct flowi4 *flow, struct rt_r
         res->table = RT_TABLE_MAIN;
         res->mtu = 0;
         res->mtu_locked = false;
+        res->redirected = false;
         res->expires = 0;
         res->redirect = false;
         if (saddr) {
@@ -231,6 +232,7 @@ int ip_route_input(struct sk_buff *skb, uint32_t daddr, uint32_t saddr, struct n
         res->nhsel = 0;
         res->mtu = 0;
         res->mtu_locked = false;
+        res->redirected = false;
         res->expires = 0;
         res->redirect = false;
         res->nexthop = daddr;
