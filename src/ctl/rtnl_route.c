@@ -198,8 +198,8 @@ static void fill_exception(const struct fib_route *r, const struct rt_exception 
                 return; /* no lookup used it yet: the kernel has no route cached */
         nlmsg_begin(o, RTM_NEWROUTE_, NLM_F_MULTI_, d->req->msg->seq);
         uint8_t h[RTMSG_LEN] = {
-                AF_INET_, 32, 0, 0, (uint8_t)(d->table < 256 ? d->table : 252), 0, RT_SCOPE_UNIVERSE,
-                RTN_UNICAST
+                AF_INET_,          32,         0, 0, (uint8_t)(d->table < 256 ? d->table : 252), 0,
+                RT_SCOPE_UNIVERSE, RTN_UNICAST
         };
         uint32_t f = RTM_F_CLONED_ | (x->gw ? RTCF_REDIRECTED_ : 0);
         memcpy(h + 8, &f, 4);
@@ -235,11 +235,12 @@ static int dump_tables(struct rtnl_req *req)
                         l.v[j - 1] = x;
                 }
         /* RTM_F_CLONED asks for the exceptions instead of the routes */
-        bool cloned = req->msg->payload_len >= RTMSG_LEN &&
-                      (nl_rd32(req->msg->payload + 8) & RTM_F_CLONED_);
+        bool cloned =
+            req->msg->payload_len >= RTMSG_LEN && (nl_rd32(req->msg->payload + 8) & RTM_F_CLONED_);
         int err = 0;
         for (size_t i = 0; i < l.n && !err; i++)
-                err = cloned ? dump_exceptions(req, l.v[i].t, l.v[i].id) : dump_table(req, l.v[i].t);
+                err =
+                    cloned ? dump_exceptions(req, l.v[i].t, l.v[i].id) : dump_table(req, l.v[i].t);
         return err;
 }
 

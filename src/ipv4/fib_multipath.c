@@ -24,7 +24,6 @@
 #include "wire/bytes.h"
 #include "wire/ipv4.h"
 
-
 static uint64_t mix64(uint64_t v)
 {
         v ^= v >> 33;

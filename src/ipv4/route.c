@@ -39,9 +39,7 @@ int ip_route_output_sk(const struct sock *sk, uint32_t daddr, struct rt_result *
 int ip_route_output_mark(struct net *net, uint32_t daddr, uint32_t saddr, int oif, uint32_t mark,
                          uint8_t tos, struct rt_result *res)
 {
-        struct flowi4 fl = {
-                .daddr = daddr, .saddr = saddr, .oif = oif, .mark = mark, .tos = tos
-        };
+        struct flowi4 fl = { .daddr = daddr, .saddr = saddr, .oif = oif, .mark = mark, .tos = tos };
         return ip_route_output_flow(net, &fl, res);
 }
 

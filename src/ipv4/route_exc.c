@@ -77,8 +77,7 @@ void fnhe_free_all(struct fnhe_hash *h)
 
 /* The live exception for daddr on next hop nhsel of route r, removing it
  * if it expired. */
-static struct fnhe *fnhe_find(struct net *net, const struct fib_route *r, int nhsel,
-                              uint32_t daddr)
+static struct fnhe *fnhe_find(struct net *net, const struct fib_route *r, int nhsel, uint32_t daddr)
 {
         struct fnhe_hash *h = *fib_exc_slot(r, nhsel);
         if (!h)
@@ -329,20 +328,20 @@ static void walk_route(const struct fib_route *r, void *ctx)
                 if (!h)
                         continue;
                 for (unsigned i = 0; i < FNHE_HASH_SIZE; i++)
-                for (struct fnhe *e = h->b[i]; e; e = e->next) {
-                        if (e->expires && net_now(w->net) >= e->expires)
-                                continue; /* fnhe_dump_bucket skips the expired */
-                        if (e->genid != ipv4_of(w->net)->fnhe_genid)
-                                continue; /* and those of before a flush */
-                        struct rt_exception x = { .daddr = e->daddr,
-                                                  .gw = e->gw,
-                                                  .nhsel = nh,
-                                                  .pmtu = e->pmtu,
-                                                  .mtu_locked = e->mtu_locked,
-                                                  .bound = e->bound,
-                                                  .expires = e->expires };
-                        w->fn(r, &x, w->ctx);
-                }
+                        for (struct fnhe *e = h->b[i]; e; e = e->next) {
+                                if (e->expires && net_now(w->net) >= e->expires)
+                                        continue; /* fnhe_dump_bucket skips the expired */
+                                if (e->genid != ipv4_of(w->net)->fnhe_genid)
+                                        continue; /* and those of before a flush */
+                                struct rt_exception x = { .daddr = e->daddr,
+                                                          .gw = e->gw,
+                                                          .nhsel = nh,
+                                                          .pmtu = e->pmtu,
+                                                          .mtu_locked = e->mtu_locked,
+                                                          .bound = e->bound,
+                                                          .expires = e->expires };
+                                w->fn(r, &x, w->ctx);
+                        }
         }
 }
 

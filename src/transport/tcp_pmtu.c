@@ -74,8 +74,8 @@ static void tcp_v4_mtu_reduced(struct sock *sk, uint32_t mtu)
 
 /* tcp_v4_err, "fragmentation needed" only.  0 when taken, else the drop
  * reason for icmp.c. */
-static int tcp_v4_err(struct net *net, const uint8_t *inner, size_t len, uint8_t type,
-                      uint8_t code, uint32_t info)
+static int tcp_v4_err(struct net *net, const uint8_t *inner, size_t len, uint8_t type, uint8_t code,
+                      uint32_t info)
 {
         if (type != ICMP_DEST_UNREACH || code != ICMP_FRAG_NEEDED)
                 return SKB_DROP_REASON_NO_SOCKET; /* not acted on yet */

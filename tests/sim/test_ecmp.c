@@ -163,8 +163,7 @@ static void hash_policy_l3_and_l4(void)
         CHECK_EQ(at(&f, 1) + at(&f, 2), 64);
         CHECK(at(&f, 1) == 64 || at(&f, 2) == 64); /* L3: all on one path */
         CHECK_EQ(strata_sysctl_set(f.nets[0], "net.ipv4.fib_multipath_hash_policy", "1"), 0);
-        CHECK_EQ(strata_sysctl_set(f.nets[0], "net.ipv4.fib_multipath_hash_policy", "2"),
-                 -EINVAL);
+        CHECK_EQ(strata_sysctl_set(f.nets[0], "net.ipv4.fib_multipath_hash_policy", "2"), -EINVAL);
         uint64_t a1 = at(&f, 1), a2 = at(&f, 2);
         for (uint16_t p = 0; p < 64; p++)
                 udp_arrives(&f, 0x08080808u, (uint16_t)(1000 + p), 0);
