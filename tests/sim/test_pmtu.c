@@ -15,7 +15,11 @@
 
 #include "../test.h"
 #include "api/api.h"
+#include "ctl/nlmsg.h"
+#include "ctl/rtnl_uapi.h"
 #include "ipv4/ipv4.h"
+#include "strata/ctl.h"
+#include "wire/bytes.h"
 #include "strata/socket.h"
 #include "strata/strata.h"
 
@@ -298,5 +302,124 @@ static void tcp_lowers_mss_and_delivers(void)
         lab_down(&lab);
 }
 
-TEST_MAIN(T(exception_lowers_locks_expires_and_flushes), T(exceptions_are_bounded),
-          T(udp_learns_and_fragments_at_the_source), T(tcp_lowers_mss_and_delivers))
+/* --- what ip route get and ip route show cache receive ------------------- */
+
+struct nl_replies {
+        uint8_t buf[1 << 16];
+        size_t len;
+};
+
+static int nl_collect(const void *d, size_t len, void *ctx)
+{
+        struct nl_replies *r = ctx;
+        if (r->len + len > sizeof(r->buf))
+                return -ENOBUFS;
+        memcpy(r->buf + r->len, d, len);
+        r->len += len;
+        return 0;
+}
+
+/* RTM_GETROUTE for GAMMA (dump: the RTM_F_CLONED dump) into r. */
+static void nl_getroute(struct strata_net *sn, bool dump, struct nl_replies *r)
+{
+        uint8_t q[64] = { 0 };
+        uint32_t len = 16 + RTMSG_LEN + (dump ? 0 : 8);
+        uint16_t type = RTM_GETROUTE_, flags = NLM_F_REQUEST_ | (dump ? NLM_F_DUMP_ : 0);
+        memcpy(q, &len, 4);
+        memcpy(q + 4, &type, 2);
+        memcpy(q + 6, &flags, 2);
+        q[16] = AF_INET_;
+        q[17] = dump ? 0 : 32;
+        uint32_t rflags = dump ? RTM_F_CLONED_ : 0;
+        memcpy(q + 24, &rflags, 4);
+        if (!dump) {
+                uint16_t alen = 8, atype = RTA_DST_;
+                memcpy(q + 28, &alen, 2);
+                memcpy(q + 30, &atype, 2);
+                put_be32(q + 32, GAMMA);
+        }
+        memset(r, 0, sizeof(*r));
+        struct strata_ctl_client c = { .portid = 7, .protocol = 0, .uid = 0 };
+        CHECK_EQ(strata_ctl_handle(sn, &c, q, len, nl_collect, r), 0);
+}
+
+/* The first RTM_NEWROUTE's mtu metric, lock bit and rta_expires (-1: none). */
+static void nl_exception(const struct nl_replies *r, long *mtu, long *lock, long *expires)
+{
+        size_t off = 0;
+        struct nl_msg m;
+        *mtu = *lock = *expires = -1;
+        while (nlmsg_next(r->buf, r->len, &off, &m) == 1) {
+                if (m.type != 24 /* RTM_NEWROUTE */)
+                        continue;
+                CHECK(nl_rd32(m.payload + 8) & RTM_F_CLONED_);
+                struct nl_attr tb[RTA_MAX_ + 1];
+                CHECK_EQ(nla_parse(tb, RTA_MAX_, m.payload + RTMSG_LEN, m.payload_len - RTMSG_LEN),
+                         0);
+                if (tb[RTA_METRICS_].data) {
+                        struct nl_attr mx[8];
+                        CHECK_EQ(nla_parse(mx, 7, tb[RTA_METRICS_].data, tb[RTA_METRICS_].len), 0);
+                        *mtu = mx[2].data ? (long)nl_rd32(mx[2].data) : -1;
+                        *lock = mx[1].data ? (long)nl_rd32(mx[1].data) : 0;
+                }
+                CHECK(tb[RTA_CACHEINFO_].data && tb[RTA_CACHEINFO_].len == 32);
+                *expires = (long)nl_rd32(tb[RTA_CACHEINFO_].data + 8);
+                return;
+        }
+        TEST_FAIL("no RTM_NEWROUTE");
+}
+
+/* ip route get: RTA_METRICS (mtu, lock) and rta_expires in clock_t;
+ * ip route show cache: the exception once a lookup used it, none after a
+ * flush until it is met again, then bare. */
+static void exceptions_over_netlink(void)
+{
+        struct lab lab;
+        lab_up(&lab);
+        struct strata_net *a = lab.ns[0];
+        static struct nl_replies r;
+        long mtu, lock, expires;
+        nl_getroute(a, false, &r);
+        nl_exception(&r, &mtu, &lock, &expires);
+        CHECK_EQ(mtu, -1);
+        CHECK_EQ(expires, 0);
+        nl_getroute(a, true, &r);
+        CHECK_EQ(r.len > 0, 1);
+        CHECK_EQ(ip_rt_update_pmtu(a->net, GAMMA, 0, 0, 0, 0, 1300), 0);
+        nl_getroute(a, false, &r);
+        nl_exception(&r, &mtu, &lock, &expires);
+        CHECK_EQ(mtu, 1300);
+        CHECK_EQ(lock, 0);
+        CHECK_EQ(expires, 60000); /* 600 s in USER_HZ */
+        run(&lab, 1500 * NSEC_PER_MSEC);
+        nl_getroute(a, false, &r);
+        nl_exception(&r, &mtu, &lock, &expires);
+        CHECK_EQ(expires, 59850);
+        CHECK_EQ(ip_rt_update_pmtu(a->net, GAMMA, 0, 0, 0, 0, 300), 0);
+        nl_getroute(a, false, &r);
+        nl_exception(&r, &mtu, &lock, &expires);
+        CHECK_EQ(mtu, 552);
+        CHECK_EQ(lock, 1 << 2); /* 1 << RTAX_MTU */
+        nl_getroute(a, true, &r);
+        nl_exception(&r, &mtu, &lock, &expires);
+        CHECK_EQ(mtu, 552);
+        /* the flush: not listed; met again, it is empty and listed bare */
+        CHECK_EQ(strata_sysctl_set(a, "net.ipv4.route.flush", "-1"), 0);
+        nl_getroute(a, true, &r);
+        size_t off = 0;
+        struct nl_msg m;
+        int routes = 0;
+        while (nlmsg_next(r.buf, r.len, &off, &m) == 1)
+                routes += m.type == 24;
+        CHECK_EQ(routes, 0);
+        CHECK_EQ(mtu_to(a, GAMMA), 1500);
+        nl_getroute(a, true, &r);
+        nl_exception(&r, &mtu, &lock, &expires);
+        CHECK_EQ(mtu, -1);
+        CHECK_EQ(expires, 0);
+        lab_down(&lab);
+}
+
+TEST_MAIN(T(exceptions_over_netlink), T(exception_lowers_locks_expires_and_flushes),
+          T(exceptions_are_bounded), T(udp_learns_and_fragments_at_the_source),
+          T(tcp_lowers_mss_and_delivers))
