@@ -48,7 +48,8 @@
         X(SyncookiesSent) X(EmbryonicRsts) X(TW) X(PAWSEstab) X(ListenOverflows) X(ListenDrops)  \
         X(TCPTimeouts) X(TCPAbortOnData) X(TCPAbortOnClose) X(TCPChallengeACK)                   \
         X(TCPFastRetrans) X(TCPSlowStartRetrans) X(TCPDelayedACKs) X(TCPOFOQueue)                \
-        X(TCPRcvQDrop) X(TCPZeroWindowDrop) X(TCPWinProbe) X(TCPSynRetrans) X(TCPOrigDataSent)
+        X(TCPRcvQDrop) X(TCPZeroWindowDrop) X(TCPWinProbe) X(TCPSynRetrans) X(TCPOrigDataSent)    \
+        X(DelayedACKLost) X(TCPWantZeroWindowAdv) X(TCPToZeroWindowAdv) X(TCPFromZeroWindowAdv)
 
 enum ip_mib {
 #define X(n) IPSTATS_MIB_##n,

@@ -144,7 +144,7 @@ int ip_build_and_send(struct net *net, struct sk_buff *skb, uint32_t saddr, uint
         if (res.type == RTN_LOCAL)
                 iph.daddr = daddr ? daddr : res.nexthop;
         if (unlikely(net->trace.active) && !skb->trace_id)
-                trace_start_slow(net, skb);
+                trace_start_ip(net, skb, protocol, iph.saddr, iph.daddr);
         uint8_t *h = skb_push(skb, IPV4_HLEN_MIN);
         ipv4_emit(&iph, NULL, h, IPV4_HLEN_MIN);
         skb_reset_network_header(skb);

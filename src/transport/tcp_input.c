@@ -103,7 +103,8 @@ static void tcp_negotiate(struct tcp_sock *tp, const struct tcp_options *o)
         tp->tstamp_ok = o->ts_ok;
         if (o->ts_ok)
                 tcp_store_ts_recent(tp, o->tsval);
-        uint16_t peer_mss = o->mss_ok ? o->mss : 536;
+        /* tcp_parse_options: the peer's MSS is clamped by TCP_MAXSEG too */
+        uint16_t peer_mss = tcp_mss_clamp(tp, o->mss_ok ? o->mss : 536);
         /* tcp_min_snd_mss (48): a tiny announced MSS is raised to it */
         if (peer_mss < tcp_cfg(tp->sk->net)->min_snd_mss)
                 peer_mss = (uint16_t)tcp_cfg(tp->sk->net)->min_snd_mss;
@@ -138,6 +139,9 @@ static void tcp_clean_acked(struct sock *sk, uint32_t ack)
                         tp->send_head = NULL;
                 consume_skb(skb);
         }
+        if (!tp->write_queue.first)
+                tcp_chrono_stop(sk, TCP_CHRONO_BUSY); /* tcp_clean_rtx_queue */
+        tcp_check_space(sk);
         /* a partially acked head keeps its unacked tail */
         skb = tp->write_queue.first;
         if (skb && seq_before(TCP_SKB_CB(skb)->seq, ack)) {
@@ -197,7 +201,7 @@ static void tcp_dupack(struct sock *sk)
 
 /* Queue in-order payload for the reader; pull in what the out-of-order
  * queue now continues. */
-static void tcp_queue_data(struct sock *sk, struct sk_buff *skb)
+static void tcp_queue_data(struct sock *sk, struct sk_buff *skb, uint8_t flags, uint32_t hdrlen)
 {
         struct tcp_sock *tp = tcp_sk(sk);
         struct net *net = sk->net;
@@ -213,7 +217,7 @@ static void tcp_queue_data(struct sock *sk, struct sk_buff *skb)
         skb_queue_tail(&sk->receive_queue, skb);
         tp->rcv_nxt = end;
         tp->bytes_received += skb->len;
-        tp->lrcvtime = net_now(net); /* tcp_event_data_recv */
+        tcp_event_data_recv(sk, skb, flags, hdrlen);
         /* out-of-order segments that now fit */
         struct sk_buff *o;
         while ((o = tp->ooo_queue.first) && seq_leq(TCP_SKB_CB(o)->seq, tp->rcv_nxt)) {
@@ -261,31 +265,24 @@ static void tcp_queue_ooo(struct sock *sk, struct sk_buff *skb)
         q->qlen++;
 }
 
-static void tcp_ack_later(struct sock *sk, bool now)
-{
-        struct tcp_sock *tp = tcp_sk(sk);
-        tp->ack_pending++;
-        /* every second full segment, out-of-order news and the first segments
-         * (Linux's quick-ack mode) go at once; else the delayed-ACK timer */
-        if (now || tp->ack_pending >= 2 || tp->segs_in < 16)
-                tcp_send_ack(sk);
-        else
-                tcp_schedule_delack(sk);
-}
-
 static void tcp_fin(struct sock *sk)
 {
         struct tcp_sock *tp = tcp_sk(sk);
         tp->rcv_nxt++;
         tp->fin_received = true;
         sk->shutdown |= RCV_SHUTDOWN;
+        tp->ack.pending |= TCP_ACK_SCHED;
         switch (sk->state) {
         case TCP_SYN_RECV:
         case TCP_ESTABLISHED:
+                /* the reply (our FIN) usually follows: the ACK may wait
+                 * for it, as in an interactive connection */
                 tcp_set_state(sk, TCP_CLOSE_WAIT);
+                tp->ack.pingpong = 1;
                 break;
         case TCP_FIN_WAIT1:
                 /* simultaneous close: our FIN not yet acked */
+                tcp_send_ack(sk);
                 tcp_set_state(sk, TCP_CLOSING);
                 break;
         case TCP_FIN_WAIT2:
@@ -295,7 +292,6 @@ static void tcp_fin(struct sock *sk)
         default:
                 break;
         }
-        tcp_send_ack(sk);
         sock_wake(sk);
 }
 
@@ -334,9 +330,11 @@ static void tcp_listen_rcv(struct sock *sk, struct sk_buff *skb, const struct tc
                 return;
         }
         struct tcp_sock *tp = tcp_sk(c);
-        tp->advmss = tcp_mss_for(net, saddr);
+        tp->advmss = tcp_mss_clamp(tp, tcp_mss_for(net, saddr));
         tp->mss = tp->advmss;
-        tcp_init_windows(c);
+        /* tcp_openreq_init_rwin: whole segments, less the timestamp option
+         * when both sides will carry it */
+        tcp_init_windows(c, tp->advmss - (th->opt.ts_ok && tcp_cfg(net)->timestamps ? 12 : 0));
         tcp_negotiate(tp, &th->opt);
         tp->irs = th->seq;
         tp->rcv_nxt = th->seq + 1;
@@ -433,11 +431,17 @@ static void tcp_challenge_ack(struct sock *sk)
         tcp_send_ack(sk);
 }
 
-/* tcp_send_dupack: answer an unacceptable segment with an ACK at once.
- * (Linux also enters quick-ack mode, counts DelayedACKLost and sends a
- * D-SACK for old data; Strata has no SACK blocks yet.) */
-static void tcp_send_dupack(struct sock *sk)
+/* tcp_send_dupack: answer an unacceptable segment with an ACK at once;
+ * old data means our ACK was lost -- ack the next segments at once.
+ * (Linux also sends a D-SACK for the old data; Strata has no SACK blocks
+ * yet.) */
+static void tcp_send_dupack(struct sock *sk, const struct tcp_repr *th, uint32_t seglen)
 {
+        struct tcp_sock *tp = tcp_sk(sk);
+        if (seglen && seq_before(th->seq, tp->rcv_nxt)) {
+                TCPEXT_INC(sk->net, DelayedACKLost);
+                tcp_enter_quickack_mode(sk);
+        }
         tcp_send_ack(sk);
 }
 
@@ -457,7 +461,7 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
         if (sk->state != TCP_TIME_WAIT && saw_tstamp && tcp_paws_discard(tp, th, seglen) &&
             !(th->flags & TCPF_RST)) {
                 TCPEXT_INC(net, PAWSEstab);
-                tcp_send_dupack(sk);
+                tcp_send_dupack(sk, th, seglen);
                 tcp_drop(net, skb, SKB_DROP_REASON_TCP_RFC7323_PAWS);
                 return;
         }
@@ -481,7 +485,7 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
         /* 1: sequence number */
         if (!tcp_seq_ok(tp, th->seq, seglen - ((th->flags & TCPF_SYN) ? 1 : 0))) {
                 if (!(th->flags & TCPF_RST))
-                        tcp_send_ack(sk);
+                        tcp_send_dupack(sk, th, seglen);
                 tcp_drop(net, skb, SKB_DROP_REASON_NOT_SPECIFIED);
                 return;
         }
@@ -614,12 +618,13 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
                 if (TCP_SKB_CB(skb)->seq == tp->rcv_nxt) {
                         bool had_ooo = tp->ooo_queue.first != NULL;
                         uint32_t end = TCP_SKB_CB(skb)->seq + skb->len;
-                        tcp_queue_data(sk, skb);
+                        tcp_queue_data(sk, skb, th->flags, th->doff);
                         if (fin && tp->rcv_nxt == end)
                                 tcp_fin(sk);
-                        else
-                                tcp_ack_later(sk, had_ooo);
+                        /* tcp_rcv_established: send what the data allows,
+                         * then the ACK (at once when a hole was filled) */
                         tcp_push(sk);
+                        tcp_ack_snd_check(sk, had_ooo);
                         return;
                 }
                 /* a hole before it: keep it, and say at once what we miss */
@@ -630,6 +635,7 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
         if (fin && th->seq == tp->rcv_nxt)
                 tcp_fin(sk);
         tcp_push(sk);
+        tcp_ack_snd_check(sk, false);
         consume_skb(skb);
 }
 

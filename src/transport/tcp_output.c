@@ -18,65 +18,6 @@
 #include "wire/bytes.h"
 #include "wire/ipv4.h"
 
-/* The window our buffer allows now, in bytes (no side effects). */
-uint32_t tcp_window_space(struct sock *sk)
-{
-        struct tcp_sock *tp = tcp_sk(sk);
-        int free_space = sk->rcvbuf - atomic_load(&sk->rmem_alloc);
-        if (free_space < 0)
-                free_space = 0;
-        uint32_t win = (uint32_t)free_space / 2;
-        if (win > tp->advmss)
-                win -= win % tp->advmss;
-        return win;
-}
-
-/* Our receive window, as the window field carries it (scaled); records it
- * as advertised. */
-uint16_t tcp_select_window(struct sock *sk)
-{
-        struct tcp_sock *tp = tcp_sk(sk);
-        int free_space = sk->rcvbuf - atomic_load(&sk->rmem_alloc);
-        if (free_space < 0)
-                free_space = 0;
-        /* half of the free buffer goes to data, as Linux's default
-         * tcp_adv_win_scale; rounded down to the MSS unless tiny */
-        uint32_t win = (uint32_t)free_space / 2;
-        if (win > tp->advmss)
-                win -= win % tp->advmss;
-        if (win < tp->advmss && win < (uint32_t)sk->rcvbuf / 16)
-                win = 0; /* silly window avoidance (RFC 1122 4.2.3.3) */
-        /* never shrink what was already offered */
-        uint32_t offered = tp->rcv_wup + tp->rcv_wnd - tp->rcv_nxt;
-        if (seq_after(tp->rcv_wup + tp->rcv_wnd, tp->rcv_nxt) && win < offered)
-                win = offered;
-        uint32_t max = 65535u << tp->rcv_wscale;
-        if (win > max)
-                win = max;
-        tp->rcv_wnd = win;
-        tp->rcv_wup = tp->rcv_nxt;
-        return (uint16_t)(win >> tp->rcv_wscale);
-}
-
-/* tcp_select_initial_window: the window scale from tcp_rmem[2] (6 MB ->
- * 7, as Linux), and the SYN's window from tcp_rmem[1]. */
-void tcp_init_windows(struct sock *sk)
-{
-        struct tcp_sock *tp = tcp_sk(sk);
-        const struct tcp_cfg *cfg = tcp_cfg(sk->net);
-        /* tcp_select_initial_window: wscale = ilog2(max(tcp_rmem[2],
-         * rmem_max)) - 15, clamped to 0..14 */
-        uint32_t space = (uint32_t)MAX(cfg->rmem[2], sk->net->core.rmem_max);
-        int lg = 31 - __builtin_clz(space | 1);
-        tp->rcv_wscale = cfg->window_scaling ? (uint8_t)MIN(MAX(lg - 15, 0), 14) : 0;
-        uint32_t w = (uint32_t)sk->rcvbuf / 2;
-        if (w > tp->advmss)
-                w -= w % tp->advmss;
-        if (w > 65535)
-                w = 65535;
-        tp->rcv_wnd = w;
-}
-
 static uint32_t tcp_now_ts(struct sock *sk)
 {
         return tcp_time_ms(sk->net);
@@ -125,10 +66,10 @@ int tcp_transmit_skb(struct sock *sk, struct sk_buff *data, uint8_t flags, uint3
         put_be16(h + 16, tcp_csum_ipv4(sk->saddr, sk->daddr, h, hlen + plen));
         skb_reset_transport_header(skb);
         skb->mark = (uint32_t)sk->mark;
-        if (flags & TCPF_ACK) {
-                tp->ack_pending = 0;
-                del_timer(&net->timers, &tp->delack_timer);
-        }
+        if (flags & TCPF_ACK)
+                tcp_event_ack_sent(sk);
+        if (plen)
+                tcp_event_data_sent(sk);
         /* OutSegs excludes retransmissions (RFC 1213; __tcp_transmit_skb):
          * new sequence space, or nothing but control */
         uint32_t end = seq + plen + ((flags & TCPF_SYN) ? 1 : 0) + ((flags & TCPF_FIN) ? 1 : 0);
@@ -173,6 +114,7 @@ void tcp_send_fin(struct sock *sk)
         TCP_SKB_CB(skb)->flags = TCPF_ACK | TCPF_FIN;
         TCP_SKB_CB(skb)->retrans = 0;
         TCP_SKB_CB(skb)->more = 0;
+        TCP_SKB_CB(skb)->eor = 0;
         tp->write_seq++;
         tcp_wq_queue_tail(tp, skb);
         tcp_push(sk);
@@ -192,6 +134,8 @@ static int tcp_fragment(struct sock *sk, struct sk_buff *skb, uint32_t len)
         TCP_SKB_CB(n)->flags = TCP_SKB_CB(skb)->flags;
         TCP_SKB_CB(n)->retrans = 0;
         TCP_SKB_CB(n)->more = TCP_SKB_CB(skb)->more;
+        TCP_SKB_CB(n)->eor = TCP_SKB_CB(skb)->eor; /* the record ends with the tail */
+        TCP_SKB_CB(skb)->eor = 0;
         TCP_SKB_CB(skb)->end_seq = TCP_SKB_CB(skb)->seq + len;
         TCP_SKB_CB(skb)->flags &= (uint8_t)~TCPF_FIN;
         skb_trim(skb, len);
@@ -220,7 +164,7 @@ void tcp_push_mode(struct sock *sk, enum tcp_push_how how)
         struct tcp_sock *tp = tcp_sk(sk);
         if (sk->state == TCP_SYN_SENT || sk->state == TCP_SYN_RECV || sk->state == TCP_CLOSE)
                 return;
-        bool sent = false, cwnd_limited = false;
+        bool sent = false, cwnd_limited = false, rwnd_limited = false;
         bool had_in_flight = tp->snd_una != tp->snd_nxt;
         /* from the send head (tcp_send_head), not over what already went */
         struct sk_buff *start = tp->send_head ? tp->send_head : tp->write_queue.first;
@@ -236,18 +180,24 @@ void tcp_push_mode(struct sock *sk, enum tcp_push_how how)
                 uint32_t cwnd_bytes = tp->snd_cwnd * tp->mss;
                 uint32_t wnd_end = tp->snd_una + tp->snd_wnd;
                 uint32_t seglen = cb->end_seq - cb->seq;
-                if (in_flight >= cwnd_bytes) {
+                /* tcp_cwnd_test: a bare FIN is not held by the window */
+                if (in_flight >= cwnd_bytes && !(cb->flags & TCPF_FIN && !skb->len)) {
                         cwnd_limited = true;
                         break;
                 }
                 if (seq_after(cb->end_seq - ((cb->flags & TCPF_FIN) ? 1 : 0), wnd_end)) {
-                        /* does not fit the peer's window: send what fits if
-                         * nothing is in flight, else wait for ACKs */
+                        /* does not fit the peer's window (tcp_snd_wnd_test):
+                         * wait for ACKs; only the probe timer sends the part
+                         * that fits, when nothing is in flight
+                         * (tcp_write_wakeup) */
                         uint32_t fit = seq_after(wnd_end, cb->seq) ? wnd_end - cb->seq : 0;
-                        if (fit && !in_flight && fit < skb->len && !tcp_fragment(sk, skb, fit))
+                        if (how == TCP_PUSH_FORCE && fit && !in_flight && fit < skb->len &&
+                            !tcp_fragment(sk, skb, fit)) {
                                 seglen = fit;
-                        else
+                        } else {
+                                rwnd_limited = true;
                                 break;
+                        }
                 }
                 /* tcp_nagle_test, for the last segment only: MSG_MORE and
                  * TCP_CORK hold a partial one (unless TCP_NODELAY just
@@ -294,7 +244,16 @@ void tcp_push_mode(struct sock *sk, enum tcp_push_how how)
                         tp->cwnd_usage_seq = tp->snd_nxt;
                         tp->is_cwnd_limited = cwnd_limited;
                 }
+                /* tcp_cwnd_validate: sent all there was, the window not the
+                 * limit, and the writer stopped by a full buffer */
+                if (!cwnd_limited && tp->snd_nxt == tp->write_seq && tp->nospace &&
+                    (sk->state == TCP_ESTABLISHED || sk->state == TCP_CLOSE_WAIT))
+                        tcp_chrono_start(sk, TCP_CHRONO_SNDBUF_LIMITED);
         }
+        if (rwnd_limited)
+                tcp_chrono_start(sk, TCP_CHRONO_RWND_LIMITED);
+        else
+                tcp_chrono_stop(sk, TCP_CHRONO_RWND_LIMITED);
         /* tcp_event_new_data_sent: new data rearms the RTO only when none
          * was in flight; otherwise the timer keeps counting from the ACK
          * that last moved snd_una (tcp_rearm_rto) */

@@ -146,25 +146,13 @@ static void rtx_fire(struct timer_list *t)
 
 static void delack_fire(struct timer_list *t)
 {
-        struct sock *sk = sk_of(t, offsetof(struct tcp_sock, delack_timer));
-        struct tcp_sock *tp = tcp_sk(sk);
-        if (tp->ack_pending && sk->state != TCP_CLOSE && sk->state != TCP_LISTEN) {
-                TCPEXT_INC(sk->net, TCPDelayedACKs);
-                tcp_send_ack(sk);
-        }
+        tcp_delack_timer(sk_of(t, offsetof(struct tcp_sock, delack_timer)));
 }
 
 static void tw_fire(struct timer_list *t)
 {
         struct sock *sk = sk_of(t, offsetof(struct tcp_sock, tw_timer));
         tcp_done(sk);
-}
-
-void tcp_schedule_delack(struct sock *sk)
-{
-        struct tcp_sock *tp = tcp_sk(sk);
-        if (!timer_pending(&tp->delack_timer))
-                mod_timer(&sk->net->timers, &tp->delack_timer, net_now(sk->net) + TCP_DELACK_NS);
 }
 
 static uint64_t ka_time(struct sock *sk)

@@ -22,6 +22,7 @@
 
 #include "core/trace.h"
 #include "ipv4/ipv4.h"
+#include "socket/cmsg.h"
 #include "socket/porthash.h"
 #include "socket/sockns.h"
 #include "transport/udp.h"
@@ -275,24 +276,8 @@ static ssize_t udp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len
 static void put_cmsgs(struct sock *sk, struct msghdr *msg, struct sk_buff *skb)
 {
         struct udp_cb *cb = UDP_CB(skb);
-        struct cmsghdr *c = msg->msg_control && msg->msg_controllen >= sizeof(struct cmsghdr)
-                                    ? CMSG_FIRSTHDR(msg)
-                                    : NULL;
-        size_t used = 0;
-        bool trunc = false;
-#define PUT_CMSG(type_, ptr_, size_)                                                              \
-        do {                                                                                     \
-                if (!c || used + CMSG_SPACE(size_) > msg->msg_controllen) {                      \
-                        trunc = true;                                                            \
-                        break;                                                                   \
-                }                                                                                \
-                c->cmsg_level = IPPROTO_IP;                                                      \
-                c->cmsg_type = (type_);                                                          \
-                c->cmsg_len = CMSG_LEN(size_);                                                   \
-                memcpy(CMSG_DATA(c), (ptr_), (size_));                                           \
-                used += CMSG_SPACE(size_);                                                       \
-                c = (struct cmsghdr *)((char *)msg->msg_control + used);                         \
-        } while (0)
+        struct cmsg_writer w;
+        cmsg_begin(&w, msg);
         if (sk->pktinfo) {
                 struct in_pktinfo pi = { .ipi_ifindex = cb->ifindex };
                 /* fib_compute_spec_dst: the local address the datagram was
@@ -314,20 +299,17 @@ static void put_cmsgs(struct sock *sk, struct msghdr *msg, struct sk_buff *skb)
                 }
                 pi.ipi_spec_dst.s_addr = htonl(spec);
                 pi.ipi_addr.s_addr = htonl(cb->ip.iph.daddr);
-                PUT_CMSG(IP_PKTINFO, &pi, sizeof(pi));
+                cmsg_put(&w, IPPROTO_IP, IP_PKTINFO, &pi, sizeof(pi));
         }
         if (sk->recvttl) {
                 int ttl = cb->ip.iph.ttl;
-                PUT_CMSG(IP_TTL, &ttl, sizeof(ttl));
+                cmsg_put(&w, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl));
         }
         if (sk->recvtos) {
                 uint8_t tos = cb->ip.iph.tos;
-                PUT_CMSG(IP_TOS, &tos, sizeof(tos));
+                cmsg_put(&w, IPPROTO_IP, IP_TOS, &tos, sizeof(tos));
         }
-#undef PUT_CMSG
-        msg->msg_controllen = used;
-        if (trunc)
-                msg->msg_flags |= MSG_CTRUNC;
+        cmsg_end(&w);
 }
 
 static ssize_t udp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags)

@@ -21,6 +21,7 @@ T=route_exc
 . "$(dirname "$0")/lib/ctl.sh"
 ctl_require ip python3
 CTL_TAP=stp$$
+CTL_STRATAD_ARGS="--tap $CTL_TAP" # made in the host namespace: moved below
 ctl_up rp noipv6
 PK=strata-rpk-$$
 PS=strata-rps-$$
