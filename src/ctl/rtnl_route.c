@@ -23,6 +23,7 @@
 #define RTCF_LOCAL_      0x80000000u
 #define RTCF_DOREDIRECT_ 0x01000000u
 #define RTCF_REDIRECTED_ 0x00040000u
+#define RTNH_F_DEAD_     1
 #define RTNH_F_ONLINK_   4
 #define RTAX_LOCK_       1
 #define RTAX_MTU_        2
@@ -57,7 +58,12 @@ static void put_multipath(struct nl_out *o, const struct fib_route *r)
         for (int i = 0; i < r->nhs; i++) {
                 const struct fib_nh *nh = &r->nh[i];
                 uint8_t flags = nh->flags;
-                if (nh->dev && !nh->dev->carrier && !(nh->dev->flags & IFF_LOOPBACK_))
+                /* a next hop through a device that is down is dead (Linux
+                 * keeps the route while one lives), one without carrier
+                 * linkdown */
+                if (nh->dev && !netif_running(nh->dev))
+                        flags |= RTNH_F_DEAD_ | RTNH_F_LINKDOWN_;
+                else if (nh->dev && !nh->dev->carrier && !(nh->dev->flags & IFF_LOOPBACK_))
                         flags |= RTNH_F_LINKDOWN_;
                 /* rtnexthop's len, flags, hops sit where an attribute's
                  * len and type do: the nest helpers patch its length */
@@ -120,7 +126,10 @@ struct route_list {
 static void collect(const struct fib_route *r, void *ctx)
 {
         struct route_list *l = ctx;
-        if (r->dev && !netif_running(r->dev))
+        bool alive = !r->dev || netif_running(r->dev);
+        for (int i = 0; i < r->nhs; i++)
+                alive = alive || netif_running(r->nh[i].dev);
+        if (!alive)
                 return;
         if (l->n == l->cap) {
                 size_t cap = l->cap ? l->cap * 2 : 64;

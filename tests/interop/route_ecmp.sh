@@ -53,6 +53,17 @@ both x route show table 100
 both x route get fibmatch 10.9.0.5
 both x route del 10.8.0.0/24
 both x route
+# a next hop whose device is down is dead and takes no flow; without
+# carrier it is linkdown
+both "" link set dev u2 down
+both x route
+both x route get 10.9.0.5
+both x route get 10.9.0.6
+both "" link set dev u2 up
+both x route
+both "" link set dev u2p down
+both x route
+both "" link set dev u2p up
 
 # ip route get: always one of the next hops, both of them over 64 flows
 seen1=0
