@@ -176,11 +176,9 @@ int ip_rt_update_pmtu(struct net *net, uint32_t daddr, uint32_t saddr, int oif, 
 {
         struct ipv4_net *in = ipv4_of(net);
         struct rt_result res;
-        /* the flow of the packet the message quotes; a source no longer
-         * ours still names the route it left by */
+        /* the flow of the packet the message quotes: a source that is not
+         * ours has no output route, and teaches nothing (as Linux) */
         int err = ip_route_output_mark(net, daddr, saddr, oif, mark, tos, &res);
-        if (err == -EADDRNOTAVAIL)
-                err = ip_route_output_mark(net, daddr, 0, oif, mark, tos, &res);
         if (err)
                 return err;
         if (res.type != RTN_UNICAST || !res.route)
@@ -273,11 +271,7 @@ int ipv4_redirect(struct net *net, struct sk_buff *skb, const uint8_t *inner, si
                              .tos = IP_RT_TOS(inner[1]),
                              .proto = inner[9] };
         struct rt_result rt;
-        int err = ip_route_output_flow(net, &fl, &rt);
-        if (err == -EADDRNOTAVAIL) {
-                fl.saddr = 0;
-                err = ip_route_output_flow(net, &fl, &rt);
-        }
+        int err = ip_route_output_flow(net, &fl, &rt); /* not our source: fails */
         if (err || rt.type != RTN_UNICAST || !rt.route)
                 return -EINVAL;
         /* only the gateway we use for that destination may redirect us */

@@ -131,6 +131,9 @@ static void exception_lowers_locks_expires_and_flushes(void)
         CHECK(!res.mtu_locked);
         CHECK_EQ(res.expires, t0 + 600 * SEC); /* net.ipv4.route.mtu_expires */
         CHECK_EQ(mtu_to(a, GAMMA + 1), 1500);  /* per destination */
+        /* quoting a packet from a source that is not ours: nothing learned */
+        CHECK_EQ(ip_rt_update_pmtu(net, GAMMA + 1, 0x0a090909u, 0, 0, 0, 1200), -EADDRNOTAVAIL);
+        CHECK_EQ(mtu_to(a, GAMMA + 1), 1500);
         CHECK_EQ(ip_rt_update_pmtu(net, GAMMA, 0, 0, 0, 0, 1450), 0);
         CHECK_EQ(mtu_to(a, GAMMA), 1400); /* never raised */
         CHECK_EQ(ip_rt_update_pmtu(net, GAMMA, 0, 0, 0, 0, 1300), 0);
