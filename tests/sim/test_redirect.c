@@ -188,6 +188,20 @@ static void bad_redirects_are_ignored(void)
         redirect(&f, GW, 4, GW2); /* no such code */
         CHECK_EQ(nexthop(&f), GW);
         CHECK_EQ(ctr(&f, "Icmp.InRedirects"), 5);
+        /* a redirect quoting less than a header and 8 bytes: an error */
+        uint8_t shorty[ICMP_HLEN + 12] = { 0 };
+        struct icmp_repr sr = {
+                .type = ICMP_REDIRECT, .code = 1, .rest = GW2, .payload = shorty, .payload_len = 4
+        };
+        icmp_emit(&sr, shorty, ICMP_HLEN + 4);
+        uint8_t sf[128];
+        probe_inject(
+            &f.lan, sf,
+            probe_ipv4_frame(&f.lan, sf, GW, HOST, IPPROTO_ICMP_, 64, shorty, ICMP_HLEN + 4));
+        run(&f, SEC / 100);
+        CHECK_EQ(ctr(&f, "Icmp.InErrors"), 1);
+        CHECK_EQ(ctr(&f, "PKT_TOO_SMALL"), 1);
+        CHECK_EQ(nexthop(&f), GW);
         /* the answer to 8.8.8.8's ping still leaves by the gateway */
         struct neighbour *n1 =
             neigh_lookup(&ipv4_of(f.net->net)->arp_tbl, &(uint32_t){ htonl(GW) }, f.lan.dev);
