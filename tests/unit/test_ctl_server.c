@@ -1,8 +1,11 @@
 /*
- * `strata trace` and `strata capture` through the control socket server
- * (STRATA_TRACE_* / STRATA_CAPTURE_*), in-process: a namespace on the
- * simulated clock, the server on a thread, clients connected as the CLI
- * connects.
+ * The control socket server in-process: a namespace on the simulated
+ * clock, the server on a thread, clients connected as the CLI connects.
+ *
+ *  - A client that sends a dump request and hangs up before reading it
+ *    costs the server nothing: the next client gets the whole dump.
+ *
+ * `strata trace` and `strata capture` (STRATA_TRACE_* / STRATA_CAPTURE_*):
  *
  *  - A client tracing with a filter receives the steps of the matching
  *    packets (a ping over lo), and only those; a second client gets EBUSY
@@ -206,5 +209,54 @@ static void capture_writes_the_device(void)
         lab_down(&l);
 }
 
-TEST_MAIN(T(trace_streams_matching_packets), T(closing_the_connection_ends_the_trace),
+static int count_values(const void *msg, size_t len, void *ctx)
+{
+        (void)len;
+        uint16_t type;
+        memcpy(&type, (const uint8_t *)msg + 4, 2);
+        if (type == STRATA_SYSCTL_VALUE)
+                ++*(int *)ctx;
+        return 0;
+}
+
+/* STRATA_SYSCTL_GET with NLM_F_DUMP: every sysctl, several datagrams. */
+static size_t dump_req(uint8_t *b)
+{
+        memset(b, 0, 16);
+        uint32_t len = 16;
+        uint16_t type = STRATA_SYSCTL_GET, flags = 1 | 0x300;
+        memcpy(b, &len, 4);
+        memcpy(b + 4, &type, 2);
+        memcpy(b + 6, &flags, 2);
+        return 16;
+}
+
+static void client_gone_mid_dump(void)
+{
+        struct lab l;
+        lab_up(&l);
+        uint8_t req[16];
+        int whole = 0;
+        int fd = strata_ctl_connect(l.path, STRATA_NETLINK_CTL, 20);
+        CHECK(fd >= 0);
+        CHECK_EQ(strata_ctl_request(fd, req, dump_req(req), count_values, &whole), 0);
+        close(fd);
+        CHECK(whole > 100);
+        /* ask, and go without reading a byte; many times over */
+        for (int i = 0; i < 50; i++) {
+                int gone = strata_ctl_connect(l.path, STRATA_NETLINK_CTL, 21);
+                CHECK(gone >= 0);
+                CHECK_EQ(send(gone, req, dump_req(req), 0), 16);
+                close(gone);
+        }
+        int n = 0;
+        fd = strata_ctl_connect(l.path, STRATA_NETLINK_CTL, 22);
+        CHECK(fd >= 0);
+        CHECK_EQ(strata_ctl_request(fd, req, dump_req(req), count_values, &n), 0);
+        close(fd);
+        CHECK_EQ(n, whole);
+        lab_down(&l);
+}
+
+TEST_MAIN(T(client_gone_mid_dump), T(trace_streams_matching_packets), T(closing_the_connection_ends_the_trace),
           T(capture_writes_the_device))
