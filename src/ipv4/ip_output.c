@@ -95,8 +95,19 @@ int ip_build_and_send(struct net *net, struct sk_buff *skb, uint32_t saddr, uint
 {
         struct ipv4_net *in = ipv4_of(net);
         struct rt_result res;
-        /* the flow carries the packet's mark (SO_MARK) and TOS (RT_TOS) */
-        int err = ip_route_output_mark(net, daddr, saddr, oif, skb->mark, IP_RT_TOS(tos), &res);
+        /* the flow carries the packet's mark (SO_MARK) and TOS (RT_TOS),
+         * and its protocol and ports for the multipath hash */
+        struct flowi4 fl = { .daddr = daddr,
+                             .saddr = saddr,
+                             .oif = oif,
+                             .mark = skb->mark,
+                             .tos = IP_RT_TOS(tos),
+                             .proto = protocol };
+        if ((protocol == IPPROTO_TCP_ || protocol == IPPROTO_UDP_) && skb->len >= 4) {
+                fl.sport = get_be16(skb->data);
+                fl.dport = get_be16(skb->data + 2);
+        }
+        int err = ip_route_output_flow(net, &fl, &res);
         if (err) {
                 IP_INC(net, OutNoRoutes);
                 TRACE(net, skb, IP_OUT, "no route to %s (%d)",

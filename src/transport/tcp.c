@@ -246,7 +246,7 @@ uint16_t tcp_mss_for(struct net *net, uint32_t daddr)
         struct rt_result rt;
         unsigned mtu = 1500;
         if (!ip_route_output(net, daddr, 0, 0, &rt))
-                mtu = rt.dev->mtu;
+                mtu = rt_mtu(&rt); /* ipv4_default_advmss: the path's, learned or not */
         if (mtu > 65535)
                 mtu = 65535; /* lo: 65535 - 40 = 65495, as Linux advertises */
         return (uint16_t)(mtu - 40);
@@ -1241,6 +1241,7 @@ int tcp_init(struct net *net)
         t->isn_key[1] = random_u64(&net->rnd);
         in->tcp = t;
         in->protos[IPPROTO_TCP_] = tcp_v4_rcv;
+        tcp_pmtu_init(net);
         net->mib.tcp[TCP_MIB_RtoAlgorithm] = 1;
         net->mib.tcp[TCP_MIB_RtoMin] = 200;
         net->mib.tcp[TCP_MIB_RtoMax] = 120000;

@@ -196,6 +196,9 @@ uint32_t tcp_isn(struct net *net, uint32_t saddr, uint16_t sport, uint32_t daddr
 uint16_t tcp_mss_for(struct net *net, uint32_t daddr);
 uint32_t tcp_time_ms(struct net *net);
 
+/* tcp_pmtu.c: ICMP "fragmentation needed" lowers a connection's MSS. */
+void tcp_pmtu_init(struct net *net);
+
 /* tcp_input.c */
 void tcp_v4_rcv(struct sk_buff *skb);
 /* Acked segments grow cwnd (slow start, then the algorithm's avoidance)

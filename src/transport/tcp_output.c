@@ -177,6 +177,9 @@ void tcp_push_mode(struct sock *sk, enum tcp_push_how how)
                 if (seq_before(cb->seq, tp->snd_nxt))
                         continue; /* already sent */
                 tp->send_head = skb;
+                /* built before the path MTU lowered the MSS: cut to it */
+                if (skb->len > tp->mss && tcp_fragment(sk, skb, tp->mss))
+                        break;
                 /* the pipe: what SACKs or loss marks took out is not in it */
                 uint32_t in_flight = tp->snd_nxt - tp->snd_una - tcp_left_out_bytes(tp);
                 uint32_t cwnd_bytes = tp->snd_cwnd * tp->mss;
@@ -285,6 +288,10 @@ void tcp_retransmit_head(struct sock *sk)
         struct sk_buff *skb = tp->write_queue.first;
         if (!skb)
                 return;
+        /* __tcp_retransmit_skb: cut to the MSS, which the path MTU may
+         * have lowered since the segment was built */
+        if (skb->len > tp->mss)
+                tcp_fragment(sk, skb, tp->mss);
         struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
         cb->retrans = 1;
         tp->rtt_seq = 0; /* Karn: no RTT from retransmitted data */

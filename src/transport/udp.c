@@ -560,27 +560,36 @@ static void icmp_to_errno(uint8_t type, uint8_t code, int *err, bool *hard)
 }
 
 /* __udp4_lib_err: the quoted datagram was ours; tell its socket. */
-static void udp_err(struct net *net, const uint8_t *inner, size_t len, uint8_t type, uint8_t code,
-                    uint32_t info)
+static int udp_err(struct net *net, const uint8_t *inner, size_t len, uint8_t type, uint8_t code,
+                   uint32_t info)
 {
         unsigned ihl = (inner[0] & 0x0f) * 4u;
         if (len < ihl + 8)
-                return;
+                return 0;
         uint32_t saddr = get_be32(inner + 12), daddr = get_be32(inner + 16);
         uint16_t sport = get_be16(inner + ihl), dport = get_be16(inner + ihl + 2);
         /* our datagram went saddr:sport -> daddr:dport: look it up as if it
          * came back the other way */
         struct sock *sk = udp_lookup(net, daddr, dport, saddr, sport, 0);
         if (!sk)
-                return;
+                return 0;
         int err;
         bool hard;
         icmp_to_errno(type, code, &err, &hard);
+        if (type == ICMP_DEST_UNREACH && code == ICMP_FRAG_NEEDED) {
+                /* path MTU discovery: the route learns it; a socket that
+                 * may set DF hears EMSGSIZE */
+                ipv4_update_pmtu(net, inner, len, info);
+                if (sk->pmtudisc == IP_PMTUDISC_DONT)
+                        return 0;
+                hard = true;
+        }
         if (type == ICMP_SOURCE_QUENCH || type == ICMP_REDIRECT)
-                return;
+                return 0;
         if (!sk->recverr && (!hard || sk->state != TCP_ESTABLISHED))
-                return;
+                return 0;
         sock_set_err(sk, err);
+        return 0;
 }
 
 int udp_init(struct net *net)
@@ -717,7 +726,7 @@ int ip_getsockopt(struct sock *sk, int name, void *val, socklen_t *len)
                 struct rt_result rt;
                 if (ip_route_output_sk(sk, sk->daddr, &rt))
                         return -ENOTCONN;
-                return ip_put_int(val, len, (int)rt.dev->mtu);
+                return ip_put_int(val, len, (int)rt_mtu(&rt)); /* dst_mtu: the path's */
         }
         default:
                 return -ENOPROTOOPT;
