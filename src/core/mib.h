@@ -48,7 +48,10 @@
         X(SyncookiesSent) X(EmbryonicRsts) X(TW) X(PAWSEstab) X(ListenOverflows) X(ListenDrops)  \
         X(TCPTimeouts) X(TCPAbortOnData) X(TCPAbortOnClose) X(TCPChallengeACK)                   \
         X(TCPFastRetrans) X(TCPSlowStartRetrans) X(TCPDelayedACKs) X(TCPOFOQueue)                \
-        X(TCPRcvQDrop) X(TCPZeroWindowDrop) X(TCPWinProbe) X(TCPSynRetrans) X(TCPOrigDataSent)
+        X(TCPRcvQDrop) X(TCPZeroWindowDrop) X(TCPWinProbe) X(TCPSynRetrans) X(TCPOrigDataSent)        \
+        X(TCPFastOpenActive) X(TCPFastOpenActiveFail) X(TCPFastOpenPassive)                      \
+        X(TCPFastOpenPassiveFail) X(TCPFastOpenListenOverflow) X(TCPFastOpenCookieReqd)         \
+        X(TCPFastOpenBlackhole) X(TCPFastOpenPassiveAltKey)
 
 enum ip_mib {
 #define X(n) IPSTATS_MIB_##n,

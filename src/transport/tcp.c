@@ -33,6 +33,7 @@ struct tcp_table {
         uint32_t emask;
         uint32_t ecount;
         uint64_t isn_key[2];
+        struct tcp_fastopen_net fastopen;
 };
 
 static struct tcp_table *tables(struct net *net)
@@ -43,6 +44,11 @@ static struct tcp_table *tables(struct net *net)
 const struct tcp_cfg *tcp_cfg(struct net *net)
 {
         return &tables(net)->cfg;
+}
+
+struct tcp_fastopen_net *tcp_fastopen_net(struct net *net)
+{
+        return &tables(net)->fastopen;
 }
 
 static uint32_t mix(uint32_t h)
@@ -263,6 +269,8 @@ void tcp_set_state(struct sock *sk, int state)
         if (state == TCP_CLOSE && (old == TCP_ESTABLISHED || old == TCP_CLOSE_WAIT))
                 TCP_INC(net, EstabResets);
         sk->state = (uint8_t)state;
+        if (old == TCP_SYN_RECV && state != TCP_SYN_RECV)
+                tcp_fastopen_synrecv_left(sk);
         if (state == TCP_ESTABLISHED && old != TCP_ESTABLISHED) {
                 /* tcp_finish_connect / tcp_create_openreq_child: the
                  * idle clocks of tcp_info start with the connection */
@@ -364,6 +372,7 @@ static void tcp_destroy(struct sock *sk)
         if (!tp)
                 return;
         tcp_stop_timers(sk);
+        tcp_fastopen_destroy(sk);
         skb_queue_purge_reason(sk->net, &tp->write_queue, SKB_DROP_REASON_SOCKET_CLOSE);
         skb_queue_purge_reason(sk->net, &tp->ooo_queue, SKB_DROP_REASON_SOCKET_CLOSE);
         free(tp);
@@ -473,6 +482,7 @@ static int tcp_listen(struct sock *sk, int backlog)
         if ((unsigned)backlog > (unsigned)net->core.somaxconn)
                 backlog = net->core.somaxconn;
         tp->backlog = backlog;
+        tcp_fastopen_listen(sk, backlog);
         if (sk->state == TCP_LISTEN)
                 return 0;
         if (!sk->num) {
@@ -574,7 +584,8 @@ static unsigned tcp_poll(struct sock *sk)
                 mask |= POLLHUP;
         if ((sk->shutdown & RCV_SHUTDOWN) || tp->fin_received)
                 mask |= POLLIN | POLLRDNORM | POLLRDHUP;
-        if (sk->state != TCP_SYN_SENT && sk->state != TCP_SYN_RECV) {
+        /* a Fast Open child is readable and writable in SYN_RECV */
+        if (sk->state != TCP_SYN_SENT && (sk->state != TCP_SYN_RECV || tp->fo.passive)) {
                 if (sk->receive_queue.first)
                         mask |= POLLIN | POLLRDNORM;
                 if (!(sk->shutdown & SEND_SHUTDOWN) && sk->state != TCP_CLOSE) {
@@ -590,7 +601,8 @@ static unsigned tcp_poll(struct sock *sk)
 static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len, int flags)
 {
         struct tcp_sock *tp = tcp_sk(sk);
-        if (sk->state != TCP_ESTABLISHED && sk->state != TCP_CLOSE_WAIT) {
+        if (sk->state != TCP_ESTABLISHED && sk->state != TCP_CLOSE_WAIT &&
+            !(sk->state == TCP_SYN_RECV && tp->fo.passive)) {
                 /* sk_stream_wait_connect */
                 int e = sock_error(sk);
                 if (e)
@@ -804,6 +816,9 @@ static int tcp_setsockopt(struct sock *sk, int level, int name, const void *val,
                 return ip_setsockopt(sk, name, val, len);
         if (level != IPPROTO_TCP)
                 return -ENOPROTOOPT;
+        int fo_err = tcp_fastopen_setsockopt(sk, name, val, len);
+        if (fo_err != -ENOPROTOOPT)
+                return fo_err;
         if (name == TCP_CONGESTION) {
                 char cc[16] = { 0 };
                 memcpy(cc, val, len < sizeof(cc) - 1 ? len : sizeof(cc) - 1);
@@ -911,6 +926,8 @@ size_t tcp_get_info(struct sock *sk, void *buf, size_t cap)
                 v.options |= TCPI_OPT_TIMESTAMPS;
         if (tp->sack_ok)
                 v.options |= TCPI_OPT_SACK;
+        if (tp->fo.syn_data_acked)
+                v.options |= TCPI_OPT_SYN_DATA;
         if (tp->wscale_ok) {
                 v.options |= TCPI_OPT_WSCALE;
                 v.snd_wscale = tp->snd_wscale;
@@ -945,6 +962,9 @@ static int tcp_getsockopt(struct sock *sk, int level, int name, void *val, sockl
                 return ip_getsockopt(sk, name, val, len);
         if (level != IPPROTO_TCP)
                 return -EOPNOTSUPP;
+        int fo_err = tcp_fastopen_getsockopt(sk, name, val, len);
+        if (fo_err != -ENOPROTOOPT)
+                return fo_err;
         int v;
         switch (name) {
         case TCP_NODELAY:
@@ -1120,10 +1140,6 @@ static int tcp_sysctls_init(struct net *net, struct tcp_cfg *c)
                                           c->available_congestion_control,
                                           sizeof(c->available_congestion_control), read_only,
                                           NULL);
-        strcpy(c->fastopen_key, "00000000-00000000-00000000-00000000");
-        if (!err)
-                err = sysctl_register_str(net, "net.ipv4.tcp_fastopen_key", c->fastopen_key,
-                                          sizeof(c->fastopen_key), NULL, NULL);
         return err;
 }
 
@@ -1142,6 +1158,10 @@ int tcp_init(struct net *net)
                 return -ENOMEM;
         }
         int err = tcp_sysctls_init(net, &t->cfg);
+        if (!err)
+                err = tcp_fastopen_sysctls_init(net, &t->fastopen, t->cfg.fastopen_key,
+                                                sizeof(t->cfg.fastopen_key),
+                                                &t->cfg.fastopen_blackhole_timeout);
         if (err) {
                 port_hash_free(&t->bind);
                 free(t->ehash);

@@ -13,7 +13,8 @@
  * min(backlog, somaxconn) counting ListenOverflows/ListenDrops, RST rules
  * with RFC 5961 challenge ACKs, TIME_WAIT.  Not yet: SACK scoreboard
  * (SACK-permitted is offered, blocks are not used), RACK-TLP, PRR, CUBIC,
- * ECN, SYN cookies, Fast Open, autotuning, keepalive probes.
+ * ECN, SYN cookies, autotuning, keepalive probes.  Fast Open's server side:
+ * tcp_fastopen.c.
  */
 #ifndef STRATA_TRANSPORT_TCP_H
 #define STRATA_TRANSPORT_TCP_H
@@ -21,6 +22,7 @@
 #include "core/timer.h"
 #include "ipv4/ip_input.h"
 #include "socket/sock.h"
+#include "transport/tcp_fastopen.h"
 #include "wire/tcp.h"
 
 extern const struct proto tcp_prot;
@@ -39,6 +41,7 @@ struct tcp_cfg {
         int tw_reuse, mtu_probing, base_mss, no_metrics_save, moderate_rcvbuf, adv_win_scale;
         int limit_output_bytes, challenge_ack_limit, rfc1337, workaround_signed_windows;
         int min_snd_mss;
+        int fastopen_blackhole_timeout;
         unsigned notsent_lowat;
         char congestion_control[16];
         char available_congestion_control[32];
@@ -133,6 +136,7 @@ struct tcp_sock {
         uint32_t total_retrans, segs_in, segs_out;
         uint64_t bytes_acked, bytes_received;
         int syn_retries;
+        struct tcp_fastopen_sock fo;     /* Fast Open (tcp_fastopen.c) */
 };
 
 static inline struct tcp_sock *tcp_sk(struct sock *sk)

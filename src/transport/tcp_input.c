@@ -348,15 +348,20 @@ static void tcp_listen_rcv(struct sock *sk, struct sk_buff *skb, const struct tc
         tp->snd_wnd = th->window; /* unscaled in a SYN */
         tp->snd_wl1 = th->seq;
         tp->snd_wl2 = tp->iss;
+        bool fastopen = tcp_fastopen_try(sk, c, &skb, th, saddr, daddr);
         c->state = TCP_SYN_RECV;
         tcp_ehash_add(c);
-        lp->syn_qlen++;
+        if (!fastopen)
+                lp->syn_qlen++;
         TCP_INC(net, PassiveOpens);
         tp->rtt_seq_time = net_now(net);
         tcp_send_synack(c);
         tcp_reset_rtx_timer(c);
+        if (fastopen)
+                tcp_fastopen_child_ready(sk, c);
         sock_put(c); /* the tables hold it */
-        consume_skb(skb);
+        if (skb)
+                consume_skb(skb);
 }
 
 /* SYN-SENT (RFC 9293 3.10.7.3). */
@@ -492,7 +497,7 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
                         consume_skb(skb);
                         return;
                 }
-                if (sk->state == TCP_SYN_RECV && tp->parent) {
+                if (sk->state == TCP_SYN_RECV && tp->parent && !tp->fo.passive) {
                         struct sock *parent = tp->parent;
                         tcp_sk(parent)->syn_qlen--;
                         tp->parent = NULL;
@@ -524,7 +529,8 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
                         consume_skb(skb);
                         return;
                 }
-                struct sock *parent = tp->parent;
+                /* a Fast Open child is on the accept queue already */
+                struct sock *parent = tp->fo.passive ? NULL : tp->parent;
                 if (parent) {
                         struct tcp_sock *lp = tcp_sk(parent);
                         if (lp->accept_qlen > lp->backlog) {
@@ -538,7 +544,9 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
                         }
                         lp->syn_qlen--;
                 }
-                tp->snd_una = th->ack;
+                /* a Fast Open child may have sent data in SYN_RECV: the
+                 * ACK takes the SYN here and the data as any ACK does */
+                tp->snd_una = tp->fo.passive ? tp->iss + 1 : th->ack;
                 tp->snd_wnd = (uint32_t)th->window << tp->snd_wscale;
                 tp->snd_wl1 = th->seq;
                 tp->snd_wl2 = th->ack;
@@ -552,6 +560,10 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
                 tcp_set_state(sk, TCP_ESTABLISHED);
                 if (parent)
                         tcp_accept_enqueue(parent, sk);
+                if (seq_after(th->ack, tp->snd_una))
+                        tcp_clean_acked(sk, th->ack);
+                if (tp->snd_una != tp->snd_nxt)
+                        tcp_reset_rtx_timer(sk); /* tcp_rearm_rto */
         } else {
                 if (seq_after(th->ack, tp->snd_nxt)) {
                         /* acks what we never sent: Linux drops it silently

@@ -106,6 +106,12 @@ static void rtx_fire(struct timer_list *t)
         if (sk->state == TCP_SYN_RECV) {
                 if ((int)tp->retransmits >= tcp_cfg(net)->synack_retries) {
                         struct sock *parent = tp->parent;
+                        if (tp->fo.passive) {
+                                /* tcp_fastopen_synack_timer: the child is
+                                 * the application's (or on its way) */
+                                tcp_write_err(sk);
+                                return;
+                        }
                         if (parent) {
                                 tcp_sk(parent)->syn_qlen--;
                                 tp->parent = NULL;

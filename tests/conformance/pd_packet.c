@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "pd_run.h"
+#include "core/siphash.h"
 #include "wire/tcp.h"
 
 #define PASSIVE_REMOTE_PORT 47123
@@ -141,6 +142,29 @@ static void ensure_ports(struct pd_runner *r)
         r->ports_known = true;
 }
 
+/*
+ * The symbolic cookie TFO_COOKIE: what a server with the namespace's
+ * net.ipv4.tcp_fastopen_key must give the remote address talking to the
+ * local one -- SipHash-2-4 of both addresses (network order), the 8 bytes
+ * little-endian, as Linux's __tcp_fastopen_cookie_gen_cipher -- computed
+ * here from the key text, apart from Strata's own cookie code.
+ */
+static void tfo_cookie(struct pd_runner *r, uint8_t out[8], int line)
+{
+        char key[80];
+        unsigned w[4];
+        if (strata_sysctl_get(r->sn, "net.ipv4.tcp_fastopen_key", key, sizeof(key)) < 0 ||
+            sscanf(key, "%x-%x-%x-%x", &w[0], &w[1], &w[2], &w[3]) != 4)
+                pd_fail(r, "line %d: TFO_COOKIE: cannot read net.ipv4.tcp_fastopen_key", line);
+        struct siphash_key k = { { (uint64_t)w[1] << 32 | w[0], (uint64_t)w[3] << 32 | w[2] } };
+        uint8_t msg[8];
+        put_be32(msg, r->s->remote_ip);
+        put_be32(msg + 4, r->s->local_ip);
+        uint64_t h = siphash(msg, sizeof(msg), &k);
+        for (int i = 0; i < 8; i++)
+                out[i] = (uint8_t)(h >> (8 * i));
+}
+
 static size_t emit_options(struct pd_runner *r, const struct pd_packet *p, uint8_t *o, int line)
 {
         size_t n = 0;
@@ -188,24 +212,28 @@ static size_t emit_options(struct pd_runner *r, const struct pd_packet *p, uint8
                         n += 8;
                         break;
                 case PD_O_FO:
-                case PD_O_FOEXP:
-                        if (x->bloblen < 0)
-                                pd_fail(r,
-                                        "line %d: runner: unsupported syntax: symbolic Fast "
-                                        "Open cookie",
-                                        line);
+                case PD_O_FOEXP: {
+                        uint8_t sym[8];
+                        const uint8_t *blob = x->blob;
+                        int bloblen = x->bloblen;
+                        if (bloblen < 0) {
+                                tfo_cookie(r, sym, line);
+                                blob = sym;
+                                bloblen = sizeof(sym);
+                        }
                         if (x->kind == PD_O_FO) {
                                 o[n++] = 34;
-                                o[n++] = (uint8_t)(2 + x->bloblen);
+                                o[n++] = (uint8_t)(2 + bloblen);
                         } else {
                                 o[n++] = 254;
-                                o[n++] = (uint8_t)(4 + x->bloblen);
+                                o[n++] = (uint8_t)(4 + bloblen);
                                 o[n++] = 0xf9;
                                 o[n++] = 0x89;
                         }
-                        memcpy(o + n, x->blob, (size_t)x->bloblen);
-                        n += (size_t)x->bloblen;
+                        memcpy(o + n, blob, (size_t)bloblen);
+                        n += (size_t)bloblen;
                         break;
+                }
                 case PD_O_MD5:
                 case PD_O_OTHER:
                         pd_fail(r, "line %d: runner: unsupported syntax: md5 option", line);
@@ -478,9 +506,15 @@ static const char *compare_opts(struct pd_runner *r, const struct pd_packet *x,
                 }
                 case PD_O_FO:
                 case PD_O_FOEXP:
-                        if (e->bloblen >= 0 && (e->bloblen != g->bloblen ||
-                                                memcmp(e->blob, g->blob, (size_t)e->bloblen)))
+                        if (e->bloblen < 0) {
+                                uint8_t sym[8];
+                                tfo_cookie(r, sym, 0);
+                                if (g->bloblen != sizeof(sym) || memcmp(sym, g->blob, sizeof(sym)))
+                                        return "Fast Open cookie differs from TFO_COOKIE";
+                        } else if (e->bloblen != g->bloblen ||
+                                   memcmp(e->blob, g->blob, (size_t)e->bloblen)) {
                                 return "Fast Open cookie differs";
+                        }
                         break;
                 default:
                         break;
