@@ -689,6 +689,11 @@ static void tcp_cleanup_rbuf(struct sock *sk)
         struct tcp_sock *tp = tcp_sk(sk);
         uint32_t adv = tp->rcv_wup + tp->rcv_wnd - tp->rcv_nxt;
         uint32_t now = tcp_window_space(sk);
+        /* no more than the window field can say (window_clamp): a peer
+         * already offered the most it can be offered needs no update */
+        uint32_t clamp = 65535u << tp->rcv_wscale;
+        if (now > clamp)
+                now = clamp;
         if (now >= 2u * tp->advmss && now >= 2 * adv)
                 tcp_send_ack(sk);
 }

@@ -206,6 +206,9 @@ static void create_child(struct sock *listener, struct sock *child, struct sk_bu
         struct tcp_sock *tp = tcp_sk(child);
         struct sk_buff *skb = *skbp;
         tp->fo.passive = true;
+        /* tcp_create_openreq_child: the SYN-ACK is the listener's business
+         * (its timer resends it), not data in flight */
+        tp->snd_una = tp->iss + 1;
         tp->fo.listener = listener;
         sock_hold(listener);
         tcp_sk(listener)->fo.qlen++;
@@ -278,6 +281,17 @@ void tcp_fastopen_child_ready(struct sock *listener, struct sock *child)
 {
         /* inet_csk_reqsk_queue_add: acceptable before the handshake ends */
         tcp_accept_enqueue(listener, child);
+        tcp_fastopen_arm_synack_timer(child);
+}
+
+void tcp_fastopen_arm_synack_timer(struct sock *sk)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        uint64_t rto = tp->rto << (tp->backoff > 12 ? 12 : tp->backoff);
+        if (rto > TCP_RTO_MAX_NS)
+                rto = TCP_RTO_MAX_NS;
+        tp->probing = false;
+        mod_timer(&sk->net->timers, &tp->rtx_timer, net_now(sk->net) + rto);
 }
 
 void tcp_fastopen_syn_options(struct sock *sk, uint8_t flags, struct tcp_options *o)

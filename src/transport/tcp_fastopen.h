@@ -82,6 +82,10 @@ bool tcp_fastopen_try(struct sock *listener, struct sock *child, struct sk_buff 
                       const struct tcp_repr *th, uint32_t saddr, uint32_t daddr);
 void tcp_fastopen_child_ready(struct sock *listener, struct sock *child);
 
+/* (Re)arm a Fast Open child's SYN-ACK retransmission (its SYN-ACK is not in
+ * snd_una..snd_nxt, as in Linux's tcp_fastopen_synack_timer). */
+void tcp_fastopen_arm_synack_timer(struct sock *sk);
+
 /* Options of an outgoing SYN or SYN-ACK: the Fast Open option, if due. */
 void tcp_fastopen_syn_options(struct sock *sk, uint8_t flags, struct tcp_options *o);
 

@@ -125,7 +125,10 @@ static void rtx_fire(struct timer_list *t)
                 TCPEXT_INC(net, TCPSynRetrans);
                 TCP_INC(net, RetransSegs);
                 tcp_send_synack(sk);
-                tcp_reset_rtx_timer(sk);
+                if (tp->fo.passive)
+                        tcp_fastopen_arm_synack_timer(sk);
+                else
+                        tcp_reset_rtx_timer(sk);
                 return;
         }
         if ((int)tp->retransmits >= tcp_cfg(net)->retries2) {

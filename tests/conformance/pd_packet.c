@@ -252,6 +252,12 @@ void pd_packet_inject(struct pd_runner *r, const struct pd_packet *p, int line)
 {
         static uint16_t ip_id = 1;
         ensure_ports(r);
+        if ((p->flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN && r->new_listener) {
+                if (r->had_passive_syn)
+                        r->remote_port++; /* a new peer for a new listener */
+                r->had_passive_syn = true;
+                r->new_listener = false;
+        }
         if (p->opts_mode == 2)
                 pd_fail(r,
                         "line %d: <...> options on an inbound packet: the runner cannot "
@@ -288,7 +294,13 @@ void pd_packet_inject(struct pd_runner *r, const struct pd_packet *p, int line)
         uint8_t *t = ip + 20;
         put_be16(t, r->remote_port);
         put_be16(t + 2, r->local_port);
-        put_be32(t + 4, r->remote_isn + p->seq);
+        /* packetdrill's remote_seq_script_to_live_offset: a SYN's sequence
+         * number is the script's own (a SYN from a new peer, as a passive
+         * open sees it, starts the remote sequence space there); what
+         * follows is relative to that ISN */
+        if ((p->flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN)
+                r->remote_isn = REMOTE_ISN_BASE + p->seq;
+        put_be32(t + 4, (p->flags & TCPF_SYN) ? REMOTE_ISN_BASE + p->seq : r->remote_isn + p->seq);
         uint32_t ack = p->has_ack ? p->ack + (r->local_isn_known ? r->local_isn : 0) : 0;
         put_be32(t + 8, ack);
         t[12] = (uint8_t)(((20 + olen) / 4) << 4);
@@ -448,7 +460,9 @@ static void to_script(struct pd_runner *r, const struct seg *s, const struct pd_
         out->len = s->len;
         out->end_seq = out->seq + s->len;
         out->has_ack = x->has_ack || (s->flags & 0x10);
-        out->ack = s->ack - r->remote_isn;
+        /* remote_seq_live_to_script_offset: a SYN-ACK acks the script's
+         * own ISN + 1; later segments ack relative to it */
+        out->ack = s->ack - ((s->flags & TCPF_SYN) ? REMOTE_ISN_BASE : r->remote_isn);
         out->has_win = x->has_win;
         out->win = s->win;
         out->has_urg = x->has_urg || (s->flags & 0x20);

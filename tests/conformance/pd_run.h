@@ -27,6 +27,8 @@
 
 #define PD_MAX_FRAME 2048
 #define PD_MAX_SENT  512
+/* where the remote's script sequence numbers start on the wire */
+#define REMOTE_ISN_BASE 0x5eed0000u
 
 struct pd_sent {
         int64_t t_us; /* script time it left */
@@ -50,6 +52,9 @@ struct pd_runner {
         int64_t block_limit_us;
         /* the flow */
         uint16_t local_port, remote_port;
+        /* a listen() since the last passive SYN: the next SYN is a new
+         * peer, from a new port (packetdrill's next_ephemeral_port) */
+        bool new_listener, had_passive_syn;
         bool ports_known;
         uint32_t local_isn, remote_isn;
         bool local_isn_known;
