@@ -515,6 +515,9 @@ struct sock *tcp_child_new(struct sock *parent, uint32_t saddr, uint16_t sport, 
         /* sk_clone_lock copies the options a listener was given */
         struct tcp_sock *pp = tcp_sk(parent);
         c->keepalive = parent->keepalive;
+        c->reuse = parent->reuse; /* a later listener may share the port */
+        c->reuseport = parent->reuseport;
+        c->uid = parent->uid;
         tp->nodelay = pp->nodelay;
         tp->cork = pp->cork;
         tp->keepidle = pp->keepidle;

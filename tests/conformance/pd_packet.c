@@ -301,7 +301,11 @@ void pd_packet_inject(struct pd_runner *r, const struct pd_packet *p, int line)
         if ((p->flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN)
                 r->remote_isn = REMOTE_ISN_BASE + p->seq;
         put_be32(t + 4, (p->flags & TCPF_SYN) ? REMOTE_ISN_BASE + p->seq : r->remote_isn + p->seq);
-        uint32_t ack = p->has_ack ? p->ack + (r->local_isn_known ? r->local_isn : 0) : 0;
+        uint32_t ack = 0;
+        if (p->has_ack && r->local_isn_known)
+                ack = p->ack + r->local_isn - ((p->flags & TCPF_SYN) ? r->local_isn_script : 0);
+        else if (p->has_ack)
+                ack = p->ack;
         put_be32(t + 8, ack);
         t[12] = (uint8_t)(((20 + olen) / 4) << 4);
         t[13] = p->flags;
@@ -456,7 +460,7 @@ static void to_script(struct pd_runner *r, const struct seg *s, const struct pd_
         out->ttl = x->ttl >= 0 ? s->ttl : -1;
         out->flags = s->flags;
         uint32_t lisn = r->local_isn_known ? r->local_isn : 0;
-        out->seq = s->seq - lisn;
+        out->seq = s->seq - lisn + ((s->flags & TCPF_SYN) ? r->local_isn_script : 0);
         out->len = s->len;
         out->end_seq = out->seq + s->len;
         out->has_ack = x->has_ack || (s->flags & 0x10);
@@ -546,7 +550,11 @@ static void learn(struct pd_runner *r, const struct seg *s, const struct pd_pack
                 r->ports_known = true;
         }
         if ((s->flags & 0x02) && (x->flags & 0x02)) {
-                r->local_isn = s->seq - x->seq;
+                /* packetdrill's local ISN mapping: a SYN's sequence number
+                 * is the script's ISN (`> S. 1234:1234(0)`), the numbers of
+                 * later segments count from the live ISN */
+                r->local_isn = s->seq;
+                r->local_isn_script = x->seq;
                 r->local_isn_known = true;
         }
         if (!r->ts_known && x->opts_mode == 1) {

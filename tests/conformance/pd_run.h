@@ -56,7 +56,8 @@ struct pd_runner {
          * peer, from a new port (packetdrill's next_ephemeral_port) */
         bool new_listener, had_passive_syn;
         bool ports_known;
-        uint32_t local_isn, remote_isn;
+        uint32_t local_isn, remote_isn; /* live ISNs (remote: with the base) */
+        uint32_t local_isn_script;       /* the ISN Strata's SYN has in the script */
         bool local_isn_known;
         uint32_t ts_offset; /* actual TS val - script TS val */
         bool ts_known;
