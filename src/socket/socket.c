@@ -226,6 +226,10 @@ ssize_t sys_sendmsg(struct net *net, int fd, const struct msghdr *msg, int flags
         /* inet_send_prepare: autobind before the protocol looks at anything */
         if (!sk->num && sk->prot->autobind && sk->prot->autobind(sk))
                 return -EAGAIN;
+        /* __sys_sendmsg: a non-blocking descriptor sends with MSG_DONTWAIT */
+        struct file *f = fd_get(net, fd);
+        if (f && (f->flags & O_NONBLOCK))
+                flags |= MSG_DONTWAIT;
         return sk->prot->sendmsg(sk, msg, (size_t)len, flags);
 }
 

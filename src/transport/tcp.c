@@ -446,9 +446,13 @@ static int tcp_connect(struct sock *sk, uint32_t daddr, uint16_t dport)
         tcp_set_state(sk, TCP_SYN_SENT);
         tcp_ehash_add(sk);
         TCP_INC(net, ActiveOpens);
+        if (tcp_fastopen_defer_connect(sk))
+                return 0; /* TCP_FASTOPEN_CONNECT: the SYN leaves with the first write */
         tp->rtt_seq_time = net_now(net);
-        tcp_transmit_skb(sk, NULL, TCPF_SYN, tp->iss);
-        tp->snd_nxt = tp->iss + 1;
+        if (!tcp_fastopen_connect_syn(sk)) {
+                tcp_transmit_skb(sk, NULL, TCPF_SYN, tp->iss);
+                tp->snd_nxt = tp->iss + 1;
+        }
         tcp_reset_rtx_timer(sk);
         return -EINPROGRESS;
 }
@@ -581,6 +585,8 @@ static unsigned tcp_poll(struct sock *sk)
         unsigned mask = 0;
         if (sk->state == TCP_LISTEN)
                 return tp->accept_q_first ? (POLLIN | POLLRDNORM) : 0;
+        if (sk->state == TCP_SYN_SENT && tp->fo.defer_connect)
+                return POLLOUT | POLLWRNORM; /* write() sends the SYN with data */
         if (sk->err)
                 mask |= POLLERR;
         if (sk->shutdown == (RCV_SHUTDOWN | SEND_SHUTDOWN) || sk->state == TCP_CLOSE)
@@ -604,6 +610,10 @@ static unsigned tcp_poll(struct sock *sk)
 static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len, int flags)
 {
         struct tcp_sock *tp = tcp_sk(sk);
+        ssize_t fo_ret;
+        if (((flags & MSG_FASTOPEN) || tp->fo.defer_connect || tp->fo.wait) &&
+            tcp_fastopen_sendmsg(sk, msg, len, flags, tcp_sendmsg, &fo_ret))
+                return fo_ret;
         if (sk->state != TCP_ESTABLISHED && sk->state != TCP_CLOSE_WAIT &&
             !(sk->state == TCP_SYN_RECV && tp->fo.passive)) {
                 /* sk_stream_wait_connect */

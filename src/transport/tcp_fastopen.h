@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 #include "core/siphash.h"
 
@@ -37,11 +38,25 @@ struct tcp_fastopen_ctx {
         int nkeys;
 };
 
+/* The client's cookie cache, per destination (Linux keeps it in the TCP
+ * metrics: tcp_fastopen_cache_get/_set). */
+#define TCP_FASTOPEN_CACHE_SIZE 64
+struct tcp_fastopen_cache {
+        uint32_t daddr;  /* 0: free */
+        uint64_t used;   /* ns, for replacing the least recently used */
+        uint16_t mss;    /* the server's MSS (bounds the data in a SYN) */
+        uint8_t len;     /* cookie bytes (0: none yet) */
+        bool exp;        /* the server used the experimental option */
+        uint8_t try_exp; /* no cookie came: 1 ask with the experimental option, 2 with 34 */
+        uint8_t cookie[16];
+};
+
 /* Per namespace. */
 struct tcp_fastopen_net {
         struct tcp_fastopen_ctx ctx; /* nkeys 0: none yet (one is drawn on first use) */
         char *keystr;                /* the sysctl's text, kept as the kernel shows it */
         size_t keycap;
+        struct tcp_fastopen_cache cache[TCP_FASTOPEN_CACHE_SIZE];
 };
 
 /* Per socket, inside struct tcp_sock. */
@@ -54,10 +69,21 @@ struct tcp_fastopen_sock {
         bool syn_data_acked;          /* tcpi_options TCPI_OPT_SYN_DATA */
         bool no_cookie;               /* TCP_FASTOPEN_NO_COOKIE */
         bool connect;                 /* TCP_FASTOPEN_CONNECT */
-        /* the cookie option the next SYN-ACK carries */
-        bool synack_cookie, synack_exp;
-        uint8_t synack_len;
-        uint8_t synack_val[16];
+        /* the Fast Open option the next SYN or SYN-ACK carries (len 0: a
+         * cookie request) */
+        bool opt_pending, opt_exp;
+        uint8_t opt_len;
+        uint8_t opt_val[16];
+        /* client */
+        bool req;                     /* the SYN being sent is a Fast Open one */
+        bool defer_connect;           /* connect() returned: the SYN waits for data */
+        bool syn_fastopen, syn_exp;   /* the SYN carried the option */
+        bool syn_data;                /* ... and data */
+        bool wait;                    /* a blocking send waits for its connection */
+        bool write_pending;           /* ... with more data to send once connected */
+        uint32_t copied;              /* bytes the SYN carried */
+        const struct msghdr *req_msg; /* the data for the SYN, during one call */
+        size_t req_len;
 };
 
 /* Register net.ipv4.tcp_fastopen_key (validated, "%08x-%08x-%08x-%08x"
@@ -97,6 +123,27 @@ void tcp_fastopen_synrecv_left(struct sock *sk);
  * TCP_FASTOPEN_NO_COOKIE: 0 or -errno; -ENOPROTOOPT for another name. */
 int tcp_fastopen_setsockopt(struct sock *sk, int name, const void *val, socklen_t len);
 int tcp_fastopen_getsockopt(struct sock *sk, int name, void *val, socklen_t *len);
+
+/* Client (tcp_sendmsg_fastopen, tcp_send_syn_data, tcp_rcv_fastopen_synack).
+ *
+ * tcp_sendmsg calls tcp_fastopen_sendmsg first when MSG_FASTOPEN is set or
+ * a connect is deferred or waiting: true means it handled the call (*ret);
+ * false, an ordinary send.  send is tcp_sendmsg, for the rest of a blocking
+ * send once the connection is up. */
+bool tcp_fastopen_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len, int flags,
+                          ssize_t (*send)(struct sock *, const struct msghdr *, size_t, int),
+                          ssize_t *ret);
+/* connect() with TCP_FASTOPEN_CONNECT and a cookie: true, the SYN waits
+ * for the first write.  Without a cookie the SYN asks for one. */
+bool tcp_fastopen_defer_connect(struct sock *sk);
+/* tcp_connect's SYN, when it is a Fast Open one (data and/or the option):
+ * sent here, true; else false and the caller sends a plain SYN. */
+bool tcp_fastopen_connect_syn(struct sock *sk);
+/* A SYN-ACK accepted in SYN_SENT, the socket just established: the cookie
+ * and MSS go to the cache; SYN data it did not acknowledge is sent again.
+ * 0: send the ACK; 1: data goes (with the ACK); 2: a blocked writer
+ * is about to send (the ACK waits for it, on the delayed-ACK timer). */
+int tcp_fastopen_synack(struct sock *sk, const struct tcp_repr *th, bool syn_retransmitted);
 
 /* listen(): with TFO_SERVER_WO_SOCKOPT1 every listener gets a queue. */
 void tcp_fastopen_listen(struct sock *sk, int backlog);

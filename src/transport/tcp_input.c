@@ -371,6 +371,7 @@ static void tcp_synsent_rcv(struct sock *sk, struct sk_buff *skb, const struct t
         struct net *net = sk->net;
         struct tcp_sock *tp = tcp_sk(sk);
         bool ack_ok = false;
+        bool syn_retransmitted = tp->retransmits != 0;
         if (th->flags & TCPF_ACK) {
                 if (seq_leq(th->ack, tp->iss) || seq_after(th->ack, tp->snd_nxt)) {
                         tcp_v4_send_reset(net, skb, th, saddr, daddr, seglen);
@@ -401,14 +402,24 @@ static void tcp_synsent_rcv(struct sock *sk, struct sk_buff *skb, const struct t
         tp->snd_wnd = th->window; /* a SYN's window is never scaled */
         if (ack_ok) {
                 tp->rcv_tstamp = net_now(net);
-                tp->snd_una = th->ack;
+                tp->snd_una = tp->iss + 1;
                 if (!tp->retransmits) /* Karn: not from a retransmitted SYN */
                         tcp_rtt_sample(sk, net_now(net) - tp->rtt_seq_time);
+                if (seq_after(th->ack, tp->snd_una))
+                        tcp_clean_acked(sk, th->ack); /* data the SYN carried (Fast Open) */
                 tp->retransmits = 0;
                 tp->backoff = 0;
                 del_timer(&net->timers, &tp->rtx_timer);
                 tcp_set_state(sk, TCP_ESTABLISHED);
-                tcp_send_ack(sk);
+                int fo = tcp_fastopen_synack(sk, th, syn_retransmitted);
+                if (fo == 0) {
+                        tcp_send_ack(sk);
+                } else if (fo == 2) {
+                        /* a writer is about to send: save one ACK (Linux's
+                         * sk_write_pending) */
+                        tp->ack_pending++;
+                        tcp_schedule_delack(sk);
+                }
                 tcp_push(sk);
         } else {
                 /* simultaneous open */

@@ -294,11 +294,10 @@ void pd_packet_inject(struct pd_runner *r, const struct pd_packet *p, int line)
         uint8_t *t = ip + 20;
         put_be16(t, r->remote_port);
         put_be16(t + 2, r->local_port);
-        /* packetdrill's remote_seq_script_to_live_offset: a SYN's sequence
-         * number is the script's own (a SYN from a new peer, as a passive
-         * open sees it, starts the remote sequence space there); what
-         * follows is relative to that ISN */
-        if ((p->flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN)
+        /* packetdrill's remote_seq_script_to_live_offset: a SYN's (or
+         * SYN-ACK's) sequence number is the script's own and starts the
+         * remote sequence space there; what follows is relative to it */
+        if (p->flags & TCPF_SYN)
                 r->remote_isn = REMOTE_ISN_BASE + p->seq;
         put_be32(t + 4, (p->flags & TCPF_SYN) ? REMOTE_ISN_BASE + p->seq : r->remote_isn + p->seq);
         uint32_t ack = 0;
@@ -544,7 +543,11 @@ static const char *compare_opts(struct pd_runner *r, const struct pd_packet *x,
 /* Learn what the first segments tell: ports, Strata's ISN, TS offset. */
 static void learn(struct pd_runner *r, const struct seg *s, const struct pd_packet *x)
 {
-        if (!r->ports_known) {
+        /* a SYN the script expects from Strata opens a new connection: a
+         * new socket, so a new ephemeral port (packetdrill's
+         * handle_connect_for_script_packet) */
+        bool new_conn = (s->flags & 0x12) == 0x02 && (x->flags & 0x12) == 0x02;
+        if (!r->ports_known || new_conn) {
                 r->local_port = s->sport;
                 r->remote_port = s->dport;
                 r->ports_known = true;
