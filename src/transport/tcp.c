@@ -410,8 +410,8 @@ static int tcp_connect(struct sock *sk, uint32_t daddr, uint16_t dport)
 {
         struct net *net = sk->net;
         struct tcp_sock *tp = tcp_sk(sk);
-        if (sk->state == TCP_SYN_SENT)
-                return -EALREADY;
+        if (sk->state == TCP_SYN_SENT) /* __inet_stream_connect, SS_CONNECTING */
+                return tp->fo.defer_connect ? -EISCONN : -EALREADY;
         if (sk->state == TCP_ESTABLISHED)
                 return -EISCONN;
         if (sk->state != TCP_CLOSE)
@@ -437,6 +437,8 @@ static int tcp_connect(struct sock *sk, uint32_t daddr, uint16_t dport)
         sk->daddr = daddr;
         sk->dport = dport;
         tp->advmss = tcp_mss_for(net, daddr);
+        if (tp->user_mss && tp->user_mss < tp->advmss)
+                tp->advmss = tp->user_mss; /* tcp_connect_init: TCP_MAXSEG bounds it */
         tp->mss = tp->advmss;
         tp->iss = tcp_isn(net, sk->saddr, sk->num, daddr, dport);
         tp->snd_una = tp->iss;
@@ -897,6 +899,11 @@ static int tcp_setsockopt(struct sock *sk, int level, int name, const void *val,
                         return -EINVAL;
                 tp->user_timeout_ms = (uint32_t)v;
                 return 0;
+        case TCP_SYNCNT:
+                if (v < 1 || v > TCP_MAX_SYNCNT)
+                        return -EINVAL;
+                tp->syn_retries = v;
+                return 0;
         case TCP_NOTSENT_LOWAT:
                 tp->notsent_lowat = (unsigned)v;
                 sock_wake(sk); /* the threshold may have let writers in */
@@ -1009,6 +1016,9 @@ static int tcp_getsockopt(struct sock *sk, int level, int name, void *val, sockl
                 break;
         case TCP_USER_TIMEOUT:
                 v = (int)tp->user_timeout_ms;
+                break;
+        case TCP_SYNCNT:
+                v = tp->syn_retries ? tp->syn_retries : tcp_cfg(sk->net)->syn_retries;
                 break;
         case TCP_NOTSENT_LOWAT:
                 v = (int)tp->notsent_lowat;

@@ -205,6 +205,7 @@ static inline void tcp_wq_queue_tail(struct tcp_sock *tp, struct sk_buff *skb)
 #define TCP_MAX_KEEPIDLE 32767
 #define TCP_MAX_KEEPINTVL 32767
 #define TCP_MAX_KEEPCNT 127
+#define TCP_MAX_SYNCNT 127
 
 /* Call fn for every listener, then every connection of net (stops at fn's
  * first non-zero result and returns it). */

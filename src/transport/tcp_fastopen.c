@@ -626,6 +626,12 @@ int tcp_fastopen_synack(struct sock *sk, const struct tcp_repr *th, bool syn_ret
         return fo->write_pending ? 2 : 0;
 }
 
+void tcp_fastopen_cache_flush(struct net *net)
+{
+        struct tcp_fastopen_net *fn = tcp_fastopen_net(net);
+        memset(fn->cache, 0, sizeof(fn->cache));
+}
+
 /* fastopen_queue_tune */
 static void queue_tune(struct sock *sk, int qlen)
 {

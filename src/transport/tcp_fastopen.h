@@ -150,6 +150,9 @@ void tcp_fastopen_listen(struct sock *sk, int backlog);
 
 void tcp_fastopen_destroy(struct sock *sk);
 
+/* Forget every cached cookie (ip tcp_metrics flush all). */
+void tcp_fastopen_cache_flush(struct net *net);
+
 /* tcp.c: the namespace's Fast Open state */
 struct tcp_fastopen_net *tcp_fastopen_net(struct net *net);
 

@@ -90,7 +90,9 @@ static void rtx_fire(struct timer_list *t)
         }
         TCPEXT_INC(net, TCPTimeouts);
         if (sk->state == TCP_SYN_SENT) {
-                if ((int)tp->retransmits >= tcp_cfg(net)->syn_retries) {
+                /* TCP_SYNCNT, else net.ipv4.tcp_syn_retries */
+                int retries = tp->syn_retries ? tp->syn_retries : tcp_cfg(net)->syn_retries;
+                if ((int)tp->retransmits >= retries) {
                         TCP_INC(net, AttemptFails);
                         tcp_write_err(sk);
                         return;

@@ -8,7 +8,8 @@
  *   set_sysctls.py /proc/sys/a/b=V...  strata_sysctl_set("a.b", V)
  *   /tmp/sysctl_restore_${PPID}.sh     nothing to restore: each script has a
  *                                      fresh namespace
- *   ip tcp_metrics flush all           nothing cached in a fresh namespace
+ *   ip tcp_metrics flush all           strata_tcp_metrics_flush (the Fast Open
+ *                                      cookie cache)
  *   tc qdisc add dev tun0 root pfifo   Strata's transmit queue is already a
  *                                      plain FIFO (no qdisc framework yet)
  * Values are shell words: quotes are removed and $((...)) is evaluated.
@@ -229,7 +230,7 @@ static int run_line(struct pd_runner *r, const char *dir, char *cmd, int line, i
                 return 0;
         }
         if (strcmp(cmd, "ip tcp_metrics flush all") == 0)
-                return 0;
+                return strata_tcp_metrics_flush(r->sn);
         if (strcmp(cmd, "tc qdisc add dev tun0 root pfifo") == 0)
                 return 0;
 refuse:
