@@ -17,11 +17,24 @@
  *    ordinary handshake;
  *  - TCP_FASTOPEN_KEY gives a listener its own key; tcp_fastopen_key is
  *    validated and shown as the kernel shows it.
+ *
+ * And a Strata client against a Strata server across a veth pair:
+ *  - the first sendto(MSG_FASTOPEN) asks for a cookie (EINPROGRESS), the
+ *    next carries its data in the SYN, read by the server before the
+ *    handshake ends (TCPFastOpenActive, TCPFastOpenPassive, the client's
+ *    TCPI_OPT_SYN_DATA); a blocking one sends what the SYN could not carry
+ *    once connected; TCP_FASTOPEN_CONNECT makes connect() return at once
+ *    and the first write send the SYN;
+ *  - a server whose key changed refuses the cached cookie: the client
+ *    sends its data again (TCPFastOpenActiveFail), learns the new cookie,
+ *    and the next connection is a Fast Open one again;
+ *  - strata_tcp_metrics_flush forgets the cookie.
  * Each case ends with a leak check.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <string.h>
 
 #include "../test.h"
@@ -294,6 +307,241 @@ static void backup_key_cookie_is_accepted_and_refreshed(void)
         teardown(&w);
 }
 
+/* --- a Strata client and a Strata server ---------------------------------- */
+
+struct lab {
+        struct strata_clock *clock;
+        struct strata_net *ns[2]; /* client 10.0.0.1, server 10.0.0.2 */
+        int l;
+};
+
+static void drive_all(struct strata_net *sn, uint64_t deadline, void *ctx)
+{
+        struct lab *lab = ctx;
+        uint64_t next = UINT64_MAX;
+        for (int i = 0; i < 2; i++) {
+                uint64_t d = strata_next_deadline(lab->ns[i]);
+                if (d < next)
+                        next = d;
+        }
+        strata_sim_run(lab->ns, 2, next < deadline ? next : deadline);
+}
+
+static void lab_run(struct lab *lab, uint64_t ns)
+{
+        strata_sim_run(lab->ns, 2, strata_clock_now(lab->clock) + ns);
+}
+
+static uint64_t ctr(struct strata_net *n, const char *name)
+{
+        uint64_t v = 0;
+        CHECK_EQ(strata_counter(n, name, &v), 0);
+        return v;
+}
+
+static struct sockaddr_in server_addr(void)
+{
+        struct sockaddr_in s = { .sin_family = AF_INET, .sin_port = htons(80) };
+        inet_pton(AF_INET, "10.0.0.2", &s.sin_addr);
+        return s;
+}
+
+static void lab_up(struct lab *lab)
+{
+        memset(lab, 0, sizeof(*lab));
+        lab->clock = strata_clock_new(true);
+        CHECK_EQ(strata_net_new("client", lab->clock, 1, &lab->ns[0]), 0);
+        CHECK_EQ(strata_net_new("server", lab->clock, 2, &lab->ns[1]), 0);
+        CHECK_EQ(strata_veth_add(lab->ns[0], "veth0", lab->ns[1], "veth0"), 0);
+        CHECK_EQ(strata_addr_add(lab->ns[0], "veth0", "10.0.0.1/24"), 0);
+        CHECK_EQ(strata_addr_add(lab->ns[1], "veth0", "10.0.0.2/24"), 0);
+        CHECK_EQ(strata_link_set_up(lab->ns[0], "veth0", true), 0);
+        CHECK_EQ(strata_link_set_up(lab->ns[1], "veth0", true), 0);
+        strata_set_driver(lab->ns[0], drive_all, lab);
+        strata_set_driver(lab->ns[1], drive_all, lab);
+        CHECK_EQ(strata_sysctl_set(lab->ns[1], "net.ipv4.tcp_fastopen", "3"), 0);
+        lab->l = strata_socket(lab->ns[1], AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        struct sockaddr_in any = { .sin_family = AF_INET, .sin_port = htons(80) };
+        CHECK_EQ(strata_bind(lab->ns[1], lab->l, (struct sockaddr *)&any, sizeof(any)), 0);
+        CHECK_EQ(strata_listen(lab->ns[1], lab->l, 16), 0);
+        int q = 16;
+        CHECK_EQ(strata_setsockopt(lab->ns[1], lab->l, IPPROTO_TCP, TCP_FASTOPEN, &q, sizeof(q)),
+                 0);
+}
+
+static void lab_down(struct lab *lab)
+{
+        strata_close(lab->ns[1], lab->l);
+        lab_run(lab, 300 * SEC); /* FINs, TIME_WAIT */
+        for (int i = 0; i < 2; i++)
+                CHECK_EQ(skb_pool_outstanding(lab->ns[i]->net->pool), 0);
+        strata_net_free(lab->ns[1]);
+        strata_net_free(lab->ns[0]);
+        strata_clock_free(lab->clock);
+}
+
+/* sendto(MSG_FASTOPEN) from a new non-blocking client socket. */
+static int fo_send(struct lab *lab, const char *data, ssize_t *ret)
+{
+        int c = strata_socket(lab->ns[0], AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        CHECK(c >= 0);
+        struct sockaddr_in to = server_addr();
+        *ret = strata_sendto(lab->ns[0], c, data, strlen(data), MSG_FASTOPEN,
+                             (struct sockaddr *)&to, sizeof(to));
+        return c;
+}
+
+/* The server's next connection: accept it and read what came. */
+static int server_take(struct lab *lab, char *buf, size_t cap, ssize_t *n)
+{
+        int s = strata_accept(lab->ns[1], lab->l, NULL, NULL);
+        CHECK(s >= 0);
+        *n = strata_recv(lab->ns[1], s, buf, cap, MSG_DONTWAIT);
+        return s;
+}
+
+static bool syn_data_acked(struct strata_net *n, int fd)
+{
+        struct tcp_info ti;
+        socklen_t len = sizeof(ti);
+        CHECK_EQ(strata_getsockopt(n, fd, IPPROTO_TCP, TCP_INFO, &ti, &len), 0);
+        return ti.tcpi_options & TCPI_OPT_SYN_DATA;
+}
+
+/* A first connection that only learns the cookie. */
+static void learn_cookie(struct lab *lab)
+{
+        ssize_t r;
+        int c = fo_send(lab, "first", &r);
+        CHECK_EQ(r, -EINPROGRESS); /* no cookie yet: the SYN asks for one */
+        lab_run(lab, 10 * MSEC);
+        CHECK(!syn_data_acked(lab->ns[0], c));
+        char buf[64];
+        ssize_t n;
+        int s = server_take(lab, buf, sizeof(buf), &n);
+        CHECK_EQ(n, -EAGAIN);
+        strata_close(lab->ns[0], c);
+        strata_close(lab->ns[1], s);
+        lab_run(lab, 10 * MSEC);
+}
+
+static void strata_client_and_server(void)
+{
+        struct lab lab;
+        lab_up(&lab);
+        learn_cookie(&lab);
+        CHECK_EQ(ctr(lab.ns[1], "TcpExt.TCPFastOpenCookieReqd"), 1);
+        /* with the cookie: the data rides in the SYN */
+        ssize_t r;
+        int c = fo_send(&lab, "hello, fast open", &r);
+        CHECK_EQ(r, 16);
+        lab_run(&lab, 10 * MSEC);
+        char buf[4096];
+        ssize_t n;
+        int s = server_take(&lab, buf, sizeof(buf), &n);
+        CHECK_EQ(n, 16);
+        CHECK_MEM(buf, "hello, fast open", 16);
+        CHECK(syn_data_acked(lab.ns[0], c));
+        CHECK(syn_data_acked(lab.ns[1], s));
+        CHECK_EQ(ctr(lab.ns[0], "TcpExt.TCPFastOpenActive"), 1);
+        CHECK_EQ(ctr(lab.ns[1], "TcpExt.TCPFastOpenPassive"), 1);
+        CHECK_EQ(strata_send(lab.ns[1], s, "back", 4, 0), 4);
+        lab_run(&lab, 10 * MSEC);
+        CHECK_EQ(strata_recv(lab.ns[0], c, buf, sizeof(buf), MSG_DONTWAIT), 4);
+        strata_close(lab.ns[0], c);
+        strata_close(lab.ns[1], s);
+        /* blocking, more than a SYN carries: the rest follows the handshake */
+        c = strata_socket(lab.ns[0], AF_INET, SOCK_STREAM, 0);
+        static char big[3000];
+        for (size_t i = 0; i < sizeof(big); i++)
+                big[i] = (char)('a' + i % 26);
+        struct sockaddr_in to = server_addr();
+        CHECK_EQ(strata_sendto(lab.ns[0], c, big, sizeof(big), MSG_FASTOPEN,
+                               (struct sockaddr *)&to, sizeof(to)),
+                 (ssize_t)sizeof(big));
+        lab_run(&lab, 10 * MSEC);
+        s = strata_accept(lab.ns[1], lab.l, NULL, NULL);
+        CHECK(s >= 0);
+        size_t got = 0;
+        while (got < sizeof(big)) {
+                n = strata_recv(lab.ns[1], s, buf + got, sizeof(buf) - got, MSG_DONTWAIT);
+                CHECK(n > 0);
+                got += (size_t)n;
+        }
+        CHECK_EQ(got, sizeof(big));
+        CHECK_MEM(buf, big, sizeof(big));
+        CHECK_EQ(ctr(lab.ns[0], "TcpExt.TCPFastOpenActive"), 2);
+        strata_close(lab.ns[0], c);
+        strata_close(lab.ns[1], s);
+        /* TCP_FASTOPEN_CONNECT: connect() at once, the SYN with the write */
+        c = strata_socket(lab.ns[0], AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        int one = 1;
+        CHECK_EQ(strata_setsockopt(lab.ns[0], c, IPPROTO_TCP, TCP_FASTOPEN_CONNECT, &one,
+                                   sizeof(one)),
+                 0);
+        CHECK_EQ(strata_connect(lab.ns[0], c, (struct sockaddr *)&to, sizeof(to)), 0);
+        struct pollfd pfd = { .fd = c, .events = POLLOUT };
+        CHECK_EQ(strata_poll(lab.ns[0], &pfd, 1, 0), 1); /* writable: write() connects */
+        CHECK_EQ(strata_accept(lab.ns[1], lab.l, NULL, NULL), -EAGAIN); /* no SYN yet */
+        CHECK_EQ(strata_send(lab.ns[0], c, "deferred", 8, 0), 8);
+        lab_run(&lab, 10 * MSEC);
+        s = server_take(&lab, buf, sizeof(buf), &n);
+        CHECK_EQ(n, 8);
+        CHECK_MEM(buf, "deferred", 8);
+        CHECK_EQ(ctr(lab.ns[0], "TcpExt.TCPFastOpenActive"), 3);
+        strata_close(lab.ns[0], c);
+        strata_close(lab.ns[1], s);
+        lab_down(&lab);
+}
+
+static void stale_cookie_then_flush(void)
+{
+        struct lab lab;
+        lab_up(&lab);
+        learn_cookie(&lab);
+        /* the server rotates its key without keeping the old one */
+        CHECK_EQ(strata_sysctl_set(lab.ns[1], "net.ipv4.tcp_fastopen_key", "1-2-3-4"), 0);
+        ssize_t r;
+        int c = fo_send(&lab, "stale", &r);
+        CHECK_EQ(r, 5); /* sent in the SYN, with the old cookie */
+        lab_run(&lab, 10 * MSEC);
+        char buf[64];
+        ssize_t n;
+        int s = server_take(&lab, buf, sizeof(buf), &n);
+        CHECK_EQ(n, 5); /* the data came again, after the handshake */
+        CHECK_MEM(buf, "stale", 5);
+        CHECK(!syn_data_acked(lab.ns[0], c));
+        CHECK_EQ(ctr(lab.ns[1], "TcpExt.TCPFastOpenPassiveFail"), 1);
+        CHECK_EQ(ctr(lab.ns[0], "TcpExt.TCPFastOpenActiveFail"), 1);
+        strata_close(lab.ns[0], c);
+        strata_close(lab.ns[1], s);
+        /* the SYN-ACK brought the new cookie */
+        c = fo_send(&lab, "fresh", &r);
+        CHECK_EQ(r, 5);
+        lab_run(&lab, 10 * MSEC);
+        s = server_take(&lab, buf, sizeof(buf), &n);
+        CHECK_EQ(n, 5);
+        CHECK(syn_data_acked(lab.ns[0], c));
+        strata_close(lab.ns[0], c);
+        strata_close(lab.ns[1], s);
+        /* ip tcp_metrics flush all: asking again */
+        CHECK_EQ(strata_tcp_metrics_flush(lab.ns[0]), 0);
+        c = fo_send(&lab, "again", &r);
+        CHECK_EQ(r, -EINPROGRESS);
+        lab_run(&lab, 10 * MSEC);
+        s = strata_accept(lab.ns[1], lab.l, NULL, NULL);
+        CHECK(s >= 0);
+        strata_close(lab.ns[0], c);
+        strata_close(lab.ns[1], s);
+        /* with the client side off: EOPNOTSUPP */
+        CHECK_EQ(strata_sysctl_set(lab.ns[0], "net.ipv4.tcp_fastopen", "0"), 0);
+        c = fo_send(&lab, "off", &r);
+        CHECK_EQ(r, -EOPNOTSUPP);
+        strata_close(lab.ns[0], c);
+        lab_down(&lab);
+}
+
 TEST_MAIN(T(cookie_request_gets_linux_cookie), T(syn_data_with_cookie_is_accepted_at_once),
           T(wrong_cookie_falls_back_to_handshake), T(fastopen_queue_bounds_children),
-          T(listener_key_and_sysctl_format), T(backup_key_cookie_is_accepted_and_refreshed))
+          T(listener_key_and_sysctl_format), T(backup_key_cookie_is_accepted_and_refreshed),
+          T(strata_client_and_server), T(stale_cookie_then_flush))
