@@ -927,6 +927,19 @@ static uint32_t ms_since(uint64_t now, uint64_t then)
         return ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
 }
 
+/* tcp_packets_in_flight's packets_out: segments sent and not acknowledged,
+ * the SYN and a FIN among them (tcpi_unacked counts packets, not bytes). */
+static uint32_t packets_out(const struct tcp_sock *tp)
+{
+        uint32_t n = 0, mss = tp->mss ? tp->mss : 1;
+        for (struct sk_buff *skb = tp->write_queue.first;
+             skb && seq_before(TCP_SKB_CB(skb)->seq, tp->snd_nxt); skb = skb->next)
+                n += skb->len > mss ? (skb->len + mss - 1) / mss : 1;
+        if (tp->snd_una == tp->iss && tp->snd_nxt != tp->iss)
+                n++; /* the SYN */
+        return n;
+}
+
 /* tcp_get_info, for getsockopt(TCP_INFO) and sock_diag alike */
 size_t tcp_get_info(struct sock *sk, void *buf, size_t cap)
 {
@@ -961,7 +974,7 @@ size_t tcp_get_info(struct sock *sk, void *buf, size_t cap)
         v.rto_us = ns_to_us(tp->rto);
         v.snd_mss = tp->mss;
         v.rcv_mss = tp->advmss;
-        v.unacked = tp->snd_nxt - tp->snd_una;
+        v.unacked = packets_out(tp);
         v.last_data_sent_ms = ms_since(now, tp->lsndtime);
         v.last_data_recv_ms = ms_since(now, tp->lrcvtime);
         v.last_ack_recv_ms = ms_since(now, tp->rcv_tstamp);

@@ -576,6 +576,37 @@ bool tcp_fastopen_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len,
         return true;
 }
 
+/* The SYN's data was sized before the server's MSS was known: cut what
+ * goes again into segments of the MSS the handshake agreed on. */
+static void split_to_mss(struct sock *sk)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        uint32_t mss = tp->mss;
+        for (struct sk_buff *skb = tp->write_queue.first; skb && mss; skb = skb->next) {
+                if (skb->len <= mss)
+                        continue;
+                uint32_t rest = skb->len - mss;
+                struct sk_buff *n = alloc_skb_tx(sk->net, rest);
+                if (!n)
+                        return; /* it goes oversized; the peer still takes it */
+                memcpy(skb_put(n, rest), skb->data + mss, rest);
+                *TCP_SKB_CB(n) = *TCP_SKB_CB(skb);
+                TCP_SKB_CB(n)->seq = TCP_SKB_CB(skb)->seq + mss;
+                TCP_SKB_CB(skb)->end_seq = TCP_SKB_CB(skb)->seq + mss;
+                TCP_SKB_CB(skb)->flags &= (uint8_t)~(TCPF_FIN | TCPF_PSH);
+                skb_trim(skb, mss);
+                n->prev = skb;
+                n->next = skb->next;
+                if (skb->next)
+                        skb->next->prev = n;
+                else
+                        tp->write_queue.last = n;
+                skb->next = n;
+                tp->write_queue.qlen++;
+                tp->wmem_queued += skb_truesize(n);
+        }
+}
+
 int tcp_fastopen_synack(struct sock *sk, const struct tcp_repr *th, bool syn_retransmitted)
 {
         struct tcp_sock *tp = tcp_sk(sk);
@@ -613,11 +644,14 @@ int tcp_fastopen_synack(struct sock *sk, const struct tcp_repr *th, bool syn_ret
                 TCPEXT_INC(net, TCPFastOpenActiveFail);
                 tp->snd_nxt = tp->snd_una;
                 tp->send_head = NULL;
+                split_to_mss(sk);
                 tp->total_retrans++;
                 TCP_INC(net, RetransSegs);
                 if (tp->write_queue.first)
                         TCP_SKB_CB(tp->write_queue.first)->retrans = 1;
                 tp->rtt_seq = 0;
+                /* a retransmission: Nagle does not hold its tail */
+                tcp_push_mode(sk, TCP_PUSH_FORCE);
                 return 1;
         }
         fo->syn_data_acked = fo->syn_data;

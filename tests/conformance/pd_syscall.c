@@ -521,6 +521,15 @@ static long long do_call(struct call *c, bool *new_fd)
                 struct iovec iov[16];
                 struct msghdr mh = { .msg_iov = iov };
                 mh.msg_iovlen = (size_t)build_iov(c, m, iov, 16);
+                /* msg_name(...)=...: the remote's address (sendmsg with
+                 * MSG_FASTOPEN connects to it) */
+                struct sockaddr_in name;
+                const struct pd_expr *nm = field(m, "msg_name");
+                if (nm && n[0] == 's') {
+                        name = sockaddr_of(c, nm, false);
+                        mh.msg_name = &name;
+                        mh.msg_namelen = sizeof(name);
+                }
                 for (size_t i = 0; i < m->nkids; i++) {
                         const struct pd_expr *k = m->kids[i];
                         if (k->kind == PD_E_ASSIGN && k->kids[0]->kind == PD_E_WORD &&
