@@ -599,10 +599,12 @@ static unsigned tcp_poll(struct sock *sk)
         if (sk->state != TCP_SYN_SENT && (sk->state != TCP_SYN_RECV || tp->fo.passive)) {
                 if (sk->receive_queue.first)
                         mask |= POLLIN | POLLRDNORM;
-                if (!(sk->shutdown & SEND_SHUTDOWN) && sk->state != TCP_CLOSE) {
+                /* tcp_poll: a shut sending side (a reset, a timeout) is
+                 * writable -- the write reports the error */
+                if (!(sk->shutdown & SEND_SHUTDOWN)) {
                         if (tcp_writable(sk))
                                 mask |= POLLOUT | POLLWRNORM;
-                } else if (sk->state == TCP_CLOSE && !sk->err) {
+                } else {
                         mask |= POLLOUT | POLLWRNORM;
                 }
         }

@@ -457,7 +457,8 @@ static long long do_call(struct call *c, bool *new_fd)
                 return strata_socket(sn, (int)dom, (int)int_of(c, arg(c, 1)),
                                      (int)int_of(c, arg(c, 2)));
         }
-        int fd = real_fd(int_of(c, arg(c, 0)));
+        /* poll's first argument is its array of pollfds, not a descriptor */
+        int fd = strcmp(n, "poll") == 0 ? -1 : real_fd(int_of(c, arg(c, 0)));
         if (strncmp(n, "epoll", 5) != 0 && strcmp(n, "close") != 0 && fd >= 0 && fd < 900)
                 c->r->last_fd = fd; /* the socket %{ }% blocks look at */
         if (strcmp(n, "bind") == 0 || strcmp(n, "connect") == 0) {
