@@ -384,6 +384,19 @@ static bool cookie_check(struct sock *sk, uint16_t *mss)
         return fo->opt_len > 0;
 }
 
+/* The first n bytes of msg can be read: no NULL buffer among them (the one
+ * bad address a library can tell; Linux's copy faults on any). */
+static bool msg_readable(const struct msghdr *msg, size_t n)
+{
+        size_t done = 0;
+        for (size_t i = 0; done < n && i < (size_t)msg->msg_iovlen; i++) {
+                if (msg->msg_iov[i].iov_len && !msg->msg_iov[i].iov_base)
+                        return false;
+                done += msg->msg_iov[i].iov_len;
+        }
+        return true;
+}
+
 static void copy_from_msg(const struct msghdr *msg, uint8_t *dst, size_t n)
 {
         size_t done = 0;
@@ -421,7 +434,14 @@ bool tcp_fastopen_connect_syn(struct sock *sk)
                 size_t space = mss - 40;
                 if (space > fo->req_len)
                         space = fo->req_len;
-                skb = alloc_skb_tx(net, (uint32_t)space);
+                if (!msg_readable(fo->req_msg, space)) {
+                        /* the copy faults: a plain SYN asking for a cookie
+                         * goes instead (tcp_send_syn_data's fallback) */
+                        fo->opt_pending = true;
+                        fo->opt_len = 0;
+                        space = 0;
+                }
+                skb = space ? alloc_skb_tx(net, (uint32_t)space) : NULL;
                 if (skb) {
                         copy_from_msg(fo->req_msg, skb_put(skb, (uint32_t)space), space);
                         TCP_SKB_CB(skb)->seq = tp->iss + 1;

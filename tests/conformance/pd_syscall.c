@@ -494,12 +494,14 @@ static long long do_call(struct call *c, bool *new_fd)
         if (strcmp(n, "write") == 0 || strcmp(n, "send") == 0 || strcmp(n, "sendto") == 0 ||
             strcmp(n, "read") == 0 || strcmp(n, "recv") == 0 || strcmp(n, "recvfrom") == 0) {
                 bool out = n[0] == 'w' || (n[0] == 's');
-                if (!is_ellipsis(arg(c, 1)) && arg(c, 1)->kind != PD_E_STRING)
-                        bad(c, "the buffer must be ... or a string");
+                /* NULL: a bad buffer (syscall_bad_arg/) */
+                bool null = arg(c, 1)->kind == PD_E_WORD && strcmp(arg(c, 1)->s, "NULL") == 0;
+                if (!is_ellipsis(arg(c, 1)) && arg(c, 1)->kind != PD_E_STRING && !null)
+                        bad(c, "the buffer must be ..., NULL or a string");
                 size_t len = iolen(c, int_of(c, arg(c, 2)));
                 bool plain = strcmp(n, "write") == 0 || strcmp(n, "read") == 0;
                 int flags = plain ? 0 : (int)int_of(c, arg(c, 3));
-                void *buf = buffer(c, len);
+                void *buf = null ? NULL : buffer(c, len);
                 long long r;
                 if (strcmp(n, "sendto") == 0) {
                         if (na < 6)

@@ -491,6 +491,19 @@ static void strata_client_and_server(void)
         CHECK_EQ(ctr(lab.ns[0], "TcpExt.TCPFastOpenActive"), 3);
         strata_close(lab.ns[0], c);
         strata_close(lab.ns[1], s);
+        /* a NULL buffer: no data in the SYN, which asks for a cookie again
+         * (tcp_send_syn_data's fallback when the copy faults) */
+        uint64_t reqd = ctr(lab.ns[1], "TcpExt.TCPFastOpenCookieReqd");
+        c = strata_socket(lab.ns[0], AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        CHECK_EQ(strata_sendto(lab.ns[0], c, NULL, 1, MSG_FASTOPEN, (struct sockaddr *)&to,
+                               sizeof(to)),
+                 -EINPROGRESS);
+        lab_run(&lab, 10 * MSEC);
+        CHECK_EQ(ctr(lab.ns[1], "TcpExt.TCPFastOpenCookieReqd"), reqd + 1);
+        s = server_take(&lab, buf, sizeof(buf), &n);
+        CHECK_EQ(n, -EAGAIN);
+        strata_close(lab.ns[0], c);
+        strata_close(lab.ns[1], s);
         lab_down(&lab);
 }
 
