@@ -992,6 +992,7 @@ size_t tcp_get_info(struct sock *sk, void *buf, size_t cap)
         v.segs_in = tp->segs_in;
         v.notsent_bytes = tp->write_seq - tp->snd_nxt;
         v.snd_wnd = tp->snd_wnd;
+        v.delivered = tp->delivered;
         return tcp_info_pack(&v, buf, cap);
 }
 

@@ -135,6 +135,7 @@ struct tcp_sock {
         /* counters for tcp_info */
         uint32_t total_retrans, segs_in, segs_out;
         uint64_t bytes_acked, bytes_received;
+        uint32_t delivered;              /* packets acknowledged, the SYN's exchange counted once */
         int syn_retries;
         struct tcp_fastopen_sock fo;     /* Fast Open (tcp_fastopen.c) */
 };

@@ -675,8 +675,12 @@ int tcp_fastopen_synack(struct sock *sk, const struct tcp_repr *th, bool syn_ret
                 return 1;
         }
         fo->syn_data_acked = fo->syn_data;
-        if (fo->syn_data_acked)
+        if (fo->syn_data_acked) {
                 TCPEXT_INC(net, TCPFastOpenActive);
+                /* SYN-data is one packet, counted twice above */
+                if (tp->delivered > 1)
+                        tp->delivered--;
+        }
         return fo->write_pending ? 2 : 0;
 }
 

@@ -133,6 +133,7 @@ static void tcp_clean_acked(struct sock *sk, uint32_t ack)
         struct sk_buff *skb;
         while ((skb = tp->write_queue.first) && seq_leq(TCP_SKB_CB(skb)->end_seq, ack)) {
                 skb_dequeue(&tp->write_queue);
+                tp->delivered++; /* tcp_clean_rtx_queue: one packet each */
                 tp->wmem_queued -= skb_truesize(skb);
                 if (tp->send_head == skb)
                         tp->send_head = NULL;
@@ -405,6 +406,7 @@ static void tcp_synsent_rcv(struct sock *sk, struct sk_buff *skb, const struct t
                 tp->snd_una = tp->iss + 1;
                 if (!tp->retransmits) /* Karn: not from a retransmitted SYN */
                         tcp_rtt_sample(sk, net_now(net) - tp->rtt_seq_time);
+                tp->delivered++; /* the SYN */
                 if (seq_after(th->ack, tp->snd_una))
                         tcp_clean_acked(sk, th->ack); /* data the SYN carried (Fast Open) */
                 tp->retransmits = 0;
@@ -567,6 +569,7 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
                         tcp_rtt_sample(sk, net_now(net) - tp->rtt_seq_time);
                 tp->retransmits = 0;
                 tp->backoff = 0;
+                tp->delivered++; /* the SYN-ACK (tcp_ack does not see it) */
                 del_timer(&net->timers, &tp->rtx_timer);
                 tcp_set_state(sk, TCP_ESTABLISHED);
                 if (parent)

@@ -190,6 +190,15 @@ extern bool pd_lenient_sysctls;
 int pd_shell(struct pd_runner *r, const char *script_dir, const char *text, int line, char *err,
              size_t errcap);
 
+/* pd_tcpinfo.c: tcp_info fields only the kernel's header declares (name,
+ * offset and size in the kernel's layout; the list ends with a NULL name). */
+struct pd_ti_field {
+        const char *name;
+        size_t off, size;
+};
+extern const struct pd_ti_field pd_ti_kernel_fields[];
+extern const size_t pd_ti_kernel_size;
+
 /* pd_code.c: a %{ }% block evaluated over the tcp_info of the socket the
  * runner last used; 0 or -1 with err. */
 struct pd_code_env;

@@ -172,6 +172,18 @@ static bool lookup(struct ev *e, const char *name, long long *out)
                 }
                 return true;
         }
+        for (const struct pd_ti_field *f = pd_ti_kernel_fields; f->name; f++) {
+                if (strcmp(f->name, name) != 0)
+                        continue;
+                if (!e->ti || f->off + f->size > e->ti_len) {
+                        eerr(e, "no tcp_info (or too short) to read %s from", name);
+                        return false;
+                }
+                uint32_t v;
+                memcpy(&v, (const uint8_t *)e->ti + f->off, 4);
+                *out = v;
+                return true;
+        }
         if (strncmp(name, "tcpi_", 5) == 0)
                 eerr(e, "tcp_info field %s is not provided by Strata's TCP_INFO", name);
         else

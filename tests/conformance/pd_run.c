@@ -137,8 +137,12 @@ static void reach(struct pd_runner *r, const struct pd_event *ev)
 
 static void run_code(struct pd_runner *r, struct pd_event *ev)
 {
-        struct tcp_info ti;
-        socklen_t len = sizeof(ti);
+        /* the kernel's layout, longer than glibc's struct tcp_info */
+        union {
+                struct tcp_info ti;
+                uint8_t raw[512];
+        } ti;
+        socklen_t len = (socklen_t)(pd_ti_kernel_size < sizeof(ti) ? pd_ti_kernel_size : sizeof(ti));
         memset(&ti, 0, sizeof(ti));
         const void *info = NULL;
         if (r->last_fd >= 0) {
