@@ -51,7 +51,7 @@
         X(TCPRcvQDrop) X(TCPZeroWindowDrop) X(TCPWinProbe) X(TCPSynRetrans) X(TCPOrigDataSent)        \
         X(TCPFastOpenActive) X(TCPFastOpenActiveFail) X(TCPFastOpenPassive)                      \
         X(TCPFastOpenPassiveFail) X(TCPFastOpenListenOverflow) X(TCPFastOpenCookieReqd)         \
-        X(TCPFastOpenBlackhole) X(TCPFastOpenPassiveAltKey)
+        X(TCPFastOpenBlackhole) X(TCPFastOpenPassiveAltKey) X(OutOfWindowIcmps)
 
 enum ip_mib {
 #define X(n) IPSTATS_MIB_##n,

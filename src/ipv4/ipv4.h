@@ -123,6 +123,9 @@ struct ipfrag_state;
 
 /* An ICMP error quoting a packet of protocol P is handed to
  * err_handlers[P]: inner is the quoted IP header and what follows. */
+/* icmp_err_convert: the errno an ICMP error means, and whether it is hard
+ * (fatal) -- for the err handlers. */
+void icmp_err_convert(uint8_t type, uint8_t code, int *err, bool *hard);
 typedef void (*ip_err_handler)(struct net *net, const uint8_t *inner, size_t len, uint8_t type,
                                uint8_t code, uint32_t info);
 struct ipv4_net {

@@ -1216,6 +1216,7 @@ int tcp_init(struct net *net)
         t->isn_key[1] = random_u64(&net->rnd);
         in->tcp = t;
         in->protos[IPPROTO_TCP_] = tcp_v4_rcv;
+        tcp_err_init(net);
         net->mib.tcp[TCP_MIB_RtoAlgorithm] = 1;
         net->mib.tcp[TCP_MIB_RtoMin] = 200;
         net->mib.tcp[TCP_MIB_RtoMax] = 120000;

@@ -137,6 +137,7 @@ struct tcp_sock {
         uint64_t bytes_acked, bytes_received;
         uint32_t delivered;              /* packets acknowledged, the SYN's exchange counted once */
         int syn_retries;
+        int soft_err;                    /* an ICMP error to report on timeout (sk_err_soft) */
         struct tcp_fastopen_sock fo;     /* Fast Open (tcp_fastopen.c) */
 };
 
@@ -163,6 +164,9 @@ uint32_t tcp_time_ms(struct net *net);
 
 /* tcp_input.c */
 void tcp_v4_rcv(struct sk_buff *skb);
+
+/* tcp_err.c: ICMP errors about our segments */
+void tcp_err_init(struct net *net);
 
 /* tcp_output.c */
 int tcp_transmit_skb(struct sock *sk, struct sk_buff *data, uint8_t flags, uint32_t seq);

@@ -53,7 +53,9 @@ void tcp_reset_rtx_timer(struct sock *sk)
 
 static void tcp_write_err(struct sock *sk)
 {
-        sock_set_err(sk, ETIMEDOUT);
+        /* an ICMP error seen on the way says more than ETIMEDOUT */
+        int soft = tcp_sk(sk)->soft_err;
+        sock_set_err(sk, soft ? soft : ETIMEDOUT);
         tcp_done(sk);
 }
 

@@ -543,31 +543,6 @@ static void udp_rcv(struct sk_buff *skb)
         kfree_skb_reason(net, skb, SKB_DROP_REASON_NO_SOCKET);
 }
 
-/* icmp_err_convert: errno and whether it is "hard" (fatal) per code. */
-static void icmp_to_errno(uint8_t type, uint8_t code, int *err, bool *hard)
-{
-        static const struct {
-                int err;
-                bool fatal;
-        } unreach[] = {
-                { ENETUNREACH, false },  { EHOSTUNREACH, false }, { ENOPROTOOPT, true },
-                { ECONNREFUSED, true },  { EMSGSIZE, false },     { EOPNOTSUPP, false },
-                { ENETUNREACH, true },   { EHOSTDOWN, true },     { ENONET, true },
-                { ENETUNREACH, true },   { EHOSTUNREACH, true },  { ENETUNREACH, false },
-                { EHOSTUNREACH, false }, { EHOSTUNREACH, true },  { EHOSTUNREACH, true },
-                { EHOSTUNREACH, true },
-        };
-        *err = EHOSTUNREACH;
-        *hard = false;
-        if (type == ICMP_DEST_UNREACH && code < ARRAY_SIZE(unreach)) {
-                *err = unreach[code].err;
-                *hard = unreach[code].fatal;
-        } else if (type == ICMP_PARAMETERPROB) {
-                *err = EPROTO;
-                *hard = true;
-        }
-}
-
 /* __udp4_lib_err: the quoted datagram was ours; tell its socket. */
 static void udp_err(struct net *net, const uint8_t *inner, size_t len, uint8_t type, uint8_t code,
                     uint32_t info)
@@ -584,7 +559,7 @@ static void udp_err(struct net *net, const uint8_t *inner, size_t len, uint8_t t
                 return;
         int err;
         bool hard;
-        icmp_to_errno(type, code, &err, &hard);
+        icmp_err_convert(type, code, &err, &hard);
         if (type == ICMP_SOURCE_QUENCH || type == ICMP_REDIRECT)
                 return;
         if (!sk->recverr && (!hard || sk->state != TCP_ESTABLISHED))
