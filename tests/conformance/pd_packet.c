@@ -248,10 +248,41 @@ too_long:
         pd_fail(r, "line %d: TCP options longer than 40 bytes", line);
 }
 
+/* An ICMP error from the remote quoting a TCP segment Strata sent on the
+ * connection: its IP header and first 8 bytes, the sequence number mapped
+ * as an outgoing one (packetdrill's map_inbound_icmp_tcp_packet). */
+static void inject_icmp(struct pd_runner *r, const struct pd_packet *p)
+{
+        uint8_t icmp[8 + 28] = { p->icmp_type, p->icmp_code };
+        if (p->icmp_mtu)
+                put_be16(icmp + 6, (uint16_t)p->icmp_mtu);
+        uint8_t *in = icmp + 8;
+        in[0] = 0x45;
+        put_be16(in + 2, (uint16_t)(40 + p->echo_len));
+        put_be16(in + 6, 0x4000);
+        in[8] = 64;
+        in[9] = 6;
+        put_be32(in + 12, r->s->local_ip);
+        put_be32(in + 16, r->s->remote_ip);
+        put_be16(in + 10, ip_compute_csum(in, 20));
+        put_be16(in + 20, r->local_port);
+        put_be16(in + 22, r->remote_port);
+        put_be32(in + 24, p->echo_seq + (r->local_isn_known ? r->local_isn : 0));
+        put_be16(icmp + 2, ip_compute_csum(icmp, sizeof(icmp)));
+        uint8_t f[ETH_HLEN + 20 + sizeof(icmp)];
+        size_t n = probe_ipv4_frame(&r->probe, f, r->s->remote_ip, r->s->local_ip, 1,
+                                    (uint8_t)(p->ttl >= 0 ? p->ttl : 64), icmp, sizeof(icmp));
+        probe_inject(&r->probe, f, n);
+}
+
 void pd_packet_inject(struct pd_runner *r, const struct pd_packet *p, int line)
 {
         static uint16_t ip_id = 1;
         ensure_ports(r);
+        if (p->icmp) {
+                inject_icmp(r, p);
+                return;
+        }
         if ((p->flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN && r->new_listener) {
                 if (r->had_passive_syn)
                         r->remote_port++; /* a new peer for a new listener */

@@ -65,6 +65,12 @@ struct pd_runner {
         struct pd_sent *sent;
         size_t nsent;
         int last_fd; /* socket %{ }% blocks read tcp_info from */
+        /* nstat's history (the counters as the last `nstat` saw them) */
+        struct pd_nstat {
+                char name[48]; /* "TcpExtOutOfWindowIcmps" */
+                uint64_t v;
+        } nstat[400];
+        size_t nnstat;
         struct pd_code_env *code;
 };
 
