@@ -611,6 +611,19 @@ static unsigned tcp_poll(struct sock *sk)
         return mask;
 }
 
+/* Can the first len bytes of msg be reached?  A NULL buffer is the one bad
+ * address a library can tell; the kernel's copy faults with EFAULT on any. */
+static bool iov_ok(const struct msghdr *msg, size_t len)
+{
+        size_t done = 0;
+        for (size_t i = 0; done < len && i < (size_t)msg->msg_iovlen; i++) {
+                if (msg->msg_iov[i].iov_len && !msg->msg_iov[i].iov_base)
+                        return false;
+                done += msg->msg_iov[i].iov_len;
+        }
+        return true;
+}
+
 static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len, int flags)
 {
         struct tcp_sock *tp = tcp_sk(sk);
@@ -633,6 +646,8 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len
         int e = sock_error(sk);
         if (e)
                 return -e;
+        if (!iov_ok(msg, len))
+                return -EFAULT; /* skb_copy_to_page_nocache fails */
         size_t copied = 0;
         size_t iov = 0, iov_off = 0;
         while (copied < len) {
@@ -722,6 +737,8 @@ static ssize_t tcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int 
                 return -ENOTCONN;
         size_t copied = 0, iov = 0, iov_off = 0;
         struct sk_buff *skb = sk->receive_queue.first;
+        if (skb && !iov_ok(msg, len))
+                return -EFAULT; /* skb_copy_datagram_msg fails; the data stays */
         while (skb && copied < len) {
                 struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
                 size_t avail = skb->len - cb->consumed;

@@ -12,6 +12,7 @@
  *    (ListenDrops), so the peer's ACK then gets a reset;
  *  - a Fast Open child not yet accepted fails: accept() returns it, its
  *    data reads, then EHOSTUNREACH.
+ * And NULL buffers get EFAULT (the data stays).
  * Each case ends with a leak check.
  */
 #include <arpa/inet.h>
@@ -187,5 +188,24 @@ static void fastopen_child_fails_before_accept(void)
         teardown(&w);
 }
 
+/* Not ICMP, but the other way an address goes bad: a NULL buffer gets
+ * EFAULT, as the kernel's copy does, and the data stays for the next read. */
+static void null_buffers_get_efault(void)
+{
+        struct w w;
+        lab(&w);
+        uint32_t iss = handshake(&w, 40000, true);
+        w.s = strata_accept(w.ns, w.l, NULL, NULL);
+        CHECK(w.s >= 0);
+        CHECK_EQ(strata_send(w.ns, w.s, NULL, 10, MSG_DONTWAIT), -EFAULT);
+        seg(&w, 40000, TCPF_ACK | TCPF_PSH, 1001, iss + 1, "abc", 3, NULL);
+        run(&w, MSEC);
+        CHECK_EQ(strata_recv(w.ns, w.s, NULL, 10, MSG_DONTWAIT), -EFAULT);
+        char buf[8];
+        CHECK_EQ(strata_recv(w.ns, w.s, buf, sizeof(buf), MSG_DONTWAIT), 3);
+        teardown(&w);
+}
+
 TEST_MAIN(T(syn_sent_fails_with_host_unreachable), T(established_keeps_going_unless_recverr),
-          T(syn_recv_child_is_dropped), T(fastopen_child_fails_before_accept))
+          T(syn_recv_child_is_dropped), T(fastopen_child_fails_before_accept),
+          T(null_buffers_get_efault))
