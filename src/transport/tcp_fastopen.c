@@ -537,8 +537,16 @@ bool tcp_fastopen_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len,
         struct tcp_sock *tp = tcp_sk(sk);
         struct tcp_fastopen_sock *fo = &tp->fo;
         if (fo->wait) {
-                *ret = resume_blocking(sk, msg, len, flags, send);
-                return true;
+                /* the same call, woken by its wait loop -- or one that came
+                 * after the wait ran out (SO_SNDTIMEO): only the same data
+                 * may skip what the SYN carried */
+                const void *base = msg->msg_iovlen ? msg->msg_iov[0].iov_base : NULL;
+                if (base == fo->wait_base && len == fo->wait_len) {
+                        *ret = resume_blocking(sk, msg, len, flags, send);
+                        return true;
+                }
+                fo->wait = false;
+                fo->write_pending = false;
         }
         if (!(flags & MSG_FASTOPEN) && !fo->defer_connect)
                 return false;
@@ -591,6 +599,8 @@ bool tcp_fastopen_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len,
         /* blocking: wait for the connection (the caller's wait loop calls
          * again), then send the rest */
         fo->wait = true;
+        fo->wait_base = msg->msg_iovlen ? msg->msg_iov[0].iov_base : NULL;
+        fo->wait_len = len;
         fo->write_pending = fo->copied < len;
         *ret = -EAGAIN;
         return true;

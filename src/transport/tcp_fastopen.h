@@ -80,6 +80,8 @@ struct tcp_fastopen_sock {
         bool syn_fastopen, syn_exp;   /* the SYN carried the option */
         bool syn_data;                /* ... and data */
         bool wait;                    /* a blocking send waits for its connection */
+        const void *wait_base;        /* ... with this buffer (its first) and length */
+        size_t wait_len;
         bool write_pending;           /* ... with more data to send once connected */
         uint32_t copied;              /* bytes the SYN carried */
         const struct msghdr *req_msg; /* the data for the SYN, during one call */
