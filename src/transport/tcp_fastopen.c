@@ -35,8 +35,10 @@
  * the data a SYN carries.  SYN data the SYN-ACK does not acknowledge is sent
  * again at once (TCPFastOpenActiveFail); acknowledged, TCPFastOpenActive.
  *
+ * A SYN-ACK's own data (and FIN) is taken when the SYN was a Fast Open one.
+ *
  * Not yet: a FIN in the SYN (the data is taken, the FIN left for the client
- * to send again), data in a SYN-ACK, blackhole detection
+ * to send again), blackhole detection
  * (tcp_fastopen_blackhole_timeout_sec is kept; 0, the default, is off),
  * IPv6.
  */
@@ -637,7 +639,38 @@ static void split_to_mss(struct sock *sk)
         }
 }
 
-int tcp_fastopen_synack(struct sock *sk, const struct tcp_repr *th, bool syn_retransmitted)
+/* tcp_fastopen_add_skb, for a SYN-ACK: its data is in sequence, readable
+ * at once; a FIN with it closes the reading side. */
+static void add_synack_data(struct sock *sk, struct sk_buff **skbp, const struct tcp_repr *th)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        struct sk_buff *skb = *skbp;
+        bool fin = th->flags & TCPF_FIN;
+        if (!skb->len && !fin)
+                return;
+        tp->fo.syn_data_acked = true; /* as Linux marks it */
+        if (skb->len) {
+                TCP_SKB_CB(skb)->seq = th->seq + 1;
+                TCP_SKB_CB(skb)->end_seq = th->seq + 1 + skb->len;
+                TCP_SKB_CB(skb)->consumed = 0;
+                atomic_fetch_add(&sk->rmem_alloc, (int)skb_truesize(skb));
+                tp->rcv_nxt = th->seq + 1 + skb->len;
+                tp->bytes_received = skb->len;
+                tp->lrcvtime = net_now(sk->net);
+                skb_queue_tail(&sk->receive_queue, skb);
+                *skbp = NULL;
+        }
+        if (fin) {
+                tp->rcv_nxt++;
+                tp->fin_received = true;
+                sk->shutdown |= RCV_SHUTDOWN;
+                tcp_set_state(sk, TCP_CLOSE_WAIT);
+        }
+        sock_wake(sk);
+}
+
+int tcp_fastopen_synack(struct sock *sk, struct sk_buff **skbp, const struct tcp_repr *th,
+                        bool syn_retransmitted)
 {
         struct tcp_sock *tp = tcp_sk(sk);
         struct tcp_fastopen_sock *fo = &tp->fo;
@@ -691,6 +724,7 @@ int tcp_fastopen_synack(struct sock *sk, const struct tcp_repr *th, bool syn_ret
                 if (tp->delivered > 1)
                         tp->delivered--;
         }
+        add_synack_data(sk, skbp, th);
         return fo->write_pending ? 2 : 0;
 }
 

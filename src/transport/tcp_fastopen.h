@@ -142,10 +142,12 @@ bool tcp_fastopen_defer_connect(struct sock *sk);
  * sent here, true; else false and the caller sends a plain SYN. */
 bool tcp_fastopen_connect_syn(struct sock *sk);
 /* A SYN-ACK accepted in SYN_SENT, the socket just established: the cookie
- * and MSS go to the cache; SYN data it did not acknowledge is sent again.
- * 0: send the ACK; 1: data goes (with the ACK); 2: a blocked writer
- * is about to send (the ACK waits for it, on the delayed-ACK timer). */
-int tcp_fastopen_synack(struct sock *sk, const struct tcp_repr *th, bool syn_retransmitted);
+ * and MSS go to the cache; SYN data it did not acknowledge is sent again;
+ * else the SYN-ACK's own data (and FIN) is taken (*skbp consumed and
+ * cleared).  0: send the ACK; 1: data goes (with the ACK); 2: a blocked
+ * writer is about to send (the ACK waits for it, on the delayed-ACK timer). */
+int tcp_fastopen_synack(struct sock *sk, struct sk_buff **skbp, const struct tcp_repr *th,
+                        bool syn_retransmitted);
 
 /* listen(): with TFO_SERVER_WO_SOCKOPT1 every listener gets a queue. */
 void tcp_fastopen_listen(struct sock *sk, int backlog);

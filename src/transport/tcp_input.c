@@ -379,6 +379,17 @@ static void tcp_synsent_rcv(struct sock *sk, struct sk_buff *skb, const struct t
                         tcp_drop(net, skb, SKB_DROP_REASON_NOT_SPECIFIED);
                         return;
                 }
+                /* RFC 7323: the echoed timestamp must be one of ours, from
+                 * the first SYN on (tcp_rcv_synsent_state_process) */
+                uint32_t syn_ts = (uint32_t)(tp->rtt_seq_time / NSEC_PER_MSEC);
+                if (tcp_cfg(net)->timestamps && th->opt.ts_ok && th->opt.tsecr &&
+                    (seq_before(th->opt.tsecr, syn_ts) ||
+                     seq_after(th->opt.tsecr, tcp_time_ms(net)))) {
+                        TCPEXT_INC(net, PAWSActive);
+                        tcp_v4_send_reset(net, skb, th, saddr, daddr, seglen);
+                        tcp_drop(net, skb, SKB_DROP_REASON_TCP_RFC7323_PAWS);
+                        return;
+                }
                 ack_ok = true;
         }
         if (th->flags & TCPF_RST) {
@@ -413,7 +424,7 @@ static void tcp_synsent_rcv(struct sock *sk, struct sk_buff *skb, const struct t
                 tp->backoff = 0;
                 del_timer(&net->timers, &tp->rtx_timer);
                 tcp_set_state(sk, TCP_ESTABLISHED);
-                int fo = tcp_fastopen_synack(sk, th, syn_retransmitted);
+                int fo = tcp_fastopen_synack(sk, &skb, th, syn_retransmitted);
                 if (fo == 0) {
                         tcp_send_ack(sk);
                 } else if (fo == 2) {
@@ -428,7 +439,8 @@ static void tcp_synsent_rcv(struct sock *sk, struct sk_buff *skb, const struct t
                 tcp_set_state(sk, TCP_SYN_RECV);
                 tcp_send_synack(sk);
         }
-        consume_skb(skb);
+        if (skb) /* a Fast Open SYN-ACK's data stays queued */
+                consume_skb(skb);
 }
 
 /* RFC 9293's acceptability test. */

@@ -165,6 +165,8 @@ static void tfo_cookie(struct pd_runner *r, uint8_t out[8], int line)
                 out[i] = (uint8_t)(h >> (8 * i));
 }
 
+static uint32_t ts_ecr_live(const struct pd_runner *r, uint32_t ecr);
+
 static size_t emit_options(struct pd_runner *r, const struct pd_packet *p, uint8_t *o, int line)
 {
         size_t n = 0;
@@ -208,7 +210,7 @@ static size_t emit_options(struct pd_runner *r, const struct pd_packet *p, uint8
                         o[n++] = 8;
                         o[n++] = 10;
                         put_be32(o + n, x->v1);
-                        put_be32(o + n + 4, r->ts_known ? x->v2 + r->ts_offset : x->v2);
+                        put_be32(o + n + 4, ts_ecr_live(r, x->v2));
                         n += 8;
                         break;
                 case PD_O_FO:
@@ -591,17 +593,43 @@ static void learn(struct pd_runner *r, const struct seg *s, const struct pd_pack
                 r->local_isn_script = x->seq;
                 r->local_isn_known = true;
         }
-        if (!r->ts_known && x->opts_mode == 1) {
+        if (x->opts_mode == 1) {
                 int i = 0, j = 0;
                 while (i < x->nopts && x->opts[i].kind != PD_O_TS)
                         i++;
                 while (j < s->nopts && s->opts[j].kind != PD_O_TS)
                         j++;
                 if (i < x->nopts && j < s->nopts) {
-                        r->ts_offset = s->opts[j].v1 - x->opts[i].v1;
-                        r->ts_known = true;
+                        uint32_t sv = x->opts[i].v1, av = s->opts[j].v1;
+                        if (!r->ts_known) {
+                                r->ts_offset = av - sv;
+                                r->ts_known = true;
+                        }
+                        /* packetdrill's set_outbound_ts_val_mapping: an
+                         * inbound ecr of sv echoes this value, the latest
+                         * sent under that script value */
+                        size_t k = 0;
+                        while (k < r->nts_map && r->ts_map[k][0] != sv)
+                                k++;
+                        if (k == r->nts_map && k < PD_TS_MAP)
+                                r->nts_map++;
+                        if (k < PD_TS_MAP) {
+                                r->ts_map[k][0] = sv;
+                                r->ts_map[k][1] = av;
+                        }
                 }
         }
+}
+
+/* The live TS ecr for an inbound script ecr: the value Strata sent under
+ * that script value, else offset by the first timestamps (packetdrill's
+ * get_outbound_ts_val_mapping, then its tcp_ts_ecr_scaled interpolation). */
+static uint32_t ts_ecr_live(const struct pd_runner *r, uint32_t ecr)
+{
+        for (size_t k = 0; k < r->nts_map; k++)
+                if (r->ts_map[k][0] == ecr)
+                        return r->ts_map[k][1];
+        return r->ts_known ? ecr + r->ts_offset : ecr;
 }
 
 static _Noreturn void mismatch(struct pd_runner *r, const struct pd_event *ev, const char *what,

@@ -741,6 +741,10 @@ static int parse_option(struct parser *p, struct pd_script *s, struct pd_tok *k)
                 else
                         s->remote_ip = ntohl(a.s_addr);
         } else if (strcmp(name, "ip_version") == 0 && val && strcmp(val, "ipv4") == 0) {
+        } else if (strcmp(name, "tcp_ts_ecr_scaled") == 0 && !val) {
+                /* packetdrill then maps an inbound TS ecr that echoes no
+                 * value Strata sent by the offset of the first timestamps:
+                 * what this runner does for every inbound ecr */
         } else {
                 return perr(p, k->line, "runner: unsupported syntax: option --%s", k->text);
         }

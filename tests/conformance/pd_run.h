@@ -61,6 +61,10 @@ struct pd_runner {
         bool local_isn_known;
         uint32_t ts_offset; /* actual TS val - script TS val */
         bool ts_known;
+        /* script TS val -> the TS val Strata sent under it, latest first */
+#define PD_TS_MAP 64
+        uint32_t ts_map[PD_TS_MAP][2];
+        size_t nts_map;
         /* what Strata sent, oldest first */
         struct pd_sent *sent;
         size_t nsent;

@@ -28,7 +28,8 @@
  *  - a server whose key changed refuses the cached cookie: the client
  *    sends its data again (TCPFastOpenActiveFail), learns the new cookie,
  *    and the next connection is a Fast Open one again;
- *  - strata_tcp_metrics_flush forgets the cookie.
+ *  - strata_tcp_metrics_flush forgets the cookie;
+ *  - a Fast Open SYN-ACK's own data and FIN are read (a hand-played server).
  * Each case ends with a leak check.
  */
 #include <arpa/inet.h>
@@ -307,6 +308,70 @@ static void backup_key_cookie_is_accepted_and_refreshed(void)
         teardown(&w);
 }
 
+/* The peer plays a Fast Open server: Strata's SYN, and the peer's SYN-ACK
+ * (from port 9000) with a cookie, payload and flags given. */
+static void client_exchange(struct w *w, int fd, const char *data, const uint8_t *cookie,
+                            const char *reply, uint8_t extra_flags, struct tcp_repr *syn,
+                            size_t *syn_len)
+{
+        struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(9000),
+                                  .sin_addr.s_addr = htonl(PEER) };
+        strata_sendto(w->ns, fd, data, strlen(data), MSG_FASTOPEN, (struct sockaddr *)&to,
+                      sizeof(to));
+        run(w, MSEC);
+        CHECK(take_seg(w, syn, syn_len));
+        CHECK_EQ(syn->flags, TCPF_SYN);
+        struct tcp_repr th = { .sport = 9000, .dport = syn->sport, .seq = 50000,
+                               .ack = syn->seq + 1 + (uint32_t)*syn_len,
+                               .flags = TCPF_SYN | TCPF_ACK | extra_flags, .window = 65535 };
+        th.opt.mss_ok = true;
+        th.opt.mss = 1460;
+        if (cookie) {
+                th.opt.fo_ok = true;
+                th.opt.fo_len = 8;
+                memcpy(th.opt.fo_cookie, cookie, 8);
+        }
+        peer_emit(w, &th, NULL, 0, reply, reply ? strlen(reply) : 0);
+        run(w, MSEC);
+}
+
+static void synack_data_is_read(void)
+{
+        struct w w;
+        lab(&w, -1);
+        static const uint8_t cookie[8] = { 9, 8, 7, 6, 5, 4, 3, 2 };
+        int c = strata_socket(w.ns, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        struct tcp_repr syn;
+        size_t len;
+        client_exchange(&w, c, "q", cookie, NULL, 0, &syn, &len);
+        CHECK(syn.opt.fo_ok && syn.opt.fo_len == 0); /* asked for a cookie */
+        CHECK_EQ(len, 0);
+        strata_close(w.ns, c);
+        run(&w, MSEC);
+        probe_drain(&w.probe);
+        /* with it: the query rides in the SYN, the answer (and the end) in
+         * the SYN-ACK */
+        c = strata_socket(w.ns, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        client_exchange(&w, c, "query", cookie, "answer", TCPF_FIN, &syn, &len);
+        CHECK(syn.opt.fo_ok && syn.opt.fo_len == 8);
+        CHECK_MEM(syn.opt.fo_cookie, cookie, 8);
+        CHECK_EQ(len, 5);
+        char buf[16];
+        CHECK_EQ(strata_recv(w.ns, c, buf, sizeof(buf), MSG_DONTWAIT), 6);
+        CHECK_MEM(buf, "answer", 6);
+        CHECK_EQ(strata_recv(w.ns, c, buf, sizeof(buf), MSG_DONTWAIT), 0); /* the FIN */
+        struct tcp_info ti;
+        socklen_t tl = sizeof(ti);
+        CHECK_EQ(strata_getsockopt(w.ns, c, IPPROTO_TCP, TCP_INFO, &ti, &tl), 0);
+        CHECK_EQ(ti.tcpi_state, TCP_CLOSE_WAIT);
+        CHECK(ti.tcpi_options & TCPI_OPT_SYN_DATA);
+        struct tcp_repr ack;
+        CHECK(take_seg(&w, &ack, &len));
+        CHECK_EQ(ack.ack, 50000 + 1 + 6 + 1); /* data and FIN acknowledged */
+        strata_close(w.ns, c);
+        teardown(&w);
+}
+
 /* --- a Strata client and a Strata server ---------------------------------- */
 
 struct lab {
@@ -557,4 +622,4 @@ static void stale_cookie_then_flush(void)
 TEST_MAIN(T(cookie_request_gets_linux_cookie), T(syn_data_with_cookie_is_accepted_at_once),
           T(wrong_cookie_falls_back_to_handshake), T(fastopen_queue_bounds_children),
           T(listener_key_and_sysctl_format), T(backup_key_cookie_is_accepted_and_refreshed),
-          T(strata_client_and_server), T(stale_cookie_then_flush))
+          T(synack_data_is_read), T(strata_client_and_server), T(stale_cookie_then_flush))
