@@ -1,7 +1,9 @@
 /*
  * TCP Fast Open (RFC 7413) as Linux does it (net/ipv4/tcp_fastopen.c):
- * the server side -- cookies, the listener's Fast Open queue, children
- * made from a SYN that carries data -- and the hooks the rest of TCP calls.
+ * the server side (tcp_fastopen.c: cookies, the listener's Fast Open queue,
+ * children made from a SYN that carries data, socket options, sysctls),
+ * the client side (tcp_fastopen_client.c: MSG_FASTOPEN, TCP_FASTOPEN_CONNECT,
+ * the cookie cache), and the hooks the rest of TCP calls.
  */
 #ifndef STRATA_TRANSPORT_TCP_FASTOPEN_H
 #define STRATA_TRANSPORT_TCP_FASTOPEN_H
