@@ -363,8 +363,7 @@ int tcp_fastopen_setsockopt(struct sock *sk, int name, const void *val, socklen_
                         key_from_bytes(&fo->ctx->key[k], (const uint8_t *)val + 16 * k);
                 return 0;
         }
-        if (name != TCP_FASTOPEN && name != TCP_FASTOPEN_CONNECT &&
-            name != TCP_FASTOPEN_NO_COOKIE)
+        if (name != TCP_FASTOPEN && name != TCP_FASTOPEN_CONNECT && name != TCP_FASTOPEN_NO_COOKIE)
                 return -ENOPROTOOPT;
         int v;
         if (len < sizeof(int))

@@ -28,9 +28,9 @@ struct tcp_options;
 #define TFO_SERVER_COOKIE_NOT_REQD 0x200 /* accept SYN data without a cookie */
 #define TFO_SERVER_WO_SOCKOPT1     0x400 /* every listener, without TCP_FASTOPEN */
 
-#define TCP_FASTOPEN_COOKIE_SIZE 8   /* what Strata and Linux servers give out */
-#define TCP_FASTOPEN_KEY_LENGTH  16  /* one SipHash key */
-#define TCP_FASTOPEN_KEY_MAX     2   /* primary and backup */
+#define TCP_FASTOPEN_COOKIE_SIZE 8  /* what Strata and Linux servers give out */
+#define TCP_FASTOPEN_KEY_LENGTH  16 /* one SipHash key */
+#define TCP_FASTOPEN_KEY_MAX     2  /* primary and backup */
 
 /* The keys cookies are made with: the namespace's (tcp_fastopen_key) or a
  * listener's own (TCP_FASTOPEN_KEY).  The first makes cookies; both are
@@ -77,12 +77,12 @@ struct tcp_fastopen_sock {
         uint8_t opt_len;
         uint8_t opt_val[16];
         /* client */
-        bool req;                     /* the SYN being sent is a Fast Open one */
-        bool defer_connect;           /* connect() returned: the SYN waits for data */
-        bool syn_fastopen, syn_exp;   /* the SYN carried the option */
-        bool syn_data;                /* ... and data */
-        bool wait;                    /* a blocking send waits for its connection */
-        const void *wait_base;        /* ... with this buffer (its first) and length */
+        bool req;                   /* the SYN being sent is a Fast Open one */
+        bool defer_connect;         /* connect() returned: the SYN waits for data */
+        bool syn_fastopen, syn_exp; /* the SYN carried the option */
+        bool syn_data;              /* ... and data */
+        bool wait;                  /* a blocking send waits for its connection */
+        const void *wait_base;      /* ... with this buffer (its first) and length */
         size_t wait_len;
         bool write_pending;           /* ... with more data to send once connected */
         uint32_t copied;              /* bytes the SYN carried */

@@ -307,7 +307,7 @@ static void split_to_mss(struct sock *sk)
                 *TCP_SKB_CB(n) = *TCP_SKB_CB(skb);
                 TCP_SKB_CB(n)->seq = TCP_SKB_CB(skb)->seq + mss;
                 TCP_SKB_CB(skb)->end_seq = TCP_SKB_CB(skb)->seq + mss;
-                TCP_SKB_CB(skb)->flags &= (uint8_t)~(TCPF_FIN | TCPF_PSH);
+                TCP_SKB_CB(skb)->flags &= (uint8_t) ~(TCPF_FIN | TCPF_PSH);
                 skb_trim(skb, mss);
                 n->prev = skb;
                 n->next = skb->next;

@@ -691,8 +691,8 @@ int64_t pd_packet_expect(struct pd_runner *r, const struct pd_event *ev, int64_t
                  * once a new SYN is expected, or from ports no longer the
                  * current ones, is not the script's business */
                 bool want_new = piece == 0 && (want.flags & 0x12) == 0x02;
-                bool old_ports = r->ports_known &&
-                                 (s.sport != r->local_port || s.dport != r->remote_port);
+                bool old_ports =
+                    r->ports_known && (s.sport != r->local_port || s.dport != r->remote_port);
                 if (!(s.flags & TCPF_SYN) && (want_new || old_ports)) {
                         pop_sent(r);
                         piece--; /* still the same piece */

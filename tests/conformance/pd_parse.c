@@ -536,16 +536,26 @@ static int parse_icmp(struct parser *p, struct pd_packet *pk, int line)
         static const struct {
                 const char *name;
                 int v;
-        } types[] = { { "unreachable", 3 }, { "time_exceeded", 11 }, { "parameter_problem", 12 },
+        } types[] = { { "unreachable", 3 },
+                      { "time_exceeded", 11 },
+                      { "parameter_problem", 12 },
                       { "source_quench", 4 } },
-          codes[] = { { "net_unreachable", 0 },       { "host_unreachable", 1 },
-                      { "protocol_unreachable", 2 },  { "port_unreachable", 3 },
-                      { "frag_needed", 4 },           { "source_route_failed", 5 },
-                      { "net_unknown", 6 },           { "host_unknown", 7 },
-                      { "source_host_isolated", 8 },  { "net_prohibited", 9 },
-                      { "host_prohibited", 10 },      { "net_unreachable_for_tos", 11 },
-                      { "host_unreachable_for_tos", 12 }, { "packet_filtered", 13 },
-                      { "precedence_violation", 14 }, { "precedence_cutoff", 15 } };
+          codes[] = { { "net_unreachable", 0 },
+                      { "host_unreachable", 1 },
+                      { "protocol_unreachable", 2 },
+                      { "port_unreachable", 3 },
+                      { "frag_needed", 4 },
+                      { "source_route_failed", 5 },
+                      { "net_unknown", 6 },
+                      { "host_unknown", 7 },
+                      { "source_host_isolated", 8 },
+                      { "net_prohibited", 9 },
+                      { "host_prohibited", 10 },
+                      { "net_unreachable_for_tos", 11 },
+                      { "host_unreachable_for_tos", 12 },
+                      { "packet_filtered", 13 },
+                      { "precedence_violation", 14 },
+                      { "precedence_cutoff", 15 } };
         if (pk->dir != '<')
                 return perr(p, line, "runner: unsupported syntax: outbound icmp packets");
         next(p); /* icmp */
@@ -608,8 +618,8 @@ static int parse_packet(struct parser *p, struct pd_event *ev)
         }
         if (is_word(k, "icmp"))
                 return parse_icmp(p, pk, line);
-        if (is_word(k, "udp") || is_word(k, "ipv4") || is_word(k, "ipv6") ||
-            is_word(k, "gre") || is_word(k, "mpls"))
+        if (is_word(k, "udp") || is_word(k, "ipv4") || is_word(k, "ipv6") || is_word(k, "gre") ||
+            is_word(k, "mpls"))
                 return perr(p, line, "runner: unsupported syntax: %s packets", k->text);
         if (k->kind == PD_T_INT && is_punct(peek2(p), ">"))
                 return perr(p, line, "runner: unsupported syntax: explicit ports");

@@ -8,15 +8,13 @@
 
 #include "pd.h"
 
-#define F(name) { #name, offsetof(struct tcp_info, name), sizeof(((struct tcp_info *)0)->name) }
+#define F(name)                                                                                    \
+        {                                                                                          \
+#name, offsetof(struct tcp_info, name), sizeof(((struct tcp_info *)0)->name)       \
+        }
 const struct pd_ti_field pd_ti_kernel_fields[] = {
-        F(tcpi_delivered),
-        F(tcpi_delivered_ce),
-        F(tcpi_segs_in),
-        F(tcpi_segs_out),
-        F(tcpi_notsent_bytes),
-        F(tcpi_snd_wnd),
-        { NULL, 0, 0 },
+        F(tcpi_delivered),     F(tcpi_delivered_ce), F(tcpi_segs_in), F(tcpi_segs_out),
+        F(tcpi_notsent_bytes), F(tcpi_snd_wnd),      { NULL, 0, 0 },
 };
 #undef F
 

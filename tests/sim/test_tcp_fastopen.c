@@ -71,8 +71,9 @@ static const uint32_t key_words[4] = { 0xa0bf63f7, 0xed803d81, 0xcd641d30, 0xceb
 static void syn(struct w *w, uint16_t sport, uint32_t seq, const uint8_t *cookie, int clen,
                 const void *data, size_t dlen)
 {
-        struct tcp_repr th = { .sport = sport, .dport = 80, .seq = seq, .flags = TCPF_SYN,
-                               .window = 65535 };
+        struct tcp_repr th = {
+                .sport = sport, .dport = 80, .seq = seq, .flags = TCPF_SYN, .window = 65535
+        };
         th.opt.mss_ok = true;
         th.opt.mss = 1460;
         if (clen >= 0) {
@@ -86,8 +87,9 @@ static void syn(struct w *w, uint16_t sport, uint32_t seq, const uint8_t *cookie
 
 static void seg(struct w *w, uint16_t sport, uint8_t flags, uint32_t seq, uint32_t ack)
 {
-        struct tcp_repr th = { .sport = sport, .dport = 80, .seq = seq, .ack = ack,
-                               .flags = flags, .window = 65535 };
+        struct tcp_repr th = {
+                .sport = sport, .dport = 80, .seq = seq, .ack = ack, .flags = flags, .window = 65535
+        };
         peer_emit(w, &th, NULL, 0, NULL, 0);
 }
 
@@ -99,9 +101,9 @@ static void lab(struct w *w, int qlen)
         CHECK_EQ(strata_sysctl_set(w->ns, "net.ipv4.tcp_fastopen", "3"), 0);
         CHECK_EQ(strata_sysctl_set(w->ns, "net.ipv4.tcp_fastopen_key", KEY), 0);
         if (qlen >= 0)
-                CHECK_EQ(strata_setsockopt(w->ns, w->l, IPPROTO_TCP, TCP_FASTOPEN, &qlen,
-                                           sizeof(qlen)),
-                         0);
+                CHECK_EQ(
+                    strata_setsockopt(w->ns, w->l, IPPROTO_TCP, TCP_FASTOPEN, &qlen, sizeof(qlen)),
+                    0);
 }
 
 /* The peer asks for a cookie: the SYN-ACK's Fast Open option. */
@@ -288,9 +290,7 @@ static void backup_key_cookie_is_accepted_and_refreshed(void)
         uint8_t old[8], cur[8];
         expected_cookie(old, key_words);
         /* rotate: the old key becomes the backup */
-        CHECK_EQ(strata_sysctl_set(w.ns, "net.ipv4.tcp_fastopen_key",
-                                   "1-2-3-4," KEY),
-                 0);
+        CHECK_EQ(strata_sysctl_set(w.ns, "net.ipv4.tcp_fastopen_key", "1-2-3-4," KEY), 0);
         const uint32_t k1[4] = { 1, 2, 3, 4 };
         expected_cookie(cur, k1);
         syn(&w, 40000, 7000, old, 8, "x", 1);
@@ -314,16 +314,20 @@ static void client_exchange(struct w *w, int fd, const char *data, const uint8_t
                             const char *reply, uint8_t extra_flags, struct tcp_repr *syn,
                             size_t *syn_len)
 {
-        struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(9000),
+        struct sockaddr_in to = { .sin_family = AF_INET,
+                                  .sin_port = htons(9000),
                                   .sin_addr.s_addr = htonl(PEER) };
         strata_sendto(w->ns, fd, data, strlen(data), MSG_FASTOPEN, (struct sockaddr *)&to,
                       sizeof(to));
         run(w, MSEC);
         CHECK(take_seg(w, syn, syn_len));
         CHECK_EQ(syn->flags, TCPF_SYN);
-        struct tcp_repr th = { .sport = 9000, .dport = syn->sport, .seq = 50000,
+        struct tcp_repr th = { .sport = 9000,
+                               .dport = syn->sport,
+                               .seq = 50000,
                                .ack = syn->seq + 1 + (uint32_t)*syn_len,
-                               .flags = TCPF_SYN | TCPF_ACK | extra_flags, .window = 65535 };
+                               .flags = TCPF_SYN | TCPF_ACK | extra_flags,
+                               .window = 65535 };
         th.opt.mss_ok = true;
         th.opt.mss = 1460;
         if (cookie) {
@@ -521,8 +525,8 @@ static void strata_client_and_server(void)
         for (size_t i = 0; i < sizeof(big); i++)
                 big[i] = (char)('a' + i % 26);
         struct sockaddr_in to = server_addr();
-        CHECK_EQ(strata_sendto(lab.ns[0], c, big, sizeof(big), MSG_FASTOPEN,
-                               (struct sockaddr *)&to, sizeof(to)),
+        CHECK_EQ(strata_sendto(lab.ns[0], c, big, sizeof(big), MSG_FASTOPEN, (struct sockaddr *)&to,
+                               sizeof(to)),
                  (ssize_t)sizeof(big));
         lab_run(&lab, 10 * MSEC);
         s = strata_accept(lab.ns[1], lab.l, NULL, NULL);
@@ -541,9 +545,9 @@ static void strata_client_and_server(void)
         /* TCP_FASTOPEN_CONNECT: connect() at once, the SYN with the write */
         c = strata_socket(lab.ns[0], AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
         int one = 1;
-        CHECK_EQ(strata_setsockopt(lab.ns[0], c, IPPROTO_TCP, TCP_FASTOPEN_CONNECT, &one,
-                                   sizeof(one)),
-                 0);
+        CHECK_EQ(
+            strata_setsockopt(lab.ns[0], c, IPPROTO_TCP, TCP_FASTOPEN_CONNECT, &one, sizeof(one)),
+            0);
         CHECK_EQ(strata_connect(lab.ns[0], c, (struct sockaddr *)&to, sizeof(to)), 0);
         struct pollfd pfd = { .fd = c, .events = POLLOUT };
         CHECK_EQ(strata_poll(lab.ns[0], &pfd, 1, 0), 1); /* writable: write() connects */
@@ -560,9 +564,9 @@ static void strata_client_and_server(void)
          * (tcp_send_syn_data's fallback when the copy faults) */
         uint64_t reqd = ctr(lab.ns[1], "TcpExt.TCPFastOpenCookieReqd");
         c = strata_socket(lab.ns[0], AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-        CHECK_EQ(strata_sendto(lab.ns[0], c, NULL, 1, MSG_FASTOPEN, (struct sockaddr *)&to,
-                               sizeof(to)),
-                 -EINPROGRESS);
+        CHECK_EQ(
+            strata_sendto(lab.ns[0], c, NULL, 1, MSG_FASTOPEN, (struct sockaddr *)&to, sizeof(to)),
+            -EINPROGRESS);
         lab_run(&lab, 10 * MSEC);
         CHECK_EQ(ctr(lab.ns[1], "TcpExt.TCPFastOpenCookieReqd"), reqd + 1);
         s = server_take(&lab, buf, sizeof(buf), &n);

@@ -56,16 +56,17 @@ static void icmp_error(struct w *w, uint8_t type, uint8_t code, uint16_t sport, 
         put_be32(ip + 24, seq);
         put_be16(icmp + 2, ip_compute_csum(icmp, sizeof(icmp)));
         uint8_t frame[128];
-        size_t n = probe_ipv4_frame(&w->probe, frame, PEER, LOCAL, IPPROTO_ICMP, 64, icmp,
-                                    sizeof(icmp));
+        size_t n =
+            probe_ipv4_frame(&w->probe, frame, PEER, LOCAL, IPPROTO_ICMP, 64, icmp, sizeof(icmp));
         probe_inject(&w->probe, frame, n);
 }
 
 static void seg(struct w *w, uint16_t sport, uint8_t flags, uint32_t seq, uint32_t ack,
                 const void *data, size_t dlen, const struct tcp_options *o)
 {
-        struct tcp_repr th = { .sport = sport, .dport = 80, .seq = seq, .ack = ack,
-                               .flags = flags, .window = 65535 };
+        struct tcp_repr th = {
+                .sport = sport, .dport = 80, .seq = seq, .ack = ack, .flags = flags, .window = 65535
+        };
         if (o)
                 th.opt = *o;
         peer_emit(w, &th, NULL, 0, data, dlen);
@@ -83,7 +84,8 @@ static void syn_sent_fails_with_host_unreachable(void)
         struct w w;
         lab(&w);
         w.s = strata_socket(w.ns, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-        struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(9000),
+        struct sockaddr_in to = { .sin_family = AF_INET,
+                                  .sin_port = htons(9000),
                                   .sin_addr.s_addr = htonl(PEER) };
         CHECK_EQ(strata_connect(w.ns, w.s, (struct sockaddr *)&to, sizeof(to)), -EINPROGRESS);
         run(&w, MSEC);

@@ -102,9 +102,9 @@ static enum wire_status parse_opts(const uint8_t *opt, size_t n, struct tcp_repr
 static void option_parsed_as_linux_parses_it(void)
 {
         struct tcp_repr r;
-        CHECK_EQ(parse_opts((const uint8_t *)"\x22\x0a\x01\x02\x03\x04\x05\x06\x07\x08\x01\x01",
-                            12, &r),
-                 WIRE_OK);
+        CHECK_EQ(
+            parse_opts((const uint8_t *)"\x22\x0a\x01\x02\x03\x04\x05\x06\x07\x08\x01\x01", 12, &r),
+            WIRE_OK);
         CHECK(r.opt.fo_ok && !r.opt.fo_exp && r.opt.fo_len == 8);
         CHECK_MEM(r.opt.fo_cookie, "\x01\x02\x03\x04\x05\x06\x07\x08", 8);
         CHECK_EQ(parse_opts((const uint8_t *)"\xfe\x04\xf9\x89", 4, &r), WIRE_OK);
