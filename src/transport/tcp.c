@@ -373,6 +373,11 @@ static void tcp_destroy(struct sock *sk)
                 return;
         tcp_stop_timers(sk);
         tcp_fastopen_destroy(sk);
+        /* a child never accepted (reset with its listener) still holds
+         * what arrived for it: no close() emptied its receive queue */
+        struct sk_buff *skb;
+        while ((skb = sock_dequeue(sk)))
+                kfree_skb_reason(sk->net, skb, SKB_DROP_REASON_SOCKET_CLOSE);
         skb_queue_purge_reason(sk->net, &tp->write_queue, SKB_DROP_REASON_SOCKET_CLOSE);
         skb_queue_purge_reason(sk->net, &tp->ooo_queue, SKB_DROP_REASON_SOCKET_CLOSE);
         free(tp);

@@ -308,6 +308,37 @@ static void backup_key_cookie_is_accepted_and_refreshed(void)
         teardown(&w);
 }
 
+/* Children never accepted -- a Fast Open one with its SYN's data, an
+ * ordinary one with data after the handshake -- are reset with their
+ * listener and their data freed (teardown's leak check). */
+static void unaccepted_children_with_data_are_freed(void)
+{
+        struct w w;
+        lab(&w, 4);
+        CHECK_EQ(strata_sysctl_set(w.ns, "net.ipv4.tcp_fastopen", "0x203"), 0);
+        syn(&w, 40000, 7000, NULL, -1, "fast", 4);
+        run(&w, MSEC);
+        struct tcp_repr th;
+        size_t plen;
+        CHECK(take_seg(&w, &th, &plen) && th.ack == 7005);
+        syn(&w, 40001, 9000, NULL, -1, NULL, 0);
+        run(&w, MSEC);
+        CHECK(take_seg(&w, &th, &plen) && th.ack == 9001);
+        seg(&w, 40001, TCPF_ACK, 9001, th.seq + 1);
+        struct tcp_repr d = { .sport = 40001,
+                              .dport = 80,
+                              .seq = 9001,
+                              .ack = th.seq + 1,
+                              .flags = TCPF_ACK | TCPF_PSH,
+                              .window = 65535 };
+        peer_emit(&w, &d, NULL, 0, "slow", 4);
+        run(&w, MSEC);
+        strata_close(w.ns, w.l); /* both reset, never accepted */
+        run(&w, MSEC);
+        w.l = -1;
+        teardown(&w);
+}
+
 /* The peer plays a Fast Open server: Strata's SYN, and the peer's SYN-ACK
  * (from port 9000) with a cookie, payload and flags given. */
 static void client_exchange(struct w *w, int fd, const char *data, const uint8_t *cookie,
@@ -626,4 +657,5 @@ static void stale_cookie_then_flush(void)
 TEST_MAIN(T(cookie_request_gets_linux_cookie), T(syn_data_with_cookie_is_accepted_at_once),
           T(wrong_cookie_falls_back_to_handshake), T(fastopen_queue_bounds_children),
           T(listener_key_and_sysctl_format), T(backup_key_cookie_is_accepted_and_refreshed),
-          T(synack_data_is_read), T(strata_client_and_server), T(stale_cookie_then_flush))
+          T(unaccepted_children_with_data_are_freed), T(synack_data_is_read),
+          T(strata_client_and_server), T(stale_cookie_then_flush))
