@@ -399,7 +399,10 @@ int tcp_fastopen_getsockopt(struct sock *sk, int name, void *val, socklen_t *len
         int v;
         switch (name) {
         case TCP_FASTOPEN_KEY: {
-                const struct tcp_fastopen_ctx *ctx = sock_ctx(sk);
+                /* tcp_fastopen_get_cipher: the socket's keys, else the
+                 * namespace's -- none (length 0) if never made */
+                const struct tcp_fastopen_ctx *ctx =
+                    fo->ctx ? fo->ctx : &tcp_fastopen_net(sk->net)->ctx;
                 uint8_t b[TCP_FASTOPEN_KEY_MAX * TCP_FASTOPEN_KEY_LENGTH];
                 for (int k = 0; k < ctx->nkeys; k++)
                         key_to_bytes(&ctx->key[k], b + 16 * k);
