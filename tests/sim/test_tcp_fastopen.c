@@ -607,6 +607,41 @@ static void strata_client_and_server(void)
         lab_down(&lab);
 }
 
+/* TCP_FASTOPEN_NO_COOKIE at both ends: data in the very first SYN, no
+ * cookie asked for or given. */
+static void no_cookie_both_ends(void)
+{
+        struct lab lab;
+        lab_up(&lab);
+        int one = 1;
+        CHECK_EQ(strata_setsockopt(lab.ns[1], lab.l, IPPROTO_TCP, TCP_FASTOPEN_NO_COOKIE, &one,
+                                   sizeof(one)),
+                 0);
+        int c = strata_socket(lab.ns[0], AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        CHECK_EQ(
+            strata_setsockopt(lab.ns[0], c, IPPROTO_TCP, TCP_FASTOPEN_NO_COOKIE, &one, sizeof(one)),
+            0);
+        int v = 0;
+        socklen_t vl = sizeof(v);
+        CHECK_EQ(strata_getsockopt(lab.ns[0], c, IPPROTO_TCP, TCP_FASTOPEN_NO_COOKIE, &v, &vl), 0);
+        CHECK_EQ(v, 1);
+        struct sockaddr_in to = server_addr();
+        CHECK_EQ(strata_sendto(lab.ns[0], c, "first", 5, MSG_FASTOPEN, (struct sockaddr *)&to,
+                               sizeof(to)),
+                 5);
+        lab_run(&lab, 10 * MSEC);
+        char buf[16];
+        ssize_t n;
+        int s = server_take(&lab, buf, sizeof(buf), &n);
+        CHECK_EQ(n, 5);
+        CHECK_EQ(ctr(lab.ns[1], "TcpExt.TCPFastOpenCookieReqd"), 0);
+        CHECK_EQ(ctr(lab.ns[1], "TcpExt.TCPFastOpenPassive"), 1);
+        CHECK_EQ(ctr(lab.ns[0], "TcpExt.TCPFastOpenActive"), 1);
+        strata_close(lab.ns[0], c);
+        strata_close(lab.ns[1], s);
+        lab_down(&lab);
+}
+
 static void stale_cookie_then_flush(void)
 {
         struct lab lab;
@@ -658,4 +693,4 @@ TEST_MAIN(T(cookie_request_gets_linux_cookie), T(syn_data_with_cookie_is_accepte
           T(wrong_cookie_falls_back_to_handshake), T(fastopen_queue_bounds_children),
           T(listener_key_and_sysctl_format), T(backup_key_cookie_is_accepted_and_refreshed),
           T(unaccepted_children_with_data_are_freed), T(synack_data_is_read),
-          T(strata_client_and_server), T(stale_cookie_then_flush))
+          T(strata_client_and_server), T(no_cookie_both_ends), T(stale_cookie_then_flush))
