@@ -100,6 +100,9 @@ int strata_route_get(struct strata_net *net, const char *dst, const char *src, c
 /* sysctl -w NAME=VALUE / sysctl -n NAME on the namespace */
 int strata_sysctl_set(struct strata_net *net, const char *name, const char *value);
 int strata_sysctl_get(struct strata_net *net, const char *name, char *buf, size_t cap);
+/* ip tcp_metrics flush all: forget what TCP learned per destination (today
+ * the Fast Open cookies and server MSS the client cached). */
+int strata_tcp_metrics_flush(struct strata_net *net);
 
 /* --- running ------------------------------------------------------------- */
 

@@ -10,6 +10,7 @@
 #include "api/api.h"
 #include "core/sysctl.h"
 #include "ipv4/ipv4.h"
+#include "transport/tcp_fastopen.h"
 #include "wire/ipv4.h"
 
 int api_parse_cidr(const char *s, uint32_t *addr, uint8_t *plen)
@@ -144,6 +145,14 @@ int strata_sysctl_set(struct strata_net *sn, const char *name, const char *value
         int err = sysctl_set(net, name, value);
         api_unlock(sn);
         return err;
+}
+
+int strata_tcp_metrics_flush(struct strata_net *sn)
+{
+        struct net *net = api_lock(sn);
+        tcp_fastopen_cache_flush(net);
+        api_unlock(sn);
+        return 0;
 }
 
 int strata_sysctl_get(struct strata_net *sn, const char *name, char *buf, size_t cap)

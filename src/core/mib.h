@@ -45,7 +45,7 @@
 
 /* TcpExt, from /proc/net/netstat (the ones Strata counts so far) */
 #define STRATA_TCPEXT_MIB(X)                                                                     \
-        X(SyncookiesSent) X(EmbryonicRsts) X(TW) X(PAWSEstab) X(ListenOverflows) X(ListenDrops)  \
+        X(SyncookiesSent) X(EmbryonicRsts) X(TW) X(PAWSActive) X(PAWSEstab) X(ListenOverflows) X(ListenDrops)  \
         X(TCPTimeouts) X(TCPAbortOnData) X(TCPAbortOnClose) X(TCPChallengeACK)                   \
         X(TCPFastRetrans) X(TCPSlowStartRetrans) X(TCPDelayedACKs) X(TCPOFOQueue)                \
         X(TCPRcvQDrop) X(TCPZeroWindowDrop) X(TCPWinProbe) X(TCPSynRetrans) X(TCPOrigDataSent)     \
@@ -54,7 +54,10 @@
         X(DelayedACKLost) X(TCPSackFailures) X(TCPLossFailures) X(TCPOFOMerge)      \
         X(TCPLostRetransmit) X(TCPLossProbes) X(TCPLossProbeRecovery)              \
         X(TCPDSACKUndo) X(TCPFullUndo) X(TCPWantZeroWindowAdv) X(TCPToZeroWindowAdv)            \
-        X(TCPFromZeroWindowAdv)
+        X(TCPFromZeroWindowAdv) X(TCPFastOpenActive) X(TCPFastOpenActiveFail)                   \
+        X(TCPFastOpenPassive) X(TCPFastOpenPassiveFail) X(TCPFastOpenListenOverflow)            \
+        X(TCPFastOpenCookieReqd) X(TCPFastOpenBlackhole) X(TCPFastOpenPassiveAltKey)           \
+        X(OutOfWindowIcmps)
 
 enum ip_mib {
 #define X(n) IPSTATS_MIB_##n,

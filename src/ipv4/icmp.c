@@ -301,6 +301,31 @@ static void icmp_timestamp(struct net *net, struct sk_buff *skb, const struct ic
         consume_skb(skb);
 }
 
+/* icmp_err_convert: errno and whether it is "hard" (fatal) per code. */
+void icmp_err_convert(uint8_t type, uint8_t code, int *err, bool *hard)
+{
+        static const struct {
+                int err;
+                bool fatal;
+        } unreach[] = {
+                { ENETUNREACH, false },  { EHOSTUNREACH, false }, { ENOPROTOOPT, true },
+                { ECONNREFUSED, true },  { EMSGSIZE, false },     { EOPNOTSUPP, false },
+                { ENETUNREACH, true },   { EHOSTDOWN, true },     { ENONET, true },
+                { ENETUNREACH, true },   { EHOSTUNREACH, true },  { ENETUNREACH, false },
+                { EHOSTUNREACH, false }, { EHOSTUNREACH, true },  { EHOSTUNREACH, true },
+                { EHOSTUNREACH, true },
+        };
+        *err = EHOSTUNREACH;
+        *hard = false;
+        if (type == ICMP_DEST_UNREACH && code < ARRAY_SIZE(unreach)) {
+                *err = unreach[code].err;
+                *hard = unreach[code].fatal;
+        } else if (type == ICMP_PARAMETERPROB) {
+                *err = EPROTO;
+                *hard = true;
+        }
+}
+
 /* An error about a packet we sent: hand it to the sender (today the echo
  * client; UDP and TCP add their err handlers here). */
 static void icmp_unreach(struct net *net, struct sk_buff *skb, const struct icmp_repr *r)

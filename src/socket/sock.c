@@ -151,6 +151,17 @@ void sock_set_err(struct sock *sk, int err)
         sock_wake(sk);
 }
 
+bool msg_iov_ok(const struct msghdr *msg, size_t len)
+{
+        size_t done = 0;
+        for (size_t i = 0; done < len && i < (size_t)msg->msg_iovlen; i++) {
+                if (msg->msg_iov[i].iov_len && !msg->msg_iov[i].iov_base)
+                        return false;
+                done += msg->msg_iov[i].iov_len;
+        }
+        return true;
+}
+
 int sock_error(struct sock *sk)
 {
         int e = sk->err;

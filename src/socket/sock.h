@@ -161,6 +161,10 @@ void skb_set_owner_w(struct sk_buff *skb, struct sock *sk);
 void sock_wake(struct sock *sk);
 /* Record an error (positive errno) and wake. */
 void sock_set_err(struct sock *sk, int err);
+/* Can the first len bytes of msg's buffers be reached?  A NULL buffer is
+ * the one bad address a library can tell; where the kernel's copy would
+ * fault, the protocols answer EFAULT as it does. */
+bool msg_iov_ok(const struct msghdr *msg, size_t len);
 /* Take and clear the pending error (SO_ERROR, and the next recv/send). */
 int sock_error(struct sock *sk);
 

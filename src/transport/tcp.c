@@ -34,6 +34,7 @@ struct tcp_table {
         uint32_t emask;
         uint32_t ecount;
         uint64_t isn_key[2];
+        struct tcp_fastopen_net fastopen;
 };
 
 static struct tcp_table *tables(struct net *net)
@@ -44,6 +45,11 @@ static struct tcp_table *tables(struct net *net)
 const struct tcp_cfg *tcp_cfg(struct net *net)
 {
         return &tables(net)->cfg;
+}
+
+struct tcp_fastopen_net *tcp_fastopen_net(struct net *net)
+{
+        return &tables(net)->fastopen;
 }
 
 static uint32_t mix(uint32_t h)
@@ -264,6 +270,8 @@ void tcp_set_state(struct sock *sk, int state)
         if (state == TCP_CLOSE && (old == TCP_ESTABLISHED || old == TCP_CLOSE_WAIT))
                 TCP_INC(net, EstabResets);
         sk->state = (uint8_t)state;
+        if (old == TCP_SYN_RECV && state != TCP_SYN_RECV)
+                tcp_fastopen_synrecv_left(sk);
         if (state == TCP_ESTABLISHED && old != TCP_ESTABLISHED) {
                 /* tcp_finish_connect / tcp_create_openreq_child: the
                  * idle clocks of tcp_info start with the connection */
@@ -368,6 +376,12 @@ static void tcp_destroy(struct sock *sk)
         if (!tp)
                 return;
         tcp_stop_timers(sk);
+        tcp_fastopen_destroy(sk);
+        /* a child never accepted (reset with its listener) still holds
+         * what arrived for it: no close() emptied its receive queue */
+        struct sk_buff *skb;
+        while ((skb = sock_dequeue(sk)))
+                kfree_skb_reason(sk->net, skb, SKB_DROP_REASON_SOCKET_CLOSE);
         skb_queue_purge_reason(sk->net, &tp->write_queue, SKB_DROP_REASON_SOCKET_CLOSE);
         skb_queue_purge_reason(sk->net, &tp->ooo_queue, SKB_DROP_REASON_SOCKET_CLOSE);
         free(tp);
@@ -405,8 +419,8 @@ static int tcp_connect(struct sock *sk, uint32_t daddr, uint16_t dport)
 {
         struct net *net = sk->net;
         struct tcp_sock *tp = tcp_sk(sk);
-        if (sk->state == TCP_SYN_SENT)
-                return -EALREADY;
+        if (sk->state == TCP_SYN_SENT) /* __inet_stream_connect, SS_CONNECTING */
+                return tp->fo.defer_connect ? -EISCONN : -EALREADY;
         if (sk->state == TCP_ESTABLISHED)
                 return -EISCONN;
         if (sk->state != TCP_CLOSE)
@@ -442,9 +456,13 @@ static int tcp_connect(struct sock *sk, uint32_t daddr, uint16_t dport)
         tcp_set_state(sk, TCP_SYN_SENT);
         tcp_ehash_add(sk);
         TCP_INC(net, ActiveOpens);
+        if (tcp_fastopen_defer_connect(sk))
+                return 0; /* TCP_FASTOPEN_CONNECT: the SYN leaves with the first write */
         tp->rtt_seq_time = net_now(net);
-        tcp_transmit_skb(sk, NULL, TCPF_SYN, tp->iss);
-        tp->snd_nxt = tp->iss + 1;
+        if (!tcp_fastopen_connect_syn(sk)) {
+                tcp_transmit_skb(sk, NULL, TCPF_SYN, tp->iss);
+                tp->snd_nxt = tp->iss + 1;
+        }
         tcp_reset_rtx_timer(sk);
         return -EINPROGRESS;
 }
@@ -478,6 +496,7 @@ static int tcp_listen(struct sock *sk, int backlog)
         if ((unsigned)backlog > (unsigned)net->core.somaxconn)
                 backlog = net->core.somaxconn;
         tp->backlog = backlog;
+        tcp_fastopen_listen(sk, backlog);
         if (sk->state == TCP_LISTEN)
                 return 0;
         if (!sk->num) {
@@ -510,6 +529,9 @@ struct sock *tcp_child_new(struct sock *parent, uint32_t saddr, uint16_t sport, 
         /* sk_clone_lock copies the options a listener was given */
         struct tcp_sock *pp = tcp_sk(parent);
         c->keepalive = parent->keepalive;
+        c->reuse = parent->reuse; /* a later listener may share the port */
+        c->reuseport = parent->reuseport;
+        c->uid = parent->uid;
         tp->nodelay = pp->nodelay;
         tp->cork = pp->cork;
         tp->keepidle = pp->keepidle;
@@ -575,19 +597,24 @@ static unsigned tcp_poll(struct sock *sk)
         unsigned mask = 0;
         if (sk->state == TCP_LISTEN)
                 return tp->accept_q_first ? (POLLIN | POLLRDNORM) : 0;
+        if (sk->state == TCP_SYN_SENT && tp->fo.defer_connect)
+                return POLLOUT | POLLWRNORM; /* write() sends the SYN with data */
         if (sk->err)
                 mask |= POLLERR;
         if (sk->shutdown == (RCV_SHUTDOWN | SEND_SHUTDOWN) || sk->state == TCP_CLOSE)
                 mask |= POLLHUP;
         if ((sk->shutdown & RCV_SHUTDOWN) || tp->fin_received)
                 mask |= POLLIN | POLLRDNORM | POLLRDHUP;
-        if (sk->state != TCP_SYN_SENT && sk->state != TCP_SYN_RECV) {
+        /* a Fast Open child is readable and writable in SYN_RECV */
+        if (sk->state != TCP_SYN_SENT && (sk->state != TCP_SYN_RECV || tp->fo.passive)) {
                 if (sk->receive_queue.first)
                         mask |= POLLIN | POLLRDNORM;
-                if (!(sk->shutdown & SEND_SHUTDOWN) && sk->state != TCP_CLOSE) {
+                /* tcp_poll: a shut sending side (a reset, a timeout) is
+                 * writable -- the write reports the error */
+                if (!(sk->shutdown & SEND_SHUTDOWN)) {
                         if (tcp_writable(sk))
                                 mask |= POLLOUT | POLLWRNORM;
-                } else if (sk->state == TCP_CLOSE && !sk->err) {
+                } else {
                         mask |= POLLOUT | POLLWRNORM;
                 }
         }
@@ -597,7 +624,12 @@ static unsigned tcp_poll(struct sock *sk)
 static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len, int flags)
 {
         struct tcp_sock *tp = tcp_sk(sk);
-        if (sk->state != TCP_ESTABLISHED && sk->state != TCP_CLOSE_WAIT) {
+        ssize_t fo_ret;
+        if (((flags & MSG_FASTOPEN) || tp->fo.defer_connect || tp->fo.wait) &&
+            tcp_fastopen_sendmsg(sk, msg, len, flags, tcp_sendmsg, &fo_ret))
+                return fo_ret;
+        if (sk->state != TCP_ESTABLISHED && sk->state != TCP_CLOSE_WAIT &&
+            !(sk->state == TCP_SYN_RECV && tp->fo.passive)) {
                 /* sk_stream_wait_connect */
                 int e = sock_error(sk);
                 if (e)
@@ -611,6 +643,8 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len
         int e = sock_error(sk);
         if (e)
                 return -e;
+        if (!msg_iov_ok(msg, len))
+                return -EFAULT; /* skb_copy_to_page_nocache fails */
         size_t copied = 0;
         size_t iov = 0, iov_off = 0;
         while (copied < len) {
@@ -692,6 +726,8 @@ static ssize_t tcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int 
                 return -ENOTCONN;
         size_t copied = 0, iov = 0, iov_off = 0;
         struct sk_buff *skb = sk->receive_queue.first;
+        if (skb && !msg_iov_ok(msg, len))
+                return -EFAULT; /* skb_copy_datagram_msg fails; the data stays */
         while (skb && copied < len) {
                 struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
                 size_t avail = skb->len - cb->consumed;
@@ -865,6 +901,9 @@ static int tcp_setsockopt(struct sock *sk, int level, int name, const void *val,
                 return ip_setsockopt(sk, name, val, len);
         if (level != IPPROTO_TCP)
                 return -ENOPROTOOPT;
+        int fo_err = tcp_fastopen_setsockopt(sk, name, val, len);
+        if (fo_err != -ENOPROTOOPT)
+                return fo_err;
         if (name == TCP_CONGESTION) {
                 char cc[16] = { 0 };
                 memcpy(cc, val, len < sizeof(cc) - 1 ? len : sizeof(cc) - 1);
@@ -929,6 +968,11 @@ static int tcp_setsockopt(struct sock *sk, int level, int name, const void *val,
                         return -EINVAL;
                 tp->user_timeout_ms = (uint32_t)v;
                 return 0;
+        case TCP_SYNCNT:
+                if (v < 1 || v > TCP_MAX_SYNCNT)
+                        return -EINVAL;
+                tp->syn_retries = v;
+                return 0;
         case TCP_NOTSENT_LOWAT:
                 tp->notsent_lowat = (unsigned)v;
                 sock_wake(sk); /* the threshold may have let writers in */
@@ -950,6 +994,19 @@ static uint32_t ms_since(uint64_t now, uint64_t then)
                 return 0;
         uint64_t ms = (now - then) / NSEC_PER_MSEC;
         return ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
+}
+
+/* tcp_packets_in_flight's packets_out: segments sent and not acknowledged,
+ * the SYN and a FIN among them (tcpi_unacked counts packets, not bytes). */
+static uint32_t packets_out(const struct tcp_sock *tp)
+{
+        uint32_t n = 0, mss = tp->mss ? tp->mss : 1;
+        for (struct sk_buff *skb = tp->write_queue.first;
+             skb && seq_before(TCP_SKB_CB(skb)->seq, tp->snd_nxt); skb = skb->next)
+                n += skb->len > mss ? (skb->len + mss - 1) / mss : 1;
+        if (tp->snd_una == tp->iss && tp->snd_nxt != tp->iss)
+                n++; /* the SYN */
+        return n;
 }
 
 /* tcp_get_info, for getsockopt(TCP_INFO) and sock_diag alike */
@@ -989,6 +1046,8 @@ size_t tcp_get_info(struct sock *sk, void *buf, size_t cap)
                 v.options |= TCPI_OPT_TIMESTAMPS;
         if (tp->sack_ok)
                 v.options |= TCPI_OPT_SACK;
+        if (tp->fo.syn_data_acked)
+                v.options |= TCPI_OPT_SYN_DATA;
         if (tp->wscale_ok) {
                 v.options |= TCPI_OPT_WSCALE;
                 v.snd_wscale = tp->snd_wscale;
@@ -1004,7 +1063,7 @@ size_t tcp_get_info(struct sock *sk, void *buf, size_t cap)
         v.sndbuf_limited_us = ns_to_us(tcp_chrono_ns(tp, TCP_CHRONO_SNDBUF_LIMITED));
         v.ato_us = ns_to_us(tp->ack.ato);
         v.rcv_ssthresh = tp->rcv_ssthresh;
-        v.unacked = tcp_packets_out(tp); /* segments, as Linux's packets_out */
+        v.unacked = packets_out(tp);
         v.last_data_sent_ms = ms_since(now, tp->lsndtime);
         v.last_data_recv_ms = ms_since(now, tp->lrcvtime);
         v.last_ack_recv_ms = ms_since(now, tp->rcv_tstamp);
@@ -1020,6 +1079,7 @@ size_t tcp_get_info(struct sock *sk, void *buf, size_t cap)
         v.segs_in = tp->segs_in;
         v.notsent_bytes = tp->write_seq - tp->snd_nxt;
         v.snd_wnd = tp->snd_wnd;
+        v.delivered = tp->delivered;
         return tcp_info_pack(&v, buf, cap);
 }
 
@@ -1030,6 +1090,9 @@ static int tcp_getsockopt(struct sock *sk, int level, int name, void *val, sockl
                 return ip_getsockopt(sk, name, val, len);
         if (level != IPPROTO_TCP)
                 return -EOPNOTSUPP;
+        int fo_err = tcp_fastopen_getsockopt(sk, name, val, len);
+        if (fo_err != -ENOPROTOOPT)
+                return fo_err;
         int v;
         switch (name) {
         case TCP_NODELAY:
@@ -1059,6 +1122,9 @@ static int tcp_getsockopt(struct sock *sk, int level, int name, void *val, sockl
                 break;
         case TCP_USER_TIMEOUT:
                 v = (int)tp->user_timeout_ms;
+                break;
+        case TCP_SYNCNT:
+                v = tp->syn_retries ? tp->syn_retries : tcp_cfg(sk->net)->syn_retries;
                 break;
         case TCP_NOTSENT_LOWAT:
                 v = (int)tp->notsent_lowat;
@@ -1209,10 +1275,6 @@ static int tcp_sysctls_init(struct net *net, struct tcp_cfg *c)
                                           c->available_congestion_control,
                                           sizeof(c->available_congestion_control), read_only,
                                           NULL);
-        strcpy(c->fastopen_key, "00000000-00000000-00000000-00000000");
-        if (!err)
-                err = sysctl_register_str(net, "net.ipv4.tcp_fastopen_key", c->fastopen_key,
-                                          sizeof(c->fastopen_key), NULL, NULL);
         return err;
 }
 
@@ -1231,6 +1293,10 @@ int tcp_init(struct net *net)
                 return -ENOMEM;
         }
         int err = tcp_sysctls_init(net, &t->cfg);
+        if (!err)
+                err = tcp_fastopen_sysctls_init(net, &t->fastopen, t->cfg.fastopen_key,
+                                                sizeof(t->cfg.fastopen_key),
+                                                &t->cfg.fastopen_blackhole_timeout);
         if (err) {
                 port_hash_free(&t->bind);
                 free(t->ehash);
@@ -1241,7 +1307,7 @@ int tcp_init(struct net *net)
         t->isn_key[1] = random_u64(&net->rnd);
         in->tcp = t;
         in->protos[IPPROTO_TCP_] = tcp_v4_rcv;
-        tcp_pmtu_init(net);
+        tcp_err_init(net);
         net->mib.tcp[TCP_MIB_RtoAlgorithm] = 1;
         net->mib.tcp[TCP_MIB_RtoMin] = 200;
         net->mib.tcp[TCP_MIB_RtoMax] = 120000;

@@ -13,8 +13,8 @@
  * min(backlog, somaxconn) counting ListenOverflows/ListenDrops, RST rules
  * with RFC 5961 challenge ACKs, TIME_WAIT; SACK blocks, the SACK scoreboard
  * and SACK-based recovery with PRR, RACK and TLP in tcp_sack.c,
- * tcp_recovery.c and tcp_rack.c.  Not yet: ECN, SYN cookies, Fast Open,
- * autotuning.
+ * tcp_recovery.c and tcp_rack.c; Fast Open in tcp_fastopen.c and
+ * tcp_fastopen_client.c.  Not yet: ECN, SYN cookies, autotuning.
  */
 #ifndef STRATA_TRANSPORT_TCP_H
 #define STRATA_TRANSPORT_TCP_H
@@ -23,6 +23,7 @@
 #include "ipv4/ip_input.h"
 #include "socket/sock.h"
 #include "transport/tcp_sack.h"
+#include "transport/tcp_fastopen.h"
 #include "wire/tcp.h"
 
 extern const struct proto tcp_prot;
@@ -41,6 +42,7 @@ struct tcp_cfg {
         int tw_reuse, mtu_probing, base_mss, no_metrics_save, moderate_rcvbuf, adv_win_scale;
         int limit_output_bytes, challenge_ack_limit, rfc1337, workaround_signed_windows;
         int min_snd_mss;
+        int fastopen_blackhole_timeout;
         unsigned notsent_lowat;
         char congestion_control[16];
         char available_congestion_control[32];
@@ -166,7 +168,10 @@ struct tcp_sock {
         /* counters for tcp_info */
         uint32_t total_retrans, segs_in, segs_out;
         uint64_t bytes_acked, bytes_received;
+        uint32_t delivered;              /* packets acknowledged, the SYN's exchange counted once */
         int syn_retries;
+        int soft_err;                    /* an ICMP error to report on timeout (sk_err_soft) */
+        struct tcp_fastopen_sock fo;     /* Fast Open (tcp_fastopen.c) */
 };
 
 static inline struct tcp_sock *tcp_sk(struct sock *sk)
@@ -197,13 +202,16 @@ uint16_t tcp_mss_for(struct net *net, uint32_t daddr);
 uint32_t tcp_time_ms(struct net *net);
 
 /* tcp_pmtu.c: ICMP "fragmentation needed" lowers a connection's MSS. */
-void tcp_pmtu_init(struct net *net);
+void tcp_v4_mtu_reduced(struct sock *sk, uint32_t mtu);
 
 /* tcp_input.c */
 void tcp_v4_rcv(struct sk_buff *skb);
 /* Acked segments grow cwnd (slow start, then the algorithm's avoidance)
  * while the window is what limits the sender. */
 void tcp_cong_avoid_acked(struct sock *sk, uint32_t segs);
+
+/* tcp_err.c: ICMP errors about our segments */
+void tcp_err_init(struct net *net);
 
 /* tcp_output.c */
 int tcp_transmit_skb(struct sock *sk, struct sk_buff *data, uint8_t flags, uint32_t seq);
@@ -236,6 +244,7 @@ void tcp_event_data_sent(struct sock *sk);
 void tcp_event_ack_sent(struct sock *sk);
 void tcp_enter_quickack_mode(struct sock *sk);
 void tcp_send_delayed_ack(struct sock *sk);
+void tcp_ack_for_writer(struct sock *sk);
 void tcp_ack_snd_check(struct sock *sk, bool now);
 void tcp_delack_timer(struct sock *sk);
 void tcp_cleanup_rbuf(struct sock *sk, size_t copied);
@@ -268,6 +277,7 @@ static inline void tcp_wq_queue_tail(struct tcp_sock *tp, struct sk_buff *skb)
 #define TCP_MAX_KEEPIDLE 32767
 #define TCP_MAX_KEEPINTVL 32767
 #define TCP_MAX_KEEPCNT 127
+#define TCP_MAX_SYNCNT 127
 
 /* Call fn for every listener, then every connection of net (stops at fn's
  * first non-zero result and returns it). */

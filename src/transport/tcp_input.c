@@ -156,6 +156,7 @@ static void tcp_clean_acked(struct sock *sk, uint32_t ack, struct tcp_ack_sample
                                 as->reord = cb->seq;
                 }
                 skb_dequeue(&tp->write_queue);
+                tp->delivered++; /* tcp_clean_rtx_queue: one packet each */
                 tp->wmem_queued -= skb_truesize(skb);
                 if (tp->send_head == skb)
                         tp->send_head = NULL;
@@ -410,15 +411,20 @@ static void tcp_listen_rcv(struct sock *sk, struct sk_buff *skb, const struct tc
         tp->snd_wnd = th->window; /* unscaled in a SYN */
         tp->snd_wl1 = th->seq;
         tp->snd_wl2 = tp->iss;
+        bool fastopen = tcp_fastopen_try(sk, c, &skb, th, saddr, daddr);
         c->state = TCP_SYN_RECV;
         tcp_ehash_add(c);
-        lp->syn_qlen++;
+        if (!fastopen)
+                lp->syn_qlen++;
         TCP_INC(net, PassiveOpens);
         tp->rtt_seq_time = net_now(net);
         tcp_send_synack(c);
         tcp_reset_rtx_timer(c);
+        if (fastopen)
+                tcp_fastopen_child_ready(sk, c);
         sock_put(c); /* the tables hold it */
-        consume_skb(skb);
+        if (skb)
+                consume_skb(skb);
 }
 
 /* SYN-SENT (RFC 9293 3.10.7.3). */
@@ -428,10 +434,22 @@ static void tcp_synsent_rcv(struct sock *sk, struct sk_buff *skb, const struct t
         struct net *net = sk->net;
         struct tcp_sock *tp = tcp_sk(sk);
         bool ack_ok = false;
+        bool syn_retransmitted = tp->retransmits != 0;
         if (th->flags & TCPF_ACK) {
                 if (seq_leq(th->ack, tp->iss) || seq_after(th->ack, tp->snd_nxt)) {
                         tcp_v4_send_reset(net, skb, th, saddr, daddr, seglen);
                         tcp_drop(net, skb, SKB_DROP_REASON_NOT_SPECIFIED);
+                        return;
+                }
+                /* RFC 7323: the echoed timestamp must be one of ours, from
+                 * the first SYN on (tcp_rcv_synsent_state_process) */
+                uint32_t syn_ts = (uint32_t)(tp->rtt_seq_time / NSEC_PER_MSEC);
+                if (tcp_cfg(net)->timestamps && th->opt.ts_ok && th->opt.tsecr &&
+                    (seq_before(th->opt.tsecr, syn_ts) ||
+                     seq_after(th->opt.tsecr, tcp_time_ms(net)))) {
+                        TCPEXT_INC(net, PAWSActive);
+                        tcp_v4_send_reset(net, skb, th, saddr, daddr, seglen);
+                        tcp_drop(net, skb, SKB_DROP_REASON_TCP_RFC7323_PAWS);
                         return;
                 }
                 ack_ok = true;
@@ -458,21 +476,36 @@ static void tcp_synsent_rcv(struct sock *sk, struct sk_buff *skb, const struct t
         tp->snd_wnd = th->window; /* a SYN's window is never scaled */
         if (ack_ok) {
                 tp->rcv_tstamp = net_now(net);
-                tp->snd_una = th->ack;
+                tp->snd_una = tp->iss + 1;
                 if (!tp->retransmits) /* Karn: not from a retransmitted SYN */
                         tcp_rtt_sample(sk, net_now(net) - tp->rtt_seq_time);
+                tp->delivered++; /* the SYN */
+                if (seq_after(th->ack, tp->snd_una)) {
+                        /* data the SYN carried (Fast Open) */
+                        struct tcp_ack_sample as = { .prior_una = tp->snd_una,
+                                                     .reord = tp->snd_nxt };
+                        tcp_clean_acked(sk, th->ack, &as);
+                }
                 tp->retransmits = 0;
                 tp->backoff = 0;
                 del_timer(&net->timers, &tp->rtx_timer);
                 tcp_set_state(sk, TCP_ESTABLISHED);
-                tcp_send_ack(sk);
+                int fo = tcp_fastopen_synack(sk, &skb, th, syn_retransmitted);
+                if (fo == 0) {
+                        tcp_send_ack(sk);
+                } else if (fo == 2) {
+                        /* a writer is about to send: save one ACK (Linux's
+                         * sk_write_pending) */
+                        tcp_ack_for_writer(sk);
+                }
                 tcp_push(sk);
         } else {
                 /* simultaneous open */
                 tcp_set_state(sk, TCP_SYN_RECV);
                 tcp_send_synack(sk);
         }
-        consume_skb(skb);
+        if (skb) /* a Fast Open SYN-ACK's data stays queued */
+                consume_skb(skb);
 }
 
 /* RFC 9293's acceptability test. */
@@ -561,7 +594,7 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
                         consume_skb(skb);
                         return;
                 }
-                if (sk->state == TCP_SYN_RECV && tp->parent) {
+                if (sk->state == TCP_SYN_RECV && tp->parent && !tp->fo.passive) {
                         struct sock *parent = tp->parent;
                         tcp_sk(parent)->syn_qlen--;
                         tp->parent = NULL;
@@ -593,7 +626,8 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
                         consume_skb(skb);
                         return;
                 }
-                struct sock *parent = tp->parent;
+                /* a Fast Open child is on the accept queue already */
+                struct sock *parent = tp->fo.passive ? NULL : tp->parent;
                 if (parent) {
                         struct tcp_sock *lp = tcp_sk(parent);
                         if (lp->accept_qlen > lp->backlog) {
@@ -607,7 +641,9 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
                         }
                         lp->syn_qlen--;
                 }
-                tp->snd_una = th->ack;
+                /* a Fast Open child may have sent data in SYN_RECV: the
+                 * ACK takes the SYN here and the data as any ACK does */
+                tp->snd_una = tp->fo.passive ? tp->iss + 1 : th->ack;
                 tp->snd_wnd = (uint32_t)th->window << tp->snd_wscale;
                 tp->snd_wl1 = th->seq;
                 tp->snd_wl2 = th->ack;
@@ -617,10 +653,18 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
                         tcp_rtt_sample(sk, net_now(net) - tp->rtt_seq_time);
                 tp->retransmits = 0;
                 tp->backoff = 0;
+                tp->delivered++; /* the SYN-ACK (tcp_ack does not see it) */
                 del_timer(&net->timers, &tp->rtx_timer);
                 tcp_set_state(sk, TCP_ESTABLISHED);
                 if (parent)
                         tcp_accept_enqueue(parent, sk);
+                if (seq_after(th->ack, tp->snd_una)) {
+                        struct tcp_ack_sample as = { .prior_una = tp->snd_una,
+                                                     .reord = tp->snd_nxt };
+                        tcp_clean_acked(sk, th->ack, &as);
+                }
+                if (tp->snd_una != tp->snd_nxt)
+                        tcp_reset_rtx_timer(sk); /* tcp_rearm_rto */
         } else {
                 if (seq_after(th->ack, tp->snd_nxt)) {
                         /* acks what we never sent: Linux drops it silently

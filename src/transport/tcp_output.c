@@ -45,6 +45,7 @@ int tcp_transmit_skb(struct sock *sk, struct sk_buff *data, uint8_t flags, uint3
                         th.opt.ts_ok = tp->tstamp_ok;
                 }
                 th.window = (uint16_t)(tp->rcv_wnd > 65535 ? 65535 : tp->rcv_wnd);
+                tcp_fastopen_syn_options(sk, flags, &th.opt);
         } else {
                 th.opt.ts_ok = tp->tstamp_ok;
                 th.window = tcp_select_window(sk);
@@ -165,7 +166,8 @@ void tcp_push(struct sock *sk)
 void tcp_push_mode(struct sock *sk, enum tcp_push_how how)
 {
         struct tcp_sock *tp = tcp_sk(sk);
-        if (sk->state == TCP_SYN_SENT || sk->state == TCP_SYN_RECV || sk->state == TCP_CLOSE)
+        if (sk->state == TCP_SYN_SENT || sk->state == TCP_CLOSE ||
+            (sk->state == TCP_SYN_RECV && !tp->fo.passive))
                 return;
         bool sent = false, cwnd_limited = false, rwnd_limited = false;
         uint32_t nsent = 0;

@@ -12,8 +12,7 @@
  * segment cut to the new MSS (tcp_retransmit_head and tcp_push_mode split
  * what is larger), one more at each partial ACK.
  *
- * Other ICMP errors about TCP segments are not acted on yet: they are left
- * to icmp.c, which drops them as NO_SOCKET.
+ * The other ICMP errors about TCP segments are tcp_err.c's.
  */
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -41,8 +40,9 @@ static uint16_t tcp_mtu_to_mss(const struct sock *sk, unsigned pmtu)
 }
 
 /* tcp_v4_mtu_reduced: learn the path MTU for the connection's flow, then
- * send smaller segments if it is below what the MSS was sized for. */
-static void tcp_v4_mtu_reduced(struct sock *sk, uint32_t mtu)
+ * send smaller segments if it is below what the MSS was sized for.
+ * (tcp_err.c calls it for a "fragmentation needed" within the window.) */
+void tcp_v4_mtu_reduced(struct sock *sk, uint32_t mtu)
 {
         struct tcp_sock *tp = tcp_sk(sk);
         struct net *net = sk->net;
@@ -70,35 +70,4 @@ static void tcp_v4_mtu_reduced(struct sock *sk, uint32_t mtu)
         }
         tcp_retransmit_head(sk);
         tcp_reset_rtx_timer(sk);
-}
-
-/* tcp_v4_err, "fragmentation needed" only.  0 when taken, else the drop
- * reason for icmp.c. */
-static int tcp_v4_err(struct net *net, const uint8_t *inner, size_t len, uint8_t type, uint8_t code,
-                      uint32_t info)
-{
-        if (type != ICMP_DEST_UNREACH || code != ICMP_FRAG_NEEDED)
-                return SKB_DROP_REASON_NO_SOCKET; /* not acted on yet */
-        unsigned ihl = (inner[0] & 0x0f) * 4u;
-        if (len < ihl + 8)
-                return SKB_DROP_REASON_PKT_TOO_SMALL;
-        uint32_t saddr = get_be32(inner + 12), daddr = get_be32(inner + 16);
-        uint16_t sport = get_be16(inner + ihl), dport = get_be16(inner + ihl + 2);
-        uint32_t seq = get_be32(inner + ihl + 4);
-        /* our segment went saddr:sport -> daddr:dport */
-        struct sock *sk = tcp_lookup(net, daddr, dport, saddr, sport);
-        if (!sk)
-                return SKB_DROP_REASON_NO_SOCKET;
-        if (sk->state == TCP_LISTEN || sk->state == TCP_TIME_WAIT || sk->state == TCP_CLOSE)
-                return 0; /* nothing in flight to resize */
-        struct tcp_sock *tp = tcp_sk(sk);
-        if (seq_before(seq, tp->snd_una) || seq_after(seq, tp->snd_nxt))
-                return 0; /* out of window (Linux counts OutOfWindowIcmps) */
-        tcp_v4_mtu_reduced(sk, info);
-        return 0;
-}
-
-void tcp_pmtu_init(struct net *net)
-{
-        ipv4_of(net)->err_handlers[IPPROTO_TCP_] = tcp_v4_err;
 }

@@ -355,6 +355,18 @@ void tcp_send_delayed_ack(struct sock *sk)
         mod_timer(&sk->net->timers, &tp->delack_timer, timeout);
 }
 
+/* tcp_rcv_synsent_state_process with a writer about to send: the ACK of
+ * the SYN-ACK waits for the data (up to the 200 ms delayed-ACK maximum),
+ * and the first segments after it are acked at once. */
+void tcp_ack_for_writer(struct sock *sk)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        tcp_enter_quickack_mode(sk);
+        tp->ack.pending |= TCP_ACK_SCHED | TCP_ACK_TIMER;
+        tp->ack.timeout = net_now(sk->net) + TCP_DELACK_MAX_NS;
+        mod_timer(&sk->net->timers, &tp->delack_timer, tp->ack.timeout);
+}
+
 /* __tcp_ack_snd_check, after payload was queued (now: a hole was filled
  * or the segment was out of order -- the peer must hear at once). */
 void tcp_ack_snd_check(struct sock *sk, bool now)

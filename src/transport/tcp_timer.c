@@ -56,7 +56,9 @@ void tcp_reset_rtx_timer(struct sock *sk)
 
 static void tcp_write_err(struct sock *sk)
 {
-        sock_set_err(sk, ETIMEDOUT);
+        /* an ICMP error seen on the way says more than ETIMEDOUT */
+        int soft = tcp_sk(sk)->soft_err;
+        sock_set_err(sk, soft ? soft : ETIMEDOUT);
         tcp_done(sk);
 }
 
@@ -98,7 +100,9 @@ static void rtx_fire(struct timer_list *t)
         }
         TCPEXT_INC(net, TCPTimeouts);
         if (sk->state == TCP_SYN_SENT) {
-                if ((int)tp->retransmits >= tcp_cfg(net)->syn_retries) {
+                /* TCP_SYNCNT, else net.ipv4.tcp_syn_retries */
+                int retries = tp->syn_retries ? tp->syn_retries : tcp_cfg(net)->syn_retries;
+                if ((int)tp->retransmits >= retries) {
                         TCP_INC(net, AttemptFails);
                         tcp_write_err(sk);
                         return;
@@ -114,6 +118,12 @@ static void rtx_fire(struct timer_list *t)
         if (sk->state == TCP_SYN_RECV) {
                 if ((int)tp->retransmits >= tcp_cfg(net)->synack_retries) {
                         struct sock *parent = tp->parent;
+                        if (tp->fo.passive) {
+                                /* tcp_fastopen_synack_timer: the child is
+                                 * the application's (or on its way) */
+                                tcp_write_err(sk);
+                                return;
+                        }
                         if (parent) {
                                 tcp_sk(parent)->syn_qlen--;
                                 tp->parent = NULL;
@@ -127,7 +137,10 @@ static void rtx_fire(struct timer_list *t)
                 TCPEXT_INC(net, TCPSynRetrans);
                 TCP_INC(net, RetransSegs);
                 tcp_send_synack(sk);
-                tcp_reset_rtx_timer(sk);
+                if (tp->fo.passive)
+                        tcp_fastopen_arm_synack_timer(sk);
+                else
+                        tcp_reset_rtx_timer(sk);
                 return;
         }
         if ((int)tp->retransmits >= tcp_cfg(net)->retries2) {

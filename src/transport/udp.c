@@ -241,6 +241,8 @@ static ssize_t udp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len
                 return -EPIPE;
         if (!udp_writable(sk))
                 return -EAGAIN;
+        if (!msg_iov_ok(msg, len))
+                return -EFAULT; /* ip_generic_getfrag's copy faults */
 
         struct sk_buff *skb = alloc_skb_tx(net, (uint32_t)(UDP_HLEN + len));
         if (!skb) {
@@ -325,6 +327,15 @@ static ssize_t udp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int 
                 skb = sock_dequeue(sk);
         size_t dlen = skb->len;
         size_t copied = dlen < len ? dlen : len;
+        if (!msg_iov_ok(msg, copied)) {
+                /* udp_recvmsg: the copy faulted -- the datagram is gone
+                 * (unless peeked), counted as an input error */
+                if (!(flags & MSG_PEEK)) {
+                        UDP_INC(net, InErrors);
+                        kfree_skb_reason(net, skb, SKB_DROP_REASON_NOT_SPECIFIED);
+                }
+                return -EFAULT;
+        }
         size_t off = 0;
         for (size_t i = 0; i < (size_t)msg->msg_iovlen && off < copied; i++) {
                 size_t n = msg->msg_iov[i].iov_len < copied - off ? msg->msg_iov[i].iov_len
@@ -534,31 +545,6 @@ static void udp_rcv(struct sk_buff *skb)
         kfree_skb_reason(net, skb, SKB_DROP_REASON_NO_SOCKET);
 }
 
-/* icmp_err_convert: errno and whether it is "hard" (fatal) per code. */
-static void icmp_to_errno(uint8_t type, uint8_t code, int *err, bool *hard)
-{
-        static const struct {
-                int err;
-                bool fatal;
-        } unreach[] = {
-                { ENETUNREACH, false },  { EHOSTUNREACH, false }, { ENOPROTOOPT, true },
-                { ECONNREFUSED, true },  { EMSGSIZE, false },     { EOPNOTSUPP, false },
-                { ENETUNREACH, true },   { EHOSTDOWN, true },     { ENONET, true },
-                { ENETUNREACH, true },   { EHOSTUNREACH, true },  { ENETUNREACH, false },
-                { EHOSTUNREACH, false }, { EHOSTUNREACH, true },  { EHOSTUNREACH, true },
-                { EHOSTUNREACH, true },
-        };
-        *err = EHOSTUNREACH;
-        *hard = false;
-        if (type == ICMP_DEST_UNREACH && code < ARRAY_SIZE(unreach)) {
-                *err = unreach[code].err;
-                *hard = unreach[code].fatal;
-        } else if (type == ICMP_PARAMETERPROB) {
-                *err = EPROTO;
-                *hard = true;
-        }
-}
-
 /* __udp4_lib_err: the quoted datagram was ours; tell its socket. */
 static int udp_err(struct net *net, const uint8_t *inner, size_t len, uint8_t type, uint8_t code,
                    uint32_t info)
@@ -575,7 +561,7 @@ static int udp_err(struct net *net, const uint8_t *inner, size_t len, uint8_t ty
                 return 0;
         int err;
         bool hard;
-        icmp_to_errno(type, code, &err, &hard);
+        icmp_err_convert(type, code, &err, &hard);
         if (type == ICMP_DEST_UNREACH && code == ICMP_FRAG_NEEDED) {
                 /* path MTU discovery: the route learns it; a socket that
                  * may set DF hears EMSGSIZE */

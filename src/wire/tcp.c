@@ -12,6 +12,32 @@
 #include "checksum.h"
 #include "ipv4.h"
 
+/* tcp_parse_fastopen_option: an even length of 0 (a cookie request) or
+ * 4..16 (a cookie) is taken; another even length cancels the option, an odd
+ * one is ignored.  Only SYNs carry it: the receiver checks the flags. */
+static void parse_fastopen(struct tcp_options *o, const uint8_t *v, unsigned len, bool exp)
+{
+        if (len & 1)
+                return;
+        if (len != 0 && (len < TCP_FASTOPEN_COOKIE_MIN || len > TCP_FASTOPEN_COOKIE_MAX)) {
+                o->fo_ok = false;
+                return;
+        }
+        o->fo_ok = true;
+        o->fo_exp = exp;
+        o->fo_len = (uint8_t)len;
+        memcpy(o->fo_cookie, v, len);
+}
+
+/* Bytes the Fast Open option takes, padded to 4 (tcp_options_write). */
+static size_t fastopen_len(const struct tcp_options *o)
+{
+        if (!o->fo_ok)
+                return 0;
+        size_t n = (o->fo_exp ? 4u : 2u) + o->fo_len;
+        return (n + 3) & ~(size_t)3;
+}
+
 static enum wire_status parse_options(const uint8_t *p, size_t len, struct tcp_options *o)
 {
         memset(o, 0, sizeof(*o));
@@ -66,6 +92,14 @@ static enum wire_status parse_options(const uint8_t *p, size_t len, struct tcp_o
                                 }
                         }
                         break;
+                case TCPOPT_FASTOPEN:
+                        parse_fastopen(o, v, olen - 2u, false);
+                        break;
+                case TCPOPT_EXP:
+                        /* RFC 6994: the magic says whose option it is */
+                        if (olen >= 4 && get_be16(v) == TCPOPT_FASTOPEN_MAGIC)
+                                parse_fastopen(o, v + 2, olen - 4u, true);
+                        break;
                 default:
                         break; /* unknown: skipped by its length */
                 }
@@ -108,7 +142,7 @@ size_t tcp_options_len(const struct tcp_options *o)
                 n += 4;  /* NOP WS */
         if (o->nsack)
                 n += 4 + 8u * o->nsack; /* NOP NOP SACK */
-        return n;
+        return n + fastopen_len(o);
 }
 
 size_t tcp_emit(const struct tcp_repr *r, uint8_t *buf, size_t cap)
@@ -169,6 +203,21 @@ size_t tcp_emit(const struct tcp_repr *r, uint8_t *buf, size_t cap)
                         put_be32(p + 4, o->sack[b][1]);
                         p += 8;
                 }
+        }
+        if (o->fo_ok) {
+                size_t n = fastopen_len(o);
+                memset(p, TCPOPT_NOP, n);
+                if (o->fo_exp) {
+                        p[0] = TCPOPT_EXP;
+                        p[1] = (uint8_t)(4 + o->fo_len);
+                        put_be16(p + 2, TCPOPT_FASTOPEN_MAGIC);
+                        memcpy(p + 4, o->fo_cookie, o->fo_len);
+                } else {
+                        p[0] = TCPOPT_FASTOPEN;
+                        p[1] = (uint8_t)(2 + o->fo_len);
+                        memcpy(p + 2, o->fo_cookie, o->fo_len);
+                }
+                p += n;
         }
         return hlen;
 }

@@ -29,6 +29,12 @@
 #define TCPOPT_SACK_PERM 4
 #define TCPOPT_SACK      5
 #define TCPOPT_TIMESTAMP 8
+#define TCPOPT_FASTOPEN  34  /* RFC 7413 */
+#define TCPOPT_EXP       254 /* RFC 6994 experimental, with a 16-bit magic */
+#define TCPOPT_FASTOPEN_MAGIC 0xF989 /* the experimental Fast Open option */
+
+#define TCP_FASTOPEN_COOKIE_MIN 4
+#define TCP_FASTOPEN_COOKIE_MAX 16
 
 #define TCP_MAX_SACK 4
 
@@ -39,6 +45,12 @@ struct tcp_options {
         uint32_t tsval, tsecr;
         uint8_t nsack;    /* SACK blocks present */
         uint32_t sack[TCP_MAX_SACK][2];
+        /* Fast Open (RFC 7413): fo_ok when a valid option came or is to
+         * go -- fo_len 0 is a cookie request, else 4..16 cookie bytes;
+         * fo_exp for the experimental form (254, magic 0xF989) */
+        bool fo_ok, fo_exp;
+        uint8_t fo_len;
+        uint8_t fo_cookie[TCP_FASTOPEN_COOKIE_MAX];
 };
 
 struct tcp_repr {
@@ -61,7 +73,7 @@ enum wire_status tcp_parse(const uint8_t *buf, size_t len, struct tcp_repr *out)
 
 /* Bytes the options of r take on the wire, padded to 4, in Linux's order:
  * MSS, then SACK-permitted+timestamps (or NOP,NOP,TS / NOP,NOP,SACKperm),
- * then window scale; then SACK blocks. */
+ * then window scale; then SACK blocks; then Fast Open (NOP-padded). */
 size_t tcp_options_len(const struct tcp_options *o);
 
 /* Write header and options (check left 0); returns the header length, or 0

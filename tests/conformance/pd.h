@@ -125,6 +125,12 @@ struct pd_packet {
         int opts_mode; /* 0: none, 1: list, 2: <...> (anything) */
         int nopts;
         struct pd_opt opts[PD_MAX_OPTS];
+        /* an ICMP error (`< icmp unreachable host_unreachable [0:10(10)]`):
+         * quoting a TCP segment of the connection at script seq echo_seq */
+        bool icmp;
+        uint8_t icmp_type, icmp_code;
+        uint32_t icmp_mtu;
+        uint32_t echo_seq, echo_end, echo_len;
 };
 
 /* --- events ----------------------------------------------------------------- */

@@ -188,7 +188,14 @@ int pd_lex(const char *src, struct pd_toks *out, char *err, size_t errcap)
                         p++;
                         while (*p && *p != '"' && *p != '\n') {
                                 char c = *p++;
-                                if (c == '\\' && *p) {
+                                if (c == '\\' && *p == 'x' && isxdigit((unsigned char)p[1])) {
+                                        /* \xHH, as C (TCP_FASTOPEN_KEY's bytes) */
+                                        char hex[3] = { p[1], 0, 0 };
+                                        p += 2;
+                                        if (isxdigit((unsigned char)*p))
+                                                hex[1] = *p++;
+                                        c = (char)strtol(hex, NULL, 16);
+                                } else if (c == '\\' && *p) {
                                         c = *p++;
                                         c = c == 'n' ? '\n' : c == 't' ? '\t' : c == '0' ? 0 : c;
                                 }

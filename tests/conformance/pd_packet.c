@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "pd_run.h"
+#include "core/siphash.h"
 #include "wire/tcp.h"
 
 #define PASSIVE_REMOTE_PORT 47123
@@ -141,6 +142,31 @@ static void ensure_ports(struct pd_runner *r)
         r->ports_known = true;
 }
 
+/*
+ * The symbolic cookie TFO_COOKIE: what a server with the namespace's
+ * net.ipv4.tcp_fastopen_key must give the remote address talking to the
+ * local one -- SipHash-2-4 of both addresses (network order), the 8 bytes
+ * little-endian, as Linux's __tcp_fastopen_cookie_gen_cipher -- computed
+ * here from the key text, apart from Strata's own cookie code.
+ */
+static void tfo_cookie(struct pd_runner *r, uint8_t out[8], int line)
+{
+        char key[80];
+        unsigned w[4];
+        if (strata_sysctl_get(r->sn, "net.ipv4.tcp_fastopen_key", key, sizeof(key)) < 0 ||
+            sscanf(key, "%x-%x-%x-%x", &w[0], &w[1], &w[2], &w[3]) != 4)
+                pd_fail(r, "line %d: TFO_COOKIE: cannot read net.ipv4.tcp_fastopen_key", line);
+        struct siphash_key k = { { (uint64_t)w[1] << 32 | w[0], (uint64_t)w[3] << 32 | w[2] } };
+        uint8_t msg[8];
+        put_be32(msg, r->s->remote_ip);
+        put_be32(msg + 4, r->s->local_ip);
+        uint64_t h = siphash(msg, sizeof(msg), &k);
+        for (int i = 0; i < 8; i++)
+                out[i] = (uint8_t)(h >> (8 * i));
+}
+
+static uint32_t ts_ecr_live(const struct pd_runner *r, uint32_t ecr);
+
 static size_t emit_options(struct pd_runner *r, const struct pd_packet *p, uint8_t *o, int line)
 {
         size_t n = 0;
@@ -184,28 +210,32 @@ static size_t emit_options(struct pd_runner *r, const struct pd_packet *p, uint8
                         o[n++] = 8;
                         o[n++] = 10;
                         put_be32(o + n, x->v1);
-                        put_be32(o + n + 4, r->ts_known ? x->v2 + r->ts_offset : x->v2);
+                        put_be32(o + n + 4, ts_ecr_live(r, x->v2));
                         n += 8;
                         break;
                 case PD_O_FO:
-                case PD_O_FOEXP:
-                        if (x->bloblen < 0)
-                                pd_fail(r,
-                                        "line %d: runner: unsupported syntax: symbolic Fast "
-                                        "Open cookie",
-                                        line);
+                case PD_O_FOEXP: {
+                        uint8_t sym[8];
+                        const uint8_t *blob = x->blob;
+                        int bloblen = x->bloblen;
+                        if (bloblen < 0) {
+                                tfo_cookie(r, sym, line);
+                                blob = sym;
+                                bloblen = sizeof(sym);
+                        }
                         if (x->kind == PD_O_FO) {
                                 o[n++] = 34;
-                                o[n++] = (uint8_t)(2 + x->bloblen);
+                                o[n++] = (uint8_t)(2 + bloblen);
                         } else {
                                 o[n++] = 254;
-                                o[n++] = (uint8_t)(4 + x->bloblen);
+                                o[n++] = (uint8_t)(4 + bloblen);
                                 o[n++] = 0xf9;
                                 o[n++] = 0x89;
                         }
-                        memcpy(o + n, x->blob, (size_t)x->bloblen);
-                        n += (size_t)x->bloblen;
+                        memcpy(o + n, blob, (size_t)bloblen);
+                        n += (size_t)bloblen;
                         break;
+                }
                 case PD_O_MD5:
                 case PD_O_OTHER:
                         pd_fail(r, "line %d: runner: unsupported syntax: md5 option", line);
@@ -220,10 +250,47 @@ too_long:
         pd_fail(r, "line %d: TCP options longer than 40 bytes", line);
 }
 
+/* An ICMP error from the remote quoting a TCP segment Strata sent on the
+ * connection: its IP header and first 8 bytes, the sequence number mapped
+ * as an outgoing one (packetdrill's map_inbound_icmp_tcp_packet). */
+static void inject_icmp(struct pd_runner *r, const struct pd_packet *p)
+{
+        uint8_t icmp[8 + 28] = { p->icmp_type, p->icmp_code };
+        if (p->icmp_mtu)
+                put_be16(icmp + 6, (uint16_t)p->icmp_mtu);
+        uint8_t *in = icmp + 8;
+        in[0] = 0x45;
+        put_be16(in + 2, (uint16_t)(40 + p->echo_len));
+        put_be16(in + 6, 0x4000);
+        in[8] = 64;
+        in[9] = 6;
+        put_be32(in + 12, r->s->local_ip);
+        put_be32(in + 16, r->s->remote_ip);
+        put_be16(in + 10, ip_compute_csum(in, 20));
+        put_be16(in + 20, r->local_port);
+        put_be16(in + 22, r->remote_port);
+        put_be32(in + 24, p->echo_seq + (r->local_isn_known ? r->local_isn : 0));
+        put_be16(icmp + 2, ip_compute_csum(icmp, sizeof(icmp)));
+        uint8_t f[ETH_HLEN + 20 + sizeof(icmp)];
+        size_t n = probe_ipv4_frame(&r->probe, f, r->s->remote_ip, r->s->local_ip, 1,
+                                    (uint8_t)(p->ttl >= 0 ? p->ttl : 64), icmp, sizeof(icmp));
+        probe_inject(&r->probe, f, n);
+}
+
 void pd_packet_inject(struct pd_runner *r, const struct pd_packet *p, int line)
 {
         static uint16_t ip_id = 1;
         ensure_ports(r);
+        if (p->icmp) {
+                inject_icmp(r, p);
+                return;
+        }
+        if ((p->flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN && r->new_listener) {
+                if (r->had_passive_syn)
+                        r->remote_port++; /* a new peer for a new listener */
+                r->had_passive_syn = true;
+                r->new_listener = false;
+        }
         if (p->opts_mode == 2)
                 pd_fail(r,
                         "line %d: <...> options on an inbound packet: the runner cannot "
@@ -260,8 +327,17 @@ void pd_packet_inject(struct pd_runner *r, const struct pd_packet *p, int line)
         uint8_t *t = ip + 20;
         put_be16(t, r->remote_port);
         put_be16(t + 2, r->local_port);
-        put_be32(t + 4, r->remote_isn + p->seq);
-        uint32_t ack = p->has_ack ? p->ack + (r->local_isn_known ? r->local_isn : 0) : 0;
+        /* packetdrill's remote_seq_script_to_live_offset: a SYN's (or
+         * SYN-ACK's) sequence number is the script's own and starts the
+         * remote sequence space there; what follows is relative to it */
+        if (p->flags & TCPF_SYN)
+                r->remote_isn = REMOTE_ISN_BASE + p->seq;
+        put_be32(t + 4, (p->flags & TCPF_SYN) ? REMOTE_ISN_BASE + p->seq : r->remote_isn + p->seq);
+        uint32_t ack = 0;
+        if (p->has_ack && r->local_isn_known)
+                ack = p->ack + r->local_isn - ((p->flags & TCPF_SYN) ? r->local_isn_script : 0);
+        else if (p->has_ack)
+                ack = p->ack;
         put_be32(t + 8, ack);
         t[12] = (uint8_t)(((20 + olen) / 4) << 4);
         t[13] = p->flags;
@@ -416,11 +492,13 @@ static void to_script(struct pd_runner *r, const struct seg *s, const struct pd_
         out->ttl = x->ttl >= 0 ? s->ttl : -1;
         out->flags = s->flags;
         uint32_t lisn = r->local_isn_known ? r->local_isn : 0;
-        out->seq = s->seq - lisn;
+        out->seq = s->seq - lisn + ((s->flags & TCPF_SYN) ? r->local_isn_script : 0);
         out->len = s->len;
         out->end_seq = out->seq + s->len;
         out->has_ack = x->has_ack || (s->flags & 0x10);
-        out->ack = s->ack - r->remote_isn;
+        /* remote_seq_live_to_script_offset: a SYN-ACK acks the script's
+         * own ISN + 1; later segments ack relative to it */
+        out->ack = s->ack - ((s->flags & TCPF_SYN) ? REMOTE_ISN_BASE : r->remote_isn);
         out->has_win = x->has_win;
         out->win = s->win;
         out->has_urg = x->has_urg || (s->flags & 0x20);
@@ -478,9 +556,15 @@ static const char *compare_opts(struct pd_runner *r, const struct pd_packet *x,
                 }
                 case PD_O_FO:
                 case PD_O_FOEXP:
-                        if (e->bloblen >= 0 && (e->bloblen != g->bloblen ||
-                                                memcmp(e->blob, g->blob, (size_t)e->bloblen)))
+                        if (e->bloblen < 0) {
+                                uint8_t sym[8];
+                                tfo_cookie(r, sym, 0);
+                                if (g->bloblen != sizeof(sym) || memcmp(sym, g->blob, sizeof(sym)))
+                                        return "Fast Open cookie differs from TFO_COOKIE";
+                        } else if (e->bloblen != g->bloblen ||
+                                   memcmp(e->blob, g->blob, (size_t)e->bloblen)) {
                                 return "Fast Open cookie differs";
+                        }
                         break;
                 default:
                         break;
@@ -492,26 +576,60 @@ static const char *compare_opts(struct pd_runner *r, const struct pd_packet *x,
 /* Learn what the first segments tell: ports, Strata's ISN, TS offset. */
 static void learn(struct pd_runner *r, const struct seg *s, const struct pd_packet *x)
 {
-        if (!r->ports_known) {
+        /* a SYN the script expects from Strata opens a new connection: a
+         * new socket, so a new ephemeral port (packetdrill's
+         * handle_connect_for_script_packet) */
+        bool new_conn = (s->flags & 0x12) == 0x02 && (x->flags & 0x12) == 0x02;
+        if (!r->ports_known || new_conn) {
                 r->local_port = s->sport;
                 r->remote_port = s->dport;
                 r->ports_known = true;
         }
         if ((s->flags & 0x02) && (x->flags & 0x02)) {
-                r->local_isn = s->seq - x->seq;
+                /* packetdrill's local ISN mapping: a SYN's sequence number
+                 * is the script's ISN (`> S. 1234:1234(0)`), the numbers of
+                 * later segments count from the live ISN */
+                r->local_isn = s->seq;
+                r->local_isn_script = x->seq;
                 r->local_isn_known = true;
         }
-        if (!r->ts_known && x->opts_mode == 1) {
+        if (x->opts_mode == 1) {
                 int i = 0, j = 0;
                 while (i < x->nopts && x->opts[i].kind != PD_O_TS)
                         i++;
                 while (j < s->nopts && s->opts[j].kind != PD_O_TS)
                         j++;
                 if (i < x->nopts && j < s->nopts) {
-                        r->ts_offset = s->opts[j].v1 - x->opts[i].v1;
-                        r->ts_known = true;
+                        uint32_t sv = x->opts[i].v1, av = s->opts[j].v1;
+                        if (!r->ts_known) {
+                                r->ts_offset = av - sv;
+                                r->ts_known = true;
+                        }
+                        /* packetdrill's set_outbound_ts_val_mapping: an
+                         * inbound ecr of sv echoes this value, the latest
+                         * sent under that script value */
+                        size_t k = 0;
+                        while (k < r->nts_map && r->ts_map[k][0] != sv)
+                                k++;
+                        if (k == r->nts_map && k < PD_TS_MAP)
+                                r->nts_map++;
+                        if (k < PD_TS_MAP) {
+                                r->ts_map[k][0] = sv;
+                                r->ts_map[k][1] = av;
+                        }
                 }
         }
+}
+
+/* The live TS ecr for an inbound script ecr: the value Strata sent under
+ * that script value, else offset by the first timestamps (packetdrill's
+ * get_outbound_ts_val_mapping, then its tcp_ts_ecr_scaled interpolation). */
+static uint32_t ts_ecr_live(const struct pd_runner *r, uint32_t ecr)
+{
+        for (size_t k = 0; k < r->nts_map; k++)
+                if (r->ts_map[k][0] == ecr)
+                        return r->ts_map[k][1];
+        return r->ts_known ? ecr + r->ts_offset : ecr;
 }
 
 static _Noreturn void mismatch(struct pd_runner *r, const struct pd_event *ev, const char *what,
@@ -567,6 +685,18 @@ int64_t pd_packet_expect(struct pd_runner *r, const struct pd_event *ev, int64_t
                         char xb[512];
                         fmt_packet(xb, sizeof(xb), &want);
                         pd_fail(r, "line %d: Strata sent %s\n    script: %s", ev->line, what, xb);
+                }
+                /* packetdrill sniffs the connection under test only: what an
+                 * earlier connection still sends (the FIN of a closed one)
+                 * once a new SYN is expected, or from ports no longer the
+                 * current ones, is not the script's business */
+                bool want_new = piece == 0 && (want.flags & 0x12) == 0x02;
+                bool old_ports =
+                    r->ports_known && (s.sport != r->local_port || s.dport != r->remote_port);
+                if (!(s.flags & TCPF_SYN) && (want_new || old_ports)) {
+                        pop_sent(r);
+                        piece--; /* still the same piece */
+                        continue;
                 }
                 learn(r, &s, &want);
                 to_script(r, &s, &want, &a);

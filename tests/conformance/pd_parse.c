@@ -530,6 +530,78 @@ static int parse_flags(struct parser *p, struct pd_packet *pk, int line)
         return perr(p, line, "bad TCP flags '%s'", tokdesc(k));
 }
 
+/* `icmp TYPE [CODE] [mtu N] [[seq:end(len)]]`, inbound, about TCP. */
+static int parse_icmp(struct parser *p, struct pd_packet *pk, int line)
+{
+        static const struct {
+                const char *name;
+                int v;
+        } types[] = { { "unreachable", 3 },
+                      { "time_exceeded", 11 },
+                      { "parameter_problem", 12 },
+                      { "source_quench", 4 } },
+          codes[] = { { "net_unreachable", 0 },
+                      { "host_unreachable", 1 },
+                      { "protocol_unreachable", 2 },
+                      { "port_unreachable", 3 },
+                      { "frag_needed", 4 },
+                      { "source_route_failed", 5 },
+                      { "net_unknown", 6 },
+                      { "host_unknown", 7 },
+                      { "source_host_isolated", 8 },
+                      { "net_prohibited", 9 },
+                      { "host_prohibited", 10 },
+                      { "net_unreachable_for_tos", 11 },
+                      { "host_unreachable_for_tos", 12 },
+                      { "packet_filtered", 13 },
+                      { "precedence_violation", 14 },
+                      { "precedence_cutoff", 15 } };
+        if (pk->dir != '<')
+                return perr(p, line, "runner: unsupported syntax: outbound icmp packets");
+        next(p); /* icmp */
+        struct pd_tok *k = next(p);
+        int type = -1;
+        for (size_t i = 0; k->kind == PD_T_WORD && i < sizeof(types) / sizeof(types[0]); i++)
+                if (strcmp(k->text, types[i].name) == 0)
+                        type = types[i].v;
+        if (type < 0)
+                return perr(p, line, "runner: unsupported ICMP type '%s'", tokdesc(k));
+        pk->icmp = true;
+        pk->icmp_type = (uint8_t)type;
+        k = peek(p);
+        if (k->line == line && k->kind == PD_T_WORD && !is_word(k, "mtu")) {
+                int code = -1;
+                for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+                        if (strcmp(k->text, codes[i].name) == 0)
+                                code = codes[i].v;
+                if (code < 0)
+                        return perr(p, line, "unknown ICMP code '%s'", k->text);
+                pk->icmp_code = (uint8_t)code;
+                next(p);
+                k = peek(p);
+        }
+        if (k->line == line && is_word(k, "mtu")) {
+                next(p);
+                if (expect_u32(p, &pk->icmp_mtu))
+                        return -1;
+                k = peek(p);
+        }
+        if (k->line == line && is_punct(k, "[")) {
+                next(p);
+                if (is_word(peek(p), "udp") || is_word(peek(p), "raw"))
+                        return perr(p, line, "runner: unsupported syntax: ICMP quoting %s",
+                                    peek(p)->text);
+                if (expect_u32(p, &pk->echo_seq) || expect_punct(p, ":") ||
+                    expect_u32(p, &pk->echo_end) || expect_punct(p, "(") ||
+                    expect_u32(p, &pk->echo_len) || expect_punct(p, ")") || expect_punct(p, "]"))
+                        return -1;
+                k = peek(p);
+        }
+        if (k->line == line && k->kind != PD_T_EOF)
+                return perr(p, line, "unexpected '%s' in icmp packet", tokdesc(k));
+        return 0;
+}
+
 static int parse_packet(struct parser *p, struct pd_event *ev)
 {
         struct pd_packet *pk = &ev->pkt;
@@ -544,8 +616,10 @@ static int parse_packet(struct parser *p, struct pd_event *ev)
                         return -1;
                 k = peek(p);
         }
-        if (is_word(k, "udp") || is_word(k, "icmp") || is_word(k, "ipv4") || is_word(k, "ipv6") ||
-            is_word(k, "gre") || is_word(k, "mpls"))
+        if (is_word(k, "icmp"))
+                return parse_icmp(p, pk, line);
+        if (is_word(k, "udp") || is_word(k, "ipv4") || is_word(k, "ipv6") || is_word(k, "gre") ||
+            is_word(k, "mpls"))
                 return perr(p, line, "runner: unsupported syntax: %s packets", k->text);
         if (k->kind == PD_T_INT && is_punct(peek2(p), ">"))
                 return perr(p, line, "runner: unsupported syntax: explicit ports");
@@ -677,6 +751,10 @@ static int parse_option(struct parser *p, struct pd_script *s, struct pd_tok *k)
                 else
                         s->remote_ip = ntohl(a.s_addr);
         } else if (strcmp(name, "ip_version") == 0 && val && strcmp(val, "ipv4") == 0) {
+        } else if (strcmp(name, "tcp_ts_ecr_scaled") == 0 && !val) {
+                /* packetdrill then maps an inbound TS ecr that echoes no
+                 * value Strata sent by the offset of the first timestamps:
+                 * what this runner does for every inbound ecr */
         } else {
                 return perr(p, k->line, "runner: unsupported syntax: option --%s", k->text);
         }

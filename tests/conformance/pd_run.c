@@ -278,7 +278,7 @@ int pd_run_script(const char *path, const char *dir, struct pd_script *s, char *
         r->err = err;
         r->errcap = errcap;
         r->last_fd = -1;
-        r->remote_isn = 0x5eed0000u;
+        r->remote_isn = REMOTE_ISN_BASE;
         r->sent = calloc(PD_MAX_SENT, sizeof(*r->sent));
         r->code = pd_code_env_new();
         r->clk = strata_clock_new(true);

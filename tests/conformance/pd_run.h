@@ -27,6 +27,8 @@
 
 #define PD_MAX_FRAME 2048
 #define PD_MAX_SENT  512
+/* where the remote's script sequence numbers start on the wire */
+#define REMOTE_ISN_BASE 0x5eed0000u
 
 struct pd_sent {
         int64_t t_us; /* script time it left */
@@ -50,15 +52,29 @@ struct pd_runner {
         int64_t block_limit_us;
         /* the flow */
         uint16_t local_port, remote_port;
+        /* a listen() since the last passive SYN: the next SYN is a new
+         * peer, from a new port (packetdrill's next_ephemeral_port) */
+        bool new_listener, had_passive_syn;
         bool ports_known;
-        uint32_t local_isn, remote_isn;
+        uint32_t local_isn, remote_isn; /* live ISNs (remote: with the base) */
+        uint32_t local_isn_script;       /* the ISN Strata's SYN has in the script */
         bool local_isn_known;
         uint32_t ts_offset; /* actual TS val - script TS val */
         bool ts_known;
+        /* script TS val -> the TS val Strata sent under it, latest first */
+#define PD_TS_MAP 64
+        uint32_t ts_map[PD_TS_MAP][2];
+        size_t nts_map;
         /* what Strata sent, oldest first */
         struct pd_sent *sent;
         size_t nsent;
         int last_fd; /* socket %{ }% blocks read tcp_info from */
+        /* nstat's history (the counters as the last `nstat` saw them) */
+        struct pd_nstat {
+                char name[48]; /* "TcpExtOutOfWindowIcmps" */
+                uint64_t v;
+        } nstat[400];
+        size_t nnstat;
         struct pd_code_env *code;
 };
 

@@ -8,7 +8,10 @@
  *   set_sysctls.py /proc/sys/a/b=V...  strata_sysctl_set("a.b", V)
  *   /tmp/sysctl_restore_${PPID}.sh     nothing to restore: each script has a
  *                                      fresh namespace
- *   ip tcp_metrics flush all           nothing cached in a fresh namespace
+ *   nstat, nstat | grep NAME           the counters changed since the last nstat
+ *                                      (grep failing fails the script)
+ *   ip tcp_metrics flush all           strata_tcp_metrics_flush (the Fast Open
+ *                                      cookie cache)
  *   tc qdisc add dev tun0 root pfifo   Strata's transmit queue is already a
  *                                      plain FIFO (no qdisc framework yet)
  * Values are shell words: quotes are removed and $((...)) is evaluated.
@@ -175,6 +178,71 @@ static int run_file(struct pd_runner *r, const char *path, int line, int depth, 
         return rc;
 }
 
+/* The namespace's counters as nstat names them ("Group" + "Name"), from
+ * strata_print_counters' /proc/net/snmp-style pairs of lines. */
+static size_t read_counters(struct pd_runner *r, struct pd_nstat *out, size_t cap)
+{
+        char *text = NULL;
+        size_t len = 0, n = 0;
+        FILE *f = open_memstream(&text, &len);
+        if (!f)
+                return 0;
+        strata_print_counters(r->sn, f);
+        fclose(f);
+        char *save = NULL, *names = NULL;
+        for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+                char *colon = strchr(l, ':');
+                if (!colon || strchr(l, '='))
+                        continue; /* drops, devices */
+                if (!names || strncmp(names, l, (size_t)(colon - l) + 1) != 0) {
+                        names = l; /* the names line; the values line follows */
+                        continue;
+                }
+                char group[32];
+                snprintf(group, sizeof(group), "%.*s", (int)(colon - l), l);
+                char *ns = NULL, *vs = NULL;
+                char *nm = strtok_r(strchr(names, ':') + 1, " ", &ns);
+                char *v = strtok_r(colon + 1, " ", &vs);
+                while (nm && v && n < cap) {
+                        snprintf(out[n].name, sizeof(out[n].name), "%s%s", group, nm);
+                        out[n++].v = strtoull(v, NULL, 10);
+                        nm = strtok_r(NULL, " ", &ns);
+                        v = strtok_r(NULL, " ", &vs);
+                }
+                names = NULL;
+        }
+        free(text);
+        return n;
+}
+
+/* `nstat` (its output thrown away) and `nstat | grep PATTERN`: nstat shows
+ * the counters that changed since its last run and saves them as the new
+ * history; grep fails -- and so the script -- when no such line matches. */
+static int nstat_cmd(struct pd_runner *r, const char *pattern, int line, char *err, size_t errcap)
+{
+        static struct pd_nstat cur[400];
+        size_t n = read_counters(r, cur, 400);
+        bool found = false;
+        for (size_t i = 0; pattern && i < n; i++) {
+                uint64_t old = 0;
+                for (size_t j = 0; j < r->nnstat; j++)
+                        if (strcmp(r->nstat[j].name, cur[i].name) == 0)
+                                old = r->nstat[j].v;
+                if (cur[i].v != old && strstr(cur[i].name, pattern))
+                        found = true;
+        }
+        memcpy(r->nstat, cur, n * sizeof(cur[0]));
+        r->nnstat = n;
+        if (pattern && !found) {
+                snprintf(err, errcap,
+                         "line %d: shell command failed: nstat | grep %s (no such counter "
+                         "changed)",
+                         line, pattern);
+                return -1;
+        }
+        return 0;
+}
+
 static bool ends_with(const char *s, const char *suf)
 {
         size_t a = strlen(s), b = strlen(suf);
@@ -228,8 +296,12 @@ static int run_line(struct pd_runner *r, const char *dir, char *cmd, int line, i
                         goto refuse;
                 return 0;
         }
+        if (strcmp(cmd, "nstat") == 0)
+                return nstat_cmd(r, NULL, line, err, errcap);
+        if (strncmp(cmd, "nstat | grep ", 13) == 0 && !strpbrk(cmd + 13, " |;&"))
+                return nstat_cmd(r, cmd + 13, line, err, errcap);
         if (strcmp(cmd, "ip tcp_metrics flush all") == 0)
-                return 0;
+                return strata_tcp_metrics_flush(r->sn);
         if (strcmp(cmd, "tc qdisc add dev tun0 root pfifo") == 0)
                 return 0;
 refuse:

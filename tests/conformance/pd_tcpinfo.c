@@ -33,7 +33,7 @@ static const struct {
         F(tcpi_bytes_acked),    F(tcpi_bytes_received),  F(tcpi_segs_out),
         F(tcpi_segs_in),        F(tcpi_notsent_bytes),   F(tcpi_busy_time),
         F(tcpi_rwnd_limited),   F(tcpi_sndbuf_limited),  F(tcpi_snd_wnd),
-        F(tcpi_reord_seen),
+        F(tcpi_reord_seen),     F(tcpi_delivered),       F(tcpi_delivered_ce),
 };
 #undef F
 

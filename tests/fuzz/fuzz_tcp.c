@@ -4,7 +4,8 @@
  *
  * Each input gets a fresh namespace (so a crash reproduces from its input
  * alone) with a probe device (10.0.0.2/24; the peer is 10.0.0.1) and:
- *  - a listener on port 80 (backlog 2);
+ *  - a listener on port 80 (backlog 2), a Fast Open one taking SYN data
+ *    without a cookie when the first byte's top bit is set;
  *  - an established connection 10.0.0.1:40000 -> 10.0.0.2:80, made by a
  *    well-formed handshake the target injects (the peer's SYN with options
  *    chosen by the input's first byte, the SYN-ACK read back from the
@@ -38,6 +39,7 @@
  * over) every packet buffer is back in the pool.  Violations abort.
  */
 #include <errno.h>
+#include <netinet/tcp.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -185,6 +187,15 @@ static void world_up(struct world *w, uint8_t synopts)
         struct sockaddr_in any = { .sin_family = AF_INET, .sin_port = htons(80) };
         ASSERT(strata_bind(w->ns, w->listener, (struct sockaddr *)&any, sizeof(any)) == 0);
         ASSERT(strata_listen(w->ns, w->listener, 2) == 0);
+        if (synopts & 0x80) {
+                /* a Fast Open listener that takes SYN data without a cookie
+                 * (and answers cookie requests): children straight to the
+                 * accept queue, writable in SYN_RECV */
+                ASSERT(strata_sysctl_set(w->ns, "net.ipv4.tcp_fastopen", "0x203") == 0);
+                int q = 2;
+                ASSERT(strata_setsockopt(w->ns, w->listener, IPPROTO_TCP, TCP_FASTOPEN, &q,
+                                         sizeof(q)) == 0);
+        }
 
         /* the established connection: the peer's handshake */
         struct flow *e = &w->est_f;

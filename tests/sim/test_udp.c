@@ -768,7 +768,36 @@ static void broadcast_loops_back_to_sending_host(void)
         lab_down(&lab, fds, 3, own);
 }
 
-TEST_MAIN(T(exchange_both_ways_byte_exact), T(many_datagrams_in_order), T(slow_reader_drops_excess),
+/* A NULL buffer faults the copy, as the kernel's does: sendto answers
+ * EFAULT and sends nothing; recvfrom answers EFAULT and the datagram is
+ * gone, counted in Udp.InErrors (udp_recvmsg); a peek leaves it. */
+static void null_buffer_is_efault(void)
+{
+        struct lab lab;
+        lab_up(&lab);
+        struct strata_net *a = lab.ns[ALPHA], *b = lab.ns[BETA];
+        int sa = udp_socket(a, "10.0.0.1", 4444);
+        int sb = udp_socket(b, "10.0.0.2", 5000);
+        CHECK_EQ(send_to(a, sa, NULL, 5, "10.0.0.2", 5000), -EFAULT);
+        run(&lab, MSEC);
+        char buf[16];
+        CHECK_EQ(strata_recv(b, sb, buf, sizeof(buf), MSG_DONTWAIT), -EAGAIN);
+        CHECK_EQ(send_to(a, sa, "hello", 5, "10.0.0.2", 5000), 5);
+        CHECK_EQ(send_to(a, sa, "again", 5, "10.0.0.2", 5000), 5);
+        run(&lab, MSEC);
+        CHECK_EQ(strata_recv(b, sb, NULL, 16, MSG_DONTWAIT | MSG_PEEK), -EFAULT);
+        CHECK_EQ(strata_recv(b, sb, NULL, 16, MSG_DONTWAIT), -EFAULT);
+        uint64_t inerr = 0;
+        CHECK_EQ(strata_counter(b, "Udp.InErrors", &inerr), 0);
+        CHECK_EQ(inerr, 1);
+        CHECK_EQ(strata_recv(b, sb, buf, sizeof(buf), MSG_DONTWAIT), 5);
+        CHECK_MEM(buf, "again", 5);
+        int fds[] = { sa, sb };
+        struct strata_net *own[] = { a, b };
+        lab_down(&lab, fds, 2, own);
+}
+
+TEST_MAIN(T(null_buffer_is_efault), T(exchange_both_ways_byte_exact), T(many_datagrams_in_order), T(slow_reader_drops_excess),
           T(port_unreachable_refuses_connected_socket), T(fd_limit_is_emfile),
           T(epoll_level_edge_oneshot), T(poll_timeout_on_sim_clock),
           T(blocking_recv_answered_by_other_namespace), T(so_rcvtimeo_on_sim_clock),
