@@ -322,6 +322,14 @@ void dev_queue_xmit(struct sk_buff *skb)
                 kfree_skb_reason(net, skb, SKB_DROP_REASON_QDISC_DROP);
                 return;
         }
+        /* validate_xmit_skb: a device that cannot fill in a checksum left
+         * for it gets it computed here, before its taps see the frame */
+        if (unlikely(skb->csum_partial) && !(dev->features & NETIF_F_HW_CSUM) &&
+            skb_checksum_help(net, skb)) {
+                dev->stats.tx_dropped++;
+                kfree_skb_reason(net, skb, SKB_DROP_REASON_NOMEM);
+                return;
+        }
         skb->tstamp = net_now(net);
         skb_queue_tail(&dev->txq, skb);
         qdisc_run(dev);
