@@ -36,6 +36,40 @@ int ip_route_output_sk(const struct sock *sk, uint32_t daddr, struct rt_result *
                                     IP_RT_TOS(sk->tos), res);
 }
 
+int ip_route_output_cached(struct net *net, struct ip_rt_cache *c, uint32_t daddr,
+                           uint32_t saddr, int oif, uint32_t mark, uint8_t tos,
+                           struct rt_result *res)
+{
+        uint32_t gen = ipv4_of(net)->rt_genid;
+        if (likely(c->genid == gen && c->daddr == daddr && c->saddr == saddr && c->oif == oif &&
+                   c->mark == mark && c->tos == tos)) {
+                *res = (struct rt_result){ .type = c->type,
+                                           .dev = c->dev,
+                                           .nexthop = c->nexthop,
+                                           .saddr = c->res_saddr,
+                                           .mtu = c->mtu,
+                                           .table = RT_TABLE_MAIN };
+                return 0;
+        }
+        int err = ip_route_output_mark(net, daddr, saddr, oif, mark, tos, res);
+        if (err) {
+                c->genid = 0; /* errors are not cached: the next packet looks again */
+                return err;
+        }
+        *c = (struct ip_rt_cache){ .genid = gen,
+                                   .daddr = daddr,
+                                   .saddr = saddr,
+                                   .mark = mark,
+                                   .oif = oif,
+                                   .tos = tos,
+                                   .type = res->type,
+                                   .dev = res->dev,
+                                   .nexthop = res->nexthop,
+                                   .res_saddr = res->saddr,
+                                   .mtu = res->mtu };
+        return 0;
+}
+
 int ip_route_output_mark(struct net *net, uint32_t daddr, uint32_t saddr, int oif, uint32_t mark,
                          uint8_t tos, struct rt_result *res)
 {

@@ -20,6 +20,7 @@
 
 #include "core/timer.h"
 #include "ipv4/ip_input.h"
+#include "ipv4/ipv4.h"
 #include "socket/sock.h"
 #include "wire/tcp.h"
 
@@ -133,6 +134,7 @@ struct tcp_sock {
         uint32_t total_retrans, segs_in, segs_out;
         uint64_t bytes_acked, bytes_received;
         int syn_retries;
+        struct ip_rt_cache dst_cache; /* the connection's output route (sk_dst_cache) */
 };
 
 static inline struct tcp_sock *tcp_sk(struct sock *sk)
