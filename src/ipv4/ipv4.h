@@ -83,10 +83,24 @@ bool in_dev_source_route(const struct in_device *idev);
 bool in_dev_log_martians(const struct in_device *idev);
 
 /* IPv4 state of a device (Linux's struct in_device). */
+/* The last local-delivery decision of ip_route_input on a device (what
+ * Linux keeps as the socket's sk_rx_dst for early demux): the same flow
+ * arriving again skips the lookup while rt_genid and the device's
+ * rp_filter are unchanged.  Only accepted local deliveries are kept, so
+ * every refusal is decided, counted and traced afresh. */
+struct in_rx_cache {
+        uint32_t genid; /* 0: empty */
+        uint32_t daddr, saddr, mark;
+        uint8_t tos, rpf, loopback; /* RT_TOS; rp_filter; pkt_type LOOPBACK */
+        uint32_t table;
+        const struct fib_route *route;
+};
+
 struct in_device {
         struct net_device *dev;
         struct in_ifaddr *ifa_list; /* primaries first, each group in order added */
         struct ipv4_devconf cnf;
+        struct in_rx_cache rx_cache;
 };
 
 struct fib_route {

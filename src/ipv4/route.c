@@ -268,6 +268,17 @@ int ip_route_input(struct sk_buff *skb, uint32_t daddr, uint32_t saddr, struct n
                              .iif = dev->ifindex,
                              .mark = skb->mark,
                              .tos = IP_RT_TOS(IPCB(skb)->iph.tos) };
+        struct in_rx_cache *rc = idev ? &((struct in_device *)idev)->rx_cache : NULL;
+        uint32_t gen = ipv4_of(net)->rt_genid;
+        int rpf = idev ? in_dev_rpfilter(idev) : 0;
+        bool loopback = skb->pkt_type == PACKET_LOOPBACK;
+        if (rc && rc->genid == gen && rc->daddr == daddr && rc->saddr == saddr &&
+            rc->mark == fl.mark && rc->tos == fl.tos && rc->rpf == rpf && rc->loopback == loopback) {
+                res->type = RTN_LOCAL;
+                res->route = rc->route;
+                res->table = rc->table;
+                return 0;
+        }
         struct fib_res fr;
         int ferr = fib_lookup_flow(net, &fl, &fr);
         const struct fib_route *r = ferr ? NULL : fr.route;
@@ -291,6 +302,16 @@ int ip_route_input(struct sk_buff *skb, uint32_t daddr, uint32_t saddr, struct n
                                                SKB_DROP_REASON_IP_INVALID_SOURCE, "source");
                 }
                 res->type = r->type;
+                if (rc && r->type == RTN_LOCAL)
+                        *rc = (struct in_rx_cache){ .genid = gen,
+                                                    .daddr = daddr,
+                                                    .saddr = saddr,
+                                                    .mark = fl.mark,
+                                                    .tos = fl.tos,
+                                                    .rpf = (uint8_t)rpf,
+                                                    .loopback = loopback,
+                                                    .table = fr.table,
+                                                    .route = r };
                 return 0;
         }
         if (!idev || !in_dev_forward(idev)) {

@@ -33,7 +33,7 @@
 struct lab {
         struct strata_clock *clock;
         struct strata_net *ns[2];
-        int c, s;
+        int c, s, l;
 };
 
 static void run(struct lab *lab, uint64_t ns)
@@ -66,13 +66,14 @@ static const char *carried_by(struct lab *lab, const char *msg)
         return d0 ? "both" : "none";
 }
 
-static void cached_route_follows_changes(void)
+/* The two namespaces, the routes, and a connection a -> 10.9.9.9:80 over
+ * veth0; false if it could not be opened. */
+static bool lab_up(struct lab *lab)
 {
-        struct lab lab = { 0 };
-        lab.clock = strata_clock_new(true);
-        CHECK_EQ(strata_net_new("a", lab.clock, 1, &lab.ns[0]), 0);
-        CHECK_EQ(strata_net_new("b", lab.clock, 2, &lab.ns[1]), 0);
-        struct strata_net *a = lab.ns[0], *b = lab.ns[1];
+        lab->clock = strata_clock_new(true);
+        CHECK_EQ(strata_net_new("a", lab->clock, 1, &lab->ns[0]), 0);
+        CHECK_EQ(strata_net_new("b", lab->clock, 2, &lab->ns[1]), 0);
+        struct strata_net *a = lab->ns[0], *b = lab->ns[1];
         CHECK_EQ(strata_veth_add(a, "veth0", b, "veth0"), 0);
         CHECK_EQ(strata_veth_add(a, "veth1", b, "veth1"), 0);
         CHECK_EQ(strata_addr_add(a, "veth0", "10.0.0.1/24"), 0);
@@ -81,25 +82,45 @@ static void cached_route_follows_changes(void)
         CHECK_EQ(strata_addr_add(b, "veth1", "10.0.1.2/24"), 0);
         CHECK_EQ(strata_addr_add(b, "lo", "10.9.9.9/32"), 0);
         for (int i = 0; i < 2; i++) {
-                CHECK_EQ(strata_link_set_up(lab.ns[i], "veth0", true), 0);
-                CHECK_EQ(strata_link_set_up(lab.ns[i], "veth1", true), 0);
+                CHECK_EQ(strata_link_set_up(lab->ns[i], "veth0", true), 0);
+                CHECK_EQ(strata_link_set_up(lab->ns[i], "veth1", true), 0);
         }
         CHECK_EQ(strata_route_add(a, "10.9.9.0/24", "10.0.0.2", "veth0"), 0);
 
-        int l = strata_socket(b, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        int l = lab->l = strata_socket(b, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
         struct sockaddr_in any = { .sin_family = AF_INET, .sin_port = htons(80) };
         CHECK_EQ(strata_bind(b, l, (struct sockaddr *)&any, sizeof(any)), 0);
         CHECK_EQ(strata_listen(b, l, 4), 0);
-        lab.c = strata_socket(a, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        lab->c = strata_socket(a, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
         struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(80) };
         inet_pton(AF_INET, "10.9.9.9", &to.sin_addr);
-        CHECK_EQ(strata_connect(a, lab.c, (struct sockaddr *)&to, sizeof(to)), -EINPROGRESS);
-        run(&lab, 10 * MSEC);
-        lab.s = strata_accept(b, l, NULL, NULL);
-        CHECK(lab.s >= 0);
-        if (lab.s < 0)
-                return;
+        CHECK_EQ(strata_connect(a, lab->c, (struct sockaddr *)&to, sizeof(to)), -EINPROGRESS);
+        run(lab, 10 * MSEC);
+        lab->s = strata_accept(b, l, NULL, NULL);
+        CHECK(lab->s >= 0);
+        return lab->s >= 0;
 
+}
+
+static void lab_down(struct lab *lab)
+{
+        strata_close(lab->ns[0], lab->c);
+        strata_close(lab->ns[1], lab->s);
+        strata_close(lab->ns[1], lab->l);
+        run(lab, 3000 * SEC); /* a may have to give up retransmitting (tcp_retries2) */
+        for (int i = 0; i < 2; i++)
+                CHECK_EQ(skb_pool_outstanding(lab->ns[i]->net->pool), 0);
+        strata_net_free(lab->ns[1]);
+        strata_net_free(lab->ns[0]);
+        strata_clock_free(lab->clock);
+}
+
+static void cached_route_follows_changes(void)
+{
+        struct lab lab = { 0 };
+        if (!lab_up(&lab))
+                return;
+        struct strata_net *a = lab.ns[0];
         CHECK_STR(carried_by(&lab, "first, by the /24"), "veth0");
         CHECK_STR(carried_by(&lab, "again: the cached route"), "veth0");
         CHECK_EQ(strata_route_add(a, "10.9.9.9/32", "10.0.1.2", "veth1"), 0);
@@ -131,15 +152,47 @@ static void cached_route_follows_changes(void)
         CHECK(noroute1 > noroute0);
         CHECK_EQ(tx_of(&lab, "veth1"), t1);
 
-        strata_close(a, lab.c);
-        strata_close(b, lab.s);
-        strata_close(b, l);
-        run(&lab, 3000 * SEC); /* a gives up retransmitting (tcp_retries2) */
-        for (int i = 0; i < 2; i++)
-                CHECK_EQ(skb_pool_outstanding(lab.ns[i]->net->pool), 0);
-        strata_net_free(b);
-        strata_net_free(a);
-        strata_clock_free(lab.clock);
+        lab_down(&lab);
 }
 
-TEST_MAIN(T(cached_route_follows_changes))
+/* b's input route cache (struct in_rx_cache): a flow accepted once is
+ * judged again when rp_filter or b's addresses change. */
+static void input_route_cache_follows_changes(void)
+{
+        struct lab lab = { 0 };
+        if (!lab_up(&lab))
+                return;
+        struct strata_net *a = lab.ns[0], *b = lab.ns[1];
+        /* a's segments now arrive on b's veth1, though b's route back to
+         * 10.0.0.1 is by veth0: fine while rp_filter is off */
+        CHECK_EQ(strata_route_add(a, "10.9.9.9/32", "10.0.1.2", "veth1"), 0);
+        CHECK_STR(carried_by(&lab, "by veth1, rp_filter off"), "veth1");
+        CHECK_STR(carried_by(&lab, "again, from the cache"), "veth1");
+        uint64_t rpf0 = 0, rpf1 = 0;
+        CHECK_EQ(strata_counter(b, "IP_RPFILTER", &rpf0), 0);
+        CHECK_EQ(strata_sysctl_set(b, "net.ipv4.conf.all.rp_filter", "1"), 0);
+        CHECK_EQ(strata_send(a, lab.c, "refused", 7, 0), 7);
+        run(&lab, 10 * MSEC);
+        char buf[16];
+        CHECK_EQ(strata_recv(b, lab.s, buf, sizeof(buf), MSG_DONTWAIT), -EAGAIN);
+        CHECK_EQ(strata_counter(b, "IP_RPFILTER", &rpf1), 0);
+        CHECK(rpf1 > rpf0);
+        /* rp_filter off again: the retransmission is taken */
+        CHECK_EQ(strata_sysctl_set(b, "net.ipv4.conf.all.rp_filter", "0"), 0);
+        run(&lab, 2 * SEC);
+        CHECK_EQ(strata_recv(b, lab.s, buf, sizeof(buf), MSG_DONTWAIT), 7);
+        CHECK_MEM(buf, "refused", 7);
+        CHECK_STR(carried_by(&lab, "cached once more"), "veth1");
+        /* the address goes: not ours any more, and b does not forward */
+        uint64_t adderr0 = 0, adderr1 = 0;
+        CHECK_EQ(strata_counter(b, "Ip.InAddrErrors", &adderr0), 0);
+        CHECK_EQ(strata_addr_del(b, "lo", "10.9.9.9/32"), 0);
+        CHECK_EQ(strata_send(a, lab.c, "gone", 4, 0), 4);
+        run(&lab, 10 * MSEC);
+        CHECK_EQ(strata_recv(b, lab.s, buf, sizeof(buf), MSG_DONTWAIT), -EAGAIN);
+        CHECK_EQ(strata_counter(b, "Ip.InAddrErrors", &adderr1), 0);
+        CHECK(adderr1 > adderr0);
+        lab_down(&lab);
+}
+
+TEST_MAIN(T(cached_route_follows_changes), T(input_route_cache_follows_changes))
