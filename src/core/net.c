@@ -24,6 +24,7 @@ int net_alloc(const char *name, struct strata_clock *clock, uint64_t seed, struc
         }
         pthread_mutex_init(&net->lock, NULL);
         pthread_mutex_init(&net->poll_lock, NULL);
+        atomic_init(&net->poll_scheduled, false);
         net->clock = clock;
         timer_wheel_init(&net->timers, clock_now(clock), 0);
         random_seed(&net->rnd, seed);
@@ -81,10 +82,8 @@ void net_free(struct net *net)
 
 bool net_has_work(struct net *net)
 {
-        pthread_mutex_lock(&net->poll_lock);
-        bool w = net->poll_first != NULL || atomic_load(&net->deferred_pending);
-        pthread_mutex_unlock(&net->poll_lock);
-        return w;
+        return atomic_load_explicit(&net->poll_scheduled, memory_order_acquire) ||
+               atomic_load(&net->deferred_pending);
 }
 
 uint64_t net_next_deadline(struct net *net)
@@ -123,9 +122,12 @@ int net_poll(struct net *net)
         /* Devices stay marked scheduled while on the detached list, so other
          * threads' napi_schedule cannot relink them under our feet; they set
          * poll_missed instead, and the device is queued again below. */
+        if (!atomic_load_explicit(&net->poll_scheduled, memory_order_acquire))
+                return work; /* no device has work: no lock to take */
         pthread_mutex_lock(&net->poll_lock);
         struct net_device *list = net->poll_first;
         net->poll_first = net->poll_last = NULL;
+        atomic_store_explicit(&net->poll_scheduled, false, memory_order_relaxed);
         net->pending_wake = false;
         pthread_mutex_unlock(&net->poll_lock);
 
@@ -148,6 +150,7 @@ int net_poll(struct net *net)
                         else
                                 net->poll_first = dev;
                         net->poll_last = dev;
+                        atomic_store_explicit(&net->poll_scheduled, true, memory_order_release);
                 } else {
                         dev->on_poll_list = false;
                 }

@@ -69,6 +69,11 @@ struct net {
          * because other namespaces' threads schedule our devices (veth). */
         pthread_mutex_t poll_lock;
         struct net_device *poll_first, *poll_last;
+        /* poll_first != NULL, written under poll_lock and read without it:
+         * an idle namespace's poll and net_has_work take no lock.  A device
+         * scheduled just after a reader saw false is not lost: the one who
+         * scheduled it wakes the namespace (net_wake), as it always did. */
+        atomic_bool poll_scheduled;
         int wake_fd; /* eventfd written when work arrives; -1 */
         bool pending_wake;
 

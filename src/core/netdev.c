@@ -143,6 +143,7 @@ void netdev_unregister(struct net_device *dev)
                 if (net->poll_last == dev)
                         net->poll_last = prev;
         }
+        atomic_store_explicit(&net->poll_scheduled, net->poll_first != NULL, memory_order_release);
         pthread_mutex_unlock(&net->poll_lock);
         for (pp = &net->dev_list; *pp; pp = &(*pp)->next)
                 if (*pp == dev) {
@@ -381,6 +382,7 @@ void napi_schedule(struct net_device *dev)
                 else
                         net->poll_first = dev;
                 net->poll_last = dev;
+                atomic_store_explicit(&net->poll_scheduled, true, memory_order_release);
                 wake = !net->pending_wake;
                 net->pending_wake = true;
         } else {
