@@ -254,6 +254,12 @@ void tcp_push_mode(struct sock *sk, enum tcp_push_how how)
         bool had_in_flight = tp->snd_una != tp->snd_nxt;
         /* from the send head (tcp_send_head), not over what already went */
         struct sk_buff *start = tp->send_head ? tp->send_head : tp->write_queue.first;
+        /* No send head and the queue's last skb already went: nothing is
+         * unsent, and the scan would only step over everything in flight
+         * (on every ACK of a bulk transfer, thousands of skbs at MSS 1460) */
+        if (!tp->send_head && tp->write_queue.last &&
+            seq_before(TCP_SKB_CB(tp->write_queue.last)->seq, tp->snd_nxt))
+                start = NULL;
         for (struct sk_buff *skb = start; skb; skb = skb->next) {
                 struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
                 if (seq_before(cb->seq, tp->snd_nxt))
