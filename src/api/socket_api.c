@@ -103,6 +103,15 @@ static ssize_t blocking_locked(struct strata_net *sn, struct net *net, int fd, i
                                bool send, attempt_fn call, void *arg)
 {
         ssize_t r = call(net, fd, arg, flags);
+        if (r == -EAGAIN && net_has_work(net)) {
+                /* Frames already queued to this namespace (a veth peer's
+                 * send) are what Linux's softirq would have delivered before
+                 * the call looked: deliver them, then look again, rather
+                 * than answer EAGAIN with the data at the door */
+                while (net_has_work(net) && net_poll(net) > 0)
+                        ;
+                r = call(net, fd, arg, flags);
+        }
         if (r == -EAGAIN && !(flags & MSG_DONTWAIT) && sys_nonblocking(net, fd) == 0) {
                 uint64_t t = sys_timeo(net, fd, send);
                 uint64_t dl = deadline_after(sn, t ? t : NS_FOREVER);
