@@ -29,7 +29,7 @@ int net_alloc(const char *name, struct strata_clock *clock, uint64_t seed, struc
         timer_wheel_init(&net->timers, clock_now(clock), 0);
         random_seed(&net->rnd, seed);
         net->ifindex_next = 1;
-        net->wake_fd = -1;
+        atomic_init(&net->wake_fd, -1);
         net->trace.next_id = &net->trace.own_next_id;
         net->core.netdev_max_backlog = 1000;
         net->core.netdev_budget = 300;
@@ -72,8 +72,9 @@ void net_free(struct net *net)
         while (net->dev_list)
                 netdev_unregister(net->dev_list);
         sysctl_free_all(net);
-        if (net->wake_fd >= 0)
-                close(net->wake_fd);
+        int wfd = atomic_load(&net->wake_fd);
+        if (wfd >= 0)
+                close(wfd);
         skb_pool_destroy(net->pool);
         pthread_mutex_destroy(&net->poll_lock);
         pthread_mutex_destroy(&net->lock);
@@ -95,9 +96,10 @@ uint64_t net_next_deadline(struct net *net)
 
 void net_wake(struct net *net)
 {
-        if (net->wake_fd >= 0) {
+        int wfd = atomic_load_explicit(&net->wake_fd, memory_order_acquire);
+        if (wfd >= 0) {
                 uint64_t one = 1;
-                ssize_t r = write(net->wake_fd, &one, sizeof(one));
+                ssize_t r = write(wfd, &one, sizeof(one));
                 (void)r; /* a full eventfd counter still wakes the reader */
         }
 }

@@ -74,7 +74,10 @@ struct net {
          * scheduled just after a reader saw false is not lost: the one who
          * scheduled it wakes the namespace (net_wake), as it always did. */
         atomic_bool poll_scheduled;
-        int wake_fd; /* eventfd written when work arrives; -1 */
+        /* eventfd written when work arrives; -1.  Made lazily under the
+         * namespace lock (strata_net_fd) while other threads' napi_schedule
+         * may already read it: atomic, published with release. */
+        _Atomic int wake_fd;
         bool pending_wake;
 
         struct packet_type ptypes[NET_MAX_PTYPES];
