@@ -3,12 +3,12 @@
  * generated body to a server (the kernel's `nc -l` in the tcp_curl interop
  * test), written with nothing but the public API.
  *
- *   tcp-client [--tap NAME] [--addr CIDR] --connect IP:PORT [--bytes N]
- *              [--seconds N]
+ *   tcp-client [--tap NAME] [--addr CIDR] [--via GW] --connect IP:PORT
+ *              [--bytes N] [--seconds N]
  *
  * Creates a namespace on the real clock with the TAP interface NAME
- * (default strata0) as eth0 and address CIDR (default 10.0.0.2/24), run by
- * a thread of its own.  It then waits for a line on stdin (so a test can
+ * (default strata0) as eth0 and address CIDR (default 10.0.0.2/24) -- and
+ * a default route via GW when given -- run by a thread of its own.  It then waits for a line on stdin (so a test can
  * move the TAP into a network namespace and start the server first; EOF
  * works as well), connects to IP:PORT, sends N bytes (default 1 MB) of the
  * same body http-server --bytes generates (16-byte lines "%015llu\n"
@@ -35,15 +35,15 @@
 #define CHUNK    65536
 
 struct options {
-        const char *tap, *addr, *connect;
+        const char *tap, *addr, *connect, *via;
         long long bytes;
         long seconds;
 };
 
 static void usage(FILE *f)
 {
-        fprintf(f, "usage: tcp-client [--tap NAME] [--addr CIDR] --connect IP:PORT [--bytes N]\n"
-                   "                  [--seconds N]\n");
+        fprintf(f, "usage: tcp-client [--tap NAME] [--addr CIDR] [--via GW] --connect IP:PORT\n"
+                   "                  [--bytes N] [--seconds N]\n");
 }
 
 static uint64_t monotonic_ns(void)
@@ -58,6 +58,7 @@ static int parse_args(int argc, char **argv, struct options *o)
         *o = (struct options){ .tap = "strata0",
                                .addr = "10.0.0.2/24",
                                .connect = NULL,
+                               .via = NULL,
                                .bytes = 1 << 20,
                                .seconds = 60 };
         for (int i = 1; i < argc; i++) {
@@ -76,6 +77,8 @@ static int parse_args(int argc, char **argv, struct options *o)
                         o->tap = v;
                 } else if (!strcmp(a, "--addr")) {
                         o->addr = v;
+                } else if (!strcmp(a, "--via")) {
+                        o->via = v;
                 } else if (!strcmp(a, "--connect")) {
                         o->connect = v;
                 } else if (!strcmp(a, "--bytes") || !strcmp(a, "--seconds")) {
@@ -213,6 +216,10 @@ int main(int argc, char **argv)
         if (!err) {
                 step = "adding the address";
                 err = strata_addr_add(net, DEV_NAME, o.addr);
+        }
+        if (!err && o.via) {
+                step = "adding the default route";
+                err = strata_route_add(net, "default", o.via, NULL);
         }
         if (!err) {
                 step = "starting the namespace thread";

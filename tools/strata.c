@@ -21,6 +21,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <dirent.h>
+#include <arpa/inet.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
 
 #include "strata/ctl.h"
 #include "strata/strata.h"
@@ -33,12 +37,17 @@ static void usage(FILE *f)
                    "       strata exec [-n NS] [--runtime-dir DIR] -- CMD [ARG...]\n"
                    "       strata sysctl [--netns NS] [options] [variable[=value] ...]\n"
                    "       strata nstat|drops [--netns NS] [-z] [PATTERN...]\n"
+                   "       strata trace [--netns NS] [-c N] [-t SECONDS] [host A] [proto P] [port N]\n"
+                   "       strata capture [--netns NS] [-t SECONDS] DEV -w FILE.pcap\n"
                    "\n"
                    "  exec     run CMD (ip, ss, ...) on stratad's namespace NS (default\n"
                    "           \"default\") through the netlink preload shim\n"
                    "  sysctl   procps sysctl against a running stratad\n"
                    "  nstat    its MIB counters as nstat -a prints them\n"
                    "  drops    its dropped packets per drop reason\n"
+                   "  trace    follow its packets through the layers as they go, and\n"
+                   "           where each one died and why (until Ctrl-C or -t)\n"
+                   "  capture  write every frame of its device DEV to a pcap file\n"
                    "  lab      run the built-in lab on a simulated clock: namespaces \"alpha\"\n"
                    "           and \"beta\" joined by a veth pair (10.0.0.1/24 - 10.0.0.2/24),\n"
                    "           ping, a layer-by-layer trace, and a ping nobody answers\n"
@@ -854,6 +863,232 @@ static int cmd_counters(int argc, char **argv, bool drops)
         return 0;
 }
 
+/* --- trace and capture against stratad ------------------------------------ */
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_stop_signal(int sig)
+{
+        (void)sig;
+        stop_flag = 1;
+}
+
+/* SIGINT/SIGTERM end the wait (no SA_RESTART: poll returns EINTR). */
+static void catch_stop_signals(void)
+{
+        struct sigaction sa = { .sa_handler = on_stop_signal };
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+}
+
+struct live_trace {
+        uint64_t t0;
+        bool started;
+};
+
+static void on_live_event(const struct strata_trace_event *ev, void *ctx)
+{
+        struct live_trace *t = ctx;
+        if (!t->started) {
+                t->t0 = ev->time_ns;
+                t->started = true;
+        }
+        printf("%9.6fs #%-4u %-8s %-8s %-17s %s\n", (double)(ev->time_ns - t->t0) / 1e9, ev->id,
+               ev->netns, ev->dev ? ev->dev : "-", ev->layer, ev->msg);
+        if (ev->drop_reason)
+                printf("%*s died: %s in %s()\n", 11, "", ev->drop_reason, ev->where);
+        fflush(stdout);
+}
+
+/* -t SECONDS: a positive number, in milliseconds. */
+static int parse_seconds(const char *cmd, const char *s, long *ms)
+{
+        char *end;
+        errno = 0;
+        double v = strtod(s, &end);
+        if (errno || *end || end == s || !(v > 0) || v > 1e6) {
+                fprintf(stderr, "strata %s: -t: '%s' is not a positive number of seconds\n", cmd,
+                        s);
+                return -1;
+        }
+        *ms = (long)(v * 1000);
+        return 0;
+}
+
+static int connect_ctl(const char *cmd, const char *ns, const char *rundir)
+{
+        char path[256];
+        int err = ctl_socket(ns, rundir, path, sizeof(path));
+        if (err) {
+                fprintf(stderr, "strata %s: bad namespace name: %s\n", cmd, strata_strerror(err));
+                return -2;
+        }
+        int fd = strata_ctl_connect(path, STRATA_NETLINK_CTL, (uint32_t)getpid());
+        if (fd < 0) {
+                fprintf(stderr, "strata %s: no stratad at %s: %s\n", cmd, path,
+                        strata_strerror(fd));
+                return -1;
+        }
+        return fd;
+}
+
+static int cmd_trace(int argc, char **argv)
+{
+        const char *ns = NULL, *rundir = NULL;
+        unsigned long count = 0;
+        long ms = -1;
+        struct strata_trace_filter f = { 0 };
+        for (int i = 1; i < argc; i++) {
+                const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+                char *end;
+                if ((!strcmp(a, "--netns") || !strcmp(a, "-n")) && v) {
+                        ns = argv[++i];
+                } else if (!strcmp(a, "--runtime-dir") && v) {
+                        rundir = argv[++i];
+                } else if (!strcmp(a, "-c") && v) {
+                        errno = 0;
+                        count = strtoul(v, &end, 10);
+                        if (errno || *end || !count || count > UINT32_MAX) {
+                                fprintf(stderr, "strata trace: -c: '%s' is not a count\n", v);
+                                return 2;
+                        }
+                        i++;
+                } else if (!strcmp(a, "-t") && v) {
+                        if (parse_seconds("trace", argv[++i], &ms))
+                                return 2;
+                } else if (!strcmp(a, "host") && v) {
+                        struct in_addr in;
+                        if (inet_pton(AF_INET, v, &in) != 1) {
+                                fprintf(stderr, "strata trace: host: '%s' is not an IPv4 address\n",
+                                        v);
+                                return 2;
+                        }
+                        f.addr = ntohl(in.s_addr);
+                        i++;
+                } else if (!strcmp(a, "proto") && v) {
+                        f.proto = !strcmp(v, "tcp") ? 6 : !strcmp(v, "udp") ? 17
+                                                        : !strcmp(v, "icmp") ? 1 : 0;
+                        if (!f.proto) {
+                                fprintf(stderr, "strata trace: proto: '%s' is not tcp, udp or icmp\n",
+                                        v);
+                                return 2;
+                        }
+                        i++;
+                } else if (!strcmp(a, "port") && v) {
+                        errno = 0;
+                        unsigned long p = strtoul(v, &end, 10);
+                        if (errno || *end || !p || p > 65535) {
+                                fprintf(stderr, "strata trace: port: '%s' is not a port\n", v);
+                                return 2;
+                        }
+                        f.port = (uint16_t)p;
+                        i++;
+                } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+                        printf("usage: strata trace [--netns NS] [--runtime-dir DIR] [-c N] [-t SECONDS]\n"
+                               "                    [host ADDR] [proto tcp|udp|icmp] [port N]\n"
+                               "  follow packets entering the namespace through every layer, live;\n"
+                               "  -c: the first N matching packets; -t: stop after SECONDS\n");
+                        return 0;
+                } else {
+                        fprintf(stderr, "strata trace: unknown argument '%s'\n", a);
+                        return 2;
+                }
+        }
+        int fd = connect_ctl("trace", ns, rundir);
+        if (fd < 0)
+                return fd == -2 ? 2 : 1;
+        catch_stop_signals();
+        struct live_trace t = { 0 };
+        int err = strata_ctl_trace(fd, (unsigned)count, &f, ms, on_live_event, &t);
+        close(fd);
+        if (err) {
+                fprintf(stderr, "strata trace: %s\n", err == -EBUSY
+                                                           ? "another client is tracing that namespace"
+                                                           : strata_strerror(err));
+                return 1;
+        }
+        return 0;
+}
+
+static int cmd_capture(int argc, char **argv)
+{
+        const char *ns = NULL, *rundir = NULL, *dev = NULL, *file = NULL;
+        long ms = -1;
+        for (int i = 1; i < argc; i++) {
+                const char *a = argv[i];
+                bool has = i + 1 < argc;
+                if ((!strcmp(a, "--netns") || !strcmp(a, "-n")) && has)
+                        ns = argv[++i];
+                else if (!strcmp(a, "--runtime-dir") && has)
+                        rundir = argv[++i];
+                else if (!strcmp(a, "-w") && has)
+                        file = argv[++i];
+                else if (!strcmp(a, "-t") && has) {
+                        if (parse_seconds("capture", argv[++i], &ms))
+                                return 2;
+                } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+                        printf("usage: strata capture [--netns NS] [--runtime-dir DIR] [-t SECONDS] DEV -w FILE\n"
+                               "  write every frame DEV receives and sends to FILE (pcap), until\n"
+                               "  Ctrl-C or SECONDS\n");
+                        return 0;
+                } else if (a[0] != '-' && !dev)
+                        dev = a;
+                else {
+                        fprintf(stderr, "strata capture: unknown argument '%s'\n", a);
+                        return 2;
+                }
+        }
+        if (!dev || !file) {
+                fprintf(stderr, "strata capture: need a device and -w FILE\n");
+                return 2;
+        }
+        /* the server writes the file: give it a path that does not depend
+         * on its working directory */
+        char abs[PATH_MAX];
+        if (file[0] == '/') {
+                snprintf(abs, sizeof(abs), "%s", file);
+        } else {
+                char cwd[PATH_MAX];
+                if (!getcwd(cwd, sizeof(cwd)) ||
+                    snprintf(abs, sizeof(abs), "%s/%s", cwd, file) >= (int)sizeof(abs)) {
+                        fprintf(stderr, "strata capture: %s: path too long\n", file);
+                        return 2;
+                }
+        }
+        int fd = connect_ctl("capture", ns, rundir);
+        if (fd < 0)
+                return fd == -2 ? 2 : 1;
+        catch_stop_signals();
+        int err = strata_ctl_capture_start(fd, dev, abs);
+        if (err) {
+                fprintf(stderr, "strata capture: %s: %s\n", dev,
+                        err == -ENODEV ? "no such device" : strata_strerror(err));
+                close(fd);
+                return 1;
+        }
+        fprintf(stderr, "strata capture: writing %s's frames to %s\n", dev, abs);
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        while (!stop_flag) {
+                /* the server says nothing until the end; a hang-up ends it */
+                int r = poll(&p, 1, ms >= 0 ? (int)ms : -1);
+                if (r == 0 || (r > 0 && (p.revents & (POLLHUP | POLLERR))))
+                        break;
+                if (r > 0) {
+                        char b[256];
+                        if (recv(fd, b, sizeof(b), MSG_DONTWAIT) == 0)
+                                break;
+                }
+        }
+        err = strata_ctl_capture_stop(fd, dev);
+        close(fd);
+        if (err) {
+                fprintf(stderr, "strata capture: stopping: %s\n", strata_strerror(err));
+                return 1;
+        }
+        return 0;
+}
+
 int main(int argc, char **argv)
 {
         if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
@@ -866,6 +1101,10 @@ int main(int argc, char **argv)
                 return cmd_sysctl(argc - 1, argv + 1);
         if (!strcmp(argv[1], "nstat") || !strcmp(argv[1], "drops"))
                 return cmd_counters(argc - 1, argv + 1, argv[1][0] == 'd');
+        if (!strcmp(argv[1], "trace"))
+                return cmd_trace(argc - 1, argv + 1);
+        if (!strcmp(argv[1], "capture"))
+                return cmd_capture(argc - 1, argv + 1);
         if (strcmp(argv[1], "lab") != 0) {
                 fprintf(stderr, "strata: unknown command '%s'\n", argv[1]);
                 usage(stderr);

@@ -1,20 +1,27 @@
 /*
  * stratad: one Strata namespace on the real clock, attached to TAP devices
- * of the host and served to Linux's own tools over the control socket.
+ * or existing interfaces of the host and served to Linux's own tools over
+ * the control socket.
  *
- *   stratad [--name NS] [--tap NAME]... [--runtime-dir DIR] [--sysctl-dir DIR]
+ *   stratad [--name NS] [--tap NAME]... [--packet IFNAME]... [--runtime-dir DIR]
+ *           [--sysctl-dir DIR] [--group GROUP] [--syslog]
  *
  * At start: the namespace (lo up, as `ip netns add` + `ip link set lo
  * up`), one Strata device per --tap on a new host TAP interface of the same
- * name (down, like any new device), then every DIR/\*.conf of the
+ * name, and per --packet on an existing host interface through AF_PACKET
+ * (down, like any new device), then every DIR/\*.conf of the
  * sysctl.d-style directory in lexical order -- values written with
  * `strata sysctl -w` live only as long as the process, exactly as on Linux
  * across a reboot.  Then the control socket RUNDIR/NS.sock (0600, same
- * user or root) until SIGTERM or SIGINT, when the socket file is removed
- * and the TAP interfaces disappear with their file descriptors.
+ * user or root; --group shares it, 0660, with a group's members) until
+ * SIGTERM or SIGINT, when the socket file is removed and the TAP interfaces
+ * disappear with their file descriptors.  Messages go to stderr, or with
+ * --syslog to syslog (daemon facility, LOG_NOTICE).
  */
 #include <dirent.h>
 #include <errno.h>
+#include <grp.h>
+#include <syslog.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,15 +38,54 @@
 static void usage(FILE *f)
 {
         fprintf(f,
-                "usage: stratad [--name NS] [--tap NAME]... [--runtime-dir DIR] "
-                "[--sysctl-dir DIR] [--seed N]\n"
+                "usage: stratad [--name NS] [--tap NAME]... [--packet IFNAME]... [--runtime-dir DIR]\n"
+                "               [--sysctl-dir DIR] [--group GROUP] [--syslog] [--seed N]\n"
                 "  --name NS          namespace name (default \"default\"); socket RUNDIR/NS.sock\n"
                 "  --tap NAME         attach a new host TAP interface NAME as device NAME\n"
+                "  --packet IFNAME    attach the existing host interface IFNAME (a veth end,\n"
+                "                     a NIC) through AF_PACKET as device IFNAME\n"
+                "  --group GROUP      let GROUP's members use the control socket (mode 0660)\n"
+                "  --syslog           log to syslog instead of stderr\n"
                 "  --runtime-dir DIR  where the control socket lives (default /run/strata,\n"
                 "                     or $XDG_RUNTIME_DIR/strata when not root)\n"
                 "  --sysctl-dir DIR   sysctl.d-style *.conf applied at start\n"
                 "                     (default /etc/strata/sysctl.d)\n"
                 "  --seed N           random seed (default: from the host)\n");
+}
+
+/* --syslog: stderr becomes a stream whose lines go to syslog. */
+static ssize_t syslog_write(void *cookie, const char *buf, size_t len)
+{
+        (void)cookie;
+        size_t start = 0;
+        for (size_t i = 0; i < len; i++) {
+                if (buf[i] != '\n')
+                        continue;
+                const char *line = buf + start;
+                int n = (int)(i - start);
+                /* "stratad: " is the program name syslog already records */
+                if (n >= 9 && !strncmp(line, "stratad: ", 9)) {
+                        line += 9;
+                        n -= 9;
+                }
+                syslog(LOG_NOTICE, "%.*s", n, line);
+                start = i + 1;
+        }
+        if (start < len)
+                syslog(LOG_NOTICE, "%.*s", (int)(len - start), buf + start);
+        return (ssize_t)len;
+}
+
+static int log_to_syslog(void)
+{
+        cookie_io_functions_t io = { .write = syslog_write };
+        FILE *f = fopencookie(NULL, "w", io);
+        if (!f)
+                return -1;
+        openlog("stratad", LOG_PID, LOG_DAEMON);
+        setvbuf(f, NULL, _IOLBF, 0);
+        stderr = f;
+        return 0;
 }
 
 static int conf_filter(const struct dirent *d)
@@ -120,8 +166,9 @@ static int mkdir_p(const char *dir)
 int main(int argc, char **argv)
 {
         const char *name = "default", *rundir = NULL, *sysctl_dir = "/etc/strata/sysctl.d";
-        const char *taps[MAX_TAPS];
-        int ntaps = 0;
+        const char *taps[MAX_TAPS], *pkts[MAX_TAPS], *group = NULL;
+        int ntaps = 0, npkts = 0;
+        bool use_syslog = false;
         bool explicit_sysctl = false;
         uint64_t seed = 0;
         for (int i = 1; i < argc; i++) {
@@ -130,6 +177,10 @@ int main(int argc, char **argv)
                 if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
                         usage(stdout);
                         return 0;
+                }
+                if (!strcmp(a, "--syslog")) {
+                        use_syslog = true;
+                        continue;
                 }
                 if (!v) {
                         fprintf(stderr, "stratad: %s: unknown option or missing value\n", a);
@@ -151,11 +202,37 @@ int main(int argc, char **argv)
                                 return 2;
                         }
                         taps[ntaps++] = v;
+                } else if (!strcmp(a, "--packet")) {
+                        if (npkts == MAX_TAPS) {
+                                fprintf(stderr, "stratad: at most %d --packet\n", MAX_TAPS);
+                                return 2;
+                        }
+                        pkts[npkts++] = v;
+                } else if (!strcmp(a, "--group")) {
+                        group = v;
                 } else {
                         fprintf(stderr, "stratad: %s: unknown option\n", a);
                         usage(stderr);
                         return 2;
                 }
+        }
+        gid_t gid = 0;
+        if (group) {
+                struct group *g = getgrnam(group);
+                char *end;
+                unsigned long n = strtoul(group, &end, 10);
+                if (g)
+                        gid = g->gr_gid;
+                else if (*group && !*end)
+                        gid = (gid_t)n;
+                else {
+                        fprintf(stderr, "stratad: --group %s: no such group\n", group);
+                        return 2;
+                }
+        }
+        if (use_syslog && log_to_syslog() < 0) {
+                perror("stratad: --syslog");
+                return 1;
         }
         char dirbuf[256], path[256];
         if (!rundir) {
@@ -200,6 +277,14 @@ int main(int argc, char **argv)
                         goto out;
                 }
         }
+        for (int i = 0; i < npkts; i++) {
+                err = strata_packet_attach(sn, pkts[i], pkts[i]);
+                if (err) {
+                        fprintf(stderr, "stratad: --packet %s: %s\n", pkts[i],
+                                err == -ENODEV ? "no such interface" : strata_strerror(err));
+                        goto out;
+                }
+        }
         apply_sysctl_dir(sn, sysctl_dir, explicit_sysctl);
         err = mkdir_p(rundir);
         if (!err)
@@ -207,6 +292,12 @@ int main(int argc, char **argv)
         if (err) {
                 fprintf(stderr, "stratad: control socket %s: %s\n", path,
                         err == -EADDRINUSE ? "another stratad serves it" : strata_strerror(err));
+                goto out;
+        }
+        if (!err && group)
+                err = strata_ctl_server_set_group(srv, gid);
+        if (err) {
+                fprintf(stderr, "stratad: --group %s: %s\n", group, strata_strerror(err));
                 goto out;
         }
         err = strata_run_thread(sn);

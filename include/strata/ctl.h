@@ -40,6 +40,18 @@
  *                      ("Drop.NEIGH_FAILED"), for `strata nstat` and
  *                      `strata drops`; replies STRATA_COUNTER_VALUE with
  *                      NAME and VALUE (decimal text)
+ *   STRATA_TRACE_START   attrs PACKETS (u32, 0: every packet), and a filter:
+ *                      PROTO (u8), ADDR (IPv4), PORT (u16); the namespace
+ *                      traces, and this client alone receives each step as
+ *                      a STRATA_TRACE_EVENT datagram (pid 0, seq 0, no
+ *                      DONE) until it sends STRATA_TRACE_STOP or closes.
+ *                      One tracer per namespace: another gets -EBUSY.
+ *   STRATA_TRACE_EVENT   ID (u32), TIME (u64 ns), NETNS, DEV, LAYER, DROP
+ *                      (the reason's name, when the packet died), WHERE
+ *                      (the function), MSG -- strings
+ *   STRATA_CAPTURE_START attrs DEV, PATH (absolute): the server writes every
+ *                      frame DEV receives and sends to PATH (pcap) until
+ *                      STRATA_CAPTURE_STOP (DEV) or the client closes
  *
  * Errors are NLMSG_ERROR with the errno Linux gives for the same thing
  * (-ENOENT: unknown key, -EINVAL: bad value).
@@ -67,8 +79,31 @@ extern "C" {
 #define STRATA_SYSCTL_VALUE   0x12
 #define STRATA_COUNTERS_GET   0x13
 #define STRATA_COUNTER_VALUE  0x14
+#define STRATA_TRACE_START    0x15
+#define STRATA_TRACE_STOP     0x16
+#define STRATA_TRACE_EVENT    0x17
+#define STRATA_CAPTURE_START  0x18
+#define STRATA_CAPTURE_STOP   0x19
 #define STRATA_SYSCTL_A_NAME  1
 #define STRATA_SYSCTL_A_VALUE 2
+
+/* attributes of the trace and capture messages */
+enum {
+        STRATA_OBS_A_PACKETS = 1,
+        STRATA_OBS_A_PROTO,
+        STRATA_OBS_A_ADDR,
+        STRATA_OBS_A_PORT,
+        STRATA_OBS_A_ID,
+        STRATA_OBS_A_TIME,
+        STRATA_OBS_A_NETNS,
+        STRATA_OBS_A_DEV,
+        STRATA_OBS_A_LAYER,
+        STRATA_OBS_A_DROP,
+        STRATA_OBS_A_WHERE,
+        STRATA_OBS_A_MSG,
+        STRATA_OBS_A_PATH,
+        STRATA_OBS_A_MAX = STRATA_OBS_A_PATH
+};
 
 /* Environment variable naming the socket for `strata exec` and the shim. */
 #define STRATA_CTL_ENV "STRATA_CTL_SOCKET"
@@ -113,6 +148,21 @@ typedef int (*strata_ctl_msg_fn)(const void *msg, size_t len, void *ctx);
 int strata_ctl_request(int fd, const void *req, size_t len, strata_ctl_msg_fn fn, void *ctx);
 
 /*
+ * Trace a served namespace from a client connected with STRATA_NETLINK_CTL:
+ * start a trace of `packets` packets (0: all) matching f (NULL: any), and
+ * hand every step to fn (its strings live for the call) until duration_ms
+ * has passed (negative: no limit) or a signal interrupts the wait; then
+ * stop the trace.  Returns 0 (time up or interrupted), or -errno (-EBUSY:
+ * another client traces).
+ */
+int strata_ctl_trace(int fd, unsigned packets, const struct strata_trace_filter *f,
+                     long duration_ms, strata_trace_fn fn, void *ctx);
+/* Have the server write dev's frames to path (absolute) until
+ * strata_ctl_capture_stop or the connection closes.  0 or -errno. */
+int strata_ctl_capture_start(int fd, const char *dev, const char *path);
+int strata_ctl_capture_stop(int fd, const char *dev);
+
+/*
  * One line of a sysctl.conf (sysctl.d(5)), modified in place: 1 with *key
  * (dotted, '/' turned to '.') and *value, 0 for a blank or comment line,
  * -EINVAL without '='.  *ignore_err is set by a leading '-' on the key.
@@ -135,6 +185,10 @@ int strata_ctl_socket_path(const char *dir, const char *ns, char *buf, size_t ca
 struct strata_ctl_server;
 int strata_ctl_server_new(struct strata_net *net, const char *path, struct strata_ctl_server **out);
 int strata_ctl_server_run(struct strata_ctl_server *s, int stop_fd);
+/* Share the socket with a group: the file becomes mode 0660 of group gid,
+ * and clients whose primary or supplementary groups include gid are
+ * accepted besides the server's uid and root.  0 or -errno (chown). */
+int strata_ctl_server_set_group(struct strata_ctl_server *s, unsigned gid);
 void strata_ctl_server_free(struct strata_ctl_server *s);
 
 #ifdef __cplusplus

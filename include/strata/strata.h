@@ -56,6 +56,12 @@ int strata_veth_add(struct strata_net *a, const char *name_a, struct strata_net 
  * interface tap_name and creates Strata device dev_name on it.  Needs
  * CAP_NET_ADMIN to create.  The host side is brought up. */
 int strata_tap_attach(struct strata_net *net, const char *tap_name, const char *dev_name);
+/* Attach to an existing host interface (a veth end, a NIC) through an
+ * AF_PACKET socket: Strata device dev_name (NULL: the same name) sends and
+ * receives its frames, with a MAC address of its own (the interface goes
+ * promiscuous while attached).  Needs CAP_NET_RAW; -ENODEV when there is
+ * no such interface. */
+int strata_packet_attach(struct strata_net *net, const char *ifname, const char *dev_name);
 int strata_link_set_up(struct strata_net *net, const char *dev, bool up);
 int strata_link_set_mtu(struct strata_net *net, const char *dev, unsigned mtu);
 /* addr: "aa:bb:cc:dd:ee:ff" */
@@ -137,6 +143,16 @@ struct strata_trace_event {
 typedef void (*strata_trace_fn)(const struct strata_trace_event *ev, void *ctx);
 /* Trace the next `packets` packets entering net (-1: all, 0: stop). */
 int strata_trace(struct strata_net *net, long packets, strata_trace_fn fn, void *ctx);
+/* Which packets start a trace (fields 0: any): an IP protocol (IPPROTO_*),
+ * an IPv4 address at either end (host order), a TCP or UDP port at either
+ * end.  ARP frames match a filter without protocol and port.  NULL: all
+ * packets.  Applies from the next packet on. */
+struct strata_trace_filter {
+        uint8_t proto;
+        uint32_t addr;
+        uint16_t port;
+};
+int strata_trace_filter(struct strata_net *net, const struct strata_trace_filter *f);
 
 /* Counters: drops by reason ("NEIGH_FAILED"), MIB ("Ip.InReceives",
  * "Icmp.OutEchoReps", "IcmpMsg.OutType0"); -ENOENT for an unknown name. */

@@ -60,13 +60,36 @@ int strata_addr_del(struct strata_net *sn, const char *dev_name, const char *cid
         return err;
 }
 
+/* fib_check_nh: a gateway must be directly reachable, through a
+ * connected route (on dev when one is named); it gives the device. */
+static int check_nh(struct net *net, uint32_t gw, struct net_device **dev)
+{
+        const struct fib_route *via = fib_lookup(net, gw);
+        if (!via || via->type != RTN_UNICAST || via->gw || via->nhs || (*dev && via->dev != *dev))
+                return -ENETUNREACH; /* "Nexthop has invalid gateway" */
+        *dev = via->dev;
+        return 0;
+}
+
 int api_route_insert(struct net *net, struct fib_table *t, struct fib_route *r, int how)
 {
-        if (r->gw) {
-                const struct fib_route *via = fib_lookup(net, r->gw);
-                if (!via || via->type != RTN_UNICAST || via->gw || (r->dev && via->dev != r->dev))
-                        return -ENETUNREACH; /* "Nexthop has invalid gateway" */
-                r->dev = via->dev;
+        for (int i = 0; i < r->nhs; i++) {
+                struct fib_nh *nh = &r->nh[i];
+                if (nh->gw) {
+                        int err = check_nh(net, nh->gw, &nh->dev);
+                        if (err)
+                                return err;
+                } else if (!nh->dev) {
+                        return -ENODEV;
+                }
+        }
+        if (r->nhs) {
+                r->gw = r->nh[0].gw;
+                r->dev = r->nh[0].dev;
+        } else if (r->gw) {
+                int err = check_nh(net, r->gw, &r->dev);
+                if (err)
+                        return err;
         }
         if (how == API_ROUTE_REPLACE) {
                 struct fib_route m = {

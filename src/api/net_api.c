@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "drivers/packet.h"
 #include "drivers/tap.h"
 #include "ipv4/ipv4.h"
 #include "link/loopback.h"
@@ -219,6 +220,15 @@ int strata_tap_attach(struct strata_net *sn, const char *tap_name, const char *d
         struct net_device *dev;
         struct net *net = api_lock(sn);
         int err = tap_create(net, tap_name, dev_name, &dev);
+        api_unlock(sn);
+        return err;
+}
+
+int strata_packet_attach(struct strata_net *sn, const char *ifname, const char *dev_name)
+{
+        struct net_device *dev;
+        struct net *net = api_lock(sn);
+        int err = packet_create(net, ifname, dev_name, &dev);
         api_unlock(sn);
         return err;
 }

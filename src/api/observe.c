@@ -93,6 +93,15 @@ int strata_trace(struct strata_net *sn, long packets, strata_trace_fn fn, void *
         return 0;
 }
 
+int strata_trace_filter(struct strata_net *sn, const struct strata_trace_filter *f)
+{
+        struct net *net = api_lock(sn);
+        net->trace.filter = f ? (struct trace_filter){ f->proto, f->addr, f->port }
+                              : (struct trace_filter){ 0, 0, 0 };
+        api_unlock(sn);
+        return 0;
+}
+
 static int lookup_in(const char *name, const char *group, const char *(*namefn)(int), int n,
                      const uint64_t *vals, uint64_t *out)
 {

@@ -41,6 +41,7 @@
         X(INVALID_PROTO, "packet does not follow the protocol (e.g. ICMP echo to broadcast)")      \
         X(TCP_CSUM, "TCP checksum error")                                                          \
         X(TCP_RFC7323_PAWS, "PAWS check (RFC 7323 5.3): timestamp older than ts_recent")           \
+        X(TCP_OFOMERGE, "out-of-order segment already held (reported as a D-SACK)")               \
         X(UDP_CSUM, "UDP checksum error")                                                          \
         X(ICMP_CSUM, "ICMP checksum error")                                                        \
         X(UNHANDLED_PROTO, "no handler for the EtherType")                                         \

@@ -48,7 +48,13 @@
         X(SyncookiesSent) X(EmbryonicRsts) X(TW) X(PAWSEstab) X(ListenOverflows) X(ListenDrops)  \
         X(TCPTimeouts) X(TCPAbortOnData) X(TCPAbortOnClose) X(TCPChallengeACK)                   \
         X(TCPFastRetrans) X(TCPSlowStartRetrans) X(TCPDelayedACKs) X(TCPOFOQueue)                \
-        X(TCPRcvQDrop) X(TCPZeroWindowDrop) X(TCPWinProbe) X(TCPSynRetrans) X(TCPOrigDataSent)
+        X(TCPRcvQDrop) X(TCPZeroWindowDrop) X(TCPWinProbe) X(TCPSynRetrans) X(TCPOrigDataSent)     \
+        X(TCPSackRecovery) X(TCPSACKReorder) X(TCPDSACKRecv) X(TCPDSACKOfoRecv)               \
+        X(TCPSACKDiscard) X(TCPSACKReneging) X(TCPDSACKOldSent) X(TCPDSACKOfoSent)              \
+        X(DelayedACKLost) X(TCPSackFailures) X(TCPLossFailures) X(TCPOFOMerge)      \
+        X(TCPLostRetransmit) X(TCPLossProbes) X(TCPLossProbeRecovery)              \
+        X(TCPDSACKUndo) X(TCPFullUndo) X(TCPWantZeroWindowAdv) X(TCPToZeroWindowAdv)            \
+        X(TCPFromZeroWindowAdv)
 
 enum ip_mib {
 #define X(n) IPSTATS_MIB_##n,

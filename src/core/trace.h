@@ -58,8 +58,18 @@ struct trace_event {
 
 typedef void (*trace_sink_fn)(const struct trace_event *ev, void *ctx);
 
+/* Which packets start a trace (0 fields: any): an IP protocol, an address
+ * either end, a TCP/UDP port either end.  ARP matches only a filter with
+ * no protocol and no port, by its sender or target address. */
+struct trace_filter {
+        uint8_t proto;
+        uint32_t addr; /* host order */
+        uint16_t port;
+};
+
 struct trace_ctl {
         bool active;       /* tracing on in this namespace */
+        struct trace_filter filter;
         int64_t budget;    /* packets still to start tracing; -1: all */
         uint32_t *next_id; /* shared counter (lab: one for all namespaces) */
         uint32_t own_next_id;
@@ -75,8 +85,13 @@ void trace_enable(struct net *net, int64_t packets, trace_sink_fn sink, void *ct
                   uint32_t *next_id);
 void trace_disable(struct net *net);
 
-/* Give skb a trace id if tracing is active and the budget allows. */
+/* Give skb a trace id if tracing is active, the filter matches and the
+ * budget allows: a frame received on a device (skb->data at the Ethernet
+ * header), or a packet a local protocol sends (skb->data at its transport
+ * header, the IP fields given). */
 void trace_start_slow(struct net *net, struct sk_buff *skb);
+void trace_start_ip(struct net *net, struct sk_buff *skb, uint8_t proto, uint32_t saddr,
+                    uint32_t daddr);
 
 /* Report one step; used through TRACE(). */
 void trace_emit(struct net *net, const struct sk_buff *skb, enum trace_point p, const char *where,

@@ -6,7 +6,8 @@
  * One thread serves every client in turn with poll(): requests are short
  * and the namespace lock serialises them anyway.  Safety: the socket is
  * created 0600 (umask around bind, then chmod), and every accepted client
- * is checked with SO_PEERCRED -- the server's uid or root, else closed.
+ * is checked with SO_PEERCRED -- the server's uid or root (or, when the
+ * socket is shared with a group, 0660, a member of it), else closed.
  * Requests are bounded (NL_REQ_MAX); a larger one is answered -EMSGSIZE.
  * A client that stops reading is dropped after a send timeout instead of
  * stalling everyone else.
@@ -18,6 +19,8 @@
  * group -- without waiting: a client whose buffer is full misses it, as
  * a kernel listener gets ENOBUFS.  The queue is also flushed before any
  * reply is sent, so a change's notification goes out before its ACK.
+ * The same queue carries trace events to the one client tracing
+ * (ctl_observe.c), addressed by the client's serial number.
  */
 #include <errno.h>
 #include <poll.h>
@@ -31,6 +34,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "ctl/ctl_observe.h"
 #include "ctl/nlmsg.h"
 #include "strata/ctl.h"
 
@@ -41,11 +45,13 @@ struct ctl_client {
         int fd;
         bool hello;      /* HELLO seen */
         uint64_t groups; /* bit g-1: multicast group g (GROUPS) */
+        uint64_t serial; /* names the client for ctl_observe */
         struct strata_ctl_client who;
 };
 
 struct ctl_event {
         struct ctl_event *next;
+        uint64_t to; /* one client's serial, or 0: rtnetlink group */
         unsigned group;
         size_t len;
         uint8_t data[];
@@ -62,16 +68,20 @@ struct strata_ctl_server {
         pthread_mutex_t evlock;
         struct ctl_event *ev_head, *ev_tail; /* guarded by evlock */
         int nevents;                         /* guarded by evlock */
+        uint64_t next_serial;
+        struct ctl_observe *obs;
+        bool shared;  /* --group: members of gid may connect */
+        unsigned gid;
 };
 
-/* strata_ctl_notify_fn: queue one notification (namespace locked). */
-static void queue_event(unsigned group, const void *dgram, size_t len, void *ctx)
+static void queue_dgram(struct strata_ctl_server *s, uint64_t to, unsigned group,
+                        const void *dgram, size_t len)
 {
-        struct strata_ctl_server *s = ctx;
         struct ctl_event *e = malloc(sizeof(*e) + len);
         if (!e)
                 return;
         e->next = NULL;
+        e->to = to;
         e->group = group;
         e->len = len;
         memcpy(e->data, dgram, len);
@@ -93,6 +103,18 @@ static void queue_event(unsigned group, const void *dgram, size_t len, void *ctx
         }
 }
 
+/* strata_ctl_notify_fn: queue one notification (namespace locked). */
+static void queue_event(unsigned group, const void *dgram, size_t len, void *ctx)
+{
+        queue_dgram(ctx, 0, group, dgram, len);
+}
+
+/* ctl_send_to_fn: a trace event for one client. */
+static void queue_to(uint64_t to, const void *dgram, size_t len, void *ctx)
+{
+        queue_dgram(ctx, to, 0, dgram, len);
+}
+
 /* Send every queued notification to the clients subscribed to it. */
 static void flush_events(struct strata_ctl_server *s)
 {
@@ -106,7 +128,9 @@ static void flush_events(struct strata_ctl_server *s)
                 uint64_t bit = e->group >= 1 && e->group <= 64 ? 1ull << (e->group - 1) : 0;
                 for (int i = 0; i < s->nclients; i++) {
                         struct ctl_client *c = &s->clients[i];
-                        if ((c->groups & bit) && c->who.protocol == 0 &&
+                        bool want = e->to ? c->serial == e->to
+                                          : (c->groups & bit) && c->who.protocol == 0;
+                        if (want &&
                             send(c->fd, e->data, e->len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
                                 /* full or gone: this client misses it */
                         }
@@ -175,6 +199,10 @@ int strata_ctl_server_new(struct strata_net *net, const char *path, struct strat
                 err = -errno;
         if (!err)
                 err = strata_ctl_notify_start(net, queue_event, s);
+        if (!err && !(s->obs = ctl_observe_new(net, queue_to, s))) {
+                strata_ctl_notify_stop(net);
+                err = -ENOMEM;
+        }
         if (err) {
                 if (s->lfd >= 0) {
                         close(s->lfd);
@@ -191,8 +219,48 @@ int strata_ctl_server_new(struct strata_net *net, const char *path, struct strat
 
 static void drop_client(struct strata_ctl_server *s, int i)
 {
+        ctl_observe_client_gone(s->obs, s->clients[i].serial);
         close(s->clients[i].fd);
         s->clients[i] = s->clients[--s->nclients];
+}
+
+int strata_ctl_server_set_group(struct strata_ctl_server *s, unsigned gid)
+{
+        if (chown(s->path, (uid_t)-1, (gid_t)gid) < 0 || chmod(s->path, 0660) < 0)
+                return -errno;
+        s->shared = true;
+        s->gid = gid;
+        return 0;
+}
+
+/* Is process pid (primary group gid) a member of group g?  Supplementary
+ * groups are read from /proc/PID/status ("Groups:"), as the kernel keeps
+ * them nowhere a socket can ask. */
+static bool in_group(pid_t pid, gid_t gid, unsigned g)
+{
+        if (gid == g)
+                return true;
+        char path[64], line[4096];
+        snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+        FILE *f = fopen(path, "r");
+        if (!f)
+                return false;
+        bool member = false;
+        while (!member && fgets(line, sizeof(line), f)) {
+                if (strncmp(line, "Groups:", 7) != 0)
+                        continue;
+                char *p = line + 7, *end;
+                for (;;) {
+                        unsigned long v = strtoul(p, &end, 10);
+                        if (end == p)
+                                break;
+                        if (v == g)
+                                member = true;
+                        p = end;
+                }
+        }
+        fclose(f);
+        return member;
 }
 
 static void accept_client(struct strata_ctl_server *s)
@@ -203,7 +271,8 @@ static void accept_client(struct strata_ctl_server *s)
         struct ucred cred;
         socklen_t len = sizeof(cred);
         if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
-            (cred.uid != 0 && cred.uid != geteuid())) {
+            (cred.uid != 0 && cred.uid != geteuid() &&
+             !(s->shared && in_group(cred.pid, cred.gid, s->gid)))) {
                 fprintf(stderr, "stratad: refused a control client of uid %d\n",
                         len == sizeof(cred) ? (int)cred.uid : -1);
                 close(fd);
@@ -221,7 +290,9 @@ static void accept_client(struct strata_ctl_server *s)
         setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
         /* until HELLO: the kernel's default port id, the process id */
         s->clients[s->nclients++] = (struct ctl_client){
-                .fd = fd, .who = { .portid = (uint32_t)cred.pid, .protocol = 0, .uid = cred.uid }
+                .fd = fd,
+                .serial = ++s->next_serial,
+                .who = { .portid = (uint32_t)cred.pid, .protocol = 0, .uid = cred.uid }
         };
 }
 
@@ -296,6 +367,28 @@ static int serve_client(struct strata_ctl_server *s, int i)
                 c->hello = true;
                 return 0; /* no reply: the client goes on to its first request */
         }
+        if (c->who.protocol == STRATA_NETLINK_CTL && len >= NL_HDRLEN &&
+            ctl_observe_is_ours(nl_rd16(s->buf + 4))) {
+                /* trace and capture live with this connection: the
+                 * server, not the stateless handler, answers them */
+                struct nl_out o;
+                nl_out_init(&o, c->who.portid);
+                size_t off = 0;
+                struct nl_msg m;
+                int r;
+                while ((r = nlmsg_next(s->buf, len, &off, &m)) == 1)
+                        ctl_observe_request(s->obs, c->serial, &m, &o);
+                if (r < 0) {
+                        struct nl_msg bad = { .len = NL_HDRLEN, .seq = seq, .raw = s->buf };
+                        nlmsg_error(&o, &bad, -EINVAL, "Strata: malformed message");
+                }
+                int err = o.err;
+                for (struct nl_dgram *d = o.head; d && !err; d = d->next)
+                        if (d->len)
+                                err = send_dgram(d->data, d->len, &c->fd);
+                nl_out_free(&o);
+                return err ? err : send_done(c->fd, seq);
+        }
         struct reply_ctx r = { s, c->fd };
         int err = strata_ctl_handle(s->net, &c->who, s->buf, len, send_reply, &r);
         flush_events(s);
@@ -351,10 +444,11 @@ void strata_ctl_server_free(struct strata_ctl_server *s)
 {
         if (!s)
                 return;
-        strata_ctl_notify_stop(s->net);
-        flush_events(s); /* frees the queue */
         while (s->nclients)
                 drop_client(s, s->nclients - 1);
+        ctl_observe_free(s->obs);
+        strata_ctl_notify_stop(s->net);
+        flush_events(s); /* frees the queue */
         close(s->evfd);
         pthread_mutex_destroy(&s->evlock);
         close(s->lfd);

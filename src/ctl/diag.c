@@ -40,6 +40,8 @@ struct diag_dump {
         bool one; /* not a dump: only the socket named by id */
         struct inet_diag_sockid id;
         int found;
+        bool destroy;    /* SOCK_DESTROY: find, do not describe */
+        uint64_t cookie; /* of what was found */
 };
 
 static void put_sockid(struct inet_diag_sockid *id, const struct diag_sk *d)
@@ -131,7 +133,9 @@ static int diag_visit(const struct diag_sk *d, void *ctx)
                 if (!id_matches(&dd->id, d))
                         return 0;
                 dd->found = 1;
-                diag_fill(dd, d);
+                dd->cookie = d->cookie;
+                if (!dd->destroy)
+                        diag_fill(dd, d);
                 return 1; /* one is enough */
         }
         if (!(dd->states & (1u << d->state)))
@@ -213,9 +217,30 @@ int diag_rcv(struct rtnl_req *req)
                 dd.id = r.id;
                 return diag_run(req, &dd, m->type == TCPDIAG_GETSOCK ? IPPROTO_TCP : IPPROTO_DCCP);
         }
-        case SOCK_DESTROY:
-                req->extack = "Strata: SOCK_DESTROY is not supported";
-                return -EOPNOTSUPP;
+        case SOCK_DESTROY: {
+                /* inet_diag_cmd_exact + sock_diag_destroy: the socket named
+                 * exactly (cookie included), CAP_NET_ADMIN */
+                struct inet_diag_req_v2 r;
+                if (m->payload_len < sizeof(r))
+                        return -EINVAL;
+                memcpy(&r, m->payload, sizeof(r));
+                if (r.sdiag_family != AF_INET || (r.sdiag_protocol != IPPROTO_TCP &&
+                                                  r.sdiag_protocol != IPPROTO_UDP))
+                        return r.sdiag_family == AF_INET6 ? -ENOENT : -EINVAL;
+                dd.family = r.sdiag_family;
+                dd.id = r.id;
+                dd.one = true;
+                dd.destroy = true;
+                dd.req = req;
+                int err = diag_walk(req->net, r.sdiag_protocol, diag_visit, &dd);
+                if (err < 0)
+                        return err;
+                if (!dd.found)
+                        return -ENOENT;
+                if (req->uid != 0)
+                        return -EPERM;
+                return diag_destroy(req->net, r.sdiag_protocol, dd.cookie);
+        }
         default:
                 return -EINVAL;
         }

@@ -60,6 +60,11 @@ struct diag_sk {
 typedef int (*diag_visit_fn)(const struct diag_sk *d, void *ctx);
 int diag_walk(struct net *net, int protocol, diag_visit_fn fn, void *ctx);
 
+/* sock_diag's SOCK_DESTROY: end the socket of the given protocol whose
+ * cookie this is with ECONNABORTED.  0, -ENOENT (gone, or closed
+ * already), -EOPNOTSUPP (the protocol cannot). */
+int diag_destroy(struct net *net, int protocol, uint64_t cookie);
+
 /* One sock_diag request message (namespace locked): the rtnl dispatcher's
  * contract -- 0/-errno for the ACK logic, 1 when a dump was emitted. */
 int diag_rcv(struct rtnl_req *req);

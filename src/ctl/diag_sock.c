@@ -14,6 +14,7 @@
  * and write_seq - snd_una, of UDP the memory charged each way; skmem is
  * sk_get_meminfo; the timer is the retransmit or zero-window probe timer.
  */
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdint.h>
 #include <string.h>
@@ -106,6 +107,42 @@ static int visit_tcp(struct sock *sk, void *arg)
         if (!listed(sk, &tcp_prot))
                 return 0;
         return visit(v->net, sk, v->fn, v->ctx);
+}
+
+struct destroy_find {
+        uint64_t cookie;
+        struct sock *sk;
+};
+
+static int find_tcp(struct sock *sk, void *arg)
+{
+        struct destroy_find *f = arg;
+        if ((uint64_t)(uintptr_t)sk != f->cookie || !listed(sk, &tcp_prot))
+                return 0;
+        f->sk = sk;
+        return 1;
+}
+
+int diag_destroy(struct net *net, int protocol, uint64_t cookie)
+{
+        /* the cookie is a pointer: only one found in the tables is used */
+        struct destroy_find f = { cookie, NULL };
+        if (protocol == IPPROTO_TCP) {
+                tcp_for_each_sock(net, find_tcp, &f);
+        } else if (protocol == IPPROTO_UDP && net->socks) {
+                struct sock_ns *ns = net->socks;
+                for (unsigned i = 0; i < ns->cap && !f.sk; i++) {
+                        struct file *fl = ns->files[i];
+                        if (fl && fl->kind == FILE_SOCKET && fl->sk &&
+                            (uint64_t)(uintptr_t)fl->sk == cookie && listed(fl->sk, &udp_prot))
+                                f.sk = fl->sk;
+                }
+        }
+        if (!f.sk)
+                return -ENOENT;
+        if (!f.sk->prot->diag_destroy)
+                return -EOPNOTSUPP;
+        return f.sk->prot->diag_destroy(f.sk, ECONNABORTED);
 }
 
 int diag_walk(struct net *net, int protocol, diag_visit_fn fn, void *ctx)

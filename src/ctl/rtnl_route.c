@@ -22,6 +22,63 @@
 #define RTCF_BROADCAST_  0x10000000u
 #define RTCF_LOCAL_      0x80000000u
 #define RTCF_DOREDIRECT_ 0x01000000u
+#define RTCF_REDIRECTED_ 0x00040000u
+#define RTNH_F_DEAD_     1
+#define RTNH_F_ONLINK_   4
+#define RTAX_LOCK_       1
+#define RTAX_MTU_        2
+#define USER_HZ_NS       10000000ull /* clock_t ticks of rta_cacheinfo */
+
+/* What a cloned route (ip route get, ip route show cache) says of its
+ * next-hop exception, as rt_fill_info: RTA_METRICS with the learned MTU
+ * (locked when raised to min_pmtu) while it lives, then RTA_CACHEINFO with
+ * the time left in clock_t. */
+static void put_cacheinfo(struct nl_out *o, struct net *net, uint32_t pmtu, bool locked,
+                          uint64_t expires)
+{
+        uint64_t now = net_now(net);
+        uint64_t left = expires > now ? expires - now : 0;
+        if (pmtu && (left || !expires)) {
+                size_t n = nla_nest_start_noflag(o, RTA_METRICS_);
+                if (locked)
+                        nla_put_u32(o, RTAX_LOCK_, 1u << RTAX_MTU_);
+                nla_put_u32(o, RTAX_MTU_, pmtu);
+                nla_nest_end(o, n);
+        }
+        uint32_t ci[8] = { 0 }; /* struct rta_cacheinfo; [2] is rta_expires */
+        ci[2] = (uint32_t)(left / USER_HZ_NS);
+        nla_put(o, RTA_CACHEINFO_, ci, sizeof(ci));
+}
+
+/* RTA_MULTIPATH as fib_add_multipath_nexthop: per next hop a struct
+ * rtnexthop (len, flags, hops = weight - 1, ifindex), then its gateway. */
+static void put_multipath(struct nl_out *o, const struct fib_route *r)
+{
+        size_t mp = nla_nest_start_noflag(o, RTA_MULTIPATH_);
+        for (int i = 0; i < r->nhs; i++) {
+                const struct fib_nh *nh = &r->nh[i];
+                uint8_t flags = nh->flags;
+                /* a next hop through a device that is down is dead (Linux
+                 * keeps the route while one lives), one without carrier
+                 * linkdown */
+                if (nh->dev && !netif_running(nh->dev))
+                        flags |= RTNH_F_DEAD_ | RTNH_F_LINKDOWN_;
+                else if (nh->dev && !nh->dev->carrier && !(nh->dev->flags & IFF_LOOPBACK_))
+                        flags |= RTNH_F_LINKDOWN_;
+                /* rtnexthop's len, flags, hops sit where an attribute's
+                 * len and type do: the nest helpers patch its length */
+                uint8_t fh[2] = { flags, (uint8_t)(nh->weight - 1) };
+                uint16_t ft;
+                memcpy(&ft, fh, 2);
+                size_t one = nla_nest_start_noflag(o, ft);
+                int32_t idx = nh->dev ? nh->dev->ifindex : 0;
+                nl_put(o, &idx, 4);
+                if (nh->gw)
+                        nla_put_in_addr(o, RTA_GATEWAY_, nh->gw);
+                nla_nest_end(o, one);
+        }
+        nla_nest_end(o, mp);
+}
 
 static void fill_route(struct nl_out *o, const struct fib_route *r, uint16_t type, uint16_t flags,
                        uint32_t seq)
@@ -44,10 +101,14 @@ static void fill_route(struct nl_out *o, const struct fib_route *r, uint16_t typ
                 nla_put_u32(o, RTA_PRIORITY_, r->priority);
         if (r->prefsrc)
                 nla_put_in_addr(o, RTA_PREFSRC_, r->prefsrc);
-        if (r->gw)
-                nla_put_in_addr(o, RTA_GATEWAY_, r->gw);
-        if (r->dev)
-                nla_put_u32(o, RTA_OIF_, (uint32_t)r->dev->ifindex);
+        if (r->nhs) {
+                put_multipath(o, r);
+        } else {
+                if (r->gw)
+                        nla_put_in_addr(o, RTA_GATEWAY_, r->gw);
+                if (r->dev)
+                        nla_put_u32(o, RTA_OIF_, (uint32_t)r->dev->ifindex);
+        }
         nlmsg_end(o);
 }
 
@@ -65,7 +126,10 @@ struct route_list {
 static void collect(const struct fib_route *r, void *ctx)
 {
         struct route_list *l = ctx;
-        if (r->dev && !netif_running(r->dev))
+        bool alive = !r->dev || netif_running(r->dev);
+        for (int i = 0; i < r->nhs; i++)
+                alive = alive || netif_running(r->nh[i].dev);
+        if (!alive)
                 return;
         if (l->n == l->cap) {
                 size_t cap = l->cap ? l->cap * 2 : 64;
@@ -128,6 +192,46 @@ static void collect_table(struct fib_table *t, uint32_t id, void *ctx)
         }
 }
 
+/* ip route show cache: one cloned route per live exception, as
+ * fib_dump_info_fnhe -- no source, uid or mark, for there is no flow. */
+struct exc_dump {
+        struct rtnl_req *req;
+        uint32_t table;
+};
+
+static void fill_exception(const struct fib_route *r, const struct rt_exception *x, void *ctx)
+{
+        struct exc_dump *d = ctx;
+        struct nl_out *o = d->req->out;
+        if (!x->bound)
+                return; /* no lookup used it yet: the kernel has no route cached */
+        nlmsg_begin(o, RTM_NEWROUTE_, NLM_F_MULTI_, d->req->msg->seq);
+        uint8_t h[RTMSG_LEN] = {
+                AF_INET_,          32,         0, 0, (uint8_t)(d->table < 256 ? d->table : 252), 0,
+                RT_SCOPE_UNIVERSE, RTN_UNICAST
+        };
+        uint32_t f = RTM_F_CLONED_ | (x->gw ? RTCF_REDIRECTED_ : 0);
+        memcpy(h + 8, &f, 4);
+        nl_put(o, h, sizeof(h));
+        nla_put_u32(o, RTA_TABLE_, d->table);
+        nla_put_in_addr(o, RTA_DST_, x->daddr);
+        const struct net_device *dev = r->nhs ? r->nh[x->nhsel].dev : r->dev;
+        uint32_t gw = x->gw ? x->gw : r->nhs ? r->nh[x->nhsel].gw : r->gw;
+        if (dev)
+                nla_put_u32(o, RTA_OIF_, (uint32_t)dev->ifindex);
+        if (gw)
+                nla_put_in_addr(o, RTA_GATEWAY_, gw);
+        put_cacheinfo(o, d->req->net, x->pmtu, x->mtu_locked, x->expires);
+        nlmsg_end(o);
+}
+
+static int dump_exceptions(struct rtnl_req *req, struct fib_table *t, uint32_t id)
+{
+        struct exc_dump d = { req, id };
+        fnhe_for_each(req->net, t, fill_exception, &d);
+        return 0;
+}
+
 /* Every table, in the kernel's fib_table_hash order: by id & 255. */
 static int dump_tables(struct rtnl_req *req)
 {
@@ -139,9 +243,13 @@ static int dump_tables(struct rtnl_req *req)
                         l.v[j] = l.v[j - 1];
                         l.v[j - 1] = x;
                 }
+        /* RTM_F_CLONED asks for the exceptions instead of the routes */
+        bool cloned =
+            req->msg->payload_len >= RTMSG_LEN && (nl_rd32(req->msg->payload + 8) & RTM_F_CLONED_);
         int err = 0;
         for (size_t i = 0; i < l.n && !err; i++)
-                err = dump_table(req, l.v[i].t);
+                err =
+                    cloned ? dump_exceptions(req, l.v[i].t, l.v[i].id) : dump_table(req, l.v[i].t);
         return err;
 }
 
@@ -149,15 +257,29 @@ static int dump_tables(struct rtnl_req *req)
 static int route_get(struct rtnl_req *req, const uint8_t *h, const struct nl_attr *tb)
 {
         uint32_t dst = 0, src = 0, oif = 0, iif = 0, uid = req->uid, mark = 0;
-        if ((tb[RTA_DST_].data && nla_get_in_addr(&tb[RTA_DST_], &dst)) ||
+        uint8_t proto = 0;
+        uint16_t sport = 0, dport = 0;
+        if ((tb[RTA_IP_PROTO_].data && nla_get_u8(&tb[RTA_IP_PROTO_], &proto)) ||
+            (tb[RTA_SPORT_].data && nla_get_u16(&tb[RTA_SPORT_], &sport)) ||
+            (tb[RTA_DPORT_].data && nla_get_u16(&tb[RTA_DPORT_], &dport)) ||
+            (tb[RTA_DST_].data && nla_get_in_addr(&tb[RTA_DST_], &dst)) ||
             (tb[RTA_MARK_].data && nla_get_u32(&tb[RTA_MARK_], &mark)) ||
             (tb[RTA_SRC_].data && nla_get_in_addr(&tb[RTA_SRC_], &src)) ||
             (tb[RTA_OIF_].data && nla_get_u32(&tb[RTA_OIF_], &oif)) ||
             (tb[RTA_IIF_].data && nla_get_u32(&tb[RTA_IIF_], &iif)) ||
             (tb[RTA_UID_].data && nla_get_u32(&tb[RTA_UID_], &uid)))
                 return -EINVAL;
+        /* the ports arrive in network order (be16 attributes) */
+        struct flowi4 fl = { .daddr = dst,
+                             .saddr = src,
+                             .iif = (int)iif,
+                             .oif = (int)oif,
+                             .mark = mark,
+                             .proto = proto,
+                             .sport = (uint16_t)(sport >> 8 | sport << 8),
+                             .dport = (uint16_t)(dport >> 8 | dport << 8) };
         struct rt_result res;
-        int err = ip_route_query(req->net, dst, src, (int)iif, (int)oif, mark, &res);
+        int err = ip_route_query_flow(req->net, &fl, &res);
         if (err)
                 return err;
         uint32_t rtm_flags = nl_rd32(h + 8);
@@ -178,13 +300,15 @@ static int route_get(struct rtnl_req *req, const uint8_t *h, const struct nl_att
                                   0,
                                   RT_SCOPE_UNIVERSE,
                                   res.type };
-        uint32_t f = 0x200; /* RTM_F_CLONED */
+        uint32_t f = RTM_F_CLONED_;
         if (res.type == RTN_LOCAL)
                 f |= RTCF_LOCAL_;
         else if (res.type == RTN_BROADCAST)
                 f |= RTCF_BROADCAST_;
         if (res.redirect)
                 f |= RTCF_DOREDIRECT_;
+        if (res.redirected)
+                f |= RTCF_REDIRECTED_;
         memcpy(rh + 8, &f, 4);
         nl_put(o, rh, sizeof(rh));
         nla_put_u32(o, RTA_TABLE_, table);
@@ -195,7 +319,8 @@ static int route_get(struct rtnl_req *req, const uint8_t *h, const struct nl_att
                 nla_put_u32(o, RTA_OIF_, (uint32_t)res.dev->ifindex);
         if (!src && !iif && res.saddr)
                 nla_put_in_addr(o, RTA_PREFSRC_, res.saddr);
-        if (res.route && res.route->gw && res.type == RTN_UNICAST)
+        if (res.route && res.type == RTN_UNICAST &&
+            (res.route->nhs ? res.route->nh[res.nhsel].gw : res.route->gw))
                 nla_put_in_addr(o, RTA_GATEWAY_, res.nexthop);
         if (mark)
                 nla_put_u32(o, RTA_MARK_, mark);
@@ -203,8 +328,7 @@ static int route_get(struct rtnl_req *req, const uint8_t *h, const struct nl_att
                 nla_put_u32(o, RTA_IIF_, iif);
         else
                 nla_put_u32(o, RTA_UID_, uid);
-        uint32_t ci[8] = { 0 }; /* struct rta_cacheinfo */
-        nla_put(o, RTA_CACHEINFO_, ci, sizeof(ci));
+        put_cacheinfo(o, req->net, res.mtu, res.mtu_locked, res.expires);
         nlmsg_end(o);
         return 0;
 }
@@ -240,9 +364,83 @@ int rtnl_getroute(struct rtnl_req *req)
         return route_get(req, m->payload, tb);
 }
 
-/* The fib_route a NEWROUTE/DELROUTE describes, and its table. */
+/* RTA_MULTIPATH (fib_get_nhs): struct rtnexthop after struct rtnexthop,
+ * each with its own attributes (a gateway).  One next hop makes a single
+ * path route, as the kernel stores it. */
+static int parse_multipath(struct rtnl_req *req, const struct nl_attr *a, struct fib_route *r,
+                           struct fib_nh *nhs)
+{
+        const uint8_t *p = a->data;
+        size_t left = a->len;
+        int n = 0;
+        while (left >= 8) {
+                uint16_t len;
+                memcpy(&len, p, 2);
+                if (len < 8 || len > left) {
+                        req->extack = "Invalid nexthop configuration - extra data after nexthop";
+                        return -EINVAL;
+                }
+                if (n == FIB_MAX_NHS) {
+                        req->extack = "Strata: at most 32 nexthops in a multipath route";
+                        return -EINVAL;
+                }
+                struct fib_nh *nh = &nhs[n];
+                memset(nh, 0, sizeof(*nh));
+                nh->flags = p[2];
+                nh->weight = (uint16_t)(p[3] + 1);
+                int32_t idx;
+                memcpy(&idx, p + 4, 4);
+                struct nl_attr nt[RTA_MAX_ + 1];
+                if (nla_parse(nt, RTA_MAX_, p + 8, len - 8u))
+                        return -EINVAL;
+                if (nt[RTA_GATEWAY_].data && nla_get_in_addr(&nt[RTA_GATEWAY_], &nh->gw))
+                        return -EINVAL;
+                if (nt[RTA_VIA_].data || nt[RTA_ENCAP_].data || nt[RTA_FLOW_].data) {
+                        req->extack = "Strata: via, encapsulation and realms in a nexthop are "
+                                      "not supported yet";
+                        return -EOPNOTSUPP;
+                }
+                if (nh->flags & ~RTNH_F_ONLINK_) {
+                        req->extack = "Strata: only the onlink nexthop flag is supported";
+                        return -EOPNOTSUPP;
+                }
+                if (nh->flags & RTNH_F_ONLINK_) {
+                        req->extack = "Strata: onlink nexthops are not supported yet";
+                        return -EOPNOTSUPP;
+                }
+                if (idx) {
+                        nh->dev = dev_get_by_index(req->net, idx);
+                        if (!nh->dev)
+                                return -ENODEV;
+                }
+                n++;
+                size_t step = (len + 3u) & ~3u;
+                if (step > left)
+                        step = left;
+                p += step;
+                left -= step;
+        }
+        if (n == 0) {
+                req->extack = "Invalid nexthop configuration - no valid nexthops";
+                return -EINVAL;
+        }
+        if (n == 1) {
+                /* a single path; its weight means nothing */
+                r->gw = nhs[0].gw;
+                r->dev = nhs[0].dev;
+                return 0;
+        }
+        r->nh = nhs;
+        r->nhs = (uint8_t)n;
+        r->gw = nhs[0].gw;
+        r->dev = nhs[0].dev;
+        return 0;
+}
+
+/* The fib_route a NEWROUTE/DELROUTE describes, and its table; nhs holds
+ * the next hops of a multipath route (FIB_MAX_NHS). */
 static int route_from_msg(struct rtnl_req *req, const struct nl_attr *tb, struct fib_route *r,
-                          struct fib_table **t, bool create)
+                          struct fib_table **t, bool create, struct fib_nh *nhs)
 {
         const uint8_t *h = req->msg->payload;
         if (h[0] != AF_INET_) {
@@ -267,11 +465,16 @@ static int route_from_msg(struct rtnl_req *req, const struct nl_attr *tb, struct
             (tb[RTA_PRIORITY_].data && nla_get_u32(&tb[RTA_PRIORITY_], &r->priority)) ||
             (tb[RTA_PREFSRC_].data && nla_get_in_addr(&tb[RTA_PREFSRC_], &r->prefsrc)))
                 return -EINVAL;
-        if (tb[RTA_MULTIPATH_].data || tb[RTA_ENCAP_].data || tb[RTA_VIA_].data ||
-            tb[RTA_NH_ID_].data || (tb[RTA_METRICS_].data && tb[RTA_METRICS_].len > 0)) {
-                req->extack = "Strata: multipath, encapsulation, nexthop objects and route "
-                              "metrics are not supported yet";
+        if (tb[RTA_ENCAP_].data || tb[RTA_VIA_].data || tb[RTA_NH_ID_].data ||
+            (tb[RTA_METRICS_].data && tb[RTA_METRICS_].len > 0)) {
+                req->extack = "Strata: encapsulation, nexthop objects and route metrics are "
+                              "not supported yet";
                 return -EOPNOTSUPP;
+        }
+        if (tb[RTA_MULTIPATH_].data) {
+                int err = parse_multipath(req, &tb[RTA_MULTIPATH_], r, nhs);
+                if (err)
+                        return err;
         }
         *t = create ? fib_new_table(req->net, table) : fib_get_table(req->net, table);
         if (!*t) {
@@ -281,7 +484,7 @@ static int route_from_msg(struct rtnl_req *req, const struct nl_attr *tb, struct
                 return -ESRCH;
         }
         r->table = table ? table : RT_TABLE_MAIN;
-        if (oif) {
+        if (oif && !r->nhs) {
                 r->dev = dev_get_by_index(req->net, (int)oif);
                 if (!r->dev)
                         return -ENODEV;
@@ -297,7 +500,8 @@ int rtnl_newroute(struct rtnl_req *req)
                 return err;
         struct fib_route r;
         struct fib_table *t;
-        err = route_from_msg(req, tb, &r, &t, true);
+        struct fib_nh nhs[FIB_MAX_NHS];
+        err = route_from_msg(req, tb, &r, &t, true, nhs);
         if (err)
                 return err;
         uint32_t mask = r.plen ? ~0u << (32 - r.plen) : 0;
@@ -325,6 +529,10 @@ int rtnl_newroute(struct rtnl_req *req)
                 break;
         default:
                 req->extack = "Invalid route type";
+                return -EINVAL;
+        }
+        if (r.nhs && r.type != RTN_UNICAST) {
+                req->extack = "Strata: only unicast routes may have several nexthops";
                 return -EINVAL;
         }
         if (r.gw && r.scope >= RT_SCOPE_LINK) {
@@ -380,15 +588,17 @@ int rtnl_delroute(struct rtnl_req *req)
                 return err;
         struct fib_route r;
         struct fib_table *t;
-        err = route_from_msg(req, tb, &r, &t, false);
+        struct fib_nh nhs[FIB_MAX_NHS];
+        err = route_from_msg(req, tb, &r, &t, false, nhs);
         if (err)
                 return err;
         struct route_victim v = { .m = &r };
         fib_table_for_each(t, find_victim, &v);
-        err = fib_table_delete(t, &r);
-        if (!err && v.any)
+        /* announced while the route (and its next hops) still exist; the
+         * delete below takes exactly it */
+        if (v.any)
                 net_rtnl_notify(req->net, NET_RTNL_DELROUTE, &v.found);
-        return err;
+        return fib_table_delete(t, &r);
 }
 
 void rtnl_route_msg(struct nl_out *o, const struct fib_route *r, uint16_t type)

@@ -227,6 +227,8 @@ int devinet_sysctls(struct net *net, const char *name, struct ipv4_devconf *c, c
                 { "forwarding", all ? &in->ip_forward : &c->forwarding, 1 },
                 { "rp_filter", &c->rp_filter, 2 },
                 { "accept_redirects", &c->accept_redirects, 1 },
+                { "secure_redirects", &c->secure_redirects, 1 },
+                { "shared_media", &c->shared_media, 1 },
                 { "send_redirects", &c->send_redirects, 1 },
                 { "accept_source_route", &c->accept_source_route, 1 },
                 { "log_martians", &c->log_martians, 1 },
@@ -276,6 +278,18 @@ bool in_dev_rx_redirects(const struct in_device *idev)
         if (in_dev_forward(idev))
                 return conf_all(idev)->accept_redirects && idev->cnf.accept_redirects;
         return conf_all(idev)->accept_redirects || idev->cnf.accept_redirects;
+}
+
+/* IN_DEV_SEC_REDIRECTS: either */
+bool in_dev_sec_redirects(const struct in_device *idev)
+{
+        return conf_all(idev)->secure_redirects || idev->cnf.secure_redirects;
+}
+
+/* IN_DEV_SHARED_MEDIA: either */
+bool in_dev_shared_media(const struct in_device *idev)
+{
+        return conf_all(idev)->shared_media || idev->cnf.shared_media;
 }
 
 /* IN_DEV_SOURCE_ROUTE: both */

@@ -45,6 +45,16 @@ static inline uint32_t fib_hash(uint32_t key)
         return key;
 }
 
+/* A route and what it owns (its exceptions, its next hops'). */
+static void fib_route_free(struct fib_route *r)
+{
+        fnhe_free_all(r->exc);
+        for (int i = 0; i < r->nhs; i++)
+                fnhe_free_all(r->nh[i].exc);
+        free(r->nh);
+        free(r);
+}
+
 struct fib_table *fib_table_new(uint32_t id)
 {
         struct fib_table *t = calloc(1, sizeof(*t));
@@ -77,7 +87,7 @@ void fib_table_free(struct fib_table *t)
                         struct fib_route *r = fl->buckets[b], *n;
                         for (; r; r = n) {
                                 n = r->next;
-                                free(r);
+                                fib_route_free(r);
                         }
                 }
                 free(fl->buckets);
@@ -116,6 +126,12 @@ static int fib_len_grow(struct fib_len *fl)
 /* The same route, field for field: what an append still refuses. */
 static bool route_identical(const struct fib_route *a, const struct fib_route *b)
 {
+        if (a->nhs != b->nhs)
+                return false;
+        for (int i = 0; i < a->nhs; i++)
+                if (a->nh[i].gw != b->nh[i].gw || a->nh[i].dev != b->nh[i].dev ||
+                    a->nh[i].weight != b->nh[i].weight)
+                        return false;
         return a->type == b->type && a->tos == b->tos && a->priority == b->priority &&
                a->dev == b->dev && a->gw == b->gw && a->prefsrc == b->prefsrc &&
                a->scope == b->scope;
@@ -160,10 +176,26 @@ static int fib_insert(struct fib_table *t, const struct fib_route *r, bool appen
         }
         if (!ins)
                 ins = last ? &(*last)->next : pp;
+        if (r->nhs == 1 || r->nhs > FIB_MAX_NHS || (r->nhs && !r->nh))
+                return -EINVAL; /* one next hop is a single path */
         struct fib_route *n = malloc(sizeof(*n));
         if (!n)
                 return -ENOMEM;
         *n = *r;
+        n->exc = NULL;
+        if (r->nhs) {
+                n->nh = calloc(r->nhs, sizeof(*n->nh));
+                if (!n->nh) {
+                        free(n);
+                        return -ENOMEM;
+                }
+                for (int i = 0; i < r->nhs; i++) {
+                        n->nh[i] = r->nh[i];
+                        n->nh[i].exc = NULL;
+                }
+                n->gw = n->nh[0].gw;
+                n->dev = n->nh[0].dev;
+        }
         n->dst = dst;
         n->table = t->id;
         n->next = *ins;
@@ -215,7 +247,7 @@ int fib_table_delete(struct fib_table *t, const struct fib_route *m)
                 struct fib_route *c = *pp;
                 if (c->dst == dst && route_matches(c, m)) {
                         *pp = c->next;
-                        free(c);
+                        fib_route_free(c);
                         fib_len_after_delete(t, m->plen, dst);
                         return 0;
                 }
@@ -234,10 +266,12 @@ void fib_table_flush_dev(struct fib_table *t, const struct net_device *dev)
                         struct fib_route **pp = &fl->buckets[b];
                         while (*pp) {
                                 struct fib_route *c = *pp;
-                                if (c->dev == dev) {
+                                /* a multipath route goes with any of its
+                                 * devices (Linux keeps it with the others) */
+                                if (fib_route_nh_by_dev(c, dev) >= 0) {
                                         uint32_t dst = c->dst;
                                         *pp = c->next;
-                                        free(c);
+                                        fib_route_free(c);
                                         fib_len_after_delete(t, (uint8_t)l, dst);
                                 } else {
                                         pp = &c->next;
@@ -256,6 +290,9 @@ static bool route_usable(const struct fib_route *r)
          * local address answers even on a device that is down. */
         if (!r->dev || r->type == RTN_LOCAL)
                 return true;
+        for (int i = 0; i < r->nhs; i++)
+                if (netif_running(r->nh[i].dev))
+                        return true;
         return netif_running(r->dev);
 }
 

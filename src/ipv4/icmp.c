@@ -318,9 +318,23 @@ static void icmp_unreach(struct net *net, struct sk_buff *skb, const struct icmp
                 kfree_skb_reason(net, skb, SKB_DROP_REASON_PKT_TOO_SMALL);
                 return;
         }
+        /* icmp_unreach: a "fragmentation needed" carries the next hop's
+         * MTU in its low 16 bits (RFC 1191) */
+        uint32_t info = r->rest;
+        if (r->type == ICMP_DEST_UNREACH && r->code == ICMP_FRAG_NEEDED)
+                info = r->rest & 0xffff;
         if (inner[9] == IPPROTO_ICMP_ && inner[ihl] == ICMP_ECHO) {
-                ping_err(net, inner + ihl, r->payload_len - ihl, r->type, r->code, cb->iph.saddr,
+                ping_err(net, inner, r->payload_len, ihl, r->type, r->code, info, cb->iph.saddr,
                          cb->iph.ttl, ICMP_HLEN + r->payload_len);
+                consume_skb(skb);
+                return;
+        }
+        if (inner[9] == IPPROTO_ICMP_ && inner[ihl] == ICMP_ECHOREPLY &&
+            r->type == ICMP_DEST_UNREACH && r->code == ICMP_FRAG_NEEDED) {
+                /* icmp_err: about an echo reply we sent, the route learns
+                 * the path MTU (there is no socket to tell) */
+                TRACE(net, skb, ICMP, "fragmentation needed for echo reply: mtu %u", info);
+                ipv4_update_pmtu(net, inner, r->payload_len, info);
                 consume_skb(skb);
                 return;
         }
@@ -328,13 +342,42 @@ static void icmp_unreach(struct net *net, struct sk_buff *skb, const struct icmp
         if (h) {
                 TRACE(net, skb, ICMP, "error type %u code %u to protocol %u", r->type, r->code,
                       inner[9]);
-                h(net, inner, r->payload_len, r->type, r->code, r->rest);
-                consume_skb(skb);
+                int why = h(net, inner, r->payload_len, r->type, r->code, info);
+                if (why)
+                        kfree_skb_reason(net, skb, why);
+                else
+                        consume_skb(skb);
                 return;
         }
         TRACE(net, skb, ICMP, "error type %u code %u about protocol %u: no handler", r->type,
               r->code, inner[9]);
         kfree_skb_reason(net, skb, SKB_DROP_REASON_NO_SOCKET);
+}
+
+/* icmp_redirect: the route to the quoted packet's destination may learn a
+ * better gateway (route_exc.c decides).  Whatever the outcome the message
+ * is consumed, as in Linux: no socket hears of redirects. */
+static void icmp_redirect(struct net *net, struct sk_buff *skb, const struct icmp_repr *r)
+{
+        const uint8_t *inner = r->payload;
+        unsigned ihl = r->payload_len ? (inner[0] & 0x0f) * 4u : 0;
+        if (r->payload_len < IPV4_HLEN_MIN + 8 || (inner[0] >> 4) != 4 || ihl < IPV4_HLEN_MIN ||
+            r->payload_len < ihl + 8) {
+                ICMP_INC(net, InErrors);
+                kfree_skb_reason(net, skb, SKB_DROP_REASON_PKT_TOO_SMALL);
+                return;
+        }
+        int err = ipv4_redirect(net, skb, inner, r->payload_len, r->code, r->rest);
+        const struct in_device *idev = in_dev_get(skb->dev);
+        if (err && err != -EAGAIN && idev && in_dev_log_martians(idev))
+                TRACE(net, skb, ICMP, "Redirect from %s on %s about %s ignored",
+                      ipv4_addr_fmt(IPCB(skb)->iph.saddr, (char[16]){ 0 }), skb->dev->name,
+                      ipv4_addr_fmt(get_be32(inner + 16), (char[16]){ 0 }));
+        TRACE(net, skb, ICMP, "redirect to %s: %s", ipv4_addr_fmt(r->rest, (char[16]){ 0 }),
+              err == 0         ? "taken"
+              : err == -EAGAIN ? "resolving the new gateway first"
+                               : "ignored");
+        consume_skb(skb);
 }
 
 void icmp_rcv(struct sk_buff *skb)
@@ -396,8 +439,10 @@ void icmp_rcv(struct sk_buff *skb)
         case ICMP_SOURCE_QUENCH:
         case ICMP_TIME_EXCEEDED:
         case ICMP_PARAMETERPROB:
-        case ICMP_REDIRECT:
                 icmp_unreach(net, skb, &r);
+                return;
+        case ICMP_REDIRECT:
+                icmp_redirect(net, skb, &r);
                 return;
         default:
                 /* timestamp replies, address masks, ...: nothing to do */

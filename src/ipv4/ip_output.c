@@ -103,11 +103,20 @@ int ip_build_and_send_cached(struct net *net, struct sk_buff *skb, uint32_t sadd
 {
         struct ipv4_net *in = ipv4_of(net);
         struct rt_result res;
-        /* the flow carries the packet's mark (SO_MARK) and TOS (RT_TOS) */
-        int err = cache ? ip_route_output_cached(net, cache, daddr, saddr, oif, skb->mark,
-                                                 IP_RT_TOS(tos), &res)
-                        : ip_route_output_mark(net, daddr, saddr, oif, skb->mark, IP_RT_TOS(tos),
-                                               &res);
+        /* the flow carries the packet's mark (SO_MARK) and TOS (RT_TOS),
+         * and its protocol and ports for the multipath hash */
+        struct flowi4 fl = { .daddr = daddr,
+                             .saddr = saddr,
+                             .oif = oif,
+                             .mark = skb->mark,
+                             .tos = IP_RT_TOS(tos),
+                             .proto = protocol };
+        if ((protocol == IPPROTO_TCP_ || protocol == IPPROTO_UDP_) && skb->len >= 4) {
+                fl.sport = get_be16(skb->data);
+                fl.dport = get_be16(skb->data + 2);
+        }
+        int err = cache ? ip_route_output_cached(net, cache, &fl, &res)
+                        : ip_route_output_flow(net, &fl, &res);
         if (err) {
                 IP_INC(net, OutNoRoutes);
                 TRACE(net, skb, IP_OUT, "no route to %s (%d)",
@@ -144,7 +153,7 @@ int ip_build_and_send_cached(struct net *net, struct sk_buff *skb, uint32_t sadd
         if (res.type == RTN_LOCAL)
                 iph.daddr = daddr ? daddr : res.nexthop;
         if (unlikely(net->trace.active) && !skb->trace_id)
-                trace_start_slow(net, skb);
+                trace_start_ip(net, skb, protocol, iph.saddr, iph.daddr);
         uint8_t *h = skb_push(skb, IPV4_HLEN_MIN);
         ipv4_emit(&iph, NULL, h, IPV4_HLEN_MIN);
         skb_reset_network_header(skb);

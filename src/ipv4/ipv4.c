@@ -91,6 +91,8 @@ int ipv4_net_init(struct net *net)
         /* ipv4_devconf's defaults, for all and default alike */
         in->conf_all.accept_redirects = in->conf_dflt.accept_redirects = 1;
         in->conf_all.send_redirects = in->conf_dflt.send_redirects = 1;
+        in->conf_all.secure_redirects = in->conf_dflt.secure_redirects = 1;
+        in->conf_all.shared_media = in->conf_dflt.shared_media = 1;
         in->icmp_echo_ignore_all = 0;
         in->icmp_echo_ignore_broadcasts = 1;
         in->icmp_ratelimit = 1000;
@@ -124,6 +126,10 @@ int ipv4_net_init(struct net *net)
         if (!err)
                 err = sysctl_register(net, "net.ipv4.ipfrag_time", &in->ipfrag_time, 1, 0, 1 << 20,
                                       SYSCTL_UNIT_SEC, NULL);
+        if (!err)
+                err = route_exc_sysctls(net);
+        if (!err)
+                err = fib_multipath_init(net);
         if (!err)
                 err = ipfrag_init(net);
         if (!err) /* the same value as conf.all.forwarding, as in Linux */

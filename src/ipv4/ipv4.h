@@ -1,6 +1,8 @@
 /*
  * IPv4 inside one namespace: per-device addresses (devinet.c), the FIB
- * (fib.c), route decisions for input and output (route.c), the input path
+ * (fib.c; policy rules in fib_rules.c, multipath next hops in
+ * fib_multipath.c), route decisions for input and output (route.c) and
+ * what routes learn per destination (route_exc.c), the input path
  * (ip_input.c), the output path (ip_output.c), output fragmentation
  * (ip_fragment.c), reassembly (ip_reasm.c), ICMP (icmp.c), ARP (arp.c)
  * and the echo client behind strata_ping (ping.c).  ipv4.c ties them to a
@@ -68,6 +70,8 @@ struct ipv4_devconf {
         int forwarding;          /* 0 (conf.all's value lives in ipv4_net.ip_forward) */
         int rp_filter;           /* 0; 1 strict, 2 loose (RFC 3704) */
         int accept_redirects;    /* 1 (0 in conf.all once forwarding is on) */
+        int secure_redirects;    /* 1: only to a gateway of our routes (without shared_media) */
+        int shared_media;        /* 1: a redirect may name any unicast gateway */
         int send_redirects;      /* 1 */
         int accept_source_route; /* 0 */
         int log_martians;        /* 0 */
@@ -79,6 +83,8 @@ bool in_dev_forward(const struct in_device *idev);
 int in_dev_rpfilter(const struct in_device *idev);
 bool in_dev_tx_redirects(const struct in_device *idev);
 bool in_dev_rx_redirects(const struct in_device *idev);
+bool in_dev_sec_redirects(const struct in_device *idev);
+bool in_dev_shared_media(const struct in_device *idev);
 bool in_dev_source_route(const struct in_device *idev);
 bool in_dev_log_martians(const struct in_device *idev);
 
@@ -103,6 +109,16 @@ struct in_device {
         struct in_rx_cache rx_cache;
 };
 
+/* One next hop of a multipath route (Linux's fib_nh). */
+struct fib_nh {
+        uint32_t gw; /* 0: directly connected */
+        struct net_device *dev;
+        uint16_t weight;       /* 1..256 (rtnh_hops + 1) */
+        uint8_t flags;         /* RTNH_F_* as given (onlink) */
+        struct fnhe_hash *exc; /* its next-hop exceptions, owned */
+};
+#define FIB_MAX_NHS 32
+
 struct fib_route {
         struct fib_route *next; /* same prefix chain, by priority */
         uint32_t dst;
@@ -116,9 +132,29 @@ struct fib_route {
         uint32_t gw; /* 0: directly connected */
         struct net_device *dev;
         uint32_t table;
+        struct fnhe_hash *exc; /* next-hop exceptions learned (route_exc.c),
+                                * owned: NULL until the first */
+        /* Multipath (ECMP): nhs >= 2 next hops, owned by the route in a
+         * table (a template's array is copied on insert); gw and dev above
+         * are then the first one's.  nhs 0: the single path gw/dev. */
+        struct fib_nh *nh;
+        uint8_t nhs;
 };
 
 struct fib_table;
+struct fnhe_hash;
+
+/* Where route r keeps the exceptions of its next hop nhsel. */
+static inline struct fnhe_hash **fib_exc_slot(const struct fib_route *r, int nhsel)
+{
+        /* exceptions are what the route learns, not part of its identity:
+         * they change under the const of a lookup's answer */
+        struct fib_route *rw = (struct fib_route *)r;
+        return rw->nhs ? &rw->nh[nhsel].exc : &rw->exc;
+}
+/* Does r leave by dev (any of its next hops)?  The index of the first
+ * next hop that does (0 for a single path), or -1. */
+int fib_route_nh_by_dev(const struct fib_route *r, const struct net_device *dev);
 
 /* ICMP output rate limit state: a global token bucket
  * (icmp_msgs_per_sec/icmp_msgs_burst) and one per destination host
@@ -136,8 +172,10 @@ struct tcp_table;
 struct ipfrag_state;
 
 /* An ICMP error quoting a packet of protocol P is handed to
- * err_handlers[P]: inner is the quoted IP header and what follows. */
-typedef void (*ip_err_handler)(struct net *net, const uint8_t *inner, size_t len, uint8_t type,
+ * err_handlers[P]: inner is the quoted IP header and what follows; info
+ * the MTU of a "fragmentation needed", else bytes 4..7 of the message.
+ * Returns 0 when it took the message, else the drop reason. */
+typedef int (*ip_err_handler)(struct net *net, const uint8_t *inner, size_t len, uint8_t type,
                                uint8_t code, uint32_t info);
 struct ipv4_net {
         struct net *net;
@@ -174,6 +212,12 @@ struct ipv4_net {
         int ipfrag_low_thresh;              /* 3145728: eviction stops below it */
         int ipfrag_time;                    /* 30000 ms (shown in s) */
         int ipfrag_max_dist;                /* 64 */
+        int route_mtu_expires;              /* 600000 ms (shown in s) */
+        int route_min_pmtu;                 /* 552 */
+        int route_flush;                    /* write-only: flushes exceptions */
+        uint32_t fnhe_genid;                /* bumped by each flush */
+        int fib_multipath_hash_policy;      /* 0: L3, 1: L4 */
+        uint64_t mp_hash_key[2];            /* the multipath hash's key (random) */
 
         struct ipfrag_state *frags; /* ip_reasm.c: reassembly queues */
 
@@ -252,6 +296,8 @@ struct flowi4 {
         int iif, oif;
         uint32_t mark;
         uint8_t tos;
+        uint8_t proto;         /* for the multipath hash (policy 1) */
+        uint16_t sport, dport; /* host order; 0 when unknown */
 };
 /* Rule actions: Linux's FR_ACT_*. */
 enum {
@@ -328,9 +374,13 @@ struct rt_result {
         uint32_t nexthop;       /* gateway or the destination itself */
         uint32_t saddr;         /* chosen source (output) */
         unsigned mtu;           /* MTU toward nexthop (0: the device's) */
+        bool mtu_locked;        /* mtu is a learned one raised to min_pmtu */
+        bool redirected;        /* nexthop is an ICMP redirect's gateway */
+        uint64_t expires;       /* when the learned mtu lapses (ns; 0: none) */
         bool redirect;          /* input: leaving by the device it came in on, the
                                  * source on-link: tell it (ICMP redirect) */
         const struct fib_route *route;
+        int nhsel;      /* next hop of a multipath route taken (0 otherwise) */
         uint32_t table; /* table of the route (RT_TABLE_MAIN when none) */
 };
 /* ip route get: an output decision (iif 0) or an input one as if a packet
@@ -339,6 +389,9 @@ struct rt_result {
  * -EINVAL martian or blackhole, -EACCES prohibit). */
 int ip_route_query(struct net *net, uint32_t dst, uint32_t src, int iif, int oif, uint32_t mark,
                    struct rt_result *res);
+/* The same for a flow with protocol and ports (ip route get ipproto,
+ * sport, dport: they count for the multipath hash). */
+int ip_route_query_flow(struct net *net, const struct flowi4 *fl, struct rt_result *res);
 /* The table ip route get names (local shows as main without custom rules). */
 uint32_t ip_route_table_shown(struct net *net, const struct rt_result *res);
 /* The MTU a packet leaving by res must fit (ip_skb_dst_mtu). */
@@ -351,6 +404,9 @@ static inline unsigned rt_mtu(const struct rt_result *res)
  * not ours). */
 int ip_route_output(struct net *net, uint32_t daddr, uint32_t saddr, int oif,
                     struct rt_result *res);
+/* The same for a whole flow (ports and protocol count for the multipath
+ * hash). */
+int ip_route_output_flow(struct net *net, const struct flowi4 *fl, struct rt_result *res);
 /* The same with a firewall mark and tos for the rules. */
 int ip_route_output_mark(struct net *net, uint32_t daddr, uint32_t saddr, int oif, uint32_t mark,
                          uint8_t tos, struct rt_result *res);
@@ -362,30 +418,33 @@ int ip_route_output_sk(const struct sock *sk, uint32_t daddr, struct rt_result *
 
 /*
  * A connected socket's output route (Linux's sk_dst_cache): the result of
- * ip_route_output_mark for one flow, valid while the namespace's rt_genid
+ * ip_route_output_flow for one flow, valid while the namespace's rt_genid
  * has not moved and the flow is the same.  Every change that can alter a
  * decision moves rt_genid (fib table edits, rules, addresses, any device
- * event -- up, down, carrier, MTU, address, unregister), so a cached device
- * pointer is never used after its device is gone.  Zeroed: empty.
+ * event -- up, down, carrier, MTU, address, unregister -- and next-hop
+ * exceptions learned or flushed), so a cached device pointer is never used
+ * after its device is gone.  A decision an exception shaped is not kept
+ * (exceptions lapse with time).  Zeroed: empty.
  */
 struct ip_rt_cache {
         uint32_t genid; /* 0: empty */
         uint32_t daddr, saddr, mark; /* the flow */
         int oif;
-        uint8_t tos;
+        uint8_t tos, proto;
+        uint16_t sport, dport;
         uint8_t type;           /* the decision: what a socket's packets need of */
-        struct net_device *dev; /* struct rt_result (an idle socket carries this) */
-        uint32_t nexthop, res_saddr, mtu;
+        uint8_t nhsel;          /* struct rt_result (an idle socket carries this) */
+        struct net_device *dev;
+        uint32_t nexthop, res_saddr;
 };
 static inline void rt_genid_bump(uint32_t *genid)
 {
         if (++*genid == 0)
                 *genid = 1;
 }
-/* ip_route_output_mark through cache: a hit costs a compare, and gives the
+/* ip_route_output_flow through cache: a hit costs a compare, and gives the
  * decision without the route and table that found it (res->route NULL). */
-int ip_route_output_cached(struct net *net, struct ip_rt_cache *cache, uint32_t daddr,
-                           uint32_t saddr, int oif, uint32_t mark, uint8_t tos,
+int ip_route_output_cached(struct net *net, struct ip_rt_cache *cache, const struct flowi4 *fl,
                            struct rt_result *res);
 /* Input: classify an arriving packet.  0 with res, or a drop reason (>0):
  * martians (IP_INVALID_SOURCE/DEST, IP_LOCAL_SOURCE, traced when
@@ -396,6 +455,61 @@ int ip_route_input(struct sk_buff *skb, uint32_t daddr, uint32_t saddr, struct n
 /* Send an ICMP redirect about skb (being forwarded by res), with Linux's
  * per-source backoff. */
 void ip_rt_send_redirect(struct net *net, struct sk_buff *skb, const struct rt_result *res);
+
+/* fib_multipath.c: choosing among a multipath route's next hops as
+ * Linux's fib_select_multipath (hash-threshold over the live next hops'
+ * weights), the hash by net.ipv4.fib_multipath_hash_policy: 0 the
+ * addresses, 1 the addresses, protocol and ports. */
+uint32_t fib_multipath_hash(struct net *net, const struct flowi4 *fl);
+/* The hash of an arriving packet (skb data at its IP header). */
+uint32_t fib_multipath_hash_skb(struct net *net, const struct sk_buff *skb);
+int fib_select_multipath(const struct fib_route *r, uint32_t hash);
+int fib_multipath_init(struct net *net);
+
+/* route_exc.c: next-hop exceptions (Linux's fib_nh_exception). */
+/* What one exception says, for dumps (ip route show cache). */
+struct rt_exception {
+        uint32_t daddr;
+        uint32_t gw; /* a redirect's gateway (0: none) */
+        int nhsel;     /* the next hop of a multipath route it belongs to */
+        uint32_t pmtu; /* 0: none */
+        bool mtu_locked;
+        bool bound;       /* used by a lookup since it was set */
+        uint64_t expires; /* ns (0: never) */
+};
+/* Fill res->mtu/mtu_locked/expires from the exception of res->route for
+ * daddr, if one lives (forwarding: only a locked MTU counts, as Linux's
+ * ip_dst_mtu_maybe_forward). */
+void fnhe_apply(struct net *net, struct rt_result *res, uint32_t daddr, bool forwarding);
+/* __ip_rt_update_pmtu: the path toward daddr (for the flow saddr, oif,
+ * mark, tos) carries at most mtu bytes: lowers, never raises; below
+ * route.min_pmtu it is raised to that and locked.  0 or -errno. */
+int ip_rt_update_pmtu(struct net *net, uint32_t daddr, uint32_t saddr, int oif, uint32_t mark,
+                      uint8_t tos, unsigned mtu);
+/* ipv4_update_pmtu / ipv4_sk_update_pmtu: the same for the flow of a
+ * packet we sent, quoted by an ICMP message (inner: its IP header). */
+int ipv4_update_pmtu(struct net *net, const uint8_t *inner, size_t len, uint32_t mtu);
+/* __ip_do_redirect: an ICMP redirect (skb: the message, IPCB parsed; its
+ * source the gateway it came from) about a packet we sent (inner, len)
+ * names new_gw as the better next hop.  Taken, as a next-hop exception for
+ * 300 s, when accept_redirects allows, it came from the current gateway,
+ * new_gw is acceptable (shared_media: any unicast address; otherwise
+ * on-link with the old one and, with secure_redirects, a gateway of one
+ * of our routes) and its neighbour entry is valid -- else resolution is
+ * started and the redirect ignored, as Linux.  0 when taken, else why
+ * not (-EINVAL, -EPERM refused, -EAGAIN resolving). */
+int ipv4_redirect(struct net *net, struct sk_buff *skb, const uint8_t *inner, size_t len,
+                  uint8_t code, uint32_t new_gw);
+/* rt_cache_flush: forget every exception (ip route flush cache); they
+ * are emptied when next met, freed with their route. */
+void rt_cache_flush(struct net *net);
+void fnhe_free_all(struct fnhe_hash *h);
+/* Visit the live exceptions of table t. */
+void fnhe_for_each(struct net *net, struct fib_table *t,
+                   void (*fn)(const struct fib_route *r, const struct rt_exception *x, void *c),
+                   void *ctx);
+/* net.ipv4.route.{mtu_expires,min_pmtu,flush}, with Linux's defaults. */
+int route_exc_sysctls(struct net *net);
 
 /* ip_input.c */
 void ip_rcv(struct sk_buff *skb, struct net_device *dev);
@@ -462,10 +576,12 @@ struct neighbour *arp_neigh(struct net_device *dev, uint32_t nexthop);
 /* ping.c: the echo client behind strata_ping.  ping_rcv takes an echo
  * reply (data at the ICMP header, IPCB set) and consumes it if a listener
  * owns its identifier; ping_err reports an ICMP error whose quoted packet is
- * one of our echo requests (inner: the quoted ICMP header). */
+ * one of our echo requests (iph: the quoted IP header, ihl its length,
+ * then the quoted ICMP header), learning the path MTU from a
+ * "fragmentation needed" first, as Linux's ping_err (info: its MTU). */
 bool ping_rcv(struct net *net, struct sk_buff *skb);
-void ping_err(struct net *net, const uint8_t *inner, size_t inner_len, uint8_t type, uint8_t code,
-              uint32_t from, uint8_t ttl, size_t icmp_len);
+void ping_err(struct net *net, const uint8_t *iph, size_t len, unsigned ihl, uint8_t type,
+              uint8_t code, uint32_t info, uint32_t from, uint8_t ttl, size_t icmp_len);
 void ping_exit(struct net *net);
 
 #endif

@@ -120,14 +120,17 @@ bool ping_rcv(struct net *net, struct sk_buff *skb)
         return true;
 }
 
-void ping_err(struct net *net, const uint8_t *inner, size_t inner_len, uint8_t type, uint8_t code,
-              uint32_t from, uint8_t ttl, size_t icmp_len)
+void ping_err(struct net *net, const uint8_t *iph, size_t len, unsigned ihl, uint8_t type,
+              uint8_t code, uint32_t info, uint32_t from, uint8_t ttl, size_t icmp_len)
 {
-        if (inner_len < ICMP_HLEN)
+        if (len < ihl + ICMP_HLEN)
                 return;
+        const uint8_t *inner = iph + ihl;
         struct ping_listener *l = find(net, get_be16(inner + 4));
         if (!l)
                 return;
+        if (type == ICMP_DEST_UNREACH && code == ICMP_FRAG_NEEDED)
+                ipv4_update_pmtu(net, iph, len, info); /* ipv4_sk_update_pmtu */
         struct ping_result res = {
                 .seq = get_be16(inner + 6),
                 .ttl = ttl,

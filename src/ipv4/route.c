@@ -36,47 +36,66 @@ int ip_route_output_sk(const struct sock *sk, uint32_t daddr, struct rt_result *
                                     IP_RT_TOS(sk->tos), res);
 }
 
-int ip_route_output_cached(struct net *net, struct ip_rt_cache *c, uint32_t daddr,
-                           uint32_t saddr, int oif, uint32_t mark, uint8_t tos,
+int ip_route_output_cached(struct net *net, struct ip_rt_cache *c, const struct flowi4 *fl,
                            struct rt_result *res)
 {
         uint32_t gen = ipv4_of(net)->rt_genid;
-        if (likely(c->genid == gen && c->daddr == daddr && c->saddr == saddr && c->oif == oif &&
-                   c->mark == mark && c->tos == tos)) {
+        if (likely(c->genid == gen && c->daddr == fl->daddr && c->saddr == fl->saddr &&
+                   c->oif == fl->oif && c->mark == fl->mark && c->tos == fl->tos &&
+                   c->proto == fl->proto && c->sport == fl->sport && c->dport == fl->dport)) {
                 *res = (struct rt_result){ .type = c->type,
                                            .dev = c->dev,
                                            .nexthop = c->nexthop,
                                            .saddr = c->res_saddr,
-                                           .mtu = c->mtu,
+                                           .nhsel = c->nhsel,
                                            .table = RT_TABLE_MAIN };
                 return 0;
         }
-        int err = ip_route_output_mark(net, daddr, saddr, oif, mark, tos, res);
-        if (err) {
-                c->genid = 0; /* errors are not cached: the next packet looks again */
+        int err = ip_route_output_flow(net, fl, res);
+        /* Errors are not kept: the next packet looks again.  Nor is a
+         * decision a next-hop exception shaped (a learned path MTU, a
+         * redirect's gateway): those lapse with time, which only a lookup
+         * notices (fnhe_apply), and they are rare. */
+        if (err || res->mtu || res->redirected || res->expires) {
+                c->genid = 0;
                 return err;
         }
         *c = (struct ip_rt_cache){ .genid = gen,
-                                   .daddr = daddr,
-                                   .saddr = saddr,
-                                   .mark = mark,
-                                   .oif = oif,
-                                   .tos = tos,
+                                   .daddr = fl->daddr,
+                                   .saddr = fl->saddr,
+                                   .mark = fl->mark,
+                                   .oif = fl->oif,
+                                   .tos = fl->tos,
+                                   .proto = fl->proto,
+                                   .sport = fl->sport,
+                                   .dport = fl->dport,
                                    .type = res->type,
+                                   .nhsel = (uint8_t)res->nhsel,
                                    .dev = res->dev,
                                    .nexthop = res->nexthop,
-                                   .res_saddr = res->saddr,
-                                   .mtu = res->mtu };
+                                   .res_saddr = res->saddr };
         return 0;
 }
 
 int ip_route_output_mark(struct net *net, uint32_t daddr, uint32_t saddr, int oif, uint32_t mark,
                          uint8_t tos, struct rt_result *res)
 {
+        struct flowi4 fl = { .daddr = daddr, .saddr = saddr, .oif = oif, .mark = mark, .tos = tos };
+        return ip_route_output_flow(net, &fl, res);
+}
+
+int ip_route_output_flow(struct net *net, const struct flowi4 *flow, struct rt_result *res)
+{
+        uint32_t daddr = flow->daddr, saddr = flow->saddr;
+        int oif = flow->oif;
         struct net_device *odev = NULL;
         res->route = NULL;
+        res->nhsel = 0;
         res->table = RT_TABLE_MAIN;
         res->mtu = 0;
+        res->mtu_locked = false;
+        res->redirected = false;
+        res->expires = 0;
         res->redirect = false;
         if (saddr) {
                 if (ipv4_is_multicast(saddr) || ipv4_is_lbcast(saddr) || ipv4_is_zeronet(saddr))
@@ -112,12 +131,9 @@ int ip_route_output_mark(struct net *net, uint32_t daddr, uint32_t saddr, int oi
                 res->saddr = saddr;
                 return 0;
         }
-        struct flowi4 fl = { .daddr = daddr,
-                             .saddr = saddr,
-                             .iif = net->loopback_dev ? net->loopback_dev->ifindex : 1,
-                             .oif = oif,
-                             .mark = mark,
-                             .tos = tos };
+        struct flowi4 fl = *flow;
+        fl.daddr = daddr;
+        fl.iif = net->loopback_dev ? net->loopback_dev->ifindex : 1;
         struct fib_res fr;
         int ferr = fib_lookup_flow(net, &fl, &fr);
         res->type = fr.type;
@@ -143,8 +159,22 @@ int ip_route_output_mark(struct net *net, uint32_t daddr, uint32_t saddr, int oi
                 res->saddr = saddr ? saddr : (r->prefsrc ? r->prefsrc : daddr);
                 return 0;
         case RTN_UNICAST:
-        case RTN_BROADCAST:
-                if (odev && r->dev != odev && r->type == RTN_UNICAST) {
+        case RTN_BROADCAST: {
+                /* fib_select_path: a multipath route's next hop by the
+                 * flow's hash */
+                int nhsel = r->nhs ? fib_select_multipath(r, fib_multipath_hash(net, &fl)) : 0;
+                struct net_device *rdev = r->nhs ? r->nh[nhsel].dev : r->dev;
+                uint32_t gw = r->nhs ? r->nh[nhsel].gw : r->gw;
+                if (odev && r->nhs) {
+                        int k = fib_route_nh_by_dev(r, odev); /* the one oif names */
+                        if (k >= 0) {
+                                nhsel = k;
+                                rdev = odev;
+                                gw = r->nh[k].gw;
+                        }
+                }
+                res->nhsel = nhsel;
+                if (odev && rdev != odev && r->type == RTN_UNICAST) {
                         /* An interface was asked for: Linux still sends there
                          * when the destination is on-link-able, via the
                          * device's own connected routes.  Without one, as a
@@ -154,18 +184,21 @@ int ip_route_output_mark(struct net *net, uint32_t daddr, uint32_t saddr, int oi
                         res->saddr = saddr ? saddr : inet_select_addr(odev, daddr, RT_SCOPE_LINK);
                         return 0;
                 }
-                res->dev = r->dev;
-                res->nexthop = r->gw ? r->gw : daddr;
+                res->dev = rdev;
+                res->nexthop = gw ? gw : daddr;
                 if (saddr)
                         res->saddr = saddr;
                 else if (r->prefsrc)
                         res->saddr = r->prefsrc;
                 else
-                        res->saddr = inet_select_addr(r->dev, res->nexthop,
-                                                      r->gw ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK);
+                        res->saddr = inet_select_addr(rdev, res->nexthop,
+                                                      gw ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK);
                 if (!res->saddr && !saddr)
-                        res->saddr = inet_select_addr(r->dev, 0, RT_SCOPE_HOST);
+                        res->saddr = inet_select_addr(rdev, 0, RT_SCOPE_HOST);
+                if (r->type == RTN_UNICAST)
+                        fnhe_apply(net, res, daddr, false); /* find_exception */
                 return 0;
+        }
         case RTN_UNREACHABLE:
                 return -EHOSTUNREACH;
         case RTN_PROHIBIT:
@@ -204,8 +237,9 @@ static int fib_validate_source(struct net *net, uint32_t saddr, uint32_t daddr,
                 return rpf ? -EXDEV : 0;
         if (r->type != RTN_UNICAST)
                 return -EINVAL;
-        if (r->dev == dev)
-                return r->gw == 0; /* on-link: nexthop scope host */
+        int k = fib_route_nh_by_dev(r, dev); /* any next hop through dev */
+        if (k >= 0)
+                return (r->nhs ? r->nh[k].gw : r->gw) == 0; /* on-link: scope host */
         if (!idev || !idev->ifa_list)
                 return rpf ? -EXDEV : 0;
         if (rpf == 1)
@@ -234,7 +268,11 @@ int ip_route_input(struct sk_buff *skb, uint32_t daddr, uint32_t saddr, struct n
         const struct in_device *idev = in_dev_get(dev);
         res->dev = dev;
         res->route = NULL;
+        res->nhsel = 0;
         res->mtu = 0;
+        res->mtu_locked = false;
+        res->redirected = false;
+        res->expires = 0;
         res->redirect = false;
         res->nexthop = daddr;
         res->saddr = 0;
@@ -335,7 +373,10 @@ int ip_route_input(struct sk_buff *skb, uint32_t daddr, uint32_t saddr, struct n
                       ipv4_addr_fmt(daddr, (char[16]){ 0 }), fr.table);
                 return SKB_DROP_REASON_IP_INNOROUTES;
         }
-        int v = fib_validate_source(net, saddr, daddr, dev, r->dev);
+        int nhsel = r->nhs ? fib_select_multipath(r, fib_multipath_hash_skb(net, skb)) : 0;
+        struct net_device *odev = r->nhs ? r->nh[nhsel].dev : r->dev;
+        uint32_t gw = r->nhs ? r->nh[nhsel].gw : r->gw;
+        int v = fib_validate_source(net, saddr, daddr, dev, odev);
         if (v == -EXDEV) {
                 TRACE(net, skb, IP_RCV, "rp_filter: no route back to %s via %s",
                       ipv4_addr_fmt(saddr, (char[16]){ 0 }), dev->name);
@@ -344,11 +385,13 @@ int ip_route_input(struct sk_buff *skb, uint32_t daddr, uint32_t saddr, struct n
         if (v < 0)
                 return martian(skb, dev, daddr, saddr, SKB_DROP_REASON_IP_INVALID_SOURCE, "source");
         res->type = RTN_UNICAST;
-        res->dev = r->dev;
-        res->nexthop = r->gw ? r->gw : daddr;
+        res->dev = odev;
+        res->nhsel = nhsel;
+        res->nexthop = gw ? gw : daddr;
+        fnhe_apply(net, res, daddr, true);
         /* __mkroute_input: out the way it came, from an on-link source
          * (shared_media=1): the source should use the next hop directly */
-        res->redirect = v == 1 && r->dev == dev && idev && in_dev_tx_redirects(idev);
+        res->redirect = v == 1 && odev == dev && idev && in_dev_tx_redirects(idev);
         return 0;
 }
 
@@ -407,17 +450,34 @@ static int input_errno(int why, const struct rt_result *res)
 int ip_route_query(struct net *net, uint32_t dst, uint32_t src, int iif, int oif, uint32_t mark,
                    struct rt_result *res)
 {
-        if (!iif)
-                return ip_route_output_mark(net, dst, src, oif, mark, 0, res);
-        struct net_device *dev = dev_get_by_index(net, iif);
+        struct flowi4 fl = { .daddr = dst, .saddr = src, .iif = iif, .oif = oif, .mark = mark };
+        return ip_route_query_flow(net, &fl, res);
+}
+
+int ip_route_query_flow(struct net *net, const struct flowi4 *fl, struct rt_result *res)
+{
+        uint32_t dst = fl->daddr, src = fl->saddr;
+        if (!fl->iif)
+                return ip_route_output_flow(net, fl, res);
+        struct net_device *dev = dev_get_by_index(net, fl->iif);
         if (!dev)
                 return -ENODEV;
-        struct sk_buff *skb = alloc_skb(net, 0);
+        struct sk_buff *skb = alloc_skb(net, IPV4_HLEN_MIN + 4);
         if (!skb)
                 return -ENOBUFS;
-        skb->mark = mark;
+        skb->mark = fl->mark;
         skb->dev = dev;
-        memset(IPCB(skb), 0, sizeof(struct ip_cb)); /* no header: tos 0 */
+        /* inet_rtm_getroute_build_skb: the header the flow describes, with
+         * its ports, for the multipath hash; tos 0 */
+        memset(IPCB(skb), 0, sizeof(struct ip_cb));
+        IPCB(skb)->iph.ihl = IPV4_HLEN_MIN;
+        IPCB(skb)->iph.protocol = fl->proto;
+        IPCB(skb)->iph.saddr = src;
+        IPCB(skb)->iph.daddr = dst;
+        uint8_t *p = skb_put(skb, IPV4_HLEN_MIN + 4);
+        memset(p, 0, IPV4_HLEN_MIN);
+        put_be16(p + IPV4_HLEN_MIN, fl->sport);
+        put_be16(p + IPV4_HLEN_MIN + 2, fl->dport);
         int why = ip_route_input(skb, dst, src, dev, res);
         consume_skb(skb);
         if (why)
@@ -457,7 +517,8 @@ int fib_route_get(struct net *net, uint32_t dst, uint32_t src, int iif, uint32_t
         OUT("%s", ipv4_addr_fmt(dst, a));
         if (src)
                 OUT(" from %s", ipv4_addr_fmt(src, a));
-        if (res.route && res.route->gw && res.type == RTN_UNICAST)
+        if (res.route && res.type == RTN_UNICAST &&
+            (res.route->nhs ? res.route->nh[res.nhsel].gw : res.route->gw))
                 OUT(" via %s", ipv4_addr_fmt(res.nexthop, a));
         if (res.dev)
                 OUT(" dev %s", res.dev->name);

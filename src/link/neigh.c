@@ -545,6 +545,21 @@ static bool neigh_event_send(struct neighbour *n, struct sk_buff *skb)
         return false;
 }
 
+void neigh_start_resolve(struct neighbour *n)
+{
+        if (n->nud_state & (NUD_VALID | NUD_INCOMPLETE))
+                return;
+        if (!(n->parms->mcast_probes + n->parms->app_probes))
+                return;
+        uint64_t now = net_now(n->tbl->net);
+        n->used = now;
+        n->probes = n->parms->ucast_probes;
+        n->nud_state = NUD_INCOMPLETE;
+        n->updated = now;
+        neigh_arm(n, now + retrans(n));
+        neigh_probe(n); /* the first solicitation at once */
+}
+
 void neigh_output(struct neighbour *n, struct sk_buff *skb)
 {
         struct net_device *dev = n->dev;

@@ -150,6 +150,11 @@ struct neighbour *neigh_create(struct neigh_table *tbl, const void *key, struct 
  * admin update). */
 int neigh_update(struct neighbour *n, const uint8_t *lladdr, uint8_t new_state, unsigned flags);
 
+/* neigh_event_send(n, NULL): start resolving an entry that is neither
+ * valid nor being resolved, with nothing queued (an ICMP redirect's new
+ * gateway is resolved before it is used). */
+void neigh_start_resolve(struct neighbour *n);
+
 /* Upper-layer reachability confirmation (TCP saw an ACK). */
 void neigh_confirm(struct neighbour *n);
 

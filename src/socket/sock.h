@@ -85,6 +85,10 @@ struct proto {
          * -errno), for the waiting version of connect. */
         int (*connect_done)(struct sock *sk, int *result);
         int (*shutdown)(struct sock *sk, int how);
+        /* Optional: end the socket from outside with error err, as
+         * sock_diag's SOCK_DESTROY does (tcp_abort, udp_abort); -ENOENT
+         * when it is already closed. */
+        int (*diag_destroy)(struct sock *sk, int err);
 };
 
 struct sock {

@@ -212,6 +212,17 @@ static ssize_t iov_total(const struct msghdr *msg)
         return (ssize_t)total;
 }
 
+/* A NULL buffer with a length: Linux faults when it copies, so EFAULT
+ * comes only when a copy would happen now (data to read, room to write);
+ * otherwise the call says what it would have said. */
+static bool iov_has_null(const struct msghdr *msg)
+{
+        for (size_t i = 0; i < (size_t)msg->msg_iovlen; i++)
+                if (!msg->msg_iov[i].iov_base && msg->msg_iov[i].iov_len)
+                        return true;
+        return false;
+}
+
 ssize_t sys_sendmsg(struct net *net, int fd, const struct msghdr *msg, int flags)
 {
         int err = -EBADF;
@@ -226,6 +237,8 @@ ssize_t sys_sendmsg(struct net *net, int fd, const struct msghdr *msg, int flags
         /* inet_send_prepare: autobind before the protocol looks at anything */
         if (!sk->num && sk->prot->autobind && sk->prot->autobind(sk))
                 return -EAGAIN;
+        if (iov_has_null(msg) && (sock_poll_mask(sk) & POLLOUT))
+                return -EFAULT;
         return sk->prot->sendmsg(sk, msg, (size_t)len, flags);
 }
 
@@ -245,6 +258,8 @@ ssize_t sys_recvmsg(struct net *net, int fd, struct msghdr *msg, int flags)
         }
         if (flags & MSG_OOB)
                 return -EOPNOTSUPP;
+        if (iov_has_null(msg) && sk->prot->bytes_readable(sk) > 0)
+                return -EFAULT;
         /* ____sys_recvmsg: the protocol writes the source into kernel
          * storage (length 0 when it writes none); what fits is copied out
          * and msg_namelen reports the full length */

@@ -18,6 +18,7 @@
 
 #include "core/trace.h"
 #include "ipv4/ipv4.h"
+#include "socket/cmsg.h"
 #include "socket/porthash.h"
 #include "socket/sockns.h"
 #include "core/sysctl.h"
@@ -245,7 +246,7 @@ uint16_t tcp_mss_for(struct net *net, uint32_t daddr)
         struct rt_result rt;
         unsigned mtu = 1500;
         if (!ip_route_output(net, daddr, 0, 0, &rt))
-                mtu = rt.dev->mtu;
+                mtu = rt_mtu(&rt); /* ipv4_default_advmss: the path's, learned or not */
         if (mtu > 65535)
                 mtu = 65535; /* lo: 65535 - 40 = 65495, as Linux advertises */
         return (uint16_t)(mtu - 40);
@@ -268,6 +269,8 @@ void tcp_set_state(struct sock *sk, int state)
                  * idle clocks of tcp_info start with the connection */
                 struct tcp_sock *tp = tcp_sk(sk);
                 tp->lsndtime = tp->lrcvtime = net_now(net);
+                tp->ack.lrcvtime = tp->lrcvtime;
+                tcp_init_rcv_side(sk); /* tcp_init_transfer */
                 tcp_reset_keepalive(sk);
         }
         sock_wake(sk);
@@ -351,6 +354,7 @@ static int tcp_init_sock(struct sock *sk)
         if (!tp->cong)
                 tp->cong = tcp_cong_find("reno");
         tp->cong->init(tp);
+        tp->sb.reordering = (uint32_t)cfg->reordering; /* dupthresh */
         /* tcp_init_sock: buffers from tcp_rmem[1] / tcp_wmem[1] */
         sk->rcvbuf = cfg->rmem[1];
         sk->sndbuf = cfg->wmem[1];
@@ -427,13 +431,14 @@ static int tcp_connect(struct sock *sk, uint32_t daddr, uint16_t dport)
         }
         sk->daddr = daddr;
         sk->dport = dport;
-        tp->advmss = tcp_mss_for(net, daddr);
+        tp->advmss = tcp_mss_clamp(tp, tcp_mss_for(net, daddr));
         tp->mss = tp->advmss;
         tp->iss = tcp_isn(net, sk->saddr, sk->num, daddr, dport);
+        /* tcp_connect_init: the first offer in whole segments of advmss */
+        tcp_init_windows(sk, tp->advmss);
         tp->snd_una = tp->iss;
         tp->snd_nxt = tp->iss;
         tp->write_seq = tp->iss + 1;
-        tcp_init_windows(sk);
         tcp_set_state(sk, TCP_SYN_SENT);
         tcp_ehash_add(sk);
         TCP_INC(net, ActiveOpens);
@@ -512,6 +517,8 @@ struct sock *tcp_child_new(struct sock *parent, uint32_t saddr, uint16_t sport, 
         tp->keepcnt = pp->keepcnt;
         tp->user_timeout_ms = pp->user_timeout_ms;
         tp->notsent_lowat = pp->notsent_lowat;
+        tp->user_mss = pp->user_mss;
+        tp->recvmsg_inq = pp->recvmsg_inq;
         sock_hold(parent);
         bhash_add(c);
         return c;
@@ -612,6 +619,7 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len
                          * write goes on, so TCP_NOTSENT_LOWAT counts only
                          * what the windows really hold back */
                         uint32_t sent = tp->snd_nxt;
+                        tp->nospace = true; /* wait_for_space: SOCK_NOSPACE */
                         if (!copied)
                                 break;
                         tcp_push(sk);
@@ -622,7 +630,8 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len
                 struct sk_buff *skb = tp->write_queue.last;
                 uint32_t room = 0;
                 if (skb && !seq_before(TCP_SKB_CB(skb)->seq, tp->snd_nxt) &&
-                    !(TCP_SKB_CB(skb)->flags & (TCPF_FIN | TCPF_SYN)) && skb->len < tp->mss)
+                    !(TCP_SKB_CB(skb)->flags & (TCPF_FIN | TCPF_SYN)) && skb->len < tp->mss &&
+                    !TCP_SKB_CB(skb)->eor)
                         room = tp->mss - skb->len;
                 if (!room) {
                         skb = alloc_skb_tx(sk->net, tp->mss);
@@ -632,6 +641,7 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len
                         TCP_SKB_CB(skb)->flags = TCPF_ACK;
                         TCP_SKB_CB(skb)->retrans = 0;
                         TCP_SKB_CB(skb)->more = 0;
+                        TCP_SKB_CB(skb)->eor = 0;
                         tcp_wq_queue_tail(tp, skb);
                         room = tp->mss;
                 }
@@ -662,6 +672,9 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len
                 bool more = flags & MSG_MORE;
                 if (last && !seq_before(TCP_SKB_CB(last)->seq, tp->snd_nxt)) {
                         TCP_SKB_CB(last)->more = more;
+                        /* MSG_EOR: the record ends here (tcp_sendmsg_locked) */
+                        if (flags & MSG_EOR)
+                                TCP_SKB_CB(last)->eor = 1;
                         if (!more)
                                 TCP_SKB_CB(last)->flags |= TCPF_PSH;
                 }
@@ -670,16 +683,7 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len
         return copied ? (ssize_t)copied : -EAGAIN;
 }
 
-/* tcp_cleanup_rbuf: after reading, tell the peer when the window opened
- * enough to matter (at least an MSS, and it had shrunk a lot). */
-static void tcp_cleanup_rbuf(struct sock *sk)
-{
-        struct tcp_sock *tp = tcp_sk(sk);
-        uint32_t adv = tp->rcv_wup + tp->rcv_wnd - tp->rcv_nxt;
-        uint32_t now = tcp_window_space(sk);
-        if (now >= 2u * tp->advmss && now >= 2 * adv)
-                tcp_send_ack(sk);
-}
+static int tcp_bytes_readable(struct sock *sk);
 
 static ssize_t tcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags)
 {
@@ -718,10 +722,23 @@ static ssize_t tcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int 
                 skb = next;
         }
         msg->msg_flags = 0;
-        msg->msg_controllen = 0;
+        if (tp->recvmsg_inq) {
+                /* TCP_CM_INQ: what is left to read after this call; after
+                 * the peer's FIN, at least the FIN's byte, so that the
+                 * reader goes on to see the end (tcp_inq_hint) */
+                int inq = tcp_bytes_readable(sk) + (tp->fin_received ? 1 : 0);
+                if (!inq && sk->state == TCP_CLOSE)
+                        inq = 1;
+                struct cmsg_writer w;
+                cmsg_begin(&w, msg);
+                cmsg_put(&w, SOL_TCP, TCP_CM_INQ, &inq, sizeof(inq));
+                cmsg_end(&w);
+        } else {
+                msg->msg_controllen = 0;
+        }
         if (copied) {
                 if (!(flags & MSG_PEEK))
-                        tcp_cleanup_rbuf(sk);
+                        tcp_cleanup_rbuf(sk, copied);
                 return (ssize_t)copied;
         }
         /* tcp_recvmsg's order: a pending error (ECONNRESET after an RST)
@@ -747,23 +764,67 @@ static int tcp_shutdown(struct sock *sk, int how)
         return 0;
 }
 
+/* inet_csk_listen_stop: children not accepted yet are reset. */
+static void tcp_listen_stop(struct sock *sk)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        struct sock *c;
+        while ((c = tp->accept_q_first)) {
+                tp->accept_q_first = tcp_sk(c)->accept_next;
+                tcp_send_reset(c);
+                tcp_done(c);
+                sock_put(c);
+                sock_put(sk);
+        }
+        tp->accept_q_last = NULL;
+        tp->accept_qlen = 0;
+        tcp_set_state(sk, TCP_CLOSE);
+}
+
+/* tcp_abort (sock_diag's SOCK_DESTROY, `ss -K`): a listener stops
+ * listening, a connection is reset where the peer would otherwise wait
+ * (tcp_need_reset) and ends with err for its owner; a TIME_WAIT socket
+ * just goes. */
+static int tcp_abort(struct sock *sk, int err)
+{
+        if (sk->state == TCP_CLOSE)
+                return -ENOENT;
+        if (sk->state == TCP_LISTEN) {
+                tcp_listen_stop(sk);
+                sock_set_err(sk, err);
+                return 0;
+        }
+        if (sk->state == TCP_TIME_WAIT) {
+                tcp_done(sk);
+                return 0;
+        }
+        struct tcp_sock *tp = tcp_sk(sk);
+        if (sk->state == TCP_SYN_RECV && tp->parent) {
+                /* an embryo: out of its listener's SYN queue */
+                struct sock *parent = tp->parent;
+                tcp_sk(parent)->syn_qlen--;
+                tp->parent = NULL;
+                sock_put(parent);
+        }
+        switch (sk->state) {
+        case TCP_ESTABLISHED:
+        case TCP_CLOSE_WAIT:
+        case TCP_FIN_WAIT1:
+        case TCP_FIN_WAIT2:
+        case TCP_SYN_RECV:
+                tcp_send_reset(sk);
+                break;
+        }
+        sock_set_err(sk, err);
+        tcp_done(sk);
+        return 0;
+}
+
 static void tcp_close(struct sock *sk)
 {
         struct net *net = sk->net;
-        struct tcp_sock *tp = tcp_sk(sk);
         if (sk->state == TCP_LISTEN) {
-                /* children not accepted yet are reset (inet_csk_listen_stop) */
-                struct sock *c;
-                while ((c = tp->accept_q_first)) {
-                        tp->accept_q_first = tcp_sk(c)->accept_next;
-                        tcp_send_reset(c);
-                        tcp_done(c);
-                        sock_put(c);
-                        sock_put(sk);
-                }
-                tp->accept_q_last = NULL;
-                tp->accept_qlen = 0;
-                tcp_set_state(sk, TCP_CLOSE);
+                tcp_listen_stop(sk);
                 bhash_del(sk);
                 return;
         }
@@ -836,12 +897,16 @@ static int tcp_setsockopt(struct sock *sk, int level, int name, const void *val,
                         tcp_push(sk);
                 }
                 return 0;
+        case TCP_INQ:
+                if (v < 0 || v > 1)
+                        return -EINVAL;
+                tp->recvmsg_inq = v;
+                return 0;
         case TCP_MAXSEG:
                 if (v && (v < 88 || v > 32767))
                         return -EINVAL;
+                /* do_tcp_setsockopt: only the clamp; the handshake applies it */
                 tp->user_mss = (uint16_t)v;
-                if (v)
-                        tp->advmss = (uint16_t)v;
                 return 0;
         case TCP_KEEPIDLE:
                 if (v < 1 || v > TCP_MAX_KEEPIDLE)
@@ -903,7 +968,20 @@ size_t tcp_get_info(struct sock *sk, void *buf, size_t cap)
                 return tcp_info_pack(&v, buf, cap);
         }
         uint64_t now = net_now(sk->net);
-        v.ca_state = tp->in_recovery ? TCP_CA_Recovery : tp->retransmits ? TCP_CA_Loss : TCP_CA_Open;
+        if (tp->sack_ok) {
+                v.ca_state = tp->sb.ca_state;
+                v.sacked = tp->sb.sacked_out;
+                v.lost = tp->sb.lost_out;
+                v.retrans = tp->sb.retrans_out;
+                v.reordering = tp->sb.reordering;
+                v.reord_seen = tp->sb.reord_seen;
+        } else {
+                v.ca_state = tp->in_recovery      ? TCP_CA_Recovery
+                             : tp->retransmits    ? TCP_CA_Loss
+                             : tp->sb.sacked_out ? TCP_CA_Disorder
+                                                  : TCP_CA_Open;
+                v.sacked = tp->sb.sacked_out; /* duplicate ACKs, as Linux's reno */
+        }
         v.retransmits = (uint8_t)tp->retransmits;
         v.probes = (uint8_t)(tp->probing ? tp->probes_out : tp->ka_probes);
         v.backoff = (uint8_t)tp->backoff;
@@ -918,8 +996,15 @@ size_t tcp_get_info(struct sock *sk, void *buf, size_t cap)
         }
         v.rto_us = ns_to_us(tp->rto);
         v.snd_mss = tp->mss;
-        v.rcv_mss = tp->advmss;
-        v.unacked = tp->snd_nxt - tp->snd_una;
+        v.rcv_mss = tp->ack.rcv_mss;
+        v.busy_us = ns_to_us(tcp_chrono_ns(tp, TCP_CHRONO_BUSY) +
+                             tcp_chrono_ns(tp, TCP_CHRONO_RWND_LIMITED) +
+                             tcp_chrono_ns(tp, TCP_CHRONO_SNDBUF_LIMITED));
+        v.rwnd_limited_us = ns_to_us(tcp_chrono_ns(tp, TCP_CHRONO_RWND_LIMITED));
+        v.sndbuf_limited_us = ns_to_us(tcp_chrono_ns(tp, TCP_CHRONO_SNDBUF_LIMITED));
+        v.ato_us = ns_to_us(tp->ack.ato);
+        v.rcv_ssthresh = tp->rcv_ssthresh;
+        v.unacked = tcp_packets_out(tp); /* segments, as Linux's packets_out */
         v.last_data_sent_ms = ms_since(now, tp->lsndtime);
         v.last_data_recv_ms = ms_since(now, tp->lrcvtime);
         v.last_ack_recv_ms = ms_since(now, tp->rcv_tstamp);
@@ -959,6 +1044,9 @@ static int tcp_getsockopt(struct sock *sk, int level, int name, void *val, sockl
                 break;
         case TCP_CORK:
                 v = tp->cork;
+                break;
+        case TCP_INQ:
+                v = tp->recvmsg_inq;
                 break;
         case TCP_KEEPIDLE:
                 v = tp->keepidle ? tp->keepidle : tcp_cfg(sk->net)->keepalive_time;
@@ -1025,6 +1113,7 @@ const struct proto tcp_prot = {
         .accept = tcp_accept,
         .connect_done = tcp_connect_done,
         .shutdown = tcp_shutdown,
+        .diag_destroy = tcp_abort,
 };
 
 static int cc_validate(struct net *net, const char *v)
@@ -1152,6 +1241,7 @@ int tcp_init(struct net *net)
         t->isn_key[1] = random_u64(&net->rnd);
         in->tcp = t;
         in->protos[IPPROTO_TCP_] = tcp_v4_rcv;
+        tcp_pmtu_init(net);
         net->mib.tcp[TCP_MIB_RtoAlgorithm] = 1;
         net->mib.tcp[TCP_MIB_RtoMin] = 200;
         net->mib.tcp[TCP_MIB_RtoMax] = 120000;

@@ -11,9 +11,10 @@
  * Reno congestion control with fast retransmit (initial window 10), delayed
  * ACKs, zero-window probes, listen with SYN and accept queues bounded by
  * min(backlog, somaxconn) counting ListenOverflows/ListenDrops, RST rules
- * with RFC 5961 challenge ACKs, TIME_WAIT.  Not yet: SACK scoreboard
- * (SACK-permitted is offered, blocks are not used), RACK-TLP, PRR, CUBIC,
- * ECN, SYN cookies, Fast Open, autotuning, keepalive probes.
+ * with RFC 5961 challenge ACKs, TIME_WAIT; SACK blocks, the SACK scoreboard
+ * and SACK-based recovery with PRR, RACK and TLP in tcp_sack.c,
+ * tcp_recovery.c and tcp_rack.c.  Not yet: ECN, SYN cookies, Fast Open,
+ * autotuning.
  */
 #ifndef STRATA_TRANSPORT_TCP_H
 #define STRATA_TRANSPORT_TCP_H
@@ -22,6 +23,7 @@
 #include "ipv4/ip_input.h"
 #include "ipv4/ipv4.h"
 #include "socket/sock.h"
+#include "transport/tcp_sack.h"
 #include "wire/tcp.h"
 
 extern const struct proto tcp_prot;
@@ -58,12 +60,17 @@ const struct tcp_cfg *tcp_cfg(struct net *net);
 /* Per-skb TCP state: on the write queue (payload only) and on the receive
  * queues (payload, after the header was pulled). */
 struct tcp_skb_cb {
-        struct ip_cb ip;  /* receive side: the parsed IP header */
+        union {
+                struct ip_cb ip; /* receive side: the parsed IP header */
+                uint64_t tx_ns;  /* write queue: when last (re)sent (RACK) */
+        };
         uint32_t seq;     /* first sequence number */
         uint32_t end_seq; /* seq + payload + SYN + FIN */
         uint8_t flags;    /* TCPF_* to send with it (write queue) */
         uint8_t retrans;  /* sent more than once (Karn) */
-        uint8_t more;     /* written with MSG_MORE: no PSH at a burst's end */
+        uint8_t more : 1; /* written with MSG_MORE: no PSH at a burst's end */
+        uint8_t eor : 1;  /* ends a MSG_EOR write: later data never joins it */
+        uint8_t sacked;   /* write queue: TCPCB_* scoreboard marks (tcp_sack.h) */
         uint32_t consumed; /* receive queue: bytes already read */
 };
 _Static_assert(sizeof(struct tcp_skb_cb) <= SKB_CB_SIZE, "tcp_skb_cb must fit in skb->cb");
@@ -72,6 +79,14 @@ static inline struct tcp_skb_cb *TCP_SKB_CB(struct sk_buff *skb)
 {
         return (struct tcp_skb_cb *)skb->cb;
 }
+
+/* tcp_chrono.c: what holds the sender back (Linux's enum tcp_chrono) */
+enum tcp_chrono {
+        TCP_CHRONO_UNSPEC,
+        TCP_CHRONO_BUSY,           /* data queued or in flight */
+        TCP_CHRONO_RWND_LIMITED,   /* the peer's window is full */
+        TCP_CHRONO_SNDBUF_LIMITED, /* our send buffer is */
+};
 
 struct tcp_sock {
         struct sock *sk;
@@ -97,8 +112,10 @@ struct tcp_sock {
         /* tcp_cwnd_validate: was the window the limit lately? */
         uint32_t max_packets_out, cwnd_usage_seq;
         bool is_cwnd_limited;
-        uint32_t dupacks, high_seq;
+        uint32_t dupacks, high_seq;      /* NewReno, without SACK */
         bool in_recovery;
+        struct tcp_scoreboard sb;        /* SACK scoreboard, congestion state */
+        struct timer_list reo_timer;     /* RACK's reordering timer */
         struct sk_buff_head write_queue; /* unacked + unsent payload */
         uint32_t wmem_queued;            /* truesize of write_queue (sk_wmem_queued) */
         struct sk_buff *send_head;       /* first unsent skb, or NULL: scan */
@@ -107,11 +124,28 @@ struct tcp_sock {
         uint32_t irs, rcv_nxt, rcv_wnd, rcv_wup;
         uint8_t rcv_wscale;
         struct sk_buff_head ooo_queue;   /* out of order, by seq */
-        uint32_t ack_pending;            /* segments not yet acknowledged */
+        uint32_t rcv_ssthresh;           /* how far the offer may grow now */
+        uint32_t window_clamp;           /* the largest offer */
+        struct {                         /* Linux's icsk_ack */
+                uint8_t pending;         /* TCP_ACK_* */
+                uint8_t quick;           /* ACKs still to send at once */
+                uint8_t pingpong;        /* replies seen: interactive */
+                uint32_t rcv_mss;        /* the peer's segment size, measured */
+                uint32_t last_seg_size;
+                uint64_t ato;            /* ns: delayed-ACK timeout (0: no data yet) */
+                uint64_t lrcvtime;       /* ns: last payload received */
+                uint64_t timeout;        /* ns: when the delayed ACK is due */
+        } ack;
+        struct tcp_sack_rx rx_sack;      /* the blocks our ACKs report */
         bool fin_received;
         /* options */
         bool wscale_ok, sack_ok, tstamp_ok, nodelay;
         bool cork;                       /* TCP_CORK: partial segments wait */
+        bool recvmsg_inq;                /* TCP_INQ: TCP_CM_INQ on each read */
+        bool nospace;                    /* a writer found the buffer full (SOCK_NOSPACE) */
+        uint8_t chrono_type;             /* enum tcp_chrono running now */
+        uint64_t chrono_start;           /* ns */
+        uint64_t chrono_stat[3];         /* ns per reason, BUSY first */
         bool nagle_push;                 /* TCP_NAGLE_PUSH: send the held tail once */
         uint32_t ts_recent, ts_recent_stamp;
         /* RTT and timers (ns) */
@@ -142,6 +176,12 @@ static inline struct tcp_sock *tcp_sk(struct sock *sk)
         return sk->proto_data;
 }
 
+/* tcp_mss_clamp: TCP_MAXSEG lowers, never raises, an MSS. */
+static inline uint16_t tcp_mss_clamp(const struct tcp_sock *tp, uint16_t mss)
+{
+        return tp->user_mss && tp->user_mss < mss ? tp->user_mss : mss;
+}
+
 int tcp_init(struct net *net);
 void tcp_exit(struct net *net);
 
@@ -158,8 +198,14 @@ uint32_t tcp_isn(struct net *net, uint32_t saddr, uint16_t sport, uint32_t daddr
 uint16_t tcp_mss_for(struct net *net, uint32_t daddr);
 uint32_t tcp_time_ms(struct net *net);
 
+/* tcp_pmtu.c: ICMP "fragmentation needed" lowers a connection's MSS. */
+void tcp_pmtu_init(struct net *net);
+
 /* tcp_input.c */
 void tcp_v4_rcv(struct sk_buff *skb);
+/* Acked segments grow cwnd (slow start, then the algorithm's avoidance)
+ * while the window is what limits the sender. */
+void tcp_cong_avoid_acked(struct sock *sk, uint32_t segs);
 
 /* tcp_output.c */
 int tcp_transmit_skb(struct sock *sk, struct sk_buff *data, uint8_t flags, uint32_t seq);
@@ -173,27 +219,48 @@ void tcp_v4_send_reset(struct net *net, struct sk_buff *skb, const struct tcp_re
 /* How tcp_push_mode treats a partial last segment: Nagle and TCP_CORK as
  * the socket says; held as by MSG_MORE; or sent whatever they say
  * (tcp_write_wakeup, when the probe timer finds data held with nothing in
- * flight). */
-enum tcp_push_how { TCP_PUSH_NAGLE, TCP_PUSH_MORE, TCP_PUSH_FORCE };
+ * flight).  TCP_PUSH_PROBE: one segment whatever cwnd and Nagle say, a
+ * tail loss probe (tcp_write_xmit's push_one == 2). */
+enum tcp_push_how { TCP_PUSH_NAGLE, TCP_PUSH_MORE, TCP_PUSH_FORCE, TCP_PUSH_PROBE };
 void tcp_push_mode(struct sock *sk, enum tcp_push_how how);
 void tcp_push(struct sock *sk);
 uint16_t tcp_select_window(struct sock *sk);
-uint32_t tcp_window_space(struct sock *sk);
-void tcp_init_windows(struct sock *sk);
+/* tcp_rcvwnd.c: the window we offer and when we acknowledge */
+#define TCP_ACK_SCHED   0x01 /* an ACK is owed */
+#define TCP_ACK_TIMER   0x02 /* the delayed-ACK timer is armed */
+#define TCP_ACK_PUSHED  0x04 /* pushed or short data is waiting */
+#define TCP_ACK_PUSHED2 0x08
+#define TCP_ACK_NOW     0x10 /* the next check sends it */
+void tcp_init_windows(struct sock *sk, uint32_t mss);
+void tcp_init_rcv_side(struct sock *sk);
+void tcp_event_data_recv(struct sock *sk, const struct sk_buff *skb, uint8_t flags, uint32_t hdrlen);
+void tcp_event_data_sent(struct sock *sk);
+void tcp_event_ack_sent(struct sock *sk);
+void tcp_enter_quickack_mode(struct sock *sk);
+void tcp_send_delayed_ack(struct sock *sk);
+void tcp_ack_snd_check(struct sock *sk, bool now);
+void tcp_delack_timer(struct sock *sk);
+void tcp_cleanup_rbuf(struct sock *sk, size_t copied);
 void tcp_retransmit_head(struct sock *sk);
 
 /* tcp_timer.c */
 void tcp_init_timers(struct sock *sk);
 void tcp_stop_timers(struct sock *sk);
 void tcp_reset_rtx_timer(struct sock *sk);
-void tcp_schedule_delack(struct sock *sk);
 void tcp_enter_timewait(struct sock *sk);
 void tcp_rtt_sample(struct sock *sk, uint64_t rtt_ns);
 /* Put skb at the tail of the write queue, charged to the socket. */
+void tcp_chrono_start(struct sock *sk, enum tcp_chrono type);
+void tcp_chrono_stop(struct sock *sk, enum tcp_chrono type);
+uint64_t tcp_chrono_ns(const struct tcp_sock *tp, enum tcp_chrono type);
+void tcp_check_space(struct sock *sk);
+
 static inline void tcp_wq_queue_tail(struct tcp_sock *tp, struct sk_buff *skb)
 {
+        tcp_chrono_start(tp->sk, TCP_CHRONO_BUSY); /* tcp_add_write_queue_tail */
         skb_queue_tail(&tp->write_queue, skb);
         tp->wmem_queued += skb_truesize(skb);
+        TCP_SKB_CB(skb)->sacked = 0;
         if (!tp->send_head)
                 tp->send_head = skb;
         tp->nagle_push = false; /* skb_entail */

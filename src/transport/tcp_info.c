@@ -23,8 +23,15 @@ size_t tcp_info_pack(const struct tcp_info_vals *v, void *buf, size_t cap)
         ti.tcpi_rto = v->rto_us;
         ti.tcpi_snd_mss = v->snd_mss;
         ti.tcpi_rcv_mss = v->rcv_mss;
+        ti.tcpi_ato = v->ato_us;
+        ti.tcpi_busy_time = v->busy_us;
+        ti.tcpi_rwnd_limited = v->rwnd_limited_us;
+        ti.tcpi_sndbuf_limited = v->sndbuf_limited_us;
+        ti.tcpi_rcv_ssthresh = v->rcv_ssthresh;
         ti.tcpi_unacked = v->unacked;
         ti.tcpi_sacked = v->sacked;
+        ti.tcpi_lost = v->lost;
+        ti.tcpi_retrans = v->retrans;
         ti.tcpi_last_data_sent = v->last_data_sent_ms;
         ti.tcpi_last_data_recv = v->last_data_recv_ms;
         ti.tcpi_last_ack_recv = v->last_ack_recv_ms;
@@ -42,6 +49,7 @@ size_t tcp_info_pack(const struct tcp_info_vals *v, void *buf, size_t cap)
         ti.tcpi_segs_in = v->segs_in;
         ti.tcpi_notsent_bytes = v->notsent_bytes;
         ti.tcpi_snd_wnd = v->snd_wnd;
+        ti.tcpi_reord_seen = v->reord_seen;
         size_t n = cap < sizeof(ti) ? cap : sizeof(ti);
         memcpy(buf, &ti, n);
         return n;

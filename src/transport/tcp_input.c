@@ -12,6 +12,7 @@
 #include "ipv4/ipv4.h"
 #include "transport/tcp.h"
 #include "transport/tcp_cong.h"
+#include "transport/tcp_recovery.h"
 #include "wire/bytes.h"
 #include "wire/ipv4.h"
 
@@ -99,11 +100,12 @@ static void tcp_negotiate(struct tcp_sock *tp, const struct tcp_options *o)
         tp->snd_wscale = o->ws_ok ? o->ws : 0;
         if (!o->ws_ok)
                 tp->rcv_wscale = 0;
-        tp->sack_ok = o->sack_ok;
+        tp->sack_ok = o->sack_ok && tcp_cfg(tp->sk->net)->sack;
         tp->tstamp_ok = o->ts_ok;
         if (o->ts_ok)
                 tcp_store_ts_recent(tp, o->tsval);
-        uint16_t peer_mss = o->mss_ok ? o->mss : 536;
+        /* tcp_parse_options: the peer's MSS is clamped by TCP_MAXSEG too */
+        uint16_t peer_mss = tcp_mss_clamp(tp, o->mss_ok ? o->mss : 536);
         /* tcp_min_snd_mss (48): a tiny announced MSS is raised to it */
         if (peer_mss < tcp_cfg(tp->sk->net)->min_snd_mss)
                 peer_mss = (uint16_t)tcp_cfg(tp->sk->net)->min_snd_mss;
@@ -123,21 +125,45 @@ static void tcp_update_window(struct tcp_sock *tp, const struct tcp_repr *th)
         }
 }
 
-/* An ACK that advanced snd_una: free what it covers, sample the RTT, grow
- * the congestion window (RFC 5681). */
-static void tcp_clean_acked(struct sock *sk, uint32_t ack)
+/* Slow start grows by what was acked (RFC 3465), then the algorithm's
+ * congestion avoidance -- only while the window is what limits the sender
+ * (tcp_is_cwnd_limited, RFC 7661). */
+void tcp_cong_avoid_acked(struct sock *sk, uint32_t segs)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        bool limited = tp->snd_cwnd < tp->snd_ssthresh ? tp->snd_cwnd < 2 * tp->max_packets_out
+                                                       : tp->is_cwnd_limited;
+        if (limited)
+                tp->cong->cong_avoid(tp, segs);
+}
+
+/* An ACK that advanced snd_una: free what it covers (uncounting their
+ * scoreboard marks into as), sample the RTT, and without SACK grow the
+ * congestion window or go on with NewReno recovery (RFC 5681, RFC 6582). */
+static void tcp_clean_acked(struct sock *sk, uint32_t ack, struct tcp_ack_sample *as)
 {
         struct tcp_sock *tp = tcp_sk(sk);
         struct net *net = sk->net;
         uint32_t acked = ack - tp->snd_una;
         struct sk_buff *skb;
         while ((skb = tp->write_queue.first) && seq_leq(TCP_SKB_CB(skb)->end_seq, ack)) {
+                struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
+                bool ever_retrans = cb->sacked & TCPCB_EVER_RETRANS;
+                as->retrans_acked |= ever_retrans;
+                if (!tcp_sack_skb_acked(tp, skb)) {
+                        as->acked_new++;
+                        if (!ever_retrans && seq_before(cb->seq, as->reord))
+                                as->reord = cb->seq;
+                }
                 skb_dequeue(&tp->write_queue);
                 tp->wmem_queued -= skb_truesize(skb);
                 if (tp->send_head == skb)
                         tp->send_head = NULL;
                 consume_skb(skb);
         }
+        if (!tp->write_queue.first)
+                tcp_chrono_stop(sk, TCP_CHRONO_BUSY); /* tcp_clean_rtx_queue */
+        tcp_check_space(sk);
         /* a partially acked head keeps its unacked tail */
         skb = tp->write_queue.first;
         if (skb && seq_before(TCP_SKB_CB(skb)->seq, ack)) {
@@ -157,7 +183,10 @@ static void tcp_clean_acked(struct sock *sk, uint32_t ack)
         }
         tp->retransmits = 0;
         tp->backoff = 0;
-        if (tp->in_recovery) {
+        as->una_advanced = true;
+        if (tp->sack_ok) {
+                /* tcp_recovery_ack moves the window */
+        } else if (tp->in_recovery) {
                 if (seq_geq(ack, tp->high_seq)) {
                         tp->in_recovery = false;
                         tp->snd_cwnd = tp->snd_ssthresh;
@@ -165,25 +194,33 @@ static void tcp_clean_acked(struct sock *sk, uint32_t ack)
                         tcp_retransmit_head(sk); /* NewReno partial ACK */
                 }
         } else {
-                /* slow start grows by what was acked (RFC 3465), then the
-                 * algorithm's congestion avoidance -- only while the window
-                 * is what limits the sender (tcp_is_cwnd_limited, RFC 7661) */
-                bool limited = tp->snd_cwnd < tp->snd_ssthresh
-                                       ? tp->snd_cwnd < 2 * tp->max_packets_out
-                                       : tp->is_cwnd_limited;
+                /* tcp_remove_reno_sacks: one segment filled the hole, the
+                 * rest had been counted by their duplicate ACKs */
                 uint32_t segs = (acked + tp->mss - 1) / (tp->mss ? tp->mss : 1);
-                if (limited)
-                        tp->cong->cong_avoid(tp, segs ? segs : 1);
+                uint32_t reno_sacked = tp->sb.sacked_out;
+                tp->sb.sacked_out = 0;
+                if (segs > reno_sacked + 1)
+                        segs -= reno_sacked;
+                else
+                        segs = 1;
+                tcp_cong_avoid_acked(sk, segs);
         }
         tp->dupacks = 0;
         sock_wake(sk); /* room in the send buffer */
 }
 
-/* Three duplicate ACKs: fast retransmit and recovery (RFC 6582). */
+/* Three duplicate ACKs: fast retransmit and recovery (RFC 6582).  The
+ * ones before count as segments that left the network (Linux's
+ * tcp_add_reno_sack), so a new segment may go for each: RFC 3042's limited
+ * transmit. */
 static void tcp_dupack(struct sock *sk)
 {
         struct tcp_sock *tp = tcp_sk(sk);
+        uint32_t out = tcp_packets_out(tp);
+        if (!tp->in_recovery && tp->sb.sacked_out + 1 < out)
+                tp->sb.sacked_out++;
         if (++tp->dupacks == (uint32_t)tcp_cfg(sk->net)->reordering && !tp->in_recovery) {
+                tp->sb.sacked_out = 0; /* the window inflation counts them now */
                 tp->snd_ssthresh = tp->cong->ssthresh(tp);
                 tp->snd_cwnd = tp->snd_ssthresh + 3;
                 tp->in_recovery = true;
@@ -197,7 +234,7 @@ static void tcp_dupack(struct sock *sk)
 
 /* Queue in-order payload for the reader; pull in what the out-of-order
  * queue now continues. */
-static void tcp_queue_data(struct sock *sk, struct sk_buff *skb)
+static void tcp_queue_data(struct sock *sk, struct sk_buff *skb, uint8_t flags, uint32_t hdrlen)
 {
         struct tcp_sock *tp = tcp_sk(sk);
         struct net *net = sk->net;
@@ -213,12 +250,20 @@ static void tcp_queue_data(struct sock *sk, struct sk_buff *skb)
         skb_queue_tail(&sk->receive_queue, skb);
         tp->rcv_nxt = end;
         tp->bytes_received += skb->len;
-        tp->lrcvtime = net_now(net); /* tcp_event_data_recv */
+        tcp_event_data_recv(sk, skb, flags, hdrlen);
         /* out-of-order segments that now fit */
         struct sk_buff *o;
+        uint32_t dsack_high = tp->rcv_nxt;
         while ((o = tp->ooo_queue.first) && seq_leq(TCP_SKB_CB(o)->seq, tp->rcv_nxt)) {
                 skb_dequeue(&tp->ooo_queue);
                 uint32_t oend = TCP_SKB_CB(o)->seq + o->len;
+                if (seq_before(TCP_SKB_CB(o)->seq, dsack_high)) {
+                        /* tcp_ofo_queue: it repeats data already queued */
+                        uint32_t dsack = dsack_high;
+                        if (seq_before(oend, dsack_high))
+                                dsack_high = oend;
+                        tcp_dsack_extend(sk, TCP_SKB_CB(o)->seq, dsack);
+                }
                 if (seq_leq(oend, tp->rcv_nxt)) {
                         consume_skb(o); /* wholly duplicate */
                         continue;
@@ -231,6 +276,8 @@ static void tcp_queue_data(struct sock *sk, struct sk_buff *skb)
                 tp->rcv_nxt = oend;
                 tp->bytes_received += o->len;
         }
+        if (tp->rx_sack.num_sacks)
+                tcp_sack_remove(tp);
         sock_wake(sk);
 }
 
@@ -244,9 +291,30 @@ static void tcp_queue_ooo(struct sock *sk, struct sk_buff *skb)
                 return;
         }
         /* sorted by seq; insert before the first that starts later */
-        struct sk_buff *pos = q->first;
-        while (pos && seq_leq(TCP_SKB_CB(pos)->seq, TCP_SKB_CB(skb)->seq))
+        uint32_t seq = TCP_SKB_CB(skb)->seq, end = seq + skb->len;
+        struct sk_buff *pos = q->first, *prev = NULL;
+        while (pos && seq_leq(TCP_SKB_CB(pos)->seq, seq)) {
+                prev = pos;
                 pos = pos->next;
+        }
+        /* tcp_data_queue_ofo: data already held is reported as a D-SACK;
+         * a segment wholly held already is dropped */
+        if (prev) {
+                uint32_t pend = TCP_SKB_CB(prev)->seq + prev->len;
+                if (!seq_after(end, pend)) {
+                        TCPEXT_INC(sk->net, TCPOFOMerge);
+                        tcp_dsack_set(sk, seq, end);
+                        tcp_drop(sk->net, skb, SKB_DROP_REASON_TCP_OFOMERGE);
+                        return;
+                }
+                if (seq_before(seq, pend))
+                        tcp_dsack_set(sk, seq, pend);
+        }
+        for (struct sk_buff *n = pos; n && seq_before(TCP_SKB_CB(n)->seq, end); n = n->next) {
+                uint32_t nend = TCP_SKB_CB(n)->seq + n->len;
+                tcp_dsack_extend(sk, TCP_SKB_CB(n)->seq, seq_before(end, nend) ? end : nend);
+        }
+        tcp_sack_new_ofo(tp, seq, end);
         if (!pos) {
                 skb_queue_tail(q, skb);
                 return;
@@ -261,31 +329,24 @@ static void tcp_queue_ooo(struct sock *sk, struct sk_buff *skb)
         q->qlen++;
 }
 
-static void tcp_ack_later(struct sock *sk, bool now)
-{
-        struct tcp_sock *tp = tcp_sk(sk);
-        tp->ack_pending++;
-        /* every second full segment, out-of-order news and the first segments
-         * (Linux's quick-ack mode) go at once; else the delayed-ACK timer */
-        if (now || tp->ack_pending >= 2 || tp->segs_in < 16)
-                tcp_send_ack(sk);
-        else
-                tcp_schedule_delack(sk);
-}
-
 static void tcp_fin(struct sock *sk)
 {
         struct tcp_sock *tp = tcp_sk(sk);
         tp->rcv_nxt++;
         tp->fin_received = true;
         sk->shutdown |= RCV_SHUTDOWN;
+        tp->ack.pending |= TCP_ACK_SCHED;
         switch (sk->state) {
         case TCP_SYN_RECV:
         case TCP_ESTABLISHED:
+                /* the reply (our FIN) usually follows: the ACK may wait
+                 * for it, as in an interactive connection */
                 tcp_set_state(sk, TCP_CLOSE_WAIT);
+                tp->ack.pingpong = 1;
                 break;
         case TCP_FIN_WAIT1:
                 /* simultaneous close: our FIN not yet acked */
+                tcp_send_ack(sk);
                 tcp_set_state(sk, TCP_CLOSING);
                 break;
         case TCP_FIN_WAIT2:
@@ -295,7 +356,6 @@ static void tcp_fin(struct sock *sk)
         default:
                 break;
         }
-        tcp_send_ack(sk);
         sock_wake(sk);
 }
 
@@ -334,9 +394,11 @@ static void tcp_listen_rcv(struct sock *sk, struct sk_buff *skb, const struct tc
                 return;
         }
         struct tcp_sock *tp = tcp_sk(c);
-        tp->advmss = tcp_mss_for(net, saddr);
+        tp->advmss = tcp_mss_clamp(tp, tcp_mss_for(net, saddr));
         tp->mss = tp->advmss;
-        tcp_init_windows(c);
+        /* tcp_openreq_init_rwin: whole segments, less the timestamp option
+         * when both sides will carry it */
+        tcp_init_windows(c, tp->advmss - (th->opt.ts_ok && tcp_cfg(net)->timestamps ? 12 : 0));
         tcp_negotiate(tp, &th->opt);
         tp->irs = th->seq;
         tp->rcv_nxt = th->seq + 1;
@@ -433,11 +495,18 @@ static void tcp_challenge_ack(struct sock *sk)
         tcp_send_ack(sk);
 }
 
-/* tcp_send_dupack: answer an unacceptable segment with an ACK at once.
- * (Linux also enters quick-ack mode, counts DelayedACKLost and sends a
- * D-SACK for old data; Strata has no SACK blocks yet.) */
-static void tcp_send_dupack(struct sock *sk)
+/* tcp_send_dupack: answer an unacceptable segment with an ACK at once; old
+ * data in it means our ACK was lost: it is reported as a D-SACK (RFC 2883
+ * 4.1.1) and the next segments are acked at once (quick-ack mode). */
+static void tcp_send_dupack(struct sock *sk, const struct tcp_repr *th, uint32_t seglen)
 {
+        struct tcp_sock *tp = tcp_sk(sk);
+        uint32_t end = th->seq + seglen;
+        if (seglen && seq_before(th->seq, tp->rcv_nxt)) {
+                TCPEXT_INC(sk->net, DelayedACKLost);
+                tcp_enter_quickack_mode(sk);
+                tcp_dsack_set(sk, th->seq, seq_after(end, tp->rcv_nxt) ? tp->rcv_nxt : end);
+        }
         tcp_send_ack(sk);
 }
 
@@ -457,7 +526,7 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
         if (sk->state != TCP_TIME_WAIT && saw_tstamp && tcp_paws_discard(tp, th, seglen) &&
             !(th->flags & TCPF_RST)) {
                 TCPEXT_INC(net, PAWSEstab);
-                tcp_send_dupack(sk);
+                tcp_send_dupack(sk, th, seglen);
                 tcp_drop(net, skb, SKB_DROP_REASON_TCP_RFC7323_PAWS);
                 return;
         }
@@ -481,7 +550,7 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
         /* 1: sequence number */
         if (!tcp_seq_ok(tp, th->seq, seglen - ((th->flags & TCPF_SYN) ? 1 : 0))) {
                 if (!(th->flags & TCPF_RST))
-                        tcp_send_ack(sk);
+                        tcp_send_dupack(sk, th, seglen);
                 tcp_drop(net, skb, SKB_DROP_REASON_NOT_SPECIFIED);
                 return;
         }
@@ -560,17 +629,25 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
                         return;
                 }
                 uint32_t old_wnd = tp->snd_wnd;
+                struct tcp_ack_sample as = { .prior_una = tp->snd_una, .reord = tp->snd_nxt };
+                if (tp->sack_ok)
+                        tcp_sacktag(sk, th->ack, &th->opt, &as.tag);
                 if (seq_after(th->ack, tp->snd_una)) {
-                        tcp_clean_acked(sk, th->ack);
+                        tcp_clean_acked(sk, th->ack, &as);
                         tcp_update_window(tp, th);
                         tcp_reset_rtx_timer(sk);
                 } else {
                         tcp_update_window(tp, th);
                         if (th->ack == tp->snd_una && !skb->len && !(th->flags & TCPF_FIN) &&
                             tp->snd_nxt != tp->snd_una &&
-                            ((uint32_t)th->window << tp->snd_wscale) == old_wnd)
-                                tcp_dupack(sk);
+                            ((uint32_t)th->window << tp->snd_wscale) == old_wnd) {
+                                as.dupack = true;
+                                if (!tp->sack_ok)
+                                        tcp_dupack(sk);
+                        }
                 }
+                if (tp->sack_ok)
+                        tcp_recovery_ack(sk, &as);
                 tp->probes_out = 0; /* tcp_ack: the peer answered, whatever its window */
                 if (!old_wnd && tp->snd_wnd) {
                         tp->backoff = 0;
@@ -599,27 +676,32 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
                 }
                 if (sk->shutdown & RCV_SHUTDOWN && !tp->fin_received &&
                     sk->state != TCP_ESTABLISHED) {
-                        /* data after we closed the reading side: RST */
+                        /* data after we closed the reading side: RST,
+                         * answering the segment (tcp_reset, then
+                         * tcp_v4_send_reset from tcp_v4_do_rcv) */
                         TCPEXT_INC(net, TCPAbortOnData);
-                        tcp_send_reset(sk);
+                        tcp_v4_send_reset(net, skb, th, saddr, daddr, seglen);
                         tcp_done(sk);
                         consume_skb(skb);
                         return;
                 }
                 TCP_SKB_CB(skb)->seq = th->seq;
                 if (seq_before(th->seq, tp->rcv_nxt)) {
+                        tcp_dsack_set(sk, th->seq, tp->rcv_nxt);
                         skb_pull(skb, tp->rcv_nxt - th->seq); /* old part */
                         TCP_SKB_CB(skb)->seq = tp->rcv_nxt;
                 }
                 if (TCP_SKB_CB(skb)->seq == tp->rcv_nxt) {
                         bool had_ooo = tp->ooo_queue.first != NULL;
                         uint32_t end = TCP_SKB_CB(skb)->seq + skb->len;
-                        tcp_queue_data(sk, skb);
+                        tcp_queue_data(sk, skb, th->flags, th->doff);
                         if (fin && tp->rcv_nxt == end)
                                 tcp_fin(sk);
-                        else
-                                tcp_ack_later(sk, had_ooo);
+                        /* tcp_rcv_established: send what the data allows,
+                         * then the ACK (at once when a hole was filled or
+                         * old data came with it: a D-SACK to report) */
                         tcp_push(sk);
+                        tcp_ack_snd_check(sk, had_ooo || tp->rx_sack.dsack);
                         return;
                 }
                 /* a hole before it: keep it, and say at once what we miss */
@@ -630,6 +712,7 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
         if (fin && th->seq == tp->rcv_nxt)
                 tcp_fin(sk);
         tcp_push(sk);
+        tcp_ack_snd_check(sk, false);
         consume_skb(skb);
 }
 

@@ -20,68 +20,10 @@
 #include "core/trace.h"
 #include "ipv4/ipv4.h"
 #include "transport/tcp.h"
+#include "transport/tcp_recovery.h"
 #include "wire/bytes.h"
 #include "wire/checksum.h"
 #include "wire/ipv4.h"
-
-/* The window our buffer allows now, in bytes (no side effects). */
-uint32_t tcp_window_space(struct sock *sk)
-{
-        struct tcp_sock *tp = tcp_sk(sk);
-        int free_space = sk->rcvbuf - atomic_load(&sk->rmem_alloc);
-        if (free_space < 0)
-                free_space = 0;
-        uint32_t win = (uint32_t)free_space / 2;
-        if (win > tp->advmss)
-                win -= win % tp->advmss;
-        return win;
-}
-
-/* Our receive window, as the window field carries it (scaled); records it
- * as advertised. */
-uint16_t tcp_select_window(struct sock *sk)
-{
-        struct tcp_sock *tp = tcp_sk(sk);
-        int free_space = sk->rcvbuf - atomic_load(&sk->rmem_alloc);
-        if (free_space < 0)
-                free_space = 0;
-        /* half of the free buffer goes to data, as Linux's default
-         * tcp_adv_win_scale; rounded down to the MSS unless tiny */
-        uint32_t win = (uint32_t)free_space / 2;
-        if (win > tp->advmss)
-                win -= win % tp->advmss;
-        if (win < tp->advmss && win < (uint32_t)sk->rcvbuf / 16)
-                win = 0; /* silly window avoidance (RFC 1122 4.2.3.3) */
-        /* never shrink what was already offered */
-        uint32_t offered = tp->rcv_wup + tp->rcv_wnd - tp->rcv_nxt;
-        if (seq_after(tp->rcv_wup + tp->rcv_wnd, tp->rcv_nxt) && win < offered)
-                win = offered;
-        uint32_t max = 65535u << tp->rcv_wscale;
-        if (win > max)
-                win = max;
-        tp->rcv_wnd = win;
-        tp->rcv_wup = tp->rcv_nxt;
-        return (uint16_t)(win >> tp->rcv_wscale);
-}
-
-/* tcp_select_initial_window: the window scale from tcp_rmem[2] (6 MB ->
- * 7, as Linux), and the SYN's window from tcp_rmem[1]. */
-void tcp_init_windows(struct sock *sk)
-{
-        struct tcp_sock *tp = tcp_sk(sk);
-        const struct tcp_cfg *cfg = tcp_cfg(sk->net);
-        /* tcp_select_initial_window: wscale = ilog2(max(tcp_rmem[2],
-         * rmem_max)) - 15, clamped to 0..14 */
-        uint32_t space = (uint32_t)MAX(cfg->rmem[2], sk->net->core.rmem_max);
-        int lg = 31 - __builtin_clz(space | 1);
-        tp->rcv_wscale = cfg->window_scaling ? (uint8_t)MIN(MAX(lg - 15, 0), 14) : 0;
-        uint32_t w = (uint32_t)sk->rcvbuf / 2;
-        if (w > tp->advmss)
-                w -= w % tp->advmss;
-        if (w > 65535)
-                w = 65535;
-        tp->rcv_wnd = w;
-}
 
 static uint32_t tcp_now_ts(struct sock *sk)
 {
@@ -121,6 +63,7 @@ int tcp_transmit_skb(struct sock *sk, struct sk_buff *data, uint8_t flags, uint3
         } else {
                 th.opt.ts_ok = tp->tstamp_ok;
                 th.window = tcp_select_window(sk);
+                tcp_sack_options(tp, &th.opt);
         }
         if (th.opt.ts_ok) {
                 th.opt.tsval = tcp_now_ts(sk);
@@ -155,10 +98,10 @@ int tcp_transmit_skb(struct sock *sk, struct sk_buff *data, uint8_t flags, uint3
         skb_set_csum_partial(skb, (uint32_t)(h - skb->head), 16);
         skb_reset_transport_header(skb);
         skb->mark = (uint32_t)sk->mark;
-        if (flags & TCPF_ACK) {
-                tp->ack_pending = 0;
-                del_timer(&net->timers, &tp->delack_timer);
-        }
+        if (flags & TCPF_ACK)
+                tcp_event_ack_sent(sk);
+        if (plen)
+                tcp_event_data_sent(sk);
         /* OutSegs excludes retransmissions (RFC 1213; __tcp_transmit_skb):
          * new sequence space, or nothing but control */
         uint32_t end = seq + plen + ((flags & TCPF_SYN) ? 1 : 0) + ((flags & TCPF_FIN) ? 1 : 0);
@@ -203,6 +146,7 @@ void tcp_send_fin(struct sock *sk)
         TCP_SKB_CB(skb)->flags = TCPF_ACK | TCPF_FIN;
         TCP_SKB_CB(skb)->retrans = 0;
         TCP_SKB_CB(skb)->more = 0;
+        TCP_SKB_CB(skb)->eor = 0;
         tp->write_seq++;
         tcp_wq_queue_tail(tp, skb);
         tcp_push(sk);
@@ -221,7 +165,10 @@ static int tcp_fragment(struct sock *sk, struct sk_buff *skb, uint32_t len)
         TCP_SKB_CB(n)->end_seq = TCP_SKB_CB(skb)->end_seq;
         TCP_SKB_CB(n)->flags = TCP_SKB_CB(skb)->flags;
         TCP_SKB_CB(n)->retrans = 0;
+        TCP_SKB_CB(n)->sacked = 0;
         TCP_SKB_CB(n)->more = TCP_SKB_CB(skb)->more;
+        TCP_SKB_CB(n)->eor = TCP_SKB_CB(skb)->eor; /* the record ends with the tail */
+        TCP_SKB_CB(skb)->eor = 0;
         TCP_SKB_CB(skb)->end_seq = TCP_SKB_CB(skb)->seq + len;
         TCP_SKB_CB(skb)->flags &= (uint8_t)~TCPF_FIN;
         skb_trim(skb, len);
@@ -250,7 +197,8 @@ void tcp_push_mode(struct sock *sk, enum tcp_push_how how)
         struct tcp_sock *tp = tcp_sk(sk);
         if (sk->state == TCP_SYN_SENT || sk->state == TCP_SYN_RECV || sk->state == TCP_CLOSE)
                 return;
-        bool sent = false, cwnd_limited = false;
+        bool sent = false, cwnd_limited = false, rwnd_limited = false;
+        uint32_t nsent = 0;
         bool had_in_flight = tp->snd_una != tp->snd_nxt;
         /* from the send head (tcp_send_head), not over what already went */
         struct sk_buff *start = tp->send_head ? tp->send_head : tp->write_queue.first;
@@ -265,31 +213,43 @@ void tcp_push_mode(struct sock *sk, enum tcp_push_how how)
                 if (seq_before(cb->seq, tp->snd_nxt))
                         continue; /* already sent */
                 tp->send_head = skb;
-                uint32_t in_flight = tp->snd_nxt - tp->snd_una;
+                /* built before the path MTU lowered the MSS: cut to it */
+                if (skb->len > tp->mss && tcp_fragment(sk, skb, tp->mss))
+                        break;
+                /* the pipe: what SACKs or loss marks took out is not in it */
+                uint32_t in_flight = tp->snd_nxt - tp->snd_una - tcp_left_out_bytes(tp);
                 uint32_t cwnd_bytes = tp->snd_cwnd * tp->mss;
                 uint32_t wnd_end = tp->snd_una + tp->snd_wnd;
                 uint32_t seglen = cb->end_seq - cb->seq;
-                if (in_flight >= cwnd_bytes) {
+                /* tcp_cwnd_test: a bare FIN is not held by the window */
+                if (in_flight >= cwnd_bytes && how != TCP_PUSH_PROBE &&
+                    !(cb->flags & TCPF_FIN && !skb->len)) {
                         cwnd_limited = true;
                         break;
                 }
                 if (seq_after(cb->end_seq - ((cb->flags & TCPF_FIN) ? 1 : 0), wnd_end)) {
-                        /* does not fit the peer's window: send what fits if
-                         * nothing is in flight, else wait for ACKs */
+                        /* does not fit the peer's window (tcp_snd_wnd_test):
+                         * wait for ACKs; only the probe timer sends the part
+                         * that fits, when nothing is in flight
+                         * (tcp_write_wakeup) */
                         uint32_t fit = seq_after(wnd_end, cb->seq) ? wnd_end - cb->seq : 0;
-                        if (fit && !in_flight && fit < skb->len && !tcp_fragment(sk, skb, fit))
+                        if (how == TCP_PUSH_FORCE && fit && tp->snd_nxt == tp->snd_una &&
+                            fit < skb->len && !tcp_fragment(sk, skb, fit)) {
                                 seglen = fit;
-                        else
+                        } else {
+                                rwnd_limited = true;
                                 break;
+                        }
                 }
                 /* tcp_nagle_test, for the last segment only: MSG_MORE and
                  * TCP_CORK hold a partial one (unless TCP_NODELAY just
                  * pushed), Nagle holds it while data is unacked */
                 if (skb->len < tp->mss && !(cb->flags & TCPF_FIN) && skb->next == NULL &&
-                    how != TCP_PUSH_FORCE) {
+                    how != TCP_PUSH_FORCE && how != TCP_PUSH_PROBE) {
                         if (how == TCP_PUSH_MORE)
                                 break;
-                        if (!tp->nagle_push && (tp->cork || (!tp->nodelay && in_flight)))
+                        if (!tp->nagle_push &&
+                            (tp->cork || (!tp->nodelay && tp->snd_nxt != tp->snd_una)))
                                 break;
                 }
                 /* The last segment of a burst carries PSH, as the last piece
@@ -298,7 +258,7 @@ void tcp_push_mode(struct sock *sk, enum tcp_push_how how)
                 uint8_t flags = cb->flags;
                 struct sk_buff *next = skb->next;
                 if (skb->len && !cb->more &&
-                    (!next || in_flight + skb->len >= cwnd_bytes ||
+                    (!next || (how != TCP_PUSH_PROBE && in_flight + skb->len >= cwnd_bytes) ||
                      seq_after(TCP_SKB_CB(next)->end_seq, wnd_end)))
                         flags |= TCPF_PSH;
                 if (how == TCP_PUSH_FORCE && skb->len)
@@ -310,12 +270,17 @@ void tcp_push_mode(struct sock *sk, enum tcp_push_how how)
                         tp->rtt_seq_time = net_now(sk->net);
                 }
                 tp->snd_nxt = cb->end_seq;
+                cb->tx_ns = net_now(sk->net); /* RACK */
                 tp->send_head = skb->next;
                 tp->lsndtime = net_now(sk->net); /* tcp_event_data_sent */
                 TCPEXT_INC(sk->net, TCPOrigDataSent);
                 sent = true;
+                nsent++;
+                if (how == TCP_PUSH_PROBE)
+                        break;
         }
         if (sent) {
+                tcp_recovery_sent(sk, nsent);
                 if (!tp->first_unacked_ts)
                         tp->first_unacked_ts = net_now(sk->net);
                 /* tcp_cwnd_validate */
@@ -327,7 +292,16 @@ void tcp_push_mode(struct sock *sk, enum tcp_push_how how)
                         tp->cwnd_usage_seq = tp->snd_nxt;
                         tp->is_cwnd_limited = cwnd_limited;
                 }
+                /* tcp_cwnd_validate: sent all there was, the window not the
+                 * limit, and the writer stopped by a full buffer */
+                if (!cwnd_limited && tp->snd_nxt == tp->write_seq && tp->nospace &&
+                    (sk->state == TCP_ESTABLISHED || sk->state == TCP_CLOSE_WAIT))
+                        tcp_chrono_start(sk, TCP_CHRONO_SNDBUF_LIMITED);
         }
+        if (rwnd_limited)
+                tcp_chrono_start(sk, TCP_CHRONO_RWND_LIMITED);
+        else
+                tcp_chrono_stop(sk, TCP_CHRONO_RWND_LIMITED);
         /* tcp_event_new_data_sent: new data rearms the RTO only when none
          * was in flight; otherwise the timer keeps counting from the ACK
          * that last moved snd_una (tcp_rearm_rto) */
@@ -336,6 +310,8 @@ void tcp_push_mode(struct sock *sk, enum tcp_push_how how)
             (tp->snd_una == tp->snd_nxt && tp->write_queue.first &&
              !timer_pending(&tp->rtx_timer)))
                 tcp_reset_rtx_timer(sk); /* and tcp_check_probe_timer */
+        if (sent && how != TCP_PUSH_PROBE)
+                tcp_schedule_loss_probe(sk, false); /* one probe per tail */
         /* tcp_check_space: with TCP_NOTSENT_LOWAT, sending is what makes
          * room for writers */
         if (sent && (tp->notsent_lowat || tcp_cfg(sk->net)->notsent_lowat != 0xffffffffu))
@@ -348,6 +324,10 @@ void tcp_retransmit_head(struct sock *sk)
         struct sk_buff *skb = tp->write_queue.first;
         if (!skb)
                 return;
+        /* __tcp_retransmit_skb: cut to the MSS, which the path MTU may
+         * have lowered since the segment was built */
+        if (skb->len > tp->mss)
+                tcp_fragment(sk, skb, tp->mss);
         struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
         cb->retrans = 1;
         tp->rtt_seq = 0; /* Karn: no RTT from retransmitted data */

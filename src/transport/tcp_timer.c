@@ -8,6 +8,7 @@
 #include "core/trace.h"
 #include "transport/tcp.h"
 #include "transport/tcp_cong.h"
+#include "transport/tcp_recovery.h"
 
 
 static struct sock *sk_of(struct timer_list *t, size_t off)
@@ -27,6 +28,7 @@ void tcp_rtt_sample(struct sock *sk, uint64_t m)
                 tp->rttvar = (3 * tp->rttvar + err) / 4;
                 tp->srtt = (7 * tp->srtt + m) / 8;
         }
+        tcp_rack_rtt_sample(tp, m);
         /* RFC 6298 with Linux's floor: rto = srtt + max(4 * rttvar, 200 ms) */
         uint64_t var = 4 * tp->rttvar;
         tp->rto = tp->srtt + (var > TCP_RTO_MIN_NS ? var : TCP_RTO_MIN_NS);
@@ -38,6 +40,7 @@ void tcp_reset_rtx_timer(struct sock *sk)
 {
         struct tcp_sock *tp = tcp_sk(sk);
         struct net *net = sk->net;
+        tp->sb.tlp_pending = false; /* an RTO (or nothing) from now on */
         /* nothing in flight: the probe timer runs while data waits unsent,
          * for a zero window or a cork (tcp_check_probe_timer) */
         if (tp->snd_una == tp->snd_nxt && !tp->write_queue.first) {
@@ -64,6 +67,11 @@ static void rtx_fire(struct timer_list *t)
         struct net *net = sk->net;
         if (sk->state == TCP_CLOSE)
                 return;
+        if (tp->sb.tlp_pending) {
+                tp->sb.tlp_pending = false;
+                tcp_send_loss_probe(sk);
+                return;
+        }
         if (tp->probing && tp->snd_wnd && tp->write_queue.first) {
                 /* tcp_write_wakeup: the window is open but the data was held
                  * (TCP_CORK, MSG_MORE): it goes now, with PSH */
@@ -138,33 +146,34 @@ static void rtx_fire(struct timer_list *t)
         tp->snd_cwnd_cnt = 0;
         tp->in_recovery = false;
         tp->dupacks = 0;
+        if (!tp->sack_ok)
+                tp->sb.sacked_out = 0; /* duplicate ACKs counted for limited transmit */
         tp->retransmits++;
         tp->backoff++;
-        tcp_retransmit_head(sk);
+        if (tp->sack_ok) {
+                /* the scoreboard: every hole is lost, SACKed data is not resent */
+                tcp_enter_loss(sk);
+                tcp_xmit_retransmit_queue(sk);
+        } else {
+                tcp_retransmit_head(sk);
+        }
         tcp_reset_rtx_timer(sk);
+}
+
+static void reo_fire(struct timer_list *t)
+{
+        tcp_rack_reo_timeout(sk_of(t, offsetof(struct tcp_sock, reo_timer)));
 }
 
 static void delack_fire(struct timer_list *t)
 {
-        struct sock *sk = sk_of(t, offsetof(struct tcp_sock, delack_timer));
-        struct tcp_sock *tp = tcp_sk(sk);
-        if (tp->ack_pending && sk->state != TCP_CLOSE && sk->state != TCP_LISTEN) {
-                TCPEXT_INC(sk->net, TCPDelayedACKs);
-                tcp_send_ack(sk);
-        }
+        tcp_delack_timer(sk_of(t, offsetof(struct tcp_sock, delack_timer)));
 }
 
 static void tw_fire(struct timer_list *t)
 {
         struct sock *sk = sk_of(t, offsetof(struct tcp_sock, tw_timer));
         tcp_done(sk);
-}
-
-void tcp_schedule_delack(struct sock *sk)
-{
-        struct tcp_sock *tp = tcp_sk(sk);
-        if (!timer_pending(&tp->delack_timer))
-                mod_timer(&sk->net->timers, &tp->delack_timer, net_now(sk->net) + TCP_DELACK_NS);
 }
 
 static uint64_t ka_time(struct sock *sk)
@@ -229,6 +238,7 @@ void tcp_init_timers(struct sock *sk)
         struct tcp_sock *tp = tcp_sk(sk);
         timer_setup(&tp->ka_timer, ka_fire);
         timer_setup(&tp->rtx_timer, rtx_fire);
+        timer_setup(&tp->reo_timer, reo_fire);
         timer_setup(&tp->delack_timer, delack_fire);
         timer_setup(&tp->tw_timer, tw_fire);
 }
@@ -239,6 +249,7 @@ void tcp_stop_timers(struct sock *sk)
         if (!tp)
                 return;
         del_timer(&sk->net->timers, &tp->rtx_timer);
+        del_timer(&sk->net->timers, &tp->reo_timer);
         del_timer(&sk->net->timers, &tp->delack_timer);
         del_timer(&sk->net->timers, &tp->tw_timer);
         del_timer(&sk->net->timers, &tp->ka_timer);

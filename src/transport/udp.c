@@ -22,6 +22,7 @@
 
 #include "core/trace.h"
 #include "ipv4/ipv4.h"
+#include "socket/cmsg.h"
 #include "socket/porthash.h"
 #include "socket/sockns.h"
 #include "transport/udp.h"
@@ -275,24 +276,8 @@ static ssize_t udp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len
 static void put_cmsgs(struct sock *sk, struct msghdr *msg, struct sk_buff *skb)
 {
         struct udp_cb *cb = UDP_CB(skb);
-        struct cmsghdr *c = msg->msg_control && msg->msg_controllen >= sizeof(struct cmsghdr)
-                                    ? CMSG_FIRSTHDR(msg)
-                                    : NULL;
-        size_t used = 0;
-        bool trunc = false;
-#define PUT_CMSG(type_, ptr_, size_)                                                              \
-        do {                                                                                     \
-                if (!c || used + CMSG_SPACE(size_) > msg->msg_controllen) {                      \
-                        trunc = true;                                                            \
-                        break;                                                                   \
-                }                                                                                \
-                c->cmsg_level = IPPROTO_IP;                                                      \
-                c->cmsg_type = (type_);                                                          \
-                c->cmsg_len = CMSG_LEN(size_);                                                   \
-                memcpy(CMSG_DATA(c), (ptr_), (size_));                                           \
-                used += CMSG_SPACE(size_);                                                       \
-                c = (struct cmsghdr *)((char *)msg->msg_control + used);                         \
-        } while (0)
+        struct cmsg_writer w;
+        cmsg_begin(&w, msg);
         if (sk->pktinfo) {
                 struct in_pktinfo pi = { .ipi_ifindex = cb->ifindex };
                 /* fib_compute_spec_dst: the local address the datagram was
@@ -314,20 +299,17 @@ static void put_cmsgs(struct sock *sk, struct msghdr *msg, struct sk_buff *skb)
                 }
                 pi.ipi_spec_dst.s_addr = htonl(spec);
                 pi.ipi_addr.s_addr = htonl(cb->ip.iph.daddr);
-                PUT_CMSG(IP_PKTINFO, &pi, sizeof(pi));
+                cmsg_put(&w, IPPROTO_IP, IP_PKTINFO, &pi, sizeof(pi));
         }
         if (sk->recvttl) {
                 int ttl = cb->ip.iph.ttl;
-                PUT_CMSG(IP_TTL, &ttl, sizeof(ttl));
+                cmsg_put(&w, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl));
         }
         if (sk->recvtos) {
                 uint8_t tos = cb->ip.iph.tos;
-                PUT_CMSG(IP_TOS, &tos, sizeof(tos));
+                cmsg_put(&w, IPPROTO_IP, IP_TOS, &tos, sizeof(tos));
         }
-#undef PUT_CMSG
-        msg->msg_controllen = used;
-        if (trunc)
-                msg->msg_flags |= MSG_CTRUNC;
+        cmsg_end(&w);
 }
 
 static ssize_t udp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags)
@@ -398,6 +380,14 @@ static void udp_destroy(struct sock *sk)
 {
 }
 
+/* udp_abort: the error for the owner, and the socket disconnected. */
+static int udp_abort(struct sock *sk, int err)
+{
+        sock_set_err(sk, err);
+        udp_disconnect(sk);
+        return 0;
+}
+
 const struct proto udp_prot = {
         .name = "UDP",
         .init = udp_init_sock,
@@ -413,6 +403,7 @@ const struct proto udp_prot = {
         .getsockopt = udp_getsockopt,
         .bytes_readable = udp_bytes_readable,
         .writable = udp_writable,
+        .diag_destroy = udp_abort,
 };
 
 /* --- input ------------------------------------------------------------------- */
@@ -569,27 +560,36 @@ static void icmp_to_errno(uint8_t type, uint8_t code, int *err, bool *hard)
 }
 
 /* __udp4_lib_err: the quoted datagram was ours; tell its socket. */
-static void udp_err(struct net *net, const uint8_t *inner, size_t len, uint8_t type, uint8_t code,
-                    uint32_t info)
+static int udp_err(struct net *net, const uint8_t *inner, size_t len, uint8_t type, uint8_t code,
+                   uint32_t info)
 {
         unsigned ihl = (inner[0] & 0x0f) * 4u;
         if (len < ihl + 8)
-                return;
+                return 0;
         uint32_t saddr = get_be32(inner + 12), daddr = get_be32(inner + 16);
         uint16_t sport = get_be16(inner + ihl), dport = get_be16(inner + ihl + 2);
         /* our datagram went saddr:sport -> daddr:dport: look it up as if it
          * came back the other way */
         struct sock *sk = udp_lookup(net, daddr, dport, saddr, sport, 0);
         if (!sk)
-                return;
+                return 0;
         int err;
         bool hard;
         icmp_to_errno(type, code, &err, &hard);
+        if (type == ICMP_DEST_UNREACH && code == ICMP_FRAG_NEEDED) {
+                /* path MTU discovery: the route learns it; a socket that
+                 * may set DF hears EMSGSIZE */
+                ipv4_update_pmtu(net, inner, len, info);
+                if (sk->pmtudisc == IP_PMTUDISC_DONT)
+                        return 0;
+                hard = true;
+        }
         if (type == ICMP_SOURCE_QUENCH || type == ICMP_REDIRECT)
-                return;
+                return 0;
         if (!sk->recverr && (!hard || sk->state != TCP_ESTABLISHED))
-                return;
+                return 0;
         sock_set_err(sk, err);
+        return 0;
 }
 
 int udp_init(struct net *net)
@@ -726,7 +726,7 @@ int ip_getsockopt(struct sock *sk, int name, void *val, socklen_t *len)
                 struct rt_result rt;
                 if (ip_route_output_sk(sk, sk->daddr, &rt))
                         return -ENOTCONN;
-                return ip_put_int(val, len, (int)rt.dev->mtu);
+                return ip_put_int(val, len, (int)rt_mtu(&rt)); /* dst_mtu: the path's */
         }
         default:
                 return -ENOPROTOOPT;

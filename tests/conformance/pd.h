@@ -197,6 +197,10 @@ struct pd_code_env *pd_code_env_new(void);
 void pd_code_env_free(struct pd_code_env *env);
 int pd_code_run(struct pd_code_env *env, const void *tcp_info, size_t info_len, const char *text,
                 int line, char *err, size_t errcap);
+/* pd_tcpinfo.c: where a field of the kernel's struct tcp_info lies (false:
+ * not one Strata fills), and the struct's size. */
+bool pd_tcpinfo_field(const char *name, size_t *off, size_t *size);
+size_t pd_tcpinfo_size(void);
 /* Evaluate an integer arithmetic expression (the $((...)) of shell lines);
  * 0 or -1. */
 int pd_arith(const char *text, long long *out);

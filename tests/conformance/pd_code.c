@@ -72,33 +72,6 @@ static void eerr(struct ev *e, const char *fmt, ...)
         va_end(ap);
 }
 
-/* Fields of tcp_info as glibc declares it (what Strata fills). */
-#define F(name)                                                                                    \
-        {                                                                                          \
-#name, offsetof(struct tcp_info, name), sizeof(((struct tcp_info *)0)->name)       \
-        }
-static const struct {
-        const char *name;
-        size_t off, size;
-} fields[] = {
-        F(tcpi_state),         F(tcpi_ca_state),
-        F(tcpi_retransmits),   F(tcpi_probes),
-        F(tcpi_backoff),       F(tcpi_options),
-        F(tcpi_rto),           F(tcpi_ato),
-        F(tcpi_snd_mss),       F(tcpi_rcv_mss),
-        F(tcpi_unacked),       F(tcpi_sacked),
-        F(tcpi_lost),          F(tcpi_retrans),
-        F(tcpi_fackets),       F(tcpi_last_data_sent),
-        F(tcpi_last_ack_sent), F(tcpi_last_data_recv),
-        F(tcpi_last_ack_recv), F(tcpi_pmtu),
-        F(tcpi_rcv_ssthresh),  F(tcpi_rtt),
-        F(tcpi_rttvar),        F(tcpi_snd_ssthresh),
-        F(tcpi_snd_cwnd),      F(tcpi_advmss),
-        F(tcpi_reordering),    F(tcpi_rcv_rtt),
-        F(tcpi_rcv_space),     F(tcpi_total_retrans),
-};
-#undef F
-
 static const struct {
         const char *name;
         long long v;
@@ -131,32 +104,36 @@ static bool lookup(struct ev *e, const char *name, long long *out)
                         *out = consts[i].v;
                         return true;
                 }
-        if (strcmp(name, "tcpi_snd_wscale") == 0 || strcmp(name, "tcpi_rcv_wscale") == 0) {
-                if (!e->ti) {
-                        eerr(e, "no tcp_info to read %s from", name);
-                        return false;
-                }
-                *out = name[5] == 's' ? e->ti->tcpi_snd_wscale : e->ti->tcpi_rcv_wscale;
-                return true;
-        }
-        for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-                if (strcmp(fields[i].name, name) != 0)
-                        continue;
+        size_t off, size;
+        if (strcmp(name, "tcpi_snd_wscale") == 0 || strcmp(name, "tcpi_rcv_wscale") == 0 ||
+            pd_tcpinfo_field(name, &off, &size)) {
                 if (!e->ti) {
                         eerr(e, "no tcp_info to read %s from (no TCP socket yet)", name);
                         return false;
                 }
-                if (fields[i].off + fields[i].size > e->ti_len) {
+                if (strcmp(name, "tcpi_snd_wscale") == 0) {
+                        *out = e->ti->tcpi_snd_wscale;
+                        return true;
+                }
+                if (strcmp(name, "tcpi_rcv_wscale") == 0) {
+                        *out = e->ti->tcpi_rcv_wscale;
+                        return true;
+                }
+                if (off + size > e->ti_len) {
                         eerr(e, "Strata's TCP_INFO is too short for %s", name);
                         return false;
                 }
-                const uint8_t *b = (const uint8_t *)e->ti + fields[i].off;
-                if (fields[i].size == 1)
+                const uint8_t *b = (const uint8_t *)e->ti + off;
+                if (size == 1) {
                         *out = *b;
-                else {
+                } else if (size == 4) {
                         uint32_t v;
                         memcpy(&v, b, 4);
                         *out = v;
+                } else {
+                        uint64_t v;
+                        memcpy(&v, b, 8);
+                        *out = (long long)v;
                 }
                 return true;
         }

@@ -137,14 +137,17 @@ static void reach(struct pd_runner *r, const struct pd_event *ev)
 
 static void run_code(struct pd_runner *r, struct pd_event *ev)
 {
-        struct tcp_info ti;
-        socklen_t len = sizeof(ti);
-        memset(&ti, 0, sizeof(ti));
+        /* the kernel's whole struct tcp_info, beyond glibc's */
+        _Alignas(uint64_t) uint8_t ti[512];
+        socklen_t len = (socklen_t)pd_tcpinfo_size();
+        if (len > sizeof(ti))
+                len = sizeof(ti);
+        memset(ti, 0, sizeof(ti));
         const void *info = NULL;
         if (r->last_fd >= 0) {
-                int e = strata_getsockopt(r->sn, r->last_fd, IPPROTO_TCP, TCP_INFO, &ti, &len);
+                int e = strata_getsockopt(r->sn, r->last_fd, IPPROTO_TCP, TCP_INFO, ti, &len);
                 if (e == 0)
-                        info = &ti;
+                        info = ti;
         }
         char err[PD_ERR_MAX];
         if (pd_code_run(r->code, info, info ? len : 0, ev->text, ev->line, err, sizeof(err)))

@@ -443,6 +443,43 @@ static void expect_int_back(struct call *c, const struct pd_expr *e, long long g
                 bad(c, "%s is %lld, script expects %lld", what, got, want);
 }
 
+/* recvmsg's msg_control=[{cmsg_level=L, cmsg_type=T, cmsg_data=V}, ...]:
+ * what came back, in order, against what the script lists (integer data
+ * only: the runner has no struct payloads yet). */
+static void expect_cmsgs(struct call *c, const struct pd_expr *want, struct msghdr *mh)
+{
+        if (is_ellipsis(want))
+                return;
+        if (want->kind != PD_E_ARRAY)
+                bad(c, "msg_control must be [{cmsg_level=..., cmsg_type=..., cmsg_data=...}, ...]");
+        struct cmsghdr *got = mh->msg_controllen ? CMSG_FIRSTHDR(mh) : NULL;
+        for (size_t i = 0; i < want->nkids; i++, got = got ? CMSG_NXTHDR(mh, got) : NULL) {
+                const struct pd_expr *w = want->kids[i];
+                const struct pd_expr *lv = field(w, "cmsg_level"), *ty = field(w, "cmsg_type"),
+                                     *da = field(w, "cmsg_data");
+                if (!lv || !ty || !da)
+                        bad(c, "a cmsg needs cmsg_level, cmsg_type and cmsg_data");
+                if (da->kind == PD_E_STRUCT)
+                        bad(c, "runner: unsupported syntax: cmsg_data struct");
+                if (!got)
+                        bad(c, "msg_control: cmsg %zu (level %lld type %lld) not received", i + 1,
+                            int_of(c, lv), int_of(c, ty));
+                if (got->cmsg_level != int_of(c, lv) || got->cmsg_type != int_of(c, ty))
+                        bad(c, "msg_control: cmsg %zu is level %d type %d, script expects level "
+                               "%lld type %lld",
+                            i + 1, got->cmsg_level, got->cmsg_type, int_of(c, lv), int_of(c, ty));
+                int v;
+                if (got->cmsg_len != CMSG_LEN(sizeof(v)))
+                        bad(c, "msg_control: cmsg %zu carries %zu bytes, script expects an int",
+                            i + 1, (size_t)(got->cmsg_len - CMSG_LEN(0)));
+                memcpy(&v, CMSG_DATA(got), sizeof(v));
+                expect_int_back(c, da, v, "cmsg_data");
+        }
+        if (got)
+                bad(c, "msg_control: more cmsgs received than the script lists (level %d type %d)",
+                    got->cmsg_level, got->cmsg_type);
+}
+
 /* --- the calls -------------------------------------------------------------------- */
 
 static long long do_call(struct call *c, bool *new_fd)
@@ -489,12 +526,14 @@ static long long do_call(struct call *c, bool *new_fd)
         if (strcmp(n, "write") == 0 || strcmp(n, "send") == 0 || strcmp(n, "sendto") == 0 ||
             strcmp(n, "read") == 0 || strcmp(n, "recv") == 0 || strcmp(n, "recvfrom") == 0) {
                 bool out = n[0] == 'w' || (n[0] == 's');
-                if (!is_ellipsis(arg(c, 1)) && arg(c, 1)->kind != PD_E_STRING)
-                        bad(c, "the buffer must be ... or a string");
+                const struct pd_expr *b = arg(c, 1);
+                bool null = b->kind == PD_E_WORD && strcmp(b->s, "NULL") == 0;
+                if (!is_ellipsis(b) && b->kind != PD_E_STRING && !null)
+                        bad(c, "the buffer must be ..., a string or NULL");
                 size_t len = iolen(c, int_of(c, arg(c, 2)));
                 bool plain = strcmp(n, "write") == 0 || strcmp(n, "read") == 0;
                 int flags = plain ? 0 : (int)int_of(c, arg(c, 3));
-                void *buf = buffer(c, len);
+                void *buf = null ? NULL : buffer(c, len);
                 long long r;
                 if (strcmp(n, "sendto") == 0) {
                         if (na < 6)
@@ -517,17 +556,21 @@ static long long do_call(struct call *c, bool *new_fd)
                 struct iovec iov[16];
                 struct msghdr mh = { .msg_iov = iov };
                 mh.msg_iovlen = (size_t)build_iov(c, m, iov, 16);
-                for (size_t i = 0; i < m->nkids; i++) {
-                        const struct pd_expr *k = m->kids[i];
-                        if (k->kind == PD_E_ASSIGN && k->kids[0]->kind == PD_E_WORD &&
-                            strcmp(k->kids[0]->s, "msg_control") == 0)
-                                bad(c, "runner: unsupported syntax: msg_control");
+                const struct pd_expr *ctl = field(m, "msg_control");
+                if (ctl && n[0] == 's')
+                        bad(c, "runner: unsupported syntax: msg_control on sendmsg");
+                _Alignas(struct cmsghdr) char cbuf[1024];
+                if (ctl) {
+                        mh.msg_control = cbuf;
+                        mh.msg_controllen = sizeof(cbuf);
                 }
                 long long r = n[0] == 's' ? strata_sendmsg(sn, fd, &mh, (int)int_of(c, arg(c, 2)))
                                           : strata_recvmsg(sn, fd, &mh, (int)int_of(c, arg(c, 2)));
                 const struct pd_expr *fl = field(m, "msg_flags");
                 if (r >= 0 && n[0] == 'r' && fl)
                         expect_int_back(c, fl, mh.msg_flags, "msg_flags");
+                if (r >= 0 && ctl)
+                        expect_cmsgs(c, ctl, &mh);
                 for (size_t i = 0; i < mh.msg_iovlen; i++)
                         free(iov[i].iov_base);
                 return r;

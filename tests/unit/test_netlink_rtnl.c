@@ -5,9 +5,10 @@
  * answered -ENODEV, links with the attributes `ip` needs, a veth pair made
  * by `ip link add`, addresses (secondary, labels), routes (dump order,
  * add/del, `ip route get`), neighbours, sysctls through the private family,
- * every reply stamped with the client's port id, and malformed requests
- * answered with the kernel's errno.
+ * every reply stamped with the client's port id, malformed requests
+ * answered with the kernel's errno, multipath routes (RTA_MULTIPATH).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
@@ -462,9 +463,120 @@ static void malformed_requests_get_the_kernels_errno(void)
         teardown();
 }
 
+/* One rtnexthop with an optional gateway into q (inside RTA_MULTIPATH). */
+static void put_rtnh(struct req *q, uint8_t flags, uint8_t hops, int ifindex, const uint8_t *gw,
+                     int len_override)
+{
+        size_t at = q->len;
+        struct rtnexthop nh = { .rtnh_flags = flags, .rtnh_hops = hops, .rtnh_ifindex = ifindex };
+        memcpy(q->b + q->len, &nh, sizeof(nh));
+        q->len += sizeof(nh);
+        if (gw)
+                req_attr(q, RTA_GATEWAY, gw, 4);
+        uint16_t n = len_override >= 0 ? (uint16_t)len_override : (uint16_t)(q->len - at);
+        memcpy(q->b + at, &n, 2);
+}
+
+/* ip route add 10.99.0.0/24 nexthop ... nexthop ...: 0 or the errno. */
+static int add_multipath(struct replies *r, int n, const uint8_t (*gws)[4], const int *ifs,
+                         uint8_t flags, int bad_len)
+{
+        struct rtmsg rt = { .rtm_family = AF_INET,
+                            .rtm_table = RT_TABLE_MAIN,
+                            .rtm_protocol = RTPROT_BOOT,
+                            .rtm_type = RTN_UNICAST,
+                            .rtm_dst_len = 24 };
+        static struct req q;
+        req_init(&q, RTM_NEWROUTE, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, &rt,
+                 sizeof(rt));
+        uint8_t net[4] = { 10, 99, 0, 0 };
+        req_attr(&q, RTA_DST, net, 4);
+        size_t mp = req_attr(&q, RTA_MULTIPATH, NULL, 0);
+        for (int i = 0; i < n; i++)
+                put_rtnh(&q, flags, (uint8_t)i, ifs[i], gws[i], i == 0 ? bad_len : -1);
+        req_nest_end(&q, mp);
+        send_req(&q, r, 0);
+        return reply_errno(r);
+}
+
+/* RTA_MULTIPATH both ways, its malformed forms refused with the kernel's
+ * errno, and ip route get with protocol and ports. */
+static void multipath_over_netlink(void)
+{
+        setup();
+        static struct replies r;
+        CHECK_EQ(strata_veth_add(ns, "v0", ns, "v1"), 0);
+        CHECK_EQ(strata_link_set_up(ns, "v0", true), 0);
+        CHECK_EQ(strata_link_set_up(ns, "v1", true), 0);
+        const uint16_t add = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL;
+        CHECK_EQ(do_addr(RTM_NEWADDR, add, 2, "10.210.0.2", 24, NULL, &r), 0);
+        CHECK_EQ(do_addr(RTM_NEWADDR, add, 3, "10.211.0.2", 24, NULL, &r), 0);
+        static const uint8_t gws[33][4] = { { 10, 210, 0, 1 }, { 10, 211, 0, 1 } };
+        static const uint8_t bad[2][4] = { { 10, 210, 0, 1 }, { 192, 0, 2, 1 } };
+        int ifs[33] = { 0 };
+        /* malformed */
+        CHECK_EQ(add_multipath(&r, 2, gws, ifs, 0, 4), -EINVAL);    /* rtnh_len < 8 */
+        CHECK_EQ(add_multipath(&r, 2, gws, ifs, 0, 4000), -EINVAL); /* past the attribute */
+        CHECK_EQ(add_multipath(&r, 0, gws, ifs, 0, -1), -EINVAL);   /* no next hop */
+        CHECK_EQ(add_multipath(&r, 33, gws, ifs, 0, -1), -EINVAL);  /* more than 32 */
+        CHECK_EQ(add_multipath(&r, 2, gws, ifs, RTNH_F_ONLINK, -1), -EOPNOTSUPP);
+        CHECK_EQ(add_multipath(&r, 2, bad, ifs, 0, -1), -ENETUNREACH); /* invalid gateway */
+        int nodev[2] = { 2, 42 };
+        CHECK_EQ(add_multipath(&r, 2, gws, nodev, 0, -1), -ENODEV);
+        /* good: weights 1 and 2 (hops 0 and 1) */
+        CHECK_EQ(add_multipath(&r, 2, gws, ifs, 0, -1), 0);
+        struct rtmsg d = { .rtm_family = AF_INET };
+        static struct req q;
+        req_init(&q, RTM_GETROUTE, NLM_F_REQUEST | NLM_F_DUMP, &d, sizeof(d));
+        send_req(&q, &r, 0);
+        size_t off = 0;
+        struct nl_msg m;
+        int seen = 0;
+        while (nlmsg_next(r.buf, r.len, &off, &m) == 1) {
+                if (m.type != RTM_NEWROUTE || m.payload[1] != 24)
+                        continue;
+                struct nl_attr tb[RTA_MAX + 1];
+                CHECK_EQ(nla_parse(tb, RTA_MAX, m.payload + 12, m.payload_len - 12), 0);
+                if (!tb[RTA_MULTIPATH].data)
+                        continue;
+                CHECK(!tb[RTA_GATEWAY].data && !tb[RTA_OIF].data);
+                const uint8_t *p = tb[RTA_MULTIPATH].data;
+                CHECK_EQ(tb[RTA_MULTIPATH].len, 2 * (8 + 8));
+                for (int i = 0; i < 2; i++, p += 16) {
+                        CHECK_EQ(p[0] | p[1] << 8, 16); /* rtnh_len */
+                        CHECK_EQ(p[3], i);              /* hops: weight - 1 */
+                        CHECK_EQ((int)nl_rd32(p + 4), 2 + i);
+                        CHECK_MEM(p + 12, gws[i], 4);
+                }
+                seen++;
+        }
+        CHECK_EQ(seen, 1);
+        /* ip route get 10.99.0.7 ipproto udp sport 1000 dport 53: one of them */
+        struct rtmsg g = { .rtm_family = AF_INET, .rtm_dst_len = 32 };
+        uint8_t dst[4] = { 10, 99, 0, 7 }, proto = 17;
+        uint16_t sport = htons(1000), dport = htons(53);
+        req_init(&q, RTM_GETROUTE, NLM_F_REQUEST, &g, sizeof(g));
+        req_attr(&q, RTA_DST, dst, 4);
+        req_attr(&q, RTA_IP_PROTO, &proto, 1);
+        req_attr(&q, RTA_SPORT, &sport, 2);
+        req_attr(&q, RTA_DPORT, &dport, 2);
+        send_req(&q, &r, 0);
+        off = 0;
+        CHECK_EQ(nlmsg_next(r.buf, r.len, &off, &m), 1);
+        CHECK_EQ(m.type, RTM_NEWROUTE);
+        struct nl_attr tb[RTA_MAX + 1];
+        CHECK_EQ(nla_parse(tb, RTA_MAX, m.payload + 12, m.payload_len - 12), 0);
+        int oif = (int)nl_rd32(tb[RTA_OIF].data);
+        CHECK(oif == 2 || oif == 3);
+        CHECK_MEM(tb[RTA_GATEWAY].data, gws[oif - 2], 4);
+        CHECK(!tb[RTA_METRICS].data);
+        teardown();
+}
+
 TEST_MAIN({ "probe_gets_enodev_and_links_dump", probe_gets_enodev_and_links_dump },
           { "ip_link_add_veth_set_and_del", ip_link_add_veth_set_and_del },
           { "addresses_routes_and_route_get", addresses_routes_and_route_get },
           { "neighbours_add_dump_del", neighbours_add_dump_del },
           { "sysctls_through_the_private_family", sysctls_through_the_private_family },
-          { "malformed_requests_get_the_kernels_errno", malformed_requests_get_the_kernels_errno })
+          { "malformed_requests_get_the_kernels_errno", malformed_requests_get_the_kernels_errno },
+          { "multipath_over_netlink", multipath_over_netlink })

@@ -7,7 +7,8 @@
  * field with the kernel's own uapi structs (<linux/inet_diag.h>,
  * <linux/tcp.h>): queues as the kernel reports them, state filters, the
  * attributes ss -m / -i ask for, NLM_F_MULTI dumps closed by NLMSG_DONE,
- * single-socket lookups and malformed requests.
+ * single-socket lookups and malformed requests; then Debian's ss itself,
+ * through the server and the preload shim, including ss -K.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -423,6 +424,16 @@ static void malformed_requests(void)
         CHECK_EQ(strata_ctl_handle(n, &c, &q, sizeof(q), collect, &r), 0);
         parse(&r);
         CHECK_EQ(r.error, -EINVAL);
+        /* SOCK_DESTROY of a socket that is not there */
+        struct {
+                struct nlmsghdr h;
+                struct inet_diag_req_v2 r;
+        } d = { { sizeof(d), SOCK_DESTROY, NLM_F_REQUEST | NLM_F_ACK, 2, 0 },
+                { .sdiag_family = AF_INET, .sdiag_protocol = IPPROTO_TCP } };
+        memset(&r, 0, sizeof(r));
+        CHECK_EQ(strata_ctl_handle(n, &c, &d, sizeof(d), collect, &r), 0);
+        parse(&r);
+        CHECK_EQ(r.error, -ENOENT);
         /* an empty namespace: an empty dump */
         struct reply *e = ask(n, AF_INET, IPPROTO_TCP, ALL_STATES, 0xff, NLM_F_DUMP, NULL);
         CHECK(e->done && e->n == 0);
@@ -557,6 +568,23 @@ static void real_ss_prints(void)
         CHECK_HAS(o, line);
         if (getenv("SS_DIAG_SHOW"))
                 printf("%s%s", run_ss(&sv, "-tanmi"), run_ss(&sv, "-uanm"));
+        /* ss -K (SOCK_DESTROY, CAP_NET_ADMIN: the client is root): the
+         * connection from a's second socket is reset, a hears it, and it
+         * is gone from the list */
+        if (geteuid() == 0) {
+                char args[96];
+                snprintf(args, sizeof(args), "-tnK dst 10.0.0.1 dport = :%u", fx.p2);
+                o = run_ss(&sv, args);
+                snprintf(line, sizeof(line), "\nESTAB 0 0 10.0.0.2:8080 10.0.0.1:%u\n", fx.p2);
+                CHECK_HAS(o, line);
+                CHECK_EQ(count_lines(o), 2);
+                strata_sim_run(fx.lab.ns, 2, strata_clock_now(fx.lab.clock) + SEC);
+                char buf[8];
+                CHECK_EQ(strata_recv(fx.a, fx.c2, buf, sizeof(buf), MSG_DONTWAIT), -ECONNRESET);
+                o = run_ss(&sv, "-tan");
+                CHECK_EQ(count_lines(o), 3);
+                CHECK(!strstr(o, line + 1));
+        }
 
         CHECK_EQ(write(sv.stop[1], "x", 1), 1);
         pthread_join(sv.thread, NULL);

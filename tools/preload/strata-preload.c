@@ -22,7 +22,9 @@
  *  - other SOL_NETLINK options are accepted; SO_PROTOCOL/SO_DOMAIN/SO_TYPE tell
  *    what the program asked for;
  *  - if_nametoindex/if_indextoname ask the namespace, not the host, so a
- *    name Strata does not have is not silently resolved on the host.
+ *    name Strata does not have is not silently resolved on the host;
+ *  - a write-only open of a /proc/sys/net file writes the namespace's
+ *    sysctl instead (`ip route flush cache`), never the host's.
  *
  * Without STRATA_CTL_SOCKET every call goes straight to libc.
  */
@@ -68,6 +70,8 @@ struct nlsock {
 
 /* The shim's own state: which descriptors are netlink sockets. */
 static struct nlsock *socks[SHIM_MAX_FD];
+/* descriptors standing for a /proc/sys/net file opened to write: its key */
+static char *sysfds[SHIM_MAX_FD];
 static pthread_mutex_t shim_lock = PTHREAD_MUTEX_INITIALIZER;
 static int next_negative = -4096;
 static bool first_given;
@@ -504,8 +508,12 @@ ssize_t send(int fd, const void *buf, size_t len, int flags)
         return sendto(fd, buf, len, flags, NULL, 0);
 }
 
+static int sysctl_write(const char *key, const void *buf, size_t len);
+
 ssize_t write(int fd, const void *buf, size_t len)
 {
+        if (fd >= 0 && fd < SHIM_MAX_FD && sysfds[fd])
+                return sysctl_write(sysfds[fd], buf, len) < 0 ? -1 : (ssize_t)len;
         if (!lookup(fd)) {
                 REAL(ssize_t, write, int, const void *, size_t);
                 return real_write(fd, buf, len);
@@ -567,6 +575,12 @@ ssize_t read(int fd, void *buf, size_t len)
 int close(int fd)
 {
         REAL(int, close, int);
+        if (fd >= 0 && fd < SHIM_MAX_FD && sysfds[fd]) {
+                pthread_mutex_lock(&shim_lock);
+                free(sysfds[fd]);
+                sysfds[fd] = NULL;
+                pthread_mutex_unlock(&shim_lock);
+        }
         struct nlsock *s = lookup(fd);
         if (s) {
                 pthread_mutex_lock(&shim_lock);
@@ -672,4 +686,138 @@ char *if_indextoname(unsigned int idx, char buf[IF_NAMESIZE])
                 return NULL;
         }
         return buf;
+}
+
+/* --- writes to /proc/sys/net, turned into the namespace's sysctls -------- */
+
+/*
+ * A program that writes a network sysctl through /proc/sys (iproute2's
+ * `ip route flush cache` writes net/ipv4/route/flush) would change the
+ * host.  Opened write-only under /proc/sys/net/, the file is instead
+ * /dev/null with its key remembered, and each write() becomes a
+ * STRATA_SYSCTL_SET of that key in the namespace; a refusal is the write's
+ * error, as the kernel's /proc handler returns it.  Reads still go to the
+ * host's /proc: `strata sysctl` is the way to read Strata's values.
+ */
+#define PROC_NET "/proc/sys/net/"
+
+static int sysctl_write(const char *key, const void *buf, size_t len)
+{
+        char val[256];
+        if (len >= sizeof(val)) {
+                errno = EINVAL;
+                return -1;
+        }
+        memcpy(val, buf, len);
+        val[len] = 0;
+        while (len && (val[len - 1] == '\n' || val[len - 1] == ' '))
+                val[--len] = 0;
+        uint8_t req[512] = { 0 };
+        size_t off = 16;
+        const char *strs[2] = { key, val };
+        for (int i = 0; i < 2; i++) {
+                size_t n = strlen(strs[i]) + 1;
+                if (off + 4 + n + 4 > sizeof(req)) {
+                        errno = EINVAL;
+                        return -1;
+                }
+                uint16_t alen = (uint16_t)(4 + n), atype = (uint16_t)(i + 1);
+                memcpy(req + off, &alen, 2);
+                memcpy(req + off + 2, &atype, 2);
+                memcpy(req + off + 4, strs[i], n);
+                off += (4 + n + 3) & ~(size_t)3;
+        }
+        uint32_t l = (uint32_t)off;
+        uint16_t type = STRATA_SYSCTL_SET, flags = NLM_F_REQUEST | NLM_F_ACK;
+        memcpy(req, &l, 4);
+        memcpy(req + 4, &type, 2);
+        memcpy(req + 6, &flags, 2);
+        int fd = ctl_connect(SOCK_CLOEXEC);
+        if (fd < 0)
+                return -1;
+        int err = EIO;
+        if (send_hello(fd, (uint32_t)getpid(), STRATA_NETLINK_CTL) == 0 &&
+            raw_send(fd, req, off) == (ssize_t)off) {
+                struct qent *q;
+                while ((q = recv_dgram(fd, true)) && !is_done(q)) {
+                        uint16_t t;
+                        memcpy(&t, q->data + 4, 2);
+                        if (t == NLMSG_ERROR && q->len >= 20) {
+                                int32_t e;
+                                memcpy(&e, q->data + 16, 4);
+                                err = -e;
+                        }
+                        free(q);
+                }
+                free(q);
+        }
+        REAL(int, close, int);
+        real_close(fd);
+        if (err) {
+                errno = err;
+                return -1;
+        }
+        return 0;
+}
+
+/* The key for a /proc/sys/net path opened write-only, or NULL. */
+static char *proc_key(const char *path, int flags)
+{
+        if (!ctl_path() || !path || (flags & O_ACCMODE) != O_WRONLY ||
+            strncmp(path, PROC_NET, strlen(PROC_NET)) != 0)
+                return NULL;
+        char *k = strdup(path + strlen("/proc/sys/"));
+        if (k)
+                for (char *p = k; *p; p++)
+                        if (*p == '/')
+                                *p = '.';
+        return k;
+}
+
+static int open_common(const char *path, int flags, mode_t mode, bool large)
+{
+        char *key = proc_key(path, flags);
+        if (key) {
+                REAL(int, open, const char *, int, ...);
+                int fd = real_open("/dev/null", O_WRONLY | (flags & O_CLOEXEC));
+                if (fd >= 0 && fd < SHIM_MAX_FD) {
+                        pthread_mutex_lock(&shim_lock);
+                        free(sysfds[fd]);
+                        sysfds[fd] = key;
+                        pthread_mutex_unlock(&shim_lock);
+                        return fd;
+                }
+                free(key);
+                return fd;
+        }
+        if (large) {
+                REAL(int, open64, const char *, int, ...);
+                return real_open64(path, flags, mode);
+        }
+        REAL(int, open, const char *, int, ...);
+        return real_open(path, flags, mode);
+}
+
+int open(const char *path, int flags, ...)
+{
+        mode_t mode = 0;
+        if (flags & (O_CREAT | O_TMPFILE)) {
+                va_list ap;
+                va_start(ap, flags);
+                mode = va_arg(ap, mode_t);
+                va_end(ap);
+        }
+        return open_common(path, flags, mode, false);
+}
+
+int open64(const char *path, int flags, ...)
+{
+        mode_t mode = 0;
+        if (flags & (O_CREAT | O_TMPFILE)) {
+                va_list ap;
+                va_start(ap, flags);
+                mode = va_arg(ap, mode_t);
+                va_end(ap);
+        }
+        return open_common(path, flags, mode, true);
 }

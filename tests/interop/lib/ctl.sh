@@ -6,7 +6,8 @@
 #   ctl_require CMD...  SKIP unless root and every CMD is installed; FAIL
 #                       unless stratad, strata and the preload shim are built
 #   ctl_up PREFIX [noipv6]
-#                       start stratad (PID in $pid, socket in $tmp) and make
+#                       start stratad (PID in $pid, socket in $tmp; more
+#                       options in CTL_STRATAD_ARGS) and make
 #                       the kernel namespace $NS with lo up (IPv6 off there
 #                       with noipv6: Strata has none yet)
 #   kip/sip ARGS        ip in the kernel namespace / through strata exec
@@ -49,8 +50,9 @@ ctl_up() {
         SNS=$1$$
         tmp=$(mktemp -d "/tmp/strata-$1.XXXXXX") || exit 1
         trap ctl_cleanup EXIT INT TERM
+        # shellcheck disable=SC2086 # CTL_STRATAD_ARGS: words on purpose
         "$B/bin/stratad" --name "$SNS" --runtime-dir "$tmp" --sysctl-dir "$tmp/sysctl.d" \
-                2>"$tmp/stratad.log" &
+                ${CTL_STRATAD_ARGS:-} 2>"$tmp/stratad.log" &
         pid=$!
         i=0
         while [ ! -S "$tmp/$SNS.sock" ] && [ $i -lt 50 ]; do

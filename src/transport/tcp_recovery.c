@@ -1,0 +1,402 @@
+/*
+ * SACK-based loss recovery (see tcp_recovery.h): Linux's
+ * tcp_fastretrans_alert over the scoreboard of tcp_sack.c, the tail loss
+ * probe and undo.
+ *
+ * Open: nothing is missing.  Disorder: SACKs or duplicate ACKs arrived but
+ * nothing is judged lost yet; the pipe shrinks by what was SACKed, so new
+ * data keeps flowing (RFC 3042's limited transmit follows from the pipe).
+ * Recovery: a segment with dupthresh (net.ipv4.tcp_reordering, raised by
+ * reordering seen) SACKed segments above it is lost (RFC 6675 IsLost); it
+ * is retransmitted first, ssthresh is cut once, and PRR (RFC 6937) paces
+ * what goes out so the window reaches ssthresh as the episode ends, when
+ * snd_una passes high_seq (snd_nxt at entry).  Loss: the RTO marked
+ * everything not SACKed lost; slow start retransmits the holes.
+ *
+ * Loss is identified by RACK (tcp_rack.c) or, with tcp_recovery=0, by the
+ * dupthresh count.  A tail loss probe (RFC 8985 section 7) goes two RTTs
+ * after the last send so a lost tail shows up in SACKs rather than waiting
+ * for the RTO.  An episode whose every retransmission comes back D-SACKed
+ * is undone.  Not built: undo after an RTO (F-RTO, tcp_try_undo_loss) or
+ * by timestamps (Eifel), CWR.
+ */
+#include <netinet/tcp.h>
+
+#include "transport/tcp_recovery.h"
+
+#include "transport/tcp.h"
+#include "transport/tcp_cong.h"
+
+static void set_ca_state(struct tcp_sock *tp, uint8_t state)
+{
+        tp->sb.ca_state = state;
+}
+
+/* Linux's tcp_retransmit_skb for a lost segment. */
+static int retransmit_skb(struct sock *sk, struct sk_buff *skb)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
+        int err = tcp_transmit_skb(sk, skb->len ? skb : NULL, cb->flags, cb->seq);
+        if (err)
+                return err;
+        cb->tx_ns = net_now(sk->net);
+        cb->retrans = 1;
+        cb->sacked |= TCPCB_SACKED_RETRANS | TCPCB_EVER_RETRANS;
+        tp->sb.retrans_out++;
+        if (tp->sb.undo_active)
+                tp->sb.undo_retrans = (tp->sb.undo_retrans < 0 ? 0 : tp->sb.undo_retrans) + 1;
+        tp->rtt_seq = 0; /* Karn: no RTT from retransmitted data */
+        tp->total_retrans++;
+        TCP_INC(sk->net, RetransSegs);
+        return 0;
+}
+
+void tcp_xmit_retransmit_queue(struct sock *sk)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        struct tcp_scoreboard *sb = &tp->sb;
+        bool rearm = false;
+        for (struct sk_buff *skb = tp->write_queue.first; skb; skb = skb->next) {
+                struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
+                if (!seq_before(cb->seq, tp->snd_nxt) || sb->retrans_out >= sb->lost_out)
+                        break;
+                if (tcp_packets_in_flight(tp) >= tp->snd_cwnd)
+                        break;
+                if (!(cb->sacked & TCPCB_LOST) ||
+                    (cb->sacked & (TCPCB_SACKED_ACKED | TCPCB_SACKED_RETRANS)))
+                        continue;
+                if (retransmit_skb(sk, skb))
+                        break;
+                if (sb->ca_state == TCP_CA_Loss) {
+                        TCPEXT_INC(sk->net, TCPSlowStartRetrans);
+                } else {
+                        TCPEXT_INC(sk->net, TCPFastRetrans);
+                        sb->prr_out++;
+                }
+                if (skb == tp->write_queue.first)
+                        rearm = true;
+        }
+        if (rearm)
+                tcp_reset_rtx_timer(sk);
+}
+
+void tcp_recovery_sent(struct sock *sk, uint32_t segs)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        if (tp->sb.ca_state == TCP_CA_Recovery)
+                tp->sb.prr_out += segs;
+}
+
+/* tcp_cwnd_reduction: PRR.  While the pipe is above ssthresh send
+ * ssthresh/prior_cwnd of what was delivered (proportional); below it, as
+ * much as was delivered (packet conservation), one more when a
+ * retransmission was acked and none was lost again (slow-start reduction
+ * bound), never past ssthresh.  This is the PRR of the kernels the
+ * packetdrill corpus was written against (Linux 4.x); Linux 5.12 turned to
+ * sending max(prr_delivered - prr_out, delivered) when no ACK advanced. */
+static void cwnd_reduction(struct tcp_sock *tp, uint32_t delivered, bool retrans_acked,
+                           bool lost_retrans)
+{
+        struct tcp_scoreboard *sb = &tp->sb;
+        if (!delivered || !sb->prior_cwnd)
+                return;
+        int64_t in_flight = tcp_packets_in_flight(tp);
+        int64_t delta = (int64_t)tp->snd_ssthresh - in_flight;
+        int64_t sndcnt;
+        sb->prr_delivered += delivered;
+        if (delta < 0) {
+                uint64_t dividend =
+                    (uint64_t)tp->snd_ssthresh * sb->prr_delivered + sb->prior_cwnd - 1;
+                sndcnt = (int64_t)(dividend / sb->prior_cwnd) - sb->prr_out;
+        } else if (retrans_acked && !lost_retrans) {
+                sndcnt = (int64_t)sb->prr_delivered - sb->prr_out;
+                if (sndcnt < (int64_t)delivered)
+                        sndcnt = delivered;
+                sndcnt++;
+                if (sndcnt > delta)
+                        sndcnt = delta;
+        } else {
+                sndcnt = (int64_t)delivered < delta ? (int64_t)delivered : delta;
+        }
+        /* a fast retransmit goes on entering recovery, whatever PRR says */
+        if (sndcnt < (sb->prr_out ? 0 : 1))
+                sndcnt = sb->prr_out ? 0 : 1;
+        int64_t cwnd = in_flight + sndcnt;
+        tp->snd_cwnd = cwnd > 0 ? (uint32_t)cwnd : 1;
+}
+
+/* tcp_enter_recovery with tcp_init_cwnd_reduction */
+static void enter_recovery(struct sock *sk)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        struct tcp_scoreboard *sb = &tp->sb;
+        TCPEXT_INC(sk->net, TCPSackRecovery);
+        /* tcp_init_undo, with tcp_current_ssthresh to return to */
+        sb->undo_active = true;
+        sb->undo_marker = tp->snd_una;
+        sb->undo_retrans = sb->retrans_out ? (int32_t)sb->retrans_out : -1;
+        uint32_t cur = (tp->snd_cwnd >> 1) + (tp->snd_cwnd >> 2);
+        sb->prior_ssthresh = tp->snd_ssthresh > cur ? tp->snd_ssthresh : cur;
+        sb->high_seq = tp->snd_nxt;
+        sb->prior_cwnd = tp->snd_cwnd;
+        sb->prr_delivered = 0;
+        sb->prr_out = 0;
+        tp->snd_cwnd_cnt = 0;
+        tp->snd_ssthresh = tp->cong->ssthresh(tp);
+        set_ca_state(tp, TCP_CA_Recovery);
+}
+
+/* tcp_undo_cwnd_reduction: every retransmission of the episode was
+ * D-SACKed, so nothing was lost: the window and ssthresh come back. */
+static bool try_undo(struct sock *sk, bool full)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        struct tcp_scoreboard *sb = &tp->sb;
+        if (!sb->undo_active || sb->undo_retrans)
+                return false;
+        if (tp->snd_cwnd < sb->prior_cwnd)
+                tp->snd_cwnd = sb->prior_cwnd;
+        if (sb->prior_ssthresh > tp->snd_ssthresh)
+                tp->snd_ssthresh = sb->prior_ssthresh;
+        sb->undo_active = false;
+        if (full)
+                TCPEXT_INC(sk->net, TCPFullUndo);
+        else
+                TCPEXT_INC(sk->net, TCPDSACKUndo);
+        return true;
+}
+
+/* tcp_identify_packet_loss: RACK by time (net.ipv4.tcp_recovery bit 0),
+ * else RFC 6675's dupthresh count. */
+static void identify_loss(struct sock *sk)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        if (tcp_cfg(sk->net)->recovery & 1)
+                tcp_rack_mark_lost(sk);
+        else
+                tcp_mark_head_lost(tp);
+}
+
+/* tcp_time_to_recover */
+static bool time_to_recover(struct sock *sk)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        if (tp->sb.lost_out)
+                return true;
+        return !(tcp_cfg(sk->net)->recovery & 1) && tp->sb.sacked_out + 1 > tp->sb.reordering;
+}
+
+/* tcp_try_keep_open: Disorder while anything is SACKed, lost or resent. */
+static void try_keep_open(struct tcp_sock *tp)
+{
+        struct tcp_scoreboard *sb = &tp->sb;
+        uint8_t state =
+            (sb->sacked_out || sb->lost_out || sb->retrans_out) ? TCP_CA_Disorder : TCP_CA_Open;
+        if (sb->ca_state != state) {
+                set_ca_state(tp, state);
+                sb->high_seq = tp->snd_nxt;
+        }
+}
+
+/* tcp_process_tlp_ack: the probe's episode ends when the ACK passes what
+ * was outstanding; if only the probe repaired a loss, cwnd is cut once
+ * (CWR) as for any loss. */
+static void process_tlp_ack(struct sock *sk, const struct tcp_ack_sample *s)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        struct tcp_scoreboard *sb = &tp->sb;
+        uint32_t ack = tp->snd_una;
+        if (!sb->tlp_high_seq || seq_before(ack, sb->tlp_high_seq))
+                return;
+        if (!sb->tlp_retrans || s->tag.dsack) {
+                sb->tlp_high_seq = 0; /* new data, or the original arrived too */
+        } else if (seq_after(ack, sb->tlp_high_seq)) {
+                sb->tlp_high_seq = 0;
+                tp->snd_ssthresh = tp->cong->ssthresh(tp);
+                if (tp->snd_cwnd > tp->snd_ssthresh)
+                        tp->snd_cwnd = tp->snd_ssthresh;
+                TCPEXT_INC(sk->net, TCPLossProbeRecovery);
+        } else if (!s->una_advanced && !s->tag.newly_sacked) {
+                sb->tlp_high_seq = 0; /* a pure duplicate: no loss */
+        }
+}
+
+void tcp_recovery_ack(struct sock *sk, const struct tcp_ack_sample *s)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        struct tcp_scoreboard *sb = &tp->sb;
+        uint32_t delivered = s->acked_new + s->tag.newly_sacked;
+        process_tlp_ack(sk, s);
+        /* tcp_clean_rtx_queue: only below what was SACKed before this ACK */
+        if (s->una_advanced && seq_before(s->reord, s->tag.prior_fack))
+                tcp_sack_acked_reorder(sk, s->reord);
+        if (tp->snd_una == tp->snd_nxt) {
+                sb->sacked_out = sb->lost_out = sb->retrans_out = 0;
+                sb->highest_sack = 0;
+        }
+        uint32_t lost_retrans = sb->lost_retrans;
+        bool dubious =
+            s->dupack || s->tag.newly_sacked || s->tag.dsack || sb->ca_state != TCP_CA_Open;
+        if (dubious) {
+                /* the episode ends when what was outstanding at its start is acked */
+                if (sb->ca_state != TCP_CA_Open && sb->ca_state != TCP_CA_Disorder &&
+                    !seq_before(tp->snd_una, sb->high_seq)) {
+                        /* tcp_try_undo_recovery, else tcp_end_cwnd_reduction */
+                        bool undone = sb->ca_state == TCP_CA_Recovery && try_undo(sk, true);
+                        if (sb->ca_state == TCP_CA_Recovery && !undone &&
+                            tp->snd_ssthresh < 0x7fffffffu)
+                                tp->snd_cwnd = tp->snd_ssthresh;
+                        set_ca_state(tp, TCP_CA_Open);
+                }
+                switch (sb->ca_state) {
+                case TCP_CA_Recovery:
+                        if (try_undo(sk, false))
+                                try_keep_open(tp); /* tcp_try_undo_dsack */
+                        identify_loss(sk);
+                        if (sb->ca_state != TCP_CA_Recovery && time_to_recover(sk))
+                                enter_recovery(sk); /* reordering, then a real loss */
+                        break;
+                case TCP_CA_Loss:
+                        identify_loss(sk);
+                        break;
+                default:
+                        try_undo(sk, false); /* a late D-SACK */
+                        identify_loss(sk);
+                        if (!time_to_recover(sk)) {
+                                try_keep_open(tp);
+                                break;
+                        }
+                        enter_recovery(sk);
+                        break;
+                }
+        }
+        /* tcp_cong_control */
+        if (sb->ca_state == TCP_CA_Recovery)
+                cwnd_reduction(tp, delivered, s->retrans_acked, sb->lost_retrans != lost_retrans);
+        else if (s->una_advanced)
+                tcp_cong_avoid_acked(sk, delivered ? delivered : 1);
+        if (sb->ca_state == TCP_CA_Recovery || sb->ca_state == TCP_CA_Loss)
+                tcp_xmit_retransmit_queue(sk);
+        if (s->una_advanced)
+                tcp_schedule_loss_probe(sk, true); /* tcp_set_xmit_timer */
+}
+
+bool tcp_schedule_loss_probe(struct sock *sk, bool advancing)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        struct tcp_scoreboard *sb = &tp->sb;
+        struct net *net = sk->net;
+        int er = tcp_cfg(net)->early_retrans;
+        if ((er != 3 && er != 4) || !tp->sack_ok || tp->snd_una == tp->snd_nxt ||
+            sb->ca_state != TCP_CA_Open || tp->probing)
+                return false;
+        /* 2 RTTs; with one segment out, room for the peer's delayed ACK */
+        uint64_t timeout = TCP_TIMEOUT_INIT;
+        if (tp->srtt)
+                timeout =
+                    2 * tp->srtt + (tcp_packets_out(tp) == 1 ? TCP_RTO_MIN_NS : 2 * NSEC_PER_MSEC);
+        /* never later than the RTO would fire */
+        uint64_t now = net_now(net), rto = tp->rto;
+        if (!advancing && tp->write_queue.first) {
+                uint64_t at = TCP_SKB_CB(tp->write_queue.first)->tx_ns + tp->rto;
+                rto = at > now ? at - now : 1;
+        }
+        if (rto < timeout)
+                timeout = rto;
+        mod_timer(&net->timers, &tp->rtx_timer, now + timeout);
+        sb->tlp_pending = true;
+        return true;
+}
+
+void tcp_send_loss_probe(struct sock *sk)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        struct tcp_scoreboard *sb = &tp->sb;
+        if (sb->tlp_high_seq)
+                goto rearm; /* one probe per tail */
+        sb->tlp_retrans = false;
+        struct sk_buff *head = tp->send_head;
+        if (head && !seq_after(TCP_SKB_CB(head)->end_seq, tp->snd_una + tp->snd_wnd)) {
+                /* new data, one segment, whatever cwnd says */
+                uint32_t nxt = tp->snd_nxt;
+                tcp_push_mode(sk, TCP_PUSH_PROBE);
+                if (tp->snd_nxt != nxt)
+                        goto sent;
+                goto rearm;
+        }
+        struct sk_buff *last = NULL;
+        for (struct sk_buff *skb = tp->write_queue.first; skb; skb = skb->next) {
+                if (!seq_before(TCP_SKB_CB(skb)->seq, tp->snd_nxt))
+                        break;
+                last = skb;
+        }
+        if (!last)
+                goto rearm;
+        struct tcp_skb_cb *cb = TCP_SKB_CB(last);
+        if (tcp_transmit_skb(sk, last->len ? last : NULL, cb->flags, cb->seq))
+                goto rearm;
+        cb->tx_ns = net_now(sk->net);
+        cb->retrans = 1;
+        cb->sacked |= TCPCB_EVER_RETRANS;
+        tp->rtt_seq = 0;
+        tp->total_retrans++;
+        TCP_INC(sk->net, RetransSegs);
+        sb->tlp_retrans = true;
+sent:
+        sb->tlp_high_seq = tp->snd_nxt;
+        TCPEXT_INC(sk->net, TCPLossProbes);
+rearm:
+        tcp_reset_rtx_timer(sk);
+}
+
+/* tcp_rack_reo_timeout: segments became late with no ACK to show it. */
+void tcp_rack_reo_timeout(struct sock *sk)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        if (sk->state == TCP_CLOSE || tp->snd_una == tp->snd_nxt)
+                return;
+        if (!tcp_rack_timeout_check(sk))
+                return;
+        if (tp->sb.ca_state != TCP_CA_Recovery && tp->sb.ca_state != TCP_CA_Loss) {
+                enter_recovery(sk);
+                cwnd_reduction(tp, 1, false, false);
+        }
+        tcp_xmit_retransmit_queue(sk);
+}
+
+void tcp_enter_loss(struct sock *sk)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        struct tcp_scoreboard *sb = &tp->sb;
+        struct net *net = sk->net;
+        if (sb->ca_state == TCP_CA_Loss)
+                TCPEXT_INC(net, TCPLossFailures);
+        else if (sb->ca_state == TCP_CA_Recovery || sb->ca_state == TCP_CA_Disorder ||
+                 sb->sacked_out)
+                TCPEXT_INC(net, TCPSackFailures);
+        struct sk_buff *head = tp->write_queue.first;
+        /* the peer dropped data it SACKed: the head, which it would have
+         * acked, is marked SACKed (tcp_check_sack_reneging) */
+        if (head && (TCP_SKB_CB(head)->sacked & TCPCB_SACKED_ACKED)) {
+                TCPEXT_INC(net, TCPSACKReneging);
+                tcp_sack_clear(tp);
+        }
+        sb->retrans_out = 0;
+        sb->lost_out = 0;
+        for (struct sk_buff *skb = head; skb; skb = skb->next) {
+                struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
+                if (!seq_before(cb->seq, tp->snd_nxt))
+                        break;
+                cb->sacked &= (uint8_t)~TCPCB_SACKED_RETRANS;
+                if (cb->sacked & TCPCB_SACKED_ACKED) {
+                        cb->sacked &= (uint8_t)~TCPCB_LOST;
+                        continue;
+                }
+                cb->sacked |= TCPCB_LOST;
+                sb->lost_out++;
+        }
+        sb->high_seq = tp->snd_nxt;
+        sb->undo_active = false; /* no undo of an RTO (Linux's tcp_try_undo_loss: not built) */
+        set_ca_state(tp, TCP_CA_Loss);
+}
