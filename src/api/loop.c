@@ -46,15 +46,16 @@ int strata_net_fd(struct strata_net *sn)
                         err = -errno;
                         goto out;
                 }
-                net->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-                if (net->wake_fd < 0) {
+                int wfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+                if (wfd < 0) {
                         err = -errno;
                         close(sn->epfd);
                         sn->epfd = -1;
                         goto out;
                 }
                 struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 0 };
-                epoll_ctl(sn->epfd, EPOLL_CTL_ADD, net->wake_fd, &ev);
+                epoll_ctl(sn->epfd, EPOLL_CTL_ADD, wfd, &ev);
+                atomic_store_explicit(&net->wake_fd, wfd, memory_order_release);
                 for (struct net_device *d = net->dev_list; d; d = d->next)
                         api_watch_dev(sn, d);
         }
@@ -76,7 +77,7 @@ static int gather(struct strata_net *sn, int timeout_ms)
         for (int i = 0; i < n; i++) {
                 if (evs[i].data.u64 == 0) {
                         uint64_t v;
-                        ssize_t r = read(net->wake_fd, &v, sizeof(v));
+                        ssize_t r = read(atomic_load(&net->wake_fd), &v, sizeof(v));
                         (void)r; /* drained: the work itself is on the poll list */
                         continue;
                 }

@@ -97,12 +97,21 @@ static ssize_t attempt_recv(struct net *net, int fd, void *arg, int flags);
 
 /* Run the call until it stops saying EAGAIN, waiting in between, unless the
  * descriptor or the flags ask not to wait.  A timeout answers EAGAIN, as
- * SO_RCVTIMEO/SO_SNDTIMEO do on Linux. */
-static ssize_t blocking(struct strata_net *sn, int fd, int flags, bool send, attempt_fn call,
-                        void *arg)
+ * SO_RCVTIMEO/SO_SNDTIMEO do on Linux.  Entered with the namespace locked
+ * (net = api_lock(sn)); returns with it released. */
+static ssize_t blocking_locked(struct strata_net *sn, struct net *net, int fd, int flags,
+                               bool send, attempt_fn call, void *arg)
 {
-        struct net *net = api_lock(sn);
         ssize_t r = call(net, fd, arg, flags);
+        if (r == -EAGAIN && net_has_work(net)) {
+                /* Frames already queued to this namespace (a veth peer's
+                 * send) are what Linux's softirq would have delivered before
+                 * the call looked: deliver them, then look again, rather
+                 * than answer EAGAIN with the data at the door */
+                while (net_has_work(net) && net_poll(net) > 0)
+                        ;
+                r = call(net, fd, arg, flags);
+        }
         if (r == -EAGAIN && !(flags & MSG_DONTWAIT) && sys_nonblocking(net, fd) == 0) {
                 uint64_t t = sys_timeo(net, fd, send);
                 uint64_t dl = deadline_after(sn, t ? t : NS_FOREVER);
@@ -132,6 +141,14 @@ static ssize_t blocking(struct strata_net *sn, int fd, int flags, bool send, att
         }
         api_unlock(sn);
         return r;
+}
+
+/* The same, taking the lock (blocking_locked is entered with it held and
+ * releases it). */
+static ssize_t blocking(struct strata_net *sn, int fd, int flags, bool send, attempt_fn call,
+                        void *arg)
+{
+        return blocking_locked(sn, api_lock(sn), fd, flags, send, call, arg);
 }
 
 static ssize_t attempt_send(struct net *net, int fd, void *arg, int flags)
@@ -267,21 +284,31 @@ static ssize_t stream_all(struct strata_net *sn, int fd, struct msghdr *msg, int
         return total;
 }
 
-/* Is this call on a blocking stream socket (where stream_all applies)? */
+/* Is this call on a blocking stream socket (where stream_all applies)?
+ * Namespace locked. */
+static bool blocking_stream_locked(struct net *net, int fd, int flags)
+{
+        return sys_sock_type(net, fd) == SOCK_STREAM && !(flags & MSG_DONTWAIT) &&
+               sys_nonblocking(net, fd) == 0;
+}
+
 static bool blocking_stream(struct strata_net *sn, int fd, int flags)
 {
         struct net *net = api_lock(sn);
-        bool stream = sys_sock_type(net, fd) == SOCK_STREAM && !(flags & MSG_DONTWAIT) &&
-                      sys_nonblocking(net, fd) == 0;
+        bool stream = blocking_stream_locked(net, fd, flags);
         api_unlock(sn);
         return stream;
 }
 
 ssize_t strata_sendmsg(struct strata_net *sn, int fd, const struct msghdr *msg, int flags)
 {
-        if (blocking_stream(sn, fd, flags))
+        /* one lock for the question and, usually, the send */
+        struct net *net = api_lock(sn);
+        if (blocking_stream_locked(net, fd, flags)) {
+                api_unlock(sn);
                 return stream_all(sn, fd, (struct msghdr *)msg, flags, true);
-        return blocking(sn, fd, flags, true, attempt_send, (void *)msg);
+        }
+        return blocking_locked(sn, net, fd, flags, true, attempt_send, (void *)msg);
 }
 
 ssize_t strata_recvmsg(struct strata_net *sn, int fd, struct msghdr *msg, int flags)

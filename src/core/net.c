@@ -24,11 +24,12 @@ int net_alloc(const char *name, struct strata_clock *clock, uint64_t seed, struc
         }
         pthread_mutex_init(&net->lock, NULL);
         pthread_mutex_init(&net->poll_lock, NULL);
+        atomic_init(&net->poll_scheduled, false);
         net->clock = clock;
         timer_wheel_init(&net->timers, clock_now(clock), 0);
         random_seed(&net->rnd, seed);
         net->ifindex_next = 1;
-        net->wake_fd = -1;
+        atomic_init(&net->wake_fd, -1);
         net->trace.next_id = &net->trace.own_next_id;
         net->core.netdev_max_backlog = 1000;
         net->core.netdev_budget = 300;
@@ -71,8 +72,9 @@ void net_free(struct net *net)
         while (net->dev_list)
                 netdev_unregister(net->dev_list);
         sysctl_free_all(net);
-        if (net->wake_fd >= 0)
-                close(net->wake_fd);
+        int wfd = atomic_load(&net->wake_fd);
+        if (wfd >= 0)
+                close(wfd);
         skb_pool_destroy(net->pool);
         pthread_mutex_destroy(&net->poll_lock);
         pthread_mutex_destroy(&net->lock);
@@ -81,10 +83,8 @@ void net_free(struct net *net)
 
 bool net_has_work(struct net *net)
 {
-        pthread_mutex_lock(&net->poll_lock);
-        bool w = net->poll_first != NULL || atomic_load(&net->deferred_pending);
-        pthread_mutex_unlock(&net->poll_lock);
-        return w;
+        return atomic_load_explicit(&net->poll_scheduled, memory_order_acquire) ||
+               atomic_load(&net->deferred_pending);
 }
 
 uint64_t net_next_deadline(struct net *net)
@@ -96,9 +96,10 @@ uint64_t net_next_deadline(struct net *net)
 
 void net_wake(struct net *net)
 {
-        if (net->wake_fd >= 0) {
+        int wfd = atomic_load_explicit(&net->wake_fd, memory_order_acquire);
+        if (wfd >= 0) {
                 uint64_t one = 1;
-                ssize_t r = write(net->wake_fd, &one, sizeof(one));
+                ssize_t r = write(wfd, &one, sizeof(one));
                 (void)r; /* a full eventfd counter still wakes the reader */
         }
 }
@@ -123,9 +124,12 @@ int net_poll(struct net *net)
         /* Devices stay marked scheduled while on the detached list, so other
          * threads' napi_schedule cannot relink them under our feet; they set
          * poll_missed instead, and the device is queued again below. */
+        if (!atomic_load_explicit(&net->poll_scheduled, memory_order_acquire))
+                return work; /* no device has work: no lock to take */
         pthread_mutex_lock(&net->poll_lock);
         struct net_device *list = net->poll_first;
         net->poll_first = net->poll_last = NULL;
+        atomic_store_explicit(&net->poll_scheduled, false, memory_order_relaxed);
         net->pending_wake = false;
         pthread_mutex_unlock(&net->poll_lock);
 
@@ -148,6 +152,7 @@ int net_poll(struct net *net)
                         else
                                 net->poll_first = dev;
                         net->poll_last = dev;
+                        atomic_store_explicit(&net->poll_scheduled, true, memory_order_release);
                 } else {
                         dev->on_poll_list = false;
                 }

@@ -69,7 +69,15 @@ struct net {
          * because other namespaces' threads schedule our devices (veth). */
         pthread_mutex_t poll_lock;
         struct net_device *poll_first, *poll_last;
-        int wake_fd; /* eventfd written when work arrives; -1 */
+        /* poll_first != NULL, written under poll_lock and read without it:
+         * an idle namespace's poll and net_has_work take no lock.  A device
+         * scheduled just after a reader saw false is not lost: the one who
+         * scheduled it wakes the namespace (net_wake), as it always did. */
+        atomic_bool poll_scheduled;
+        /* eventfd written when work arrives; -1.  Made lazily under the
+         * namespace lock (strata_net_fd) while other threads' napi_schedule
+         * may already read it: atomic, published with release. */
+        _Atomic int wake_fd;
         bool pending_wake;
 
         struct packet_type ptypes[NET_MAX_PTYPES];

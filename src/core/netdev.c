@@ -143,6 +143,7 @@ void netdev_unregister(struct net_device *dev)
                 if (net->poll_last == dev)
                         net->poll_last = prev;
         }
+        atomic_store_explicit(&net->poll_scheduled, net->poll_first != NULL, memory_order_release);
         pthread_mutex_unlock(&net->poll_lock);
         for (pp = &net->dev_list; *pp; pp = &(*pp)->next)
                 if (*pp == dev) {
@@ -322,6 +323,14 @@ void dev_queue_xmit(struct sk_buff *skb)
                 kfree_skb_reason(net, skb, SKB_DROP_REASON_QDISC_DROP);
                 return;
         }
+        /* validate_xmit_skb: a device that cannot fill in a checksum left
+         * for it gets it computed here, before its taps see the frame */
+        if (unlikely(skb->csum_partial) && !(dev->features & NETIF_F_HW_CSUM) &&
+            skb_checksum_help(net, skb)) {
+                dev->stats.tx_dropped++;
+                kfree_skb_reason(net, skb, SKB_DROP_REASON_NOMEM);
+                return;
+        }
         skb->tstamp = net_now(net);
         skb_queue_tail(&dev->txq, skb);
         qdisc_run(dev);
@@ -373,6 +382,7 @@ void napi_schedule(struct net_device *dev)
                 else
                         net->poll_first = dev;
                 net->poll_last = dev;
+                atomic_store_explicit(&net->poll_scheduled, true, memory_order_release);
                 wake = !net->pending_wake;
                 net->pending_wake = true;
         } else {

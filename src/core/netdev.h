@@ -49,6 +49,10 @@
 #define DEV_TYPE_ETHER    1
 #define DEV_TYPE_LOOPBACK 772
 
+/* dev->features: what the device does for the stack (Linux's NETIF_F_*) */
+#define NETIF_F_HW_CSUM 0x1u /* takes CHECKSUM_PARTIAL skbs: in-memory links
+                              * (veth, lo) that never need the sum computed */
+
 #define NETDEV_TX_OK   0
 #define NETDEV_TX_BUSY 0x10 /* driver could not take it: skb NOT consumed */
 
@@ -138,6 +142,7 @@ struct net_device {
         unsigned short hard_header_len; /* link header bytes (14 for Ethernet) */
         unsigned mtu, min_mtu, max_mtu;
         unsigned tx_queue_len; /* qdisc limit (txqueuelen) */
+        unsigned features;     /* NETIF_F_* */
         uint8_t addr_len;
         uint8_t dev_addr[MAX_ADDR_LEN];
         uint8_t broadcast[MAX_ADDR_LEN];

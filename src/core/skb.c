@@ -14,6 +14,8 @@
 #include "core/net.h"
 #include "core/skb.h"
 #include "core/trace.h"
+#include "wire/bytes.h"
+#include "wire/checksum.h"
 
 _Thread_local struct net *net_running;
 
@@ -258,6 +260,26 @@ int skb_unshare(struct net *net, struct sk_buff *skb)
         skb->end = d->size;
         if (atomic_fetch_sub_explicit(&old->refcnt, 1, memory_order_acq_rel) == 1)
                 pool_put_data(old);
+        return 0;
+}
+
+uint16_t skb_csum_partial_value(const struct sk_buff *skb)
+{
+        const unsigned char *from = skb->head + skb->csum_start;
+        const unsigned char *to = skb->data + skb->len;
+        STRATA_ASSERT(skb->csum_partial && from >= skb->head && from + skb->csum_offset + 2 <= to);
+        return csum_fold(csum_partial(from, (size_t)(to - from), 0));
+}
+
+int skb_checksum_help(struct net *net, struct sk_buff *skb)
+{
+        if (!skb->csum_partial)
+                return 0;
+        int err = skb_unshare(net, skb); /* the field is written in place */
+        if (err)
+                return err;
+        put_be16(skb->head + skb->csum_start + skb->csum_offset, skb_csum_partial_value(skb));
+        skb->csum_partial = 0;
         return 0;
 }
 

@@ -87,6 +87,14 @@ struct sk_buff {
         uint8_t csum_unnecessary : 1; /* crossed only in-memory links (veth, lo):
                                        * payload checksums need no verifying,
                                        * Linux's CHECKSUM_UNNECESSARY */
+        uint8_t csum_partial : 1;     /* the L4 checksum is still to be filled in:
+                                       * the field at csum_start + csum_offset holds
+                                       * the pseudo-header sum; a device with
+                                       * NETIF_F_HW_CSUM (veth, lo) never computes
+                                       * it, any other gets skb_checksum_help() at
+                                       * transmit (Linux's CHECKSUM_PARTIAL) */
+        uint16_t csum_start;          /* offset from head where the sum starts */
+        uint16_t csum_offset;         /* checksum field, from csum_start */
         uint32_t mark;
         uint32_t trace_id; /* non-zero: this packet is being traced */
         uint64_t tstamp;   /* ns on the namespace clock: receive or send time */
@@ -138,6 +146,23 @@ struct sk_buff *skb_copy(struct net *net, const struct sk_buff *skb);
 /* Make the buffer private to skb (copy into a buffer of net's pool if
  * shared); returns 0 or -ENOMEM (skb untouched). */
 int skb_unshare(struct net *net, struct sk_buff *skb);
+
+/* Mark skb's L4 checksum as left to the device (CHECKSUM_PARTIAL): the sum
+ * covers head + start to the end of the data, and the field at start + offset
+ * already holds the folded pseudo-header sum (not complemented). */
+static inline void skb_set_csum_partial(struct sk_buff *skb, uint32_t start, uint32_t offset)
+{
+        skb->csum_partial = 1;
+        skb->csum_start = (uint16_t)start;
+        skb->csum_offset = (uint16_t)offset;
+}
+/* The value the checksum field of a CHECKSUM_PARTIAL skb must hold (what a
+ * device computes), without writing it. */
+uint16_t skb_csum_partial_value(const struct sk_buff *skb);
+/* Fill in the checksum of a CHECKSUM_PARTIAL skb in software, for a device
+ * that cannot (skb_checksum_help); makes the buffer private first if it is
+ * shared.  Returns 0 or -ENOMEM (skb untouched). */
+int skb_checksum_help(struct net *net, struct sk_buff *skb);
 
 /* Detach skb from the socket it is charged to (its destructor runs now):
  * what Linux does when a packet leaves its sender for a receive path

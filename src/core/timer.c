@@ -103,10 +103,21 @@ static void wheel_unlink(struct timer_wheel *w, struct timer_list *t)
         t->pprev = NULL;
 }
 
+/* ns / tick_ns, exactly: the high half of ns * floor(2^64 / tick_ns) is the
+ * quotient or one less (the error is below ns / 2^64 < 1), fixed by one
+ * compare.  A 64-bit divide costs tens of cycles on every timer arm. */
+static inline uint64_t ns_to_tick(const struct timer_wheel *w, uint64_t ns)
+{
+        uint64_t q = (uint64_t)(((unsigned __int128)ns * w->tick_inv) >> 64);
+        if (ns - q * w->tick_ns >= w->tick_ns)
+                q++;
+        return q;
+}
+
 /* Put t in its slot relative to the current clk (see the essay above). */
 static void wheel_place(struct timer_wheel *w, struct timer_list *t)
 {
-        uint64_t b = t->expires / w->tick_ns;
+        uint64_t b = ns_to_tick(w, t->expires);
         uint64_t diff;
         unsigned lvl, idx;
 
@@ -223,7 +234,10 @@ void timer_wheel_init(struct timer_wheel *w, uint64_t now, uint64_t tick_ns)
 {
         memset(w, 0, sizeof(*w));
         w->tick_ns = tick_ns ? tick_ns : NSEC_PER_MSEC;
+        w->tick_inv = w->tick_ns == 1 ? UINT64_MAX
+                                      : (uint64_t)(((unsigned __int128)1 << 64) / w->tick_ns);
         w->clk = now / w->tick_ns;
+        w->next_lb = UINT64_MAX;
 }
 
 void timer_setup(struct timer_list *t, void (*fn)(struct timer_list *))
@@ -237,6 +251,8 @@ void timer_setup(struct timer_list *t, void (*fn)(struct timer_list *))
 int mod_timer(struct timer_wheel *w, struct timer_list *t, uint64_t expires)
 {
         STRATA_ASSERT(t->function != NULL);
+        if (expires < w->next_lb)
+                w->next_lb = expires;
         if (timer_pending(t)) {
                 /* Linux's shortcut: same expiry keeps its place (and its
                  * arming order among ties). */
@@ -271,9 +287,11 @@ uint64_t timer_wheel_next(const struct timer_wheel *w)
         if (!wheel_first(w, &lvl, &idx, &e))
                 return UINT64_MAX;
         /* A higher-level slot: its first tick is a lower bound on all of its
-         * timers, and running there cascades it (progress). */
+         * timers, and running there cascades it (progress) -- unless
+         * next_lb says nothing expires before a later time, where a run
+         * (not skipped then) cascades and fires. */
         if (lvl > 0)
-                return e * w->tick_ns;
+                return MAX(e * w->tick_ns, w->next_lb);
         /* A one-tick slot: its earliest exact expiry, so running there fires
          * at least one timer.  Capped by the tick's end, which only matters
          * for a far timer parked here (see wheel_place). */
@@ -281,12 +299,17 @@ uint64_t timer_wheel_next(const struct timer_wheel *w)
         best = limit;
         for (const struct timer_list *t = w->slots[0][idx]; t; t = t->next)
                 best = MIN(best, t->expires);
-        return best;
+        return MAX(best, w->next_lb);
 }
 
 size_t timer_wheel_run(struct timer_wheel *w, uint64_t now)
 {
-        uint64_t target = now / w->tick_ns;
+        /* Nothing can be due (a deleted timer leaves the bound low, never
+         * wrong).  clk stays behind: placing relative to an older clk is
+         * what a run after a long idle does anyway. */
+        if (now < w->next_lb)
+                return 0;
+        uint64_t target = ns_to_tick(w, now);
         size_t fired = 0;
 
         if (target < w->clk)
@@ -347,5 +370,13 @@ size_t timer_wheel_run(struct timer_wheel *w, uint64_t now)
                         break;
         }
         w->clk = target;
+        /* the first occupied slot's first tick: every armed timer expires
+         * at or after it */
+        unsigned lvl, idx;
+        uint64_t e;
+        if (!wheel_first(w, &lvl, &idx, &e))
+                w->next_lb = UINT64_MAX;
+        else
+                w->next_lb = e <= UINT64_MAX / w->tick_ns ? e * w->tick_ns : UINT64_MAX;
         return fired;
 }

@@ -42,10 +42,16 @@ struct timer_list {
 
 struct timer_wheel {
         uint64_t tick_ns;               /* granularity */
+        uint64_t tick_inv;              /* floor(2^64 / tick_ns): ns -> ticks by a
+                                         * multiply, not a divide (hot: every arm) */
         uint64_t clk;                   /* current tick: all slots before it are processed */
         uint64_t pending[WHEEL_LEVELS]; /* bit s set: slot s of that level non-empty */
         struct timer_list *slots[WHEEL_LEVELS][WHEEL_SIZE];
         size_t count; /* armed timers */
+        uint64_t next_lb; /* ns: no armed timer expires before it (a lower
+                           * bound: lowered by mod_timer, recomputed by a run
+                           * that did work), so a run before it returns at
+                           * once -- most runs of a busy namespace */
 };
 
 /* Prepare a wheel whose clock currently reads now (ns), with tick_ns

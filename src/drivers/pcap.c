@@ -21,6 +21,7 @@
 #include "core/netdev.h"
 #include "core/skb.h"
 #include "drivers/pcap.h"
+#include "wire/bytes.h"
 
 struct pcap_file {
         int fd;
@@ -134,7 +135,10 @@ int pcap_file_open(const char *path, struct pcap_file **out)
         return 0;
 }
 
-int pcap_file_write(struct pcap_file *f, uint64_t t_ns, const uint8_t *frame, size_t len)
+/* One record of frame, with the 2 bytes at patch_off replaced by patch when
+ * patch is not NULL (a checksum the device has not filled in yet). */
+static int pcap_write_patched(struct pcap_file *f, uint64_t t_ns, const uint8_t *frame, size_t len,
+                              const uint8_t *patch, size_t patch_off)
 {
         size_t incl = len < PCAP_SNAPLEN ? len : PCAP_SNAPLEN;
         struct pcap_rec r = {
@@ -144,11 +148,24 @@ int pcap_file_write(struct pcap_file *f, uint64_t t_ns, const uint8_t *frame, si
                 .incl_len = (uint32_t)incl,
                 .orig_len = len > UINT32_MAX ? UINT32_MAX : (uint32_t)len,
         };
-        struct iovec iov[2] = {
+        struct iovec iov[4] = {
                 { .iov_base = &r, .iov_len = sizeof(r) },
                 { .iov_base = (void *)frame, .iov_len = incl },
         };
-        return pcap_write_all(f, iov, incl ? 2 : 1);
+        int n = incl ? 2 : 1;
+        if (patch && patch_off + 2 <= incl) {
+                iov[1].iov_len = patch_off;
+                iov[2] = (struct iovec){ .iov_base = (void *)patch, .iov_len = 2 };
+                iov[3] = (struct iovec){ .iov_base = (void *)(frame + patch_off + 2),
+                                         .iov_len = incl - patch_off - 2 };
+                n = 4;
+        }
+        return pcap_write_all(f, iov, n);
+}
+
+int pcap_file_write(struct pcap_file *f, uint64_t t_ns, const uint8_t *frame, size_t len)
+{
+        return pcap_write_patched(f, t_ns, frame, len, NULL, 0);
 }
 
 void pcap_file_close(struct pcap_file *f)
@@ -172,7 +189,23 @@ static void pcap_tap_fn(struct packet_tap *tap, struct net_device *dev, const st
         if (skb->mac_header != SKB_NO_HDR && skb->mac_header <= (size_t)(skb->data - skb->head))
                 start = skb_mac_header(skb);
         size_t len = (size_t)(skb->data + skb->len - start);
-        if (pcap_file_write(w->file, clock_wall(dev->net->clock), start, len) == 0)
+        /* A checksum left to an offloading device (veth, lo) is written to
+         * the capture as the device would compute it, so the file shows the
+         * packet as it really is and decoders verify it (Linux's captures on
+         * veth show the unfinished field instead). */
+        uint8_t sum[2];
+        const uint8_t *patch = NULL;
+        size_t patch_off = 0;
+        if (skb->csum_partial) {
+                const uint8_t *field = skb->head + skb->csum_start + skb->csum_offset;
+                if (field >= start && field + 2 <= start + len) {
+                        put_be16(sum, skb_csum_partial_value(skb));
+                        patch = sum;
+                        patch_off = (size_t)(field - start);
+                }
+        }
+        if (pcap_write_patched(w->file, clock_wall(dev->net->clock), start, len, patch,
+                               patch_off) == 0)
                 w->packets++;
         else
                 w->errors++;

@@ -85,6 +85,7 @@ int inet_addr_add(struct net_device *dev, uint32_t local, uint8_t prefixlen, uin
         struct in_device *idev = in_dev_get(dev);
         if (!idev)
                 return -ENODEV;
+        rt_genid_bump(&ipv4_of(dev->net)->rt_genid); /* source selection changes */
         if (prefixlen > 32 || local == 0 || ipv4_is_multicast(local) || ipv4_is_lbcast(local))
                 return -EINVAL;
         uint32_t mask = mask_of(prefixlen);
@@ -126,6 +127,7 @@ int inet_addr_del(struct net_device *dev, uint32_t local, uint8_t prefixlen)
         struct in_device *idev = in_dev_get(dev);
         if (!idev)
                 return -ENODEV;
+        rt_genid_bump(&ipv4_of(dev->net)->rt_genid); /* source selection changes */
         for (struct in_ifaddr **pp = &idev->ifa_list; *pp; pp = &(*pp)->next) {
                 struct in_ifaddr *ifa = *pp;
                 if (ifa->local != local || ifa->prefixlen != prefixlen)

@@ -25,6 +25,7 @@ struct fib_len {
 
 struct fib_table {
         uint32_t id;
+        uint32_t *genid; /* the namespace's rt_genid, or NULL */
         uint64_t lens; /* bit L: some prefix of length L */
         struct fib_len len[33];
 };
@@ -60,6 +61,18 @@ struct fib_table *fib_table_new(uint32_t id)
         if (t)
                 t->id = id;
         return t;
+}
+
+void fib_table_set_genid(struct fib_table *t, uint32_t *genid)
+{
+        t->genid = genid;
+}
+
+/* The table changed: cached routes must look again. */
+static void fib_changed(struct fib_table *t)
+{
+        if (t->genid)
+                rt_genid_bump(t->genid);
 }
 
 void fib_table_free(struct fib_table *t)
@@ -132,6 +145,7 @@ static bool route_identical(const struct fib_route *a, const struct fib_route *b
  */
 static int fib_insert(struct fib_table *t, const struct fib_route *r, bool append)
 {
+        fib_changed(t);
         if (r->plen > 32)
                 return -EINVAL;
         struct fib_len *fl = &t->len[r->plen];
@@ -221,6 +235,7 @@ static void fib_len_after_delete(struct fib_table *t, uint8_t plen, uint32_t dst
 
 int fib_table_delete(struct fib_table *t, const struct fib_route *m)
 {
+        fib_changed(t);
         if (m->plen > 32)
                 return -EINVAL;
         struct fib_len *fl = &t->len[m->plen];
@@ -242,6 +257,7 @@ int fib_table_delete(struct fib_table *t, const struct fib_route *m)
 
 void fib_table_flush_dev(struct fib_table *t, const struct net_device *dev)
 {
+        fib_changed(t);
         for (int l = 0; l <= 32; l++) {
                 struct fib_len *fl = &t->len[l];
                 if (!fl->buckets)

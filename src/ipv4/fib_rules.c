@@ -140,6 +140,8 @@ struct fib_table *fib_new_table(struct net *net, uint32_t id)
         }
         t = fib_table_new(id);
         if (t)
+                fib_table_set_genid(t, &ipv4_of(net)->rt_genid);
+        if (t)
                 p->tables[p->ntables++] = (struct fib_numbered){ id, t };
         return t;
 }
@@ -259,6 +261,7 @@ const struct fib_route *fib_lookup(struct net *net, uint32_t dst)
 
 int fib_rule_add(struct net *net, const struct fib_rule *nr, bool has_pref, bool excl)
 {
+        rt_genid_bump(&ipv4_of(net)->rt_genid);
         struct fib_policy *p = policy_get(net);
         if (!p)
                 return -ENOMEM;
@@ -322,6 +325,7 @@ static bool rule_del_match(const struct fib_rule *c, const struct fib_rule *m, b
 
 int fib_rule_del(struct net *net, const struct fib_rule *m, bool has_pref)
 {
+        rt_genid_bump(&ipv4_of(net)->rt_genid);
         struct fib_policy *p = policy_get(net);
         if (!p)
                 return -ENOMEM;

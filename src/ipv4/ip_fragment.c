@@ -51,6 +51,10 @@ int ip_fragment(struct net *net, struct sk_buff *skb, unsigned mtu, const struct
                 void (*output)(struct net *net, struct sk_buff *skb, const struct rt_result *res))
 {
         uint8_t hdr[IPV4_HLEN_MAX];
+        /* the fragments split the transport checksum's span: compute it
+         * now, as Linux's ip_fragment does for CHECKSUM_PARTIAL */
+        if (skb_checksum_help(net, skb))
+                goto nomem;
         const uint8_t *iph = skb->data;
         unsigned hlen = (iph[0] & 0x0f) * 4u;
         unsigned tot = get_be16(iph + 2);

@@ -93,6 +93,14 @@ void ip_output_routed(struct net *net, struct sk_buff *skb, const struct rt_resu
 int ip_build_and_send(struct net *net, struct sk_buff *skb, uint32_t saddr, uint32_t daddr,
                       uint8_t protocol, uint8_t tos, uint8_t ttl, int oif, int pmtudisc)
 {
+        return ip_build_and_send_cached(net, skb, saddr, daddr, protocol, tos, ttl, oif, pmtudisc,
+                                        NULL);
+}
+
+int ip_build_and_send_cached(struct net *net, struct sk_buff *skb, uint32_t saddr, uint32_t daddr,
+                             uint8_t protocol, uint8_t tos, uint8_t ttl, int oif, int pmtudisc,
+                             struct ip_rt_cache *cache)
+{
         struct ipv4_net *in = ipv4_of(net);
         struct rt_result res;
         /* the flow carries the packet's mark (SO_MARK) and TOS (RT_TOS),
@@ -107,7 +115,8 @@ int ip_build_and_send(struct net *net, struct sk_buff *skb, uint32_t saddr, uint
                 fl.sport = get_be16(skb->data);
                 fl.dport = get_be16(skb->data + 2);
         }
-        int err = ip_route_output_flow(net, &fl, &res);
+        int err = cache ? ip_route_output_cached(net, cache, &fl, &res)
+                        : ip_route_output_flow(net, &fl, &res);
         if (err) {
                 IP_INC(net, OutNoRoutes);
                 TRACE(net, skb, IP_OUT, "no route to %s (%d)",

@@ -14,6 +14,7 @@
 static void ipv4_dev_event(struct net_device *dev, enum netdev_event ev, void *ctx)
 {
         struct ipv4_net *in = ipv4_of(dev->net);
+        rt_genid_bump(&in->rt_genid); /* any device event may change a route */
         switch (ev) {
         case NETDEV_REGISTER:
                 inet_dev_event(dev, ev);
@@ -114,6 +115,10 @@ int ipv4_net_init(struct net *net)
         in->def = fib_table_new(RT_TABLE_DEFAULT);
         if (!in->local || !in->main || !in->def)
                 return -ENOMEM;
+        in->rt_genid = 1;
+        fib_table_set_genid(in->local, &in->rt_genid);
+        fib_table_set_genid(in->main, &in->rt_genid);
+        fib_table_set_genid(in->def, &in->rt_genid);
         int err = ipv4_sysctls(net, in);
         if (!err)
                 err = sysctl_register(net, "net.ipv4.ip_local_port_range", in->ip_local_port_range,

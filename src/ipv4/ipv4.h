@@ -89,10 +89,24 @@ bool in_dev_source_route(const struct in_device *idev);
 bool in_dev_log_martians(const struct in_device *idev);
 
 /* IPv4 state of a device (Linux's struct in_device). */
+/* The last local-delivery decision of ip_route_input on a device (what
+ * Linux keeps as the socket's sk_rx_dst for early demux): the same flow
+ * arriving again skips the lookup while rt_genid and the device's
+ * rp_filter are unchanged.  Only accepted local deliveries are kept, so
+ * every refusal is decided, counted and traced afresh. */
+struct in_rx_cache {
+        uint32_t genid; /* 0: empty */
+        uint32_t daddr, saddr, mark;
+        uint8_t tos, rpf, loopback; /* RT_TOS; rp_filter; pkt_type LOOPBACK */
+        uint32_t table;
+        const struct fib_route *route;
+};
+
 struct in_device {
         struct net_device *dev;
         struct in_ifaddr *ifa_list; /* primaries first, each group in order added */
         struct ipv4_devconf cnf;
+        struct in_rx_cache rx_cache;
 };
 
 /* One next hop of a multipath route (Linux's fib_nh). */
@@ -175,6 +189,11 @@ struct ipv4_net {
         uint16_t ip_id;                           /* next IP id for packets without a socket */
         void (*protos[256])(struct sk_buff *skb); /* inet_protos: consume skb */
         ip_err_handler err_handlers[256];
+        uint32_t rt_genid;     /* route generation: moves with every change that can
+                                * change a route decision (routes, rules,
+                                * addresses, devices); never 0.  Cached routes
+                                * (struct ip_rt_cache) of another generation are
+                                * stale, as Linux's rt_genid */
         struct port_hash *udp; /* UDP sockets by local port */
         struct tcp_table *tcp;
 
@@ -250,6 +269,8 @@ int devinet_sysctls(struct net *net, const char *name, struct ipv4_devconf *c, c
 /* fib.c */
 struct fib_table *fib_table_new(uint32_t id);
 void fib_table_free(struct fib_table *t);
+/* Every change to t moves *genid (rt_genid_bump); NULL: nothing to tell. */
+void fib_table_set_genid(struct fib_table *t, uint32_t *genid);
 /* Insert as `ip route add`: -EEXIST when a route of the same prefix, tos
  * and priority exists. */
 int fib_table_insert(struct fib_table *t, const struct fib_route *r);
@@ -397,6 +418,37 @@ int ip_route_output_mark(struct net *net, uint32_t daddr, uint32_t saddr, int oi
 #define IP_RT_TOS(tos) ((uint8_t)((tos) & 0x1e)) /* RT_TOS: IPTOS_TOS_MASK */
 struct sock;
 int ip_route_output_sk(const struct sock *sk, uint32_t daddr, struct rt_result *res);
+
+/*
+ * A connected socket's output route (Linux's sk_dst_cache): the result of
+ * ip_route_output_flow for one flow, valid while the namespace's rt_genid
+ * has not moved and the flow is the same.  Every change that can alter a
+ * decision moves rt_genid (fib table edits, rules, addresses, any device
+ * event -- up, down, carrier, MTU, address, unregister -- and next-hop
+ * exceptions learned or flushed), so a cached device pointer is never used
+ * after its device is gone.  A decision an exception shaped is not kept
+ * (exceptions lapse with time).  Zeroed: empty.
+ */
+struct ip_rt_cache {
+        uint32_t genid; /* 0: empty */
+        uint32_t daddr, saddr, mark; /* the flow */
+        int oif;
+        uint8_t tos, proto;
+        uint16_t sport, dport;
+        uint8_t type;           /* the decision: what a socket's packets need of */
+        uint8_t nhsel;          /* struct rt_result (an idle socket carries this) */
+        struct net_device *dev;
+        uint32_t nexthop, res_saddr;
+};
+static inline void rt_genid_bump(uint32_t *genid)
+{
+        if (++*genid == 0)
+                *genid = 1;
+}
+/* ip_route_output_flow through cache: a hit costs a compare, and gives the
+ * decision without the route and table that found it (res->route NULL). */
+int ip_route_output_cached(struct net *net, struct ip_rt_cache *cache, const struct flowi4 *fl,
+                           struct rt_result *res);
 /* Input: classify an arriving packet.  0 with res, or a drop reason (>0):
  * martians (IP_INVALID_SOURCE/DEST, IP_LOCAL_SOURCE, traced when
  * log_martians), IP_RPFILTER, IP_INADDRERRORS when the input device does
@@ -480,6 +532,11 @@ void ip_rcv(struct sk_buff *skb, struct net_device *dev);
  * -errno (the skb dropped with the reason). */
 int ip_build_and_send(struct net *net, struct sk_buff *skb, uint32_t saddr, uint32_t daddr,
                       uint8_t protocol, uint8_t tos, uint8_t ttl, int oif, int pmtudisc);
+/* The same through a connected socket's cached route (see struct
+ * ip_rt_cache): the lookup runs only when the cache is stale. */
+int ip_build_and_send_cached(struct net *net, struct sk_buff *skb, uint32_t saddr, uint32_t daddr,
+                             uint8_t protocol, uint8_t tos, uint8_t ttl, int oif, int pmtudisc,
+                             struct ip_rt_cache *cache);
 /* Send a packet whose IP header is complete, by route res (forwarding,
  * ICMP replies): POST_ROUTING, then fragmented if larger than rt_mtu(res)
  * and DF is clear.  Consumes skb. */

@@ -36,6 +36,47 @@ int ip_route_output_sk(const struct sock *sk, uint32_t daddr, struct rt_result *
                                     IP_RT_TOS(sk->tos), res);
 }
 
+int ip_route_output_cached(struct net *net, struct ip_rt_cache *c, const struct flowi4 *fl,
+                           struct rt_result *res)
+{
+        uint32_t gen = ipv4_of(net)->rt_genid;
+        if (likely(c->genid == gen && c->daddr == fl->daddr && c->saddr == fl->saddr &&
+                   c->oif == fl->oif && c->mark == fl->mark && c->tos == fl->tos &&
+                   c->proto == fl->proto && c->sport == fl->sport && c->dport == fl->dport)) {
+                *res = (struct rt_result){ .type = c->type,
+                                           .dev = c->dev,
+                                           .nexthop = c->nexthop,
+                                           .saddr = c->res_saddr,
+                                           .nhsel = c->nhsel,
+                                           .table = RT_TABLE_MAIN };
+                return 0;
+        }
+        int err = ip_route_output_flow(net, fl, res);
+        /* Errors are not kept: the next packet looks again.  Nor is a
+         * decision a next-hop exception shaped (a learned path MTU, a
+         * redirect's gateway): those lapse with time, which only a lookup
+         * notices (fnhe_apply), and they are rare. */
+        if (err || res->mtu || res->redirected || res->expires) {
+                c->genid = 0;
+                return err;
+        }
+        *c = (struct ip_rt_cache){ .genid = gen,
+                                   .daddr = fl->daddr,
+                                   .saddr = fl->saddr,
+                                   .mark = fl->mark,
+                                   .oif = fl->oif,
+                                   .tos = fl->tos,
+                                   .proto = fl->proto,
+                                   .sport = fl->sport,
+                                   .dport = fl->dport,
+                                   .type = res->type,
+                                   .nhsel = (uint8_t)res->nhsel,
+                                   .dev = res->dev,
+                                   .nexthop = res->nexthop,
+                                   .res_saddr = res->saddr };
+        return 0;
+}
+
 int ip_route_output_mark(struct net *net, uint32_t daddr, uint32_t saddr, int oif, uint32_t mark,
                          uint8_t tos, struct rt_result *res)
 {
@@ -265,6 +306,17 @@ int ip_route_input(struct sk_buff *skb, uint32_t daddr, uint32_t saddr, struct n
                              .iif = dev->ifindex,
                              .mark = skb->mark,
                              .tos = IP_RT_TOS(IPCB(skb)->iph.tos) };
+        struct in_rx_cache *rc = idev ? &((struct in_device *)idev)->rx_cache : NULL;
+        uint32_t gen = ipv4_of(net)->rt_genid;
+        int rpf = idev ? in_dev_rpfilter(idev) : 0;
+        bool loopback = skb->pkt_type == PACKET_LOOPBACK;
+        if (rc && rc->genid == gen && rc->daddr == daddr && rc->saddr == saddr &&
+            rc->mark == fl.mark && rc->tos == fl.tos && rc->rpf == rpf && rc->loopback == loopback) {
+                res->type = RTN_LOCAL;
+                res->route = rc->route;
+                res->table = rc->table;
+                return 0;
+        }
         struct fib_res fr;
         int ferr = fib_lookup_flow(net, &fl, &fr);
         const struct fib_route *r = ferr ? NULL : fr.route;
@@ -288,6 +340,16 @@ int ip_route_input(struct sk_buff *skb, uint32_t daddr, uint32_t saddr, struct n
                                                SKB_DROP_REASON_IP_INVALID_SOURCE, "source");
                 }
                 res->type = r->type;
+                if (rc && r->type == RTN_LOCAL)
+                        *rc = (struct in_rx_cache){ .genid = gen,
+                                                    .daddr = daddr,
+                                                    .saddr = saddr,
+                                                    .mark = fl.mark,
+                                                    .tos = fl.tos,
+                                                    .rpf = (uint8_t)rpf,
+                                                    .loopback = loopback,
+                                                    .table = fr.table,
+                                                    .route = r };
                 return 0;
         }
         if (!idev || !in_dev_forward(idev)) {

@@ -129,6 +129,7 @@ static int fnhe_update(struct net *net, const struct fib_route *r, int nhsel, ui
                        uint32_t gw, unsigned pmtu, bool lock, uint64_t expires)
 {
         struct fnhe_hash **slot = fib_exc_slot(r, nhsel);
+        rt_genid_bump(&ipv4_of(net)->rt_genid); /* cached routes look again */
         if (!*slot) {
                 *slot = calloc(1, sizeof(**slot));
                 if (!*slot)
@@ -306,6 +307,7 @@ int ipv4_redirect(struct net *net, struct sk_buff *skb, const uint8_t *inner, si
 void rt_cache_flush(struct net *net)
 {
         ipv4_of(net)->fnhe_genid++; /* rt_genid_bump_ipv4 */
+        rt_genid_bump(&ipv4_of(net)->rt_genid);
 }
 
 struct exc_walk {

@@ -38,6 +38,7 @@ int loopback_create(struct net *net, struct net_device **out)
         dev->max_mtu = 65536 + 14; /* frames up to a large skb */
         dev->min_mtu = 0;          /* Linux's lo takes any MTU */
         dev->flags = IFF_LOOPBACK_;
+        dev->features = NETIF_F_HW_CSUM; /* frames never leave memory */
         dev->tx_queue_len = 1000;
         memset(dev->dev_addr, 0, sizeof(dev->dev_addr));
         memset(dev->broadcast, 0, sizeof(dev->broadcast));
@@ -143,6 +144,7 @@ static int veth_one(struct net *net, const char *name, struct net_device **out)
         }
         ether_setup(*out);
         eth_random_addr(net, (*out)->dev_addr);
+        (*out)->features = NETIF_F_HW_CSUM; /* as Linux's veth */
         (*out)->carrier = false;
         return 0;
 }

@@ -21,6 +21,7 @@
 
 #include "core/timer.h"
 #include "ipv4/ip_input.h"
+#include "ipv4/ipv4.h"
 #include "socket/sock.h"
 #include "transport/tcp_sack.h"
 #include "transport/tcp_fastopen.h"
@@ -172,6 +173,7 @@ struct tcp_sock {
         int syn_retries;
         int soft_err;                    /* an ICMP error to report on timeout (sk_err_soft) */
         struct tcp_fastopen_sock fo;     /* Fast Open (tcp_fastopen.c) */
+        struct ip_rt_cache dst_cache; /* the connection's output route (sk_dst_cache) */
 };
 
 static inline struct tcp_sock *tcp_sk(struct sock *sk)
@@ -230,6 +232,7 @@ void tcp_v4_send_reset(struct net *net, struct sk_buff *skb, const struct tcp_re
 enum tcp_push_how { TCP_PUSH_NAGLE, TCP_PUSH_MORE, TCP_PUSH_FORCE, TCP_PUSH_PROBE };
 void tcp_push_mode(struct sock *sk, enum tcp_push_how how);
 void tcp_push(struct sock *sk);
+int tcp_fragment(struct sock *sk, struct sk_buff *skb, uint32_t len);
 uint16_t tcp_select_window(struct sock *sk);
 /* tcp_rcvwnd.c: the window we offer and when we acknowledge */
 #define TCP_ACK_SCHED   0x01 /* an ACK is owed */

@@ -3,10 +3,15 @@
  * header with options, the advertised window, what the congestion and send
  * windows allow (tcp_write_xmit), Nagle, FIN, RST and ACK.
  *
- * Segments are built by copying the payload from the write queue into a
- * fresh skb, so a retransmission never writes into a buffer still in
- * flight (Linux clones and copies the header instead -- a later
- * optimisation, measured by bench/).
+ * A segment is a clone of its write-queue skb with the TCP header pushed
+ * into the headroom in front of the payload (Linux's __tcp_transmit_skb):
+ * the payload is copied once, from the user in tcp_sendmsg, never again on
+ * transmit.  The write-queue skb never uses its own headroom, so the clone
+ * owns those bytes -- as long as it is the only one: while an earlier
+ * transmission of the same skb is still held somewhere (a queue, a
+ * receiver), the segment is built in a fresh buffer with a copy instead.
+ * The checksum is left to the device (CHECKSUM_PARTIAL): veth and lo never
+ * compute it, any other device gets it computed at transmit.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -17,11 +22,21 @@
 #include "transport/tcp.h"
 #include "transport/tcp_recovery.h"
 #include "wire/bytes.h"
+#include "wire/checksum.h"
 #include "wire/ipv4.h"
 
 static uint32_t tcp_now_ts(struct sock *sk)
 {
         return tcp_time_ms(sk->net);
+}
+
+/* May data be sent as a clone?  Only if nothing else holds its buffer (an
+ * earlier clone still in flight would have its header overwritten) and
+ * the headroom a fresh segment would have is free in front of it. */
+static bool tcp_can_clone(const struct sk_buff *data)
+{
+        return atomic_load_explicit(&data->shared->refcnt, memory_order_acquire) == 1 &&
+               skb_headroom(data) >= SKB_HEADROOM;
 }
 
 int tcp_transmit_skb(struct sock *sk, struct sk_buff *data, uint8_t flags, uint32_t seq)
@@ -58,15 +73,30 @@ int tcp_transmit_skb(struct sock *sk, struct sk_buff *data, uint8_t flags, uint3
         if (flags & TCPF_ACK)
                 th.ack = tp->rcv_nxt;
         size_t hlen = TCP_HLEN_MIN + tcp_options_len(&th.opt);
-        struct sk_buff *skb = alloc_skb_tx(net, (uint32_t)(hlen + plen));
-        if (!skb)
-                return -ENOBUFS;
-        skb->trace_id = data ? data->trace_id : 0;
-        uint8_t *h = skb_put(skb, (uint32_t)(hlen + plen));
+        struct sk_buff *skb;
+        uint8_t *h;
+        if (plen && tcp_can_clone(data)) {
+                skb = skb_clone(net, data);
+                if (!skb)
+                        return -ENOBUFS;
+                skb->csum_unnecessary = 0;
+                h = skb_push(skb, (uint32_t)hlen);
+        } else {
+                skb = alloc_skb_tx(net, (uint32_t)(hlen + plen));
+                if (!skb)
+                        return -ENOBUFS;
+                skb->trace_id = data ? data->trace_id : 0;
+                h = skb_put(skb, (uint32_t)(hlen + plen));
+                if (plen)
+                        memcpy(h + hlen, data->data, plen);
+        }
         tcp_emit(&th, h, hlen);
-        if (plen)
-                memcpy(h + hlen, data->data, plen);
-        put_be16(h + 16, tcp_csum_ipv4(sk->saddr, sk->daddr, h, hlen + plen));
+        /* tcp_v4_send_check: the pseudo-header sum now, the rest by the
+         * device or skb_checksum_help */
+        uint32_t pseudo = csum_tcpudp_ipv4(sk->saddr, sk->daddr, IPPROTO_TCP_,
+                                           (uint16_t)(hlen + plen));
+        put_be16(h + 16, (uint16_t)~csum_fold(pseudo));
+        skb_set_csum_partial(skb, (uint32_t)(h - skb->head), 16);
         skb_reset_transport_header(skb);
         skb->mark = (uint32_t)sk->mark;
         if (flags & TCPF_ACK)
@@ -83,8 +113,8 @@ int tcp_transmit_skb(struct sock *sk, struct sk_buff *data, uint8_t flags, uint3
                 TCP_INC(net, OutRsts);
         uint8_t ttl = sk->uc_ttl > 0 ? (uint8_t)sk->uc_ttl : 0;
         /* TCP sends MSS-sized segments with DF; never IP fragments */
-        return ip_build_and_send(net, skb, sk->saddr, sk->daddr, IPPROTO_TCP_, sk->tos, ttl,
-                                 sk->bound_dev_if, IP_PMTUDISC_DO);
+        return ip_build_and_send_cached(net, skb, sk->saddr, sk->daddr, IPPROTO_TCP_, sk->tos,
+                                        ttl, sk->bound_dev_if, IP_PMTUDISC_DO, &tp->dst_cache);
 }
 
 void tcp_send_ack(struct sock *sk)
@@ -123,8 +153,9 @@ void tcp_send_fin(struct sock *sk)
         tcp_push(sk);
 }
 
-/* Split skb so its first len bytes can go now (tcp_fragment). */
-static int tcp_fragment(struct sock *sk, struct sk_buff *skb, uint32_t len)
+/* Split skb so its first len bytes can go now (tcp_fragment); the tail
+ * keeps the scoreboard marks, counted once more. */
+int tcp_fragment(struct sock *sk, struct sk_buff *skb, uint32_t len)
 {
         struct tcp_sock *tp = tcp_sk(sk);
         uint32_t rest = skb->len - len;
@@ -136,7 +167,15 @@ static int tcp_fragment(struct sock *sk, struct sk_buff *skb, uint32_t len)
         TCP_SKB_CB(n)->end_seq = TCP_SKB_CB(skb)->end_seq;
         TCP_SKB_CB(n)->flags = TCP_SKB_CB(skb)->flags;
         TCP_SKB_CB(n)->retrans = 0;
-        TCP_SKB_CB(n)->sacked = 0;
+        uint8_t marks = TCP_SKB_CB(skb)->sacked;
+        TCP_SKB_CB(n)->sacked = marks;
+        TCP_SKB_CB(n)->tx_ns = TCP_SKB_CB(skb)->tx_ns;
+        if (marks & TCPCB_LOST)
+                tp->sb.lost_out++;
+        if (marks & TCPCB_SACKED_ACKED)
+                tp->sb.sacked_out++;
+        if (marks & TCPCB_SACKED_RETRANS)
+                tp->sb.retrans_out++;
         TCP_SKB_CB(n)->more = TCP_SKB_CB(skb)->more;
         TCP_SKB_CB(n)->eor = TCP_SKB_CB(skb)->eor; /* the record ends with the tail */
         TCP_SKB_CB(skb)->eor = 0;
@@ -174,6 +213,12 @@ void tcp_push_mode(struct sock *sk, enum tcp_push_how how)
         bool had_in_flight = tp->snd_una != tp->snd_nxt;
         /* from the send head (tcp_send_head), not over what already went */
         struct sk_buff *start = tp->send_head ? tp->send_head : tp->write_queue.first;
+        /* No send head and the queue's last skb already went: nothing is
+         * unsent, and the scan would only step over everything in flight
+         * (on every ACK of a bulk transfer, thousands of skbs at MSS 1460) */
+        if (!tp->send_head && tp->write_queue.last &&
+            seq_before(TCP_SKB_CB(tp->write_queue.last)->seq, tp->snd_nxt))
+                start = NULL;
         for (struct sk_buff *skb = start; skb; skb = skb->next) {
                 struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
                 if (seq_before(cb->seq, tp->snd_nxt))

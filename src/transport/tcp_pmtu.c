@@ -19,6 +19,7 @@
 
 #include "ipv4/ipv4.h"
 #include "transport/tcp.h"
+#include "transport/tcp_recovery.h"
 #include "wire/bytes.h"
 #include "wire/icmp.h"
 #include "wire/tcp.h"
@@ -60,14 +61,5 @@ void tcp_v4_mtu_reduced(struct sock *sk, uint32_t mtu)
         tp->mss = mss; /* tcp_sync_mss */
         if (sk->state == TCP_SYN_SENT || tp->snd_una == tp->snd_nxt)
                 return;
-        /* tcp_simple_retransmit: no congestion response; Strata's recovery
-         * ends with cwnd = ssthresh, so ssthresh keeps the window */
-        if (!tp->in_recovery) {
-                tp->snd_ssthresh = tp->snd_cwnd;
-                tp->in_recovery = true;
-                tp->high_seq = tp->snd_nxt;
-                tp->dupacks = 0;
-        }
-        tcp_retransmit_head(sk);
-        tcp_reset_rtx_timer(sk);
+        tcp_simple_retransmit(sk);
 }

@@ -22,6 +22,8 @@
  */
 #include <netinet/tcp.h>
 
+#include <errno.h>
+
 #include "transport/tcp_recovery.h"
 
 #include "transport/tcp.h"
@@ -36,6 +38,10 @@ static void set_ca_state(struct tcp_sock *tp, uint8_t state)
 static int retransmit_skb(struct sock *sk, struct sk_buff *skb)
 {
         struct tcp_sock *tp = tcp_sk(sk);
+        /* __tcp_retransmit_skb: cut to the MSS, which the path MTU may have
+         * lowered since the segment was built */
+        if (skb->len > tp->mss && tcp_fragment(sk, skb, tp->mss))
+                return -ENOMEM;
         struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
         int err = tcp_transmit_skb(sk, skb->len ? skb : NULL, cb->flags, cb->seq);
         if (err)
@@ -363,6 +369,42 @@ void tcp_rack_reo_timeout(struct sock *sk)
                 cwnd_reduction(tp, 1, false, false);
         }
         tcp_xmit_retransmit_queue(sk);
+}
+
+/* tcp_simple_retransmit: the path MTU fell; what was sent larger than the
+ * new MSS was dropped on the way.  It is marked lost and resent, cut to
+ * the MSS, without a congestion response (the network did not say it was
+ * congested). */
+void tcp_simple_retransmit(struct sock *sk)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        struct tcp_scoreboard *sb = &tp->sb;
+        for (struct sk_buff *skb = tp->write_queue.first; skb; skb = skb->next) {
+                struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
+                if (!seq_before(cb->seq, tp->snd_nxt))
+                        break;
+                if (skb->len <= tp->mss || (cb->sacked & (TCPCB_SACKED_ACKED | TCPCB_LOST)))
+                        continue;
+                if (cb->sacked & TCPCB_SACKED_RETRANS) {
+                        cb->sacked &= (uint8_t)~TCPCB_SACKED_RETRANS;
+                        sb->retrans_out--;
+                }
+                cb->sacked |= TCPCB_LOST;
+                sb->lost_out++;
+        }
+        if (!sb->lost_out)
+                return;
+        if (sb->ca_state != TCP_CA_Loss) {
+                sb->high_seq = tp->snd_nxt;
+                /* tcp_current_ssthresh: no reduction, only what is known */
+                uint32_t cur = (tp->snd_cwnd >> 1) + (tp->snd_cwnd >> 2);
+                if (tp->snd_ssthresh < cur)
+                        tp->snd_ssthresh = cur;
+                sb->undo_active = false;
+                set_ca_state(tp, TCP_CA_Loss);
+        }
+        tcp_xmit_retransmit_queue(sk);
+        tcp_reset_rtx_timer(sk);
 }
 
 void tcp_enter_loss(struct sock *sk)

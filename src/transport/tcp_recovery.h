@@ -38,6 +38,8 @@ void tcp_recovery_ack(struct sock *sk, const struct tcp_ack_sample *s);
 /* The retransmission timer fired: everything not SACKed is lost
  * (tcp_enter_loss; the SACK marks are dropped if the peer reneged). */
 void tcp_enter_loss(struct sock *sk);
+/* The path MTU fell below what was sent (tcp_simple_retransmit). */
+void tcp_simple_retransmit(struct sock *sk);
 /* Retransmit lost segments, lowest first, while cwnd allows
  * (tcp_xmit_retransmit_queue). */
 void tcp_xmit_retransmit_queue(struct sock *sk);

@@ -16,6 +16,8 @@
 #include "core/net.h"
 #include "core/netdev.h"
 #include "core/skb.h"
+#include "wire/bytes.h"
+#include "wire/checksum.h"
 #include "../test.h"
 
 static struct strata_clock test_clock = { .simulated = true, .sim_now = 0 };
@@ -845,11 +847,50 @@ static void pool_outlives_namespace_until_last_free(void)
         consume_skb(skb); /* the last free releases the pool (ASan checks) */
 }
 
+/* CHECKSUM_PARTIAL: skb_checksum_help writes the sum a device would,
+ * making a shared buffer private first so the other holder is untouched. */
+static void checksum_help_fills_partial_sum_on_a_private_buffer(void)
+{
+        struct net *net = new_net();
+        struct sk_buff *skb = alloc_skb_tx(net, 21);
+        CHECK(skb);
+        unsigned char *seg = skb_put(skb, 21); /* a 4-byte "header" + 17 bytes */
+        for (int i = 0; i < 21; i++)
+                seg[i] = (unsigned char)(i * 37 + 5);
+        seg[2] = seg[3] = 0;
+        uint32_t pseudo = 0x1234;                 /* stands for the pseudo-header */
+        put_be16(seg + 2, (uint16_t)~csum_fold(pseudo));
+        skb_set_csum_partial(skb, (uint32_t)(seg - skb->head), 2);
+        unsigned char zeroed[21];
+        memcpy(zeroed, seg, 21);
+        zeroed[2] = zeroed[3] = 0;
+        uint16_t want = csum_fold(csum_partial(zeroed, 21, pseudo));
+        CHECK_EQ(skb_csum_partial_value(skb), want);
+
+        struct sk_buff *c = skb_clone(net, skb);
+        CHECK(c);
+        CHECK_EQ(skb_checksum_help(net, c), 0);
+        CHECK(!c->csum_partial);
+        CHECK(!skb_cloned(c) && !skb_cloned(skb));
+        CHECK_EQ(get_be16(c->data + 2), want);
+        /* the sum over the filled-in segment plus the pseudo-header is 0 */
+        CHECK_EQ(csum_fold(csum_partial(c->data, 21, pseudo)), 0);
+        CHECK_EQ(get_be16(skb->data + 2), (uint16_t)~csum_fold(pseudo)); /* untouched */
+        CHECK(skb->csum_partial);
+        /* not shared, and not partial: nothing to do */
+        CHECK_EQ(skb_checksum_help(net, c), 0);
+        CHECK_EQ(get_be16(c->data + 2), want);
+        consume_skb(c);
+        consume_skb(skb);
+        CHECK_EQ(skb_pool_outstanding(net->pool), 0);
+}
+
 TEST_MAIN(T(alloc_small_and_large_buffers), T(alloc_beyond_large_size_returns_null),
           T(alloc_tx_reserves_headroom), T(alloc_tx_huge_payload_returns_null),
           T(push_pull_put_trim_arithmetic), T(pull_beyond_len_returns_null_and_changes_nothing),
           T(push_and_put_past_the_buffer_abort), T(header_offsets_survive_push_and_pull),
-          T(clone_shares_data_and_refcount), T(unshare_makes_private_copy_leaving_clone_untouched),
+          T(clone_shares_data_and_refcount),
+          T(checksum_help_fills_partial_sum_on_a_private_buffer), T(unshare_makes_private_copy_leaving_clone_untouched),
           T(unshare_large_clone_keeps_large_buffer), T(copy_is_private_with_same_layout),
           T(copy_into_another_namespace_pool), T(queue_tail_and_dequeue_are_fifo),
           T(queue_splice_tail_appends_and_empties_source), T(queue_purge_counts_each_drop),

@@ -692,10 +692,39 @@ static void million_timers_one_ten_hour_jump(void)
         m_scenario(false);
 }
 
+/* next_lb: a run before every armed expiry returns at once; arming below the
+ * bound (even in the past) lowers it, so that timer still fires on the next
+ * run; deleting the earliest leaves the bound low but nothing fires early. */
+static void run_before_the_bound_skips_and_arming_lowers_it(void)
+{
+        struct rec r[3];
+        setup(0, 0, r, 3);
+        mod_timer(&wheel, &r[0].t, 300 * MS);
+        CHECK_EQ(wheel.next_lb, 300 * MS);
+        CHECK_EQ(run_at(100 * MS), 0);
+        CHECK_EQ(run_at(299 * MS), 0);
+        /* armed in the past of now: due at the very next run */
+        mod_timer(&wheel, &r[1].t, 50 * MS);
+        CHECK(wheel.next_lb <= 50 * MS);
+        CHECK_EQ(run_at(299 * MS), 1);
+        CHECK_EQ(log_id[0], 1);
+        CHECK(wheel.next_lb <= 300 * MS && wheel.next_lb > 50 * MS);
+        /* the earliest goes: the bound may stay below, nothing fires early */
+        mod_timer(&wheel, &r[2].t, 400 * MS);
+        del_timer(&wheel, &r[0].t);
+        CHECK_EQ(run_at(399 * MS), 0);
+        CHECK(timer_wheel_next(&wheel) <= 400 * MS);
+        CHECK_EQ(run_at(400 * MS), 1);
+        CHECK_EQ(log_id[1], 2);
+        CHECK_EQ(log_now[1], 400 * MS);
+        CHECK_EQ(wheel.next_lb, UINT64_MAX);
+}
+
 TEST_MAIN(T(empty_wheel_has_no_deadline), T(fires_at_expiry_not_before),
           T(fires_at_expiry_from_odd_start), T(fires_in_expiry_order_ties_in_arming_order),
           T(rearm_from_callback), T(rearm_in_past_waits_for_next_run), T(del_from_another_callback),
           T(del_of_non_pending_returns_zero), T(mod_timer_returns_one_when_pending),
-          T(rearm_to_same_expiry_keeps_its_place), T(far_future_cascades_to_the_tick),
+          T(rearm_to_same_expiry_keeps_its_place),
+          T(run_before_the_bound_skips_and_arming_lowers_it), T(far_future_cascades_to_the_tick),
           T(beyond_the_wheel_span_with_tiny_tick), T(randomized_against_reference),
           T(million_timers_stepping_to_next), T(million_timers_one_ten_hour_jump))
