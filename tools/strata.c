@@ -806,6 +806,25 @@ static int on_counter(const void *msg, size_t len, void *ctx)
         return 0;
 }
 
+/* Connect to stratad's namespace ns as a STRATA_NETLINK_CTL client; the
+ * socket's path in path.  -2: bad name, -1: no stratad (both reported). */
+static int connect_ctl(const char *cmd, const char *ns, const char *rundir, char *path,
+                       size_t cap)
+{
+        int err = ctl_socket(ns, rundir, path, cap);
+        if (err) {
+                fprintf(stderr, "strata %s: bad namespace name: %s\n", cmd, strata_strerror(err));
+                return -2;
+        }
+        int fd = strata_ctl_connect(path, STRATA_NETLINK_CTL, (uint32_t)getpid());
+        if (fd < 0) {
+                fprintf(stderr, "strata %s: no stratad at %s: %s\n", cmd, path,
+                        strata_strerror(fd));
+                return -1;
+        }
+        return fd;
+}
+
 static int cmd_counters(int argc, char **argv, bool drops)
 {
         const char *cmd = drops ? "drops" : "nstat";
@@ -838,23 +857,15 @@ static int cmd_counters(int argc, char **argv, bool drops)
                 }
         }
         char path[256];
-        int err = ctl_socket(ns, rundir, path, sizeof(path));
-        if (err) {
-                fprintf(stderr, "strata %s: bad namespace name: %s\n", cmd, strata_strerror(err));
-                return 2;
-        }
-        int fd = strata_ctl_connect(path, STRATA_NETLINK_CTL, (uint32_t)getpid());
-        if (fd < 0) {
-                fprintf(stderr, "strata %s: no stratad at %s: %s\n", cmd, path,
-                        strata_strerror(fd));
-                return 1;
-        }
+        int fd = connect_ctl(cmd, ns, rundir, path, sizeof(path));
+        if (fd < 0)
+                return fd == -2 ? 2 : 1;
         uint8_t b[32];
         size_t n = sysctl_msg(b, sizeof(b), STRATA_COUNTERS_GET, 0x300 /* NLM_F_DUMP */, NULL,
                               NULL);
         if (!drops)
                 printf("#kernel\n");
-        err = strata_ctl_request(fd, b, n, on_counter, &o);
+        int err = strata_ctl_request(fd, b, n, on_counter, &o);
         close(fd);
         if (err) {
                 fprintf(stderr, "strata %s: %s: %s\n", cmd, path, strata_strerror(err));
@@ -916,22 +927,6 @@ static int parse_seconds(const char *cmd, const char *s, long *ms)
         return 0;
 }
 
-static int connect_ctl(const char *cmd, const char *ns, const char *rundir)
-{
-        char path[256];
-        int err = ctl_socket(ns, rundir, path, sizeof(path));
-        if (err) {
-                fprintf(stderr, "strata %s: bad namespace name: %s\n", cmd, strata_strerror(err));
-                return -2;
-        }
-        int fd = strata_ctl_connect(path, STRATA_NETLINK_CTL, (uint32_t)getpid());
-        if (fd < 0) {
-                fprintf(stderr, "strata %s: no stratad at %s: %s\n", cmd, path,
-                        strata_strerror(fd));
-                return -1;
-        }
-        return fd;
-}
 
 static int cmd_trace(int argc, char **argv)
 {
@@ -995,7 +990,8 @@ static int cmd_trace(int argc, char **argv)
                         return 2;
                 }
         }
-        int fd = connect_ctl("trace", ns, rundir);
+        char path[256];
+        int fd = connect_ctl("trace", ns, rundir, path, sizeof(path));
         if (fd < 0)
                 return fd == -2 ? 2 : 1;
         catch_stop_signals();
@@ -1056,7 +1052,8 @@ static int cmd_capture(int argc, char **argv)
                         return 2;
                 }
         }
-        int fd = connect_ctl("capture", ns, rundir);
+        char path[256];
+        int fd = connect_ctl("capture", ns, rundir, path, sizeof(path));
         if (fd < 0)
                 return fd == -2 ? 2 : 1;
         catch_stop_signals();

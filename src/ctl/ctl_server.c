@@ -332,6 +332,17 @@ static int send_done(int fd, uint32_t seq)
         return send_dgram(h, sizeof(h), &fd);
 }
 
+/* Send what the server answered itself (o), then DONE; frees o. */
+static int send_out(int fd, struct nl_out *o, uint32_t seq)
+{
+        int err = o->err;
+        for (struct nl_dgram *d = o->head; d && !err; d = d->next)
+                if (d->len)
+                        err = send_dgram(d->data, d->len, &fd);
+        nl_out_free(o);
+        return err ? err : send_done(fd, seq);
+}
+
 /* One datagram from client i: HELLO, or requests.  <0: drop the client. */
 static int serve_client(struct strata_ctl_server *s, int i)
 {
@@ -349,12 +360,7 @@ static int serve_client(struct strata_ctl_server *s, int i)
                 nl_out_init(&o, c->who.portid);
                 struct nl_msg m = { .len = NL_HDRLEN, .seq = seq, .raw = s->buf };
                 nlmsg_error(&o, &m, -EMSGSIZE, "Strata: request larger than 1 MiB");
-                int err = o.err;
-                for (struct nl_dgram *d = o.head; d && !err; d = d->next)
-                        if (d->len)
-                                err = send_dgram(d->data, d->len, &c->fd);
-                nl_out_free(&o);
-                return err ? err : send_done(c->fd, seq);
+                return send_out(c->fd, &o, seq);
         }
         if (len >= NL_HDRLEN + 8 && nl_rd16(s->buf + 4) == STRATA_CTL_GROUPS) {
                 c->groups = nl_rd32(s->buf + NL_HDRLEN) |
@@ -382,12 +388,7 @@ static int serve_client(struct strata_ctl_server *s, int i)
                         struct nl_msg bad = { .len = NL_HDRLEN, .seq = seq, .raw = s->buf };
                         nlmsg_error(&o, &bad, -EINVAL, "Strata: malformed message");
                 }
-                int err = o.err;
-                for (struct nl_dgram *d = o.head; d && !err; d = d->next)
-                        if (d->len)
-                                err = send_dgram(d->data, d->len, &c->fd);
-                nl_out_free(&o);
-                return err ? err : send_done(c->fd, seq);
+                return send_out(c->fd, &o, seq);
         }
         struct reply_ctx r = { s, c->fd };
         int err = strata_ctl_handle(s->net, &c->who, s->buf, len, send_reply, &r);

@@ -41,7 +41,7 @@ struct diag_dump {
         struct inet_diag_sockid id;
         int found;
         bool destroy;    /* SOCK_DESTROY: find, do not describe */
-        uint64_t cookie; /* of what was found */
+        struct sock *sk; /* what was found */
 };
 
 static void put_sockid(struct inet_diag_sockid *id, const struct diag_sk *d)
@@ -133,7 +133,7 @@ static int diag_visit(const struct diag_sk *d, void *ctx)
                 if (!id_matches(&dd->id, d))
                         return 0;
                 dd->found = 1;
-                dd->cookie = d->cookie;
+                dd->sk = d->sk;
                 if (!dd->destroy)
                         diag_fill(dd, d);
                 return 1; /* one is enough */
@@ -239,7 +239,7 @@ int diag_rcv(struct rtnl_req *req)
                         return -ENOENT;
                 if (req->uid != 0)
                         return -EPERM;
-                return diag_destroy(req->net, r.sdiag_protocol, dd.cookie);
+                return diag_destroy(dd.sk);
         }
         default:
                 return -EINVAL;

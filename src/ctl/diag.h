@@ -47,6 +47,7 @@ struct diag_sk {
         uint32_t ifindex; /* SO_BINDTODEVICE */
         uint64_t cookie;
         uint32_t rqueue, wqueue, uid, inode, mark, priority;
+        struct sock *sk; /* the socket itself, valid while the walk's lock is held */
         uint32_t mem[DIAG_MEM_VARS];
         bool is_tcp;
         uint8_t tcp_info[256]; /* the kernel's struct tcp_info (tcp_get_info) */
@@ -60,10 +61,11 @@ struct diag_sk {
 typedef int (*diag_visit_fn)(const struct diag_sk *d, void *ctx);
 int diag_walk(struct net *net, int protocol, diag_visit_fn fn, void *ctx);
 
-/* sock_diag's SOCK_DESTROY: end the socket of the given protocol whose
- * cookie this is with ECONNABORTED.  0, -ENOENT (gone, or closed
- * already), -EOPNOTSUPP (the protocol cannot). */
-int diag_destroy(struct net *net, int protocol, uint64_t cookie);
+/* sock_diag's SOCK_DESTROY: end sk (one diag_walk just found, under the
+ * same namespace lock) with ECONNABORTED.  0, -ENOENT (closed already),
+ * -EOPNOTSUPP (the protocol cannot). */
+struct sock;
+int diag_destroy(struct sock *sk);
 
 /* One sock_diag request message (namespace locked): the rtnl dispatcher's
  * contract -- 0/-errno for the ACK logic, 1 when a dump was emitted. */

@@ -63,6 +63,7 @@ static void describe(struct net *net, struct sock *sk, struct diag_sk *d)
         d->dport = sk->dport;
         d->ifindex = (uint32_t)sk->bound_dev_if;
         d->cookie = (uint64_t)(uintptr_t)sk;
+        d->sk = sk;
         d->uid = sk->uid;
         d->mark = (uint32_t)sk->mark;
         d->priority = (uint32_t)sk->priority;
@@ -109,40 +110,11 @@ static int visit_tcp(struct sock *sk, void *arg)
         return visit(v->net, sk, v->fn, v->ctx);
 }
 
-struct destroy_find {
-        uint64_t cookie;
-        struct sock *sk;
-};
-
-static int find_tcp(struct sock *sk, void *arg)
+int diag_destroy(struct sock *sk)
 {
-        struct destroy_find *f = arg;
-        if ((uint64_t)(uintptr_t)sk != f->cookie || !listed(sk, &tcp_prot))
-                return 0;
-        f->sk = sk;
-        return 1;
-}
-
-int diag_destroy(struct net *net, int protocol, uint64_t cookie)
-{
-        /* the cookie is a pointer: only one found in the tables is used */
-        struct destroy_find f = { cookie, NULL };
-        if (protocol == IPPROTO_TCP) {
-                tcp_for_each_sock(net, find_tcp, &f);
-        } else if (protocol == IPPROTO_UDP && net->socks) {
-                struct sock_ns *ns = net->socks;
-                for (unsigned i = 0; i < ns->cap && !f.sk; i++) {
-                        struct file *fl = ns->files[i];
-                        if (fl && fl->kind == FILE_SOCKET && fl->sk &&
-                            (uint64_t)(uintptr_t)fl->sk == cookie && listed(fl->sk, &udp_prot))
-                                f.sk = fl->sk;
-                }
-        }
-        if (!f.sk)
-                return -ENOENT;
-        if (!f.sk->prot->diag_destroy)
+        if (!sk->prot->diag_destroy)
                 return -EOPNOTSUPP;
-        return f.sk->prot->diag_destroy(f.sk, ECONNABORTED);
+        return sk->prot->diag_destroy(sk, ECONNABORTED);
 }
 
 int diag_walk(struct net *net, int protocol, diag_visit_fn fn, void *ctx)

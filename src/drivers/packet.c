@@ -16,8 +16,9 @@
  * larger than the MTU, as one GSO frame.  The first is trusted as the
  * kernel trusts its own packets (csum_unnecessary); the second is accepted
  * whole, as GRO would have built it, up to a 64 KB segment.  Everything
- * else is as the TAP driver: driven by the namespace's event loop through
- * ndo_get_fd and NAPI polling, a full socket queue a FULL_RING drop.
+ * else is as the TAP driver, and shared with it (fdframe.c): driven by the
+ * namespace's event loop through ndo_get_fd and NAPI polling, a full socket
+ * queue a FULL_RING drop.
  */
 #include <errno.h>
 #include <arpa/inet.h>
@@ -35,6 +36,7 @@
 #include "core/net.h"
 #include "core/netdev.h"
 #include "core/skb.h"
+#include "drivers/fdframe.h"
 #include "drivers/packet.h"
 #include "link/ethernet.h"
 #include "wire/ethernet.h"
@@ -49,97 +51,43 @@ struct packet_priv {
         char host_name[IFNAMSIZ];
 };
 
-static const uint8_t pad_zeros[ETH_ZLEN];
-
 static int packet_xmit(struct sk_buff *skb, struct net_device *dev)
 {
         struct packet_priv *pp = dev->priv;
-        struct iovec iov[2] = {
-                { .iov_base = skb->data, .iov_len = skb->len },
-                { .iov_base = (void *)pad_zeros, .iov_len = 0 },
-        };
-        if (skb->len < ETH_ZLEN)
-                iov[1].iov_len = ETH_ZLEN - skb->len;
-        struct msghdr mh = { .msg_iov = iov, .msg_iovlen = iov[1].iov_len ? 2 : 1 };
-        size_t total = iov[0].iov_len + iov[1].iov_len;
-        ssize_t n;
-        do
-                n = sendmsg(pp->fd, &mh, MSG_DONTWAIT);
-        while (n < 0 && errno == EINTR);
-        if (likely(n >= 0)) {
-                dev_sw_tx_ok(dev, (uint32_t)total);
-                consume_skb(skb);
-                return NETDEV_TX_OK;
-        }
-        enum skb_drop_reason reason;
-        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
-                reason = SKB_DROP_REASON_FULL_RING;
-        } else if (errno == ENETDOWN || errno == ENXIO) {
-                dev->stats.tx_errors++;
-                dev->stats.tx_carrier_errors++;
-                reason = SKB_DROP_REASON_DEV_READY;
-        } else {
-                dev->stats.tx_errors++;
-                reason = SKB_DROP_REASON_NOT_SPECIFIED;
-        }
-        dev->stats.tx_dropped++;
-        kfree_skb_reason(dev->net, skb, reason);
-        return NETDEV_TX_OK;
+        return fdframe_xmit(dev, pp->fd, skb); /* a bound packet socket takes write() */
 }
 
-static int packet_poll(struct net_device *dev, int budget)
+/* One frame, and PACKET_AUXDATA's word on its checksum. */
+static ssize_t packet_read(struct net_device *dev, struct sk_buff *skb, void *buf, size_t cap)
 {
         struct packet_priv *pp = dev->priv;
-        struct net *net = dev->net;
-        int done = 0;
-        while (done < budget) {
-                /* room for a GSO frame of the host's, up to a 64 KB segment */
-                uint32_t room = SKB_LARGE_SIZE - SKB_HEADROOM - 1;
-                struct sk_buff *skb = alloc_skb(net, SKB_HEADROOM + room + 1);
-                if (unlikely(!skb))
-                        break;
-                skb_reserve(skb, SKB_HEADROOM);
-                struct iovec iov = { .iov_base = skb->data, .iov_len = room + 1 };
-                _Alignas(struct cmsghdr) char cbuf[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
-                struct msghdr mh = { .msg_iov = &iov,
-                                     .msg_iovlen = 1,
-                                     .msg_control = cbuf,
-                                     .msg_controllen = sizeof(cbuf) };
-                ssize_t n;
-                do
-                        n = recvmsg(pp->fd, &mh, MSG_DONTWAIT | MSG_TRUNC);
-                while (n < 0 && errno == EINTR);
-                if (n < 0) {
-                        int err = errno;
-                        consume_skb(skb);
-                        if (err != EAGAIN && err != EWOULDBLOCK)
-                                dev->stats.rx_errors++;
-                        break;
-                }
-                done++;
-                skb->dev = dev;
-                if (unlikely((size_t)n > room)) {
-                        dev->stats.rx_over_errors++;
-                        dev->stats.rx_errors++;
-                        dev->stats.rx_dropped++;
-                        kfree_skb_reason(net, skb, SKB_DROP_REASON_PKT_TOO_BIG);
+        struct iovec iov = { .iov_base = buf, .iov_len = cap };
+        _Alignas(struct cmsghdr) char cbuf[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
+        struct msghdr mh = { .msg_iov = &iov,
+                             .msg_iovlen = 1,
+                             .msg_control = cbuf,
+                             .msg_controllen = sizeof(cbuf) };
+        ssize_t n = recvmsg(pp->fd, &mh, MSG_DONTWAIT | MSG_TRUNC);
+        if (n < 0)
+                return n;
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+                if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA ||
+                    c->cmsg_len < CMSG_LEN(sizeof(struct tpacket_auxdata)))
                         continue;
-                }
-                for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
-                        if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA ||
-                            c->cmsg_len < CMSG_LEN(sizeof(struct tpacket_auxdata)))
-                                continue;
-                        struct tpacket_auxdata aux;
-                        memcpy(&aux, CMSG_DATA(c), sizeof(aux));
-                        /* built by the host's stack, checksum left to a
-                         * device that never ran: as sound as its sender */
-                        if (aux.tp_status & TP_STATUS_CSUMNOTREADY)
-                                skb->csum_unnecessary = 1;
-                }
-                skb_put(skb, (uint32_t)n);
-                netif_receive_skb(skb);
+                struct tpacket_auxdata aux;
+                memcpy(&aux, CMSG_DATA(c), sizeof(aux));
+                /* built by the host's stack, checksum left to a device that
+                 * never ran: as sound as its sender */
+                if (aux.tp_status & TP_STATUS_CSUMNOTREADY)
+                        skb->csum_unnecessary = 1;
         }
-        return done;
+        return n;
+}
+
+/* room for a GSO frame of the host's, up to a 64 KB segment */
+static int packet_poll(struct net_device *dev, int budget)
+{
+        return fdframe_poll(dev, budget, SKB_LARGE_SIZE, packet_read);
 }
 
 static int packet_get_fd(struct net_device *dev)

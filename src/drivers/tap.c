@@ -14,12 +14,8 @@
  * waiting on the fd.  Waiting is level-triggered, so a frame that arrives
  * between the last read and the wait is never missed.
  *
- * Transmit writes the frame at once.  The kernel queue of a TAP interface
- * does not push back (a write either succeeds or fails with EAGAIN when the
- * interface's own queue is full), so a full queue is a drop with
- * FULL_RING, as a NIC's full descriptor ring is, not NETDEV_TX_BUSY: a
- * busy answer would only make us spin on a queue the host drains at its
- * own pace.
+ * Transmit writes the frame at once (fdframe.c, shared with the AF_PACKET
+ * driver: padding, and a full host queue as a FULL_RING drop).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -36,6 +32,7 @@
 #include "core/net.h"
 #include "core/netdev.h"
 #include "core/skb.h"
+#include "drivers/fdframe.h"
 #include "drivers/tap.h"
 #include "link/ethernet.h"
 #include "wire/ethernet.h"
@@ -50,98 +47,23 @@ struct tap_priv {
         char host_name[IFNAMSIZ];
 };
 
-/* Padding for frames shorter than ETH_ZLEN: a real NIC pads them, and
- * kernel peers (and their captures) expect to see it done. */
-static const uint8_t tap_zeros[ETH_ZLEN];
-
 static int tap_start_xmit(struct sk_buff *skb, struct net_device *dev)
 {
         struct tap_priv *tp = dev->priv;
-        /* Pad with a second iovec rather than skb_put: the buffer may be
-         * shared with a clone (a capture, a retransmit queue). */
-        struct iovec iov[2] = {
-                { .iov_base = skb->data, .iov_len = skb->len },
-                { .iov_base = (void *)tap_zeros, .iov_len = 0 },
-        };
-        if (skb->len < ETH_ZLEN)
-                iov[1].iov_len = ETH_ZLEN - skb->len;
-        size_t total = iov[0].iov_len + iov[1].iov_len;
-        ssize_t n;
-        do
-                n = writev(tp->fd, iov, iov[1].iov_len ? 2 : 1);
-        while (n < 0 && errno == EINTR);
-
-        if (likely(n >= 0)) {
-                /* counted as it went on the wire, padding included, as
-                 * drivers that pad with eth_skb_pad do */
-                dev_sw_tx_ok(dev, (uint32_t)total);
-                consume_skb(skb);
-                return NETDEV_TX_OK;
-        }
-        enum skb_drop_reason reason;
-        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
-                reason = SKB_DROP_REASON_FULL_RING;
-        } else if (errno == EIO || errno == ENETDOWN) {
-                /* host side of the interface is down */
-                dev->stats.tx_errors++;
-                dev->stats.tx_carrier_errors++;
-                reason = SKB_DROP_REASON_DEV_READY;
-        } else {
-                dev->stats.tx_errors++;
-                reason = SKB_DROP_REASON_NOT_SPECIFIED;
-        }
-        dev->stats.tx_dropped++;
-        kfree_skb_reason(dev->net, skb, reason);
-        return NETDEV_TX_OK;
+        return fdframe_xmit(dev, tp->fd, skb);
 }
 
-static int tap_poll(struct net_device *dev, int budget)
+static ssize_t tap_read(struct net_device *dev, struct sk_buff *skb, void *buf, size_t cap)
 {
         struct tap_priv *tp = dev->priv;
-        struct net *net = dev->net;
-        int done = 0;
+        return read(tp->fd, buf, cap);
+}
 
-        while (done < budget) {
-                /* A buffer for the largest frame we accept, sized from the MTU
-                 * at each read so an MTU change applies to the next frame,
-                 * plus one byte: a read that fills it is a frame too big for
-                 * us, whatever tun reports for a frame it had to cut. */
-                uint32_t room = dev->mtu + ETH_HLEN + TAP_RX_SLACK;
-                if (room > SKB_LARGE_SIZE - SKB_HEADROOM - 1)
-                        room = SKB_LARGE_SIZE - SKB_HEADROOM - 1;
-                struct sk_buff *skb = alloc_skb(net, SKB_HEADROOM + room + 1);
-                if (unlikely(!skb)) {
-                        /* The frame stays in the kernel queue; the fd is
-                         * still readable, so the loop brings us back. */
-                        break;
-                }
-                skb_reserve(skb, SKB_HEADROOM);
-                ssize_t n;
-                do
-                        n = read(tp->fd, skb->data, room + 1);
-                while (n < 0 && errno == EINTR);
-                if (n < 0) {
-                        int err = errno;
-                        consume_skb(skb); /* never held a frame */
-                        if (err != EAGAIN && err != EWOULDBLOCK)
-                                dev->stats.rx_errors++;
-                        break;
-                }
-                done++;
-                skb->dev = dev;
-                if (unlikely((size_t)n > room)) {
-                        /* Linux NICs count a frame that overflows the receive
-                         * buffer as an over error and drop it. */
-                        dev->stats.rx_over_errors++;
-                        dev->stats.rx_errors++;
-                        dev->stats.rx_dropped++;
-                        kfree_skb_reason(net, skb, SKB_DROP_REASON_PKT_TOO_BIG);
-                        continue;
-                }
-                skb_put(skb, (uint32_t)n);
-                netif_receive_skb(skb);
-        }
-        return done;
+/* A buffer for the largest frame we accept, sized from the MTU at each poll
+ * so an MTU change applies to the next frame. */
+static int tap_poll(struct net_device *dev, int budget)
+{
+        return fdframe_poll(dev, budget, dev->mtu + ETH_HLEN + TAP_RX_SLACK, tap_read);
 }
 
 static int tap_get_fd(struct net_device *dev)

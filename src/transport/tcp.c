@@ -277,7 +277,6 @@ void tcp_set_state(struct sock *sk, int state)
                  * idle clocks of tcp_info start with the connection */
                 struct tcp_sock *tp = tcp_sk(sk);
                 tp->lsndtime = tp->lrcvtime = net_now(net);
-                tp->ack.lrcvtime = tp->lrcvtime;
                 tcp_init_rcv_side(sk); /* tcp_init_transfer */
                 tcp_reset_keepalive(sk);
         }

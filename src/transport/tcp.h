@@ -108,7 +108,9 @@ struct tcp_sock {
         int keepidle, keepintvl, keepcnt;/* TCP_KEEP* in s (0: the sysctls) */
         uint32_t ka_probes;              /* keepalive probes unanswered */
         uint64_t rcv_tstamp;             /* ns: last segment from the peer */
-        uint64_t lsndtime, lrcvtime;     /* ns: last new data sent, received */
+        uint64_t lsndtime;               /* ns: last new data sent */
+        uint64_t lrcvtime;               /* ns: last payload received (icsk_ack.lrcvtime:
+                                          * tcpi_last_data_recv and the ato) */
         uint64_t first_unacked_ts;       /* ns: when the oldest unacked data went */
         struct timer_list ka_timer;      /* keepalive */
         /* tcp_cwnd_validate: was the window the limit lately? */
@@ -135,7 +137,6 @@ struct tcp_sock {
                 uint32_t rcv_mss;        /* the peer's segment size, measured */
                 uint32_t last_seg_size;
                 uint64_t ato;            /* ns: delayed-ACK timeout (0: no data yet) */
-                uint64_t lrcvtime;       /* ns: last payload received */
                 uint64_t timeout;        /* ns: when the delayed ACK is due */
         } ack;
         struct tcp_sack_rx rx_sack;      /* the blocks our ACKs report */
@@ -267,7 +268,8 @@ void tcp_check_space(struct sock *sk);
 
 static inline void tcp_wq_queue_tail(struct tcp_sock *tp, struct sk_buff *skb)
 {
-        tcp_chrono_start(tp->sk, TCP_CHRONO_BUSY); /* tcp_add_write_queue_tail */
+        if (tp->chrono_type == TCP_CHRONO_UNSPEC) /* tcp_add_write_queue_tail */
+                tcp_chrono_start(tp->sk, TCP_CHRONO_BUSY);
         skb_queue_tail(&tp->write_queue, skb);
         tp->wmem_queued += skb_truesize(skb);
         TCP_SKB_CB(skb)->sacked = 0;

@@ -28,6 +28,8 @@ void tcp_chrono_start(struct sock *sk, enum tcp_chrono type)
 void tcp_chrono_stop(struct sock *sk, enum tcp_chrono type)
 {
         struct tcp_sock *tp = tcp_sk(sk);
+        if (tp->chrono_type == TCP_CHRONO_UNSPEC)
+                return; /* nothing running: the per-push call costs no clock read */
         /* nothing queued at all: the sender is idle, whatever stopped;
          * else the reason that ended falls back to plain busy */
         if (!tp->write_queue.first)

@@ -276,7 +276,7 @@ void tcp_event_data_recv(struct sock *sk, const struct sk_buff *skb, uint8_t fla
                 tcp_incr_quickack(sk, TCP_MAX_QUICKACKS);
                 tp->ack.ato = TCP_ATO_MIN_NS;
         } else {
-                uint64_t m = now - tp->ack.lrcvtime;
+                uint64_t m = now - tp->lrcvtime;
                 if (m <= TCP_ATO_MIN_NS / 2) {
                         tp->ack.ato = tp->ack.ato / 2 + TCP_ATO_MIN_NS / 2;
                 } else if (m < tp->ack.ato) {
@@ -288,7 +288,6 @@ void tcp_event_data_recv(struct sock *sk, const struct sk_buff *skb, uint8_t fla
                         tcp_incr_quickack(sk, TCP_MAX_QUICKACKS);
                 }
         }
-        tp->ack.lrcvtime = now;
         tp->lrcvtime = now;
         if (skb->len >= 128)
                 tcp_grow_window(sk, skb);
@@ -299,7 +298,7 @@ void tcp_event_data_recv(struct sock *sk, const struct sk_buff *skb, uint8_t fla
 void tcp_event_data_sent(struct sock *sk)
 {
         struct tcp_sock *tp = tcp_sk(sk);
-        if (net_now(sk->net) - tp->ack.lrcvtime < tp->ack.ato && tp->ack.pingpong < 255)
+        if (net_now(sk->net) - tp->lrcvtime < tp->ack.ato && tp->ack.pingpong < 255)
                 tp->ack.pingpong++;
 }
 
