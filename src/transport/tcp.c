@@ -339,7 +339,7 @@ void tcp_enter_timewait(struct sock *sk)
         TCPEXT_INC(net, TW);
         bhash_add(tw);
         tcp_ehash_add(tw);
-        mod_timer(&net->timers, &tcp_sk(tw)->tw_timer, net_now(net) + TCP_TIMEWAIT_NS);
+        mod_timer(&net->timers, &tcp_sk(tw)->ka_timer, net_now(net) + TCP_TIMEWAIT_NS);
         sock_put(tw); /* the tables hold it */
 }
 

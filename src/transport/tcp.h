@@ -91,90 +91,90 @@ enum tcp_chrono {
 };
 
 struct tcp_sock {
+        /* Ordered by size, flags as bits: this is most of what an idle
+         * connection costs (bench_tcp's memory figure). */
         struct sock *sk;
-        /* send side */
-        uint32_t iss, snd_una, snd_nxt, snd_wnd, snd_wl1, snd_wl2, write_seq;
-        uint8_t snd_wscale;
-        uint16_t mss;            /* effective send MSS */
-        uint16_t advmss;         /* what we announced */
-        uint32_t snd_cwnd, snd_ssthresh, snd_cwnd_cnt;
         const struct tcp_cong_ops *cong;
         double cubic_wmax, cubic_k, cubic_west;
         uint64_t cubic_epoch;
-        uint16_t user_mss;               /* TCP_MAXSEG set by the user (0: none) */
-        /* options */
-        unsigned notsent_lowat;          /* TCP_NOTSENT_LOWAT (0: the sysctl) */
-        uint32_t user_timeout_ms;        /* TCP_USER_TIMEOUT (0: none) */
-        int keepidle, keepintvl, keepcnt;/* TCP_KEEP* in s (0: the sysctls) */
-        uint32_t ka_probes;              /* keepalive probes unanswered */
         uint64_t rcv_tstamp;             /* ns: last segment from the peer */
         uint64_t lsndtime;               /* ns: last new data sent */
         uint64_t lrcvtime;               /* ns: last payload received (icsk_ack.lrcvtime:
                                           * tcpi_last_data_recv and the ato) */
         uint64_t first_unacked_ts;       /* ns: when the oldest unacked data went */
-        struct timer_list ka_timer;      /* keepalive */
-        /* tcp_cwnd_validate: was the window the limit lately? */
-        uint32_t max_packets_out, cwnd_usage_seq;
-        bool is_cwnd_limited;
-        uint32_t dupacks, high_seq;      /* NewReno, without SACK */
-        bool in_recovery;
-        struct tcp_scoreboard sb;        /* SACK scoreboard, congestion state */
+        /* RTT (ns) */
+        uint64_t srtt, rttvar, rto;
+        uint64_t rtt_seq_time;           /* send time of the timed segment */
+        uint64_t chrono_start;           /* ns */
+        uint64_t chrono_stat[3];         /* ns per reason, BUSY first */
+        uint64_t bytes_acked, bytes_received;
+        struct timer_list ka_timer;      /* keepalive; the TIME_WAIT lifetime
+                                          * (Linux's sk_timer) */
+        struct timer_list rtx_timer;     /* retransmit / zero-window probe */
         struct timer_list reo_timer;     /* RACK's reordering timer */
+        struct timer_list delack_timer;
+        struct tcp_scoreboard sb;        /* SACK scoreboard, congestion state */
         struct sk_buff_head write_queue; /* unacked + unsent payload */
-        uint32_t wmem_queued;            /* truesize of write_queue (sk_wmem_queued) */
         struct sk_buff *send_head;       /* first unsent skb, or NULL: scan */
-        uint32_t sent_ts;                /* when the oldest unacked was sent (ms) */
-        /* receive side */
-        uint32_t irs, rcv_nxt, rcv_wnd, rcv_wup;
-        uint8_t rcv_wscale;
         struct sk_buff_head ooo_queue;   /* out of order, by seq */
-        uint32_t rcv_ssthresh;           /* how far the offer may grow now */
-        uint32_t window_clamp;           /* the largest offer */
         struct {                         /* Linux's icsk_ack */
+                uint64_t ato;            /* ns: delayed-ACK timeout (0: no data yet) */
+                uint64_t timeout;        /* ns: when the delayed ACK is due */
+                uint32_t rcv_mss;        /* the peer's segment size, measured */
+                uint32_t last_seg_size;
                 uint8_t pending;         /* TCP_ACK_* */
                 uint8_t quick;           /* ACKs still to send at once */
                 uint8_t pingpong;        /* replies seen: interactive */
-                uint32_t rcv_mss;        /* the peer's segment size, measured */
-                uint32_t last_seg_size;
-                uint64_t ato;            /* ns: delayed-ACK timeout (0: no data yet) */
-                uint64_t timeout;        /* ns: when the delayed ACK is due */
         } ack;
-        struct tcp_sack_rx rx_sack;      /* the blocks our ACKs report */
-        bool fin_received;
-        /* options */
-        bool wscale_ok, sack_ok, tstamp_ok, nodelay;
-        bool cork;                       /* TCP_CORK: partial segments wait */
-        bool recvmsg_inq;                /* TCP_INQ: TCP_CM_INQ on each read */
-        bool nospace;                    /* a writer found the buffer full (SOCK_NOSPACE) */
-        uint8_t chrono_type;             /* enum tcp_chrono running now */
-        uint64_t chrono_start;           /* ns */
-        uint64_t chrono_stat[3];         /* ns per reason, BUSY first */
-        bool nagle_push;                 /* TCP_NAGLE_PUSH: send the held tail once */
-        uint32_t ts_recent, ts_recent_stamp;
-        /* RTT and timers (ns) */
-        uint64_t srtt, rttvar, rto;
-        uint64_t rtt_seq_time;           /* send time of the timed segment */
-        uint32_t rtt_seq;                /* its end_seq (0: none timed) */
-        uint32_t backoff;
-        uint32_t retransmits;
-        struct timer_list rtx_timer;     /* retransmit / zero-window probe */
-        struct timer_list delack_timer;
-        struct timer_list tw_timer;      /* TIME_WAIT and SYN_RECV expiry */
-        bool probing;                    /* rtx_timer is a zero-window probe */
-        uint32_t probes_out;             /* unanswered zero-window probes (tcpi_probes) */
         /* listen */
         struct sock *parent;             /* the listener (SYN_RECV children) */
         struct sock *accept_q_first, *accept_q_last, *accept_next;
-        int accept_qlen, syn_qlen, backlog;
         struct sock *ehash_next;         /* established/listen hash chain */
+        struct tcp_fastopen_sock fo;     /* Fast Open (tcp_fastopen.c) */
+        struct ip_rt_cache dst_cache;    /* the connection's output route (sk_dst_cache) */
+        /* send side */
+        uint32_t iss, snd_una, snd_nxt, snd_wnd, snd_wl1, snd_wl2, write_seq;
+        uint32_t snd_cwnd, snd_ssthresh, snd_cwnd_cnt;
+        /* tcp_cwnd_validate: was the window the limit lately? */
+        uint32_t max_packets_out, cwnd_usage_seq;
+        uint32_t dupacks, high_seq;      /* NewReno, without SACK */
+        uint32_t wmem_queued;            /* truesize of write_queue (sk_wmem_queued) */
+        uint32_t sent_ts;                /* when the oldest unacked was sent (ms) */
+        /* options */
+        unsigned notsent_lowat;          /* TCP_NOTSENT_LOWAT (0: the sysctl) */
+        uint32_t user_timeout_ms;        /* TCP_USER_TIMEOUT (0: none) */
+        int keepidle, keepintvl, keepcnt;/* TCP_KEEP* in s (0: the sysctls) */
+        uint32_t ka_probes;              /* keepalive probes unanswered */
+        /* receive side */
+        uint32_t irs, rcv_nxt, rcv_wnd, rcv_wup;
+        uint32_t rcv_ssthresh;           /* how far the offer may grow now */
+        uint32_t window_clamp;           /* the largest offer */
+        struct tcp_sack_rx rx_sack;      /* the blocks our ACKs report */
+        uint32_t ts_recent, ts_recent_stamp;
+        uint32_t rtt_seq;                /* the timed segment's end_seq (0: none timed) */
+        uint32_t backoff;
+        uint32_t retransmits;
+        uint32_t probes_out;             /* unanswered zero-window probes (tcpi_probes) */
+        int accept_qlen, syn_qlen, backlog;
         /* counters for tcp_info */
         uint32_t total_retrans, segs_in, segs_out;
-        uint64_t bytes_acked, bytes_received;
         uint32_t delivered;              /* packets acknowledged, the SYN's exchange counted once */
         int syn_retries;
         int soft_err;                    /* an ICMP error to report on timeout (sk_err_soft) */
-        struct tcp_fastopen_sock fo;     /* Fast Open (tcp_fastopen.c) */
-        struct ip_rt_cache dst_cache; /* the connection's output route (sk_dst_cache) */
+        uint16_t mss;                    /* effective send MSS */
+        uint16_t advmss;                 /* what we announced */
+        uint16_t user_mss;               /* TCP_MAXSEG set by the user (0: none) */
+        uint8_t snd_wscale, rcv_wscale;
+        uint8_t chrono_type;             /* enum tcp_chrono running now */
+        bool is_cwnd_limited : 1;
+        bool in_recovery : 1;            /* NewReno */
+        bool fin_received : 1;
+        bool wscale_ok : 1, sack_ok : 1, tstamp_ok : 1, nodelay : 1;
+        bool cork : 1;                   /* TCP_CORK: partial segments wait */
+        bool recvmsg_inq : 1;            /* TCP_INQ: TCP_CM_INQ on each read */
+        bool nospace : 1;                /* a writer found the buffer full (SOCK_NOSPACE) */
+        bool nagle_push : 1;             /* TCP_NAGLE_PUSH: send the held tail once */
+        bool probing : 1;                /* rtx_timer is a zero-window probe */
 };
 
 static inline struct tcp_sock *tcp_sk(struct sock *sk)

@@ -575,7 +575,7 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
                 /* a retransmitted FIN: ACK again and restart the wait */
                 if (th->flags & TCPF_FIN) {
                         tcp_send_ack(sk);
-                        mod_timer(&net->timers, &tp->tw_timer, net_now(net) + TCP_TIMEWAIT_NS);
+                        mod_timer(&net->timers, &tp->ka_timer, net_now(net) + TCP_TIMEWAIT_NS);
                 }
                 consume_skb(skb);
                 return;

@@ -183,12 +183,6 @@ static void delack_fire(struct timer_list *t)
         tcp_delack_timer(sk_of(t, offsetof(struct tcp_sock, delack_timer)));
 }
 
-static void tw_fire(struct timer_list *t)
-{
-        struct sock *sk = sk_of(t, offsetof(struct tcp_sock, tw_timer));
-        tcp_done(sk);
-}
-
 static uint64_t ka_time(struct sock *sk)
 {
         struct tcp_sock *tp = tcp_sk(sk);
@@ -216,12 +210,18 @@ void tcp_reset_keepalive(struct sock *sk)
 }
 
 /* tcp_keepalive_timer: idle for keepalive_time, then a probe every
- * keepalive_intvl; keepalive_probes unanswered and the peer is gone. */
+ * keepalive_intvl; keepalive_probes unanswered and the peer is gone.  The
+ * same timer ends a TIME_WAIT socket's wait, which never keeps alive (one
+ * timer, as Linux's sk_timer serves both). */
 static void ka_fire(struct timer_list *t)
 {
         struct sock *sk = sk_of(t, offsetof(struct tcp_sock, ka_timer));
         struct tcp_sock *tp = tcp_sk(sk);
         struct net *net = sk->net;
+        if (sk->state == TCP_TIME_WAIT) {
+                tcp_done(sk);
+                return;
+        }
         if (!sk->keepalive || sk->state == TCP_CLOSE || sk->state == TCP_LISTEN)
                 return;
         uint64_t now = net_now(net);
@@ -253,7 +253,6 @@ void tcp_init_timers(struct sock *sk)
         timer_setup(&tp->rtx_timer, rtx_fire);
         timer_setup(&tp->reo_timer, reo_fire);
         timer_setup(&tp->delack_timer, delack_fire);
-        timer_setup(&tp->tw_timer, tw_fire);
 }
 
 void tcp_stop_timers(struct sock *sk)
@@ -264,6 +263,5 @@ void tcp_stop_timers(struct sock *sk)
         del_timer(&sk->net->timers, &tp->rtx_timer);
         del_timer(&sk->net->timers, &tp->reo_timer);
         del_timer(&sk->net->timers, &tp->delack_timer);
-        del_timer(&sk->net->timers, &tp->tw_timer);
         del_timer(&sk->net->timers, &tp->ka_timer);
 }
