@@ -419,7 +419,7 @@ static int tcp_connect(struct sock *sk, uint32_t daddr, uint16_t dport)
         struct net *net = sk->net;
         struct tcp_sock *tp = tcp_sk(sk);
         if (sk->state == TCP_SYN_SENT) /* __inet_stream_connect, SS_CONNECTING */
-                return tp->fo.defer_connect ? -EISCONN : -EALREADY;
+                return tcp_fo(tp)->defer_connect ? -EISCONN : -EALREADY;
         if (sk->state == TCP_ESTABLISHED)
                 return -EISCONN;
         if (sk->state != TCP_CLOSE)
@@ -596,7 +596,7 @@ static unsigned tcp_poll(struct sock *sk)
         unsigned mask = 0;
         if (sk->state == TCP_LISTEN)
                 return tp->accept_q_first ? (POLLIN | POLLRDNORM) : 0;
-        if (sk->state == TCP_SYN_SENT && tp->fo.defer_connect)
+        if (sk->state == TCP_SYN_SENT && tcp_fo(tp)->defer_connect)
                 return POLLOUT | POLLWRNORM; /* write() sends the SYN with data */
         if (sk->err)
                 mask |= POLLERR;
@@ -605,7 +605,7 @@ static unsigned tcp_poll(struct sock *sk)
         if ((sk->shutdown & RCV_SHUTDOWN) || tp->fin_received)
                 mask |= POLLIN | POLLRDNORM | POLLRDHUP;
         /* a Fast Open child is readable and writable in SYN_RECV */
-        if (sk->state != TCP_SYN_SENT && (sk->state != TCP_SYN_RECV || tp->fo.passive)) {
+        if (sk->state != TCP_SYN_SENT && (sk->state != TCP_SYN_RECV || tcp_fo(tp)->passive)) {
                 if (sk->receive_queue.first)
                         mask |= POLLIN | POLLRDNORM;
                 /* tcp_poll: a shut sending side (a reset, a timeout) is
@@ -624,11 +624,11 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len
 {
         struct tcp_sock *tp = tcp_sk(sk);
         ssize_t fo_ret;
-        if (((flags & MSG_FASTOPEN) || tp->fo.defer_connect || tp->fo.wait) &&
+        if (((flags & MSG_FASTOPEN) || tcp_fo(tp)->defer_connect || tcp_fo(tp)->wait) &&
             tcp_fastopen_sendmsg(sk, msg, len, flags, tcp_sendmsg, &fo_ret))
                 return fo_ret;
         if (sk->state != TCP_ESTABLISHED && sk->state != TCP_CLOSE_WAIT &&
-            !(sk->state == TCP_SYN_RECV && tp->fo.passive)) {
+            !(sk->state == TCP_SYN_RECV && tcp_fo(tp)->passive)) {
                 /* sk_stream_wait_connect */
                 int e = sock_error(sk);
                 if (e)
@@ -1045,7 +1045,7 @@ size_t tcp_get_info(struct sock *sk, void *buf, size_t cap)
                 v.options |= TCPI_OPT_TIMESTAMPS;
         if (tp->sack_ok)
                 v.options |= TCPI_OPT_SACK;
-        if (tp->fo.syn_data_acked)
+        if (tcp_fo(tp)->syn_data_acked)
                 v.options |= TCPI_OPT_SYN_DATA;
         if (tp->wscale_ok) {
                 v.options |= TCPI_OPT_WSCALE;

@@ -130,8 +130,9 @@ struct tcp_sock {
         struct sock *parent;             /* the listener (SYN_RECV children) */
         struct sock *accept_q_first, *accept_q_last, *accept_next;
         struct sock *ehash_next;         /* established/listen hash chain */
-        struct tcp_fastopen_sock fo;     /* Fast Open (tcp_fastopen.c) */
         struct ip_rt_cache dst_cache;    /* the connection's output route (sk_dst_cache) */
+        struct tcp_fastopen_sock *fo;    /* Fast Open (tcp_fastopen.c): NULL until first
+                                          * used, as most connections never do */
         /* send side */
         uint32_t iss, snd_una, snd_nxt, snd_wnd, snd_wl1, snd_wl2, write_seq;
         uint32_t snd_cwnd, snd_ssthresh, snd_cwnd_cnt;
@@ -180,6 +181,13 @@ struct tcp_sock {
 static inline struct tcp_sock *tcp_sk(struct sock *sk)
 {
         return sk->proto_data;
+}
+
+/* A socket's Fast Open state to read: all zero until Fast Open is first
+ * used on it (tcp_fastopen_get makes it). */
+static inline const struct tcp_fastopen_sock *tcp_fo(const struct tcp_sock *tp)
+{
+        return tp->fo ? tp->fo : &tcp_fastopen_none;
 }
 
 /* tcp_mss_clamp: TCP_MAXSEG lowers, never raises, an MSS. */

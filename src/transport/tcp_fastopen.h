@@ -91,6 +91,12 @@ struct tcp_fastopen_sock {
         bool write_pending : 1;       /* ... with more data to send once connected */
 };
 
+/* What tcp_fo() reads for a socket that never used Fast Open. */
+extern const struct tcp_fastopen_sock tcp_fastopen_none;
+
+/* sk's Fast Open state, made on first use; NULL when out of memory. */
+struct tcp_fastopen_sock *tcp_fastopen_get(struct sock *sk);
+
 /* Register net.ipv4.tcp_fastopen_key (validated, "%08x-%08x-%08x-%08x"
  * with an optional ",backup") and tcp_fastopen_blackhole_timeout_sec. */
 int tcp_fastopen_sysctls_init(struct net *net, struct tcp_fastopen_net *fn, char *keybuf,

@@ -594,7 +594,7 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
                         consume_skb(skb);
                         return;
                 }
-                if (sk->state == TCP_SYN_RECV && tp->parent && !tp->fo.passive) {
+                if (sk->state == TCP_SYN_RECV && tp->parent && !tcp_fo(tp)->passive) {
                         struct sock *parent = tp->parent;
                         tcp_sk(parent)->syn_qlen--;
                         tp->parent = NULL;
@@ -627,7 +627,7 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
                         return;
                 }
                 /* a Fast Open child is on the accept queue already */
-                struct sock *parent = tp->fo.passive ? NULL : tp->parent;
+                struct sock *parent = tcp_fo(tp)->passive ? NULL : tp->parent;
                 if (parent) {
                         struct tcp_sock *lp = tcp_sk(parent);
                         if (lp->accept_qlen > lp->backlog) {
@@ -643,7 +643,7 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
                 }
                 /* a Fast Open child may have sent data in SYN_RECV: the
                  * ACK takes the SYN here and the data as any ACK does */
-                tp->snd_una = tp->fo.passive ? tp->iss + 1 : th->ack;
+                tp->snd_una = tcp_fo(tp)->passive ? tp->iss + 1 : th->ack;
                 tp->snd_wnd = (uint32_t)th->window << tp->snd_wscale;
                 tp->snd_wl1 = th->seq;
                 tp->snd_wl2 = th->ack;

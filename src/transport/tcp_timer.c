@@ -118,7 +118,7 @@ static void rtx_fire(struct timer_list *t)
         if (sk->state == TCP_SYN_RECV) {
                 if ((int)tp->retransmits >= tcp_cfg(net)->synack_retries) {
                         struct sock *parent = tp->parent;
-                        if (tp->fo.passive) {
+                        if (tcp_fo(tp)->passive) {
                                 /* tcp_fastopen_synack_timer: the child is
                                  * the application's (or on its way) */
                                 tcp_write_err(sk);
@@ -137,7 +137,7 @@ static void rtx_fire(struct timer_list *t)
                 TCPEXT_INC(net, TCPSynRetrans);
                 TCP_INC(net, RetransSegs);
                 tcp_send_synack(sk);
-                if (tp->fo.passive)
+                if (tcp_fo(tp)->passive)
                         tcp_fastopen_arm_synack_timer(sk);
                 else
                         tcp_reset_rtx_timer(sk);
