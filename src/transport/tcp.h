@@ -105,8 +105,6 @@ struct tcp_sock {
         /* RTT (ns) */
         uint64_t srtt, rttvar, rto;
         uint64_t rtt_seq_time;           /* send time of the timed segment */
-        uint64_t chrono_start;           /* ns */
-        uint64_t chrono_stat[3];         /* ns per reason, BUSY first */
         uint64_t bytes_acked, bytes_received;
         struct timer_list ka_timer;      /* keepalive; the TIME_WAIT lifetime
                                           * (Linux's sk_timer) */
@@ -141,6 +139,8 @@ struct tcp_sock {
         uint32_t dupacks, high_seq;      /* NewReno, without SACK */
         uint32_t wmem_queued;            /* truesize of write_queue (sk_wmem_queued) */
         uint32_t sent_ts;                /* when the oldest unacked was sent (ms) */
+        uint32_t chrono_start;           /* ms (tcp_chrono.c) */
+        uint32_t chrono_stat[3];         /* ms per reason, BUSY first */
         /* options */
         unsigned notsent_lowat;          /* TCP_NOTSENT_LOWAT (0: the sysctl) */
         uint32_t user_timeout_ms;        /* TCP_USER_TIMEOUT (0: none) */
