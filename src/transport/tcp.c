@@ -376,6 +376,7 @@ static void tcp_destroy(struct sock *sk)
                 return;
         tcp_stop_timers(sk);
         tcp_fastopen_destroy(sk);
+        tcp_sack_free(tp);
         /* a child never accepted (reset with its listener) still holds
          * what arrived for it: no close() emptied its receive queue */
         struct sk_buff *skb;

@@ -115,6 +115,7 @@ struct tcp_sock {
         struct sk_buff_head write_queue; /* unacked + unsent payload */
         struct sk_buff *send_head;       /* first unsent skb, or NULL: scan */
         struct sk_buff_head ooo_queue;   /* out of order, by seq */
+        struct tcp_sack_rx *rx_sack;     /* the blocks our ACKs report (NULL: none) */
         struct {                         /* Linux's icsk_ack */
                 uint64_t ato;            /* ns: delayed-ACK timeout (0: no data yet) */
                 uint64_t timeout;        /* ns: when the delayed ACK is due */
@@ -150,7 +151,6 @@ struct tcp_sock {
         uint32_t irs, rcv_nxt, rcv_wnd, rcv_wup;
         uint32_t rcv_ssthresh;           /* how far the offer may grow now */
         uint32_t window_clamp;           /* the largest offer */
-        struct tcp_sack_rx rx_sack;      /* the blocks our ACKs report */
         uint32_t ts_recent, ts_recent_stamp;
         uint32_t rtt_seq;                /* the timed segment's end_seq (0: none timed) */
         uint32_t backoff;

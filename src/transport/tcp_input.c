@@ -277,7 +277,7 @@ static void tcp_queue_data(struct sock *sk, struct sk_buff *skb, uint8_t flags, 
                 tp->rcv_nxt = oend;
                 tp->bytes_received += o->len;
         }
-        if (tp->rx_sack.num_sacks)
+        if (tp->rx_sack)
                 tcp_sack_remove(tp);
         sock_wake(sk);
 }
@@ -745,7 +745,7 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
                          * then the ACK (at once when a hole was filled or
                          * old data came with it: a D-SACK to report) */
                         tcp_push(sk);
-                        tcp_ack_snd_check(sk, had_ooo || tp->rx_sack.dsack);
+                        tcp_ack_snd_check(sk, had_ooo || (tp->rx_sack && tp->rx_sack->dsack));
                         return;
                 }
                 /* a hole before it: keep it, and say at once what we miss */

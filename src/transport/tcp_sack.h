@@ -75,6 +75,8 @@ struct tcp_scoreboard {
 
 /* --- receiver -------------------------------------------------------- */
 
+/* The receiver's blocks go with the socket. */
+void tcp_sack_free(struct tcp_sock *tp);
 /* An out-of-order segment [seq, end) was queued. */
 void tcp_sack_new_ofo(struct tcp_sock *tp, uint32_t seq, uint32_t end);
 /* rcv_nxt advanced: drop the blocks it passed (all, once the out-of-order
