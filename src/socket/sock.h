@@ -50,6 +50,10 @@ struct msghdr;
 
 struct proto {
         const char *name;
+        /* Bytes of protocol state allocated with each socket, right after
+         * it (Linux's obj_size): sk->proto_data points there, zeroed, when
+         * init runs.  0: the protocol allocates its own, or none. */
+        size_t obj_size;
         int (*init)(struct sock *sk);
         /* Last reference gone: free what the protocol holds. */
         void (*destroy)(struct sock *sk);

@@ -345,11 +345,8 @@ void tcp_enter_timewait(struct sock *sk)
 
 static int tcp_init_sock(struct sock *sk)
 {
-        struct tcp_sock *tp = calloc(1, sizeof(*tp));
-        if (!tp)
-                return -ENOBUFS;
+        struct tcp_sock *tp = sk->proto_data; /* tcp_prot.obj_size */
         tp->sk = sk;
-        sk->proto_data = tp;
         skb_queue_init(&tp->write_queue);
         skb_queue_init(&tp->ooo_queue);
         tp->rto = TCP_TIMEOUT_INIT;
@@ -384,8 +381,7 @@ static void tcp_destroy(struct sock *sk)
                 kfree_skb_reason(sk->net, skb, SKB_DROP_REASON_SOCKET_CLOSE);
         skb_queue_purge_reason(sk->net, &tp->write_queue, SKB_DROP_REASON_SOCKET_CLOSE);
         skb_queue_purge_reason(sk->net, &tp->ooo_queue, SKB_DROP_REASON_SOCKET_CLOSE);
-        free(tp);
-        sk->proto_data = NULL;
+        sk->proto_data = NULL; /* freed with the socket */
 }
 
 static int tcp_bind(struct sock *sk, uint32_t addr, uint16_t port)
@@ -1160,6 +1156,7 @@ static int tcp_bytes_readable(struct sock *sk)
 
 const struct proto tcp_prot = {
         .name = "TCP",
+        .obj_size = sizeof(struct tcp_sock),
         .init = tcp_init_sock,
         .destroy = tcp_destroy,
         .close = tcp_close,

@@ -110,7 +110,8 @@ struct tcp_sock {
                                           * (Linux's sk_timer) */
         struct timer_list rtx_timer;     /* retransmit / zero-window probe */
         struct timer_list reo_timer;     /* RACK's reordering timer */
-        struct timer_list delack_timer;
+        struct timer_list delack_timer;  /* its expiry: when the delayed ACK is due
+                                          * (icsk_ack.timeout) */
         struct tcp_scoreboard sb;        /* SACK scoreboard, congestion state */
         struct sk_buff_head write_queue; /* unacked + unsent payload */
         struct sk_buff *send_head;       /* first unsent skb, or NULL: scan */
@@ -118,7 +119,6 @@ struct tcp_sock {
         struct tcp_sack_rx *rx_sack;     /* the blocks our ACKs report (NULL: none) */
         struct {                         /* Linux's icsk_ack */
                 uint64_t ato;            /* ns: delayed-ACK timeout (0: no data yet) */
-                uint64_t timeout;        /* ns: when the delayed ACK is due */
                 uint32_t rcv_mss;        /* the peer's segment size, measured */
                 uint32_t last_seg_size;
                 uint8_t pending;         /* TCP_ACK_* */

@@ -342,15 +342,14 @@ void tcp_send_delayed_ack(struct sock *sk)
         uint64_t timeout = now + (ato ? ato : TCP_JIFFY_NS);
         if (tp->ack.pending & TCP_ACK_TIMER) {
                 /* about to fire anyway: ACK now */
-                if (tp->ack.timeout <= now + ato / 4) {
+                if (tp->delack_timer.expires <= now + ato / 4) {
                         tcp_send_ack(sk);
                         return;
                 }
-                if (timeout > tp->ack.timeout)
-                        timeout = tp->ack.timeout;
+                if (timeout > tp->delack_timer.expires)
+                        timeout = tp->delack_timer.expires;
         }
         tp->ack.pending |= TCP_ACK_SCHED | TCP_ACK_TIMER;
-        tp->ack.timeout = timeout;
         mod_timer(&sk->net->timers, &tp->delack_timer, timeout);
 }
 
@@ -362,8 +361,7 @@ void tcp_ack_for_writer(struct sock *sk)
         struct tcp_sock *tp = tcp_sk(sk);
         tcp_enter_quickack_mode(sk);
         tp->ack.pending |= TCP_ACK_SCHED | TCP_ACK_TIMER;
-        tp->ack.timeout = net_now(sk->net) + TCP_DELACK_MAX_NS;
-        mod_timer(&sk->net->timers, &tp->delack_timer, tp->ack.timeout);
+        mod_timer(&sk->net->timers, &tp->delack_timer, net_now(sk->net) + TCP_DELACK_MAX_NS);
 }
 
 /* __tcp_ack_snd_check, after payload was queued (now: a hole was filled
