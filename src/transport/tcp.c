@@ -518,6 +518,8 @@ struct sock *tcp_child_new(struct sock *parent, uint32_t saddr, uint16_t sport, 
         c->dport = sport;
         c->rcvbuf = parent->rcvbuf;
         c->sndbuf = parent->sndbuf;
+        /* buffers the application sized stay as it set them (no autotuning) */
+        c->userlocks |= parent->userlocks & (SOCK_SNDBUF_LOCK | SOCK_RCVBUF_LOCK);
         c->uc_ttl = parent->uc_ttl;
         c->tos = parent->tos;
         struct tcp_sock *tp = tcp_sk(c);
@@ -746,8 +748,10 @@ static ssize_t tcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int 
                 struct sk_buff *next = skb->next;
                 if (!(flags & MSG_PEEK)) {
                         cb->consumed += (uint32_t)done;
+                        tp->copied_seq += (uint32_t)done;
                         if (cb->consumed == skb->len)
                                 consume_skb(sock_dequeue(sk));
+                        tcp_rcv_space_adjust(sk);
                 }
                 if (done < n)
                         break;
@@ -1067,7 +1071,8 @@ size_t tcp_get_info(struct sock *sk, void *buf, size_t cap)
         v.rttvar_us = ns_to_us(tp->rttvar);
         v.snd_ssthresh = tp->snd_ssthresh;
         v.advmss = tp->advmss;
-        v.rcv_space = tp->rcv_wnd;
+        v.rcv_space = tp->rcvq_space.space;
+        v.rcv_rtt_us = tp->rcv_rtt_est.rtt_us >> 3;
         v.total_retrans = tp->total_retrans;
         v.bytes_acked = tp->bytes_acked;
         v.bytes_received = tp->bytes_received;

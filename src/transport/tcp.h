@@ -139,23 +139,30 @@ struct tcp_sock {
         uint32_t max_packets_out, cwnd_usage_seq;
         uint32_t dupacks, high_seq;      /* NewReno, without SACK */
         uint32_t wmem_queued;            /* truesize of write_queue (sk_wmem_queued) */
-        uint32_t sent_ts;                /* when the oldest unacked was sent (ms) */
+        /* receive-buffer autotuning (tcp_rcvwnd.c, Linux's DRS); times are
+         * the clock's us, truncated: only differences are used */
+        uint32_t copied_seq;             /* bytes the reader took, counted from 0 */
+        struct {
+                uint32_t rtt_us;         /* the receiver's RTT estimate, << 3 */
+                uint32_t seq, time_us;   /* the measurement under way */
+        } rcv_rtt_est;
+        struct {
+                uint32_t space;          /* bytes read in the last RTT, at most */
+                uint32_t seq, time_us;   /* copied_seq and time when it began */
+        } rcvq_space;
+        uint32_t rcv_rtt_last_tsecr;
         uint32_t chrono_start;           /* ms (tcp_chrono.c) */
         uint32_t chrono_stat[3];         /* ms per reason, BUSY first */
         /* options */
         unsigned notsent_lowat;          /* TCP_NOTSENT_LOWAT (0: the sysctl) */
         uint32_t user_timeout_ms;        /* TCP_USER_TIMEOUT (0: none) */
         int keepidle, keepintvl, keepcnt;/* TCP_KEEP* in s (0: the sysctls) */
-        uint32_t ka_probes;              /* keepalive probes unanswered */
         /* receive side */
         uint32_t irs, rcv_nxt, rcv_wnd, rcv_wup;
         uint32_t rcv_ssthresh;           /* how far the offer may grow now */
         uint32_t window_clamp;           /* the largest offer */
         uint32_t ts_recent, ts_recent_stamp;
         uint32_t rtt_seq;                /* the timed segment's end_seq (0: none timed) */
-        uint32_t backoff;
-        uint32_t retransmits;
-        uint32_t probes_out;             /* unanswered zero-window probes (tcpi_probes) */
         int accept_qlen, syn_qlen, backlog;
         /* counters for tcp_info */
         uint32_t total_retrans, segs_in, segs_out;
@@ -167,6 +174,11 @@ struct tcp_sock {
         uint16_t user_mss;               /* TCP_MAXSEG set by the user (0: none) */
         uint8_t snd_wscale, rcv_wscale;
         uint8_t chrono_type;             /* enum tcp_chrono running now */
+        /* u8, as Linux's icsk_*: bounded by tcp_retries2 and TCP_KEEPCNT (<= 255) */
+        uint8_t backoff;
+        uint8_t retransmits;
+        uint8_t probes_out;              /* unanswered zero-window probes (tcpi_probes) */
+        uint8_t ka_probes;               /* keepalive probes unanswered */
         bool is_cwnd_limited : 1;
         bool in_recovery : 1;            /* NewReno */
         bool fin_received : 1;
@@ -260,6 +272,11 @@ void tcp_ack_for_writer(struct sock *sk);
 void tcp_ack_snd_check(struct sock *sk, bool now);
 void tcp_delack_timer(struct sock *sk);
 void tcp_cleanup_rbuf(struct sock *sk, size_t copied);
+/* The reader took data: grow the receive buffer to what it drains per RTT
+ * (tcp_rcv_space_adjust). */
+void tcp_rcv_space_adjust(struct sock *sk);
+/* A segment with a timestamp echo arrived: the receiver's RTT sample. */
+void tcp_rcv_rtt_measure_ts(struct sock *sk, uint32_t tsecr, uint32_t len);
 void tcp_retransmit_head(struct sock *sk);
 
 /* tcp_timer.c */

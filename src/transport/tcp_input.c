@@ -710,6 +710,9 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
                         return;
                 }
         }
+        /* tcp_rcv_established: the receiver's RTT from the echo */
+        if (saw_tstamp && sk->state == TCP_ESTABLISHED && th->opt.tsecr)
+                tcp_rcv_rtt_measure_ts(sk, th->opt.tsecr, skb->len);
         /* 7: data */
         bool fin = th->flags & TCPF_FIN;
         if (skb->len) {
