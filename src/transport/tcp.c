@@ -302,7 +302,7 @@ void tcp_done(struct sock *sk)
  * retransmitted FIN and keep the port), while the socket the application
  * holds is done at once -- it reads TCP_CLOSE, as on Linux.
  */
-void tcp_enter_timewait(struct sock *sk)
+static void time_wait(struct sock *sk, bool fin_wait2, uint64_t tmo)
 {
         struct net *net = sk->net;
         int err;
@@ -326,6 +326,7 @@ void tcp_enter_timewait(struct sock *sk)
                 tw->dport = sk->dport;
                 tw->num = sk->num;
                 tw->state = TCP_TIME_WAIT;
+                tt->tw_fin_wait2 = fin_wait2;
                 tw->uc_ttl = sk->uc_ttl;
                 tw->mark = sk->mark;
                 tw->bound_dev_if = sk->bound_dev_if;
@@ -339,8 +340,53 @@ void tcp_enter_timewait(struct sock *sk)
         TCPEXT_INC(net, TW);
         bhash_add(tw);
         tcp_ehash_add(tw);
-        mod_timer(&net->timers, &tcp_sk(tw)->ka_timer, net_now(net) + TCP_TIMEWAIT_NS);
+        mod_timer(&net->timers, &tcp_sk(tw)->ka_timer, net_now(net) + tmo);
         sock_put(tw); /* the tables hold it */
+}
+
+void tcp_enter_timewait(struct sock *sk)
+{
+        time_wait(sk, false, TCP_TIMEWAIT_NS);
+}
+
+void tcp_enter_fin_wait2_wait(struct sock *sk, uint64_t tmo)
+{
+        time_wait(sk, true, tmo);
+}
+
+uint64_t tcp_fin_time(const struct sock *sk)
+{
+        const struct tcp_sock *tp = tcp_sk((struct sock *)sk);
+        uint64_t t = (uint64_t)(tp->linger2 > 0 ? tp->linger2 : tcp_cfg(sk->net)->fin_timeout) *
+                     NSEC_PER_SEC;
+        uint64_t floor = (tp->rto << 2) - (tp->rto >> 1); /* 3.5 RTO */
+        return t < floor ? floor : t;
+}
+
+bool tcp_fin_wait2_orphan(struct sock *sk, bool fin_coming)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        if (tp->linger2 < 0) {
+                /* TCP_LINGER2 -1: no waiting for the peer's FIN at all */
+                TCPEXT_INC(sk->net, TCPAbortOnLinger);
+                tcp_send_reset(sk);
+                tcp_done(sk);
+                return true;
+        }
+        uint64_t tmo = tcp_fin_time(sk);
+        if (tmo > TCP_TIMEWAIT_NS) {
+                /* the keepalive timer holds it until a TIME_WAIT socket
+                 * can wait the rest */
+                mod_timer(&sk->net->timers, &tp->ka_timer, net_now(sk->net) + tmo - TCP_TIMEWAIT_NS);
+                return false;
+        }
+        if (fin_coming) {
+                /* this very segment carries the FIN: TIME_WAIT follows */
+                mod_timer(&sk->net->timers, &tp->ka_timer, net_now(sk->net) + tmo);
+                return false;
+        }
+        tcp_enter_fin_wait2_wait(sk, tmo);
+        return true;
 }
 
 static int tcp_init_sock(struct sock *sk)
@@ -890,6 +936,11 @@ static void tcp_close(struct sock *sk)
         } else if (sk->state == TCP_CLOSE_WAIT) {
                 tcp_set_state(sk, TCP_LAST_ACK);
                 tcp_send_fin(sk);
+        } else if (sk->state == TCP_FIN_WAIT2) {
+                /* shut down for writing earlier, the FIN acked: the wait
+                 * for the peer's FIN is bounded now that nobody reads */
+                tcp_fin_wait2_orphan(sk, false);
+                return;
         }
         /* the tables keep the socket until the goodbye completes */
 }
@@ -961,7 +1012,7 @@ static int tcp_setsockopt(struct sock *sk, int level, int name, const void *val,
         case TCP_KEEPCNT:
                 if (v < 1 || v > TCP_MAX_KEEPCNT)
                         return -EINVAL;
-                tp->keepcnt = v;
+                tp->keepcnt = (uint8_t)v;
                 return 0;
         case TCP_USER_TIMEOUT:
                 if (v < 0)
@@ -971,7 +1022,11 @@ static int tcp_setsockopt(struct sock *sk, int level, int name, const void *val,
         case TCP_SYNCNT:
                 if (v < 1 || v > TCP_MAX_SYNCNT)
                         return -EINVAL;
-                tp->syn_retries = v;
+                tp->syn_retries = (uint8_t)v;
+                return 0;
+        case TCP_LINGER2:
+                /* negative: none; else seconds, at most TCP_FIN_TIMEOUT_MAX */
+                tp->linger2 = (int8_t)(v < 0 ? -1 : v > TCP_FIN_TIMEOUT_MAX_S ? TCP_FIN_TIMEOUT_MAX_S : v);
                 return 0;
         case TCP_NOTSENT_LOWAT:
                 tp->notsent_lowat = (unsigned)v;
@@ -1126,6 +1181,9 @@ static int tcp_getsockopt(struct sock *sk, int level, int name, void *val, sockl
                 break;
         case TCP_SYNCNT:
                 v = tp->syn_retries ? tp->syn_retries : tcp_cfg(sk->net)->syn_retries;
+                break;
+        case TCP_LINGER2:
+                v = tp->linger2 < 0 ? -1 : tp->linger2 ? tp->linger2 : tcp_cfg(sk->net)->fin_timeout;
                 break;
         case TCP_NOTSENT_LOWAT:
                 v = (int)tp->notsent_lowat;

@@ -57,6 +57,7 @@ const struct tcp_cfg *tcp_cfg(struct net *net);
 #define TCP_TIMEOUT_INIT (1 * NSEC_PER_SEC)
 #define TCP_DELACK_NS    (40 * NSEC_PER_MSEC)
 #define TCP_TIMEWAIT_NS  (60 * NSEC_PER_SEC)
+#define TCP_FIN_TIMEOUT_MAX_S 120 /* TCP_LINGER2's ceiling */
 #define TCP_INIT_CWND    10
 
 /* Per-skb TCP state: on the write queue (payload only) and on the receive
@@ -156,7 +157,7 @@ struct tcp_sock {
         /* options */
         unsigned notsent_lowat;          /* TCP_NOTSENT_LOWAT (0: the sysctl) */
         uint32_t user_timeout_ms;        /* TCP_USER_TIMEOUT (0: none) */
-        int keepidle, keepintvl, keepcnt;/* TCP_KEEP* in s (0: the sysctls) */
+        int keepidle, keepintvl;         /* TCP_KEEP* in s (0: the sysctls) */
         /* receive side */
         uint32_t irs, rcv_nxt, rcv_wnd, rcv_wup;
         uint32_t rcv_ssthresh;           /* how far the offer may grow now */
@@ -167,7 +168,6 @@ struct tcp_sock {
         /* counters for tcp_info */
         uint32_t total_retrans, segs_in, segs_out;
         uint32_t delivered;              /* packets acknowledged, the SYN's exchange counted once */
-        int syn_retries;
         int soft_err;                    /* an ICMP error to report on timeout (sk_err_soft) */
         uint16_t mss;                    /* effective send MSS */
         uint16_t advmss;                 /* what we announced */
@@ -179,6 +179,10 @@ struct tcp_sock {
         uint8_t retransmits;
         uint8_t probes_out;              /* unanswered zero-window probes (tcpi_probes) */
         uint8_t ka_probes;               /* keepalive probes unanswered */
+        uint8_t keepcnt;                 /* TCP_KEEPCNT (0: the sysctl) */
+        uint8_t syn_retries;             /* TCP_SYNCNT (0: the sysctl) */
+        int8_t linger2;                  /* TCP_LINGER2 in s: how long an orphan waits in
+                                          * FIN_WAIT2 (0: tcp_fin_timeout, -1: not at all) */
         bool is_cwnd_limited : 1;
         bool in_recovery : 1;            /* NewReno */
         bool fin_received : 1;
@@ -188,6 +192,8 @@ struct tcp_sock {
         bool nospace : 1;                /* a writer found the buffer full (SOCK_NOSPACE) */
         bool nagle_push : 1;             /* TCP_NAGLE_PUSH: send the held tail once */
         bool probing : 1;                /* rtx_timer is a zero-window probe */
+        bool tw_fin_wait2 : 1;           /* a TIME_WAIT socket still waiting for the
+                                          * peer's FIN (Linux's tw_substate FIN_WAIT2) */
 };
 
 static inline struct tcp_sock *tcp_sk(struct sock *sk)
@@ -284,6 +290,14 @@ void tcp_init_timers(struct sock *sk);
 void tcp_stop_timers(struct sock *sk);
 void tcp_reset_rtx_timer(struct sock *sk);
 void tcp_enter_timewait(struct sock *sk);
+/* An orphan in FIN_WAIT2 leaves for a TIME_WAIT socket that waits tmo ns
+ * for the peer's FIN (tcp_time_wait(sk, TCP_FIN_WAIT2, tmo)). */
+void tcp_enter_fin_wait2_wait(struct sock *sk, uint64_t tmo);
+/* How long an orphan may wait in FIN_WAIT2 (tcp_fin_time), ns. */
+uint64_t tcp_fin_time(const struct sock *sk);
+/* FIN_WAIT2 reached, or an orphan closed there: Linux's orphan rules
+ * (tcp_close / tcp_rcv_state_process).  Returns true when sk is gone. */
+bool tcp_fin_wait2_orphan(struct sock *sk, bool fin_coming);
 void tcp_rtt_sample(struct sock *sk, uint64_t rtt_ns);
 /* Put skb at the tail of the write queue, charged to the socket. */
 void tcp_chrono_start(struct sock *sk, enum tcp_chrono type);

@@ -571,6 +571,33 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
         if (ts_update)
                 tcp_store_ts_recent(tp, tsval);
 
+        if (sk->state == TCP_TIME_WAIT && tp->tw_fin_wait2) {
+                /* tcp_timewait_state_process, substate FIN_WAIT2: the
+                 * checks of FIN_WAIT2 again, on what the wait kept */
+                uint32_t end = th->seq + seglen;
+                if (!tcp_seq_ok(tp, th->seq, seglen)) {
+                        tcp_send_ack(sk); /* out of window */
+                } else if (th->flags & TCPF_RST) {
+                        tcp_done(sk);
+                } else if ((th->flags & TCPF_SYN) && !seq_before(th->seq, tp->rcv_nxt)) {
+                        tcp_v4_send_reset(net, skb, th, saddr, daddr, seglen);
+                        tcp_done(sk);
+                } else if (!(th->flags & TCPF_ACK) || !seq_after(end, tp->rcv_nxt) || !seglen) {
+                        /* a duplicate ACK: nothing to do */
+                } else if (!(th->flags & TCPF_FIN) || end != tp->rcv_nxt + 1) {
+                        /* data after the application closed: reset */
+                        tcp_v4_send_reset(net, skb, th, saddr, daddr, seglen);
+                        tcp_done(sk);
+                } else {
+                        /* the FIN: a true TIME_WAIT from now */
+                        tp->tw_fin_wait2 = false;
+                        tp->rcv_nxt = end;
+                        tcp_send_ack(sk);
+                        mod_timer(&net->timers, &tp->ka_timer, net_now(net) + TCP_TIMEWAIT_NS);
+                }
+                consume_skb(skb);
+                return;
+        }
         if (sk->state == TCP_TIME_WAIT) {
                 /* a retransmitted FIN: ACK again and restart the wait */
                 if (th->flags & TCPF_FIN) {
@@ -698,9 +725,29 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
                         tcp_reset_rtx_timer(sk); /* window reopened: no more probes */
                 }
                 bool fin_acked = tp->snd_una == tp->write_seq;
-                if (sk->state == TCP_FIN_WAIT1 && fin_acked)
+                if (sk->state == TCP_FIN_WAIT1 && fin_acked) {
                         tcp_set_state(sk, TCP_FIN_WAIT2);
-                else if (sk->state == TCP_CLOSING && fin_acked) {
+                        if (atomic_load(&sk->dead)) {
+                                /* an orphan: tcp_rcv_state_process's rules */
+                                bool fin = th->flags & TCPF_FIN;
+                                if (tp->linger2 < 0 ||
+                                    ((skb->len || fin) &&
+                                     seq_after(th->seq + skb->len, tp->rcv_nxt))) {
+                                        /* no wait allowed, or data (or a FIN
+                                         * out of order) after close(): the
+                                         * segment is answered with RST */
+                                        TCPEXT_INC(net, TCPAbortOnData);
+                                        tcp_v4_send_reset(net, skb, th, saddr, daddr, seglen);
+                                        tcp_done(sk);
+                                        consume_skb(skb);
+                                        return;
+                                }
+                                if (tcp_fin_wait2_orphan(sk, fin)) {
+                                        consume_skb(skb);
+                                        return;
+                                }
+                        }
+                } else if (sk->state == TCP_CLOSING && fin_acked) {
                         tcp_enter_timewait(sk);
                         consume_skb(skb);
                         return;

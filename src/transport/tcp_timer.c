@@ -222,6 +222,17 @@ static void ka_fire(struct timer_list *t)
                 tcp_done(sk);
                 return;
         }
+        if (sk->state == TCP_FIN_WAIT2 && atomic_load(&sk->dead)) {
+                /* an orphan that waited tcp_fin_time less TIME_WAIT's
+                 * length: a TIME_WAIT socket waits the rest */
+                if (tp->linger2 >= 0 && tcp_fin_time(sk) > TCP_TIMEWAIT_NS) {
+                        tcp_enter_fin_wait2_wait(sk, tcp_fin_time(sk) - TCP_TIMEWAIT_NS);
+                        return;
+                }
+                tcp_send_reset(sk);
+                tcp_done(sk);
+                return;
+        }
         if (!sk->keepalive || sk->state == TCP_CLOSE || sk->state == TCP_LISTEN)
                 return;
         uint64_t now = net_now(net);
