@@ -48,6 +48,10 @@ struct sock;
 struct epitem;
 struct msghdr;
 
+/* Not this layer's ioctl: the kernel's internal errno, never returned to
+ * a caller (the socket layer goes on, and answers ENOTTY at the end). */
+#define ENOIOCTLCMD 515
+
 struct proto {
         const char *name;
         /* Bytes of protocol state allocated with each socket, right after
@@ -74,7 +78,10 @@ struct proto {
         int (*getsockopt)(struct sock *sk, int level, int name, void *val, socklen_t *len);
         /* Optional: SO_KEEPALIVE changed (starts or stops the timer). */
         void (*keepalive)(struct sock *sk);
-        /* Bytes FIONREAD reports. */
+        /* Optional: the protocol's ioctls (SIOCINQ, SIOCOUTQ, ...): 0 with
+         * *val, a negative errno, or -ENOIOCTLCMD for one it has not. */
+        int (*ioctl)(struct sock *sk, unsigned long req, int *val);
+        /* Bytes FIONREAD reports (when ioctl does not answer it). */
         int (*bytes_readable)(struct sock *sk);
         /* Does sendmsg have room (POLLOUT)? */
         bool (*writable)(struct sock *sk);

@@ -10,6 +10,8 @@
  * leaves the tables.
  */
 #include <errno.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -581,6 +583,8 @@ struct sock *tcp_child_new(struct sock *parent, uint32_t saddr, uint16_t sport, 
         tp->keepidle = pp->keepidle;
         tp->keepintvl = pp->keepintvl;
         tp->keepcnt = pp->keepcnt;
+        tp->linger2 = pp->linger2;
+        tp->window_clamp = pp->window_clamp; /* TCP_WINDOW_CLAMP, or 0 */
         tp->user_timeout_ms = pp->user_timeout_ms;
         tp->notsent_lowat = pp->notsent_lowat;
         tp->user_mss = pp->user_mss;
@@ -992,6 +996,21 @@ static int tcp_setsockopt(struct sock *sk, int level, int name, const void *val,
                         return -EINVAL;
                 tp->recvmsg_inq = v;
                 return 0;
+        case TCP_QUICKACK:
+                tcp_set_quickack(sk, v);
+                return 0;
+        case TCP_WINDOW_CLAMP:
+                /* tcp_set_window_clamp: 0 only before a connection (none);
+                 * else at least half the smallest receive buffer */
+                if (!v) {
+                        if (sk->state != TCP_CLOSE)
+                                return -EINVAL;
+                        tp->window_clamp = 0;
+                        return 0;
+                }
+                tp->window_clamp = v < SOCK_MIN_RCVBUF / 2 ? SOCK_MIN_RCVBUF / 2 : (uint32_t)v;
+                tp->rcv_ssthresh = MIN(tp->rcv_wnd, tp->window_clamp);
+                return 0;
         case TCP_MAXSEG:
                 if (v && (v < 88 || v > 32767))
                         return -EINVAL;
@@ -1167,6 +1186,12 @@ static int tcp_getsockopt(struct sock *sk, int level, int name, void *val, sockl
         case TCP_INQ:
                 v = tp->recvmsg_inq;
                 break;
+        case TCP_QUICKACK:
+                v = !tp->ack.pingpong; /* !inet_csk_in_pingpong_mode */
+                break;
+        case TCP_WINDOW_CLAMP:
+                v = (int)tp->window_clamp;
+                break;
         case TCP_KEEPIDLE:
                 v = tp->keepidle ? tp->keepidle : tcp_cfg(sk->net)->keepalive_time;
                 break;
@@ -1209,6 +1234,32 @@ static int tcp_getsockopt(struct sock *sk, int level, int name, void *val, sockl
         return 0;
 }
 
+/* tcp_ioctl: what is queued each way, in bytes. */
+static int tcp_ioctl(struct sock *sk, unsigned long req, int *val)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        if (req != SIOCINQ && req != SIOCOUTQ && req != SIOCOUTQNSD)
+                return -ENOIOCTLCMD;
+        if (sk->state == TCP_LISTEN)
+                return -EINVAL;
+        if (sk->state == TCP_SYN_SENT || sk->state == TCP_SYN_RECV) {
+                *val = 0;
+                return 0;
+        }
+        if (req == SIOCINQ) {
+                /* tcp_inq: unread bytes, the FIN's sequence number not one */
+                int n = (int)(tp->rcv_nxt - tp->copied_seq);
+                if (n && tp->fin_received)
+                        n--;
+                *val = n;
+        } else {
+                /* unacknowledged (and unsent), or only unsent; the FIN counts
+                 * as Linux's write_seq counts it */
+                *val = (int)(tp->write_seq - (req == SIOCOUTQ ? tp->snd_una : tp->snd_nxt));
+        }
+        return 0;
+}
+
 static int tcp_bytes_readable(struct sock *sk)
 {
         int n = 0;
@@ -1232,6 +1283,7 @@ const struct proto tcp_prot = {
         .setsockopt = tcp_setsockopt,
         .getsockopt = tcp_getsockopt,
         .keepalive = tcp_reset_keepalive,
+        .ioctl = tcp_ioctl,
         .bytes_readable = tcp_bytes_readable,
         .writable = tcp_writable,
         .poll = tcp_poll,

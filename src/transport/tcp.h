@@ -142,7 +142,7 @@ struct tcp_sock {
         uint32_t wmem_queued;            /* truesize of write_queue (sk_wmem_queued) */
         /* receive-buffer autotuning (tcp_rcvwnd.c, Linux's DRS); times are
          * the clock's us, truncated: only differences are used */
-        uint32_t copied_seq;             /* bytes the reader took, counted from 0 */
+        uint32_t copied_seq;             /* the next byte the reader takes */
         struct {
                 uint32_t rtt_us;         /* the receiver's RTT estimate, << 3 */
                 uint32_t seq, time_us;   /* the measurement under way */
@@ -273,6 +273,7 @@ void tcp_event_data_recv(struct sock *sk, const struct sk_buff *skb, uint8_t fla
 void tcp_event_data_sent(struct sock *sk);
 void tcp_event_ack_sent(struct sock *sk);
 void tcp_enter_quickack_mode(struct sock *sk);
+void tcp_set_quickack(struct sock *sk, int val);
 void tcp_send_delayed_ack(struct sock *sk);
 void tcp_ack_for_writer(struct sock *sk);
 void tcp_ack_snd_check(struct sock *sk, bool now);

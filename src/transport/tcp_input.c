@@ -403,6 +403,7 @@ static void tcp_listen_rcv(struct sock *sk, struct sk_buff *skb, const struct tc
         tcp_negotiate(tp, &th->opt);
         tp->irs = th->seq;
         tp->rcv_nxt = th->seq + 1;
+        tp->copied_seq = tp->rcv_nxt;
         tp->rcv_wup = tp->rcv_nxt;
         tp->iss = tcp_isn(net, daddr, th->dport, saddr, th->sport);
         tp->snd_una = tp->iss;
@@ -470,6 +471,7 @@ static void tcp_synsent_rcv(struct sock *sk, struct sk_buff *skb, const struct t
         tcp_negotiate(tp, &th->opt);
         tp->irs = th->seq;
         tp->rcv_nxt = th->seq + 1;
+        tp->copied_seq = tp->rcv_nxt;
         tp->rcv_wup = tp->rcv_nxt;
         tp->snd_wl1 = th->seq;
         tp->snd_wl2 = th->ack;

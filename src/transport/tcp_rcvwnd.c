@@ -83,12 +83,15 @@ void tcp_init_windows(struct sock *sk, uint32_t mss)
 {
         struct tcp_sock *tp = tcp_sk(sk);
         const struct tcp_cfg *cfg = tcp_cfg(sk->net);
-        uint32_t space = (uint32_t)tcp_full_space(sk);
+        /* TCP_WINDOW_CLAMP, else the largest window there can be */
+        uint32_t clamp = tp->window_clamp ? tp->window_clamp : 65535u << 14;
+        uint32_t space = MIN((uint32_t)tcp_full_space(sk), clamp);
         if (space > mss)
                 space -= space % mss;
         tp->rcv_wscale = 0;
         if (cfg->window_scaling) {
                 uint32_t big = MAX(space, (uint32_t)MAX(cfg->rmem[2], sk->net->core.rmem_max));
+                big = MIN(big, clamp);
                 int lg = 31 - __builtin_clz(big | 1);
                 tp->rcv_wscale = (uint8_t)MIN(MAX(lg - 15, 0), 14);
         }
@@ -101,7 +104,7 @@ void tcp_init_windows(struct sock *sk, uint32_t mss)
         }
         tp->rcv_wnd = w;
         tp->rcv_ssthresh = w;
-        tp->window_clamp = 65535u << tp->rcv_wscale;
+        tp->window_clamp = MIN(65535u << tp->rcv_wscale, clamp);
 }
 
 /* tcp_init_buffer_space and tcp_initialize_rcv_mss, when the connection
@@ -353,6 +356,27 @@ static void tcp_incr_quickack(struct sock *sk, unsigned max)
                 q = max;
         if (q > tp->ack.quick)
                 tp->ack.quick = (uint8_t)q;
+}
+
+/* TCP_QUICKACK (__tcp_sock_set_quickack): 0 makes the connection
+ * interactive (its ACKs wait to ride on replies); otherwise it is not, and
+ * an ACK owed goes now -- and with an even value, the mode is interactive
+ * again after it (quick-ack is not permanent, as on Linux). */
+void tcp_set_quickack(struct sock *sk, int val)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        if (!val) {
+                tp->ack.pingpong = 1; /* inet_csk_enter_pingpong_mode */
+                return;
+        }
+        tp->ack.pingpong = 0;
+        if ((sk->state == TCP_ESTABLISHED || sk->state == TCP_CLOSE_WAIT) &&
+            (tp->ack.pending & TCP_ACK_SCHED)) {
+                tp->ack.pending |= TCP_ACK_PUSHED;
+                tcp_cleanup_rbuf(sk, 1);
+                if (!(val & 1))
+                        tp->ack.pingpong = 1;
+        }
 }
 
 void tcp_enter_quickack_mode(struct sock *sk)
