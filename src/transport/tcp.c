@@ -949,6 +949,34 @@ static void tcp_close(struct sock *sk)
         /* the tables keep the socket until the goodbye completes */
 }
 
+/* TCP_DEFER_ACCEPT is kept as the number of SYN-ACK timeouts (1 s, then
+ * doubling up to 120 s) that cover the seconds asked for, and read back as
+ * the seconds those timeouts span. */
+static uint8_t secs_to_retrans(int seconds)
+{
+        if (seconds <= 0)
+                return 0;
+        int timeout = 1, period = 1, res = 1;
+        while (seconds > period && res < 255) {
+                res++;
+                timeout = timeout * 2 > 120 ? 120 : timeout * 2;
+                period += timeout;
+        }
+        return (uint8_t)res;
+}
+
+static int retrans_to_secs(uint8_t retrans)
+{
+        if (!retrans)
+                return 0;
+        int timeout = 1, period = 1;
+        while (--retrans) {
+                timeout = timeout * 2 > 120 ? 120 : timeout * 2;
+                period += timeout;
+        }
+        return period;
+}
+
 static int tcp_setsockopt(struct sock *sk, int level, int name, const void *val, socklen_t len)
 {
         struct tcp_sock *tp = tcp_sk(sk);
@@ -998,6 +1026,9 @@ static int tcp_setsockopt(struct sock *sk, int level, int name, const void *val,
                 return 0;
         case TCP_QUICKACK:
                 tcp_set_quickack(sk, v);
+                return 0;
+        case TCP_DEFER_ACCEPT:
+                tp->defer_accept = secs_to_retrans(v);
                 return 0;
         case TCP_WINDOW_CLAMP:
                 /* tcp_set_window_clamp: 0 only before a connection (none);
@@ -1188,6 +1219,9 @@ static int tcp_getsockopt(struct sock *sk, int level, int name, void *val, sockl
                 break;
         case TCP_QUICKACK:
                 v = !tp->ack.pingpong; /* !inet_csk_in_pingpong_mode */
+                break;
+        case TCP_DEFER_ACCEPT:
+                v = retrans_to_secs(tp->defer_accept);
                 break;
         case TCP_WINDOW_CLAMP:
                 v = (int)tp->window_clamp;

@@ -183,6 +183,8 @@ struct tcp_sock {
         uint8_t syn_retries;             /* TCP_SYNCNT (0: the sysctl) */
         int8_t linger2;                  /* TCP_LINGER2 in s: how long an orphan waits in
                                           * FIN_WAIT2 (0: tcp_fin_timeout, -1: not at all) */
+        uint8_t defer_accept;            /* listener: TCP_DEFER_ACCEPT as SYN-ACK
+                                          * retransmissions (rskq_defer_accept) */
         bool is_cwnd_limited : 1;
         bool in_recovery : 1;            /* NewReno */
         bool fin_received : 1;
@@ -192,6 +194,8 @@ struct tcp_sock {
         bool nospace : 1;                /* a writer found the buffer full (SOCK_NOSPACE) */
         bool nagle_push : 1;             /* TCP_NAGLE_PUSH: send the held tail once */
         bool probing : 1;                /* rtx_timer is a zero-window probe */
+        bool defer_acked : 1;            /* SYN_RECV: a bare ACK came and was dropped
+                                          * (TCP_DEFER_ACCEPT; Linux's ireq->acked) */
         bool tw_fin_wait2 : 1;           /* a TIME_WAIT socket still waiting for the
                                           * peer's FIN (Linux's tw_substate FIN_WAIT2) */
 };

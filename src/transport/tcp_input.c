@@ -657,6 +657,16 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
                 }
                 /* a Fast Open child is on the accept queue already */
                 struct sock *parent = tcp_fo(tp)->passive ? NULL : tp->parent;
+                if (parent && tp->retransmits < tcp_sk(parent)->defer_accept &&
+                    th->seq + seglen == tp->irs + 1) {
+                        /* TCP_DEFER_ACCEPT (tcp_check_req): a bare ACK does
+                         * not complete the handshake; data will, or the
+                         * answer to the SYN-ACK resent at the deferral's end */
+                        tp->defer_acked = true;
+                        TCPEXT_INC(net, TCPDeferAcceptDrop);
+                        tcp_drop(net, skb, SKB_DROP_REASON_NOT_SPECIFIED);
+                        return;
+                }
                 if (parent) {
                         struct tcp_sock *lp = tcp_sk(parent);
                         if (lp->accept_qlen > lp->backlog) {

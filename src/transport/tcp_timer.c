@@ -116,7 +116,16 @@ static void rtx_fire(struct timer_list *t)
                 return;
         }
         if (sk->state == TCP_SYN_RECV) {
-                if ((int)tp->retransmits >= tcp_cfg(net)->synack_retries) {
+                /* syn_ack_recalc: with TCP_DEFER_ACCEPT, a child whose bare
+                 * ACK was dropped lives out the deferral, and hears a SYN-ACK
+                 * again only at its end -- a last chance to complete */
+                struct sock *lst = tcp_fo(tp)->passive ? NULL : tp->parent;
+                int defer = lst ? tcp_sk(lst)->defer_accept : 0;
+                int n = tp->retransmits;
+                bool expire = n >= tcp_cfg(net)->synack_retries &&
+                              (!defer || !tp->defer_acked || n >= defer);
+                bool resend = !defer || !tp->defer_acked || n >= defer - 1;
+                if (expire) {
                         struct sock *parent = tp->parent;
                         if (tcp_fo(tp)->passive) {
                                 /* tcp_fastopen_synack_timer: the child is
@@ -134,9 +143,11 @@ static void rtx_fire(struct timer_list *t)
                 }
                 tp->retransmits++;
                 tp->backoff++;
-                TCPEXT_INC(net, TCPSynRetrans);
-                TCP_INC(net, RetransSegs);
-                tcp_send_synack(sk);
+                if (resend) {
+                        TCPEXT_INC(net, TCPSynRetrans);
+                        TCP_INC(net, RetransSegs);
+                        tcp_send_synack(sk);
+                }
                 if (tcp_fo(tp)->passive)
                         tcp_fastopen_arm_synack_timer(sk);
                 else
