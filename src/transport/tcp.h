@@ -214,6 +214,11 @@ static inline const struct tcp_fastopen_sock *tcp_fo(const struct tcp_sock *tp)
         return tp->fo ? tp->fo : &tcp_fastopen_none;
 }
 
+/* The option bytes every segment of the connection carries (Linux's
+ * tcp_header_len less the header): timestamps, and the MD5 signature when
+ * there is a key for the peer (tcp_md5.c). */
+unsigned tcp_opt_overhead(const struct tcp_sock *tp);
+
 /* tcp_mss_clamp: TCP_MAXSEG lowers, never raises, an MSS. */
 static inline uint16_t tcp_mss_clamp(const struct tcp_sock *tp, uint16_t mss)
 {

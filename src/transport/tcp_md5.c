@@ -163,3 +163,28 @@ int tcp_md5_inbound(struct net *net, const struct tcp_md5_key *key, uint32_t sad
         }
         return 0;
 }
+
+void tcp_md5_options(struct tcp_sock *tp, struct tcp_options *o, uint8_t flags)
+{
+        o->md5_ok = true;
+        /* tcp_syn_options: a signed SYN carries no timestamps;
+         * tcp_synack_options: nor a signed SYN-ACK when SACK is on (the
+         * connection then goes without) */
+        if ((flags & TCPF_SYN) && !(flags & TCPF_ACK))
+                o->ts_ok = false;
+        if ((flags & TCPF_SYN) && (flags & TCPF_ACK) && o->sack_ok && o->ts_ok) {
+                o->ts_ok = false;
+                tp->tstamp_ok = false;
+        }
+        /* tcp_established_options: SACK blocks only as far as room is left */
+        while (o->nsack && tcp_options_len(o) > TCP_HLEN_MAX - TCP_HLEN_MIN)
+                o->nsack--;
+}
+
+unsigned tcp_opt_overhead(const struct tcp_sock *tp)
+{
+        unsigned n = tp->tstamp_ok ? 12 : 0;
+        if (tp->md5_keys && tcp_md5_lookup(tp->sk, tp->sk->daddr, 0))
+                n += 20; /* NOP NOP and the 18-byte option */
+        return n;
+}

@@ -42,6 +42,12 @@ int tcp_md5_copy(struct sock *child, const struct sock *listener, uint32_t addr)
 
 void tcp_md5_free(struct sock *sk);
 
+struct tcp_options;
+struct tcp_sock;
+/* A segment with flags going to a peer with a key: the signature's room
+ * first, and what Linux leaves out to make it fit. */
+void tcp_md5_options(struct tcp_sock *tp, struct tcp_options *o, uint8_t flags);
+
 /* The signature of a segment: the IPv4 pseudo-header, the 20-byte TCP
  * header with its checksum taken as zero (options excluded), the payload,
  * then the key (tcp_v4_md5_hash_skb).  Addresses in host order. */
