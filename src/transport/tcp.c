@@ -1034,6 +1034,7 @@ size_t tcp_get_info(struct sock *sk, void *buf, size_t cap)
         } else {
                 v.ca_state = tp->in_recovery      ? TCP_CA_Recovery
                              : tp->retransmits    ? TCP_CA_Loss
+                             : tp->sb.ca_state == TCP_CA_CWR ? TCP_CA_CWR
                              : tp->sb.sacked_out ? TCP_CA_Disorder
                                                   : TCP_CA_Open;
                 v.sacked = tp->sb.sacked_out; /* duplicate ACKs, as Linux's reno */
@@ -1047,6 +1048,10 @@ size_t tcp_get_info(struct sock *sk, void *buf, size_t cap)
                 v.options |= TCPI_OPT_SACK;
         if (tp->fo.syn_data_acked)
                 v.options |= TCPI_OPT_SYN_DATA;
+        if (tp->ecn_flags & TCP_ECN_OK)
+                v.options |= TCPI_OPT_ECN;
+        if (tp->ecn_flags & TCP_ECN_SEEN)
+                v.options |= TCPI_OPT_ECN_SEEN;
         if (tp->wscale_ok) {
                 v.options |= TCPI_OPT_WSCALE;
                 v.snd_wscale = tp->snd_wscale;
@@ -1079,6 +1084,7 @@ size_t tcp_get_info(struct sock *sk, void *buf, size_t cap)
         v.notsent_bytes = tp->write_seq - tp->snd_nxt;
         v.snd_wnd = tp->snd_wnd;
         v.delivered = tp->delivered;
+        v.delivered_ce = tp->delivered_ce;
         return tcp_info_pack(&v, buf, cap);
 }
 
@@ -1215,7 +1221,8 @@ static int tcp_sysctls_init(struct net *net, struct tcp_cfg *c)
                 I("tcp_retries2", retries2, 15, 0, 255),
                 I("tcp_orphan_retries", orphan_retries, 0, 0, 255),
                 I("tcp_slow_start_after_idle", slow_start_after_idle, 1, 0, 1),
-                I("tcp_ecn", ecn, 2, 0, 5),
+                /* 3-5 (AccECN) are not built: refused */
+                I("tcp_ecn", ecn, 2, 0, 2),
                 I("tcp_ecn_fallback", ecn_fallback, 1, 0, 1),
                 I("tcp_ecn_option", ecn_option, 2, 0, 2),
                 I("tcp_early_retrans", early_retrans, 3, 0, 4),

@@ -14,7 +14,8 @@
  * with RFC 5961 challenge ACKs, TIME_WAIT; SACK blocks, the SACK scoreboard
  * and SACK-based recovery with PRR, RACK and TLP in tcp_sack.c,
  * tcp_recovery.c and tcp_rack.c; Fast Open in tcp_fastopen.c and
- * tcp_fastopen_client.c.  Not yet: ECN, SYN cookies, autotuning.
+ * tcp_fastopen_client.c; RFC 3168 ECN in tcp_ecn.c.  Not yet: SYN cookies,
+ * autotuning.
  */
 #ifndef STRATA_TRANSPORT_TCP_H
 #define STRATA_TRANSPORT_TCP_H
@@ -23,6 +24,7 @@
 #include "ipv4/ip_input.h"
 #include "ipv4/ipv4.h"
 #include "socket/sock.h"
+#include "transport/tcp_ecn.h"
 #include "transport/tcp_sack.h"
 #include "transport/tcp_fastopen.h"
 #include "wire/tcp.h"
@@ -95,6 +97,7 @@ struct tcp_sock {
         /* send side */
         uint32_t iss, snd_una, snd_nxt, snd_wnd, snd_wl1, snd_wl2, write_seq;
         uint8_t snd_wscale;
+        uint8_t ecn_flags;       /* TCP_ECN_* (tcp_ecn.h) */
         uint16_t mss;            /* effective send MSS */
         uint16_t advmss;         /* what we announced */
         uint32_t snd_cwnd, snd_ssthresh, snd_cwnd_cnt;
@@ -107,6 +110,7 @@ struct tcp_sock {
         uint32_t user_timeout_ms;        /* TCP_USER_TIMEOUT (0: none) */
         int keepidle, keepintvl, keepcnt;/* TCP_KEEP* in s (0: the sysctls) */
         uint32_t ka_probes;              /* keepalive probes unanswered */
+        uint32_t delivered_ce;           /* of delivered, acked with ECE (tcpi_delivered_ce) */
         uint64_t rcv_tstamp;             /* ns: last segment from the peer */
         uint64_t lsndtime;               /* ns: last new data sent */
         uint64_t lrcvtime;               /* ns: last payload received (icsk_ack.lrcvtime:
@@ -247,6 +251,8 @@ void tcp_event_data_recv(struct sock *sk, const struct sk_buff *skb, uint8_t fla
 void tcp_event_data_sent(struct sock *sk);
 void tcp_event_ack_sent(struct sock *sk);
 void tcp_enter_quickack_mode(struct sock *sk);
+/* As tcp_enter_quickack_mode, at most max quick ACKs (Linux's argument). */
+void tcp_enter_quickack_mode_max(struct sock *sk, unsigned max);
 void tcp_send_delayed_ack(struct sock *sk);
 void tcp_ack_for_writer(struct sock *sk);
 void tcp_ack_snd_check(struct sock *sk, bool now);

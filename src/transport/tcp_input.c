@@ -137,6 +137,19 @@ void tcp_cong_avoid_acked(struct sock *sk, uint32_t segs)
                 tp->cong->cong_avoid(tp, segs);
 }
 
+/* tcp_newly_delivered: TCPDelivered, and of it what an ECE acked
+ * (TCPDeliveredCE, tcpi_delivered_ce). */
+static void tcp_count_delivered(struct sock *sk, uint32_t prior_delivered, bool ece)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        uint32_t n = tp->delivered - prior_delivered;
+        TCPEXT_ADD(sk->net, TCPDelivered, n);
+        if (ece) {
+                tp->delivered_ce += n;
+                TCPEXT_ADD(sk->net, TCPDeliveredCE, n);
+        }
+}
+
 /* An ACK that advanced snd_una: free what it covers (uncounting their
  * scoreboard marks into as), sample the RTT, and without SACK grow the
  * congestion window or go on with NewReno recovery (RFC 5681, RFC 6582). */
@@ -187,6 +200,8 @@ static void tcp_clean_acked(struct sock *sk, uint32_t ack, struct tcp_ack_sample
         as->una_advanced = true;
         if (tp->sack_ok) {
                 /* tcp_recovery_ack moves the window */
+        } else if (as->ece || tp->sb.ca_state == TCP_CA_CWR) {
+                /* tcp_cwr_ack cuts it */
         } else if (tp->in_recovery) {
                 if (seq_geq(ack, tp->high_seq)) {
                         tp->in_recovery = false;
@@ -222,7 +237,12 @@ static void tcp_dupack(struct sock *sk)
                 tp->sb.sacked_out++;
         if (++tp->dupacks == (uint32_t)tcp_cfg(sk->net)->reordering && !tp->in_recovery) {
                 tp->sb.sacked_out = 0; /* the window inflation counts them now */
-                tp->snd_ssthresh = tp->cong->ssthresh(tp);
+                /* in CWR ssthresh was cut already (tcp_enter_recovery) */
+                if (tp->sb.ca_state == TCP_CA_CWR)
+                        tp->sb.ca_state = TCP_CA_Open;
+                else
+                        tp->snd_ssthresh = tp->cong->ssthresh(tp);
+                tcp_ecn_queue_cwr(tp);
                 tp->snd_cwnd = tp->snd_ssthresh + 3;
                 tp->in_recovery = true;
                 tp->high_seq = tp->snd_nxt;
@@ -252,6 +272,7 @@ static void tcp_queue_data(struct sock *sk, struct sk_buff *skb, uint8_t flags, 
         tp->rcv_nxt = end;
         tp->bytes_received += skb->len;
         tcp_event_data_recv(sk, skb, flags, hdrlen);
+        tcp_ecn_check_ce(sk, IPCB(skb)->iph.tos);
         /* out-of-order segments that now fit */
         struct sk_buff *o;
         uint32_t dsack_high = tp->rcv_nxt;
@@ -285,6 +306,7 @@ static void tcp_queue_data(struct sock *sk, struct sk_buff *skb, uint8_t flags, 
 static void tcp_queue_ooo(struct sock *sk, struct sk_buff *skb)
 {
         struct tcp_sock *tp = tcp_sk(sk);
+        tcp_ecn_check_ce(sk, IPCB(skb)->iph.tos);
         TCPEXT_INC(sk->net, TCPOFOQueue);
         struct sk_buff_head *q = &tp->ooo_queue;
         if (q->qlen > 1000) {
@@ -401,6 +423,7 @@ static void tcp_listen_rcv(struct sock *sk, struct sk_buff *skb, const struct tc
          * when both sides will carry it */
         tcp_init_windows(c, tp->advmss - (th->opt.ts_ok && tcp_cfg(net)->timestamps ? 12 : 0));
         tcp_negotiate(tp, &th->opt);
+        tcp_ecn_create_request(c, th->flags, IPCB(skb)->iph.tos);
         tp->irs = th->seq;
         tp->rcv_nxt = th->seq + 1;
         tp->rcv_wup = tp->rcv_nxt;
@@ -468,6 +491,10 @@ static void tcp_synsent_rcv(struct sock *sk, struct sk_buff *skb, const struct t
                 return;
         }
         tcp_negotiate(tp, &th->opt);
+        if (ack_ok)
+                tcp_ecn_rcv_synack(tp, th->flags);
+        else
+                tcp_ecn_rcv_syn(tp, th->flags);
         tp->irs = th->seq;
         tp->rcv_nxt = th->seq + 1;
         tp->rcv_wup = tp->rcv_nxt;
@@ -673,7 +700,10 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
                         return;
                 }
                 uint32_t old_wnd = tp->snd_wnd;
-                struct tcp_ack_sample as = { .prior_una = tp->snd_una, .reord = tp->snd_nxt };
+                uint32_t prior_delivered = tp->delivered;
+                struct tcp_ack_sample as = { .prior_una = tp->snd_una,
+                                             .reord = tp->snd_nxt,
+                                             .ece = tcp_ecn_rcv_ecn_echo(tp, th->flags) };
                 if (tp->sack_ok)
                         tcp_sacktag(sk, th->ack, &th->opt, &as.tag);
                 if (seq_after(th->ack, tp->snd_una)) {
@@ -692,6 +722,9 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
                 }
                 if (tp->sack_ok)
                         tcp_recovery_ack(sk, &as);
+                else if (as.ece || tp->sb.ca_state == TCP_CA_CWR)
+                        tcp_cwr_ack(sk, as.acked_new, as.ece);
+                tcp_count_delivered(sk, prior_delivered, as.ece);
                 tp->probes_out = 0; /* tcp_ack: the peer answered, whatever its window */
                 if (!old_wnd && tp->snd_wnd) {
                         tp->backoff = 0;
@@ -712,6 +745,8 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
         }
         /* 7: data */
         bool fin = th->flags & TCPF_FIN;
+        if (skb->len || fin)
+                tcp_ecn_accept_cwr(sk, th->flags, true);
         if (skb->len) {
                 if (sk->state != TCP_ESTABLISHED && sk->state != TCP_FIN_WAIT1 &&
                     sk->state != TCP_FIN_WAIT2) {

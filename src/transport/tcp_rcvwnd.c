@@ -257,8 +257,13 @@ static void tcp_incr_quickack(struct sock *sk, unsigned max)
 
 void tcp_enter_quickack_mode(struct sock *sk)
 {
+        tcp_enter_quickack_mode_max(sk, TCP_MAX_QUICKACKS);
+}
+
+void tcp_enter_quickack_mode_max(struct sock *sk, unsigned max)
+{
         struct tcp_sock *tp = tcp_sk(sk);
-        tcp_incr_quickack(sk, TCP_MAX_QUICKACKS);
+        tcp_incr_quickack(sk, max);
         tp->ack.pingpong = 0;
         tp->ack.ato = TCP_ATO_MIN_NS;
 }
