@@ -58,7 +58,9 @@
         X(TCPFromZeroWindowAdv) X(TCPFastOpenActive) X(TCPFastOpenActiveFail)                   \
         X(TCPFastOpenPassive) X(TCPFastOpenPassiveFail) X(TCPFastOpenListenOverflow)            \
         X(TCPFastOpenCookieReqd) X(TCPFastOpenBlackhole) X(TCPFastOpenPassiveAltKey)           \
-        X(OutOfWindowIcmps) X(TCPDelivered) X(TCPDeliveredCE)
+        X(OutOfWindowIcmps) X(TCPDelivered) X(TCPDeliveredCE)        \
+        X(TCPHystartTrainDetect) X(TCPHystartTrainCwnd) X(TCPHystartDelayDetect)            \
+        X(TCPHystartDelayCwnd)
 
 enum ip_mib {
 #define X(n) IPSTATS_MIB_##n,

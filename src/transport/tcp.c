@@ -278,6 +278,7 @@ void tcp_set_state(struct sock *sk, int state)
                 struct tcp_sock *tp = tcp_sk(sk);
                 tp->lsndtime = tp->lrcvtime = net_now(net);
                 tcp_init_rcv_side(sk); /* tcp_init_transfer */
+                tp->cong->init(tp);    /* tcp_init_congestion_control */
                 tcp_reset_keepalive(sk);
         }
         sock_wake(sk);
@@ -1265,11 +1266,13 @@ static int tcp_sysctls_init(struct net *net, struct tcp_cfg *c)
         if (!err)
                 err = sysctl_register(net, "net.ipv4.tcp_wmem", c->wmem, 3, 1, 1 << 30,
                                       SYSCTL_UNIT_1, NULL);
+        if (!err)
+                err = tcp_cong_sysctls_init(net, &c->cubic);
         c->notsent_lowat = 0xffffffffu;
         if (!err)
                 err = sysctl_register_uint(net, "net.ipv4.tcp_notsent_lowat", &c->notsent_lowat,
                                            NULL);
-        /* Linux's default is cubic (RFC 9438, here without HyStart) */
+        /* Linux's default is cubic (RFC 9438, with HyStart) */
         strcpy(c->congestion_control, "cubic");
         strcpy(c->available_congestion_control, tcp_cong_available());
         if (!err)

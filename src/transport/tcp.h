@@ -24,6 +24,7 @@
 #include "ipv4/ip_input.h"
 #include "ipv4/ipv4.h"
 #include "socket/sock.h"
+#include "transport/tcp_cong.h"
 #include "transport/tcp_ecn.h"
 #include "transport/tcp_sack.h"
 #include "transport/tcp_fastopen.h"
@@ -50,6 +51,7 @@ struct tcp_cfg {
         char congestion_control[16];
         char available_congestion_control[32];
         char fastopen_key[80];
+        struct tcp_cubic_params cubic;
 };
 
 const struct tcp_cfg *tcp_cfg(struct net *net);
@@ -97,20 +99,20 @@ struct tcp_sock {
         /* send side */
         uint32_t iss, snd_una, snd_nxt, snd_wnd, snd_wl1, snd_wl2, write_seq;
         uint8_t snd_wscale;
-        uint8_t ecn_flags;       /* TCP_ECN_* (tcp_ecn.h) */
+        uint8_t rcv_wscale;      /* (receive side; here where it packs) */
         uint16_t mss;            /* effective send MSS */
         uint16_t advmss;         /* what we announced */
+        uint16_t user_mss;       /* TCP_MAXSEG set by the user (0: none) */
         uint32_t snd_cwnd, snd_ssthresh, snd_cwnd_cnt;
         const struct tcp_cong_ops *cong;
-        double cubic_wmax, cubic_k, cubic_west;
+        double cubic_wmax, cubic_west;   /* (K follows from W_max: not kept) */
         uint64_t cubic_epoch;
-        uint16_t user_mss;               /* TCP_MAXSEG set by the user (0: none) */
+        struct tcp_hystart hystart;      /* cubic's slow-start exit (tcp_cong.c) */
         /* options */
         unsigned notsent_lowat;          /* TCP_NOTSENT_LOWAT (0: the sysctl) */
         uint32_t user_timeout_ms;        /* TCP_USER_TIMEOUT (0: none) */
         int keepidle, keepintvl, keepcnt;/* TCP_KEEP* in s (0: the sysctls) */
         uint32_t ka_probes;              /* keepalive probes unanswered */
-        uint32_t delivered_ce;           /* of delivered, acked with ECE (tcpi_delivered_ce) */
         uint64_t rcv_tstamp;             /* ns: last segment from the peer */
         uint64_t lsndtime;               /* ns: last new data sent */
         uint64_t lrcvtime;               /* ns: last payload received (icsk_ack.lrcvtime:
@@ -126,11 +128,10 @@ struct tcp_sock {
         struct timer_list reo_timer;     /* RACK's reordering timer */
         struct sk_buff_head write_queue; /* unacked + unsent payload */
         uint32_t wmem_queued;            /* truesize of write_queue (sk_wmem_queued) */
-        struct sk_buff *send_head;       /* first unsent skb, or NULL: scan */
         uint32_t sent_ts;                /* when the oldest unacked was sent (ms) */
+        struct sk_buff *send_head;       /* first unsent skb, or NULL: scan */
         /* receive side */
         uint32_t irs, rcv_nxt, rcv_wnd, rcv_wup;
-        uint8_t rcv_wscale;
         struct sk_buff_head ooo_queue;   /* out of order, by seq */
         uint32_t rcv_ssthresh;           /* how far the offer may grow now */
         uint32_t window_clamp;           /* the largest offer */
@@ -147,6 +148,7 @@ struct tcp_sock {
         bool fin_received;
         /* options */
         bool wscale_ok, sack_ok, tstamp_ok, nodelay;
+        uint8_t ecn_flags;               /* TCP_ECN_* (tcp_ecn.h) */
         bool cork;                       /* TCP_CORK: partial segments wait */
         bool recvmsg_inq;                /* TCP_INQ: TCP_CM_INQ on each read */
         bool nospace;                    /* a writer found the buffer full (SOCK_NOSPACE) */
@@ -175,6 +177,7 @@ struct tcp_sock {
         uint32_t total_retrans, segs_in, segs_out;
         uint64_t bytes_acked, bytes_received;
         uint32_t delivered;              /* packets acknowledged, the SYN's exchange counted once */
+        uint32_t delivered_ce;           /* of delivered, acked with ECE (tcpi_delivered_ce) */
         int syn_retries;
         int soft_err;                    /* an ICMP error to report on timeout (sk_err_soft) */
         struct tcp_fastopen_sock fo;     /* Fast Open (tcp_fastopen.c) */

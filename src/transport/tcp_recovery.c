@@ -291,6 +291,17 @@ static void process_tlp_ack(struct sock *sk, const struct tcp_ack_sample *s)
         }
 }
 
+/* tcp_may_raise_cwnd: grow on in-order delivery only (RFC 5681), unless
+ * the path was seen reordering more than net.ipv4.tcp_reordering: then
+ * SACKed data is progress too. */
+static bool may_raise_cwnd(struct sock *sk, const struct tcp_ack_sample *s)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        if (tp->sb.reordering > (uint32_t)tcp_cfg(sk->net)->reordering)
+                return s->una_advanced || s->tag.newly_sacked;
+        return s->una_advanced;
+}
+
 void tcp_recovery_ack(struct sock *sk, const struct tcp_ack_sample *s)
 {
         struct tcp_sock *tp = tcp_sk(sk);
@@ -351,7 +362,7 @@ void tcp_recovery_ack(struct sock *sk, const struct tcp_ack_sample *s)
         /* tcp_cong_control */
         if (in_cwnd_reduction(tp))
                 cwnd_reduction(tp, delivered, s->retrans_acked, sb->lost_retrans != lost_retrans);
-        else if (s->una_advanced)
+        else if (may_raise_cwnd(sk, s))
                 tcp_cong_avoid_acked(sk, delivered ? delivered : 1);
         if (sb->ca_state == TCP_CA_Recovery || sb->ca_state == TCP_CA_Loss)
                 tcp_xmit_retransmit_queue(sk);

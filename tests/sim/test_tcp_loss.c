@@ -17,7 +17,8 @@
  * moment they arrive.  Unlike the in-memory veth the frames are not marked
  * checksum-verified.  A congested router is imitated too: an ECN-capable
  * (ECT) frame may be marked CE instead of dropped (RFC 3168), the IP
- * checksum patched as a router does.  Every TCP segment that enters the wire is logged
+ * checksum patched as a router does; and a bottleneck: a rate and an
+ * unbounded queue in front of it, whose growth HyStart should notice.  Every TCP segment that enters the wire is logged
  * (time, flags, seq, ack, length, window, dropped or not), so the tests can
  * check what Linux's tcpdump would show: SYN retransmission times, RTO
  * doubling, zero windows and zero-window probes.
@@ -116,6 +117,7 @@ struct seglog {
 struct impair {
         unsigned loss, corrupt, dup, reorder;
         unsigned ce; /* an ECT frame is marked CE */
+        uint64_t rate; /* bytes per second through an unbounded queue (0: no limit) */
         uint64_t delay;         /* one way, every frame */
         uint64_t reorder_extra; /* added to a held-back frame */
         bool blackhole_tcp;     /* drop every TCP segment (ARP passes) */
@@ -131,6 +133,7 @@ struct end {
         struct sk_buff_head q;
         struct timer_list timer;
         struct seglog log; /* TCP segments this end sent */
+        uint64_t busy_until; /* the bottleneck is sending until then */
 };
 
 struct link {
@@ -274,6 +277,13 @@ static int wire_xmit(struct sk_buff *skb, struct net_device *dev)
                 lk->ce_marked++;
         }
         uint64_t at = now + im->delay;
+        if (im->rate) {
+                /* a bottleneck: frames queue behind each other, so the
+                 * delay grows with what is in flight beyond the pipe */
+                uint64_t start = e->busy_until > now ? e->busy_until : now;
+                e->busy_until = start + (uint64_t)skb->len * 1000000000ull / im->rate;
+                at = e->busy_until + im->delay;
+        }
         if (chance(lk, im->reorder)) {
                 at += im->reorder_extra;
                 lk->reordered++;
@@ -1140,6 +1150,58 @@ static void ecn_ip_tos_keeps_ecn_bits(void)
         lab_down(lab);
 }
 
+/* HyStart (cubic's, as Linux): through a 10 Mbit/s bottleneck with a
+ * queue that never overflows, slow start ends when the RTT starts to grow
+ * (or the ACKs come as one train), not at a loss -- ssthresh is set with
+ * no retransmission.  With module.tcp_cubic.parameters.hystart=0 nothing
+ * ends it but a loss, and with an endless queue there is none: ssthresh
+ * stays infinite and the queue (the RTT) grows far larger. */
+static void hystart_leaves_slow_start_before_a_loss(void)
+{
+        uint32_t ssthresh[2], rtt[2];
+        uint64_t detect[2];
+        for (int hystart = 1; hystart >= 0; hystart--) {
+                struct impair ab = { .delay = 10 * MSEC, .rate = 10000000 / 8 },
+                              ba = { .delay = 10 * MSEC };
+                struct lab *lab = lab_up(&ab, &ba, 31);
+                struct strata_net *a = lab->ns[0], *b = lab->ns[1];
+                CHECK_EQ(strata_sysctl_set(a, "module.tcp_cubic.parameters.hystart",
+                                           hystart ? "1" : "0"),
+                         0);
+                CHECK_EQ(strata_sysctl_set(a, "module.tcp_cubic.parameters.hystart_low_window",
+                                           "16"),
+                         0);
+                /* buffers that never limit the sender (Linux autotunes them) */
+                CHECK_EQ(strata_sysctl_set(a, "net.ipv4.tcp_wmem", "4096 4194304 4194304"), 0);
+                CHECK_EQ(strata_sysctl_set(b, "net.ipv4.tcp_rmem", "4096 6291456 6291456"), 0);
+                int c, s, l;
+                connect_pair(lab, &c, &s, &l);
+                fill_pattern(31);
+                pump(lab, a, c, b, s, 0, 0, XFER, 30 * SEC);
+                struct tcp_info ti = info(a, c);
+                ssthresh[hystart] = ti.tcpi_snd_ssthresh;
+                rtt[hystart] = ti.tcpi_rtt;
+                detect[hystart] = ctr(a, "TcpExt.TCPHystartDelayDetect") +
+                                  ctr(a, "TcpExt.TCPHystartTrainDetect");
+                printf("  %s: hystart=%d: ssthresh %u, srtt %u us, cwnd %u, exits %llu\n",
+                       test_current, hystart, ti.tcpi_snd_ssthresh, ti.tcpi_rtt,
+                       ti.tcpi_snd_cwnd, (unsigned long long)detect[hystart]);
+                CHECK_EQ(ctr(a, "Tcp.RetransSegs"), 0);
+                if (hystart) {
+                        CHECK_EQ(detect[1], 1); /* once: slow start is over */
+                        CHECK_EQ(ctr(a, "TcpExt.TCPHystartDelayCwnd") +
+                                     ctr(a, "TcpExt.TCPHystartTrainCwnd"),
+                                 ssthresh[1]);
+                }
+                close_pair(lab, c, s, l);
+                lab_down(lab);
+        }
+        CHECK(ssthresh[1] >= 16 && ssthresh[1] < 0x7fffffff);
+        CHECK_EQ(ssthresh[0], 0x7fffffff);
+        CHECK_EQ(detect[0], 0);
+        CHECK(rtt[1] < rtt[0]);
+}
+
 TEST_MAIN(T(transfer_clean_delay), T(transfer_loss_1pct), T(transfer_loss_5pct),
           T(sack_beats_newreno_at_5pct_loss),
           T(transfer_reorder), T(transfer_duplicate), T(transfer_corrupt), T(transfer_everything),
@@ -1147,4 +1209,4 @@ TEST_MAIN(T(transfer_clean_delay), T(transfer_loss_1pct), T(transfer_loss_5pct),
           T(connect_timeout_syn_retries), T(rto_backoff_doubles), T(time_wait_lasts_60s),
           T(blocking_send_waits_for_room), T(zero_window_peer_vanishes),
           T(ecn_ce_marks_cut_the_window_without_loss), T(ecn_default_sends_not_ect),
-          T(ecn_ip_tos_keeps_ecn_bits))
+          T(ecn_ip_tos_keeps_ecn_bits), T(hystart_leaves_slow_start_before_a_loss))
