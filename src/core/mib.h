@@ -60,7 +60,8 @@
         X(TCPFastOpenCookieReqd) X(TCPFastOpenBlackhole) X(TCPFastOpenPassiveAltKey)           \
         X(OutOfWindowIcmps) X(TCPDelivered) X(TCPDeliveredCE)        \
         X(TCPHystartTrainDetect) X(TCPHystartTrainCwnd) X(TCPHystartDelayDetect)            \
-        X(TCPHystartDelayCwnd)
+        X(TCPHystartDelayCwnd) X(SyncookiesRecv) X(SyncookiesFailed)              \
+        X(TCPReqQFullDoCookies) X(TCPReqQFullDrop)
 
 enum ip_mib {
 #define X(n) IPSTATS_MIB_##n,

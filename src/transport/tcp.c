@@ -22,6 +22,7 @@
 #include "socket/porthash.h"
 #include "socket/sockns.h"
 #include "core/sysctl.h"
+#include "core/siphash.h"
 #include "transport/tcp.h"
 #include "transport/tcp_cong.h"
 #include "transport/tcp_info.h"
@@ -34,6 +35,7 @@ struct tcp_table {
         uint32_t emask;
         uint32_t ecount;
         uint64_t isn_key[2];
+        struct siphash_key syncookie_secret[2]; /* tcp_syncookies.c's two hashes */
         struct tcp_fastopen_net fastopen;
 };
 
@@ -45,6 +47,11 @@ static struct tcp_table *tables(struct net *net)
 const struct tcp_cfg *tcp_cfg(struct net *net)
 {
         return &tables(net)->cfg;
+}
+
+const struct siphash_key *tcp_syncookie_secret(struct net *net)
+{
+        return tables(net)->syncookie_secret;
 }
 
 struct tcp_fastopen_net *tcp_fastopen_net(struct net *net)
@@ -1314,6 +1321,10 @@ int tcp_init(struct net *net)
         }
         t->isn_key[0] = random_u64(&net->rnd);
         t->isn_key[1] = random_u64(&net->rnd);
+        for (int i = 0; i < 2; i++) {
+                t->syncookie_secret[i].key[0] = random_u64(&net->rnd);
+                t->syncookie_secret[i].key[1] = random_u64(&net->rnd);
+        }
         in->tcp = t;
         in->protos[IPPROTO_TCP_] = tcp_v4_rcv;
         tcp_err_init(net);

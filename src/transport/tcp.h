@@ -55,6 +55,9 @@ struct tcp_cfg {
 };
 
 const struct tcp_cfg *tcp_cfg(struct net *net);
+struct siphash_key;
+/* The namespace's two SYN cookie secrets (tcp_syncookies.c). */
+const struct siphash_key *tcp_syncookie_secret(struct net *net);
 
 #define TCP_RTO_MIN_NS   (200 * NSEC_PER_MSEC)
 #define TCP_RTO_MAX_NS   (120 * NSEC_PER_SEC)
@@ -249,6 +252,10 @@ uint16_t tcp_select_window(struct sock *sk);
 #define TCP_ACK_PUSHED2 0x08
 #define TCP_ACK_NOW     0x10 /* the next check sends it */
 void tcp_init_windows(struct sock *sk, uint32_t mss);
+/* The same for a socket not made yet (a SYN cookie's SYN-ACK): the first
+ * offer and window scale from a receive buffer of rcvbuf bytes. */
+void tcp_select_initial_window(struct net *net, int rcvbuf, uint32_t mss, uint32_t *rcv_wnd,
+                               uint8_t *rcv_wscale);
 void tcp_init_rcv_side(struct sock *sk);
 void tcp_event_data_recv(struct sock *sk, const struct sk_buff *skb, uint8_t flags, uint32_t hdrlen);
 void tcp_event_data_sent(struct sock *sk);

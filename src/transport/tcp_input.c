@@ -13,6 +13,7 @@
 #include "transport/tcp.h"
 #include "transport/tcp_cong.h"
 #include "transport/tcp_recovery.h"
+#include "transport/tcp_syncookies.h"
 #include "wire/bytes.h"
 #include "wire/ipv4.h"
 
@@ -390,17 +391,98 @@ static void tcp_fin(struct sock *sk)
         sock_wake(sk);
 }
 
-/* LISTEN: a SYN makes a child in SYN_RECV (tcp_conn_request). */
+/* tcp_openreq_init and tcp_create_openreq_child: child c of a listener
+ * takes the options o of the peer's SYN (or those a SYN cookie brought
+ * back), the peer's ISN irs and ours, iss. */
+static void tcp_openreq_init(struct sock *c, const struct tcp_options *o, uint32_t irs,
+                             uint32_t iss, uint16_t window)
+{
+        struct net *net = c->net;
+        struct tcp_sock *tp = tcp_sk(c);
+        tp->advmss = tcp_mss_clamp(tp, tcp_mss_for(net, c->daddr));
+        tp->mss = tp->advmss;
+        /* tcp_openreq_init_rwin: whole segments, less the timestamp option
+         * when both sides will carry it */
+        tcp_init_windows(c, tp->advmss - (o->ts_ok && tcp_cfg(net)->timestamps ? 12 : 0));
+        tcp_negotiate(tp, o);
+        tp->irs = irs;
+        tp->rcv_nxt = irs + 1;
+        tp->rcv_wup = tp->rcv_nxt;
+        tp->iss = iss;
+        tp->snd_una = tp->iss;
+        tp->snd_nxt = tp->iss + 1;
+        tp->write_seq = tp->iss + 1;
+        tp->snd_wnd = window; /* unscaled in a SYN */
+        tp->snd_wl1 = irs;
+        tp->snd_wl2 = tp->iss;
+}
+
+static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp_repr *th,
+                          uint32_t saddr, uint32_t daddr);
+
+/* tcp_v4_cookie_check and tcp_get_cookie_sock: an ACK at a listener that
+ * brings a valid SYN cookie back makes the child its SYN would have made,
+ * which then takes the ACK as any SYN_RECV child does.  False when it is
+ * no cookie: the listener resets it. */
+static bool tcp_cookie_ack(struct sock *sk, struct sk_buff *skb, const struct tcp_repr *th,
+                           uint32_t saddr, uint32_t daddr)
+{
+        struct net *net = sk->net;
+        struct tcp_sock *lp = tcp_sk(sk);
+        struct tcp_options o;
+        struct tcp_cookie_req req = { .opt = &o };
+        if (tcp_syncookie_check(sk, th, saddr, daddr, &req))
+                return false;
+        /* tcp_v4_syn_recv_sock: no room to accept it -- dropped without
+         * a reset, whatever tcp_abort_on_overflow says */
+        if (lp->accept_qlen > lp->backlog) {
+                TCPEXT_INC(net, ListenOverflows);
+                TCPEXT_INC(net, ListenDrops);
+                TRACE(net, skb, IP_LOCAL, "tcp: SYN cookie for port %u: accept queue full",
+                      sk->num);
+                tcp_drop(net, skb, SKB_DROP_REASON_NOT_SPECIFIED);
+                return true;
+        }
+        struct sock *c = tcp_child_new(sk, saddr, th->sport, daddr, th->dport);
+        if (!c) {
+                TCPEXT_INC(net, ListenDrops);
+                tcp_drop(net, skb, SKB_DROP_REASON_NOMEM);
+                return true;
+        }
+        struct tcp_sock *tp = tcp_sk(c);
+        tcp_openreq_init(c, &o, th->seq - 1, th->ack - 1, th->window);
+        tp->ecn_flags = req.ecn_ok ? TCP_ECN_OK : 0;
+        c->state = TCP_SYN_RECV;
+        tcp_ehash_add(c);
+        lp->syn_qlen++; /* SYN_RECV's ACK processing takes it back */
+        TCP_INC(net, PassiveOpens);
+        /* the SYN-ACK's round trip from the cookie timestamp echoed (at
+         * most 64 ms early); without one, no sample (as Karn) */
+        int32_t rtt_ms = (int32_t)(tcp_time_ms(net) - o.tsecr);
+        if (o.ts_ok && rtt_ms >= 0)
+                tp->rtt_seq_time = net_now(net) - (uint64_t)rtt_ms * NSEC_PER_MSEC;
+        else
+                tp->retransmits = 1;
+        tcp_rcv_state(c, skb, th, saddr, daddr);
+        sock_put(c); /* the tables hold it */
+        return true;
+}
+
+/* LISTEN: a SYN makes a child in SYN_RECV, or a SYN cookie when the SYN
+ * queue is full (tcp_conn_request). */
 static void tcp_listen_rcv(struct sock *sk, struct sk_buff *skb, const struct tcp_repr *th,
                            uint32_t saddr, uint32_t daddr, uint32_t seglen)
 {
         struct net *net = sk->net;
         struct tcp_sock *lp = tcp_sk(sk);
+        const struct tcp_cfg *cfg = tcp_cfg(net);
         if (th->flags & TCPF_RST) {
                 tcp_drop(net, skb, SKB_DROP_REASON_NOT_SPECIFIED);
                 return;
         }
         if (th->flags & TCPF_ACK) {
+                if (!(th->flags & TCPF_SYN) && tcp_cookie_ack(sk, skb, th, saddr, daddr))
+                        return;
                 tcp_v4_send_reset(net, skb, th, saddr, daddr, seglen);
                 tcp_drop(net, skb, SKB_DROP_REASON_NO_SOCKET);
                 return;
@@ -409,12 +491,38 @@ static void tcp_listen_rcv(struct sock *sk, struct sk_buff *skb, const struct tc
                 tcp_drop(net, skb, SKB_DROP_REASON_NOT_SPECIFIED);
                 return;
         }
+        /* inet_csk_reqsk_queue_is_full (or cookies always): a cookie
+         * instead of a request, or a drop without cookies */
+        bool want_cookie = false;
+        if (cfg->syncookies == 2 || lp->syn_qlen > lp->backlog) {
+                want_cookie = tcp_syn_flood_action(sk);
+                if (!want_cookie) {
+                        TCPEXT_INC(net, ListenDrops);
+                        TRACE(net, skb, IP_LOCAL, "tcp: SYN queue of port %u full (backlog %d)",
+                              sk->num, lp->backlog);
+                        tcp_drop(net, skb, SKB_DROP_REASON_NOT_SPECIFIED);
+                        return;
+                }
+        }
         /* sk_acceptq_is_full: more than backlog waiting to be accepted */
-        if (lp->accept_qlen > lp->backlog || lp->syn_qlen > lp->backlog) {
+        if (lp->accept_qlen > lp->backlog) {
                 TCPEXT_INC(net, ListenOverflows);
                 TCPEXT_INC(net, ListenDrops);
                 TRACE(net, skb, IP_LOCAL, "tcp: listen queue of port %u full (backlog %d)",
                       sk->num, lp->backlog);
+                tcp_drop(net, skb, SKB_DROP_REASON_NOT_SPECIFIED);
+                return;
+        }
+        if (want_cookie) {
+                tcp_syncookie_synack(sk, th, IPCB(skb)->iph.tos, saddr, daddr);
+                consume_skb(skb);
+                return;
+        }
+        /* Without cookies the last quarter of tcp_max_syn_backlog is kept
+         * for peers proven alive (tcp_peer_is_proven); Strata keeps no
+         * such metrics, so it holds that quarter back from everyone. */
+        if (!cfg->syncookies && cfg->max_syn_backlog - lp->syn_qlen < (cfg->max_syn_backlog >> 2)) {
+                TCPEXT_INC(net, ListenDrops);
                 tcp_drop(net, skb, SKB_DROP_REASON_NOT_SPECIFIED);
                 return;
         }
@@ -425,23 +533,9 @@ static void tcp_listen_rcv(struct sock *sk, struct sk_buff *skb, const struct tc
                 return;
         }
         struct tcp_sock *tp = tcp_sk(c);
-        tp->advmss = tcp_mss_clamp(tp, tcp_mss_for(net, saddr));
-        tp->mss = tp->advmss;
-        /* tcp_openreq_init_rwin: whole segments, less the timestamp option
-         * when both sides will carry it */
-        tcp_init_windows(c, tp->advmss - (th->opt.ts_ok && tcp_cfg(net)->timestamps ? 12 : 0));
-        tcp_negotiate(tp, &th->opt);
+        tcp_openreq_init(c, &th->opt, th->seq, tcp_isn(net, daddr, th->dport, saddr, th->sport),
+                         th->window);
         tcp_ecn_create_request(c, th->flags, IPCB(skb)->iph.tos);
-        tp->irs = th->seq;
-        tp->rcv_nxt = th->seq + 1;
-        tp->rcv_wup = tp->rcv_nxt;
-        tp->iss = tcp_isn(net, daddr, th->dport, saddr, th->sport);
-        tp->snd_una = tp->iss;
-        tp->snd_nxt = tp->iss + 1;
-        tp->write_seq = tp->iss + 1;
-        tp->snd_wnd = th->window; /* unscaled in a SYN */
-        tp->snd_wl1 = th->seq;
-        tp->snd_wl2 = tp->iss;
         bool fastopen = tcp_fastopen_try(sk, c, &skb, th, saddr, daddr);
         c->state = TCP_SYN_RECV;
         tcp_ehash_add(c);
@@ -667,10 +761,19 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
                         struct tcp_sock *lp = tcp_sk(parent);
                         if (lp->accept_qlen > lp->backlog) {
                                 /* accept queue full: the ACK is dropped and the
-                                 * SYN-ACK will be retransmitted
-                                 * (tcp_abort_on_overflow=0) */
+                                 * SYN-ACK will be retransmitted; with
+                                 * tcp_abort_on_overflow the peer is reset
+                                 * (tcp_check_req's embryonic_reset) */
                                 TCPEXT_INC(net, ListenOverflows);
                                 TCPEXT_INC(net, ListenDrops);
+                                if (tcp_cfg(net)->abort_on_overflow) {
+                                        tcp_v4_send_reset(net, skb, th, saddr, daddr, seglen);
+                                        lp->syn_qlen--;
+                                        tp->parent = NULL;
+                                        sock_put(parent);
+                                        TCPEXT_INC(net, EmbryonicRsts);
+                                        tcp_done(sk);
+                                }
                                 tcp_drop(net, skb, SKB_DROP_REASON_NOT_SPECIFIED);
                                 return;
                         }

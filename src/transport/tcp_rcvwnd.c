@@ -68,26 +68,35 @@ static bool tcp_in_quickack(const struct tcp_sock *tp)
  * from the largest buffer the socket may get, the first offer ten
  * segments (of mss, which the caller has reduced by the timestamp option
  * when it will ride in every segment). */
-void tcp_init_windows(struct sock *sk, uint32_t mss)
+void tcp_select_initial_window(struct net *net, int rcvbuf, uint32_t mss, uint32_t *rcv_wnd,
+                               uint8_t *rcv_wscale)
 {
-        struct tcp_sock *tp = tcp_sk(sk);
-        const struct tcp_cfg *cfg = tcp_cfg(sk->net);
-        uint32_t space = (uint32_t)tcp_full_space(sk);
+        const struct tcp_cfg *cfg = tcp_cfg(net);
+        uint32_t space = (uint32_t)tcp_win_from_space(rcvbuf);
         if (space > mss)
                 space -= space % mss;
-        tp->rcv_wscale = 0;
+        uint8_t ws = 0;
         if (cfg->window_scaling) {
-                uint32_t big = MAX(space, (uint32_t)MAX(cfg->rmem[2], sk->net->core.rmem_max));
+                uint32_t big = MAX(space, (uint32_t)MAX(cfg->rmem[2], net->core.rmem_max));
                 int lg = 31 - __builtin_clz(big | 1);
-                tp->rcv_wscale = (uint8_t)MIN(MAX(lg - 15, 0), 14);
+                ws = (uint8_t)MIN(MAX(lg - 15, 0), 14);
         }
         uint32_t w = MIN(space, 65535u);
-        if (mss > (1u << tp->rcv_wscale)) {
+        if (mss > (1u << ws)) {
                 uint32_t init = TCP_INIT_RCVWND;
                 if (mss > 1460)
                         init = MAX(1460u * TCP_INIT_RCVWND / mss, 2u);
                 w = MIN(w, init * mss);
         }
+        *rcv_wnd = w;
+        *rcv_wscale = ws;
+}
+
+void tcp_init_windows(struct sock *sk, uint32_t mss)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        uint32_t w;
+        tcp_select_initial_window(sk->net, sk->rcvbuf, mss, &w, &tp->rcv_wscale);
         tp->rcv_wnd = w;
         tp->rcv_ssthresh = w;
         tp->window_clamp = 65535u << tp->rcv_wscale;
