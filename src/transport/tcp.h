@@ -14,8 +14,8 @@
  * with RFC 5961 challenge ACKs, TIME_WAIT; SACK blocks, the SACK scoreboard
  * and SACK-based recovery with PRR, RACK and TLP in tcp_sack.c,
  * tcp_recovery.c and tcp_rack.c; Fast Open in tcp_fastopen.c and
- * tcp_fastopen_client.c; RFC 3168 ECN in tcp_ecn.c.  Not yet: SYN cookies,
- * autotuning.
+ * tcp_fastopen_client.c; RFC 3168 ECN in tcp_ecn.c; SYN cookies in
+ * tcp_syncookies.c.  Not yet: autotuning.
  */
 #ifndef STRATA_TRANSPORT_TCP_H
 #define STRATA_TRANSPORT_TCP_H
