@@ -161,10 +161,12 @@ static void tcp_clean_acked(struct sock *sk, uint32_t ack, struct tcp_ack_sample
         uint32_t acked = ack - tp->snd_una;
         struct sk_buff *skb;
         uint64_t last_ackt = 0; /* send time of the newest acked (ca_rtt_us) */
+        bool karn = false;      /* some of it was sent twice: no sample */
         while ((skb = tp->write_queue.first) && seq_leq(TCP_SKB_CB(skb)->end_seq, ack)) {
                 struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
                 bool ever_retrans = cb->sacked & TCPCB_EVER_RETRANS;
                 as->retrans_acked |= ever_retrans;
+                karn |= ever_retrans || cb->retrans;
                 if (!(cb->sacked & TCPCB_SACKED_ACKED) && cb->tx_ns > last_ackt)
                         last_ackt = cb->tx_ns;
                 if (!tcp_sack_skb_acked(tp, skb)) {
@@ -204,7 +206,7 @@ static void tcp_clean_acked(struct sock *sk, uint32_t ack, struct tcp_ack_sample
         as->una_advanced = true;
         /* tcp_clean_rtx_queue: the algorithm's sample (pkts_acked) */
         if (tp->cong->pkts_acked)
-                tp->cong->pkts_acked(tp, last_ackt && !as->retrans_acked
+                tp->cong->pkts_acked(tp, last_ackt && !karn
                                              ? (int64_t)((net_now(net) - last_ackt) / 1000)
                                              : -1);
         if (tp->sack_ok) {
