@@ -49,7 +49,8 @@ static void seg(struct w *w, uint8_t ecn, uint8_t flags, uint32_t seq, uint32_t 
         }
         uint8_t s[1600], frame[1700];
         size_t hlen = tcp_emit(&th, s, sizeof(s));
-        memcpy(s + hlen, data, dlen);
+        if (dlen)
+                memcpy(s + hlen, data, dlen);
         put_be16(s + 16, tcp_csum_ipv4(PEER, LOCAL, s, hlen + dlen));
         size_t n = probe_ipv4_frame(&w->probe, frame, PEER, LOCAL, IPPROTO_TCP_, 64, s, hlen + dlen);
         /* the ECN field, and the header checksum again */
