@@ -18,6 +18,7 @@
  * used.
  */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/sysctl.h"
@@ -97,22 +98,27 @@ static uint32_t cubic_clock_us(const struct tcp_sock *tp)
 /* bictcp_hystart_reset: a new round trip begins. */
 static void hystart_reset(struct tcp_sock *tp)
 {
-        struct tcp_hystart *hs = &tp->hystart;
+        struct tcp_hystart *hs = tp->hystart;
         hs->round_start = hs->last_ack = cubic_clock_us(tp);
         hs->end_seq = tp->snd_nxt;
         hs->curr_rtt = ~0u;
         hs->sample_cnt = 0;
 }
 
-/* cubictcp_init with bictcp_reset */
+static void cubic_release(struct tcp_sock *tp)
+{
+        free(tp->hystart);
+        tp->hystart = NULL;
+}
+
+/* cubictcp_init with bictcp_reset: HyStart starts over (its state comes
+ * with the next RTT sample, the round then beginning) */
 static void cubic_init(struct tcp_sock *tp)
 {
         tp->cubic_wmax = 0;
         tp->cubic_epoch = 0;
-        tp->hystart.delay_min = 0;
-        tp->hystart.found = 0;
-        if (tcp_cfg(tp->sk->net)->cubic.hystart)
-                hystart_reset(tp);
+        cubic_release(tp);
+        tp->hystart_found = false;
 }
 
 /* hystart_ack_delay: the time a TSO packet and its GRO'd ACK may add at
@@ -138,7 +144,7 @@ static uint32_t hystart_ack_delay(const struct tcp_sock *tp)
 static void hystart_found(struct tcp_sock *tp, bool train)
 {
         struct net *net = tp->sk->net;
-        tp->hystart.found = 1;
+        tp->hystart_found = true;
         if (train) {
                 TCPEXT_INC(net, TCPHystartTrainDetect);
                 TCPEXT_ADD(net, TCPHystartTrainCwnd, tp->snd_cwnd);
@@ -152,7 +158,7 @@ static void hystart_found(struct tcp_sock *tp, bool train)
 /* hystart_update: one RTT sample (us) in slow start above the low window. */
 static void hystart_update(struct tcp_sock *tp, uint32_t delay)
 {
-        struct tcp_hystart *hs = &tp->hystart;
+        struct tcp_hystart *hs = tp->hystart;
         const struct tcp_cubic_params *p = &tcp_cfg(tp->sk->net)->cubic;
         if (seq_after(tp->snd_una, hs->end_seq))
                 hystart_reset(tp);
@@ -188,19 +194,26 @@ static void hystart_update(struct tcp_sock *tp, uint32_t delay)
 /* cubictcp_acked: the least RTT, and HyStart while in slow start. */
 static void cubic_pkts_acked(struct tcp_sock *tp, int64_t rtt_us)
 {
-        struct tcp_hystart *hs = &tp->hystart;
         const struct tcp_cubic_params *p = &tcp_cfg(tp->sk->net)->cubic;
-        if (rtt_us < 0)
-                return;
+        if (rtt_us < 0 || !p->hystart || tp->hystart_found)
+                return; /* delay_min serves HyStart alone */
         /* samples right after a recovery are not trusted */
         if (tp->cubic_epoch && net_now(tp->sk->net) - tp->cubic_epoch < NSEC_PER_SEC)
                 return;
+        if (!tp->hystart) {
+                tp->hystart = calloc(1, sizeof(*tp->hystart));
+                if (!tp->hystart)
+                        return; /* no memory: slow start ends as without HyStart */
+                hystart_reset(tp);
+        }
+        struct tcp_hystart *hs = tp->hystart;
         uint32_t delay = rtt_us > 0 ? (uint32_t)(rtt_us > 0xffffffff ? 0xffffffff : rtt_us) : 1;
         if (!hs->delay_min || hs->delay_min > delay)
                 hs->delay_min = delay;
-        if (!hs->found && tp->snd_cwnd < tp->snd_ssthresh && p->hystart &&
-            tp->snd_cwnd >= (uint32_t)p->hystart_low_window)
+        if (tp->snd_cwnd < tp->snd_ssthresh && tp->snd_cwnd >= (uint32_t)p->hystart_low_window)
                 hystart_update(tp, delay);
+        if (tp->hystart_found)
+                cubic_release(tp); /* nothing more to watch until an RTO */
 }
 
 static uint32_t cubic_ssthresh(struct tcp_sock *tp)
@@ -254,6 +267,7 @@ static const struct tcp_cong_ops cubic = {
         .cong_avoid = cubic_cong_avoid,
         .init = cubic_init,
         .pkts_acked = cubic_pkts_acked,
+        .release = cubic_release,
 };
 
 int tcp_cong_sysctls_init(struct net *net, struct tcp_cubic_params *p)

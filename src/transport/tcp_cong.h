@@ -23,10 +23,14 @@ struct tcp_cong_ops {
         /* optional: an ACK acked data cumulatively; rtt_us is the RTT of
          * the newest of it, -1 if any of it was retransmitted (Karn) */
         void (*pkts_acked)(struct tcp_sock *tp, int64_t rtt_us);
+        /* optional: the socket goes or changes algorithm: free its state */
+        void (*release)(struct tcp_sock *tp);
 };
 
-/* HyStart's state (Linux's struct bictcp, its hystart fields), one per
- * connection; times are in microseconds of the namespace clock. */
+/* HyStart's state (Linux's struct bictcp, its hystart fields), allocated
+ * by a connection's first RTT sample and freed once HyStart has ended slow
+ * start (tcp_sock.hystart_found): an idle or finished connection keeps
+ * none.  Times are microseconds of the namespace clock. */
 struct tcp_hystart {
         uint32_t round_start; /* when this round trip began */
         uint32_t last_ack;    /* the last ACK of the current train */
@@ -34,7 +38,6 @@ struct tcp_hystart {
         uint32_t curr_rtt;    /* least RTT sampled in this round */
         uint32_t delay_min;   /* least RTT of the connection (0: none yet) */
         uint8_t sample_cnt;   /* samples taken this round */
-        uint8_t found;        /* slow start's exit was found */
 };
 
 /* Module parameters of tcp_cubic (/sys/module/tcp_cubic/parameters/NAME),

@@ -135,9 +135,10 @@ void tcp_syncookie_synack(struct sock *sk, const struct tcp_repr *th, uint8_t ip
         TCPEXT_INC(net, SyncookiesSent);
 
         uint16_t advmss = tcp_mss_clamp(lp, tcp_mss_for(net, saddr));
-        uint32_t wnd;
+        uint32_t wnd, clamp;
         uint8_t wscale;
-        tcp_select_initial_window(net, sk->rcvbuf, advmss - (ts ? 12u : 0u), &wnd, &wscale);
+        tcp_select_initial_window(net, sk->rcvbuf, advmss - (ts ? 12u : 0u), lp->window_clamp, &wnd,
+                                  &wscale, &clamp);
         struct tcp_repr r = {
                 .sport = th->dport,
                 .dport = th->sport,
