@@ -1200,26 +1200,27 @@ static void ecn_ip_tos_keeps_ecn_bits(void)
 }
 
 /* HyStart (cubic's, as Linux): through a 10 Mbit/s bottleneck with a
- * queue that never overflows, slow start ends when the RTT starts to grow
- * (or the ACKs come as one train), not at a loss -- ssthresh is set with
- * no retransmission.  With module.tcp_cubic.parameters.hystart=0 nothing
- * ends it but a loss, and with an endless queue there is none: ssthresh
- * stays infinite and the queue (the RTT) grows far larger. */
+ * queue that never overflows, slow start ends when the ACKs come as one
+ * long train (hystart_detect 1) or the RTT starts to grow (2), not at a
+ * loss -- ssthresh is set with no retransmission, once.  With
+ * module.tcp_cubic.parameters.hystart=0 nothing ends it but a loss, and
+ * with an endless queue there is none: ssthresh stays infinite and the
+ * queue (the RTT) grows far larger. */
 static void hystart_leaves_slow_start_before_a_loss(void)
 {
-        uint32_t ssthresh[2], rtt[2];
-        uint64_t detect[2];
-        for (int hystart = 1; hystart >= 0; hystart--) {
+        static const char *const name[] = { "off", "ack train", "delay", "both" };
+        uint32_t ssthresh[4], rtt[4];
+        for (int mode = 0; mode < 4; mode++) {
                 struct impair ab = { .delay = 10 * MSEC, .rate = 10000000 / 8 },
                               ba = { .delay = 10 * MSEC };
                 struct lab *lab = lab_up(&ab, &ba, 31);
                 struct strata_net *a = lab->ns[0], *b = lab->ns[1];
-                CHECK_EQ(strata_sysctl_set(a, "module.tcp_cubic.parameters.hystart",
-                                           hystart ? "1" : "0"),
-                         0);
-                CHECK_EQ(strata_sysctl_set(a, "module.tcp_cubic.parameters.hystart_low_window",
-                                           "16"),
-                         0);
+                char v[2] = { (char)('0' + (mode ? 1 : 0)), 0 };
+                CHECK_EQ(strata_sysctl_set(a, "module.tcp_cubic.parameters.hystart", v), 0);
+                v[0] = (char)('0' + (mode ? mode : 3));
+                CHECK_EQ(strata_sysctl_set(a, "module.tcp_cubic.parameters.hystart_detect", v), 0);
+                CHECK_EQ(strata_sysctl_set(a, "module.tcp_cubic.parameters.hystart_detect", "4"),
+                         -EINVAL);
                 /* buffers that never limit the sender (Linux autotunes them) */
                 CHECK_EQ(strata_sysctl_set(a, "net.ipv4.tcp_wmem", "4096 4194304 4194304"), 0);
                 CHECK_EQ(strata_sysctl_set(b, "net.ipv4.tcp_rmem", "4096 6291456 6291456"), 0);
@@ -1228,27 +1229,28 @@ static void hystart_leaves_slow_start_before_a_loss(void)
                 fill_pattern(31);
                 pump(lab, a, c, b, s, 0, 0, XFER, 30 * SEC);
                 struct tcp_info ti = info(a, c);
-                ssthresh[hystart] = ti.tcpi_snd_ssthresh;
-                rtt[hystart] = ti.tcpi_rtt;
-                detect[hystart] = ctr(a, "TcpExt.TCPHystartDelayDetect") +
-                                  ctr(a, "TcpExt.TCPHystartTrainDetect");
-                printf("  %s: hystart=%d: ssthresh %u, srtt %u us, cwnd %u, exits %llu\n",
-                       test_current, hystart, ti.tcpi_snd_ssthresh, ti.tcpi_rtt,
-                       ti.tcpi_snd_cwnd, (unsigned long long)detect[hystart]);
+                ssthresh[mode] = ti.tcpi_snd_ssthresh;
+                rtt[mode] = ti.tcpi_rtt;
+                uint64_t train = ctr(a, "TcpExt.TCPHystartTrainDetect");
+                uint64_t delay = ctr(a, "TcpExt.TCPHystartDelayDetect");
+                printf("  %s: %s: ssthresh %u, srtt %u us, cwnd %u, train %llu delay %llu\n",
+                       test_current, name[mode], ti.tcpi_snd_ssthresh, ti.tcpi_rtt,
+                       ti.tcpi_snd_cwnd, (unsigned long long)train, (unsigned long long)delay);
                 CHECK_EQ(ctr(a, "Tcp.RetransSegs"), 0);
-                if (hystart) {
-                        CHECK_EQ(detect[1], 1); /* once: slow start is over */
+                CHECK_EQ(train, mode == 1 || (mode == 3 && !delay) ? 1 : 0);
+                CHECK_EQ(delay, mode == 2 || (mode == 3 && !train) ? 1 : 0);
+                if (mode) {
+                        CHECK(ssthresh[mode] >= 16 && ssthresh[mode] < 0x7fffffff);
                         CHECK_EQ(ctr(a, "TcpExt.TCPHystartDelayCwnd") +
                                      ctr(a, "TcpExt.TCPHystartTrainCwnd"),
-                                 ssthresh[1]);
+                                 ssthresh[mode]);
+                        CHECK(rtt[mode] < rtt[0]);
+                } else {
+                        CHECK_EQ(ssthresh[0], 0x7fffffff);
                 }
                 close_pair(lab, c, s, l);
                 lab_down(lab);
         }
-        CHECK(ssthresh[1] >= 16 && ssthresh[1] < 0x7fffffff);
-        CHECK_EQ(ssthresh[0], 0x7fffffff);
-        CHECK_EQ(detect[0], 0);
-        CHECK(rtt[1] < rtt[0]);
 }
 
 TEST_MAIN(T(transfer_clean_delay), T(receive_buffer_autotuning), T(transfer_loss_1pct), T(transfer_loss_5pct),
