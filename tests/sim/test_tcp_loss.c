@@ -1086,12 +1086,13 @@ static void zero_window_peer_vanishes(void)
  * leaves ECT(0) and every pure ACK not-ECT; b echoes the marks with ECE,
  * a answers with CWR and cuts its window -- a lower ssthresh and no
  * retransmission at all; the counters agree with the wire. */
-static void ecn_ce_marks_cut_the_window_without_loss(void)
+static void ecn_ce_marks(bool sack)
 {
         struct impair ab = { .ce = 200, .delay = 5 * MSEC }, ba = { .delay = 5 * MSEC };
         struct lab *lab = lab_up(&ab, &ba, 21);
         struct strata_net *a = lab->ns[0], *b = lab->ns[1];
         CHECK_EQ(strata_sysctl_set(a, "net.ipv4.tcp_ecn", "1"), 0);
+        CHECK_EQ(strata_sysctl_set(a, "net.ipv4.tcp_sack", sack ? "1" : "0"), 0);
         CHECK_EQ(strata_sysctl_set(a, "net.ipv4.tcp_ecn", "3"), -EINVAL); /* AccECN: not built */
         int c, s, l;
         connect_pair(lab, &c, &s, &l);
@@ -1145,6 +1146,17 @@ static void ecn_ce_marks_cut_the_window_without_loss(void)
                ti.tcpi_snd_cwnd, ti.tcpi_delivered, ti.tcpi_delivered_ce);
         close_pair(lab, c, s, l);
         lab_down(lab);
+}
+
+static void ecn_ce_marks_cut_the_window_without_loss(void)
+{
+        ecn_ce_marks(true);
+}
+
+/* The same without SACK: NewReno's sender enters CWR the same way. */
+static void ecn_ce_marks_cut_the_window_without_sack(void)
+{
+        ecn_ce_marks(false);
 }
 
 /* The same wire with ECN at its Linux default (tcp_ecn=2 on both: accept,
@@ -1259,5 +1271,6 @@ TEST_MAIN(T(transfer_clean_delay), T(receive_buffer_autotuning), T(transfer_loss
           T(slow_reader_zero_window), T(simultaneous_close), T(rst_on_close_with_unread_data),
           T(connect_timeout_syn_retries), T(rto_backoff_doubles), T(time_wait_lasts_60s),
           T(blocking_send_waits_for_room), T(zero_window_peer_vanishes),
-          T(ecn_ce_marks_cut_the_window_without_loss), T(ecn_default_sends_not_ect),
+          T(ecn_ce_marks_cut_the_window_without_loss),
+          T(ecn_ce_marks_cut_the_window_without_sack), T(ecn_default_sends_not_ect),
           T(ecn_ip_tos_keeps_ecn_bits), T(hystart_leaves_slow_start_before_a_loss))
