@@ -614,6 +614,7 @@ static void tcp_synsent_rcv(struct sock *sk, struct sk_buff *skb, const struct t
                 tp->snd_una = tp->iss + 1;
                 if (!tp->retransmits) /* Karn: not from a retransmitted SYN */
                         tcp_rtt_sample(sk, net_now(net) - tp->rtt_seq_time);
+                uint32_t prior_delivered = tp->delivered;
                 tp->delivered++; /* the SYN */
                 if (seq_after(th->ack, tp->snd_una)) {
                         /* data the SYN carried (Fast Open) */
@@ -621,6 +622,7 @@ static void tcp_synsent_rcv(struct sock *sk, struct sk_buff *skb, const struct t
                                                      .reord = tp->snd_nxt };
                         tcp_clean_acked(sk, th->ack, &as);
                 }
+                tcp_count_delivered(sk, prior_delivered, false); /* tcp_ack counts the SYN */
                 tp->retransmits = 0;
                 tp->backoff = 0;
                 del_timer(&net->timers, &tp->rtx_timer);
