@@ -149,7 +149,6 @@ struct tcp_sock {
         uint32_t snd_cwnd, snd_ssthresh, snd_cwnd_cnt;
         /* tcp_cwnd_validate: was the window the limit lately? */
         uint32_t max_packets_out, cwnd_usage_seq;
-        uint32_t dupacks, high_seq;      /* NewReno, without SACK */
         uint32_t wmem_queued;            /* truesize of write_queue (sk_wmem_queued) */
         /* receive-buffer autotuning (tcp_rcvwnd.c, Linux's DRS); times are
          * the clock's us, truncated: only differences are used */
@@ -183,6 +182,8 @@ struct tcp_sock {
         uint16_t mss;                    /* effective send MSS */
         uint16_t advmss;                 /* what we announced */
         uint16_t user_mss;               /* TCP_MAXSEG set by the user (0: none) */
+        uint16_t dupacks;                /* NewReno, without SACK (recovery ends at
+                                          * sb.high_seq) */
         uint8_t snd_wscale, rcv_wscale;
         uint8_t chrono_type;             /* enum tcp_chrono running now */
         /* u8, as Linux's icsk_*: bounded by tcp_retries2 and TCP_KEEPCNT (<= 255) */

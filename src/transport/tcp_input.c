@@ -214,7 +214,7 @@ static void tcp_clean_acked(struct sock *sk, uint32_t ack, struct tcp_ack_sample
         } else if (as->ece || tp->sb.ca_state == TCP_CA_CWR) {
                 /* tcp_cwr_ack cuts it */
         } else if (tp->in_recovery) {
-                if (seq_geq(ack, tp->high_seq)) {
+                if (seq_geq(ack, tp->sb.high_seq)) {
                         tp->in_recovery = false;
                         tp->snd_cwnd = tp->snd_ssthresh;
                 } else {
@@ -246,7 +246,9 @@ static void tcp_dupack(struct sock *sk)
         uint32_t out = tcp_packets_out(tp);
         if (!tp->in_recovery && tp->sb.sacked_out + 1 < out)
                 tp->sb.sacked_out++;
-        if (++tp->dupacks == (uint32_t)tcp_cfg(sk->net)->reordering && !tp->in_recovery) {
+        if (tp->dupacks < UINT16_MAX)
+                tp->dupacks++;
+        if (tp->dupacks == (uint32_t)tcp_cfg(sk->net)->reordering && !tp->in_recovery) {
                 tp->sb.sacked_out = 0; /* the window inflation counts them now */
                 /* in CWR ssthresh was cut already (tcp_enter_recovery) */
                 if (tp->sb.ca_state == TCP_CA_CWR)
@@ -256,7 +258,7 @@ static void tcp_dupack(struct sock *sk)
                 tcp_ecn_queue_cwr(tp);
                 tp->snd_cwnd = tp->snd_ssthresh + 3;
                 tp->in_recovery = true;
-                tp->high_seq = tp->snd_nxt;
+                tp->sb.high_seq = tp->snd_nxt;
                 TCPEXT_INC(sk->net, TCPFastRetrans);
                 tcp_retransmit_head(sk);
         } else if (tp->in_recovery) {
