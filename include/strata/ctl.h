@@ -52,6 +52,11 @@
  *   STRATA_CAPTURE_START attrs DEV, PATH (absolute): the server writes every
  *                      frame DEV receives and sends to PATH (pcap) until
  *                      STRATA_CAPTURE_STOP (DEV) or the client closes
+ *   STRATA_PROCFS_GET    attr NAME: a /proc file the namespace serves, as
+ *                      the path below /proc ("net/sockstat", "net/sockstat6",
+ *                      "net/snmp", "net/netstat"; others -ENOENT); the reply
+ *                      STRATA_PROCFS_DATA has NAME and VALUE, the file's
+ *                      text in the kernel's format (not NUL-terminated)
  *
  * Errors are NLMSG_ERROR with the errno Linux gives for the same thing
  * (-ENOENT: unknown key, -EINVAL: bad value).
@@ -84,6 +89,8 @@ extern "C" {
 #define STRATA_TRACE_EVENT    0x17
 #define STRATA_CAPTURE_START  0x18
 #define STRATA_CAPTURE_STOP   0x19
+#define STRATA_PROCFS_GET     0x1a
+#define STRATA_PROCFS_DATA    0x1b
 #define STRATA_SYSCTL_A_NAME  1
 #define STRATA_SYSCTL_A_VALUE 2
 

@@ -64,7 +64,11 @@ static void describe(struct net *net, struct sock *sk, struct diag_sk *d)
         d->ifindex = (uint32_t)sk->bound_dev_if;
         d->cookie = (uint64_t)(uintptr_t)sk;
         d->sk = sk;
-        d->uid = sk->uid;
+        /* inet_twsk_diag_fill and inet_req_diag_fill report uid and inode
+         * 0; a socket whose descriptor is closed has inode 0 (sock_i_ino) */
+        bool mini = sk->state == TCP_TIME_WAIT || sk->state == TCP_SYN_RECV;
+        d->uid = mini ? 0 : sk->uid;
+        d->inode = sk->ino;
         d->mark = (uint32_t)sk->mark;
         d->priority = (uint32_t)sk->priority;
         int r = atomic_load(&sk->rmem_alloc), w = atomic_load(&sk->wmem_alloc);

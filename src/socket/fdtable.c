@@ -5,11 +5,13 @@
  * that refuses connections while memory sits idle.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "socket/epoll.h"
+#include "socket/sock.h"
 #include "socket/sockns.h"
 
 #define NOFILE_DEFAULT 1024
@@ -29,6 +31,20 @@ int sockns_init(struct net *net)
         atomic_init(&ns->deferred_wake, NULL);
         net->socks = ns;
         return 0;
+}
+
+/* Inode numbers of socket descriptors, one sequence for the process as the
+ * kernel's get_next_ino is one for the machine: every namespace's sockets
+ * get distinct numbers, 0 never (it means "no descriptor"). */
+static atomic_uint next_ino;
+
+static uint32_t sock_next_ino(void)
+{
+        uint32_t ino;
+        do
+                ino = atomic_fetch_add_explicit(&next_ino, 1, memory_order_relaxed) + 1;
+        while (ino == 0);
+        return ino;
 }
 
 int fd_install(struct net *net, struct file *f)
@@ -52,6 +68,8 @@ int fd_install(struct net *net, struct file *f)
         }
         ns->files[fd] = f;
         ns->open++;
+        if (f->kind == FILE_SOCKET)
+                f->sk->ino = sock_next_ino();
         ns->next_fd = fd + 1;
         f->fd = (int)fd;
         return (int)fd;

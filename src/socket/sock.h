@@ -129,6 +129,8 @@ struct sock {
         struct sock *wake_next;  /* deferred wake list (sock_ns) */
         atomic_bool wake_queued;
         atomic_bool dead;        /* descriptor closed: nobody to wake */
+        uint32_t ino;            /* the descriptor's inode number (ss -e, idiag_inode);
+                                  * 0 without one, as sock_i_ino; fills a hole */
         struct epitem *epitems;  /* epoll instances watching this socket */
         void *proto_data;        /* protocol state */
 };

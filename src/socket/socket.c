@@ -333,6 +333,7 @@ int sock_file_close(struct net *net, int fd)
                 sk->prot->close(sk);
                 sock_wake(sk);
                 atomic_store(&sk->dead, true); /* no more wakes from skb destructors */
+                sk->ino = 0;                   /* orphaned, as sock_orphan */
                 sock_put(sk);
         } else {
                 ep_free(f->ep);
