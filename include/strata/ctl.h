@@ -13,7 +13,14 @@
  * makes replies "ready when sendmsg returns".
  *
  *   HELLO  nlmsghdr{type STRATA_CTL_HELLO} + u32 port id + u32 protocol
- *   DONE   nlmsghdr{type STRATA_CTL_DONE, seq of the last request}
+ *   DONE   nlmsghdr{type STRATA_CTL_DONE, seq of the last request}; with
+ *          NLM_F_MULTI set, a dump is under way and more of it follows
+ *          only when asked: the server answers dumps a batch at a time
+ *          (about 64 KB), as the kernel's netlink_dump fills one skb per
+ *          recvmsg, so a dump of any size never sits in memory whole
+ *   CONTINUE nlmsghdr{type STRATA_CTL_CONTINUE}: the next batch of the
+ *          dump under way, then DONE again (a new request instead
+ *          abandons the dump)
  *   GROUPS nlmsghdr{type STRATA_CTL_GROUPS} + u32 groups 1-32 + u32 33-64
  *          (bit g-1: multicast group g), the client's whole membership
  *          (bind's nl_groups and NETLINK_ADD/DROP_MEMBERSHIP); no reply
@@ -75,6 +82,7 @@ extern "C" {
 
 #define STRATA_NETLINK_CTL 31 /* private protocol number (Linux uses < 32) */
 
+#define STRATA_CTL_CONTINUE 0x0c
 #define STRATA_CTL_GROUPS 0x0d
 #define STRATA_CTL_HELLO  0x0e
 #define STRATA_CTL_DONE  0x0f

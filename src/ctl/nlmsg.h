@@ -130,6 +130,25 @@ struct nl_out {
         size_t msg_start; /* offset in tail of the message being built */
         bool in_msg;
         int err; /* sticky: -ENOMEM */
+        /* A dump answered a batch at a time, as the kernel's netlink_dump
+         * fills one skb per recvmsg: with budget set, messages are numbered
+         * as they are begun; the first skip are dropped unbuilt (an earlier
+         * batch sent them), and once budget bytes are kept every later one
+         * is dropped too and cut is set.  Dumps are deterministic walks, so
+         * the next batch re-walks with skip = skip + kept. */
+        size_t budget;  /* 0: no limit */
+        uint32_t skip;  /* messages to drop first */
+        uint32_t index; /* messages begun so far */
+        uint32_t kept;  /* messages kept */
+        size_t bytes;   /* bytes kept */
+        bool cut;       /* a message was dropped for the budget */
+        /* A dump that resumes by position instead (as the kernel's dumps
+         * keep cb->args): it sets positioned, names each message's
+         * position in pos_next before beginning it, and on the next batch
+         * starts after resume (when resuming) with nothing skipped.  pos
+         * is the position of the last message kept. */
+        bool positioned, resuming;
+        uint64_t pos_next[2], pos[2], resume[2];
 };
 
 void nl_out_init(struct nl_out *o, uint32_t portid);

@@ -18,6 +18,7 @@
 
 #include "api/api.h"
 #include "ctl/nlmsg.h"
+#include "ctl/ctl_batch.h"
 #include "ctl/rtnl_uapi.h"
 
 struct rtnl_req {

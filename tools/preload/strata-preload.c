@@ -11,7 +11,10 @@
  *    iproute2 drops replies whose nlmsg_pid is not its own;
  *  - sendmsg/sendto/send/write pass the request as one datagram and return
  *    only when the server's DONE says every reply is queued here -- replies
- *    are ready when sendmsg returns (nft polls with a zero timeout);
+ *    are ready when sendmsg returns (nft polls with a zero timeout); a dump
+ *    comes a batch at a time (DONE flagged "more"), and recvmsg asks for
+ *    the next batch (CONTINUE) once the queue is drained, as a kernel
+ *    dump continues on recvmsg: a dump of any size is never held whole;
  *  - recvmsg/recvfrom/recv/read hand out one reply datagram per call, with
  *    MSG_PEEK and MSG_TRUNC as the kernel honours them (iproute2 sizes its
  *    buffer with MSG_PEEK|MSG_TRUNC) and a 12-byte sockaddr_nl, pid 0;
@@ -74,6 +77,7 @@ struct nlsock {
         uint32_t portid;
         uint64_t groups; /* bit g-1: multicast group g */
         bool hello_sent;
+        bool more; /* a dump under way: the server sends its next batch on CONTINUE */
         struct qent *head, *tail;
 };
 
@@ -225,6 +229,42 @@ static void enqueue(struct nlsock *s, struct qent *q)
         s->tail = q;
 }
 
+/* A DONE saying a dump goes on (NLM_F_MULTI). */
+static bool done_more(const struct qent *q)
+{
+        uint16_t flags;
+        memcpy(&flags, q->data + 6, 2);
+        return flags & NLM_F_MULTI;
+}
+
+/* Queue replies up to the server's DONE, noting whether a dump goes on. */
+static int recv_until_done(int fd, struct nlsock *s)
+{
+        for (;;) {
+                struct qent *q = recv_dgram(fd, true);
+                if (!q)
+                        return -1;
+                if (is_done(q)) {
+                        s->more = done_more(q);
+                        free(q);
+                        return 0;
+                }
+                enqueue(s, q);
+        }
+}
+
+/* The next batch of a dump: what a kernel netlink socket's recvmsg does
+ * when it has drained the queue (netlink_dump). */
+static int continue_dump(int fd, struct nlsock *s)
+{
+        uint8_t h[16] = { 16 };
+        uint16_t type = STRATA_CTL_CONTINUE;
+        memcpy(h + 4, &type, 2);
+        if (raw_send(fd, h, sizeof(h)) != (ssize_t)sizeof(h))
+                return -1;
+        return recv_until_done(fd, s);
+}
+
 /* Send a request datagram and queue every reply up to DONE. */
 static ssize_t nl_send(int fd, struct nlsock *s, const struct msghdr *msg)
 {
@@ -251,18 +291,11 @@ static ssize_t nl_send(int fd, struct nlsock *s, const struct msghdr *msg)
                         goto out;
                 s->hello_sent = true;
         }
+        s->more = false; /* a new request abandons a dump left unread */
         if (raw_send(fd, buf, total) < 0)
                 goto out;
-        for (;;) {
-                struct qent *q = recv_dgram(fd, true);
-                if (!q)
-                        goto out;
-                if (is_done(q)) {
-                        free(q);
-                        break;
-                }
-                enqueue(s, q);
-        }
+        if (recv_until_done(fd, s) < 0)
+                goto out;
         r = (ssize_t)total;
 out:
         free(buf);
@@ -271,6 +304,8 @@ out:
 
 static ssize_t nl_recv(int fd, struct nlsock *s, struct msghdr *msg, int flags)
 {
+        if (!s->head && s->more && continue_dump(fd, s) < 0)
+                return -1;
         if (!s->head) {
                 REAL(int, fcntl, int, int, ...);
                 bool nonblock = (flags & MSG_DONTWAIT) || (real_fcntl(fd, F_GETFL) & O_NONBLOCK);
