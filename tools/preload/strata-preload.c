@@ -33,6 +33,8 @@
  *    files, fetched with STRATA_PROCFS_GET into a memfd (`ss -s`); the
  *    other /proc/net files describe the host's network and are not found
  *    (ENOENT), except psched, which is about the host's clock;
+ *  - nstat's daemon of the host (abstract socket "nstatUID") is not
+ *    reachable, so nstat reads the namespace's files;
  *  - readlink of a /proc/PID/fd/N that is a host socket fails (ENOENT):
  *    `ss -p` matches the inode numbers Strata reports against those links,
  *    and a host socket must never be taken for a Strata one.
@@ -423,6 +425,15 @@ int connect(int fd, const struct sockaddr *addr, socklen_t len)
 {
         if (lookup(fd))
                 return 0; /* netlink connect only sets the default destination */
+        if (ctl_path() && addr && len > sizeof(sa_family_t) + 6 && addr->sa_family == AF_UNIX) {
+                /* an nstat daemon (abstract "nstatUID") serves the host's
+                 * counters: nstat then reads the namespace's files */
+                const char *p = ((const struct sockaddr_un *)addr)->sun_path;
+                if (p[0] == 0 && !strncmp(p + 1, "nstat", 5)) {
+                        errno = ECONNREFUSED;
+                        return -1;
+                }
+        }
         REAL(int, connect, int, const struct sockaddr *, socklen_t);
         return real_connect(fd, addr, len);
 }
