@@ -266,6 +266,9 @@ static void lifetimes_end_on_time(void)
         CHECK_EQ(h.type[3], RTM_DELADDR);
         CHECK_EQ(h.a[3].last, 9);
 
+        /* freed with a lifetime still running: its timer goes too */
+        req_addr(&q, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, 5, 100, 50, true);
+        CHECK_EQ(request(ns, &q), 0);
         strata_ctl_notify_stop(ns);
         strata_net_free(ns);
         strata_clock_free(clk);
