@@ -93,6 +93,7 @@ $(CONF_BIN): $(CONF_SRC:%.c=$(B)/%.o) $(B)/libstrata.a
 conformance: $(CONF_BIN)
 	$(CONF_BIN) --corpus ../shared/conformance/packetdrill/tcp \
 		--expected tests/conformance/expected-failures.txt
+	$(CONF_BIN) --corpus tests/conformance/strata --expected /dev/null
 
 $(BENCH_LIB): $(BENCH_LIB_SRC:%.c=$(B)/%.o)
 	@rm -f $@

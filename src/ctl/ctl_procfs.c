@@ -58,9 +58,15 @@ static long tcp_pages(struct sock *sk)
         return pages((long)atomic_load(&sk->rmem_alloc) + (long)tcp_sk(sk)->wmem_queued);
 }
 
+struct tcp_count {
+        struct sockstat *st;
+        const struct sock_ino_map *inos;
+};
+
 static int count_tcp(struct sock *sk, void *ctx)
 {
-        struct sockstat *st = ctx;
+        struct tcp_count *c = ctx;
+        struct sockstat *st = c->st;
         if (sk->family != AF_INET)
                 return 0;
         if (sk->state == TCP_TIME_WAIT) {
@@ -70,7 +76,7 @@ static int count_tcp(struct sock *sk, void *ctx)
         if (sk->state == TCP_SYN_RECV)
                 return 0; /* a request socket in Linux, counted nowhere */
         st->tcp_inuse++;
-        if (sk->ino)
+        if (sock_ino_map_find(c->inos, sk))
                 return 0; /* has a descriptor: counted with the table */
         st->used++;
         st->tcp_alloc++;
@@ -80,9 +86,13 @@ static int count_tcp(struct sock *sk, void *ctx)
         return 0;
 }
 
-static void sockstat_count(struct net *net, struct sockstat *st)
+static int sockstat_count(struct net *net, struct sockstat *st)
 {
         memset(st, 0, sizeof(*st));
+        struct sock_ino_map inos;
+        int err = sock_ino_map_build(net, &inos);
+        if (err)
+                return err;
         struct sock_ns *ns = net->socks;
         for (unsigned i = 0; ns && i < ns->cap; i++) {
                 struct file *f = ns->files[i];
@@ -99,13 +109,18 @@ static void sockstat_count(struct net *net, struct sockstat *st)
                         st->udp_mem += pages(atomic_load(&sk->rmem_alloc));
                 }
         }
-        tcp_for_each_sock(net, count_tcp, st);
+        struct tcp_count c = { st, &inos };
+        tcp_for_each_sock(net, count_tcp, &c);
+        sock_ino_map_free(&inos);
+        return 0;
 }
 
-static void print_sockstat(struct net *net, FILE *f)
+static int print_sockstat(struct net *net, FILE *f)
 {
         struct sockstat st;
-        sockstat_count(net, &st);
+        int err = sockstat_count(net, &st);
+        if (err)
+                return err;
         unsigned queues;
         unsigned long mem;
         ipfrag_usage(net, &queues, &mem);
@@ -116,6 +131,7 @@ static void print_sockstat(struct net *net, FILE *f)
         fprintf(f, "UDPLITE: inuse 0\n");
         fprintf(f, "RAW: inuse 0\n");
         fprintf(f, "FRAG: inuse %u memory %lu\n", queues, mem);
+        return 0;
 }
 
 static void print_sockstat6(FILE *f)
@@ -134,7 +150,7 @@ int ctl_procfs_text(struct net *net, const char *name, char **text, size_t *len)
         int err = 0;
         struct ipv4_net *in = ipv4_of(net);
         if (!strcmp(name, "net/sockstat"))
-                print_sockstat(net, f);
+                err = print_sockstat(net, f);
         else if (!strcmp(name, "net/sockstat6"))
                 print_sockstat6(f);
         else if (!strcmp(name, "net/snmp"))

@@ -49,12 +49,14 @@ static void describe_tcp(struct net *net, struct sock *sk, struct diag_sk *d)
                 strncpy(d->cong, tp->cong->name, sizeof(d->cong) - 1);
 }
 
-static void describe(struct net *net, struct sock *sk, struct diag_sk *d)
+static void describe(struct net *net, struct sock *sk, uint32_t ino, struct diag_sk *d)
 {
         memset(d, 0, sizeof(*d));
         d->family = (uint8_t)sk->family;
         d->protocol = sk->prot == &tcp_prot ? IPPROTO_TCP : IPPROTO_UDP;
         d->state = sk->state;
+        if (sk->prot == &tcp_prot && sk->state == TCP_TIME_WAIT && tcp_sk(sk)->tw_fin_wait2)
+                d->state = TCP_FIN_WAIT2; /* as inet_diag shows tw_substate */
         d->shutdown = sk->shutdown;
         d->tos = sk->tos;
         d->saddr = sk->rcv_saddr;
@@ -68,7 +70,7 @@ static void describe(struct net *net, struct sock *sk, struct diag_sk *d)
          * 0; a socket whose descriptor is closed has inode 0 (sock_i_ino) */
         bool mini = sk->state == TCP_TIME_WAIT || sk->state == TCP_SYN_RECV;
         d->uid = mini ? 0 : sk->uid;
-        d->inode = sk->ino;
+        d->inode = ino;
         d->mark = (uint32_t)sk->mark;
         d->priority = (uint32_t)sk->priority;
         int r = atomic_load(&sk->rmem_alloc), w = atomic_load(&sk->wmem_alloc);
@@ -93,15 +95,17 @@ static bool listed(struct sock *sk, const struct proto *prot)
         return sk->state != TCP_CLOSE;
 }
 
-static int visit(struct net *net, struct sock *sk, diag_visit_fn fn, void *ctx)
+static int visit(struct net *net, struct sock *sk, const struct sock_ino_map *inos,
+                 diag_visit_fn fn, void *ctx)
 {
         struct diag_sk d;
-        describe(net, sk, &d);
+        describe(net, sk, sock_ino_map_find(inos, sk), &d);
         return fn(&d, ctx);
 }
 
 struct tcp_visit {
         struct net *net;
+        const struct sock_ino_map *inos;
         diag_visit_fn fn;
         void *ctx;
 };
@@ -111,7 +115,7 @@ static int visit_tcp(struct sock *sk, void *arg)
         struct tcp_visit *v = arg;
         if (!listed(sk, &tcp_prot))
                 return 0;
-        return visit(v->net, sk, v->fn, v->ctx);
+        return visit(v->net, sk, v->inos, v->fn, v->ctx);
 }
 
 int diag_destroy(struct sock *sk)
@@ -123,23 +127,26 @@ int diag_destroy(struct sock *sk)
 
 int diag_walk(struct net *net, int protocol, diag_visit_fn fn, void *ctx)
 {
+        struct sock_ns *ns = net->socks;
+        if ((protocol != IPPROTO_TCP && protocol != IPPROTO_UDP) || !ns)
+                return 0;
+        struct sock_ino_map inos;
+        int err = sock_ino_map_build(net, &inos);
+        if (err)
+                return err;
         if (protocol == IPPROTO_TCP) {
                 /* TCP's own tables, as the kernel's listening hash and
                  * ehash: sockets whose descriptor is closed (TIME_WAIT,
                  * FIN_WAIT, LAST_ACK) and SYN_RECV children too */
-                struct tcp_visit v = { net, fn, ctx };
-                return tcp_for_each_sock(net, visit_tcp, &v);
+                struct tcp_visit v = { net, &inos, fn, ctx };
+                err = tcp_for_each_sock(net, visit_tcp, &v);
+        } else {
+                for (unsigned i = 0; i < ns->cap && !err; i++) {
+                        struct file *f = ns->files[i];
+                        if (f && f->kind == FILE_SOCKET && f->sk && listed(f->sk, &udp_prot))
+                                err = visit(net, f->sk, &inos, fn, ctx);
+                }
         }
-        struct sock_ns *ns = net->socks;
-        if (protocol != IPPROTO_UDP || !ns)
-                return 0;
-        for (unsigned i = 0; i < ns->cap; i++) {
-                struct file *f = ns->files[i];
-                if (!f || f->kind != FILE_SOCKET || !f->sk || !listed(f->sk, &udp_prot))
-                        continue;
-                int err = visit(net, f->sk, fn, ctx);
-                if (err)
-                        return err;
-        }
-        return 0;
+        sock_ino_map_free(&inos);
+        return err;
 }

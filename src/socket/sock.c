@@ -17,11 +17,16 @@
 struct sock *sk_alloc(struct net *net, int family, int type, int protocol,
                       const struct proto *prot, int *err)
 {
-        struct sock *sk = calloc(1, sizeof(*sk));
+        /* one allocation for the socket and its protocol's state */
+        _Static_assert(sizeof(struct sock) % 8 == 0,
+                       "protocol state after struct sock must stay aligned");
+        struct sock *sk = calloc(1, sizeof(*sk) + prot->obj_size);
         if (!sk) {
                 *err = -ENOBUFS;
                 return NULL;
         }
+        if (prot->obj_size)
+                sk->proto_data = sk + 1;
         sk->net = net;
         sk->prot = prot;
         atomic_init(&sk->refcnt, 1);

@@ -333,7 +333,6 @@ int sock_file_close(struct net *net, int fd)
                 sk->prot->close(sk);
                 sock_wake(sk);
                 atomic_store(&sk->dead, true); /* no more wakes from skb destructors */
-                sk->ino = 0;                   /* orphaned, as sock_orphan */
                 sock_put(sk);
         } else {
                 ep_free(f->ep);
@@ -451,6 +450,15 @@ int sys_ioctl(struct net *net, int fd, unsigned long req, void *arg)
         }
         if (f->kind != FILE_SOCKET)
                 return -ENOTTY;
+        if (f->sk->prot->ioctl) {
+                int v = 0;
+                int r = f->sk->prot->ioctl(f->sk, req, &v);
+                if (r != -ENOIOCTLCMD) {
+                        if (!r)
+                                memcpy(arg, &v, sizeof(v));
+                        return r;
+                }
+        }
         if (req == FIONREAD) {
                 int n = f->sk->prot->bytes_readable(f->sk);
                 memcpy(arg, &n, sizeof(n));

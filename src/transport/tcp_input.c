@@ -277,7 +277,7 @@ static void tcp_queue_data(struct sock *sk, struct sk_buff *skb, uint8_t flags, 
                 tp->rcv_nxt = oend;
                 tp->bytes_received += o->len;
         }
-        if (tp->rx_sack.num_sacks)
+        if (tp->rx_sack)
                 tcp_sack_remove(tp);
         sock_wake(sk);
 }
@@ -403,6 +403,7 @@ static void tcp_listen_rcv(struct sock *sk, struct sk_buff *skb, const struct tc
         tcp_negotiate(tp, &th->opt);
         tp->irs = th->seq;
         tp->rcv_nxt = th->seq + 1;
+        tp->copied_seq = tp->rcv_nxt;
         tp->rcv_wup = tp->rcv_nxt;
         tp->iss = tcp_isn(net, daddr, th->dport, saddr, th->sport);
         tp->snd_una = tp->iss;
@@ -470,6 +471,7 @@ static void tcp_synsent_rcv(struct sock *sk, struct sk_buff *skb, const struct t
         tcp_negotiate(tp, &th->opt);
         tp->irs = th->seq;
         tp->rcv_nxt = th->seq + 1;
+        tp->copied_seq = tp->rcv_nxt;
         tp->rcv_wup = tp->rcv_nxt;
         tp->snd_wl1 = th->seq;
         tp->snd_wl2 = th->ack;
@@ -571,11 +573,38 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
         if (ts_update)
                 tcp_store_ts_recent(tp, tsval);
 
+        if (sk->state == TCP_TIME_WAIT && tp->tw_fin_wait2) {
+                /* tcp_timewait_state_process, substate FIN_WAIT2: the
+                 * checks of FIN_WAIT2 again, on what the wait kept */
+                uint32_t end = th->seq + seglen;
+                if (!tcp_seq_ok(tp, th->seq, seglen)) {
+                        tcp_send_ack(sk); /* out of window */
+                } else if (th->flags & TCPF_RST) {
+                        tcp_done(sk);
+                } else if ((th->flags & TCPF_SYN) && !seq_before(th->seq, tp->rcv_nxt)) {
+                        tcp_v4_send_reset(net, skb, th, saddr, daddr, seglen);
+                        tcp_done(sk);
+                } else if (!(th->flags & TCPF_ACK) || !seq_after(end, tp->rcv_nxt) || !seglen) {
+                        /* a duplicate ACK: nothing to do */
+                } else if (!(th->flags & TCPF_FIN) || end != tp->rcv_nxt + 1) {
+                        /* data after the application closed: reset */
+                        tcp_v4_send_reset(net, skb, th, saddr, daddr, seglen);
+                        tcp_done(sk);
+                } else {
+                        /* the FIN: a true TIME_WAIT from now */
+                        tp->tw_fin_wait2 = false;
+                        tp->rcv_nxt = end;
+                        tcp_send_ack(sk);
+                        mod_timer(&net->timers, &tp->ka_timer, net_now(net) + TCP_TIMEWAIT_NS);
+                }
+                consume_skb(skb);
+                return;
+        }
         if (sk->state == TCP_TIME_WAIT) {
                 /* a retransmitted FIN: ACK again and restart the wait */
                 if (th->flags & TCPF_FIN) {
                         tcp_send_ack(sk);
-                        mod_timer(&net->timers, &tp->tw_timer, net_now(net) + TCP_TIMEWAIT_NS);
+                        mod_timer(&net->timers, &tp->ka_timer, net_now(net) + TCP_TIMEWAIT_NS);
                 }
                 consume_skb(skb);
                 return;
@@ -594,7 +623,7 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
                         consume_skb(skb);
                         return;
                 }
-                if (sk->state == TCP_SYN_RECV && tp->parent && !tp->fo.passive) {
+                if (sk->state == TCP_SYN_RECV && tp->parent && !tcp_fo(tp)->passive) {
                         struct sock *parent = tp->parent;
                         tcp_sk(parent)->syn_qlen--;
                         tp->parent = NULL;
@@ -627,7 +656,17 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
                         return;
                 }
                 /* a Fast Open child is on the accept queue already */
-                struct sock *parent = tp->fo.passive ? NULL : tp->parent;
+                struct sock *parent = tcp_fo(tp)->passive ? NULL : tp->parent;
+                if (parent && tp->retransmits < tcp_sk(parent)->defer_accept &&
+                    th->seq + seglen == tp->irs + 1) {
+                        /* TCP_DEFER_ACCEPT (tcp_check_req): a bare ACK does
+                         * not complete the handshake; data will, or the
+                         * answer to the SYN-ACK resent at the deferral's end */
+                        tp->defer_acked = true;
+                        TCPEXT_INC(net, TCPDeferAcceptDrop);
+                        tcp_drop(net, skb, SKB_DROP_REASON_NOT_SPECIFIED);
+                        return;
+                }
                 if (parent) {
                         struct tcp_sock *lp = tcp_sk(parent);
                         if (lp->accept_qlen > lp->backlog) {
@@ -643,7 +682,7 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
                 }
                 /* a Fast Open child may have sent data in SYN_RECV: the
                  * ACK takes the SYN here and the data as any ACK does */
-                tp->snd_una = tp->fo.passive ? tp->iss + 1 : th->ack;
+                tp->snd_una = tcp_fo(tp)->passive ? tp->iss + 1 : th->ack;
                 tp->snd_wnd = (uint32_t)th->window << tp->snd_wscale;
                 tp->snd_wl1 = th->seq;
                 tp->snd_wl2 = th->ack;
@@ -698,9 +737,29 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
                         tcp_reset_rtx_timer(sk); /* window reopened: no more probes */
                 }
                 bool fin_acked = tp->snd_una == tp->write_seq;
-                if (sk->state == TCP_FIN_WAIT1 && fin_acked)
+                if (sk->state == TCP_FIN_WAIT1 && fin_acked) {
                         tcp_set_state(sk, TCP_FIN_WAIT2);
-                else if (sk->state == TCP_CLOSING && fin_acked) {
+                        if (atomic_load(&sk->dead)) {
+                                /* an orphan: tcp_rcv_state_process's rules */
+                                bool fin = th->flags & TCPF_FIN;
+                                if (tp->linger2 < 0 ||
+                                    ((skb->len || fin) &&
+                                     seq_after(th->seq + skb->len, tp->rcv_nxt))) {
+                                        /* no wait allowed, or data (or a FIN
+                                         * out of order) after close(): the
+                                         * segment is answered with RST */
+                                        TCPEXT_INC(net, TCPAbortOnData);
+                                        tcp_v4_send_reset(net, skb, th, saddr, daddr, seglen);
+                                        tcp_done(sk);
+                                        consume_skb(skb);
+                                        return;
+                                }
+                                if (tcp_fin_wait2_orphan(sk, fin)) {
+                                        consume_skb(skb);
+                                        return;
+                                }
+                        }
+                } else if (sk->state == TCP_CLOSING && fin_acked) {
                         tcp_enter_timewait(sk);
                         consume_skb(skb);
                         return;
@@ -710,6 +769,9 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
                         return;
                 }
         }
+        /* tcp_rcv_established: the receiver's RTT from the echo */
+        if (saw_tstamp && sk->state == TCP_ESTABLISHED && th->opt.tsecr)
+                tcp_rcv_rtt_measure_ts(sk, th->opt.tsecr, skb->len);
         /* 7: data */
         bool fin = th->flags & TCPF_FIN;
         if (skb->len) {
@@ -745,7 +807,7 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
                          * then the ACK (at once when a hole was filled or
                          * old data came with it: a D-SACK to report) */
                         tcp_push(sk);
-                        tcp_ack_snd_check(sk, had_ooo || tp->rx_sack.dsack);
+                        tcp_ack_snd_check(sk, had_ooo || (tp->rx_sack && tp->rx_sack->dsack));
                         return;
                 }
                 /* a hole before it: keep it, and say at once what we miss */

@@ -206,7 +206,7 @@ void tcp_push_mode(struct sock *sk, enum tcp_push_how how)
 {
         struct tcp_sock *tp = tcp_sk(sk);
         if (sk->state == TCP_SYN_SENT || sk->state == TCP_CLOSE ||
-            (sk->state == TCP_SYN_RECV && !tp->fo.passive))
+            (sk->state == TCP_SYN_RECV && !tcp_fo(tp)->passive))
                 return;
         bool sent = false, cwnd_limited = false, rwnd_limited = false;
         uint32_t nsent = 0;
