@@ -95,27 +95,28 @@ static bool listed(struct sock *sk, const struct proto *prot)
         return sk->state != TCP_CLOSE;
 }
 
-static int visit(struct net *net, struct sock *sk, const struct sock_ino_map *inos,
-                 diag_visit_fn fn, void *ctx)
-{
-        struct diag_sk d;
-        describe(net, sk, sock_ino_map_find(inos, sk), &d);
-        return fn(&d, ctx);
-}
-
-struct tcp_visit {
+struct walk {
         struct net *net;
         const struct sock_ino_map *inos;
+        diag_want_fn want;
         diag_visit_fn fn;
         void *ctx;
 };
 
+static int visit(const struct walk *w, struct sock *sk)
+{
+        if (w->want && !w->want(sk->state, w->ctx))
+                return 0;
+        struct diag_sk d;
+        describe(w->net, sk, sock_ino_map_find(w->inos, sk), &d);
+        return w->fn(&d, w->ctx);
+}
+
 static int visit_tcp(struct sock *sk, void *arg)
 {
-        struct tcp_visit *v = arg;
         if (!listed(sk, &tcp_prot))
                 return 0;
-        return visit(v->net, sk, v->inos, v->fn, v->ctx);
+        return visit(arg, sk);
 }
 
 int diag_destroy(struct sock *sk)
@@ -125,7 +126,7 @@ int diag_destroy(struct sock *sk)
         return sk->prot->diag_destroy(sk, ECONNABORTED);
 }
 
-int diag_walk(struct net *net, int protocol, diag_visit_fn fn, void *ctx)
+int diag_walk(struct net *net, int protocol, diag_want_fn want, diag_visit_fn fn, void *ctx)
 {
         struct sock_ns *ns = net->socks;
         if ((protocol != IPPROTO_TCP && protocol != IPPROTO_UDP) || !ns)
@@ -134,17 +135,17 @@ int diag_walk(struct net *net, int protocol, diag_visit_fn fn, void *ctx)
         int err = sock_ino_map_build(net, &inos);
         if (err)
                 return err;
+        struct walk w = { net, &inos, want, fn, ctx };
         if (protocol == IPPROTO_TCP) {
                 /* TCP's own tables, as the kernel's listening hash and
                  * ehash: sockets whose descriptor is closed (TIME_WAIT,
                  * FIN_WAIT, LAST_ACK) and SYN_RECV children too */
-                struct tcp_visit v = { net, &inos, fn, ctx };
-                err = tcp_for_each_sock(net, visit_tcp, &v);
+                err = tcp_for_each_sock(net, visit_tcp, &w);
         } else {
                 for (unsigned i = 0; i < ns->cap && !err; i++) {
                         struct file *f = ns->files[i];
                         if (f && f->kind == FILE_SOCKET && f->sk && listed(f->sk, &udp_prot))
-                                err = visit(net, f->sk, &inos, fn, ctx);
+                                err = visit(&w, f->sk);
                 }
         }
         sock_ino_map_free(&inos);
