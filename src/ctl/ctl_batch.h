@@ -22,10 +22,14 @@ struct ctl_cursor {
         uint32_t sent;      /* messages of it sent (a dump that skips) */
         bool positioned;    /* or where it stands (a dump that resumes) */
         uint64_t pos[2];
+        uint32_t genid;     /* the route generation when the dump began */
 };
 #define CTL_DUMP_BATCH (4 * NL_DGRAM_SOFT) /* bytes of dump messages per batch */
 /* Answer cur's request from where it stands: every message up to a dump
- * that outgrows CTL_DUMP_BATCH, whose first batch goes out.  1: more of it
+ * that outgrows CTL_DUMP_BATCH, whose first batch goes out.  An
+ * rtnetlink dump whose namespace changed (its route generation moved:
+ * routes, rules, addresses, devices) since its first batch flags the
+ * messages of the later ones NLM_F_DUMP_INTR, as the kernel does.  1: more of it
  * remains (cur says where; call again for the next batch); 0: all
  * answered; or emit's error.  Any reply goes through emit, as
  * strata_ctl_handle. */

@@ -187,6 +187,8 @@ void nlmsg_begin(struct nl_out *o, uint16_t type, uint16_t flags, uint32_t seq)
                 o->kept++;
                 o->pos[0] = o->pos_next[0];
                 o->pos[1] = o->pos_next[1];
+                if (o->intr)
+                        flags |= NLM_F_DUMP_INTR_;
         }
         if (!o->tail && !dgram_new(o))
                 return;

@@ -40,6 +40,7 @@
 #define NLM_F_MULTI_       0x02
 #define NLM_F_ACK_         0x04
 #define NLM_F_ECHO_        0x08
+#define NLM_F_DUMP_INTR_   0x10
 #define NLM_F_ROOT_        0x100
 #define NLM_F_MATCH_       0x200
 #define NLM_F_DUMP_        (NLM_F_ROOT_ | NLM_F_MATCH_)
@@ -149,6 +150,10 @@ struct nl_out {
          * is the position of the last message kept. */
         bool positioned, resuming;
         uint64_t pos_next[2], pos[2], resume[2];
+        /* The namespace changed since the dump's first batch: every
+         * message of this one says so (NLM_F_DUMP_INTR), as the kernel's
+         * nl_dump_check_consistent. */
+        bool intr;
 };
 
 void nl_out_init(struct nl_out *o, uint32_t portid);

@@ -27,6 +27,7 @@
 
 #include "ctl/diag.h"
 #include "ctl/rtnl.h"
+#include "ipv4/ipv4.h"
 #include "strata/ctl.h"
 
 #define RTM_NEWNSID_ 88
@@ -144,9 +145,17 @@ static int handle_from(struct strata_net *sn, struct net *net, const struct stra
                         out->cut = false;
                         out->positioned = false;
                         out->resuming = cur->positioned;
+                        /* rtnetlink: the route generation, as the
+                         * kernel's cb->seq from rt_genid/dev_base_seq */
+                        uint32_t gen = c->protocol == 0 ? ipv4_of(net)->rt_genid : 0;
+                        bool first = !*sent && !cur->positioned;
+                        out->intr = budget && !first && gen != cur->genid;
+                        if (first)
+                                cur->genid = gen;
                         memcpy(out->resume, cur->pos, sizeof(out->resume));
                         err = rtnl_rcv_msg(&req, c->protocol);
                         out->budget = 0;
+                        out->intr = false;
                         if (err < 0 && req.dump) {
                                 /* a failed dump: drop what it emitted */
                                 if (mark_d) {

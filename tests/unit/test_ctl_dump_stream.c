@@ -75,6 +75,7 @@ struct seen {
         unsigned char *hit; /* one per test route: seen how many times */
         int routes;         /* RTM_NEWROUTE messages, ours and the kernel's */
         int dones, errors;
+        int intr; /* messages flagged NLM_F_DUMP_INTR */
         uint32_t last_key; /* ordering of our /24s */
         bool ordered;
         size_t batch_bytes, max_batch;
@@ -86,6 +87,8 @@ static void see_msgs(struct seen *s, const void *d, size_t len)
         size_t off = 0;
         struct nl_msg m;
         while (nlmsg_next(d, len, &off, &m) == 1) {
+                if (m.flags & NLM_F_DUMP_INTR)
+                        s->intr++;
                 if (m.type == NLMSG_DONE)
                         s->dones++;
                 else if (m.type == NLMSG_ERROR)
@@ -133,6 +136,7 @@ static void check_whole(const struct seen *s)
         CHECK(s->ordered);
         CHECK_EQ(s->dones, 1);
         CHECK_EQ(s->errors, 0);
+        CHECK_EQ(s->intr, 0); /* nothing changed meanwhile */
 }
 
 static void batches_are_bounded(void)
@@ -165,6 +169,22 @@ static void batches_are_bounded(void)
         /* and the memory in use while a batch goes out is that batch, not
          * the dump (the whole reply would be over 5 MB) */
         CHECK(s.heap_peak < 4 * CTL_DUMP_BATCH);
+
+        /* a route added between two batches: the later batches (and the
+         * DONE) say the dump was interrupted, as the kernel's do */
+        memset(s.hit, 0, NROUTES);
+        s.dones = s.intr = 0;
+        cur = (struct ctl_cursor){ .req = (const uint8_t *)&q, .len = sizeof(q) };
+        CHECK_EQ(ctl_handle_batch(ns, &c, &cur, emit_fn, &s), 1);
+        CHECK_EQ(s.intr, 0);
+        CHECK_EQ(strata_route_add(ns, "13.0.0.0/8", "10.0.0.2", "va"), 0);
+        int before = s.routes;
+        do
+                r = ctl_handle_batch(ns, &c, &cur, emit_fn, &s);
+        while (r == 1);
+        CHECK_EQ(r, 0);
+        CHECK_EQ(s.dones, 1);
+        CHECK_EQ(s.intr, s.routes - before + 1);
         free(s.hit);
         strata_net_free(ns);
 }
