@@ -7,7 +7,7 @@
 # accepted with 100 bytes unread, one still in the accept queue -- and a
 # UDP socket on :5353 with a 10-byte datagram queued from a second one.
 # The kernel's is made by a Python script in a fresh network namespace,
-# Strata's by build/tests/interop/ss_sockets, which serves its namespace
+# Strata's by build/tests/interop/helpers/ss_sockets, which serves its namespace
 # on a control socket.  Compared: ss -s (sockstat through the shim; the
 # TCP total, "closed" and "orphaned" are counts for the whole machine in
 # the kernel and are left out), ss -tan, ss -tane (inode numbers, socket
@@ -34,7 +34,7 @@ for c in ss ip python3; do
                 exit 0
         fi
 done
-for f in "$B/tests/interop/ss_sockets" "$B/bin/strata" "$B/lib/libstrata-preload.so"; do
+for f in "$B/tests/interop/helpers/ss_sockets" "$B/bin/strata" "$B/lib/libstrata-preload.so"; do
         if [ ! -e "$f" ]; then
                 echo "FAIL $T: $f is not built"
                 exit 1
@@ -71,7 +71,7 @@ print("ready", flush=True)
 time.sleep(600)
 ' >"$tmp/kready" &
 kpid=$!
-"$B/tests/interop/ss_sockets" "$tmp/ss.sock" >"$tmp/sready" &
+"$B/tests/interop/helpers/ss_sockets" "$tmp/ss.sock" >"$tmp/sready" &
 spid=$!
 read -r k <"$tmp/kready"
 read -r s <"$tmp/sready"
