@@ -2,12 +2,11 @@
  * sock_diag's view of a namespace: every TCP or UDP socket the kernel's
  * inet_diag dump would list, described as a struct diag_sk (see diag.h).
  *
- * The sockets are found through the namespace's descriptor table and,
- * for listeners, their accept queues -- read-only, under the namespace
- * lock the caller holds.  Not reachable that way yet: sockets whose
- * descriptor is closed but which still live in TCP's tables (FIN_WAIT,
- * LAST_ACK and TIME_WAIT after close, SYN_RECV children); listing them
- * needs a walker over TCP's bhash/ehash, which are private to tcp.c.
+ * TCP sockets are found in TCP's own tables (tcp_for_each_sock: listeners,
+ * then every connection, those whose descriptor is closed and those not
+ * accepted yet included), UDP ones in the descriptor table -- read-only,
+ * under the namespace lock the caller holds.  Inode numbers live with the
+ * descriptors (struct file): a walk maps sockets to them once.
  *
  * The numbers are the kernel's: Recv-Q/Send-Q of a listener are the
  * accept queue length and the backlog, of a connection the unread bytes
