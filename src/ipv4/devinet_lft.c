@@ -12,9 +12,10 @@
  * an address past its preferred lifetime becomes deprecated (announced as
  * RTM_NEWADDR), one past its valid lifetime is deleted (RTM_DELADDR, its
  * routes and, for a primary, its secondaries with it, as inet_del_ifa).
- * Like the kernel's it forgives 20 ms of lateness (ADDRCONF_TIMER_FUZZ_MINUS)
- * and wakes at least every 120 s while a finite lifetime remains; with
- * none it is not armed at all.
+ * Like the kernel's it forgives 20 ms of lateness (ADDRCONF_TIMER_FUZZ_MINUS),
+ * wakes on the whole second when that is less than 250 ms late, never
+ * sooner than a second after its last run, and at least every 120 s while
+ * a finite lifetime remains; with none it is not armed at all.
  *
  * Deprecation changes nothing else for IPv4: the kernel still picks a
  * deprecated address as a source, and so does Strata.
@@ -25,6 +26,8 @@
 
 #define NS_PER_SEC    1000000000ull
 #define LFT_FUZZ_NS   (20 * 1000000ull)   /* ADDRCONF_TIMER_FUZZ_MINUS: HZ/50 */
+#define LFT_ROUND_NS  (250 * 1000000ull)  /* ADDRCONF_TIMER_FUZZ: HZ/4 */
+#define LFT_MIN_NS    NS_PER_SEC          /* ADDRCONF_TIMER_FUZZ_MAX: HZ */
 #define LFT_CHECK_MAX (120 * NS_PER_SEC) /* ADDR_CHECK_FREQUENCY */
 
 void inet_ifa_set_lifetime(struct net *net, struct in_ifaddr *ifa, uint32_t valid,
@@ -116,8 +119,14 @@ static void check_lifetime(struct timer_list *t)
                 next = now + LFT_CHECK_MAX;
                 finite = false;
         } while (check_pass(net, now, &next, &finite));
-        if (finite)
-                mod_timer(&net->timers, t, next > now ? next : now + LFT_FUZZ_NS);
+        if (!finite)
+                return;
+        /* round_jiffies_up when accurate enough, and not too soon */
+        uint64_t sec = (next + NS_PER_SEC - 1) / NS_PER_SEC * NS_PER_SEC;
+        uint64_t when = sec < next + LFT_ROUND_NS ? sec : next;
+        if (when < now + LFT_MIN_NS)
+                when = now + LFT_MIN_NS;
+        mod_timer(&net->timers, t, when);
 }
 
 void inet_addr_lifetime_kick(struct net *net)
