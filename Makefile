@@ -30,8 +30,12 @@ LIB_SRC   := $(sort $(wildcard src/*/*.c))
 LIB_OBJ   := $(LIB_SRC:%.c=$(B)/%.o)
 UNIT_SRC  := $(sort $(wildcard tests/unit/*.c))
 SIM_SRC   := $(sort $(wildcard tests/sim/*.c))
-# tests/interop/helpers/: programs an interop script runs (not tests themselves)
+# tests/interop/helpers/: programs linked with libstrata that an interop
+# script runs (not tests themselves)
 INTEROP_SRC := $(sort $(wildcard tests/interop/*.c tests/interop/helpers/*.c))
+# tests/interop/peers/: plain-socket programs an interop script runs on the
+# kernel's side (not tests themselves: the suite runs only interop/*)
+PEER_SRC  := $(sort $(wildcard tests/interop/peers/*.c))
 TOOL_SRC  := $(sort $(wildcard tools/*.c))
 EX_SRC    := $(sort $(wildcard examples/*.c))
 BENCH_SRC := $(sort $(wildcard bench/*.c))
@@ -45,11 +49,13 @@ CONF_BIN  := $(B)/tests/conformance/packetdrill
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/unit/%)
 SIM_BIN   := $(SIM_SRC:tests/sim/%.c=$(B)/tests/sim/%)
 INTEROP_BIN := $(INTEROP_SRC:tests/interop/%.c=$(B)/tests/interop/%)
+PEER_BIN  := $(PEER_SRC:tests/interop/peers/%.c=$(B)/tests/interop/peers/%)
 TOOL_BIN  := $(TOOL_SRC:tools/%.c=$(B)/bin/%)
 EX_BIN    := $(EX_SRC:examples/%.c=$(B)/bin/%)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 
 all: $(B)/libstrata.a $(B)/libstrata.so $(TOOL_BIN) $(EX_BIN) $(UNIT_BIN) $(SIM_BIN) $(INTEROP_BIN) \
+     $(PEER_BIN) \
      $(B)/lib/libstrata-preload.so $(CONF_BIN)
 
 # The LD_PRELOAD shim `strata exec` puts under unmodified tools (ip, ss):
@@ -85,6 +91,9 @@ $(B)/tests/sim/%: $(B)/tests/sim/%.o $(B)/tests/test.o $(B)/libstrata.a
 
 $(B)/tests/interop/%: $(B)/tests/interop/%.o $(B)/tests/test.o $(B)/libstrata.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/tests/interop/peers/%: $(B)/tests/interop/peers/%.o
+	$(CC) $(LDFLAGS) -o $@ $^
 
 # The packetdrill-compatible runner (tests/conformance/) over the corpus in
 # ../shared: `make conformance` runs every script, as `make test` does.

@@ -27,6 +27,7 @@
 #include "transport/tcp.h"
 #include "transport/tcp_cong.h"
 #include "transport/tcp_info.h"
+#include "transport/tcp_md5.h"
 #include "transport/udp.h"
 
 struct tcp_table {
@@ -422,6 +423,7 @@ static void tcp_destroy(struct sock *sk)
         tcp_stop_timers(sk);
         tcp_fastopen_destroy(sk);
         tcp_sack_free(tp);
+        tcp_md5_free(sk);
         /* a child never accepted (reset with its listener) still holds
          * what arrived for it: no close() emptied its receive queue */
         struct sk_buff *skb;
@@ -584,6 +586,11 @@ struct sock *tcp_child_new(struct sock *parent, uint32_t saddr, uint16_t sport, 
         tp->keepintvl = pp->keepintvl;
         tp->keepcnt = pp->keepcnt;
         tp->linger2 = pp->linger2;
+        if (pp->md5_keys && tcp_md5_copy(c, parent, saddr)) {
+                tp->parent = NULL; /* out of memory: no child without its key */
+                sock_put(c);
+                return NULL;
+        }
         tp->window_clamp = pp->window_clamp; /* TCP_WINDOW_CLAMP, or 0 */
         tp->user_timeout_ms = pp->user_timeout_ms;
         tp->notsent_lowat = pp->notsent_lowat;
@@ -984,6 +991,8 @@ static int tcp_setsockopt(struct sock *sk, int level, int name, const void *val,
                 return ip_setsockopt(sk, name, val, len);
         if (level != IPPROTO_TCP)
                 return -ENOPROTOOPT;
+        if (name == TCP_MD5SIG || name == TCP_MD5SIG_EXT)
+                return tcp_md5_setsockopt(sk, name, val, len);
         int fo_err = tcp_fastopen_setsockopt(sk, name, val, len);
         if (fo_err != -ENOPROTOOPT)
                 return fo_err;

@@ -30,6 +30,7 @@
 extern const struct proto tcp_prot;
 
 struct tcp_cong_ops;
+struct tcp_md5_key;
 
 /* net.ipv4.tcp_* sysctls (Linux's names and defaults). */
 struct tcp_cfg {
@@ -133,6 +134,7 @@ struct tcp_sock {
         struct ip_rt_cache dst_cache;    /* the connection's output route (sk_dst_cache) */
         struct tcp_fastopen_sock *fo;    /* Fast Open (tcp_fastopen.c): NULL until first
                                           * used, as most connections never do */
+        struct tcp_md5_key *md5_keys;    /* TCP_MD5SIG keys (tcp_md5.c), or NULL */
         /* send side */
         uint32_t iss, snd_una, snd_nxt, snd_wnd, snd_wl1, snd_wl2, write_seq;
         uint32_t snd_cwnd, snd_ssthresh, snd_cwnd_cnt;
@@ -168,7 +170,6 @@ struct tcp_sock {
         /* counters for tcp_info */
         uint32_t total_retrans, segs_in, segs_out;
         uint32_t delivered;              /* packets acknowledged, the SYN's exchange counted once */
-        int soft_err;                    /* an ICMP error to report on timeout (sk_err_soft) */
         uint16_t mss;                    /* effective send MSS */
         uint16_t advmss;                 /* what we announced */
         uint16_t user_mss;               /* TCP_MAXSEG set by the user (0: none) */
@@ -180,6 +181,7 @@ struct tcp_sock {
         uint8_t probes_out;              /* unanswered zero-window probes (tcpi_probes) */
         uint8_t ka_probes;               /* keepalive probes unanswered */
         uint8_t keepcnt;                 /* TCP_KEEPCNT (0: the sysctl) */
+        uint8_t soft_err;                /* an ICMP error to report on timeout (sk_err_soft) */
         uint8_t syn_retries;             /* TCP_SYNCNT (0: the sysctl) */
         int8_t linger2;                  /* TCP_LINGER2 in s: how long an orphan waits in
                                           * FIN_WAIT2 (0: tcp_fin_timeout, -1: not at all) */
@@ -211,6 +213,11 @@ static inline const struct tcp_fastopen_sock *tcp_fo(const struct tcp_sock *tp)
 {
         return tp->fo ? tp->fo : &tcp_fastopen_none;
 }
+
+/* The option bytes every segment of the connection carries (Linux's
+ * tcp_header_len less the header): timestamps, and the MD5 signature when
+ * there is a key for the peer (tcp_md5.c). */
+unsigned tcp_opt_overhead(const struct tcp_sock *tp);
 
 /* tcp_mss_clamp: TCP_MAXSEG lowers, never raises, an MSS. */
 static inline uint16_t tcp_mss_clamp(const struct tcp_sock *tp, uint16_t mss)

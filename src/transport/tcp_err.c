@@ -98,7 +98,7 @@ static int tcp_v4_err(struct net *net, const uint8_t *inner, size_t len, uint8_t
         } else if (sk->recverr) {
                 sock_set_err(sk, err);
         } else {
-                tp->soft_err = err;
+                tp->soft_err = (uint8_t)err;
         }
         sock_put(sk);
         return 0;

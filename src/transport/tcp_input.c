@@ -11,6 +11,7 @@
 #include "core/trace.h"
 #include "ipv4/ipv4.h"
 #include "transport/tcp.h"
+#include "transport/tcp_md5.h"
 #include "transport/tcp_cong.h"
 #include "transport/tcp_recovery.h"
 #include "wire/bytes.h"
@@ -110,8 +111,7 @@ static void tcp_negotiate(struct tcp_sock *tp, const struct tcp_options *o)
         if (peer_mss < tcp_cfg(tp->sk->net)->min_snd_mss)
                 peer_mss = (uint16_t)tcp_cfg(tp->sk->net)->min_snd_mss;
         tp->mss = tp->advmss < peer_mss ? tp->advmss : peer_mss;
-        if (tp->tstamp_ok)
-                tp->mss -= 12; /* the timestamp option rides in every segment */
+        tp->mss -= (uint16_t)tcp_opt_overhead(tp); /* options in every segment */
 }
 
 static void tcp_update_window(struct tcp_sock *tp, const struct tcp_repr *th)
@@ -853,6 +853,17 @@ void tcp_v4_rcv(struct sk_buff *skb)
                 tcp_v4_send_reset(net, skb, &th, saddr, daddr, seglen);
                 tcp_drop(net, skb, SKB_DROP_REASON_NO_SOCKET);
                 return;
+        }
+        if ((th.opt.md5_ok || tcp_sk(sk)->md5_keys) && sk->state != TCP_TIME_WAIT) {
+                /* tcp_inbound_md5_hash: a peer with a key signs, one
+                 * without does not; the header is still before the data */
+                const uint8_t *h = skb->data - th.doff;
+                int r = tcp_md5_inbound(net, tcp_md5_lookup(sk, saddr, 0), saddr, daddr, h, th.doff,
+                                        skb->data, skb->len, th.opt.md5_ok ? h + th.opt.md5_off : NULL);
+                if (r) {
+                        tcp_drop(net, skb, (enum skb_drop_reason)r);
+                        return;
+                }
         }
         sock_hold(sk);
         skb_orphan(skb);
