@@ -30,7 +30,9 @@ LIB_SRC   := $(sort $(wildcard src/*/*.c))
 LIB_OBJ   := $(LIB_SRC:%.c=$(B)/%.o)
 UNIT_SRC  := $(sort $(wildcard tests/unit/*.c))
 SIM_SRC   := $(sort $(wildcard tests/sim/*.c))
-INTEROP_SRC := $(sort $(wildcard tests/interop/*.c))
+# tests/interop/helpers/: programs linked with libstrata that an interop
+# script runs (not tests themselves)
+INTEROP_SRC := $(sort $(wildcard tests/interop/*.c tests/interop/helpers/*.c))
 # tests/interop/peers/: plain-socket programs an interop script runs on the
 # kernel's side (not tests themselves: the suite runs only interop/*)
 PEER_SRC  := $(sort $(wildcard tests/interop/peers/*.c))

@@ -26,6 +26,7 @@
 #include <signal.h>
 #include <sys/socket.h>
 
+#include "ctl/nstat_hist.h"
 #include "strata/ctl.h"
 #include "strata/strata.h"
 
@@ -36,14 +37,15 @@ static void usage(FILE *f)
         fprintf(f, "usage: strata lab [--seed N] [--capture PREFIX] [--quiet-trace]\n"
                    "       strata exec [-n NS] [--runtime-dir DIR] -- CMD [ARG...]\n"
                    "       strata sysctl [--netns NS] [options] [variable[=value] ...]\n"
-                   "       strata nstat|drops [--netns NS] [-z] [PATTERN...]\n"
+                   "       strata nstat [--netns NS] [-a] [-s] [-r] [-n] [-z] [PATTERN...]\n"
+                   "       strata drops [--netns NS] [-z] [PATTERN...]\n"
                    "       strata trace [--netns NS] [-c N] [-t SECONDS] [host A] [proto P] [port N]\n"
                    "       strata capture [--netns NS] [-t SECONDS] DEV -w FILE.pcap\n"
                    "\n"
                    "  exec     run CMD (ip, ss, ...) on stratad's namespace NS (default\n"
                    "           \"default\") through the netlink preload shim\n"
                    "  sysctl   procps sysctl against a running stratad\n"
-                   "  nstat    its MIB counters as nstat -a prints them\n"
+                   "  nstat    its MIB counters as nstat prints them, with nstat's history\n"
                    "  drops    its dropped packets per drop reason\n"
                    "  trace    follow its packets through the layers as they go, and\n"
                    "           where each one died and why (until Ctrl-C or -t)\n"
@@ -298,6 +300,19 @@ static int preload_path(char *out, size_t cap)
         return -ENOENT;
 }
 
+/* nstat's history file for namespace ns: $NSTAT_HISTORY, else one per
+ * user and namespace beside nstat's own (/tmp/.nstat.uUID), never that one:
+ * the host's counters and a namespace's must not be mixed. */
+static void nstat_history_path(const char *ns, char *buf, size_t cap)
+{
+        const char *env = getenv("NSTAT_HISTORY");
+        if (env && *env)
+                snprintf(buf, cap, "%s", env);
+        else
+                snprintf(buf, cap, "/tmp/.nstat.u%u.strata-%s", (unsigned)getuid(),
+                         ns ? ns : "default");
+}
+
 static int cmd_exec(int argc, char **argv)
 {
         const char *ns = NULL, *rundir = NULL;
@@ -344,6 +359,11 @@ static int cmd_exec(int argc, char **argv)
         snprintf(pre, sizeof(pre), "%s%s%s", lib, old && *old ? ":" : "", old ? old : "");
         setenv("LD_PRELOAD", pre, 1);
         setenv(STRATA_CTL_ENV, path, 1);
+        /* nstat under the shim reads the namespace's /proc/net files: its
+         * history is the namespace's too (the one `strata nstat` keeps) */
+        char hist[PATH_MAX];
+        nstat_history_path(ns, hist, sizeof(hist));
+        setenv("NSTAT_HISTORY", hist, 0);
         execvp(argv[i], argv + i);
         fprintf(stderr, "strata exec: %s: %s\n", argv[i], strerror(errno));
         return errno == ENOENT ? 127 : 126;
@@ -762,6 +782,9 @@ struct counters_opts {
         const char **globs;
         int nglobs;
         int shown;
+        struct nstat_ent *ents; /* nstat: the counters, collected */
+        size_t n, cap;
+        bool nomem;
 };
 
 static int on_counter(const void *msg, size_t len, void *ctx)
@@ -778,7 +801,7 @@ static int on_counter(const void *msg, size_t len, void *ctx)
         if (!dot || !v)
                 return 0;
         bool drop = !strncmp(k, "Drop.", 5);
-        if (drop != o->drops || (!o->zeros && !strcmp(v, "0")))
+        if (drop != o->drops)
                 return 0;
         /* nstat's names run group and field together: IpInReceives */
         char name[96];
@@ -786,22 +809,38 @@ static int on_counter(const void *msg, size_t len, void *ctx)
                 snprintf(name, sizeof(name), "%s", dot + 1);
         else
                 snprintf(name, sizeof(name), "%.*s%s", (int)(dot - k), k, dot + 1);
-        /* nstat's useless_number(): constants and a gauge it never shows */
-        static const char *const useless[] = { "IpForwarding", "IpDefaultTTL", "TcpRtoAlgorithm",
-                                               "TcpRtoMin", "TcpRtoMax", "TcpMaxConn",
-                                               "TcpCurrEstab" };
-        for (size_t i = 0; !drop && i < sizeof(useless) / sizeof(useless[0]); i++)
-                if (!strcmp(name, useless[i]))
-                        return 0;
+        if (!drop) {
+                /* nstat's useless_number(): constants and a gauge it never
+                 * shows; the rest goes through nstat's history */
+                static const char *const useless[] = { "IpForwarding", "IpDefaultTTL",
+                                                       "TcpRtoAlgorithm", "TcpRtoMin",
+                                                       "TcpRtoMax", "TcpMaxConn", "TcpCurrEstab" };
+                for (size_t i = 0; i < sizeof(useless) / sizeof(useless[0]); i++)
+                        if (!strcmp(name, useless[i]))
+                                return 0;
+                if (o->n == o->cap) {
+                        size_t cap = o->cap ? o->cap * 2 : 256;
+                        struct nstat_ent *e = realloc(o->ents, cap * sizeof(*e));
+                        if (!e) {
+                                o->nomem = true;
+                                return 0;
+                        }
+                        o->ents = e;
+                        o->cap = cap;
+                }
+                struct nstat_ent *e = &o->ents[o->n++];
+                snprintf(e->id, sizeof(e->id), "%.63s", name);
+                e->val = strtoull(v, NULL, 10);
+                return 0;
+        }
+        if (!o->zeros && !strcmp(v, "0"))
+                return 0;
         bool match = o->nglobs == 0;
         for (int i = 0; i < o->nglobs && !match; i++)
                 match = fnmatch(o->globs[i], name, 0) == 0;
         if (!match)
                 return 0;
-        if (drop)
-                printf("%-32s%s\n", name, v);
-        else
-                printf("%-32s%-16s%6.1f\n", name, v, 0.0);
+        printf("%-32s%s\n", name, v);
         o->shown++;
         return 0;
 }
@@ -831,24 +870,44 @@ static int cmd_counters(int argc, char **argv, bool drops)
         const char *ns = NULL, *rundir = NULL;
         const char *globs[64];
         struct counters_opts o = { .drops = drops, .globs = globs };
+        struct nstat_opts no = { .patterns = globs };
         for (int i = 1; i < argc; i++) {
                 const char *a = argv[i];
-                if ((!strcmp(a, "--netns") || !strcmp(a, "-n")) && i + 1 < argc)
+                if ((!strcmp(a, "--netns") || (drops && !strcmp(a, "-n"))) && i + 1 < argc)
                         ns = argv[++i];
                 else if (!strcmp(a, "--runtime-dir") && i + 1 < argc)
                         rundir = argv[++i];
-                else if (!drops && (!strcmp(a, "-a") || !strcmp(a, "--ignore") ||
-                                    !strcmp(a, "-s") || !strcmp(a, "--no-update")))
-                        ; /* absolute values always: no history is kept */
+                else if (!drops && (!strcmp(a, "-a") || !strcmp(a, "--ignore")))
+                        no.ignore = true;
+                else if (!drops && (!strcmp(a, "-s") || !strcmp(a, "--noupdate") ||
+                                    !strcmp(a, "--no-update")))
+                        no.no_update = true;
+                else if (!drops && (!strcmp(a, "-r") || !strcmp(a, "--reset")))
+                        no.reset = true;
+                else if (!drops && (!strcmp(a, "-n") || !strcmp(a, "--nooutput")))
+                        no.no_output = true;
                 else if (!strcmp(a, "-z") || !strcmp(a, "--zeros"))
                         o.zeros = true;
                 else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-                        printf("usage: strata %s [--netns NS] [--runtime-dir DIR] [-z] [PATTERN...]\n"
-                               "%s", cmd,
+                        printf("usage: strata %s [--netns NS] [--runtime-dir DIR] [-z]%s "
+                               "[PATTERN...]\n%s",
+                               cmd, drops ? "" : " [-a] [-s] [-r] [-n]",
                                drops ? "  packets dropped, per drop reason (SKB_DROP_REASON_*)\n"
-                                     : "  the MIB counters as nstat -a prints them (absolute "
-                                       "values: no history\n  file, so -a and -s change nothing)\n");
+                                     : "  the MIB counters as nstat prints them: what grew since "
+                                       "the last call\n  (its history: $NSTAT_HISTORY, else "
+                                       "/tmp/.nstat.uUID.strata-NS), -a the\n  values, -s the "
+                                       "history left alone, -r forgotten, -n no output\n");
                         return 0;
+                } else if (!drops && a[0] == '-' && a[1] && a[1] != '-' &&
+                           strspn(a + 1, "asrnz") == strlen(a + 1)) {
+                        /* nstat's short options run together: -az, -rz */
+                        for (const char *c = a + 1; *c; c++) {
+                                no.ignore |= *c == 'a';
+                                no.no_update |= *c == 's';
+                                no.reset |= *c == 'r';
+                                no.no_output |= *c == 'n';
+                                o.zeros |= *c == 'z';
+                        }
                 } else if (a[0] == '-') {
                         fprintf(stderr, "strata %s: unknown option '%s'\n", cmd, a);
                         return 2;
@@ -863,15 +922,28 @@ static int cmd_counters(int argc, char **argv, bool drops)
         uint8_t b[32];
         size_t n = sysctl_msg(b, sizeof(b), STRATA_COUNTERS_GET, 0x300 /* NLM_F_DUMP */, NULL,
                               NULL);
-        if (!drops)
-                printf("#kernel\n");
         int err = strata_ctl_request(fd, b, n, on_counter, &o);
         close(fd);
+        if (!err && o.nomem)
+                err = -ENOMEM;
         if (err) {
                 fprintf(stderr, "strata %s: %s: %s\n", cmd, path, strata_strerror(err));
+                free(o.ents);
                 return 1;
         }
-        return 0;
+        if (!drops) {
+                /* the control socket was made when stratad started: a
+                 * history older than it counts from another life */
+                struct stat st;
+                time_t born = stat(path, &st) == 0 ? st.st_mtime : 0;
+                char hist[PATH_MAX];
+                nstat_history_path(ns, hist, sizeof(hist));
+                no.zeros = o.zeros;
+                no.npatterns = o.nglobs;
+                err = nstat_run(o.ents, o.n, hist, born, &no, stdout, stderr);
+        }
+        free(o.ents);
+        return err ? 1 : 0;
 }
 
 /* --- trace and capture against stratad ------------------------------------ */

@@ -13,7 +13,14 @@
  * makes replies "ready when sendmsg returns".
  *
  *   HELLO  nlmsghdr{type STRATA_CTL_HELLO} + u32 port id + u32 protocol
- *   DONE   nlmsghdr{type STRATA_CTL_DONE, seq of the last request}
+ *   DONE   nlmsghdr{type STRATA_CTL_DONE, seq of the last request}; with
+ *          NLM_F_MULTI set, a dump is under way and more of it follows
+ *          only when asked: the server answers dumps a batch at a time
+ *          (about 64 KB), as the kernel's netlink_dump fills one skb per
+ *          recvmsg, so a dump of any size never sits in memory whole
+ *   CONTINUE nlmsghdr{type STRATA_CTL_CONTINUE}: the next batch of the
+ *          dump under way, then DONE again (a new request instead
+ *          abandons the dump)
  *   GROUPS nlmsghdr{type STRATA_CTL_GROUPS} + u32 groups 1-32 + u32 33-64
  *          (bit g-1: multicast group g), the client's whole membership
  *          (bind's nl_groups and NETLINK_ADD/DROP_MEMBERSHIP); no reply
@@ -52,6 +59,11 @@
  *   STRATA_CAPTURE_START attrs DEV, PATH (absolute): the server writes every
  *                      frame DEV receives and sends to PATH (pcap) until
  *                      STRATA_CAPTURE_STOP (DEV) or the client closes
+ *   STRATA_PROCFS_GET    attr NAME: a /proc file the namespace serves, as
+ *                      the path below /proc ("net/sockstat", "net/sockstat6",
+ *                      "net/snmp", "net/netstat"; others -ENOENT); the reply
+ *                      STRATA_PROCFS_DATA has NAME and VALUE, the file's
+ *                      text in the kernel's format (not NUL-terminated)
  *
  * Errors are NLMSG_ERROR with the errno Linux gives for the same thing
  * (-ENOENT: unknown key, -EINVAL: bad value).
@@ -70,6 +82,7 @@ extern "C" {
 
 #define STRATA_NETLINK_CTL 31 /* private protocol number (Linux uses < 32) */
 
+#define STRATA_CTL_CONTINUE 0x0c
 #define STRATA_CTL_GROUPS 0x0d
 #define STRATA_CTL_HELLO  0x0e
 #define STRATA_CTL_DONE  0x0f
@@ -84,6 +97,8 @@ extern "C" {
 #define STRATA_TRACE_EVENT    0x17
 #define STRATA_CAPTURE_START  0x18
 #define STRATA_CAPTURE_STOP   0x19
+#define STRATA_PROCFS_GET     0x1a
+#define STRATA_PROCFS_DATA    0x1b
 #define STRATA_SYSCTL_A_NAME  1
 #define STRATA_SYSCTL_A_VALUE 2
 

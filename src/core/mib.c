@@ -87,9 +87,21 @@ static void print_group(FILE *f, const char *group, const char *const *names, co
         fprintf(f, "\n");
 }
 
-void mib_print(const struct strata_mib *m, FILE *f)
+void mib_print_snmp(const struct strata_mib *m, FILE *f, int forwarding, int default_ttl)
 {
-        print_group(f, "Ip", ip_names, m->ip, IPSTATS_MIB_MAX);
+        if (forwarding < 0) {
+                print_group(f, "Ip", ip_names, m->ip, IPSTATS_MIB_MAX);
+        } else {
+                /* snmp_seq_show_ipstats: the two settings lead the group
+                 * (Forwarding is 1 when on, 2 when off, as RFC 1213) */
+                fprintf(f, "Ip: Forwarding DefaultTTL");
+                for (int i = 0; i < IPSTATS_MIB_MAX; i++)
+                        fprintf(f, " %s", ip_names[i]);
+                fprintf(f, "\nIp: %d %d", forwarding ? 1 : 2, default_ttl);
+                for (int i = 0; i < IPSTATS_MIB_MAX; i++)
+                        fprintf(f, " %" PRIu64, m->ip[i]);
+                fprintf(f, "\n");
+        }
         print_group(f, "Icmp", icmp_names, m->icmp, ICMP_MIB_MAX);
         int any = 0;
         for (int t = 0; t < 256; t++)
@@ -113,10 +125,25 @@ void mib_print(const struct strata_mib *m, FILE *f)
         }
         print_group(f, "Tcp", tcp_names, m->tcp, TCP_MIB_MAX);
         print_group(f, "Udp", udp_names, m->udp, UDP_MIB_MAX);
-        /* IpExt lives in /proc/net/netstat on Linux; printed after the snmp
-         * groups here */
+        if (forwarding >= 0) {
+                /* Strata has no UDP-Lite: the kernel's group, never counted */
+                static const uint64_t none[UDP_MIB_MAX];
+                print_group(f, "UdpLite", udp_names, none, UDP_MIB_MAX);
+        }
+}
+
+void mib_print_netstat(const struct strata_mib *m, FILE *f)
+{
         print_group(f, "TcpExt", tcpext_names, m->tcpext, LINUX_MIB_MAX);
         print_group(f, "IpExt", ipext_names, m->ipext, IPEXT_MIB_MAX);
+}
+
+void mib_print(const struct strata_mib *m, FILE *f)
+{
+        mib_print_snmp(m, f, -1, 0);
+        /* IpExt lives in /proc/net/netstat on Linux; printed after the snmp
+         * groups here */
+        mib_print_netstat(m, f);
 }
 
 static void visit_group(const char *group, const char *const *names, const uint64_t *vals, int n,

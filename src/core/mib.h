@@ -137,6 +137,12 @@ const char *mib_udp_name(enum udp_mib m);
 /* Print in the format of /proc/net/snmp: a header line and a value line
  * per group; IcmpMsg lists only the types seen, as Linux does. */
 void mib_print(const struct strata_mib *m, FILE *f);
+/* The two files apart, as Linux has them: /proc/net/snmp (Ip led by
+ * Forwarding and DefaultTTL, Icmp, IcmpMsg, Tcp, Udp, UdpLite; forwarding
+ * < 0 leaves out the settings and UdpLite, as mib_print) and
+ * /proc/net/netstat (TcpExt, IpExt). */
+void mib_print_snmp(const struct strata_mib *m, FILE *f, int forwarding, int default_ttl);
+void mib_print_netstat(const struct strata_mib *m, FILE *f);
 /* Every counter in mib_print's order: fn(group, field, value) -- IcmpMsg's
  * only where counted, as Linux shows them ("InType3"). */
 typedef void (*mib_visit_fn)(const char *group, const char *field, uint64_t v, void *ctx);

@@ -1,7 +1,8 @@
 /*
  * The client side of the control socket, for Strata's own tools (`strata
  * sysctl`, `nstat`, `trace`, `capture`): connect with a HELLO, send one
- * request datagram, walk every reply message until the server's DONE; a
+ * request datagram, walk every reply message until the server's DONE (a
+ * dump's batches asked for one after another with CONTINUE); a
  * trace then reads the events the server streams.  Unmodified tools get the same
  * protocol from the preload shim instead.
  */
@@ -63,15 +64,26 @@ int strata_ctl_request(int fd, const void *req, size_t len, strata_ctl_msg_fn fn
                 size_t off = 0;
                 struct nl_msg m;
                 bool done = false;
+                bool more = false;
                 while (nlmsg_next(buf, (size_t)n, &off, &m) == 1) {
                         if (m.type == STRATA_CTL_DONE) {
                                 done = true;
+                                more = m.flags & NLM_F_MULTI_;
                                 break;
                         }
                         if (!err)
                                 err = fn(m.raw, m.len, ctx);
                 }
                 free(buf);
+                if (done && more) {
+                        /* a dump goes a batch at a time: ask for the next */
+                        uint8_t h[NL_HDRLEN] = { NL_HDRLEN };
+                        uint16_t type = STRATA_CTL_CONTINUE;
+                        memcpy(h + 4, &type, 2);
+                        if (send(fd, h, sizeof(h), MSG_NOSIGNAL) < 0)
+                                return -errno;
+                        continue;
+                }
                 if (done)
                         return err;
         }

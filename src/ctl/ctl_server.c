@@ -21,6 +21,14 @@
  * reply is sent, so a change's notification goes out before its ACK.
  * The same queue carries trace events to the one client tracing
  * (ctl_observe.c), addressed by the client's serial number.
+ *
+ * Dumps go a batch at a time (ctl_handle_batch): the first batch, then a
+ * DONE flagged NLM_F_MULTI ("more"); the request waits in the client's
+ * cursor (a copy of its datagram, nothing else) until the client sends
+ * CONTINUE for the next batch, as a kernel dump continues when recvmsg
+ * has drained the socket.  Memory per client stays one request and one
+ * batch, however large the table.  A new request abandons a dump the
+ * client stopped reading, as does a hang-up.
  */
 #include <errno.h>
 #include <poll.h>
@@ -36,6 +44,7 @@
 
 #include "ctl/ctl_observe.h"
 #include "ctl/nlmsg.h"
+#include "ctl/ctl_batch.h"
 #include "strata/ctl.h"
 
 #define CTL_MAX_CLIENTS 256
@@ -47,6 +56,7 @@ struct ctl_client {
         uint64_t groups; /* bit g-1: multicast group g (GROUPS) */
         uint64_t serial; /* names the client for ctl_observe */
         struct strata_ctl_client who;
+        struct ctl_cursor dump; /* a dump under way: req is an owned copy */
 };
 
 struct ctl_event {
@@ -217,8 +227,15 @@ int strata_ctl_server_new(struct strata_net *net, const char *path, struct strat
         return 0;
 }
 
+static void dump_end(struct ctl_client *c)
+{
+        free((void *)c->dump.req);
+        memset(&c->dump, 0, sizeof(c->dump));
+}
+
 static void drop_client(struct strata_ctl_server *s, int i)
 {
+        dump_end(&s->clients[i]);
         ctl_observe_client_gone(s->obs, s->clients[i].serial);
         close(s->clients[i].fd);
         s->clients[i] = s->clients[--s->nclients];
@@ -321,15 +338,53 @@ static int send_reply(const void *d, size_t len, void *ctx)
         return 0;
 }
 
-static int send_done(int fd, uint32_t seq)
+/* DONE; more: a dump continues on CONTINUE (NLM_F_MULTI set). */
+static int send_done_more(int fd, uint32_t seq, bool more)
 {
         uint8_t h[NL_HDRLEN] = { 0 };
         uint32_t len = NL_HDRLEN;
-        uint16_t type = STRATA_CTL_DONE;
+        uint16_t type = STRATA_CTL_DONE, flags = more ? NLM_F_MULTI_ : 0;
         memcpy(h, &len, 4);
         memcpy(h + 4, &type, 2);
+        memcpy(h + 6, &flags, 2);
         memcpy(h + 8, &seq, 4);
         return send_dgram(h, sizeof(h), &fd);
+}
+
+static int send_done(int fd, uint32_t seq)
+{
+        return send_done_more(fd, seq, false);
+}
+
+/* Answer client c from its cursor: a batch, then DONE ("more" when the
+ * dump goes on, the datagram then copied into the cursor unless it is
+ * already there).  <0: drop the client. */
+static int serve_batch(struct strata_ctl_server *s, struct ctl_client *c, uint32_t seq)
+{
+        struct reply_ctx r = { s, c->fd };
+        const uint8_t *was = c->dump.req;
+        int more = ctl_handle_batch(s->net, &c->who, &c->dump, send_reply, &r);
+        flush_events(s);
+        if (more < 0) {
+                if (c->dump.req == s->buf)
+                        c->dump.req = NULL; /* the server's buffer, not a copy */
+                dump_end(c);
+                return more;
+        }
+        if (more && c->dump.req == s->buf) {
+                uint8_t *copy = malloc(c->dump.len);
+                if (!copy) {
+                        c->dump.req = NULL;
+                        return -ENOMEM;
+                }
+                memcpy(copy, s->buf, c->dump.len);
+                c->dump.req = copy;
+        } else if (!more) {
+                if (was != s->buf)
+                        free((void *)was);
+                memset(&c->dump, 0, sizeof(c->dump));
+        }
+        return send_done_more(c->fd, seq, more);
 }
 
 /* Send what the server answered itself (o), then DONE; frees o. */
@@ -390,12 +445,14 @@ static int serve_client(struct strata_ctl_server *s, int i)
                 }
                 return send_out(c->fd, &o, seq);
         }
-        struct reply_ctx r = { s, c->fd };
-        int err = strata_ctl_handle(s->net, &c->who, s->buf, len, send_reply, &r);
-        flush_events(s);
-        if (err)
-                return err;
-        return send_done(c->fd, seq);
+        if (len >= NL_HDRLEN && nl_rd16(s->buf + 4) == STRATA_CTL_CONTINUE) {
+                if (!c->dump.req)
+                        return send_done(c->fd, seq); /* nothing under way */
+                return serve_batch(s, c, nl_rd32(c->dump.req + c->dump.off + 8));
+        }
+        dump_end(c); /* a new request: a dump left unread is abandoned */
+        c->dump = (struct ctl_cursor){ .req = s->buf, .len = len };
+        return serve_batch(s, c, seq);
 }
 
 int strata_ctl_server_run(struct strata_ctl_server *s, int stop_fd)

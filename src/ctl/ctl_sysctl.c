@@ -99,6 +99,8 @@ int ctl_sysctl_rcv(struct rtnl_req *req)
                     nla_get_str(&tb[STRATA_SYSCTL_A_VALUE], value, sizeof(value)))
                         return -EINVAL;
                 return sysctl_set(req->net, name, value);
+        case STRATA_PROCFS_GET:
+                return ctl_procfs_rcv(req);
         default:
                 return -EOPNOTSUPP;
         }

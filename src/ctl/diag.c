@@ -126,6 +126,24 @@ static bool id_matches(const struct inet_diag_sockid *want, const struct diag_sk
                want->idiag_cookie[1] == have.idiag_cookie[1];
 }
 
+/* diag_want_fn: a dump skips unwanted states, and the sockets an earlier
+ * batch sent, before they are described (struct nl_out's skip, counted
+ * here as nlmsg_begin would count them). */
+static bool diag_want(uint8_t state, void *ctx)
+{
+        struct diag_dump *dd = ctx;
+        if (dd->one)
+                return true;
+        if (!(dd->states & (1u << state)))
+                return false;
+        struct nl_out *o = dd->req->out;
+        if (o->budget && o->index < o->skip) {
+                o->index++;
+                return false;
+        }
+        return !(o->budget && o->cut); /* past the batch: dropped anyway */
+}
+
 static int diag_visit(const struct diag_sk *d, void *ctx)
 {
         struct diag_dump *dd = ctx;
@@ -152,7 +170,7 @@ static int diag_run(struct rtnl_req *req, struct diag_dump *dd, int protocol)
         dd->one = !(m->flags & NLM_F_DUMP_);
         dd->flags = dd->one ? 0 : NLM_F_MULTI_;
         if (dd->family == AF_INET && (protocol == IPPROTO_TCP || protocol == IPPROTO_UDP)) {
-                int err = diag_walk(req->net, protocol, diag_visit, dd);
+                int err = diag_walk(req->net, protocol, diag_want, diag_visit, dd);
                 if (err < 0)
                         return err;
                 if (req->out->err)
@@ -232,7 +250,7 @@ int diag_rcv(struct rtnl_req *req)
                 dd.one = true;
                 dd.destroy = true;
                 dd.req = req;
-                int err = diag_walk(req->net, r.sdiag_protocol, diag_visit, &dd);
+                int err = diag_walk(req->net, r.sdiag_protocol, NULL, diag_visit, &dd);
                 if (err < 0)
                         return err;
                 if (!dd.found)

@@ -59,7 +59,11 @@ struct diag_sk {
  * kernel's dump would list (bound UDP; TCP past CLOSE), listeners first.
  * Stops at fn's first non-zero result and returns it. */
 typedef int (*diag_visit_fn)(const struct diag_sk *d, void *ctx);
-int diag_walk(struct net *net, int protocol, diag_visit_fn fn, void *ctx);
+/* Optional: asked first with the socket's state only; false skips it
+ * without describing it (a state the dump does not want, or one a batch
+ * already sent -- describing means tcp_get_info, the walk's real cost). */
+typedef bool (*diag_want_fn)(uint8_t state, void *ctx);
+int diag_walk(struct net *net, int protocol, diag_want_fn want, diag_visit_fn fn, void *ctx);
 
 /* sock_diag's SOCK_DESTROY: end sk (one diag_walk just found, under the
  * same namespace lock) with ECONNABORTED.  0, -ENOENT (closed already),

@@ -2,12 +2,11 @@
  * sock_diag's view of a namespace: every TCP or UDP socket the kernel's
  * inet_diag dump would list, described as a struct diag_sk (see diag.h).
  *
- * The sockets are found through the namespace's descriptor table and,
- * for listeners, their accept queues -- read-only, under the namespace
- * lock the caller holds.  Not reachable that way yet: sockets whose
- * descriptor is closed but which still live in TCP's tables (FIN_WAIT,
- * LAST_ACK and TIME_WAIT after close, SYN_RECV children); listing them
- * needs a walker over TCP's bhash/ehash, which are private to tcp.c.
+ * TCP sockets are found in TCP's own tables (tcp_for_each_sock: listeners,
+ * then every connection, those whose descriptor is closed and those not
+ * accepted yet included), UDP ones in the descriptor table -- read-only,
+ * under the namespace lock the caller holds.  Inode numbers live with the
+ * descriptors (struct file): a walk maps sockets to them once.
  *
  * The numbers are the kernel's: Recv-Q/Send-Q of a listener are the
  * accept queue length and the backlog, of a connection the unread bytes
@@ -49,7 +48,7 @@ static void describe_tcp(struct net *net, struct sock *sk, struct diag_sk *d)
                 strncpy(d->cong, tp->cong->name, sizeof(d->cong) - 1);
 }
 
-static void describe(struct net *net, struct sock *sk, struct diag_sk *d)
+static void describe(struct net *net, struct sock *sk, uint32_t ino, struct diag_sk *d)
 {
         memset(d, 0, sizeof(*d));
         d->family = (uint8_t)sk->family;
@@ -66,7 +65,11 @@ static void describe(struct net *net, struct sock *sk, struct diag_sk *d)
         d->ifindex = (uint32_t)sk->bound_dev_if;
         d->cookie = (uint64_t)(uintptr_t)sk;
         d->sk = sk;
-        d->uid = sk->uid;
+        /* inet_twsk_diag_fill and inet_req_diag_fill report uid and inode
+         * 0; a socket whose descriptor is closed has inode 0 (sock_i_ino) */
+        bool mini = sk->state == TCP_TIME_WAIT || sk->state == TCP_SYN_RECV;
+        d->uid = mini ? 0 : sk->uid;
+        d->inode = ino;
         d->mark = (uint32_t)sk->mark;
         d->priority = (uint32_t)sk->priority;
         int r = atomic_load(&sk->rmem_alloc), w = atomic_load(&sk->wmem_alloc);
@@ -91,25 +94,28 @@ static bool listed(struct sock *sk, const struct proto *prot)
         return sk->state != TCP_CLOSE;
 }
 
-static int visit(struct net *net, struct sock *sk, diag_visit_fn fn, void *ctx)
-{
-        struct diag_sk d;
-        describe(net, sk, &d);
-        return fn(&d, ctx);
-}
-
-struct tcp_visit {
+struct walk {
         struct net *net;
+        const struct sock_ino_map *inos;
+        diag_want_fn want;
         diag_visit_fn fn;
         void *ctx;
 };
 
+static int visit(const struct walk *w, struct sock *sk)
+{
+        if (w->want && !w->want(sk->state, w->ctx))
+                return 0;
+        struct diag_sk d;
+        describe(w->net, sk, sock_ino_map_find(w->inos, sk), &d);
+        return w->fn(&d, w->ctx);
+}
+
 static int visit_tcp(struct sock *sk, void *arg)
 {
-        struct tcp_visit *v = arg;
         if (!listed(sk, &tcp_prot))
                 return 0;
-        return visit(v->net, sk, v->fn, v->ctx);
+        return visit(arg, sk);
 }
 
 int diag_destroy(struct sock *sk)
@@ -119,25 +125,28 @@ int diag_destroy(struct sock *sk)
         return sk->prot->diag_destroy(sk, ECONNABORTED);
 }
 
-int diag_walk(struct net *net, int protocol, diag_visit_fn fn, void *ctx)
+int diag_walk(struct net *net, int protocol, diag_want_fn want, diag_visit_fn fn, void *ctx)
 {
+        struct sock_ns *ns = net->socks;
+        if ((protocol != IPPROTO_TCP && protocol != IPPROTO_UDP) || !ns)
+                return 0;
+        struct sock_ino_map inos;
+        int err = sock_ino_map_build(net, &inos);
+        if (err)
+                return err;
+        struct walk w = { net, &inos, want, fn, ctx };
         if (protocol == IPPROTO_TCP) {
                 /* TCP's own tables, as the kernel's listening hash and
                  * ehash: sockets whose descriptor is closed (TIME_WAIT,
                  * FIN_WAIT, LAST_ACK) and SYN_RECV children too */
-                struct tcp_visit v = { net, fn, ctx };
-                return tcp_for_each_sock(net, visit_tcp, &v);
+                err = tcp_for_each_sock(net, visit_tcp, &w);
+        } else {
+                for (unsigned i = 0; i < ns->cap && !err; i++) {
+                        struct file *f = ns->files[i];
+                        if (f && f->kind == FILE_SOCKET && f->sk && listed(f->sk, &udp_prot))
+                                err = visit(&w, f->sk);
+                }
         }
-        struct sock_ns *ns = net->socks;
-        if (protocol != IPPROTO_UDP || !ns)
-                return 0;
-        for (unsigned i = 0; i < ns->cap; i++) {
-                struct file *f = ns->files[i];
-                if (!f || f->kind != FILE_SOCKET || !f->sk || !listed(f->sk, &udp_prot))
-                        continue;
-                int err = visit(net, f->sk, fn, ctx);
-                if (err)
-                        return err;
-        }
-        return 0;
+        sock_ino_map_free(&inos);
+        return err;
 }

@@ -174,6 +174,22 @@ void nlmsg_begin(struct nl_out *o, uint16_t type, uint16_t flags, uint32_t seq)
 {
         if (o->err)
                 return;
+        if (o->budget) {
+                /* dropped messages leave in_msg false: every put on them
+                 * is a no-op, nothing is built */
+                o->in_msg = false;
+                if (o->index++ < o->skip)
+                        return;
+                if (o->cut || o->bytes >= o->budget) {
+                        o->cut = true;
+                        return;
+                }
+                o->kept++;
+                o->pos[0] = o->pos_next[0];
+                o->pos[1] = o->pos_next[1];
+                if (o->intr)
+                        flags |= NLM_F_DUMP_INTR_;
+        }
         if (!o->tail && !dgram_new(o))
                 return;
         o->msg_start = o->tail->len;
@@ -197,6 +213,7 @@ void nlmsg_end(struct nl_out *o)
         size_t mlen = d->len - o->msg_start;
         wr32(d->data + o->msg_start, (uint32_t)mlen);
         o->in_msg = false;
+        o->bytes += mlen;
         if (d->len > NL_DGRAM_SOFT && o->msg_start > 0) {
                 /* move this message to a datagram of its own */
                 uint8_t *copy = malloc(mlen);

@@ -40,6 +40,7 @@
 #define NLM_F_MULTI_       0x02
 #define NLM_F_ACK_         0x04
 #define NLM_F_ECHO_        0x08
+#define NLM_F_DUMP_INTR_   0x10
 #define NLM_F_ROOT_        0x100
 #define NLM_F_MATCH_       0x200
 #define NLM_F_DUMP_        (NLM_F_ROOT_ | NLM_F_MATCH_)
@@ -130,6 +131,29 @@ struct nl_out {
         size_t msg_start; /* offset in tail of the message being built */
         bool in_msg;
         int err; /* sticky: -ENOMEM */
+        /* A dump answered a batch at a time, as the kernel's netlink_dump
+         * fills one skb per recvmsg: with budget set, messages are numbered
+         * as they are begun; the first skip are dropped unbuilt (an earlier
+         * batch sent them), and once budget bytes are kept every later one
+         * is dropped too and cut is set.  Dumps are deterministic walks, so
+         * the next batch re-walks with skip = skip + kept. */
+        size_t budget;  /* 0: no limit */
+        uint32_t skip;  /* messages to drop first */
+        uint32_t index; /* messages begun so far */
+        uint32_t kept;  /* messages kept */
+        size_t bytes;   /* bytes kept */
+        bool cut;       /* a message was dropped for the budget */
+        /* A dump that resumes by position instead (as the kernel's dumps
+         * keep cb->args): it sets positioned, names each message's
+         * position in pos_next before beginning it, and on the next batch
+         * starts after resume (when resuming) with nothing skipped.  pos
+         * is the position of the last message kept. */
+        bool positioned, resuming;
+        uint64_t pos_next[2], pos[2], resume[2];
+        /* The namespace changed since the dump's first batch: every
+         * message of this one says so (NLM_F_DUMP_INTR), as the kernel's
+         * nl_dump_check_consistent. */
+        bool intr;
 };
 
 void nl_out_init(struct nl_out *o, uint32_t portid);

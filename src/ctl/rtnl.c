@@ -12,12 +12,22 @@
  * The namespace is locked for the whole datagram, so a dump is a
  * consistent snapshot; replies are built in memory and handed to the
  * caller's emit function once the lock is released.
+ *
+ * The socket server answers dumps a batch at a time instead
+ * (ctl_handle_batch): about CTL_DUMP_BATCH bytes of messages, then the
+ * request waits in a cursor until the client reads them and asks for
+ * more, so a dump of 100,000 routes never sits in memory whole -- as the
+ * kernel's netlink_dump fills one skb, then the next on a later recvmsg.
+ * Each batch re-runs the dump, dropping unbuilt the messages sent before
+ * (struct nl_out's skip).  As in the kernel, a dump spanning batches is
+ * not a snapshot: changes between batches may show or not.
  */
 #include <errno.h>
 #include <string.h>
 
 #include "ctl/diag.h"
 #include "ctl/rtnl.h"
+#include "ipv4/ipv4.h"
 #include "strata/ctl.h"
 
 #define RTM_NEWNSID_ 88
@@ -110,23 +120,42 @@ static int rtnl_rcv_msg(struct rtnl_req *req, int protocol)
         return err;
 }
 
-int strata_ctl_handle(struct strata_net *sn, const struct strata_ctl_client *c, const void *buf,
-                      size_t len, strata_ctl_emit_fn emit, void *ctx)
+/* Answer buf[*off..len) for client c into out, the message at *off
+ * continuing its dump after *sent messages; with budget, a dump cut by it
+ * leaves *off at its message and *sent advanced, and 1 is returned. */
+static int handle_from(struct strata_net *sn, struct net *net, const struct strata_ctl_client *c,
+                       struct ctl_cursor *cur, size_t budget, struct nl_out *out)
 {
-        struct nl_out out;
-        nl_out_init(&out, c->portid);
-        struct net *net = api_lock(sn);
-        size_t off = 0;
+        const uint8_t *buf = cur->req;
+        size_t len = cur->len, *off = &cur->off;
+        uint32_t *sent = &cur->sent;
         struct nl_msg m;
-        while (nlmsg_next(buf, len, &off, &m) == 1) {
+        size_t at = *off;
+        while (nlmsg_next(buf, len, off, &m) == 1) {
                 struct rtnl_req req = {
-                        .sn = sn, .net = net, .msg = &m, .out = &out, .uid = c->uid
+                        .sn = sn, .net = net, .msg = &m, .out = out, .uid = c->uid
                 };
                 int err = 0;
                 if ((m.flags & NLM_F_REQUEST_) && m.type >= NLMSG_MIN_TYPE_) {
-                        size_t mark = out.tail ? out.tail->len : 0;
-                        struct nl_dgram *mark_d = out.tail;
+                        size_t mark = out->tail ? out->tail->len : 0;
+                        struct nl_dgram *mark_d = out->tail;
+                        out->budget = budget;
+                        out->skip = cur->positioned ? 0 : *sent;
+                        out->index = out->kept = 0;
+                        out->cut = false;
+                        out->positioned = false;
+                        out->resuming = cur->positioned;
+                        /* rtnetlink: the route generation, as the
+                         * kernel's cb->seq from rt_genid/dev_base_seq */
+                        uint32_t gen = c->protocol == 0 ? ipv4_of(net)->rt_genid : 0;
+                        bool first = !*sent && !cur->positioned;
+                        out->intr = budget && !first && gen != cur->genid;
+                        if (first)
+                                cur->genid = gen;
+                        memcpy(out->resume, cur->pos, sizeof(out->resume));
                         err = rtnl_rcv_msg(&req, c->protocol);
+                        out->budget = 0;
+                        out->intr = false;
                         if (err < 0 && req.dump) {
                                 /* a failed dump: drop what it emitted */
                                 if (mark_d) {
@@ -134,32 +163,74 @@ int strata_ctl_handle(struct strata_net *sn, const struct strata_ctl_client *c, 
                                                 d->len = 0;
                                         mark_d->len = mark;
                                 } else {
-                                        for (struct nl_dgram *d = out.head; d; d = d->next)
+                                        for (struct nl_dgram *d = out->head; d; d = d->next)
                                                 d->len = 0;
                                 }
+                        } else if (out->cut) {
+                                *sent += out->kept;
+                                cur->positioned = out->positioned;
+                                memcpy(cur->pos, out->pos, sizeof(cur->pos));
+                                *off = at;
+                                return 1;
                         }
-                        if (err == 1)
+                        *sent = 0;
+                        cur->positioned = false;
+                        if (err == 1) {
+                                at = *off;
                                 continue;
+                        }
                 }
+                *sent = 0;
                 if (err || (m.flags & NLM_F_ACK_))
-                        nlmsg_error(&out, &m, err, req.extack);
-                if (out.err)
+                        nlmsg_error(out, &m, err, req.extack);
+                if (out->err)
                         break;
+                at = *off;
         }
-        api_unlock(sn);
-        int oom = out.err;
+        return 0;
+}
+
+/* Hand out's datagrams to emit (an out of memory turned into -ENOBUFS). */
+static int emit_out(struct nl_out *out, const struct strata_ctl_client *c,
+                    strata_ctl_emit_fn emit, void *ctx)
+{
+        int oom = out->err;
         if (oom) {
                 /* out of memory: say so, as the kernel's -ENOBUFS */
                 static const uint8_t empty[NL_HDRLEN] = { NL_HDRLEN };
                 struct nl_msg none = { .len = NL_HDRLEN, .raw = empty };
-                nl_out_free(&out);
-                nl_out_init(&out, c->portid);
-                nlmsg_error(&out, &none, -ENOBUFS, NULL);
+                nl_out_free(out);
+                nl_out_init(out, c->portid);
+                nlmsg_error(out, &none, -ENOBUFS, NULL);
         }
         int err = 0;
-        for (struct nl_dgram *d = out.head; d && !err; d = d->next)
+        for (struct nl_dgram *d = out->head; d && !err; d = d->next)
                 if (d->len)
                         err = emit(d->data, d->len, ctx);
-        nl_out_free(&out);
+        nl_out_free(out);
         return err ? err : oom;
+}
+
+int ctl_handle_batch(struct strata_net *sn, const struct strata_ctl_client *c,
+                     struct ctl_cursor *cur, strata_ctl_emit_fn emit, void *ctx)
+{
+        struct nl_out out;
+        nl_out_init(&out, c->portid);
+        struct net *net = api_lock(sn);
+        int more = handle_from(sn, net, c, cur, CTL_DUMP_BATCH, &out);
+        api_unlock(sn);
+        int err = emit_out(&out, c, emit, ctx);
+        return err ? err : more;
+}
+
+int strata_ctl_handle(struct strata_net *sn, const struct strata_ctl_client *c, const void *buf,
+                      size_t len, strata_ctl_emit_fn emit, void *ctx)
+{
+        struct nl_out out;
+        nl_out_init(&out, c->portid);
+        struct net *net = api_lock(sn);
+        struct ctl_cursor cur = { .req = buf, .len = len };
+        handle_from(sn, net, c, &cur, 0, &out);
+        api_unlock(sn);
+        return emit_out(&out, c, emit, ctx);
 }

@@ -13,10 +13,12 @@
 #define STRATA_CTL_RTNL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "api/api.h"
 #include "ctl/nlmsg.h"
+#include "ctl/ctl_batch.h"
 #include "ctl/rtnl_uapi.h"
 
 struct rtnl_req {
@@ -65,6 +67,12 @@ void rtnl_route_msg(struct nl_out *o, const struct fib_route *r, uint16_t type);
 void rtnl_neigh_msg(struct nl_out *o, const struct neighbour *n, uint16_t type);
 /* ctl_sysctl.c: the private family (STRATA_NETLINK_CTL) */
 int ctl_sysctl_rcv(struct rtnl_req *req);
+/* ctl_procfs.c: STRATA_PROCFS_GET, and the text of one served /proc file
+ * ("net/sockstat", "net/sockstat6", "net/snmp", "net/netstat"): 0 with a
+ * malloc'd *text, or -ENOENT for a file not served */
+int ctl_procfs_rcv(struct rtnl_req *req);
+struct net;
+int ctl_procfs_text(struct net *net, const char *name, char **text, size_t *len);
 
 /* The payload's family header, or -EINVAL when shorter than hdrlen. */
 static inline int rtnl_hdr(const struct rtnl_req *req, size_t hdrlen)

@@ -2,7 +2,11 @@
  * rtnetlink IPv4 addresses: RTM_GETADDR (dump), RTM_NEWADDR and
  * RTM_DELADDR, answered with Linux's inet_fill_ifaddr layout -- primaries
  * before secondaries per device, IFA_F_SECONDARY, labels, broadcast, and
- * permanent lifetimes ("forever"), which are the only ones Strata has.
+ * lifetimes (IFA_CACHEINFO: what is left of them, and the creation and
+ * last-change stamps in hundredths of a second, as cstamp_delta).  A new
+ * address with an existing one's local address and prefix is -EEXIST
+ * unless NLM_F_REPLACE without NLM_F_EXCL (`ip addr change`/`replace`),
+ * which sets its lifetimes anew -- and nothing else, as inet_rtm_newaddr.
  */
 #include <errno.h>
 #include <string.h>
@@ -10,8 +14,14 @@
 #include "ctl/rtnl.h"
 #include "ipv4/ipv4.h"
 
-#define INFINITY_LIFE_TIME   0xffffffffu
 #define IFA_F_NOPREFIXROUTE_ 0x200
+#define NLM_F_REPLACE_       0x100
+
+/* cstamp_delta: a stamp in hundredths of a second */
+static uint32_t cstamp_delta(uint64_t ns)
+{
+        return (uint32_t)(ns / 10000000u);
+}
 
 static void fill_addr(struct nl_out *o, const struct in_ifaddr *ifa, uint16_t type, uint16_t flags,
                       uint32_t seq)
@@ -31,7 +41,9 @@ static void fill_addr(struct nl_out *o, const struct in_ifaddr *ifa, uint16_t ty
                 nla_put_str(o, IFA_LABEL_, ifa->label);
         nla_put_u32(o, IFA_FLAGS_, ifa->flags);
         /* struct ifa_cacheinfo: preferred, valid, cstamp, tstamp */
-        uint32_t ci[4] = { INFINITY_LIFE_TIME, INFINITY_LIFE_TIME, 0, 0 };
+        uint32_t valid, preferred;
+        inet_ifa_lifetimes(ifa->dev->net, ifa, &valid, &preferred);
+        uint32_t ci[4] = { preferred, valid, cstamp_delta(ifa->cstamp), cstamp_delta(ifa->tstamp) };
         nla_put(o, IFA_CACHEINFO_, ci, sizeof(ci));
         nlmsg_end(o);
 }
@@ -135,19 +147,15 @@ int rtnl_newaddr(struct rtnl_req *req)
                 req->extack = "Strata: noprefixroute is not supported yet";
                 return -EOPNOTSUPP;
         }
+        uint32_t valid = INFINITY_LIFE_TIME, pref = INFINITY_LIFE_TIME;
         if (a.tb[IFA_CACHEINFO_].data) {
-                if (a.tb[IFA_CACHEINFO_].len < 8)
+                if (a.tb[IFA_CACHEINFO_].len < 16)
                         return -EINVAL;
-                uint32_t pref = nl_rd32(a.tb[IFA_CACHEINFO_].data);
-                uint32_t valid = nl_rd32(a.tb[IFA_CACHEINFO_].data + 4);
+                pref = nl_rd32(a.tb[IFA_CACHEINFO_].data);
+                valid = nl_rd32(a.tb[IFA_CACHEINFO_].data + 4);
                 if (!valid || pref > valid) {
-                        req->extack = "address lifetime invalid";
+                        req->extack = "ipv4: address lifetime invalid";
                         return -EINVAL;
-                }
-                if (pref != INFINITY_LIFE_TIME || valid != INFINITY_LIFE_TIME) {
-                        req->extack = "Strata: address lifetimes other than forever are not "
-                                      "supported yet";
-                        return -EOPNOTSUPP;
                 }
         }
         uint8_t want_scope = (a.local >> 24) == 127 ? RT_SCOPE_HOST : RT_SCOPE_UNIVERSE;
@@ -155,12 +163,18 @@ int rtnl_newaddr(struct rtnl_req *req)
                 req->extack = "Strata: address scopes other than the default are not supported yet";
                 return -EOPNOTSUPP;
         }
-        err = inet_addr_add(a.dev, a.local, a.prefixlen, a.broadcast, a.label[0] ? a.label : NULL);
-        if (err == -EEXIST && !(req->msg->flags & NLM_F_EXCL_))
-                err = 0; /* ip addr replace / change of an existing address */
-        else if (err == -EEXIST)
-                req->extack = "ipv4: Address already assigned";
-        return err;
+        struct in_ifaddr *old = inet_ifa_find(a.dev, a.local, a.prefixlen);
+        if (old) {
+                uint16_t f = req->msg->flags;
+                if ((f & NLM_F_EXCL_) || !(f & NLM_F_REPLACE_)) {
+                        req->extack = "ipv4: Address already assigned";
+                        return -EEXIST;
+                }
+                inet_ifa_change(req->net, old, valid, pref);
+                return 0;
+        }
+        return inet_addr_add_lft(a.dev, a.local, a.prefixlen, a.broadcast,
+                                 a.label[0] ? a.label : NULL, valid, pref);
 }
 
 int rtnl_deladdr(struct rtnl_req *req)

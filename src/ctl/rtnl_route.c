@@ -174,6 +174,104 @@ static int dump_table(struct rtnl_req *req, struct fib_table *t)
         return 0;
 }
 
+/*
+ * A table's routes a batch at a time (the socket server's dumps): instead
+ * of sorting the whole table for every batch, keep only the next
+ * ROUTE_BATCH routes after where the last batch stopped, in a max-heap
+ * (O(ROUTE_BATCH) memory, O(n log ROUTE_BATCH) per batch), and emit them
+ * in order, each with its position -- (table ordinal, destination, prefix
+ * length, chain order), as the kernel's fn_trie_dump_leaf resumes from the
+ * key in cb->args.  More left than the heap held: the batch is cut there.
+ */
+#define ROUTE_BATCH 1024
+
+struct route_heap {
+        struct route_ent v[ROUTE_BATCH];
+        size_t n, seq;
+        bool overflow;
+        const uint64_t *after; /* resume: only keys past this one */
+};
+
+static uint64_t route_key(const struct route_ent *e)
+{
+        return (uint64_t)e->r->dst << 32 | (uint64_t)e->r->plen << 24 | (e->seq & 0xffffff);
+}
+
+static void heap_sift_down(struct route_heap *h, size_t i)
+{
+        for (;;) {
+                size_t l = 2 * i + 1, r = l + 1, big = i;
+                if (l < h->n && route_key(&h->v[l]) > route_key(&h->v[big]))
+                        big = l;
+                if (r < h->n && route_key(&h->v[r]) > route_key(&h->v[big]))
+                        big = r;
+                if (big == i)
+                        return;
+                struct route_ent t = h->v[i];
+                h->v[i] = h->v[big];
+                h->v[big] = t;
+                i = big;
+        }
+}
+
+static void heap_offer(const struct fib_route *r, void *ctx)
+{
+        struct route_heap *h = ctx;
+        bool alive = !r->dev || netif_running(r->dev);
+        for (int i = 0; i < r->nhs; i++)
+                alive = alive || netif_running(r->nh[i].dev);
+        if (!alive)
+                return;
+        struct route_ent e = { r, h->seq++ };
+        uint64_t k = route_key(&e);
+        if (h->after && k <= *h->after)
+                return;
+        if (h->n < ROUTE_BATCH) {
+                size_t i = h->n++;
+                h->v[i] = e; /* sift up */
+                while (i && route_key(&h->v[(i - 1) / 2]) < k) {
+                        h->v[i] = h->v[(i - 1) / 2];
+                        i = (i - 1) / 2;
+                        h->v[i] = e;
+                }
+                return;
+        }
+        h->overflow = true;
+        if (k < route_key(&h->v[0])) {
+                h->v[0] = e;
+                heap_sift_down(h, 0);
+        }
+}
+
+static int route_key_cmp(const void *a, const void *b)
+{
+        uint64_t x = route_key(a), y = route_key(b);
+        return x < y ? -1 : x > y;
+}
+
+static int dump_table_batch(struct rtnl_req *req, struct fib_table *t, uint64_t ordinal)
+{
+        struct nl_out *o = req->out;
+        if (!t || (o->resuming && ordinal < o->resume[0]))
+                return 0; /* an earlier batch sent it */
+        struct route_heap *h = calloc(1, sizeof(*h));
+        if (!h)
+                return -ENOMEM;
+        if (o->resuming && ordinal == o->resume[0])
+                h->after = &o->resume[1];
+        fib_table_for_each(t, heap_offer, h);
+        qsort(h->v, h->n, sizeof(h->v[0]), route_key_cmp);
+        for (size_t i = 0; i < h->n && !o->cut; i++) {
+                o->pos_next[0] = ordinal;
+                o->pos_next[1] = route_key(&h->v[i]);
+                fill_route(o, h->v[i].r, RTM_NEWROUTE_, NLM_F_MULTI_, req->msg->seq);
+        }
+        if (h->overflow)
+                o->cut = true; /* the rest in the next batch */
+        free(h);
+        return 0;
+}
+
 struct table_list {
         struct {
                 struct fib_table *t;
@@ -247,9 +345,12 @@ static int dump_tables(struct rtnl_req *req)
         bool cloned =
             req->msg->payload_len >= RTMSG_LEN && (nl_rd32(req->msg->payload + 8) & RTM_F_CLONED_);
         int err = 0;
+        bool batch = req->out->budget && !cloned;
+        req->out->positioned = batch; /* resumes by position, not by count */
         for (size_t i = 0; i < l.n && !err; i++)
-                err =
-                    cloned ? dump_exceptions(req, l.v[i].t, l.v[i].id) : dump_table(req, l.v[i].t);
+                err = cloned  ? dump_exceptions(req, l.v[i].t, l.v[i].id)
+                      : batch ? dump_table_batch(req, l.v[i].t, i)
+                              : dump_table(req, l.v[i].t);
         return err;
 }
 

@@ -82,6 +82,22 @@ static void ifa_routes(struct net *net, struct in_ifaddr *ifa, bool add)
 int inet_addr_add(struct net_device *dev, uint32_t local, uint8_t prefixlen, uint32_t broadcast,
                   const char *label)
 {
+        return inet_addr_add_lft(dev, local, prefixlen, broadcast, label, INFINITY_LIFE_TIME,
+                                 INFINITY_LIFE_TIME);
+}
+
+struct in_ifaddr *inet_ifa_find(struct net_device *dev, uint32_t local, uint8_t prefixlen)
+{
+        struct in_device *idev = in_dev_get(dev);
+        for (struct in_ifaddr *i = idev ? idev->ifa_list : NULL; i; i = i->next)
+                if (i->local == local && i->prefixlen == prefixlen)
+                        return i;
+        return NULL;
+}
+
+int inet_addr_add_lft(struct net_device *dev, uint32_t local, uint8_t prefixlen,
+                      uint32_t broadcast, const char *label, uint32_t valid, uint32_t preferred)
+{
         struct in_device *idev = in_dev_get(dev);
         if (!idev)
                 return -ENODEV;
@@ -108,8 +124,11 @@ int inet_addr_add(struct net_device *dev, uint32_t local, uint8_t prefixlen, uin
          * unless one is given (`ip addr add A/N brd +` passes it). */
         ifa->broadcast = broadcast;
         ifa->scope = ipv4_is_loopback(local) ? RT_SCOPE_HOST : RT_SCOPE_UNIVERSE;
-        ifa->flags = IFA_F_PERMANENT | (secondary ? IFA_F_SECONDARY : 0);
+        ifa->flags = secondary ? IFA_F_SECONDARY : 0;
         snprintf(ifa->label, sizeof(ifa->label), "%s", label ? label : dev->name);
+        ifa->valid_lft = ifa->preferred_lft = INFINITY_LIFE_TIME;
+        ifa->cstamp = net_now(dev->net);
+        inet_ifa_set_lifetime(dev->net, ifa, valid, preferred);
 
         /* primaries before secondaries, each group in the order added */
         struct in_ifaddr **pp = &idev->ifa_list;
@@ -119,6 +138,8 @@ int inet_addr_add(struct net_device *dev, uint32_t local, uint8_t prefixlen, uin
         *pp = ifa;
         net_rtnl_notify(dev->net, NET_RTNL_NEWADDR, ifa);
         ifa_routes(dev->net, ifa, true);
+        if (!(ifa->flags & IFA_F_PERMANENT) || preferred != INFINITY_LIFE_TIME)
+                inet_addr_lifetime_kick(dev->net);
         return 0;
 }
 

@@ -132,6 +132,8 @@ int ipv4_net_init(struct net *net)
                 err = fib_multipath_init(net);
         if (!err)
                 err = ipfrag_init(net);
+        if (!err)
+                devinet_lft_init(net);
         if (!err) /* the same value as conf.all.forwarding, as in Linux */
                 err = sysctl_register(net, "net.ipv4.ip_forward", &in->ip_forward, 1, 0, 1,
                                       SYSCTL_UNIT_1, NULL);
@@ -157,6 +159,7 @@ void ipv4_net_exit(struct net *net)
         if (!in)
                 return;
         ping_exit(net);
+        devinet_lft_exit(net);
         ipfrag_exit(net);
         neigh_table_clear(&in->arp_tbl);
         fib_rules_exit(net);

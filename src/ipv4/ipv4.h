@@ -42,7 +42,9 @@ enum {
 #define RT_TABLE_LOCAL    255
 
 #define IFA_F_SECONDARY 0x01
+#define IFA_F_DEPRECATED 0x20
 #define IFA_F_PERMANENT 0x80
+#define INFINITY_LIFE_TIME 0xffffffffu /* a lifetime that never ends ("forever") */
 
 /* One address on a device (Linux's struct in_ifaddr). */
 struct in_ifaddr {
@@ -56,6 +58,10 @@ struct in_ifaddr {
         uint8_t scope;
         uint32_t flags; /* IFA_F_* */
         char label[16];
+        /* lifetimes (devinet_lft.c), seconds from tstamp; valid_lft is
+         * meaningless with IFA_F_PERMANENT, as in Linux */
+        uint32_t valid_lft, preferred_lft;
+        uint64_t cstamp, tstamp; /* ns: created, lifetimes last set */
 };
 
 /* Per-device IPv4 settings, net.ipv4.conf.{all,default,DEV}.* (Linux's
@@ -230,6 +236,8 @@ struct ipv4_net {
 
         struct ping_listener *pings;
 
+        struct timer_list addr_chk; /* devinet_lft.c: check_lifetime */
+
         /* ip_rt_send_redirect's backoff per source (inet_peer) */
         struct redirect_peer {
                 uint32_t addr;
@@ -255,7 +263,30 @@ void ipv4_net_exit(struct net *net);
 /* ip addr add LOCAL/PREFIXLEN [brd BROADCAST (0: none)] [label LABEL] */
 int inet_addr_add(struct net_device *dev, uint32_t local, uint8_t prefixlen, uint32_t broadcast,
                   const char *label);
+/* The same with lifetimes in seconds (INFINITY_LIFE_TIME: forever), as
+ * `ip addr add ... valid_lft V preferred_lft P` */
+int inet_addr_add_lft(struct net_device *dev, uint32_t local, uint8_t prefixlen,
+                      uint32_t broadcast, const char *label, uint32_t valid, uint32_t preferred);
 int inet_addr_del(struct net_device *dev, uint32_t local, uint8_t prefixlen);
+/* The address local/prefixlen of dev, or NULL (find_matching_ifa). */
+struct in_ifaddr *inet_ifa_find(struct net_device *dev, uint32_t local, uint8_t prefixlen);
+
+/* devinet_lft.c: address lifetimes, as Linux's devinet.c keeps them.
+ * Set ifa's lifetimes from now (set_ifa_lifetime: a finite valid lifetime
+ * makes it non-permanent, a zero preferred one deprecated at once). */
+void inet_ifa_set_lifetime(struct net *net, struct in_ifaddr *ifa, uint32_t valid,
+                           uint32_t preferred);
+/* `ip addr change/replace` of an existing address: new lifetimes,
+ * announced as RTM_NEWADDR, the expiry check rescheduled. */
+void inet_ifa_change(struct net *net, struct in_ifaddr *ifa, uint32_t valid, uint32_t preferred);
+/* What is left of its lifetimes now, as inet_fill_ifaddr reports them
+ * (both INFINITY_LIFE_TIME for a permanent address). */
+void inet_ifa_lifetimes(struct net *net, const struct in_ifaddr *ifa, uint32_t *valid,
+                        uint32_t *preferred);
+/* Run the lifetime check soon (after any change of a finite lifetime). */
+void inet_addr_lifetime_kick(struct net *net);
+void devinet_lft_init(struct net *net);
+void devinet_lft_exit(struct net *net);
 /* Source address for traffic on dev toward dst (inet_select_addr): a
  * primary address of dev in dst's subnet, else dev's first primary with a
  * scope <= scope, else one from any device; 0 if none. */

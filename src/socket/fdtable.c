@@ -5,6 +5,7 @@
  * that refuses connections while memory sits idle.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -31,6 +32,20 @@ int sockns_init(struct net *net)
         return 0;
 }
 
+/* Inode numbers of socket descriptors, one sequence for the process as the
+ * kernel's get_next_ino is one for the machine: every namespace's sockets
+ * get distinct numbers, 0 never (it means "no descriptor"). */
+static atomic_uint next_ino;
+
+static uint32_t sock_next_ino(void)
+{
+        uint32_t ino;
+        do
+                ino = atomic_fetch_add_explicit(&next_ino, 1, memory_order_relaxed) + 1;
+        while (ino == 0);
+        return ino;
+}
+
 int fd_install(struct net *net, struct file *f)
 {
         struct sock_ns *ns = net->socks;
@@ -52,6 +67,8 @@ int fd_install(struct net *net, struct file *f)
         }
         ns->files[fd] = f;
         ns->open++;
+        if (f->kind == FILE_SOCKET)
+                f->ino = sock_next_ino();
         ns->next_fd = fd + 1;
         f->fd = (int)fd;
         return (int)fd;
@@ -93,4 +110,43 @@ void sockns_exit(struct net *net)
         pthread_cond_destroy(&ns->cond);
         free(ns);
         net->socks = NULL;
+}
+
+static int ino_cmp(const void *a, const void *b)
+{
+        const struct sock_ino *x = a, *y = b;
+        return x->sk < y->sk ? -1 : x->sk > y->sk;
+}
+
+int sock_ino_map_build(struct net *net, struct sock_ino_map *m)
+{
+        struct sock_ns *ns = net->socks;
+        m->n = 0;
+        m->v = NULL;
+        if (!ns || !ns->open)
+                return 0;
+        m->v = malloc(ns->open * sizeof(*m->v));
+        if (!m->v)
+                return -ENOMEM;
+        for (unsigned i = 0; i < ns->cap && m->n < ns->open; i++) {
+                struct file *f = ns->files[i];
+                if (f && f->kind == FILE_SOCKET && f->sk)
+                        m->v[m->n++] = (struct sock_ino){ f->sk, f->ino };
+        }
+        qsort(m->v, m->n, sizeof(*m->v), ino_cmp);
+        return 0;
+}
+
+uint32_t sock_ino_map_find(const struct sock_ino_map *m, const struct sock *sk)
+{
+        struct sock_ino key = { sk, 0 };
+        const struct sock_ino *e = m->n ? bsearch(&key, m->v, m->n, sizeof(key), ino_cmp) : NULL;
+        return e ? e->ino : 0;
+}
+
+void sock_ino_map_free(struct sock_ino_map *m)
+{
+        free(m->v);
+        m->v = NULL;
+        m->n = 0;
 }

@@ -25,6 +25,7 @@ struct file {
         unsigned fd_flags; /* FD_CLOEXEC */
         struct sock *sk;   /* FILE_SOCKET */
         struct epoll *ep;  /* FILE_EPOLL */
+        uint32_t ino;      /* FILE_SOCKET: its inode number (ss -e), never 0 */
 };
 
 struct sock_ns {
@@ -49,6 +50,26 @@ void sockns_exit(struct net *net);
 int fd_install(struct net *net, struct file *f);
 struct file *fd_get(struct net *net, int fd);
 void fd_release(struct net *net, int fd);
+/*
+ * Inode numbers of a namespace's socket descriptors, for the walks that
+ * report them (sock_diag's idiag_inode, sockstat): the number lives with
+ * the descriptor, as the kernel's with the socket file, so struct sock
+ * pays nothing for it; a walk builds this map once (O(descriptors), which
+ * RLIMIT_NOFILE bounds) and looks sockets up in it.
+ */
+struct sock_ino_map {
+        size_t n;
+        struct sock_ino {
+                const struct sock *sk;
+                uint32_t ino;
+        } *v; /* sorted by sk */
+};
+int sock_ino_map_build(struct net *net, struct sock_ino_map *m);
+/* sk's descriptor's inode number; 0 when it has none (closed, or a
+ * connection not accepted yet), as sock_i_ino. */
+uint32_t sock_ino_map_find(const struct sock_ino_map *m, const struct sock *sk);
+void sock_ino_map_free(struct sock_ino_map *m);
+
 /* close(2): release the descriptor and what it holds. */
 int sock_file_close(struct net *net, int fd);
 

@@ -19,6 +19,7 @@
 #include <linux/sock_diag.h>
 #include <linux/tcp.h>
 #include <pthread.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -492,6 +493,21 @@ static char *run_ss(struct served *sv, const char *args)
         return out;
 }
 
+/* Output of a shell command line under the shim, as it printed it. */
+static char *run_sh(struct served *sv, const char *line)
+{
+        static char out[16384];
+        char cmd[PATH_MAX + 512];
+        snprintf(cmd, sizeof(cmd), "LD_PRELOAD=%s %s=%s sh -c '%s' 2>&1", sv->preload,
+                 STRATA_CTL_ENV, sv->sock, line);
+        FILE *f = popen(cmd, "r");
+        CHECK(f != NULL);
+        size_t n = fread(out, 1, sizeof(out) - 1, f);
+        out[n] = 0;
+        pclose(f);
+        return out;
+}
+
 static int count_lines(const char *s)
 {
         int n = 0;
@@ -572,6 +588,62 @@ static void real_ss_prints(void)
         o = run_ss(&sv, "-tlni");
         snprintf(line, sizeof(line), "\n%s cwnd:10 unacked:1\n", cc);
         CHECK_HAS(o, line);
+        /* ss -s: /proc/net/sockstat, sockstat6 and snmp are b's (through the
+         * shim), as the kernel counts: descriptors l, an unbound socket,
+         * s1 and u, plus the connection not accepted yet (5 sockets; 4 of
+         * TCP, 3 of them hashed); estab is Tcp CurrEstab; the 100 unread
+         * bytes and the datagram are one page each */
+        o = run_ss(&sv, "-s");
+        CHECK_HAS(o, "Total: 5\n");
+        CHECK_HAS(o, "\nTCP: 4 (estab 2, closed 1, orphaned 0, timewait 0)\n");
+        CHECK_HAS(o, "\nRAW 0 0 0\nUDP 1 1 0\nTCP 3 3 0\nINET 4 4 0\nFRAG 0 0 0\n");
+        o = run_sh(&sv, "cat /proc/net/sockstat /proc/self/net/sockstat6");
+        CHECK_HAS(o, "sockets: used 5\nTCP: inuse 3 orphan 0 tw 0 alloc 4 mem 1\n"
+                     "UDP: inuse 1 mem 1\nUDPLITE: inuse 0\nRAW: inuse 0\n"
+                     "FRAG: inuse 0 memory 0\nTCP6: inuse 0\n");
+        o = run_sh(&sv, "grep -c . /proc/net/snmp; head -c 39 /proc/net/netstat; echo");
+        CHECK_HAS(o, "10\nTcpExt: SyncookiesSent EmbryonicRsts TW\n"); /* no IcmpMsg yet */
+        /* the host's other /proc/net files are not this namespace's */
+        o = run_sh(&sv, "cat /proc/net/tcp /proc/net/dev >/dev/null 2>&1; echo $?");
+        CHECK_HAS(o, "1\n");
+        /* ss -e: every descriptor has its own inode number, a connection
+         * nobody accepted has none (ino:0), as sock_i_ino */
+        o = run_ss(&sv, "-tane");
+        unsigned ino_l = 0, ino_s1 = 0, ino_q = 1;
+        const char *at = strstr(o, "\nLISTEN ");
+        CHECK(at && (at = strstr(at, " ino:")) && sscanf(at, " ino:%u", &ino_l) == 1);
+        snprintf(line, sizeof(line), "10.0.0.1:%u", fx.p1);
+        CHECK((at = strstr(o, line)) && (at = strstr(at, " ino:")) &&
+              sscanf(at, " ino:%u", &ino_s1) == 1);
+        snprintf(line, sizeof(line), "10.0.0.1:%u", fx.p2);
+        CHECK((at = strstr(o, line)) && (at = strstr(at, " ino:")) &&
+              sscanf(at, " ino:%u", &ino_q) == 1);
+        CHECK(ino_l != 0 && ino_s1 > ino_l);
+        CHECK_EQ(ino_q, 0);
+        if (geteuid() != 0) {
+                snprintf(line, sizeof(line), " uid:%u ino:%u ", (unsigned)geteuid(), ino_l);
+                CHECK_HAS(o, line);
+        }
+        o = run_ss(&sv, "-uane");
+        unsigned ino_u = 0;
+        CHECK((at = strstr(o, " ino:")) && sscanf(at, " ino:%u", &ino_u) == 1);
+        CHECK(ino_u > ino_s1);
+        /* ss -p finds no process for Strata's sockets: the line the kernel
+         * prints for a socket whose owner it cannot see (no users:) */
+        o = run_ss(&sv, "-tanp");
+        CHECK_EQ(count_lines(o), 4);
+        CHECK(!strstr(o, "users:"));
+        /* and no host socket can pass for one: /proc/PID/fd links to host
+         * sockets are not readable through the shim */
+        int hs[2];
+        CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, hs), 0);
+        char cmd[96];
+        snprintf(cmd, sizeof(cmd), "readlink /proc/%d/fd/%d; echo $?", (int)getpid(), hs[0]);
+        o = run_sh(&sv, cmd);
+        CHECK_HAS(o, "1\n");
+        CHECK(!strstr(o, "socket:["));
+        close(hs[0]);
+        close(hs[1]);
         if (getenv("SS_DIAG_SHOW"))
                 printf("%s%s", run_ss(&sv, "-tanmi"), run_ss(&sv, "-uanm"));
         /* ss -K (SOCK_DESTROY, CAP_NET_ADMIN: the client is root): the

@@ -11,7 +11,10 @@
  *    iproute2 drops replies whose nlmsg_pid is not its own;
  *  - sendmsg/sendto/send/write pass the request as one datagram and return
  *    only when the server's DONE says every reply is queued here -- replies
- *    are ready when sendmsg returns (nft polls with a zero timeout);
+ *    are ready when sendmsg returns (nft polls with a zero timeout); a dump
+ *    comes a batch at a time (DONE flagged "more"), and recvmsg asks for
+ *    the next batch (CONTINUE) once the queue is drained, as a kernel
+ *    dump continues on recvmsg: a dump of any size is never held whole;
  *  - recvmsg/recvfrom/recv/read hand out one reply datagram per call, with
  *    MSG_PEEK and MSG_TRUNC as the kernel honours them (iproute2 sizes its
  *    buffer with MSG_PEEK|MSG_TRUNC) and a 12-byte sockaddr_nl, pid 0;
@@ -24,7 +27,17 @@
  *  - if_nametoindex/if_indextoname ask the namespace, not the host, so a
  *    name Strata does not have is not silently resolved on the host;
  *  - a write-only open of a /proc/sys/net file writes the namespace's
- *    sysctl instead (`ip route flush cache`), never the host's.
+ *    sysctl instead (`ip route flush cache`), never the host's;
+ *  - /proc/net/{sockstat,sockstat6,snmp,netstat} (and the same under
+ *    /proc/self/net, /proc/PID/net) opened to read are the namespace's
+ *    files, fetched with STRATA_PROCFS_GET into a memfd (`ss -s`); the
+ *    other /proc/net files describe the host's network and are not found
+ *    (ENOENT), except psched, which is about the host's clock;
+ *  - nstat's daemon of the host (abstract socket "nstatUID") is not
+ *    reachable, so nstat reads the namespace's files;
+ *  - readlink of a /proc/PID/fd/N that is a host socket fails (ENOENT):
+ *    `ss -p` matches the inode numbers Strata reports against those links,
+ *    and a host socket must never be taken for a Strata one.
  *
  * Without STRATA_CTL_SOCKET every call goes straight to libc.
  */
@@ -41,6 +54,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/un.h>
@@ -65,6 +79,7 @@ struct nlsock {
         uint32_t portid;
         uint64_t groups; /* bit g-1: multicast group g */
         bool hello_sent;
+        bool more; /* a dump under way: the server sends its next batch on CONTINUE */
         struct qent *head, *tail;
 };
 
@@ -216,6 +231,42 @@ static void enqueue(struct nlsock *s, struct qent *q)
         s->tail = q;
 }
 
+/* A DONE saying a dump goes on (NLM_F_MULTI). */
+static bool done_more(const struct qent *q)
+{
+        uint16_t flags;
+        memcpy(&flags, q->data + 6, 2);
+        return flags & NLM_F_MULTI;
+}
+
+/* Queue replies up to the server's DONE, noting whether a dump goes on. */
+static int recv_until_done(int fd, struct nlsock *s)
+{
+        for (;;) {
+                struct qent *q = recv_dgram(fd, true);
+                if (!q)
+                        return -1;
+                if (is_done(q)) {
+                        s->more = done_more(q);
+                        free(q);
+                        return 0;
+                }
+                enqueue(s, q);
+        }
+}
+
+/* The next batch of a dump: what a kernel netlink socket's recvmsg does
+ * when it has drained the queue (netlink_dump). */
+static int continue_dump(int fd, struct nlsock *s)
+{
+        uint8_t h[16] = { 16 };
+        uint16_t type = STRATA_CTL_CONTINUE;
+        memcpy(h + 4, &type, 2);
+        if (raw_send(fd, h, sizeof(h)) != (ssize_t)sizeof(h))
+                return -1;
+        return recv_until_done(fd, s);
+}
+
 /* Send a request datagram and queue every reply up to DONE. */
 static ssize_t nl_send(int fd, struct nlsock *s, const struct msghdr *msg)
 {
@@ -242,18 +293,11 @@ static ssize_t nl_send(int fd, struct nlsock *s, const struct msghdr *msg)
                         goto out;
                 s->hello_sent = true;
         }
+        s->more = false; /* a new request abandons a dump left unread */
         if (raw_send(fd, buf, total) < 0)
                 goto out;
-        for (;;) {
-                struct qent *q = recv_dgram(fd, true);
-                if (!q)
-                        goto out;
-                if (is_done(q)) {
-                        free(q);
-                        break;
-                }
-                enqueue(s, q);
-        }
+        if (recv_until_done(fd, s) < 0)
+                goto out;
         r = (ssize_t)total;
 out:
         free(buf);
@@ -262,6 +306,8 @@ out:
 
 static ssize_t nl_recv(int fd, struct nlsock *s, struct msghdr *msg, int flags)
 {
+        if (!s->head && s->more && continue_dump(fd, s) < 0)
+                return -1;
         if (!s->head) {
                 REAL(int, fcntl, int, int, ...);
                 bool nonblock = (flags & MSG_DONTWAIT) || (real_fcntl(fd, F_GETFL) & O_NONBLOCK);
@@ -379,6 +425,15 @@ int connect(int fd, const struct sockaddr *addr, socklen_t len)
 {
         if (lookup(fd))
                 return 0; /* netlink connect only sets the default destination */
+        if (ctl_path() && addr && len > sizeof(sa_family_t) + 6 && addr->sa_family == AF_UNIX) {
+                /* an nstat daemon (abstract "nstatUID") serves the host's
+                 * counters: nstat then reads the namespace's files */
+                const char *p = ((const struct sockaddr_un *)addr)->sun_path;
+                if (p[0] == 0 && !strncmp(p + 1, "nstat", 5)) {
+                        errno = ECONNREFUSED;
+                        return -1;
+                }
+        }
         REAL(int, connect, int, const struct sockaddr *, socklen_t);
         return real_connect(fd, addr, len);
 }
@@ -774,8 +829,13 @@ static char *proc_key(const char *path, int flags)
         return k;
 }
 
+static int proc_net_open(const char *path, int flags, int *fd);
+
 static int open_common(const char *path, int flags, mode_t mode, bool large)
 {
+        int pfd;
+        if (proc_net_open(path, flags, &pfd))
+                return pfd;
         char *key = proc_key(path, flags);
         if (key) {
                 REAL(int, open, const char *, int, ...);
@@ -820,4 +880,239 @@ int open64(const char *path, int flags, ...)
                 va_end(ap);
         }
         return open_common(path, flags, mode, true);
+}
+
+/* --- /proc/net files, served by the namespace ----------------------------- */
+
+/*
+ * Which /proc/net file a path names: 1 with *file ("sockstat") for
+ * /proc/net/FILE, /proc/self/net/FILE, /proc/thread-self/net/FILE and
+ * /proc/PID/net/FILE; 0 for anything else.
+ */
+static int proc_net_file(const char *path, const char **file)
+{
+        if (!path || strncmp(path, "/proc/", 6) != 0)
+                return 0;
+        const char *p = path + 6;
+        if (!strncmp(p, "self/", 5))
+                p += 5;
+        else if (!strncmp(p, "thread-self/", 12))
+                p += 12;
+        else if (*p >= '0' && *p <= '9') {
+                while (*p >= '0' && *p <= '9')
+                        p++;
+                if (*p++ != '/')
+                        return 0;
+        }
+        if (strncmp(p, "net/", 4) != 0 || !p[4] || strchr(p + 4, '/'))
+                return 0;
+        *file = p + 4;
+        return 1;
+}
+
+static bool proc_net_served(const char *file)
+{
+        static const char *const served[] = { "sockstat", "sockstat6", "snmp", "netstat" };
+        for (size_t i = 0; i < sizeof(served) / sizeof(served[0]); i++)
+                if (!strcmp(file, served[i]))
+                        return true;
+        return false;
+}
+
+/* STRATA_PROCFS_GET "net/FILE" into a memfd positioned at 0; the
+ * descriptor, or -1 and errno. */
+static int proc_net_fetch(const char *file, bool cloexec)
+{
+        char name[64];
+        if (snprintf(name, sizeof(name), "net/%s", file) >= (int)sizeof(name)) {
+                errno = ENOENT;
+                return -1;
+        }
+        uint8_t req[96] = { 0 };
+        size_t n = strlen(name) + 1;
+        uint16_t alen = (uint16_t)(4 + n), atype = 1 /* NAME */;
+        memcpy(req + 16, &alen, 2);
+        memcpy(req + 18, &atype, 2);
+        memcpy(req + 20, name, n);
+        uint32_t l = (uint32_t)(16 + ((4 + n + 3) & ~(size_t)3));
+        uint16_t type = STRATA_PROCFS_GET, flags = NLM_F_REQUEST;
+        memcpy(req, &l, 4);
+        memcpy(req + 4, &type, 2);
+        memcpy(req + 6, &flags, 2);
+        int fd = ctl_connect(SOCK_CLOEXEC);
+        if (fd < 0)
+                return -1;
+        int out = -1, err = EIO;
+        if (send_hello(fd, (uint32_t)getpid(), STRATA_NETLINK_CTL) == 0 &&
+            raw_send(fd, req, l) == (ssize_t)l) {
+                struct qent *q;
+                while ((q = recv_dgram(fd, true)) && !is_done(q)) {
+                        uint16_t t;
+                        memcpy(&t, q->data + 4, 2);
+                        if (t == NLMSG_ERROR && q->len >= 20) {
+                                int32_t e;
+                                memcpy(&e, q->data + 16, 4);
+                                err = -e;
+                        } else if (t == STRATA_PROCFS_DATA && out < 0) {
+                                size_t off = 16;
+                                while (off + 4 <= q->len) {
+                                        uint16_t al, at;
+                                        memcpy(&al, q->data + off, 2);
+                                        memcpy(&at, q->data + off + 2, 2);
+                                        if (al < 4 || off + al > q->len)
+                                                break;
+                                        if (at == 2 /* VALUE */) {
+                                                out = memfd_create("strata-proc-net",
+                                                                   cloexec ? MFD_CLOEXEC : 0);
+                                                size_t left = al - 4u;
+                                                const uint8_t *d = q->data + off + 4;
+                                                REAL(ssize_t, write, int, const void *, size_t);
+                                                while (out >= 0 && left) {
+                                                        ssize_t w = real_write(out, d, left);
+                                                        if (w <= 0)
+                                                                break;
+                                                        d += w;
+                                                        left -= (size_t)w;
+                                                }
+                                                if (out >= 0)
+                                                        lseek(out, 0, SEEK_SET);
+                                                err = out >= 0 ? 0 : errno;
+                                        }
+                                        off += (al + 3u) & ~3u;
+                                }
+                        }
+                        free(q);
+                }
+                free(q);
+        }
+        REAL(int, close, int);
+        real_close(fd);
+        if (out < 0)
+                errno = err ? err : EIO;
+        return out;
+}
+
+/*
+ * An open of a /proc/net file under strata exec: 1 with *fd (or -1 and
+ * errno) when the shim answers it, 0 to let libc open the path.
+ */
+static int proc_net_open(const char *path, int flags, int *fd)
+{
+        const char *file;
+        if (!ctl_path() || !proc_net_file(path, &file) || !strcmp(file, "psched"))
+                return 0;
+        if (!proc_net_served(file)) {
+                errno = ENOENT; /* the host's network: not this namespace's */
+                *fd = -1;
+                return 1;
+        }
+        if ((flags & O_ACCMODE) != O_RDONLY) {
+                errno = EACCES; /* 0444 files */
+                *fd = -1;
+                return 1;
+        }
+        *fd = proc_net_fetch(file, flags & O_CLOEXEC);
+        return 1;
+}
+
+int openat(int dirfd, const char *path, int flags, ...)
+{
+        mode_t mode = 0;
+        if (flags & (O_CREAT | O_TMPFILE)) {
+                va_list ap;
+                va_start(ap, flags);
+                mode = va_arg(ap, mode_t);
+                va_end(ap);
+        }
+        int fd;
+        if (path[0] == '/' && proc_net_open(path, flags, &fd))
+                return fd;
+        REAL(int, openat, int, const char *, int, ...);
+        return real_openat(dirfd, path, flags, mode);
+}
+
+int openat64(int dirfd, const char *path, int flags, ...)
+{
+        mode_t mode = 0;
+        if (flags & (O_CREAT | O_TMPFILE)) {
+                va_list ap;
+                va_start(ap, flags);
+                mode = va_arg(ap, mode_t);
+                va_end(ap);
+        }
+        int fd;
+        if (path[0] == '/' && proc_net_open(path, flags, &fd))
+                return fd;
+        REAL(int, openat64, int, const char *, int, ...);
+        return real_openat64(dirfd, path, flags, mode);
+}
+
+/* fopen opens inside libc, past the open() above: answered here too. */
+static FILE *fopen_common(const char *path, const char *mode, bool large)
+{
+        const char *file;
+        if (ctl_path() && mode && proc_net_file(path, &file)) {
+                int flags = strpbrk(mode, "wa+") ? O_RDWR : O_RDONLY;
+                if (strchr(mode, 'e'))
+                        flags |= O_CLOEXEC;
+                int fd;
+                if (proc_net_open(path, flags, &fd)) {
+                        if (fd < 0)
+                                return NULL;
+                        FILE *f = fdopen(fd, "r");
+                        if (!f) {
+                                int e = errno;
+                                REAL(int, close, int);
+                                real_close(fd);
+                                errno = e;
+                        }
+                        return f;
+                }
+        }
+        if (large) {
+                REAL(FILE *, fopen64, const char *, const char *);
+                return real_fopen64(path, mode);
+        }
+        REAL(FILE *, fopen, const char *, const char *);
+        return real_fopen(path, mode);
+}
+
+FILE *fopen(const char *path, const char *mode)
+{
+        return fopen_common(path, mode, false);
+}
+
+FILE *fopen64(const char *path, const char *mode)
+{
+        return fopen_common(path, mode, true);
+}
+
+/* --- host sockets hidden from /proc/PID/fd ---------------------------------- */
+
+static bool host_socket_link(const char *path, const char *buf, ssize_t n)
+{
+        return n >= 8 && ctl_path() && path && !strncmp(path, "/proc/", 6) &&
+               strstr(path, "/fd/") && !memcmp(buf, "socket:[", 8);
+}
+
+ssize_t readlink(const char *path, char *buf, size_t len)
+{
+        REAL(ssize_t, readlink, const char *, char *, size_t);
+        ssize_t n = real_readlink(path, buf, len);
+        if (host_socket_link(path, buf, n)) {
+                errno = ENOENT;
+                return -1;
+        }
+        return n;
+}
+
+ssize_t readlinkat(int dirfd, const char *path, char *buf, size_t len)
+{
+        REAL(ssize_t, readlinkat, int, const char *, char *, size_t);
+        ssize_t n = real_readlinkat(dirfd, path, buf, len);
+        if (host_socket_link(path, buf, n)) {
+                errno = ENOENT;
+                return -1;
+        }
+        return n;
 }
