@@ -24,8 +24,16 @@
  *    has neither; FRAG: reassembly queues and their bytes.
  *
  * sockstat6 has Linux's lines with nothing in them: Strata has no IPv6.
+ *
+ * /proc/net/tcp is tcp4_seq_show's table (listeners, connections, request
+ * sockets, TIME_WAIT), which net-tools' netstat and scripts grep: each line
+ * padded to 149 characters, addresses as the kernel prints a __be32, times
+ * in clock ticks (USER_HZ 100), no kernel pointer (0, as an unprivileged
+ * reader sees it).
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,6 +148,100 @@ static void print_sockstat6(FILE *f)
                    "FRAG6: inuse 0 memory 0\n");
 }
 
+/* clock_t of a span in ns: USER_HZ is 100 */
+static long ticks(int64_t ns)
+{
+        return (long)(ns / 10000000);
+}
+
+struct tcp_table {
+        FILE *f;
+        const struct sock_ino_map *inos;
+        uint64_t now;
+        int i;
+};
+
+static void tcp_line(struct tcp_table *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void tcp_line(struct tcp_table *t, const char *fmt, ...)
+{
+        char line[256];
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(line, sizeof(line), fmt, ap);
+        va_end(ap);
+        fprintf(t->f, "%-149.*s\n", n < (int)sizeof(line) ? n : (int)sizeof(line) - 1, line);
+}
+
+static int proc_tcp_sock(struct sock *sk, void *ctx)
+{
+        struct tcp_table *t = ctx;
+        struct tcp_sock *tp = tcp_sk(sk);
+        if (sk->family != AF_INET)
+                return 0;
+        unsigned src = htonl(sk->rcv_saddr), dst = htonl(sk->daddr);
+        unsigned sport = sk->num, dport = sk->dport;
+        int i = t->i++;
+        if (sk->state == TCP_TIME_WAIT) {
+                /* get_timewait4_sock; the substate as the state */
+                int64_t left = (int64_t)(tp->ka_timer.expires - t->now);
+                tcp_line(t, "%4d: %08X:%04X %08X:%04X %02X %08X:%08X %02X:%08lX %08X %5d %8d %d %d %016x",
+                         i, src, sport, dst, dport, tp->tw_fin_wait2 ? TCP_FIN_WAIT2 : TCP_TIME_WAIT,
+                         0, 0, 3, ticks(left > 0 ? left : 0), 0, 0, 0, 0,
+                         atomic_load(&sk->refcnt), 0);
+                return 0;
+        }
+        if (sk->state == TCP_SYN_RECV && !tcp_fo(tp)->passive) {
+                /* get_openreq4: the SYN-ACK timer, its timeouts, the listener's uid */
+                int64_t left = (int64_t)(tp->rtx_timer.expires - t->now);
+                tcp_line(t, "%4d: %08X:%04X %08X:%04X %02X %08X:%08X %02X:%08lX %08X %5u %8d %u %d %016x",
+                         i, src, sport, dst, dport, TCP_SYN_RECV, 0, 0, 1,
+                         ticks(left > 0 ? left : 0), tp->retransmits,
+                         tp->parent ? tp->parent->uid : sk->uid, 0, 0u, 0, 0);
+                return 0;
+        }
+        /* get_tcp4_sock */
+        int timer = 0;
+        uint64_t expires = t->now;
+        if (timer_pending(&tp->rtx_timer)) {
+                timer = tp->probing ? 4 : 1;
+                expires = tp->rtx_timer.expires;
+        } else if (timer_pending(&tp->ka_timer)) {
+                timer = 2;
+                expires = tp->ka_timer.expires;
+        }
+        int64_t left = (int64_t)(expires - t->now);
+        int rxq = sk->state == TCP_LISTEN ? tp->accept_qlen
+                                          : (int)MAX((int32_t)(tp->rcv_nxt - tp->copied_seq), 0);
+        unsigned txq = sk->state == TCP_LISTEN ? 0 : tp->write_seq - tp->snd_una;
+        bool initial_ss = tp->snd_ssthresh >= 0x7fffffff; /* tcp_in_initial_slowstart */
+        tcp_line(t,
+                 "%4d: %08X:%04X %08X:%04X %02X %08X:%08X %02X:%08lX %08X %5u %8d %lu %d %016x %lu "
+                 "%lu %u %u %d",
+                 i, src, sport, dst, dport, sk->state, txq, rxq, timer, ticks(left > 0 ? left : 0),
+                 tp->retransmits, sk->uid, tp->probes_out,
+                 (unsigned long)sock_ino_map_find(t->inos, sk), atomic_load(&sk->refcnt), 0,
+                 (unsigned long)ticks((int64_t)tp->rto), (unsigned long)ticks((int64_t)tp->ack.ato),
+                 (unsigned)((tp->ack.quick << 1) | (tp->ack.pingpong ? 1 : 0)), tp->snd_cwnd,
+                 sk->state == TCP_LISTEN ? (int)tcp_fo(tp)->max_qlen
+                                         : initial_ss ? -1 : (int)tp->snd_ssthresh);
+        return 0;
+}
+
+static int print_proc_tcp(struct net *net, FILE *f)
+{
+        struct sock_ino_map inos;
+        int err = sock_ino_map_build(net, &inos);
+        if (err)
+                return err;
+        struct tcp_table t = { f, &inos, net_now(net), 0 };
+        fprintf(f, "%-149s\n",
+                "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   "
+                "uid  timeout inode");
+        tcp_for_each_sock(net, proc_tcp_sock, &t);
+        sock_ino_map_free(&inos);
+        return 0;
+}
+
 int ctl_procfs_text(struct net *net, const char *name, char **text, size_t *len)
 {
         char *buf = NULL;
@@ -157,6 +259,8 @@ int ctl_procfs_text(struct net *net, const char *name, char **text, size_t *len)
                 mib_print_snmp(&net->mib, f, in->ip_forward, in->ip_default_ttl);
         else if (!strcmp(name, "net/netstat"))
                 mib_print_netstat(&net->mib, f);
+        else if (!strcmp(name, "net/tcp"))
+                err = print_proc_tcp(net, f);
         else
                 err = -ENOENT;
         if (fclose(f) != 0 && !err)

@@ -19,17 +19,26 @@
  *                                      cookie cache)
  *   tc qdisc add dev tun0 root pfifo   Strata's transmit queue is already a
  *                                      plain FIFO (no qdisc framework yet)
+ *   grep PAT /proc/net/tcp... [| grep PAT]...
+ *                                      grep (basic regular expressions, no
+ *                                      options) over the namespace's
+ *                                      /proc/net files as Strata serves them
+ *                                      (ctl_procfs_text); the last grep
+ *                                      selecting nothing fails the script
  * Values are shell words: quotes are removed and $((...)) is evaluated.
  * A key Strata does not have fails the script (it would silently run with
  * another configuration than the script asks for), and so does any other
  * command, each with a message naming the line.
  */
 #include <errno.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "api/api.h"
+#include "ctl/rtnl.h"
 #include "pd.h"
 #include "pd_run.h"
 
@@ -254,6 +263,98 @@ static bool ends_with(const char *s, const char *suf)
         return a >= b && strcmp(s + a - b, suf) == 0;
 }
 
+/* The lines of text that match re (grep's selection), appended to out. */
+static void grep_lines(const regex_t *re, const char *text, size_t len, const char *prefix,
+                       FILE *out)
+{
+        const char *s = text, *end = text + len;
+        while (s < end) {
+                const char *nl = memchr(s, '\n', (size_t)(end - s));
+                size_t n = nl ? (size_t)(nl - s) : (size_t)(end - s);
+                char *l = strndup(s, n);
+                if (l && regexec(re, l, 0, NULL, 0) == 0)
+                        fprintf(out, "%s%s\n", prefix, l);
+                free(l);
+                s += n + (nl ? 1 : 0);
+        }
+}
+
+/* grep PAT FILE... | grep PAT ...: the first stage reads /proc/net files
+ * of the namespace (a missing one is skipped, as grep goes on after an
+ * error), each later one the output before it.  1 when the pipeline is not
+ * of that form; else 0, or -1 with err when the last grep selected nothing
+ * (exit status 1). */
+static int grep_pipeline(struct pd_runner *r, const char *cmd, int line, char *err, size_t errcap)
+{
+        char *text = NULL;
+        size_t len = 0;
+        int stage = 0, rc = 1;
+        const char *s = cmd;
+        while (*s) {
+                size_t n = strcspn(s, "|");
+                char part[512];
+                if (n >= sizeof(part))
+                        goto out;
+                memcpy(part, s, n);
+                part[n] = 0;
+                s += n + (s[n] == '|');
+                const char *p = part;
+                char w[256], pat[256];
+                if (word(&p, w, sizeof(w)) || strcmp(w, "grep") || word(&p, pat, sizeof(pat)) ||
+                    pat[0] == '-')
+                        goto out;
+                regex_t re;
+                if (regcomp(&re, pat, REG_NOSUB))
+                        goto out;
+                char *next = NULL;
+                size_t nlen = 0;
+                FILE *o = open_memstream(&next, &nlen);
+                if (!o) {
+                        regfree(&re);
+                        goto out;
+                }
+                char files[4][64];
+                int nfiles = 0, wr;
+                while ((wr = word(&p, w, sizeof(w))) == 0 && nfiles < 4 && strlen(w) < 40)
+                        snprintf(files[nfiles++], sizeof(files[0]), "%.40s", w);
+                bool ok = wr == 1 && (stage == 0) == (nfiles > 0);
+                for (int i = 0; ok && i < nfiles; i++) {
+                        const char *pre = "/proc/net/";
+                        char *ft;
+                        size_t fl;
+                        if (strncmp(files[i], pre, strlen(pre)) != 0) {
+                                ok = false;
+                                break;
+                        }
+                        char name[64], prefix[80];
+                        snprintf(name, sizeof(name), "net/%.40s", files[i] + strlen(pre));
+                        snprintf(prefix, sizeof(prefix), "%.40s:", files[i]);
+                        if (ctl_procfs_text(r->sn->net, name, &ft, &fl) == 0) {
+                                grep_lines(&re, ft, fl, nfiles > 1 ? prefix : "", o);
+                                free(ft);
+                        }
+                }
+                if (ok && stage > 0)
+                        grep_lines(&re, text ? text : "", len, "", o);
+                fclose(o);
+                regfree(&re);
+                free(text);
+                text = next;
+                len = nlen;
+                if (!ok)
+                        goto out;
+                stage++;
+        }
+        if (stage == 0)
+                goto out;
+        rc = len ? 0 : -1;
+        if (rc)
+                snprintf(err, errcap, "line %d: `%s` selected nothing (exit status 1)", line, cmd);
+out:
+        free(text);
+        return rc;
+}
+
 static int run_line(struct pd_runner *r, const char *dir, char *cmd, int line, int depth, char *err,
                     size_t errcap)
 {
@@ -319,6 +420,11 @@ static int run_line(struct pd_runner *r, const char *dir, char *cmd, int line, i
                 return nstat_cmd(r, NULL, line, err, errcap);
         if (strncmp(cmd, "nstat | grep ", 13) == 0 && !strpbrk(cmd + 13, " |;&"))
                 return nstat_cmd(r, cmd + 13, line, err, errcap);
+        if (strcmp(w0, "grep") == 0) {
+                int g = grep_pipeline(r, cmd, line, err, errcap);
+                if (g <= 0)
+                        return g;
+        }
         if (strcmp(cmd, "ip tcp_metrics flush all") == 0)
                 return strata_tcp_metrics_flush(r->sn);
         if (strcmp(cmd, "tc qdisc add dev tun0 root pfifo") == 0)

@@ -118,6 +118,27 @@ view "ss -tane" "$PORTS;s/ino:[1-9][0-9]*/ino:N/;s/ sk:[0-9a-f]+//;s/ cgroup:[^ 
 view "ss -tanp" "$PORTS;s/ users:\(.*\)//;$SPACES" -tanp
 view "ss -uan" "$PORTS;s/^UNCONN [0-9]+ /UNCONN Q /;$SPACES" -uan
 
+# /proc/net/tcp through the shim, as netstat and scripts read it: the
+# addresses, state and queues (timers, inodes, uids and pointers name
+# different things on the two sides); ephemeral ports (0x8000 up) normalised
+for x in k s; do
+        if [ $x = k ]; then
+                ip netns exec "$NS" cat /proc/net/tcp >"$tmp/$x.raw" 2>&1
+        else
+                "$B/bin/strata" exec --runtime-dir "$tmp" -n ss -- cat /proc/net/tcp >"$tmp/$x.raw" 2>&1
+        fi
+        awk '{ print $2, $3, $4, $5 }' "$tmp/$x.raw" |
+                sed -E 's/:(8|9|A|B|C|D|E)[0-9A-F]{3}( |$)/:EPH\2/g' >"$tmp/$x.n1"
+        { head -1 "$tmp/$x.n1"; tail -n +2 "$tmp/$x.n1" | sort; } >"$tmp/$x.n"
+done
+if cmp -s "$tmp/k.n" "$tmp/s.n" && [ "$(awk 'NR == 1 { print length($0) }' "$tmp/s.raw")" = 149 ]; then
+        echo "PASS $T: /proc/net/tcp"
+else
+        echo "FAIL $T: /proc/net/tcp"
+        diff -u "$tmp/k.n" "$tmp/s.n" | sed 's/^/    /' | head -40
+        failed=1
+fi
+
 kill "$spid"
 wait "$spid"
 spid=

@@ -28,7 +28,7 @@
  *    name Strata does not have is not silently resolved on the host;
  *  - a write-only open of a /proc/sys/net file writes the namespace's
  *    sysctl instead (`ip route flush cache`), never the host's;
- *  - /proc/net/{sockstat,sockstat6,snmp,netstat} (and the same under
+ *  - /proc/net/{sockstat,sockstat6,snmp,netstat,tcp} (and the same under
  *    /proc/self/net, /proc/PID/net) opened to read are the namespace's
  *    files, fetched with STRATA_PROCFS_GET into a memfd (`ss -s`); the
  *    other /proc/net files describe the host's network and are not found
@@ -912,7 +912,7 @@ static int proc_net_file(const char *path, const char **file)
 
 static bool proc_net_served(const char *file)
 {
-        static const char *const served[] = { "sockstat", "sockstat6", "snmp", "netstat" };
+        static const char *const served[] = { "sockstat", "sockstat6", "snmp", "netstat", "tcp" };
         for (size_t i = 0; i < sizeof(served) / sizeof(served[0]); i++)
                 if (!strcmp(file, served[i]))
                         return true;
