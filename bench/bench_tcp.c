@@ -13,6 +13,11 @@
  *           lo's MTU set with SIOCSIFMTU as `ip link set lo mtu` does), a
  *           client and a server thread, blocking sockets, pinned to ONE
  *           core (both threads on it) and to TWO cores (one each).
+ *   lwIP    Debian's liblwip 2.1.3: two copies of the library in one
+ *           process (dlmopen), a and b, whose netifs hand frames to each
+ *           other (payload by reference, headers copied); the raw TCP API
+ *           on the same one thread, pinned as Strata is.  lwIP's TCP_MSS
+ *           (1460) and windows (64 KiB) are compiled in by Debian.
  *
  * Figures:
  *   bulk    one stream a -> b for the run, MTU 1500 and 65535: Gbit/s
@@ -32,7 +37,7 @@
  * Options: -t SECONDS per run (0.6), -n RUNS (5), -N connections for the
  *          memory figure (1000), -o LIST: bulk (= bulk1500,bulk65535), rr,
  *          conn, mem (default all),
- *          -s strata only (no kernel peer).
+ *          -s Strata only, -K no kernel peer, -L no lwIP peer.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -56,6 +61,7 @@
 #include "strata/socket.h"
 #include "strata/strata.h"
 
+#include "lib/bench_lwip.h"
 #include "lib/bench_util.h"
 
 #define CHUNK      65536 /* bytes per send/recv call in bulk */
@@ -77,13 +83,13 @@ static struct {
         int runs;
         int nconn;
         unsigned parts;
-        bool kernel;
-} cfg = { 0.6, 5, 1000, P_BULK | P_RR | P_CONN | P_MEM, true };
+        bool kernel, lwip;
+} cfg = { 0.6, 5, 1000, P_BULK | P_RR | P_CONN | P_MEM, true, true };
 
 const char bench_name[] = "bench_tcp";
 
 /* Column widths of the table. */
-static const int cols[TABLE_COLS] = { 30, 40, 18, 40, 6 };
+static const int cols[TABLE_COLS] = { 30, 40, 20, 40, 6 };
 
 /* --- results ---------------------------------------------------------------- */
 
@@ -725,6 +731,346 @@ static void strata_run(struct sx *x, enum fig f, struct stats *st, bool timed)
                 st->drops += sx_drops(x) - d0;
 }
 
+/* --- lwIP ------------------------------------------------------------------------------ */
+
+#ifdef HAVE_LWIP
+/*
+ * Two lwIP stacks: two copies of Debian's liblwip.so.0, each in a link map
+ * of its own (dlmopen, bench/lib/bench_lwip.h), a (client) and b (server),
+ * joined by two wires: 10.1.0.0/24 with MTU 1500 (bulk MTU 1500) and
+ * 10.2.0.0/24 with MTU 65535 (everything else).  Payloads cross by
+ * reference, headers are copied (lwIP's input rewrites them in place).  The raw TCP API is called from this one thread, which is
+ * the only thread either stack has (no tcpip_thread: the same as holding
+ * the core lock).  The application's reads happen in the recv callback:
+ * the data is copied out of the pbufs (pbuf_copy_partial, the copy a
+ * socket read makes), then tcp_recved() opens the window again.
+ *
+ * Debian compiles TCP_MSS 1460, TCP_WND 65535 (window scale 1) and
+ * TCP_SND_BUF 65535 into the library: lwIP never sends a segment larger
+ * than 1460 bytes, whatever the MTU, and never has more than 64 KiB in
+ * flight.
+ */
+enum { LX_1500, LX_64K, LX_WIRES };
+
+/* One endpoint of a connection: the callbacks' argument. */
+struct lx_end {
+        struct lwip_lib *lib;
+        struct tcp_pcb *pcb; /* NULL once lwIP freed it (err callback) */
+        uint64_t rcvd;       /* bytes the application read */
+        bool connected, fin;
+        err_t err;
+};
+
+static struct lx {
+        struct lwip_lib lib[2]; /* a, b */
+        struct lwip_port port[LX_WIRES][2];
+        ip_addr_t addr[LX_WIRES][2];
+        struct tcp_pcb *lpcb;      /* b's listener, port PORT on any address */
+        struct lx_end *accept_to;  /* where the next accepted pcb goes */
+        struct lx_end conn[NFIG][2]; /* the connection of each figure: client, server */
+        uint64_t stalls, accepted;
+        const char *error; /* why lwIP is not measured */
+} lx;
+
+static err_t lx_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
+{
+        struct lx_end *e = arg;
+        if (!p) {
+                e->fin = true;
+                return ERR_OK;
+        }
+        u16_t n = p->tot_len;
+        e->lib->pbuf_copy_partial(p, rbuf, n, 0);
+        e->rcvd += n;
+        e->lib->tcp_recved(pcb, n);
+        e->lib->pbuf_free(p);
+        return ERR_OK;
+}
+
+static void lx_err(void *arg, err_t err)
+{
+        struct lx_end *e = arg;
+        e->pcb = NULL; /* lwIP freed it */
+        e->err = err;
+}
+
+static err_t lx_connected(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+        ((struct lx_end *)arg)->connected = true;
+        return ERR_OK;
+}
+
+static void lx_end_init(struct lx_end *e, struct lwip_lib *lib, struct tcp_pcb *pcb)
+{
+        *e = (struct lx_end){ .lib = lib, .pcb = pcb };
+        lib->tcp_arg(pcb, e);
+        lib->tcp_recv(pcb, lx_recv);
+        lib->tcp_err(pcb, lx_err);
+        tcp_nagle_disable(pcb); /* TCP_NODELAY, as the other peers */
+}
+
+static err_t lx_accept(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+        if (err != ERR_OK || !pcb || !lx.accept_to)
+                return ERR_VAL;
+        lx_end_init(lx.accept_to, &lx.lib[1], pcb);
+        lx.accept_to = NULL;
+        lx.accepted++;
+        return ERR_OK;
+}
+
+/* One round on a wire: b's input, then a's (as Strata polls b, then a). */
+static int lx_round(int w)
+{
+        return lwip_port_poll(&lx.port[w][1]) + lwip_port_poll(&lx.port[w][0]);
+}
+
+static void lx_rounds(int w)
+{
+        for (int i = 0; i < 1000; i++)
+                if (lx_round(w) == 0)
+                        return;
+}
+
+/* No progress for a while: one tick of both stacks' TCP timers (delayed
+ * ACKs; every second call the slow timer). */
+static void lx_unstall(void)
+{
+        lx.stalls++;
+        lx.lib[0].tcp_tmr();
+        lx.lib[1].tcp_tmr();
+}
+
+/* Connect a's client end c to b's listener over wire w; s gets the
+ * accepted pcb. */
+static void lx_connect(int w, struct lx_end *c, struct lx_end *s)
+{
+        struct lwip_lib *A = &lx.lib[0];
+        struct tcp_pcb *pcb = A->tcp_new();
+        if (!pcb)
+                die("lwIP: tcp_new failed");
+        lx_end_init(c, A, pcb);
+        *s = (struct lx_end){ .lib = &lx.lib[1] };
+        lx.accept_to = s;
+        err_t e = A->tcp_connect(pcb, &lx.addr[w][1], PORT, lx_connected);
+        if (e != ERR_OK)
+                die("lwIP: tcp_connect: %d", e);
+        for (int i = 0; !(c->connected && s->pcb); i++) {
+                lx_round(w);
+                if (i > 8)
+                        lx_unstall();
+                if (i > 1000 || (!c->pcb && !c->connected))
+                        die("lwIP: connection not accepted (err %d)", c->err);
+        }
+}
+
+static void lx_setup(void)
+{
+        for (int i = 0; i < 2 && !lx.error; i++)
+                lx.error = lwip_open(&lx.lib[i], true);
+        if (lx.error)
+                return;
+        static const unsigned mtu[LX_WIRES] = { 1500, 65535 };
+        for (int w = 0; w < LX_WIRES; w++)
+                for (int i = 0; i < 2; i++) {
+                        lx.port[w][i].lib = &lx.lib[i];
+                        lx.port[w][i].peer = &lx.port[w][1 - i];
+                        IP_ADDR4(&lx.addr[w][i], 10, w + 1, 0, i + 1);
+                }
+        for (int w = 0; w < LX_WIRES && !lx.error; w++)
+                for (int i = 0; i < 2 && !lx.error; i++)
+                        lx.error = lwip_port_add(&lx.port[w][i], (uint8_t)(2 * w + i + 1),
+                                                 ip_2_ip4(&lx.addr[w][i]), mtu[w]);
+        if (lx.error)
+                return;
+        struct lwip_lib *B = &lx.lib[1];
+        struct tcp_pcb *l = B->tcp_new();
+        ip_addr_t any; /* IP4_ADDR_ANY would name the data of our own link map */
+        IP_ADDR4(&any, 0, 0, 0, 0);
+        if (!l || B->tcp_bind(l, &any, PORT) != ERR_OK ||
+            !(lx.lpcb = B->tcp_listen_with_backlog(l, 255))) {
+                lx.error = "lwIP: listen failed";
+                return;
+        }
+        B->tcp_accept(lx.lpcb, lx_accept);
+        /* the first connection of each figure resolves ARP on its wire */
+        for (int f = 0; f < NFIG; f++)
+                if (fig_on((enum fig)f) && f != F_CONN)
+                        lx_connect(f == F_BULK1500 ? LX_1500 : LX_64K, &lx.conn[f][0],
+                                   &lx.conn[f][1]);
+        if (fig_on(F_CONN)) {
+                struct lx_end c, s;
+                lx_connect(LX_64K, &c, &s);
+                lx.lib[0].tcp_abort(c.pcb);
+                lx_rounds(LX_64K);
+        }
+}
+
+static void lx_bulk(enum fig f, struct stats *st, bool timed)
+{
+        pin(cpu_one);
+        int w = f == F_BULK1500 ? LX_1500 : LX_64K;
+        struct lwip_lib *A = &lx.lib[0];
+        struct lx_end *c = &lx.conn[f][0], *s = &lx.conn[f][1];
+        uint64_t sent = 0, r0 = s->rcvd, st0 = lx.stalls;
+        uint64_t w0 = now_ns(CLOCK_MONOTONIC), c0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
+        uint64_t deadline = w0 + (uint64_t)(cfg.seconds * 1e9);
+        int idle = 0;
+        for (unsigned it = 1; !g_stop; it++) {
+                uint64_t before = s->rcvd;
+                /* write what lwIP's send buffer takes, as a non-blocking send */
+                while (sent - (s->rcvd - r0) < BULK_WINDOW) {
+                        u16_t room = tcp_sndbuf(c->pcb);
+                        if (room == 0 || A->tcp_write(c->pcb, sbuf, room, TCP_WRITE_FLAG_COPY))
+                                break;
+                        sent += room;
+                }
+                A->tcp_output(c->pcb);
+                lx_rounds(w);
+                if (s->rcvd != before)
+                        idle = 0;
+                else if (++idle > 4) {
+                        lx_unstall();
+                        idle = 0;
+                }
+                if ((it & 7) == 0 && now_ns(CLOCK_MONOTONIC) >= deadline)
+                        break;
+        }
+        for (int i = 0; i < 100000 && s->rcvd - r0 < sent; i++) {
+                lx_rounds(w);
+                if (i > 8)
+                        lx_unstall();
+        }
+        uint64_t w1 = now_ns(CLOCK_MONOTONIC), c1 = now_ns(CLOCK_THREAD_CPUTIME_ID);
+        unpin();
+        if (!timed)
+                return;
+        if (s->rcvd - r0 != sent)
+                st->errors++;
+        st->stalls += lx.stalls - st0;
+        add_run(st, (double)(s->rcvd - r0), (double)(w1 - w0), (double)(c1 - c0), true);
+}
+
+/* Send one byte from end e and run rounds until the other end o read it. */
+static void lx_ping(struct lx_end *e, struct lx_end *o, uint8_t b)
+{
+        uint64_t want = o->rcvd + 1;
+        if (e->lib->tcp_write(e->pcb, &b, 1, TCP_WRITE_FLAG_COPY) != ERR_OK)
+                die("lwIP: tcp_write failed");
+        e->lib->tcp_output(e->pcb);
+        for (int i = 0; o->rcvd < want; i++) {
+                lx_round(LX_64K);
+                if (i > 8)
+                        lx_unstall();
+                if (i > 100000)
+                        die("lwIP: rr stuck");
+        }
+}
+
+static void lx_rr(struct stats *st, bool timed)
+{
+        pin(cpu_one);
+        uint32_t *h = hist_new();
+        struct lx_end *c = &lx.conn[F_RR][0], *s = &lx.conn[F_RR][1];
+        uint64_t n = 0, st0 = lx.stalls;
+        uint64_t w0 = now_ns(CLOCK_MONOTONIC), c0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
+        uint64_t deadline = w0 + (uint64_t)(cfg.seconds * 1e9), t = w0;
+        while (!g_stop && t < deadline) {
+                lx_ping(c, s, 1); /* request */
+                lx_ping(s, c, 1); /* response */
+                uint64_t t1 = now_ns(CLOCK_MONOTONIC);
+                hist_add(h, t1 - t);
+                t = t1;
+                n++;
+        }
+        uint64_t c1 = now_ns(CLOCK_THREAD_CPUTIME_ID);
+        unpin();
+        if (timed) {
+                st->stalls += lx.stalls - st0;
+                add_run(st, (double)n, (double)(t - w0), (double)(c1 - c0), false);
+                series_add(&st->p50, hist_pct(h, 50) / 1000);
+                series_add(&st->p99, hist_pct(h, 99) / 1000);
+        }
+        free(h);
+}
+
+/* connect + accept + close: the client aborts (an RST, as SO_LINGER {1, 0}),
+ * which frees the server's pcb when it arrives. */
+static void lx_conn(struct stats *st, bool timed)
+{
+        pin(cpu_one);
+        uint64_t n = 0, st0 = lx.stalls;
+        uint64_t w0 = now_ns(CLOCK_MONOTONIC), c0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
+        uint64_t deadline = w0 + (uint64_t)(cfg.seconds * 1e9), t = w0;
+        struct lx_end c, s;
+        while (!g_stop && t < deadline) {
+                lx_connect(LX_64K, &c, &s);
+                lx.lib[0].tcp_abort(c.pcb);
+                lx_round(LX_64K);
+                if (s.pcb) { /* the RST did not reach it: close it too */
+                        st->errors++;
+                        lx.lib[1].tcp_abort(s.pcb);
+                }
+                n++;
+                if ((n & 15) == 0)
+                        t = now_ns(CLOCK_MONOTONIC);
+        }
+        t = now_ns(CLOCK_MONOTONIC);
+        uint64_t c1 = now_ns(CLOCK_THREAD_CPUTIME_ID);
+        unpin();
+        if (timed) {
+                st->stalls += lx.stalls - st0;
+                add_run(st, (double)n, (double)(t - w0), (double)(c1 - c0), false);
+        }
+}
+
+static void lx_run(enum fig f, struct stats *st, bool timed)
+{
+        if (f == F_RR)
+                lx_rr(st, timed);
+        else if (f == F_CONN)
+                lx_conn(st, timed);
+        else
+                lx_bulk(f, st, timed);
+}
+
+/* Bytes malloc'd per idle established connection, both stacks' heaps (each
+ * copy of lwIP allocates from its own libc: MEM_LIBC_MALLOC and
+ * MEMP_MEM_MALLOC), as sx_mem measures Strata's. */
+static double lx_mem(int nconn, unsigned *pcb_size)
+{
+        struct lx_end *c = calloc((size_t)nconn, sizeof(*c)), *s = calloc((size_t)nconn, sizeof(*s));
+        if (!c || !s)
+                die("out of memory");
+        for (int pass = 0; pass < 2; pass++) {
+                size_t m0 = 0, m1 = 0;
+                for (int i = 0; i < 2; i++) {
+                        lx.lib[i].malloc_trim(0);
+                        m0 += lwip_heap_bytes(&lx.lib[i]);
+                }
+                for (int i = 0; i < nconn; i++)
+                        lx_connect(LX_64K, &c[i], &s[i]);
+                lx_rounds(LX_64K);
+                for (int i = 0; i < 2; i++)
+                        m1 += lwip_heap_bytes(&lx.lib[i]);
+                for (int i = 0; i < nconn; i++)
+                        if (c[i].pcb)
+                                lx.lib[0].tcp_abort(c[i].pcb);
+                lx_rounds(LX_64K);
+                for (int i = 0; i < nconn; i++)
+                        if (s[i].pcb)
+                                lx.lib[1].tcp_abort(s[i].pcb);
+                if (pass == 1) { /* the first pass warmed the heaps */
+                        free(c);
+                        free(s);
+                        *pcb_size = lwip_pool_size(&lx.lib[0], MEMP_TCP_PCB);
+                        return ((double)m1 - (double)m0) / nconn;
+                }
+        }
+        return 0;
+}
+#endif /* HAVE_LWIP */
+
 static void verdict(const char *what, bool met, const char *fmt, ...)
 {
         va_list ap;
@@ -738,7 +1084,7 @@ static void verdict(const char *what, bool met, const char *fmt, ...)
 int main(int argc, char **argv)
 {
         int opt;
-        while ((opt = getopt(argc, argv, "t:n:N:o:s")) != -1) {
+        while ((opt = getopt(argc, argv, "t:n:N:o:sKL")) != -1) {
                 switch (opt) {
                 case 't':
                         cfg.seconds = atof(optarg);
@@ -753,12 +1099,18 @@ int main(int argc, char **argv)
                         cfg.parts = parse_parts(optarg);
                         break;
                 case 's':
+                        cfg.kernel = cfg.lwip = false;
+                        break;
+                case 'K':
                         cfg.kernel = false;
+                        break;
+                case 'L':
+                        cfg.lwip = false;
                         break;
                 default:
                         fprintf(stderr,
                                 "usage: %s [-t seconds] [-n runs] [-N connections] "
-                                "[-o bulk,rr,conn,mem] [-s]\n",
+                                "[-o bulk,rr,conn,mem] [-s | -K | -L]\n",
                                 argv[0]);
                         return 2;
                 }
@@ -799,6 +1151,19 @@ int main(int argc, char **argv)
         for (int f = 0; f < NFIG; f++)
                 if (fig_on((enum fig)f))
                         sx_setup(&env[f], mtu[f], envname[f]);
+        static struct stats l1[NFIG];
+        const char *lx_skip = NULL;
+#ifdef HAVE_LWIP
+        const char *pl = LWIP_NAME;
+        if (cfg.lwip) {
+                lx_setup();
+                lx_skip = lx.error;
+        } else
+                lx_skip = "not run (-L)";
+#else
+        const char *pl = "lwIP (Debian)";
+        lx_skip = "skipped (no lwIP headers: liblwip-dev)";
+#endif
 
         double secs = cfg.seconds;
         for (int r = -1; r < cfg.runs && !g_stop; r++) {
@@ -813,24 +1178,34 @@ int main(int argc, char **argv)
                                 if (two)
                                         kx_run((enum fig)f, true, &k2[f], timed);
                         }
+#ifdef HAVE_LWIP
+                        if (!lx_skip && !g_stop)
+                                lx_run((enum fig)f, &l1[f], timed);
+#endif
                 }
                 if (timed) {
                         printf("  run %d:", r + 1);
                         for (int f = 0; f < NFIG; f++)
                                 if (fig_on((enum fig)f))
-                                        printf(" %s S %.4g K1 %.4g K2 %.4g;", fig_name[f],
+                                        printf(" %s S %.4g K1 %.4g K2 %.4g L %.4g;", fig_name[f],
                                                ss[f].rate.v[r], k1[f].rate.n ? k1[f].rate.v[r] : 0,
-                                               k2[f].rate.n ? k2[f].rate.v[r] : 0);
+                                               k2[f].rate.n ? k2[f].rate.v[r] : 0,
+                                               l1[f].rate.n > r ? l1[f].rate.v[r] : 0);
                         printf("\n");
                 }
         }
         cfg.seconds = secs;
 
-        double s_mem = 0, s_sock = 0, k_mem = -1, k_pages = -1;
+        double s_mem = 0, s_sock = 0, k_mem = -1, k_pages = -1, l_mem = -1;
+        unsigned l_pcb = 0;
         if ((cfg.parts & P_MEM) && !g_stop) {
                 s_mem = sx_mem(cfg.nconn, &s_sock);
                 if (cfg.kernel)
                         k_mem = kx_mem(cfg.nconn, &k_pages);
+#ifdef HAVE_LWIP
+                if (!lx_skip)
+                        l_mem = lx_mem(cfg.nconn, &l_pcb);
+#endif
         }
 
         for (int f = 0; f < NFIG; f++) {
@@ -840,7 +1215,30 @@ int main(int argc, char **argv)
                        ", runs not fully delivered %" PRIu64
                        ", simulated clock moved 1 ms to unstick %" PRIu64 " times\n",
                        fig_name[f], ss[f].drops, ss[f].errors, ss[f].stalls);
+                if (!lx_skip)
+                        printf("  lwIP %s, timed runs: runs not fully delivered %" PRIu64
+                               ", TCP timer ticks run to unstick %" PRIu64 "\n",
+                               fig_name[f], l1[f].errors, l1[f].stalls);
         }
+#ifdef HAVE_LWIP
+        if (!lx_skip) {
+                uint64_t frames = 0, lent = 0, copied = 0, full = 0;
+                for (int w = 0; w < LX_WIRES; w++)
+                        for (int i = 0; i < 2; i++) {
+                                frames += lx.port[w][i].frames;
+                                lent += lx.port[w][i].lent;
+                                copied += lx.port[w][i].copied;
+                                full += lx.port[w][i].ring_full;
+                        }
+                printf("  lwIP: two copies of liblwip.so.0 (dlmopen), one thread; compiled in "
+                       "by Debian: TCP_MSS %d, TCP_WND %d (scale %d), TCP_SND_BUF %d, "
+                       "TCP_SND_QUEUELEN %d; wire frames %" PRIu64 " (payload lent, headers "
+                       "copied %" PRIu64 "; copied whole %" PRIu64 "; dropped ring full %" PRIu64
+                       ")\n",
+                       TCP_MSS, TCP_WND, TCP_RCV_SCALE, TCP_SND_BUF, TCP_SND_QUEUELEN, frames,
+                       lent, copied, full);
+        }
+#endif
 
         const char *pk1 = "Linux lo, 1 core", *pk2 = "Linux lo, 2 cores";
         printf("\nratio = Strata / peer: above 1 is better for rates, below 1 for latencies "
@@ -852,30 +1250,33 @@ int main(int argc, char **argv)
                 char a[64], b[64];
                 bool bulk = f == F_BULK1500 || f == F_BULK64K;
                 const char *unit = f == F_RR ? "transactions/s" : "connections/s";
-                for (int k = 0; k < 2; k++) {
-                        struct stats *p = k ? &k2[f] : &k1[f];
-                        const char *pn = k ? pk2 : pk1;
-                        if (k && !two)
+                /* the kernel on one core, on two cores, then lwIP */
+                for (int k = 0; k < 3; k++) {
+                        struct stats *p = k == 2 ? &l1[f] : k ? &k2[f] : &k1[f];
+                        const char *pn = k == 2 ? pl : k ? pk2 : pk1;
+                        bool on = k == 2 ? !lx_skip : cfg.kernel;
+                        const char *skip = k == 2 ? lx_skip : NULL;
+                        if (k == 1 && !two)
                                 continue;
                         if (bulk) {
                                 snprintf(a, sizeof(a), "%s Gbit/s (wall)", fig_name[f]);
                                 snprintf(b, sizeof(b), "%s bytes/CPU-s", fig_name[f]);
-                                table_series(cols, a, &ss[f].rate, 2, pn,
-                                             cfg.kernel ? &p->rate : NULL, NULL);
-                                table_series(cols, b, &ss[f].cpu, -1, pn,
-                                             cfg.kernel ? &p->cpu : NULL, NULL);
+                                table_series(cols, a, &ss[f].rate, 2, pn, on ? &p->rate : NULL,
+                                             skip);
+                                table_series(cols, b, &ss[f].cpu, -1, pn, on ? &p->cpu : NULL,
+                                             skip);
                         } else {
                                 snprintf(a, sizeof(a), "%s (wall)", unit);
                                 snprintf(b, sizeof(b), "%s per CPU-s", unit);
-                                table_series(cols, a, &ss[f].rate, -1, pn,
-                                             cfg.kernel ? &p->rate : NULL, NULL);
-                                table_series(cols, b, &ss[f].cpu, -1, pn,
-                                             cfg.kernel ? &p->cpu : NULL, NULL);
+                                table_series(cols, a, &ss[f].rate, -1, pn, on ? &p->rate : NULL,
+                                             skip);
+                                table_series(cols, b, &ss[f].cpu, -1, pn, on ? &p->cpu : NULL,
+                                             skip);
                                 if (f == F_RR) {
                                         table_series(cols, "rr p50 us", &ss[f].p50, 2, pn,
-                                                     cfg.kernel ? &p->p50 : NULL, NULL);
+                                                     on ? &p->p50 : NULL, skip);
                                         table_series(cols, "rr p99 us", &ss[f].p99, 2, pn,
-                                                     cfg.kernel ? &p->p99 : NULL, NULL);
+                                                     on ? &p->p99 : NULL, skip);
                                 }
                         }
                 }
@@ -890,6 +1291,14 @@ int main(int argc, char **argv)
                 snprintf(b, sizeof(b), "%.0f", k_mem / 2);
                 table_row(cols, "bytes per idle socket", a, "Linux (slab delta)",
                           k_mem >= 0 ? b : "-", k_mem > 0 ? s_mem / k_mem : 0);
+                snprintf(a, sizeof(a), "%.0f", s_mem);
+                snprintf(b, sizeof(b), "%.0f", l_mem);
+                table_row(cols, "bytes per idle connection", a, "lwIP (malloc delta)",
+                          l_mem >= 0 ? b : lx_skip ? lx_skip : "-", l_mem > 0 ? s_mem / l_mem : 0);
+                snprintf(a, sizeof(a), "%.0f", s_sock);
+                snprintf(b, sizeof(b), "%.0f", l_mem / 2);
+                table_row(cols, "bytes per idle socket", a, "lwIP (malloc delta)",
+                          l_mem >= 0 ? b : lx_skip ? lx_skip : "-", l_mem > 0 ? s_mem / l_mem : 0);
                 printf("  memory, N=%d connections: Strata = mallinfo2 (uordblks+hblkhd) after - "
                        "before, both endpoints of each connection (client in a, accepted "
                        "socket in b), pools warmed by a first batch; Linux = /proc/slabinfo "
@@ -897,6 +1306,12 @@ int main(int argc, char **argv)
                        "dentries, ...) after - before, whole machine; /proc/net/sockstat TCP "
                        "mem (buffer pages) per connection %.3f pages\n",
                        cfg.nconn, (long long)tcp_slab_objsize(), k_pages);
+                if (l_mem >= 0)
+                        printf("  lwIP memory: both copies' libc heaps (mallinfo2 uordblks+hblkhd) "
+                               "after - before, heaps warmed by a first batch; an idle "
+                               "established pcb is one malloc of struct tcp_pcb (memp "
+                               "MEMP_TCP_PCB element: %u bytes) plus malloc's chunk header\n",
+                               l_pcb);
         }
         printf("\n");
 
@@ -912,6 +1327,16 @@ int main(int argc, char **argv)
                 verdict("MTU 65535 throughput >= the kernel's loopback throughput", s >= k,
                         "Strata %.2f Gbit/s vs %s %.2f Gbit/s (the kernel's best, wall) = %.2fx", s,
                         which, k, k > 0 ? s / k : 0);
+        }
+        if (fig_on(F_BULK1500) && !lx_skip) {
+                double s = series_median(&ss[F_BULK1500].rate);
+                double l = series_median(&l1[F_BULK1500].rate);
+                double sc = series_median(&ss[F_BULK1500].cpu);
+                double lc = series_median(&l1[F_BULK1500].cpu);
+                verdict("MTU 1500 throughput >= 2x lwIP", s >= 2 * l,
+                        "Strata %.2f Gbit/s vs %s %.2f Gbit/s = %.2fx (wall); per CPU-second "
+                        "%.2fx",
+                        s, pl, l, l > 0 ? s / l : 0, lc > 0 ? sc / lc : 0);
         }
         if (fig_on(F_RR) && cfg.kernel) {
                 double s = series_median(&ss[F_RR].rate), k = series_median(&k1[F_RR].rate);

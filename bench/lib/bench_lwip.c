@@ -38,6 +38,7 @@ const char *lwip_open(struct lwip_lib *L, bool own_lmid)
         LW_SYM(pbuf_alloc);
         LW_SYM(pbuf_alloced_custom);
         LW_SYM(pbuf_copy_partial);
+        LW_SYM(pbuf_cat);
         LW_SYM(pbuf_free);
         LW_SYM(pbuf_ref);
         LW_SYM(raw_new);
@@ -112,6 +113,55 @@ static void lent_release(struct pbuf *p)
         lent_free = l;
 }
 
+/* Bytes of an Ethernet + IPv4 + TCP frame's headers, options included;
+ * 0 if it is something else. */
+static u16_t tcp_header_len(const uint8_t *f, u16_t len)
+{
+        if (len < 14 + 20 + 20 || f[12] != 0x08 || f[13] != 0x00 || f[14 + 9] != 6)
+                return 0;
+        u16_t ip = (u16_t)((f[14] & 15) * 4);
+        if (len < 14 + ip + 20)
+                return 0;
+        u16_t hl = (u16_t)(14 + ip + (f[14 + ip + 12] >> 4) * 4);
+        return hl <= len ? hl : 0;
+}
+
+/* A frame of the other instance, for the receiving instance: its headers
+ * copied into a pbuf of the receiver's (lwIP's input rewrites the TCP
+ * header in place, in host byte order, and the sender still reads that
+ * header on its retransmission queue), then the payload lent by reference
+ * (nobody writes it). */
+static struct pbuf *lend(struct lwip_port *pt, struct lwip_lib *to, struct pbuf *p)
+{
+        u16_t hl = p->next ? 0 : tcp_header_len(p->payload, p->len);
+        struct pbuf *q = to->pbuf_alloc(PBUF_RAW, hl ? hl : p->tot_len, PBUF_RAM);
+        if (!q)
+                return NULL;
+        if (!hl || hl == p->len) { /* not TCP, or no payload: copied whole */
+                pt->lib->pbuf_copy_partial(p, q->payload, p->tot_len, 0);
+                pt->copied++;
+                return q;
+        }
+        memcpy(q->payload, p->payload, hl);
+        struct lent *l = lent_free;
+        if (l)
+                lent_free = l->next;
+        else if (!(l = malloc(sizeof(*l)))) {
+                to->pbuf_free(q);
+                return NULL;
+        }
+        memset(&l->pc, 0, sizeof(l->pc));
+        l->pc.custom_free_function = lent_release;
+        l->orig = p;
+        l->owner = pt->lib;
+        pt->lib->pbuf_ref(p);
+        struct pbuf *r = to->pbuf_alloced_custom(PBUF_RAW, (u16_t)(p->len - hl), PBUF_REF, &l->pc,
+                                                 (uint8_t *)p->payload + hl, (u16_t)(p->len - hl));
+        to->pbuf_cat(q, r);
+        pt->lent++;
+        return q;
+}
+
 static err_t port_linkoutput(struct netif *nif, struct pbuf *p)
 {
         struct lwip_port *pt = nif->state, *peer = pt->peer;
@@ -121,30 +171,11 @@ static err_t port_linkoutput(struct netif *nif, struct pbuf *p)
                 peer->ring_full++;
                 return ERR_OK; /* dropped on the wire, counted */
         }
-        struct pbuf *q;
-        if (peer->lib == pt->lib) {
+        struct pbuf *q = p;
+        if (peer->lib == pt->lib)
                 pt->lib->pbuf_ref(p);
-                q = p;
-        } else if (!p->next) {
-                struct lent *l = lent_free;
-                if (l)
-                        lent_free = l->next;
-                else if (!(l = malloc(sizeof(*l))))
-                        return ERR_MEM;
-                memset(&l->pc, 0, sizeof(l->pc));
-                l->pc.custom_free_function = lent_release;
-                l->orig = p;
-                l->owner = pt->lib;
-                pt->lib->pbuf_ref(p);
-                q = peer->lib->pbuf_alloced_custom(PBUF_RAW, p->len, PBUF_REF, &l->pc, p->payload,
-                                                   p->len);
-        } else {
-                q = peer->lib->pbuf_alloc(PBUF_RAW, p->tot_len, PBUF_RAM);
-                if (!q)
-                        return ERR_MEM;
-                pt->lib->pbuf_copy_partial(p, q->payload, p->tot_len, 0);
-                pt->copied++;
-        }
+        else if (!(q = lend(pt, peer->lib, p)))
+                return ERR_MEM;
         pt->frames++;
         peer->ring[peer->tail++ % LWIP_RING] = q;
         return ERR_OK;

@@ -16,15 +16,18 @@
  * The "wire" joins two Ethernet netifs (ports): each port's linkoutput
  * queues the frame on the peer port's ring, and lwip_port_poll() hands the
  * queued frames to the netif's input (ethernet_input), as a veth pair and
- * a NAPI poll do.  Frames move by reference, never copied:
+ * a NAPI poll do.  Frames move by reference where lwIP allows it:
  *   same instance   pbuf_ref on the frame (bench_echo's two netifs);
- *   two instances   the frame belongs to the sender's heap (its own libc),
- *                   so the receiver gets a PBUF_REF custom pbuf of its own
- *                   pointing at the sender's payload; when the receiver
- *                   frees it, the sender's reference is dropped by the
- *                   sender's pbuf_free.  A chained frame (never produced
- *                   with Debian's LWIP_NETIF_TX_SINGLE_PBUF) would be
- *                   copied and counted.
+ *   two instances   the frame belongs to the sender's heap (its own libc).
+ *                   lwIP's tcp_input rewrites the TCP header in place (to
+ *                   host byte order) while the sender still reads it on
+ *                   its unacked queue, so the headers are copied into a
+ *                   pbuf of the receiver's, and the payload is chained
+ *                   behind it as a PBUF_REF custom pbuf pointing at the
+ *                   sender's frame (a reference held; the receiver's free
+ *                   drops it with the sender's pbuf_free).  As a NIC with
+ *                   header split would hand them over.  Frames other than
+ *                   TCP with payload (ARP, bare ACKs) are copied whole.
  *
  * Built only with lwIP's headers (-isystem /usr/include/lwip, see the
  * Makefile); without them HAVE_LWIP stays undefined.
@@ -70,6 +73,7 @@ struct lwip_lib {
         __typeof__(&pbuf_alloc) pbuf_alloc;
         __typeof__(&pbuf_alloced_custom) pbuf_alloced_custom;
         __typeof__(&pbuf_copy_partial) pbuf_copy_partial;
+        __typeof__(&pbuf_cat) pbuf_cat;
         __typeof__(&pbuf_free) pbuf_free;
         __typeof__(&pbuf_ref) pbuf_ref;
         __typeof__(&raw_new) raw_new;
@@ -115,7 +119,7 @@ struct lwip_port {
         u16_t mtu;
         struct pbuf *ring[LWIP_RING]; /* frames waiting for this netif's input */
         unsigned head, tail;
-        uint64_t ring_full, copied, frames;
+        uint64_t ring_full, frames, lent, copied; /* lent/copied: to another instance */
 };
 
 /* Add port pt's netif to pt->lib (set lib and peer first): MAC
