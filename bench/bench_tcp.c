@@ -76,15 +76,24 @@
 #define BULK_WINDOW (1u << 20)
 
 enum fig { F_BULK1500, F_BULK64K, F_RR, F_CONN, NFIG };
-enum part { P_B1500 = 1, P_RR = 2, P_CONN = 4, P_MEM = 8, P_B64K = 16, P_BULK = P_B1500 | P_B64K };
+enum part {
+        P_B1500 = 1,
+        P_RR = 2,
+        P_CONN = 4,
+        P_MEM = 8,
+        P_B64K = 16,
+        P_LOAD = 32,
+        P_BULK = P_B1500 | P_B64K
+};
 
 static struct {
         double seconds;
         int runs;
         int nconn;
+        int load_max; /* most idle connections of the load figures */
         unsigned parts;
         bool kernel, lwip;
-} cfg = { 0.6, 5, 1000, P_BULK | P_RR | P_CONN | P_MEM, true, true };
+} cfg = { 0.6, 5, 1000, 100000, P_BULK | P_RR | P_CONN | P_MEM | P_LOAD, true, true };
 
 const char bench_name[] = "bench_tcp";
 
@@ -171,11 +180,18 @@ static void sx_unstall(struct sx *x)
 }
 
 /* A client socket connected to b's listener and the accepted socket.
- * linger: SO_LINGER {1, 0} on the client (close sends an RST). */
-static int sx_connect(struct sx *x, bool linger, int *sfd)
+ * linger: SO_LINGER {1, 0} on the client (close sends an RST).  src: the
+ * client's address (host order; 0: chosen by the route). */
+static int sx_connect_from(struct sx *x, bool linger, int *sfd, uint32_t src)
 {
         int c = strata_socket(x->n[0], AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
         sx_check(c, "strata_socket");
+        if (src) {
+                struct sockaddr_in sa = { .sin_family = AF_INET };
+                sa.sin_addr.s_addr = htonl(src);
+                sx_check(strata_bind(x->n[0], c, (struct sockaddr *)&sa, sizeof(sa)),
+                         "strata_bind client");
+        }
         if (linger) {
                 struct linger l = { 1, 0 };
                 sx_check(strata_setsockopt(x->n[0], c, SOL_SOCKET, SO_LINGER, &l, sizeof(l)),
@@ -198,6 +214,11 @@ static int sx_connect(struct sx *x, bool linger, int *sfd)
                 if (i > 1000)
                         die("Strata: connection not accepted");
         }
+}
+
+static int sx_connect(struct sx *x, bool linger, int *sfd)
+{
+        return sx_connect_from(x, linger, sfd, 0);
 }
 
 static void sx_setup(struct sx *x, unsigned mtu, const char *name)
@@ -713,8 +734,10 @@ static unsigned parse_parts(const char *s)
                         m |= P_CONN;
                 else if (!strcmp(t, "mem"))
                         m |= P_MEM;
+                else if (!strcmp(t, "load"))
+                        m |= P_LOAD;
                 else
-                        die("-o: unknown part '%s' (bulk, bulk1500, bulk65535, rr, conn, mem)", t);
+                        die("-o: unknown part '%s' (bulk, bulk1500, bulk65535, rr, conn, mem, load)", t);
         }
         return m;
 }
@@ -924,12 +947,10 @@ static void lx_setup(void)
         }
 }
 
-static void lx_bulk(enum fig f, struct stats *st, bool timed)
+static void lx_bulk(struct lx_end *c, struct lx_end *s, int w, struct stats *st, bool timed)
 {
         pin(cpu_one);
-        int w = f == F_BULK1500 ? LX_1500 : LX_64K;
         struct lwip_lib *A = &lx.lib[0];
-        struct lx_end *c = &lx.conn[f][0], *s = &lx.conn[f][1];
         uint64_t sent = 0, r0 = s->rcvd, st0 = lx.stalls;
         uint64_t w0 = now_ns(CLOCK_MONOTONIC), c0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
         uint64_t deadline = w0 + (uint64_t)(cfg.seconds * 1e9);
@@ -970,14 +991,14 @@ static void lx_bulk(enum fig f, struct stats *st, bool timed)
 }
 
 /* Send one byte from end e and run rounds until the other end o read it. */
-static void lx_ping(struct lx_end *e, struct lx_end *o, uint8_t b)
+static void lx_ping(struct lx_end *e, struct lx_end *o, int w, uint8_t b)
 {
         uint64_t want = o->rcvd + 1;
         if (e->lib->tcp_write(e->pcb, &b, 1, TCP_WRITE_FLAG_COPY) != ERR_OK)
                 die("lwIP: tcp_write failed");
         e->lib->tcp_output(e->pcb);
         for (int i = 0; o->rcvd < want; i++) {
-                lx_round(LX_64K);
+                lx_round(w);
                 if (i > 8)
                         lx_unstall();
                 if (i > 100000)
@@ -985,17 +1006,16 @@ static void lx_ping(struct lx_end *e, struct lx_end *o, uint8_t b)
         }
 }
 
-static void lx_rr(struct stats *st, bool timed)
+static void lx_rr(struct lx_end *c, struct lx_end *s, int w, struct stats *st, bool timed)
 {
         pin(cpu_one);
         uint32_t *h = hist_new();
-        struct lx_end *c = &lx.conn[F_RR][0], *s = &lx.conn[F_RR][1];
         uint64_t n = 0, st0 = lx.stalls;
         uint64_t w0 = now_ns(CLOCK_MONOTONIC), c0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
         uint64_t deadline = w0 + (uint64_t)(cfg.seconds * 1e9), t = w0;
         while (!g_stop && t < deadline) {
-                lx_ping(c, s, 1); /* request */
-                lx_ping(s, c, 1); /* response */
+                lx_ping(c, s, w, 1); /* request */
+                lx_ping(s, c, w, 1); /* response */
                 uint64_t t1 = now_ns(CLOCK_MONOTONIC);
                 hist_add(h, t1 - t);
                 t = t1;
@@ -1045,11 +1065,12 @@ static void lx_conn(struct stats *st, bool timed)
 static void lx_run(enum fig f, struct stats *st, bool timed)
 {
         if (f == F_RR)
-                lx_rr(st, timed);
+                lx_rr(&lx.conn[f][0], &lx.conn[f][1], LX_64K, st, timed);
         else if (f == F_CONN)
                 lx_conn(st, timed);
         else
-                lx_bulk(f, st, timed);
+                lx_bulk(&lx.conn[f][0], &lx.conn[f][1], f == F_BULK1500 ? LX_1500 : LX_64K, st,
+                        timed);
 }
 
 /* Bytes malloc'd per idle established connection, both stacks' heaps (each
@@ -1089,6 +1110,151 @@ static double lx_mem(int nconn, unsigned *pcb_size)
 }
 #endif /* HAVE_LWIP */
 
+/* --- load: idle connections beside the measured one ------------------------------------- */
+
+/* Issue 8: throughput and per-packet cost with 1, 100, 10,000 and 100,000
+ * idle established connections open beside the measured one.  Strata and
+ * lwIP only (the kernel's would need as many descriptors per process). */
+#define LOAD_LEVELS 4
+static const int load_n[LOAD_LEVELS] = { 1, 100, 10000, 100000 };
+/* Strata: client connections per source address of a (one bind table per
+ * address; ip_local_port_range holds 28,232 ports). */
+#define SX_PER_ADDR 20000
+/* lwIP: every client pcb of a stack takes a port of its own from
+ * 0xc000..0xffff, whatever the addresses (tcp_new_port). */
+#define LX_PORTS 16384
+
+struct load {
+        struct sx x; /* MTU 1500 and its measured connection */
+        int *c, *s, n;
+        struct stats sb[LOAD_LEVELS], sr[LOAD_LEVELS], lb[LOAD_LEVELS], lr[LOAD_LEVELS];
+        const char *lskip[LOAD_LEVELS];
+#ifdef HAVE_LWIP
+        struct lx_end m[2]; /* lwIP's measured connection, wire LX_1500 */
+        struct lx_end *lc, *ls;
+        int ln, lmax;
+#endif
+};
+
+static void load_setup(struct load *ld, int max, bool lwip)
+{
+        sx_setup(&ld->x, 1500, "load");
+        for (int i = 0; i < 2; i++)
+                sx_check(strata_set_nofile(ld->x.n[i], (unsigned)max + 1024), "strata_set_nofile");
+        for (int a = 0; a <= max / SX_PER_ADDR; a++) {
+                char cidr[32];
+                snprintf(cidr, sizeof(cidr), "10.0.0.%d/24", 10 + a);
+                sx_check(strata_addr_add(ld->x.n[0], "veth0", cidr), "strata_addr_add");
+        }
+        ld->c = calloc((size_t)max, sizeof(int));
+        ld->s = calloc((size_t)max, sizeof(int));
+        if (!ld->c || !ld->s)
+                die("out of memory");
+#ifdef HAVE_LWIP
+        if (lwip) {
+                lx_connect(LX_1500, &ld->m[0], &ld->m[1]);
+                ld->lmax = max < LX_PORTS - 64 ? max : LX_PORTS - 64;
+                ld->lc = calloc((size_t)ld->lmax, sizeof(*ld->lc));
+                ld->ls = calloc((size_t)ld->lmax, sizeof(*ld->ls));
+                if (!ld->lc || !ld->ls)
+                        die("out of memory");
+        }
+#endif
+}
+
+/* Open idle connections until n are open in each stack. */
+static void load_grow(struct load *ld, int n, bool lwip)
+{
+        while (ld->n < n) {
+                int i = ld->n++;
+                ld->c[i] = sx_connect_from(&ld->x, false, &ld->s[i],
+                                           0x0a00000a + (uint32_t)(i / SX_PER_ADDR));
+        }
+        sx_rounds(&ld->x);
+#ifdef HAVE_LWIP
+        if (lwip) {
+                while (ld->ln < n && ld->ln < ld->lmax) {
+                        lx_connect(LX_1500, &ld->lc[ld->ln], &ld->ls[ld->ln]);
+                        ld->ln++;
+                }
+                lx_rounds(LX_1500);
+        }
+#endif
+}
+
+static void load_run(struct load *ld, int lvl, bool lwip, bool timed)
+{
+        sx_bulk(&ld->x, &ld->sb[lvl], timed);
+#ifdef HAVE_LWIP
+        if (lwip && !ld->lskip[lvl])
+                lx_bulk(&ld->m[0], &ld->m[1], LX_1500, &ld->lb[lvl], timed);
+#endif
+        sx_rr(&ld->x, &ld->sr[lvl], timed);
+#ifdef HAVE_LWIP
+        if (lwip && !ld->lskip[lvl])
+                lx_rr(&ld->m[0], &ld->m[1], LX_1500, &ld->lr[lvl], timed);
+#endif
+}
+
+static void load_measure(struct load *ld, int max, bool lwip, const char *lx_skip)
+{
+        load_setup(ld, max, lwip);
+        double secs = cfg.seconds;
+        for (int lvl = 0; lvl < LOAD_LEVELS && load_n[lvl] <= max && !g_stop; lvl++) {
+                load_grow(ld, load_n[lvl], lwip);
+                ld->lskip[lvl] = lx_skip;
+#ifdef HAVE_LWIP
+                if (lwip && ld->ln < load_n[lvl])
+                        ld->lskip[lvl] = "not measured: 16,384 client ports";
+#endif
+                for (int r = -1; r < cfg.runs && !g_stop; r++) {
+                        cfg.seconds = r < 0 ? (secs / 5 < 0.1 ? secs / 5 : 0.1) : secs;
+                        load_run(ld, lvl, lwip && !ld->lskip[lvl], r >= 0);
+                }
+                cfg.seconds = secs;
+                printf("  load: %d idle connections open beside the measured one (Strata %d, "
+                       "lwIP %s)\n",
+                       load_n[lvl], ld->n, ld->lskip[lvl] ? ld->lskip[lvl] : "as many");
+        }
+}
+
+/* CPU ns per packet from transactions per CPU-second (two packets each:
+ * the ACKs ride on the data). */
+static struct series ns_per_packet(const struct series *tps)
+{
+        struct series s = per_core(tps);
+        for (int i = 0; i < s.n; i++)
+                s.v[i] /= 2;
+        return s;
+}
+
+static void load_rows(struct load *ld, int max, const char *pl)
+{
+        for (int lvl = 0; lvl < LOAD_LEVELS && load_n[lvl] <= max; lvl++) {
+                char a[64], n[32];
+                fmt_num(load_n[lvl], n, sizeof(n));
+                bool on = !ld->lskip[lvl];
+                snprintf(a, sizeof(a), "bulk 1500 Gbit/s +%s idle", n);
+                table_series(cols, a, &ld->sb[lvl].rate, 2, pl, on ? &ld->lb[lvl].rate : NULL,
+                             ld->lskip[lvl]);
+                struct series sp = ns_per_packet(&ld->sr[lvl].cpu),
+                              lp = ns_per_packet(&ld->lr[lvl].cpu);
+                snprintf(a, sizeof(a), "rr CPU ns/packet +%s idle", n);
+                table_series(cols, a, &sp, 1, pl, on ? &lp : NULL, ld->lskip[lvl]);
+        }
+}
+
+static void load_free(struct load *ld)
+{
+        for (int i = 0; i < ld->n; i++) {
+                strata_close(ld->x.n[0], ld->c[i]);
+                strata_close(ld->x.n[1], ld->s[i]);
+        }
+        free(ld->c);
+        free(ld->s);
+        sx_teardown(&ld->x);
+}
+
 static void verdict(const char *what, bool met, const char *fmt, ...)
 {
         va_list ap;
@@ -1102,7 +1268,7 @@ static void verdict(const char *what, bool met, const char *fmt, ...)
 int main(int argc, char **argv)
 {
         int opt;
-        while ((opt = getopt(argc, argv, "t:n:N:o:sKL")) != -1) {
+        while ((opt = getopt(argc, argv, "t:n:N:M:o:sKL")) != -1) {
                 switch (opt) {
                 case 't':
                         cfg.seconds = atof(optarg);
@@ -1112,6 +1278,9 @@ int main(int argc, char **argv)
                         break;
                 case 'N':
                         cfg.nconn = atoi(optarg);
+                        break;
+                case 'M':
+                        cfg.load_max = atoi(optarg);
                         break;
                 case 'o':
                         cfg.parts = parse_parts(optarg);
@@ -1128,7 +1297,8 @@ int main(int argc, char **argv)
                 default:
                         fprintf(stderr,
                                 "usage: %s [-t seconds] [-n runs] [-N connections] "
-                                "[-o bulk,rr,conn,mem] [-s | -K | -L]\n",
+                                "[-M idle connections] [-o bulk,rr,conn,mem,load] "
+                                "[-s | -K | -L]\n",
                                 argv[0]);
                         return 2;
                 }
@@ -1137,6 +1307,8 @@ int main(int argc, char **argv)
                 die("-n: 1..%d runs", MAX_RUNS);
         if (cfg.seconds <= 0)
                 die("-t: seconds > 0");
+        if (cfg.load_max < 1 || cfg.load_max > 1000000)
+                die("-M: 1..1000000 idle connections");
         if (cfg.nconn < 1 || cfg.nconn > 1000)
                 die("-N: 1..1000 (the fd table holds 1024 per namespace)");
         setvbuf(stdout, NULL, _IOLBF, 0);
@@ -1228,6 +1400,9 @@ int main(int argc, char **argv)
                         l_mem = lx_mem(cfg.nconn, &l_pcb);
 #endif
         }
+        static struct load ld;
+        if ((cfg.parts & P_LOAD) && !g_stop)
+                load_measure(&ld, cfg.load_max, !lx_skip, lx_skip);
 
         for (int f = 0; f < NFIG; f++) {
                 if (!fig_on((enum fig)f))
@@ -1312,6 +1487,8 @@ int main(int argc, char **argv)
                        "runs at %.0f%% of it\n",
                        m > 0 ? 100 * b / (m / 2) : 0);
         }
+        if (cfg.parts & P_LOAD)
+                load_rows(&ld, cfg.load_max, pl);
         if (cfg.parts & P_MEM) {
                 char a[64], b[64];
                 snprintf(a, sizeof(a), "%.0f", s_mem);
@@ -1388,6 +1565,8 @@ int main(int argc, char **argv)
         for (int f = 0; f < NFIG; f++)
                 if (fig_on((enum fig)f))
                         sx_teardown(&env[f]);
+        if (cfg.parts & P_LOAD)
+                load_free(&ld);
         if (g_stop) {
                 fprintf(stderr, "bench_tcp: interrupted\n");
                 return 1;
