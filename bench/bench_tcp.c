@@ -182,7 +182,8 @@ static void sx_unstall(struct sx *x)
 /* A client socket connected to b's listener and the accepted socket.
  * linger: SO_LINGER {1, 0} on the client (close sends an RST).  src: the
  * client's address (host order; 0: chosen by the route). */
-static int sx_connect_from(struct sx *x, bool linger, int *sfd, uint32_t src)
+static int sx_connect_via(struct sx *x, bool linger, int *sfd, uint32_t src, int lfd,
+                          uint16_t port)
 {
         int c = strata_socket(x->n[0], AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
         sx_check(c, "strata_socket");
@@ -197,12 +198,14 @@ static int sx_connect_from(struct sx *x, bool linger, int *sfd, uint32_t src)
                 sx_check(strata_setsockopt(x->n[0], c, SOL_SOCKET, SO_LINGER, &l, sizeof(l)),
                          "SO_LINGER");
         }
-        int r = strata_connect(x->n[0], c, (struct sockaddr *)&x->dst, sizeof(x->dst));
+        struct sockaddr_in dst = x->dst;
+        dst.sin_port = htons(port);
+        int r = strata_connect(x->n[0], c, (struct sockaddr *)&dst, sizeof(dst));
         if (r < 0 && r != -EINPROGRESS)
                 sx_check(r, "strata_connect");
         for (int i = 0;; i++) {
                 sx_round(x);
-                int s = strata_accept4(x->n[1], x->lfd, NULL, NULL, SOCK_NONBLOCK);
+                int s = strata_accept4(x->n[1], lfd, NULL, NULL, SOCK_NONBLOCK);
                 if (s >= 0) {
                         *sfd = s;
                         return c;
@@ -218,7 +221,7 @@ static int sx_connect_from(struct sx *x, bool linger, int *sfd, uint32_t src)
 
 static int sx_connect(struct sx *x, bool linger, int *sfd)
 {
-        return sx_connect_from(x, linger, sfd, 0);
+        return sx_connect_via(x, linger, sfd, 0, x->lfd, PORT);
 }
 
 static void sx_setup(struct sx *x, unsigned mtu, const char *name)
@@ -1120,6 +1123,12 @@ static const int load_n[LOAD_LEVELS] = { 1, 100, 10000, 100000 };
 /* Strata: client connections per source address of a (one bind table per
  * address; ip_local_port_range holds 28,232 ports). */
 #define SX_PER_ADDR 20000
+/* Strata: accepted connections per listening port.  Every socket bound to
+ * a port sits on that port's bind-hash chain, which a SYN's listener
+ * lookup walks (tcp.c) and a close walks to unlink itself (port_hash_del,
+ * singly linked): with 100,000 on one port both are quadratic, so the idle
+ * connections are spread over listeners on ports PORT+1... */
+#define SX_PER_LISTENER 1000
 /* lwIP: every client pcb of a stack takes a port of its own from
  * 0xc000..0xffff, whatever the addresses (tcp_new_port). */
 #define LX_PORTS 16384
@@ -1127,6 +1136,7 @@ static const int load_n[LOAD_LEVELS] = { 1, 100, 10000, 100000 };
 struct load {
         struct sx x; /* MTU 1500 and its measured connection */
         int *c, *s, n;
+        int *lfd, nl; /* b's listeners of the idle connections */
         struct stats sb[LOAD_LEVELS], sr[LOAD_LEVELS], lb[LOAD_LEVELS], lr[LOAD_LEVELS];
         const char *lskip[LOAD_LEVELS];
 #ifdef HAVE_LWIP
@@ -1148,8 +1158,19 @@ static void load_setup(struct load *ld, int max, bool lwip)
         }
         ld->c = calloc((size_t)max, sizeof(int));
         ld->s = calloc((size_t)max, sizeof(int));
-        if (!ld->c || !ld->s)
+        ld->nl = (max + SX_PER_LISTENER - 1) / SX_PER_LISTENER;
+        ld->lfd = calloc((size_t)ld->nl, sizeof(int));
+        if (!ld->c || !ld->s || !ld->lfd)
                 die("out of memory");
+        for (int i = 0; i < ld->nl; i++) {
+                struct sockaddr_in sa = ld->x.dst;
+                sa.sin_port = htons((uint16_t)(PORT + 1 + i));
+                ld->lfd[i] = strata_socket(ld->x.n[1], AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+                sx_check(ld->lfd[i], "strata_socket listener");
+                sx_check(strata_bind(ld->x.n[1], ld->lfd[i], (struct sockaddr *)&sa, sizeof(sa)),
+                         "strata_bind listener");
+                sx_check(strata_listen(ld->x.n[1], ld->lfd[i], 4096), "strata_listen");
+        }
 #ifdef HAVE_LWIP
         if (lwip) {
                 lx_connect(LX_1500, &ld->m[0], &ld->m[1]);
@@ -1167,8 +1188,10 @@ static void load_grow(struct load *ld, int n, bool lwip)
 {
         while (ld->n < n) {
                 int i = ld->n++;
-                ld->c[i] = sx_connect_from(&ld->x, false, &ld->s[i],
-                                           0x0a00000a + (uint32_t)(i / SX_PER_ADDR));
+                ld->c[i] = sx_connect_via(&ld->x, false, &ld->s[i],
+                                          0x0a00000a + (uint32_t)(i / SX_PER_ADDR),
+                                          ld->lfd[i / SX_PER_LISTENER],
+                                          (uint16_t)(PORT + 1 + i / SX_PER_LISTENER));
         }
         sx_rounds(&ld->x);
 #ifdef HAVE_LWIP
@@ -1201,7 +1224,9 @@ static void load_measure(struct load *ld, int max, bool lwip, const char *lx_ski
         load_setup(ld, max, lwip);
         double secs = cfg.seconds;
         for (int lvl = 0; lvl < LOAD_LEVELS && load_n[lvl] <= max && !g_stop; lvl++) {
+                uint64_t t0 = now_ns(CLOCK_MONOTONIC);
                 load_grow(ld, load_n[lvl], lwip);
+                double grow_s = (double)(now_ns(CLOCK_MONOTONIC) - t0) / 1e9;
                 ld->lskip[lvl] = lx_skip;
 #ifdef HAVE_LWIP
                 if (lwip && ld->ln < load_n[lvl])
@@ -1213,8 +1238,8 @@ static void load_measure(struct load *ld, int max, bool lwip, const char *lx_ski
                 }
                 cfg.seconds = secs;
                 printf("  load: %d idle connections open beside the measured one (Strata %d, "
-                       "lwIP %s)\n",
-                       load_n[lvl], ld->n, ld->lskip[lvl] ? ld->lskip[lvl] : "as many");
+                       "lwIP %s; opened in %.1f s)\n",
+                       load_n[lvl], ld->n, ld->lskip[lvl] ? ld->lskip[lvl] : "as many", grow_s);
         }
 }
 
@@ -1250,8 +1275,11 @@ static void load_free(struct load *ld)
                 strata_close(ld->x.n[0], ld->c[i]);
                 strata_close(ld->x.n[1], ld->s[i]);
         }
+        for (int i = 0; i < ld->nl; i++)
+                strata_close(ld->x.n[1], ld->lfd[i]);
         free(ld->c);
         free(ld->s);
+        free(ld->lfd);
         sx_teardown(&ld->x);
 }
 
