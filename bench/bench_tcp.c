@@ -1535,12 +1535,25 @@ int main(int argc, char **argv)
                 snprintf(b, sizeof(b), "%.0f", l_mem / 2);
                 table_row(cols, "bytes per idle socket", a, "lwIP (malloc delta)",
                           l_mem >= 0 ? b : lx_skip ? lx_skip : "-", l_mem > 0 ? s_mem / l_mem : 0);
+                /* computed: 2 GiB over the bytes per idle socket (one socket per
+                 * connection on a server) */
+                const double gib2 = 2.0 * 1024 * 1024 * 1024;
+                double s_fit = s_sock > 0 ? gib2 / s_sock : 0, k_fit = k_mem > 0 ? gib2 / (k_mem / 2) : 0,
+                       l_fit = l_mem > 0 ? gib2 / (l_mem / 2) : 0;
+                fmt_num(s_fit, a, sizeof(a));
+                fmt_num(k_fit, b, sizeof(b));
+                table_row(cols, "connections in 2 GiB (comp.)", a, "Linux (slab delta)",
+                          k_fit > 0 ? b : "-", k_fit > 0 ? s_fit / k_fit : 0);
+                fmt_num(l_fit, b, sizeof(b));
+                table_row(cols, "connections in 2 GiB (comp.)", a, "lwIP (malloc delta)",
+                          l_fit > 0 ? b : lx_skip ? lx_skip : "-", l_fit > 0 ? s_fit / l_fit : 0);
                 printf("  memory, N=%d connections: Strata = mallinfo2 (uordblks+hblkhd) after - "
                        "before, both endpoints of each connection (client in a, accepted "
                        "socket in b), pools warmed by a first batch; Linux = /proc/slabinfo "
                        "(active_objs*objsize, all caches: TCP %lld-byte socks, files, inodes, "
                        "dentries, ...) after - before, whole machine; /proc/net/sockstat TCP "
-                       "mem (buffer pages) per connection %.3f pages\n",
+                       "mem (buffer pages) per connection %.3f pages; connections in 2 GiB = "
+                       "2 GiB / bytes per idle socket (computed, not opened)\n",
                        cfg.nconn, (long long)tcp_slab_objsize(), k_pages);
                 if (l_mem >= 0)
                         printf("  lwIP memory: both copies' libc heaps (mallinfo2 uordblks+hblkhd) "
