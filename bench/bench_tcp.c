@@ -27,16 +27,23 @@
  *   conn    connect + accept + close: connections per second.  The client
  *           closes with SO_LINGER {1, 0} (an RST: no TIME_WAIT on either
  *           side), in both stacks; the server closes its accepted socket.
- *   mem     bytes per idle established connection, N connections open.
+ *   mem     bytes per idle established connection, N connections open,
+ *           and the connections 2 GiB would hold (computed from it).
+ *   load    bulk MTU 1500 and rr CPU per packet again, with 1, 100, 10,000
+ *           and 100,000 idle connections open beside the measured one
+ *           (Strata and lwIP).
+ *   memcpy  one core's memcpy of 64 KiB blocks beside bulk MTU 65535: the
+ *           copy ceiling.
  *
- * CPU time: Strata, the thread's CLOCK_THREAD_CPUTIME_ID; Linux, both
- * threads' CPU clocks plus the ksoftirqd threads' time over the run.
- * Runs are interleaved (Strata, Linux 1 core, Linux 2 cores, then the next
- * figure ...); each value is the median (min..max) over the runs.
+ * CPU time: Strata and lwIP, the thread's CLOCK_THREAD_CPUTIME_ID; Linux,
+ * both threads' CPU clocks plus the ksoftirqd threads' time over the run.
+ * Runs are interleaved (Strata, Linux 1 core, Linux 2 cores, lwIP, then
+ * the next figure ...); each value is the median (min..max) over the runs.
  *
  * Options: -t SECONDS per run (0.6), -n RUNS (5), -N connections for the
- *          memory figure (1000), -o LIST: bulk (= bulk1500,bulk65535), rr,
- *          conn, mem (default all),
+ *          memory figure (1000), -M most idle connections of the load
+ *          figures (100000), -o LIST: bulk (= bulk1500,bulk65535), rr,
+ *          conn, mem, load (default all),
  *          -s Strata only, -K no kernel peer, -L no lwIP peer.
  */
 #include <errno.h>
