@@ -106,7 +106,8 @@ $(BENCH_BIN): $(B)/bench/%: $(B)/bench/%.o $(BENCH_LIB) $(B)/libstrata.a
 # lwIP's headers (liblwip-dev, installed by scripts/deps.sh bench before
 # they are compiled) and load liblwip.so.0 at run time (bench/lib/
 # bench_lwip.c), so they link and run without it.
-LWIP_OBJ := $(B)/bench/bench_echo.o $(B)/bench/bench_tcp.o $(B)/bench/lib/bench_lwip.o
+LWIP_OBJ := $(B)/bench/bench_echo.o $(B)/bench/bench_tcp.o $(B)/bench/lib/bench_lwip.o \
+            $(B)/bench/lib/tcp_lwip.o
 $(LWIP_OBJ): CFLAGS += -isystem /usr/include/lwip
 $(LWIP_OBJ): | bench-lwip-deps
 bench-lwip-deps:
