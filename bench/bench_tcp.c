@@ -60,6 +60,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -729,8 +730,9 @@ static void strata_run(struct sx *x, enum fig f, struct stats *st, bool timed)
 /* --- load: idle connections beside the measured one ------------------------------------- */
 
 /* Issue 8: throughput and per-packet cost with 1, 100, 10,000 and 100,000
- * idle established connections open beside the measured one.  Strata and
- * lwIP only (the kernel's would need as many descriptors per process). */
+ * idle established connections open beside the measured one, in Strata,
+ * lwIP and the kernel (one core; the idle sockets on lo in the bench's
+ * private namespace, RLIMIT_NOFILE raised for them). */
 #define LOAD_LEVELS 4
 static const int load_n[LOAD_LEVELS] = { 1, 100, 10000, 100000 };
 /* Strata: client connections per source address of a (one bind table per
@@ -745,6 +747,9 @@ static const int load_n[LOAD_LEVELS] = { 1, 100, 10000, 100000 };
 /* lwIP: every client pcb of a stack takes a port of its own from
  * 0xc000..0xffff, whatever the addresses (tcp_new_port). */
 #define LX_PORTS 16384
+/* Linux: client connections per listening port on 127.0.0.1 (the
+ * ephemeral range holds 28,232 per destination). */
+#define KX_PER_LISTENER 20000
 
 struct load {
         struct sx x; /* MTU 1500 and its measured connection */
@@ -752,6 +757,12 @@ struct load {
         int *lfd, nl; /* b's listeners of the idle connections */
         struct stats sb[LOAD_LEVELS], sr[LOAD_LEVELS], lb[LOAD_LEVELS], lr[LOAD_LEVELS];
         const char *lskip[LOAD_LEVELS];
+        struct stats kb[LOAD_LEVELS], kr[LOAD_LEVELS];
+        const char *kskip;             /* why the kernel is not measured at all */
+        const char *kskip_l[LOAD_LEVELS]; /* ... or at a level */
+        char kwhy[96];
+        int *kfd, kn, kmax, *klfd, knl; /* kernel: client, server fd of each idle connection */
+        struct sockaddr_in *kdst;
 #ifdef HAVE_LWIP
         struct lx_end m[2]; /* lwIP's measured connection, wire LX_1500 */
         struct lx_end *lc, *ls;
@@ -784,6 +795,29 @@ static void load_setup(struct load *ld, int max, bool lwip)
                          "strata_bind listener");
                 sx_check(strata_listen(ld->x.n[1], ld->lfd[i], 4096), "strata_listen");
         }
+        if (!cfg.kernel)
+                ld->kskip = "not run (-s, -K)";
+        else {
+                struct rlimit rl = { (rlim_t)max * 2 + 4096, (rlim_t)max * 2 + 4096 };
+                ld->knl = max / KX_PER_LISTENER + 1;
+                ld->kfd = calloc((size_t)max * 2, sizeof(int));
+                ld->klfd = calloc((size_t)ld->knl, sizeof(int));
+                ld->kdst = calloc((size_t)ld->knl, sizeof(*ld->kdst));
+                if (!ld->kfd || !ld->klfd || !ld->kdst)
+                        die("out of memory");
+                ld->kmax = max;
+                if (setrlimit(RLIMIT_NOFILE, &rl) < 0) {
+                        /* without CAP_SYS_RESOURCE: as many as the hard limit allows */
+                        getrlimit(RLIMIT_NOFILE, &rl);
+                        rl.rlim_cur = rl.rlim_max;
+                        setrlimit(RLIMIT_NOFILE, &rl);
+                        ld->kmax = rl.rlim_max > 512 ? (int)((rl.rlim_max - 512) / 2) : 0;
+                        snprintf(ld->kwhy, sizeof(ld->kwhy), "not measured: RLIMIT_NOFILE %llu",
+                                 (unsigned long long)rl.rlim_max);
+                }
+                for (int i = 0; i < ld->knl; i++)
+                        ld->klfd[i] = kx_listener(&ld->kdst[i]);
+        }
 #ifdef HAVE_LWIP
         if (lwip) {
                 lx_connect(LX_1500, &ld->m[0], &ld->m[1]);
@@ -807,6 +841,18 @@ static void load_grow(struct load *ld, int n, bool lwip)
                                           (uint16_t)(PORT + 1 + i / SX_PER_LISTENER));
         }
         sx_rounds(&ld->x);
+        while (!ld->kskip && ld->kn < n && ld->kn < ld->kmax) {
+                int i = ld->kn, l = i / KX_PER_LISTENER;
+                int c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+                if (c < 0 || connect(c, (struct sockaddr *)&ld->kdst[l], sizeof(ld->kdst[l])) < 0)
+                        die("Linux: load connect %d: %s", i, strerror(errno));
+                int a = accept(ld->klfd[l], NULL, NULL);
+                if (a < 0)
+                        die("Linux: load accept %d: %s", i, strerror(errno));
+                ld->kfd[2 * i] = c;
+                ld->kfd[2 * i + 1] = a;
+                ld->kn++;
+        }
 #ifdef HAVE_LWIP
         if (lwip) {
                 while (ld->ln < n && ld->ln < ld->lmax) {
@@ -821,11 +867,15 @@ static void load_grow(struct load *ld, int n, bool lwip)
 static void load_run(struct load *ld, int lvl, bool lwip, bool timed)
 {
         sx_bulk(&ld->x, &ld->sb[lvl], timed);
+        if (!ld->kskip_l[lvl])
+                kx_run(F_BULK1500, false, &ld->kb[lvl], timed);
 #ifdef HAVE_LWIP
         if (lwip && !ld->lskip[lvl])
                 lx_bulk(&ld->m[0], &ld->m[1], LX_1500, cfg.seconds, &ld->lb[lvl], timed);
 #endif
         sx_rr(&ld->x, &ld->sr[lvl], timed);
+        if (!ld->kskip_l[lvl])
+                kx_run(F_RR, false, &ld->kr[lvl], timed);
 #ifdef HAVE_LWIP
         if (lwip && !ld->lskip[lvl])
                 lx_rr(&ld->m[0], &ld->m[1], LX_1500, cfg.seconds, &ld->lr[lvl], timed);
@@ -841,6 +891,7 @@ static void load_measure(struct load *ld, int max, bool lwip, const char *lx_ski
                 load_grow(ld, load_n[lvl], lwip);
                 double grow_s = (double)(now_ns(CLOCK_MONOTONIC) - t0) / 1e9;
                 ld->lskip[lvl] = lx_skip;
+                ld->kskip_l[lvl] = ld->kskip ? ld->kskip : ld->kn < load_n[lvl] ? ld->kwhy : NULL;
 #ifdef HAVE_LWIP
                 if (lwip && ld->ln < load_n[lvl])
                         ld->lskip[lvl] = "not measured: 16,384 client ports";
@@ -851,8 +902,9 @@ static void load_measure(struct load *ld, int max, bool lwip, const char *lx_ski
                 }
                 cfg.seconds = secs;
                 printf("  load: %d idle connections open beside the measured one (Strata %d, "
-                       "lwIP %s; opened in %.1f s)\n",
-                       load_n[lvl], ld->n, ld->lskip[lvl] ? ld->lskip[lvl] : "as many", grow_s);
+                       "Linux %d, lwIP %s; opened in %.1f s)\n",
+                       load_n[lvl], ld->n, ld->kn, ld->lskip[lvl] ? ld->lskip[lvl] : "as many",
+                       grow_s);
         }
 }
 
@@ -866,18 +918,22 @@ static struct series ns_per_packet(const struct series *tps)
         return s;
 }
 
-static void load_rows(struct load *ld, int max, const char *pl)
+static void load_rows(struct load *ld, int max, const char *pk, const char *pl)
 {
         for (int lvl = 0; lvl < LOAD_LEVELS && load_n[lvl] <= max; lvl++) {
                 char a[64], n[32];
                 fmt_num(load_n[lvl], n, sizeof(n));
-                bool on = !ld->lskip[lvl];
+                bool on = !ld->lskip[lvl], kon = !ld->kskip_l[lvl];
                 snprintf(a, sizeof(a), "bulk 1500 Gbit/s +%s idle", n);
+                table_series(cols, a, &ld->sb[lvl].rate, 2, pk, kon ? &ld->kb[lvl].rate : NULL,
+                             ld->kskip_l[lvl]);
                 table_series(cols, a, &ld->sb[lvl].rate, 2, pl, on ? &ld->lb[lvl].rate : NULL,
                              ld->lskip[lvl]);
                 struct series sp = ns_per_packet(&ld->sr[lvl].cpu),
+                              kp = ns_per_packet(&ld->kr[lvl].cpu),
                               lp = ns_per_packet(&ld->lr[lvl].cpu);
                 snprintf(a, sizeof(a), "rr CPU ns/packet +%s idle", n);
+                table_series(cols, a, &sp, 1, pk, kon ? &kp : NULL, ld->kskip_l[lvl]);
                 table_series(cols, a, &sp, 1, pl, on ? &lp : NULL, ld->lskip[lvl]);
         }
 }
@@ -894,6 +950,13 @@ static void load_free(struct load *ld)
         free(ld->s);
         free(ld->lfd);
         sx_teardown(&ld->x);
+        for (int i = 0; i < 2 * ld->kn; i++)
+                close(ld->kfd[i]);
+        for (int i = 0; !ld->kskip && i < ld->knl; i++)
+                close(ld->klfd[i]);
+        free(ld->kfd);
+        free(ld->klfd);
+        free(ld->kdst);
 }
 
 static void verdict(const char *what, bool met, const char *fmt, ...)
@@ -1133,7 +1196,7 @@ int main(int argc, char **argv)
                        m > 0 ? 100 * b / (m / 2) : 0);
         }
         if (cfg.parts & P_LOAD)
-                load_rows(&ld, cfg.load_max, pl);
+                load_rows(&ld, cfg.load_max, pk1, pl);
         if (cfg.parts & P_MEM) {
                 char a[64], b[64];
                 snprintf(a, sizeof(a), "%.0f", s_mem);
