@@ -113,14 +113,17 @@ $(BENCH_BIN): $(B)/bench/%: $(B)/bench/%.o $(BENCH_LIB) $(B)/libstrata.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-# bench_echo measures Debian's lwIP beside Strata: it needs lwIP's headers
-# (liblwip-dev, installed by scripts/deps.sh bench before it is compiled)
-# and dlopen()s liblwip.so.0 at run time, so it links and runs without it.
-$(B)/bench/bench_echo.o: CFLAGS += -isystem /usr/include/lwip
-$(B)/bench/bench_echo.o: | bench-echo-deps
-bench-echo-deps:
-	@sh scripts/deps.sh bench || echo "scripts/deps.sh bench failed: bench_echo skips the peers it needs"
-.PHONY: bench-echo-deps
+# bench_echo and bench_tcp measure Debian's lwIP beside Strata: they need
+# lwIP's headers (liblwip-dev, installed by scripts/deps.sh bench before
+# they are compiled) and load liblwip.so.0 at run time (bench/lib/
+# bench_lwip.c), so they link and run without it.
+LWIP_OBJ := $(B)/bench/bench_echo.o $(B)/bench/bench_tcp.o $(B)/bench/lib/bench_lwip.o \
+            $(B)/bench/lib/tcp_lwip.o
+$(LWIP_OBJ): CFLAGS += -isystem /usr/include/lwip
+$(LWIP_OBJ): | bench-lwip-deps
+bench-lwip-deps:
+	@sh scripts/deps.sh bench || echo "scripts/deps.sh bench failed: the benches skip the peers it needs"
+.PHONY: bench-lwip-deps
 
 run: deps-build
 	@$(MAKE) --no-print-directory $(B)/bin/strata

@@ -33,7 +33,6 @@
  * Options: -t SECONDS per run (2), -n RUNS (5), -w WINDOW (64),
  *          -o LIST of parts to run: strata,lwip,kernel,alloc (all).
  */
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -57,20 +56,9 @@
 
 #include "lib/bench_util.h"
 
-/* Debian's liblwip-dev headers, found through the Makefile's
- * `-isystem /usr/include/lwip` for this binary. */
-#if defined(__has_include)
-#if __has_include("lwip/init.h")
-#define HAVE_LWIP 1
-#include "lwip/etharp.h"
-#include "lwip/init.h"
-#include "lwip/ip4_addr.h"
-#include "lwip/netif.h"
-#include "lwip/pbuf.h"
-#include "lwip/raw.h"
-#include "netif/ethernet.h"
-#endif
-#endif
+/* Debian's lwIP (liblwip-dev), loaded at run time; HAVE_LWIP when its
+ * headers were found (the Makefile's `-isystem /usr/include/lwip`). */
+#include "lib/bench_lwip.h"
 
 #define MAX_WINDOW 512
 #define DATALEN    56
@@ -265,35 +253,12 @@ static void sx_teardown(struct sx *x)
 /* --- lwIP ------------------------------------------------------------------------ */
 
 #ifdef HAVE_LWIP
-/* Functions of liblwip.so.0, typed from its own headers. */
-static struct {
-        __typeof__(&lwip_init) lwip_init;
-        __typeof__(&netif_add) netif_add;
-        __typeof__(&netif_set_up) netif_set_up;
-        __typeof__(&netif_set_link_up) netif_set_link_up;
-        __typeof__(&ethernet_input) ethernet_input;
-        __typeof__(&etharp_output) etharp_output;
-        __typeof__(&pbuf_alloc) pbuf_alloc;
-        __typeof__(&pbuf_free) pbuf_free;
-        __typeof__(&pbuf_ref) pbuf_ref;
-        __typeof__(&raw_new) raw_new;
-        __typeof__(&raw_recv) raw_recv;
-        __typeof__(&raw_sendto_if_src) raw_sendto_if_src;
-} L;
-
-#define LW_RING  1024
 #define LW_IDENT 0x4c57
 
-struct lw_port {
-        struct netif nif;
-        struct lw_port *peer;
-        struct pbuf *ring[LW_RING]; /* frames waiting for this netif's input */
-        unsigned head, tail;
-        uint64_t ring_full;
-};
+static struct lwip_lib L; /* one instance: both netifs in it (bench_lwip.h) */
 
 static struct lw {
-        struct lw_port port[2]; /* 0: a (pinger), 1: b (answers) */
+        struct lwip_port port[2]; /* 0: a (pinger), 1: b (answers) */
         struct raw_pcb *pcb;
         ip_addr_t a, b;
         uint64_t sent, replies, alloc_fail;
@@ -301,80 +266,11 @@ static struct lw {
         const char *error; /* why lwIP is not measured */
 } lw;
 
-static const char *lw_load(void)
-{
-        void *h = dlopen("liblwip.so.0", RTLD_NOW | RTLD_LOCAL);
-        if (!h)
-                h = dlopen("liblwip.so", RTLD_NOW | RTLD_LOCAL);
-        if (!h)
-                return "liblwip.so.0 not loadable (apt-get install liblwip-dev; scripts/deps.sh "
-                       "bench)";
-#define LW_SYM(name)                                                                               \
-        do {                                                                                       \
-                if (!(L.name = (__typeof__(L.name))dlsym(h, #name)))                               \
-                        return "liblwip.so.0 lacks " #name;                                        \
-        } while (0)
-        LW_SYM(lwip_init);
-        LW_SYM(netif_add);
-        LW_SYM(netif_set_up);
-        LW_SYM(netif_set_link_up);
-        LW_SYM(ethernet_input);
-        LW_SYM(etharp_output);
-        LW_SYM(pbuf_alloc);
-        LW_SYM(pbuf_free);
-        LW_SYM(pbuf_ref);
-        LW_SYM(raw_new);
-        LW_SYM(raw_recv);
-        LW_SYM(raw_sendto_if_src);
-#undef LW_SYM
-        return NULL;
-}
-
-/* The "wire": queue the frame for the peer netif, taking a reference
- * instead of copying (the sender frees its own reference on return). */
-static err_t lw_linkoutput(struct netif *nif, struct pbuf *p)
-{
-        struct lw_port *peer = ((struct lw_port *)nif->state)->peer;
-        if (peer->tail - peer->head == LW_RING) {
-                peer->ring_full++;
-                return ERR_OK; /* dropped on the wire, counted */
-        }
-        L.pbuf_ref(p);
-        peer->ring[peer->tail++ % LW_RING] = p;
-        return ERR_OK;
-}
-
-static err_t lw_netif_init(struct netif *nif)
-{
-        struct lw_port *pt = nif->state;
-        nif->name[0] = 'v';
-        nif->name[1] = 'e';
-        nif->hwaddr_len = 6;
-        const uint8_t mac[6] = { 0x02, 0, 0, 0, 0, (uint8_t)(pt == &lw.port[0] ? 1 : 2) };
-        memcpy(nif->hwaddr, mac, 6);
-        nif->mtu = 1500;
-        nif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET;
-        nif->output = L.etharp_output;
-        nif->linkoutput = lw_linkoutput;
-        return ERR_OK;
-}
-
 /* Deliver what each netif's ring held when the round began, b first (as
  * Strata's loop polls b then a).  Returns frames delivered. */
 static int lw_poll(void)
 {
-        int n = 0;
-        for (int i = 1; i >= 0; i--) {
-                struct lw_port *pt = &lw.port[i];
-                unsigned end = pt->tail;
-                while (pt->head != end) {
-                        struct pbuf *p = pt->ring[pt->head++ % LW_RING];
-                        if (pt->nif.input(p, &pt->nif) != ERR_OK)
-                                L.pbuf_free(p);
-                        n++;
-                }
-        }
-        return n;
+        return lwip_port_poll(&lw.port[1]) + lwip_port_poll(&lw.port[0]);
 }
 
 static u8_t lw_recv(void *arg, struct raw_pcb *pcb, struct pbuf *p, const ip_addr_t *addr)
@@ -403,25 +299,20 @@ static int lw_send(void)
 
 static void lw_setup(void)
 {
-        lw.error = lw_load();
+        lw.error = lwip_open(&L, false);
         if (lw.error)
                 return;
-        L.lwip_init();
-        ip4_addr_t mask, gw;
-        IP4_ADDR(&mask, 255, 255, 255, 0);
-        IP4_ADDR(&gw, 0, 0, 0, 0);
         IP_ADDR4(&lw.a, 10, 1, 0, 1);
         IP_ADDR4(&lw.b, 10, 1, 0, 2);
         for (int i = 0; i < 2; i++) {
-                struct lw_port *pt = &lw.port[i];
-                pt->peer = &lw.port[1 - i];
-                if (!L.netif_add(&pt->nif, ip_2_ip4(i ? &lw.b : &lw.a), &mask, &gw, pt,
-                                 lw_netif_init, L.ethernet_input)) {
-                        lw.error = "netif_add failed";
+                lw.port[i].lib = &L;
+                lw.port[i].peer = &lw.port[1 - i];
+        }
+        for (int i = 0; i < 2; i++) {
+                struct lwip_port *pt = &lw.port[i];
+                lw.error = lwip_port_add(pt, (uint8_t)(i + 1), ip_2_ip4(i ? &lw.b : &lw.a), 1500);
+                if (lw.error)
                         return;
-                }
-                L.netif_set_up(&pt->nif);
-                L.netif_set_link_up(&pt->nif);
         }
         lw.pcb = L.raw_new(IP_PROTO_ICMP);
         if (!lw.pcb) {
@@ -831,7 +722,7 @@ int main(int argc, char **argv)
                 ls.skipped = "not run (-o)";
         else if (lw.error)
                 ls.skipped = lw.error;
-        const char *lw_name = "lwIP " LWIP_VERSION_STRING " (Debian)";
+        const char *lw_name = LWIP_NAME;
 #else
         ls.skipped = "skipped (no lwIP headers: liblwip-dev)";
         const char *lw_name = "lwIP (Debian)";

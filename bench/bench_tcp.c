@@ -13,6 +13,11 @@
  *           lo's MTU set with SIOCSIFMTU as `ip link set lo mtu` does), a
  *           client and a server thread, blocking sockets, pinned to ONE
  *           core (both threads on it) and to TWO cores (one each).
+ *   lwIP    Debian's liblwip 2.1.3: two copies of the library in one
+ *           process (dlmopen), a and b, whose netifs hand frames to each
+ *           other (payload by reference, headers copied); the raw TCP API
+ *           on the same one thread, pinned as Strata is.  lwIP's TCP_MSS
+ *           (1460) and windows (64 KiB) are compiled in by Debian.
  *
  * Figures:
  *   bulk    one stream a -> b for the run, MTU 1500 and 65535: Gbit/s
@@ -22,17 +27,24 @@
  *   conn    connect + accept + close: connections per second.  The client
  *           closes with SO_LINGER {1, 0} (an RST: no TIME_WAIT on either
  *           side), in both stacks; the server closes its accepted socket.
- *   mem     bytes per idle established connection, N connections open.
+ *   mem     bytes per idle established connection, N connections open,
+ *           and the connections 2 GiB would hold (computed from it).
+ *   load    bulk MTU 1500 and rr CPU per packet again, with 1, 100, 10,000
+ *           and 100,000 idle connections open beside the measured one
+ *           (Strata and lwIP).
+ *   memcpy  one core's memcpy of 64 KiB blocks beside bulk MTU 65535: the
+ *           copy ceiling.
  *
- * CPU time: Strata, the thread's CLOCK_THREAD_CPUTIME_ID; Linux, both
- * threads' CPU clocks plus the ksoftirqd threads' time over the run.
- * Runs are interleaved (Strata, Linux 1 core, Linux 2 cores, then the next
- * figure ...); each value is the median (min..max) over the runs.
+ * CPU time: Strata and lwIP, the thread's CLOCK_THREAD_CPUTIME_ID; Linux,
+ * both threads' CPU clocks plus the ksoftirqd threads' time over the run.
+ * Runs are interleaved (Strata, Linux 1 core, Linux 2 cores, lwIP, then
+ * the next figure ...); each value is the median (min..max) over the runs.
  *
  * Options: -t SECONDS per run (0.6), -n RUNS (5), -N connections for the
- *          memory figure (1000), -o LIST: bulk (= bulk1500,bulk65535), rr,
- *          conn, mem (default all),
- *          -s strata only (no kernel peer).
+ *          memory figure (1000), -M most idle connections of the load
+ *          figures (100000), -o LIST: bulk (= bulk1500,bulk65535), rr,
+ *          conn, mem, load (default all),
+ *          -s Strata only, -K no kernel peer, -L no lwIP peer.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -48,6 +60,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -57,79 +70,34 @@
 #include "strata/strata.h"
 
 #include "lib/bench_util.h"
+#include "lib/tcp_figs.h"
+#include "lib/tcp_lwip.h"
 
-#define CHUNK      65536 /* bytes per send/recv call in bulk */
-#define PORT       5001
-#define HIST_NS    10     /* latency histogram bucket */
-#define HIST_N     200000 /* buckets: up to 2 ms */
 #define MEM_TARGET 1024.0
-/* Bulk: at most this many bytes sent and not yet read.  Strata has no TCP
- * Small Queues yet: without a bound, a grown cwnd puts more segments into
- * the peer's backlog than netdev_max_backlog (1000) holds, and recovering
- * from those drops needs the RTO, i.e. the clock to move. */
-#define BULK_WINDOW (1u << 20)
 
-enum fig { F_BULK1500, F_BULK64K, F_RR, F_CONN, NFIG };
-enum part { P_B1500 = 1, P_RR = 2, P_CONN = 4, P_MEM = 8, P_B64K = 16, P_BULK = P_B1500 | P_B64K };
+enum part {
+        P_B1500 = 1,
+        P_RR = 2,
+        P_CONN = 4,
+        P_MEM = 8,
+        P_B64K = 16,
+        P_LOAD = 32,
+        P_BULK = P_B1500 | P_B64K
+};
 
 static struct {
         double seconds;
         int runs;
         int nconn;
+        int load_max; /* most idle connections of the load figures */
         unsigned parts;
-        bool kernel;
-} cfg = { 0.6, 5, 1000, P_BULK | P_RR | P_CONN | P_MEM, true };
+        bool kernel, lwip;
+} cfg = { 0.6, 5, 1000, 100000, P_BULK | P_RR | P_CONN | P_MEM | P_LOAD, true, true };
 
 const char bench_name[] = "bench_tcp";
 
 /* Column widths of the table. */
-static const int cols[TABLE_COLS] = { 30, 40, 18, 40, 6 };
-
-/* --- results ---------------------------------------------------------------- */
-
-/* Latency histogram of one run: HIST_NS buckets; the last one collects
- * everything above. */
-static uint32_t *hist_new(void)
-{
-        uint32_t *h = calloc(HIST_N, sizeof(uint32_t));
-        if (!h)
-                die("out of memory");
-        return h;
-}
-
-static void hist_add(uint32_t *h, uint64_t ns)
-{
-        uint64_t b = ns / HIST_NS;
-        h[b < HIST_N ? b : HIST_N - 1]++;
-}
-
-static double hist_pct(const uint32_t *h, double pct)
-{
-        uint64_t total = 0;
-        for (int i = 0; i < HIST_N; i++)
-                total += h[i];
-        uint64_t want = (uint64_t)(pct / 100.0 * (double)total), acc = 0;
-        for (int i = 0; i < HIST_N; i++) {
-                acc += h[i];
-                if (acc > want)
-                        return (i + 0.5) * HIST_NS;
-        }
-        return HIST_N * HIST_NS;
-}
-
-/* One figure of one peer over the runs. */
-struct stats {
-        struct series rate; /* bulk: Gbit/s; rr: transactions/s; conn: connections/s */
-        struct series cpu;  /* bulk: bytes per CPU-second; others: per CPU-second */
-        struct series p50, p99;
-        uint64_t stalls, errors, drops;
-};
-
-static void add_run(struct stats *st, double work, double wall_ns, double cpu_ns, bool bulk)
-{
-        series_add(&st->rate, bulk ? work * 8 / wall_ns : work * 1e9 / wall_ns);
-        series_add(&st->cpu, cpu_ns > 0 ? work * 1e9 / cpu_ns : 0);
-}
+static const int cols[TABLE_COLS] = { 30, 40, 20, 40, 6 };
 
 /* --- Strata -------------------------------------------------------------------- */
 
@@ -165,22 +133,32 @@ static void sx_unstall(struct sx *x)
 }
 
 /* A client socket connected to b's listener and the accepted socket.
- * linger: SO_LINGER {1, 0} on the client (close sends an RST). */
-static int sx_connect(struct sx *x, bool linger, int *sfd)
+ * linger: SO_LINGER {1, 0} on the client (close sends an RST).  src: the
+ * client's address (host order; 0: chosen by the route). */
+static int sx_connect_via(struct sx *x, bool linger, int *sfd, uint32_t src, int lfd,
+                          uint16_t port)
 {
         int c = strata_socket(x->n[0], AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
         sx_check(c, "strata_socket");
+        if (src) {
+                struct sockaddr_in sa = { .sin_family = AF_INET };
+                sa.sin_addr.s_addr = htonl(src);
+                sx_check(strata_bind(x->n[0], c, (struct sockaddr *)&sa, sizeof(sa)),
+                         "strata_bind client");
+        }
         if (linger) {
                 struct linger l = { 1, 0 };
                 sx_check(strata_setsockopt(x->n[0], c, SOL_SOCKET, SO_LINGER, &l, sizeof(l)),
                          "SO_LINGER");
         }
-        int r = strata_connect(x->n[0], c, (struct sockaddr *)&x->dst, sizeof(x->dst));
+        struct sockaddr_in dst = x->dst;
+        dst.sin_port = htons(port);
+        int r = strata_connect(x->n[0], c, (struct sockaddr *)&dst, sizeof(dst));
         if (r < 0 && r != -EINPROGRESS)
                 sx_check(r, "strata_connect");
         for (int i = 0;; i++) {
                 sx_round(x);
-                int s = strata_accept4(x->n[1], x->lfd, NULL, NULL, SOCK_NONBLOCK);
+                int s = strata_accept4(x->n[1], lfd, NULL, NULL, SOCK_NONBLOCK);
                 if (s >= 0) {
                         *sfd = s;
                         return c;
@@ -192,6 +170,11 @@ static int sx_connect(struct sx *x, bool linger, int *sfd)
                 if (i > 1000)
                         die("Strata: connection not accepted");
         }
+}
+
+static int sx_connect(struct sx *x, bool linger, int *sfd)
+{
+        return sx_connect_via(x, linger, sfd, 0, x->lfd, PORT);
 }
 
 static void sx_setup(struct sx *x, unsigned mtu, const char *name)
@@ -248,7 +231,24 @@ static void sx_teardown(struct sx *x)
         sx_pair_free(x->clk, x->n);
 }
 
-static uint8_t sbuf[CHUNK], rbuf[CHUNK];
+
+/* The one-copy ceiling: memcpy of CHUNK bytes (sbuf -> rbuf, as a send
+ * copies them into the stack and a receive out of it) on one core, for
+ * a tenth of a run; bytes per CPU-second. */
+static void memcpy_run(struct series *s)
+{
+        pin(cpu_one);
+        static void *(*volatile copy)(void *, const void *, size_t) = memcpy;
+        uint64_t n = 0, c0 = now_ns(CLOCK_THREAD_CPUTIME_ID), c1 = c0;
+        while (c1 - c0 < (uint64_t)(cfg.seconds * 1e8)) {
+                for (int i = 0; i < 64; i++)
+                        copy(rbuf, sbuf, CHUNK);
+                n += 64ull * CHUNK;
+                c1 = now_ns(CLOCK_THREAD_CPUTIME_ID);
+        }
+        unpin();
+        series_add(s, (double)n * 1e9 / (double)(c1 - c0));
+}
 
 static void sx_bulk(struct sx *x, struct stats *st, bool timed)
 {
@@ -689,8 +689,10 @@ static unsigned parse_parts(const char *s)
                         m |= P_CONN;
                 else if (!strcmp(t, "mem"))
                         m |= P_MEM;
+                else if (!strcmp(t, "load"))
+                        m |= P_LOAD;
                 else
-                        die("-o: unknown part '%s' (bulk, bulk1500, bulk65535, rr, conn, mem)", t);
+                        die("-o: unknown part '%s' (bulk, bulk1500, bulk65535, rr, conn, mem, load)", t);
         }
         return m;
 }
@@ -725,6 +727,238 @@ static void strata_run(struct sx *x, enum fig f, struct stats *st, bool timed)
                 st->drops += sx_drops(x) - d0;
 }
 
+/* --- load: idle connections beside the measured one ------------------------------------- */
+
+/* Issue 8: throughput and per-packet cost with 1, 100, 10,000 and 100,000
+ * idle established connections open beside the measured one, in Strata,
+ * lwIP and the kernel (one core; the idle sockets on lo in the bench's
+ * private namespace, RLIMIT_NOFILE raised for them). */
+#define LOAD_LEVELS 4
+static const int load_n[LOAD_LEVELS] = { 1, 100, 10000, 100000 };
+/* Strata: client connections per source address of a (one bind table per
+ * address; ip_local_port_range holds 28,232 ports). */
+#define SX_PER_ADDR 20000
+/* Strata: accepted connections per listening port.  Every socket bound to
+ * a port sits on that port's bind-hash chain, which a SYN's listener
+ * lookup walks (tcp.c) and a close walks to unlink itself (port_hash_del,
+ * singly linked): with 100,000 on one port both are quadratic, so the idle
+ * connections are spread over listeners on ports PORT+1... */
+#define SX_PER_LISTENER 1000
+/* lwIP: every client pcb of a stack takes a port of its own from
+ * 0xc000..0xffff, whatever the addresses (tcp_new_port). */
+#define LX_PORTS 16384
+/* Linux: client connections per listening port on 127.0.0.1 (the
+ * ephemeral range holds 28,232 per destination). */
+#define KX_PER_LISTENER 20000
+
+struct load {
+        struct sx x; /* MTU 1500 and its measured connection */
+        int *c, *s, n;
+        int *lfd, nl; /* b's listeners of the idle connections */
+        struct stats sb[LOAD_LEVELS], sr[LOAD_LEVELS], lb[LOAD_LEVELS], lr[LOAD_LEVELS];
+        const char *lskip[LOAD_LEVELS];
+        struct stats kb[LOAD_LEVELS], kr[LOAD_LEVELS];
+        const char *kskip;             /* why the kernel is not measured at all */
+        const char *kskip_l[LOAD_LEVELS]; /* ... or at a level */
+        char kwhy[96];
+        int *kfd, kn, kmax, *klfd, knl; /* kernel: client, server fd of each idle connection */
+        struct sockaddr_in *kdst;
+#ifdef HAVE_LWIP
+        struct lx_end m[2]; /* lwIP's measured connection, wire LX_1500 */
+        struct lx_end *lc, *ls;
+        int ln, lmax;
+#endif
+};
+
+static void load_setup(struct load *ld, int max, bool lwip)
+{
+        sx_setup(&ld->x, 1500, "load");
+        for (int i = 0; i < 2; i++)
+                sx_check(strata_set_nofile(ld->x.n[i], (unsigned)max + 1024), "strata_set_nofile");
+        for (int a = 0; a <= max / SX_PER_ADDR; a++) {
+                char cidr[32];
+                snprintf(cidr, sizeof(cidr), "10.0.0.%d/24", 10 + a);
+                sx_check(strata_addr_add(ld->x.n[0], "veth0", cidr), "strata_addr_add");
+        }
+        ld->c = calloc((size_t)max, sizeof(int));
+        ld->s = calloc((size_t)max, sizeof(int));
+        ld->nl = (max + SX_PER_LISTENER - 1) / SX_PER_LISTENER;
+        ld->lfd = calloc((size_t)ld->nl, sizeof(int));
+        if (!ld->c || !ld->s || !ld->lfd)
+                die("out of memory");
+        for (int i = 0; i < ld->nl; i++) {
+                struct sockaddr_in sa = ld->x.dst;
+                sa.sin_port = htons((uint16_t)(PORT + 1 + i));
+                ld->lfd[i] = strata_socket(ld->x.n[1], AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+                sx_check(ld->lfd[i], "strata_socket listener");
+                sx_check(strata_bind(ld->x.n[1], ld->lfd[i], (struct sockaddr *)&sa, sizeof(sa)),
+                         "strata_bind listener");
+                sx_check(strata_listen(ld->x.n[1], ld->lfd[i], 4096), "strata_listen");
+        }
+        if (!cfg.kernel)
+                ld->kskip = "not run (-s, -K)";
+        else {
+                struct rlimit rl = { (rlim_t)max * 2 + 4096, (rlim_t)max * 2 + 4096 };
+                ld->knl = max / KX_PER_LISTENER + 1;
+                ld->kfd = calloc((size_t)max * 2, sizeof(int));
+                ld->klfd = calloc((size_t)ld->knl, sizeof(int));
+                ld->kdst = calloc((size_t)ld->knl, sizeof(*ld->kdst));
+                if (!ld->kfd || !ld->klfd || !ld->kdst)
+                        die("out of memory");
+                ld->kmax = max;
+                if (setrlimit(RLIMIT_NOFILE, &rl) < 0) {
+                        /* without CAP_SYS_RESOURCE: as many as the hard limit allows */
+                        getrlimit(RLIMIT_NOFILE, &rl);
+                        rl.rlim_cur = rl.rlim_max;
+                        setrlimit(RLIMIT_NOFILE, &rl);
+                        ld->kmax = rl.rlim_max > 512 ? (int)((rl.rlim_max - 512) / 2) : 0;
+                        snprintf(ld->kwhy, sizeof(ld->kwhy), "not measured: RLIMIT_NOFILE %llu",
+                                 (unsigned long long)rl.rlim_max);
+                }
+                for (int i = 0; i < ld->knl; i++)
+                        ld->klfd[i] = kx_listener(&ld->kdst[i]);
+        }
+#ifdef HAVE_LWIP
+        if (lwip) {
+                lx_connect(LX_1500, &ld->m[0], &ld->m[1]);
+                ld->lmax = max < LX_PORTS - 64 ? max : LX_PORTS - 64;
+                ld->lc = calloc((size_t)ld->lmax, sizeof(*ld->lc));
+                ld->ls = calloc((size_t)ld->lmax, sizeof(*ld->ls));
+                if (!ld->lc || !ld->ls)
+                        die("out of memory");
+        }
+#endif
+}
+
+/* Open idle connections until n are open in each stack. */
+static void load_grow(struct load *ld, int n, bool lwip)
+{
+        while (ld->n < n) {
+                int i = ld->n++;
+                ld->c[i] = sx_connect_via(&ld->x, false, &ld->s[i],
+                                          0x0a00000a + (uint32_t)(i / SX_PER_ADDR),
+                                          ld->lfd[i / SX_PER_LISTENER],
+                                          (uint16_t)(PORT + 1 + i / SX_PER_LISTENER));
+        }
+        sx_rounds(&ld->x);
+        while (!ld->kskip && ld->kn < n && ld->kn < ld->kmax) {
+                int i = ld->kn, l = i / KX_PER_LISTENER;
+                int c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+                if (c < 0 || connect(c, (struct sockaddr *)&ld->kdst[l], sizeof(ld->kdst[l])) < 0)
+                        die("Linux: load connect %d: %s", i, strerror(errno));
+                int a = accept(ld->klfd[l], NULL, NULL);
+                if (a < 0)
+                        die("Linux: load accept %d: %s", i, strerror(errno));
+                ld->kfd[2 * i] = c;
+                ld->kfd[2 * i + 1] = a;
+                ld->kn++;
+        }
+#ifdef HAVE_LWIP
+        if (lwip) {
+                while (ld->ln < n && ld->ln < ld->lmax) {
+                        lx_connect(LX_1500, &ld->lc[ld->ln], &ld->ls[ld->ln]);
+                        ld->ln++;
+                }
+                lx_rounds(LX_1500);
+        }
+#endif
+}
+
+static void load_run(struct load *ld, int lvl, bool lwip, bool timed)
+{
+        sx_bulk(&ld->x, &ld->sb[lvl], timed);
+        if (!ld->kskip_l[lvl])
+                kx_run(F_BULK1500, false, &ld->kb[lvl], timed);
+#ifdef HAVE_LWIP
+        if (lwip && !ld->lskip[lvl])
+                lx_bulk(&ld->m[0], &ld->m[1], LX_1500, cfg.seconds, &ld->lb[lvl], timed);
+#endif
+        sx_rr(&ld->x, &ld->sr[lvl], timed);
+        if (!ld->kskip_l[lvl])
+                kx_run(F_RR, false, &ld->kr[lvl], timed);
+#ifdef HAVE_LWIP
+        if (lwip && !ld->lskip[lvl])
+                lx_rr(&ld->m[0], &ld->m[1], LX_1500, cfg.seconds, &ld->lr[lvl], timed);
+#endif
+}
+
+static void load_measure(struct load *ld, int max, bool lwip, const char *lx_skip)
+{
+        load_setup(ld, max, lwip);
+        double secs = cfg.seconds;
+        for (int lvl = 0; lvl < LOAD_LEVELS && load_n[lvl] <= max && !g_stop; lvl++) {
+                uint64_t t0 = now_ns(CLOCK_MONOTONIC);
+                load_grow(ld, load_n[lvl], lwip);
+                double grow_s = (double)(now_ns(CLOCK_MONOTONIC) - t0) / 1e9;
+                ld->lskip[lvl] = lx_skip;
+                ld->kskip_l[lvl] = ld->kskip ? ld->kskip : ld->kn < load_n[lvl] ? ld->kwhy : NULL;
+#ifdef HAVE_LWIP
+                if (lwip && ld->ln < load_n[lvl])
+                        ld->lskip[lvl] = "not measured: 16,384 client ports";
+#endif
+                for (int r = -1; r < cfg.runs && !g_stop; r++) {
+                        cfg.seconds = r < 0 ? (secs / 5 < 0.1 ? secs / 5 : 0.1) : secs;
+                        load_run(ld, lvl, lwip && !ld->lskip[lvl], r >= 0);
+                }
+                cfg.seconds = secs;
+                printf("  load: %d idle connections open beside the measured one (Strata %d, "
+                       "Linux %d, lwIP %s; opened in %.1f s)\n",
+                       load_n[lvl], ld->n, ld->kn, ld->lskip[lvl] ? ld->lskip[lvl] : "as many",
+                       grow_s);
+        }
+}
+
+/* CPU ns per packet from transactions per CPU-second (two packets each:
+ * the ACKs ride on the data). */
+static struct series ns_per_packet(const struct series *tps)
+{
+        struct series s = per_core(tps);
+        for (int i = 0; i < s.n; i++)
+                s.v[i] /= 2;
+        return s;
+}
+
+static void load_rows(struct load *ld, int max, const char *pk, const char *pl)
+{
+        for (int lvl = 0; lvl < LOAD_LEVELS && load_n[lvl] <= max; lvl++) {
+                char a[64], n[32];
+                fmt_num(load_n[lvl], n, sizeof(n));
+                bool on = !ld->lskip[lvl], kon = !ld->kskip_l[lvl];
+                snprintf(a, sizeof(a), "bulk 1500 Gbit/s +%s idle", n);
+                table_series(cols, a, &ld->sb[lvl].rate, 2, pk, kon ? &ld->kb[lvl].rate : NULL,
+                             ld->kskip_l[lvl]);
+                table_series(cols, a, &ld->sb[lvl].rate, 2, pl, on ? &ld->lb[lvl].rate : NULL,
+                             ld->lskip[lvl]);
+                struct series sp = ns_per_packet(&ld->sr[lvl].cpu),
+                              kp = ns_per_packet(&ld->kr[lvl].cpu),
+                              lp = ns_per_packet(&ld->lr[lvl].cpu);
+                snprintf(a, sizeof(a), "rr CPU ns/packet +%s idle", n);
+                table_series(cols, a, &sp, 1, pk, kon ? &kp : NULL, ld->kskip_l[lvl]);
+                table_series(cols, a, &sp, 1, pl, on ? &lp : NULL, ld->lskip[lvl]);
+        }
+}
+
+static void load_free(struct load *ld)
+{
+        for (int i = 0; i < ld->n; i++) {
+                strata_close(ld->x.n[0], ld->c[i]);
+                strata_close(ld->x.n[1], ld->s[i]);
+        }
+        for (int i = 0; i < ld->nl; i++)
+                strata_close(ld->x.n[1], ld->lfd[i]);
+        free(ld->c);
+        free(ld->s);
+        free(ld->lfd);
+        sx_teardown(&ld->x);
+        for (int i = 0; i < 2 * ld->kn; i++)
+                close(ld->kfd[i]);
+        for (int i = 0; !ld->kskip && i < ld->knl; i++)
+                close(ld->klfd[i]);
+        free(ld->kfd);
+        free(ld->klfd);
+        free(ld->kdst);
+}
+
 static void verdict(const char *what, bool met, const char *fmt, ...)
 {
         va_list ap;
@@ -738,7 +972,7 @@ static void verdict(const char *what, bool met, const char *fmt, ...)
 int main(int argc, char **argv)
 {
         int opt;
-        while ((opt = getopt(argc, argv, "t:n:N:o:s")) != -1) {
+        while ((opt = getopt(argc, argv, "t:n:N:M:o:sKL")) != -1) {
                 switch (opt) {
                 case 't':
                         cfg.seconds = atof(optarg);
@@ -749,16 +983,26 @@ int main(int argc, char **argv)
                 case 'N':
                         cfg.nconn = atoi(optarg);
                         break;
+                case 'M':
+                        cfg.load_max = atoi(optarg);
+                        break;
                 case 'o':
                         cfg.parts = parse_parts(optarg);
                         break;
                 case 's':
+                        cfg.kernel = cfg.lwip = false;
+                        break;
+                case 'K':
                         cfg.kernel = false;
+                        break;
+                case 'L':
+                        cfg.lwip = false;
                         break;
                 default:
                         fprintf(stderr,
                                 "usage: %s [-t seconds] [-n runs] [-N connections] "
-                                "[-o bulk,rr,conn,mem] [-s]\n",
+                                "[-M idle connections] [-o bulk,rr,conn,mem,load] "
+                                "[-s | -K | -L]\n",
                                 argv[0]);
                         return 2;
                 }
@@ -767,6 +1011,8 @@ int main(int argc, char **argv)
                 die("-n: 1..%d runs", MAX_RUNS);
         if (cfg.seconds <= 0)
                 die("-t: seconds > 0");
+        if (cfg.load_max < 1 || cfg.load_max > 1000000)
+                die("-M: 1..1000000 idle connections");
         if (cfg.nconn < 1 || cfg.nconn > 1000)
                 die("-N: 1..1000 (the fd table holds 1024 per namespace)");
         setvbuf(stdout, NULL, _IOLBF, 0);
@@ -799,6 +1045,24 @@ int main(int argc, char **argv)
         for (int f = 0; f < NFIG; f++)
                 if (fig_on((enum fig)f))
                         sx_setup(&env[f], mtu[f], envname[f]);
+        static struct stats l1[NFIG];
+        struct series mcpy = { .n = 0 };
+        const char *lx_skip = NULL;
+#ifdef HAVE_LWIP
+        const char *pl = LWIP_NAME;
+        if (cfg.lwip) {
+                unsigned figs = 0;
+                for (int f = 0; f < NFIG; f++)
+                        if (fig_on((enum fig)f))
+                                figs |= 1u << f;
+                lx_setup(figs);
+                lx_skip = lx.error;
+        } else
+                lx_skip = "not run (-s, -L)";
+#else
+        const char *pl = "lwIP (Debian)";
+        lx_skip = "skipped (no lwIP headers: liblwip-dev)";
+#endif
 
         double secs = cfg.seconds;
         for (int r = -1; r < cfg.runs && !g_stop; r++) {
@@ -813,25 +1077,40 @@ int main(int argc, char **argv)
                                 if (two)
                                         kx_run((enum fig)f, true, &k2[f], timed);
                         }
+#ifdef HAVE_LWIP
+                        if (!lx_skip && !g_stop)
+                                lx_run((enum fig)f, cfg.seconds, &l1[f], timed);
+#endif
                 }
+                if (timed && fig_on(F_BULK64K))
+                        memcpy_run(&mcpy);
                 if (timed) {
                         printf("  run %d:", r + 1);
                         for (int f = 0; f < NFIG; f++)
                                 if (fig_on((enum fig)f))
-                                        printf(" %s S %.4g K1 %.4g K2 %.4g;", fig_name[f],
+                                        printf(" %s S %.4g K1 %.4g K2 %.4g L %.4g;", fig_name[f],
                                                ss[f].rate.v[r], k1[f].rate.n ? k1[f].rate.v[r] : 0,
-                                               k2[f].rate.n ? k2[f].rate.v[r] : 0);
+                                               k2[f].rate.n ? k2[f].rate.v[r] : 0,
+                                               l1[f].rate.n > r ? l1[f].rate.v[r] : 0);
                         printf("\n");
                 }
         }
         cfg.seconds = secs;
 
-        double s_mem = 0, s_sock = 0, k_mem = -1, k_pages = -1;
+        double s_mem = 0, s_sock = 0, k_mem = -1, k_pages = -1, l_mem = -1;
+        unsigned l_pcb = 0;
         if ((cfg.parts & P_MEM) && !g_stop) {
                 s_mem = sx_mem(cfg.nconn, &s_sock);
                 if (cfg.kernel)
                         k_mem = kx_mem(cfg.nconn, &k_pages);
+#ifdef HAVE_LWIP
+                if (!lx_skip)
+                        l_mem = lx_mem(cfg.nconn, &l_pcb);
+#endif
         }
+        static struct load ld;
+        if ((cfg.parts & P_LOAD) && !g_stop)
+                load_measure(&ld, cfg.load_max, !lx_skip, lx_skip);
 
         for (int f = 0; f < NFIG; f++) {
                 if (!fig_on((enum fig)f))
@@ -840,7 +1119,30 @@ int main(int argc, char **argv)
                        ", runs not fully delivered %" PRIu64
                        ", simulated clock moved 1 ms to unstick %" PRIu64 " times\n",
                        fig_name[f], ss[f].drops, ss[f].errors, ss[f].stalls);
+                if (!lx_skip)
+                        printf("  lwIP %s, timed runs: runs not fully delivered %" PRIu64
+                               ", TCP timer ticks run to unstick %" PRIu64 "\n",
+                               fig_name[f], l1[f].errors, l1[f].stalls);
         }
+#ifdef HAVE_LWIP
+        if (!lx_skip) {
+                uint64_t frames = 0, lent = 0, copied = 0, full = 0;
+                for (int w = 0; w < LX_WIRES; w++)
+                        for (int i = 0; i < 2; i++) {
+                                frames += lx.port[w][i].frames;
+                                lent += lx.port[w][i].lent;
+                                copied += lx.port[w][i].copied;
+                                full += lx.port[w][i].ring_full;
+                        }
+                printf("  lwIP: two copies of liblwip.so.0 (dlmopen), one thread; compiled in "
+                       "by Debian: TCP_MSS %d, TCP_WND %d (scale %d), TCP_SND_BUF %d, "
+                       "TCP_SND_QUEUELEN %d; wire frames %" PRIu64 " (payload lent, headers "
+                       "copied %" PRIu64 "; copied whole %" PRIu64 "; dropped ring full %" PRIu64
+                       ")\n",
+                       TCP_MSS, TCP_WND, TCP_RCV_SCALE, TCP_SND_BUF, TCP_SND_QUEUELEN, frames,
+                       lent, copied, full);
+        }
+#endif
 
         const char *pk1 = "Linux lo, 1 core", *pk2 = "Linux lo, 2 cores";
         printf("\nratio = Strata / peer: above 1 is better for rates, below 1 for latencies "
@@ -852,34 +1154,49 @@ int main(int argc, char **argv)
                 char a[64], b[64];
                 bool bulk = f == F_BULK1500 || f == F_BULK64K;
                 const char *unit = f == F_RR ? "transactions/s" : "connections/s";
-                for (int k = 0; k < 2; k++) {
-                        struct stats *p = k ? &k2[f] : &k1[f];
-                        const char *pn = k ? pk2 : pk1;
-                        if (k && !two)
+                /* the kernel on one core, on two cores, then lwIP */
+                for (int k = 0; k < 3; k++) {
+                        struct stats *p = k == 2 ? &l1[f] : k ? &k2[f] : &k1[f];
+                        const char *pn = k == 2 ? pl : k ? pk2 : pk1;
+                        bool on = k == 2 ? !lx_skip : cfg.kernel;
+                        const char *skip = k == 2 ? lx_skip : NULL;
+                        if (k == 1 && !two)
                                 continue;
                         if (bulk) {
                                 snprintf(a, sizeof(a), "%s Gbit/s (wall)", fig_name[f]);
                                 snprintf(b, sizeof(b), "%s bytes/CPU-s", fig_name[f]);
-                                table_series(cols, a, &ss[f].rate, 2, pn,
-                                             cfg.kernel ? &p->rate : NULL, NULL);
-                                table_series(cols, b, &ss[f].cpu, -1, pn,
-                                             cfg.kernel ? &p->cpu : NULL, NULL);
+                                table_series(cols, a, &ss[f].rate, 2, pn, on ? &p->rate : NULL,
+                                             skip);
+                                table_series(cols, b, &ss[f].cpu, -1, pn, on ? &p->cpu : NULL,
+                                             skip);
                         } else {
                                 snprintf(a, sizeof(a), "%s (wall)", unit);
                                 snprintf(b, sizeof(b), "%s per CPU-s", unit);
-                                table_series(cols, a, &ss[f].rate, -1, pn,
-                                             cfg.kernel ? &p->rate : NULL, NULL);
-                                table_series(cols, b, &ss[f].cpu, -1, pn,
-                                             cfg.kernel ? &p->cpu : NULL, NULL);
+                                table_series(cols, a, &ss[f].rate, -1, pn, on ? &p->rate : NULL,
+                                             skip);
+                                table_series(cols, b, &ss[f].cpu, -1, pn, on ? &p->cpu : NULL,
+                                             skip);
                                 if (f == F_RR) {
                                         table_series(cols, "rr p50 us", &ss[f].p50, 2, pn,
-                                                     cfg.kernel ? &p->p50 : NULL, NULL);
+                                                     on ? &p->p50 : NULL, skip);
                                         table_series(cols, "rr p99 us", &ss[f].p99, 2, pn,
-                                                     cfg.kernel ? &p->p99 : NULL, NULL);
+                                                     on ? &p->p99 : NULL, skip);
                                 }
                         }
                 }
         }
+        if (fig_on(F_BULK64K)) {
+                table_series(cols, "bulk MTU 65535 bytes/CPU-s", &ss[F_BULK64K].cpu, -1,
+                             "memcpy 64 KiB", &mcpy, NULL);
+                double m = series_median(&mcpy), b = series_median(&ss[F_BULK64K].cpu);
+                printf("  memcpy: one core copying 64 KiB blocks (the same buffers bulk sends "
+                       "from and reads into); Strata copies every byte twice (send into the "
+                       "stack, receive out of it), so its ceiling is memcpy / 2: bulk MTU 65535 "
+                       "runs at %.0f%% of it\n",
+                       m > 0 ? 100 * b / (m / 2) : 0);
+        }
+        if (cfg.parts & P_LOAD)
+                load_rows(&ld, cfg.load_max, pk1, pl);
         if (cfg.parts & P_MEM) {
                 char a[64], b[64];
                 snprintf(a, sizeof(a), "%.0f", s_mem);
@@ -890,13 +1207,40 @@ int main(int argc, char **argv)
                 snprintf(b, sizeof(b), "%.0f", k_mem / 2);
                 table_row(cols, "bytes per idle socket", a, "Linux (slab delta)",
                           k_mem >= 0 ? b : "-", k_mem > 0 ? s_mem / k_mem : 0);
+                snprintf(a, sizeof(a), "%.0f", s_mem);
+                snprintf(b, sizeof(b), "%.0f", l_mem);
+                table_row(cols, "bytes per idle connection", a, "lwIP (malloc delta)",
+                          l_mem >= 0 ? b : lx_skip ? lx_skip : "-", l_mem > 0 ? s_mem / l_mem : 0);
+                snprintf(a, sizeof(a), "%.0f", s_sock);
+                snprintf(b, sizeof(b), "%.0f", l_mem / 2);
+                table_row(cols, "bytes per idle socket", a, "lwIP (malloc delta)",
+                          l_mem >= 0 ? b : lx_skip ? lx_skip : "-", l_mem > 0 ? s_mem / l_mem : 0);
+                /* computed: 2 GiB over the bytes per idle socket (one socket per
+                 * connection on a server) */
+                const double gib2 = 2.0 * 1024 * 1024 * 1024;
+                double s_fit = s_sock > 0 ? gib2 / s_sock : 0, k_fit = k_mem > 0 ? gib2 / (k_mem / 2) : 0,
+                       l_fit = l_mem > 0 ? gib2 / (l_mem / 2) : 0;
+                fmt_num(s_fit, a, sizeof(a));
+                fmt_num(k_fit, b, sizeof(b));
+                table_row(cols, "connections in 2 GiB (comp.)", a, "Linux (slab delta)",
+                          k_fit > 0 ? b : "-", k_fit > 0 ? s_fit / k_fit : 0);
+                fmt_num(l_fit, b, sizeof(b));
+                table_row(cols, "connections in 2 GiB (comp.)", a, "lwIP (malloc delta)",
+                          l_fit > 0 ? b : lx_skip ? lx_skip : "-", l_fit > 0 ? s_fit / l_fit : 0);
                 printf("  memory, N=%d connections: Strata = mallinfo2 (uordblks+hblkhd) after - "
                        "before, both endpoints of each connection (client in a, accepted "
                        "socket in b), pools warmed by a first batch; Linux = /proc/slabinfo "
                        "(active_objs*objsize, all caches: TCP %lld-byte socks, files, inodes, "
                        "dentries, ...) after - before, whole machine; /proc/net/sockstat TCP "
-                       "mem (buffer pages) per connection %.3f pages\n",
+                       "mem (buffer pages) per connection %.3f pages; connections in 2 GiB = "
+                       "2 GiB / bytes per idle socket (computed, not opened)\n",
                        cfg.nconn, (long long)tcp_slab_objsize(), k_pages);
+                if (l_mem >= 0)
+                        printf("  lwIP memory: both copies' libc heaps (mallinfo2 uordblks+hblkhd) "
+                               "after - before, heaps warmed by a first batch; an idle "
+                               "established pcb is one malloc of struct tcp_pcb (memp "
+                               "MEMP_TCP_PCB element: %u bytes) plus malloc's chunk header\n",
+                               l_pcb);
         }
         printf("\n");
 
@@ -912,6 +1256,16 @@ int main(int argc, char **argv)
                 verdict("MTU 65535 throughput >= the kernel's loopback throughput", s >= k,
                         "Strata %.2f Gbit/s vs %s %.2f Gbit/s (the kernel's best, wall) = %.2fx", s,
                         which, k, k > 0 ? s / k : 0);
+        }
+        if (fig_on(F_BULK1500) && !lx_skip) {
+                double s = series_median(&ss[F_BULK1500].rate);
+                double l = series_median(&l1[F_BULK1500].rate);
+                double sc = series_median(&ss[F_BULK1500].cpu);
+                double lc = series_median(&l1[F_BULK1500].cpu);
+                verdict("MTU 1500 throughput >= 2x lwIP", s >= 2 * l,
+                        "Strata %.2f Gbit/s vs %s %.2f Gbit/s = %.2fx (wall); per CPU-second "
+                        "%.2fx",
+                        s, pl, l, l > 0 ? s / l : 0, lc > 0 ? sc / lc : 0);
         }
         if (fig_on(F_RR) && cfg.kernel) {
                 double s = series_median(&ss[F_RR].rate), k = series_median(&k1[F_RR].rate);
@@ -932,6 +1286,8 @@ int main(int argc, char **argv)
         for (int f = 0; f < NFIG; f++)
                 if (fig_on((enum fig)f))
                         sx_teardown(&env[f]);
+        if (cfg.parts & P_LOAD)
+                load_free(&ld);
         if (g_stop) {
                 fprintf(stderr, "bench_tcp: interrupted\n");
                 return 1;
