@@ -112,7 +112,9 @@ static ssize_t blocking_locked(struct strata_net *sn, struct net *net, int fd, i
                         ;
                 r = call(net, fd, arg, flags);
         }
-        if (r == -EAGAIN && !(flags & MSG_DONTWAIT) && sys_nonblocking(net, fd) == 0) {
+        /* MSG_ERRQUEUE never waits (ip_recv_error answers EAGAIN at once) */
+        if (r == -EAGAIN && !(flags & (MSG_DONTWAIT | MSG_ERRQUEUE)) &&
+            sys_nonblocking(net, fd) == 0) {
                 uint64_t t = sys_timeo(net, fd, send);
                 uint64_t dl = deadline_after(sn, t ? t : NS_FOREVER);
                 for (;;) {

@@ -11,6 +11,7 @@
 
 #include "core/trace.h"
 #include "socket/epoll.h"
+#include "socket/errqueue.h"
 #include "socket/sock.h"
 #include "socket/sockns.h"
 
@@ -59,6 +60,7 @@ void sock_put(struct sock *sk)
         /* last reference: nothing is queued or charged any more */
         if (sk->prot->destroy)
                 sk->prot->destroy(sk);
+        sock_errq_free(sk);
         free(sk);
 }
 
@@ -278,6 +280,9 @@ int sock_setsockopt(struct sock *sk, int name, const void *val, socklen_t len)
         if (err)
                 return err;
         switch (name) {
+        case SO_ZEROCOPY:
+        case SO_TIMESTAMPING:
+                return sock_errq_setsockopt(sk, name, v);
         case SO_REUSEADDR:
                 sk->reuse = v != 0;
                 return 0;
@@ -336,7 +341,12 @@ int sock_getsockopt(struct sock *sk, int name, void *val, socklen_t *len)
 {
         if ((int)*len < 0)
                 return -EINVAL;
+        int v;
         switch (name) {
+        case SO_ZEROCOPY:
+        case SO_TIMESTAMPING:
+                sock_errq_getsockopt(sk, name, &v);
+                return put_int(val, len, v);
         case SO_TYPE:
                 return put_int(val, len, sk->type);
         case SO_DOMAIN:

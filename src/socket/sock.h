@@ -47,6 +47,7 @@
 struct sock;
 struct epitem;
 struct msghdr;
+struct sock_errq;
 
 struct proto {
         const char *name;
@@ -89,6 +90,10 @@ struct proto {
          * sock_diag's SOCK_DESTROY does (tcp_abort, udp_abort); -ENOENT
          * when it is already closed. */
         int (*diag_destroy)(struct sock *sk, int err);
+        /* Optional, stream sockets: where SOF_TIMESTAMPING_OPT_ID starts
+         * counting bytes (TCP: snd_una), or -EINVAL when the socket is not
+         * connected or connecting. */
+        int (*tskey_base)(struct sock *sk, uint32_t *key);
 };
 
 struct sock {
@@ -121,16 +126,18 @@ struct sock {
         uint16_t num;            /* local port (0: unbound) */
         uint16_t dport;
         int uc_ttl;              /* -1: net.ipv4.ip_default_ttl */
-        uint8_t tos;
-        bool pktinfo, recvttl, recvtos, recverr;
         int pmtudisc;            /* IP_MTU_DISCOVER */
 
         struct sock *hash_next;  /* protocol port table chain */
         struct sock *wake_next;  /* deferred wake list (sock_ns) */
         atomic_bool wake_queued;
         atomic_bool dead;        /* descriptor closed: nobody to wake */
+        uint8_t tos;             /* (inet, with the bytes above: no padding) */
+        bool pktinfo, recvttl, recvtos, recverr;
         struct epitem *epitems;  /* epoll instances watching this socket */
         void *proto_data;        /* protocol state */
+        struct sock_errq *errq;  /* SO_ZEROCOPY / SO_TIMESTAMPING state, allocated
+                                  * on first use (socket/errqueue.h) */
 };
 
 /* Allocate a socket of net with the protocol's init run; NULL or sets *err. */

@@ -12,6 +12,7 @@
 #include <sys/ioctl.h>
 
 #include "socket/epoll.h"
+#include "socket/errqueue.h"
 #include "socket/socket.h"
 #include "transport/tcp.h"
 #include "transport/udp.h"
@@ -242,11 +243,6 @@ ssize_t sys_recvmsg(struct net *net, int fd, struct msghdr *msg, int flags)
         ssize_t len = iov_total(msg);
         if (len < 0)
                 return len;
-        if (flags & MSG_ERRQUEUE) {
-                /* IP_RECVERR reports through SO_ERROR / the next call today;
-                 * the extended error queue is not built, so it is empty */
-                return -EAGAIN;
-        }
         if (flags & MSG_OOB)
                 return -EOPNOTSUPP;
         /* ____sys_recvmsg: the protocol writes the source into kernel
@@ -259,7 +255,9 @@ ssize_t sys_recvmsg(struct net *net, int fd, struct msghdr *msg, int flags)
                 return -EINVAL;
         msg->msg_name = uname ? &kaddr : NULL;
         msg->msg_namelen = 0;
-        ssize_t r = sk->prot->recvmsg(sk, msg, (size_t)len, flags);
+        /* MSG_ERRQUEUE: the error queue, whatever the protocol (ip_recv_error) */
+        ssize_t r = (flags & MSG_ERRQUEUE) ? sock_recv_errqueue(sk, msg, (size_t)len)
+                                           : sk->prot->recvmsg(sk, msg, (size_t)len, flags);
         socklen_t klen = msg->msg_namelen;
         msg->msg_name = uname;
         if (!uname) {

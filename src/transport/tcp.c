@@ -19,10 +19,12 @@
 #include "core/trace.h"
 #include "ipv4/ipv4.h"
 #include "socket/cmsg.h"
+#include "socket/errqueue.h"
 #include "socket/porthash.h"
 #include "socket/sockns.h"
 #include "core/sysctl.h"
 #include "transport/tcp.h"
+#include "transport/tcp_errq.h"
 #include "transport/tcp_cong.h"
 #include "transport/tcp_info.h"
 #include "transport/udp.h"
@@ -286,6 +288,7 @@ void tcp_set_state(struct sock *sk, int state)
 /* The connection is over: leave the tables (dropping their references). */
 void tcp_done(struct sock *sk)
 {
+        tcp_errq_done(sk);
         tcp_set_state(sk, TCP_CLOSE);
         tcp_stop_timers(sk);
         sock_hold(sk);
@@ -540,6 +543,7 @@ struct sock *tcp_child_new(struct sock *parent, uint32_t saddr, uint16_t sport, 
         tp->notsent_lowat = pp->notsent_lowat;
         tp->user_mss = pp->user_mss;
         tp->recvmsg_inq = pp->recvmsg_inq;
+        sock_errq_clone(c, parent); /* SO_ZEROCOPY, SO_TIMESTAMPING */
         sock_hold(parent);
         bhash_add(c);
         return c;
@@ -598,7 +602,7 @@ static unsigned tcp_poll(struct sock *sk)
                 return tp->accept_q_first ? (POLLIN | POLLRDNORM) : 0;
         if (sk->state == TCP_SYN_SENT && tp->fo.defer_connect)
                 return POLLOUT | POLLWRNORM; /* write() sends the SYN with data */
-        if (sk->err)
+        if (sk->err || sk->error_queue.first)
                 mask |= POLLERR;
         if (sk->shutdown == (RCV_SHUTDOWN | SEND_SHUTDOWN) || sk->state == TCP_CLOSE)
                 mask |= POLLHUP;
@@ -624,9 +628,15 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len
 {
         struct tcp_sock *tp = tcp_sk(sk);
         ssize_t fo_ret;
+        uint32_t zckey = sk->errq ? sk->errq->zckey : 0;
         if (((flags & MSG_FASTOPEN) || tp->fo.defer_connect || tp->fo.wait) &&
-            tcp_fastopen_sendmsg(sk, msg, len, flags, tcp_sendmsg, &fo_ret))
+            tcp_fastopen_sendmsg(sk, msg, len, flags, tcp_sendmsg, &fo_ret)) {
+                /* data the SYN carried completes as any other write's
+                 * (unless the rest of the write, sent after, counted it) */
+                if (fo_ret > 0 && sk->errq && sk->errq->zckey == zckey)
+                        tcp_errq_sendmsg(sk, flags, tp->write_seq);
                 return fo_ret;
+        }
         if (sk->state != TCP_ESTABLISHED && sk->state != TCP_CLOSE_WAIT &&
             !(sk->state == TCP_SYN_RECV && tp->fo.passive)) {
                 /* sk_stream_wait_connect */
@@ -646,6 +656,7 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len
                 return -EFAULT; /* skb_copy_to_page_nocache fails */
         size_t copied = 0;
         size_t iov = 0, iov_off = 0;
+        bool zc = sk->errq && tcp_zerocopy_on(sk, flags);
         while (copied < len) {
                 if (!tcp_writable(sk)) {
                         /* tcp_push_one: Linux sends full segments while the
@@ -666,6 +677,11 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len
                     !(TCP_SKB_CB(skb)->flags & (TCPF_FIN | TCPF_SYN)) && skb->len < tp->mss &&
                     !TCP_SKB_CB(skb)->eor)
                         room = tp->mss - skb->len;
+                if (room && zc && tcp_zerocopy_full(skb)) {
+                        /* its frags are full: tcp_mark_push, a new skb */
+                        TCP_SKB_CB(skb)->flags |= TCPF_PSH;
+                        room = 0;
+                }
                 if (!room) {
                         skb = alloc_skb_tx(sk->net, tp->mss);
                         if (!skb)
@@ -675,10 +691,13 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len
                         TCP_SKB_CB(skb)->retrans = 0;
                         TCP_SKB_CB(skb)->more = 0;
                         TCP_SKB_CB(skb)->eor = 0;
+                        TCP_SKB_CB(skb)->zc_frags = 0;
                         tcp_wq_queue_tail(tp, skb);
                         room = tp->mss;
                 }
                 size_t n = len - copied < room ? len - copied : room;
+                if (zc)
+                        n = tcp_zerocopy_fit(skb, msg->msg_iov, iov, iov_off, n);
                 uint8_t *dst = skb_put(skb, (uint32_t)n);
                 size_t done = 0;
                 while (done < n) {
@@ -711,6 +730,7 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len
                         if (!more)
                                 TCP_SKB_CB(last)->flags |= TCPF_PSH;
                 }
+                tcp_errq_sendmsg(sk, flags, tp->write_seq); /* tcp_tx_timestamp */
                 tcp_push_mode(sk, more ? TCP_PUSH_MORE : TCP_PUSH_NAGLE);
         }
         return copied ? (ssize_t)copied : -EAGAIN;
@@ -1179,6 +1199,7 @@ const struct proto tcp_prot = {
         .connect_done = tcp_connect_done,
         .shutdown = tcp_shutdown,
         .diag_destroy = tcp_abort,
+        .tskey_base = tcp_tskey_base,
 };
 
 static int cc_validate(struct net *net, const char *v)

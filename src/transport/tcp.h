@@ -72,6 +72,8 @@ struct tcp_skb_cb {
         uint8_t retrans;  /* sent more than once (Karn) */
         uint8_t more : 1; /* written with MSG_MORE: no PSH at a burst's end */
         uint8_t eor : 1;  /* ends a MSG_EOR write: later data never joins it */
+        uint8_t zc_frags : 5; /* user pages a MSG_ZEROCOPY write pinned in it
+                               * (at most 17: tcp_zerocopy.c) */
         uint8_t sacked;   /* write queue: TCPCB_* scoreboard marks (tcp_sack.h) */
         uint32_t consumed; /* receive queue: bytes already read */
 };

@@ -11,6 +11,7 @@
 #include "core/trace.h"
 #include "ipv4/ipv4.h"
 #include "transport/tcp.h"
+#include "transport/tcp_errq.h"
 #include "transport/tcp_cong.h"
 #include "transport/tcp_recovery.h"
 #include "wire/bytes.h"
@@ -146,6 +147,8 @@ static void tcp_clean_acked(struct sock *sk, uint32_t ack, struct tcp_ack_sample
         struct net *net = sk->net;
         uint32_t acked = ack - tp->snd_una;
         struct sk_buff *skb;
+        if (sk->errq)
+                tcp_errq_acked(sk, ack); /* tcp_ack_tstamp, zerocopy completions */
         while ((skb = tp->write_queue.first) && seq_leq(TCP_SKB_CB(skb)->end_seq, ack)) {
                 struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
                 bool ever_retrans = cb->sacked & TCPCB_EVER_RETRANS;

@@ -20,6 +20,7 @@
 #include "core/trace.h"
 #include "ipv4/ipv4.h"
 #include "transport/tcp.h"
+#include "transport/tcp_errq.h"
 #include "transport/tcp_recovery.h"
 #include "wire/bytes.h"
 #include "wire/checksum.h"
@@ -112,6 +113,8 @@ int tcp_transmit_skb(struct sock *sk, struct sk_buff *data, uint8_t flags, uint3
         if (flags & TCPF_RST)
                 TCP_INC(net, OutRsts);
         uint8_t ttl = sk->uc_ttl > 0 ? (uint8_t)sk->uc_ttl : 0;
+        if (sk->errq)
+                tcp_errq_xmit(sk, skb, seq + ((flags & TCPF_SYN) ? 1 : 0), plen);
         /* TCP sends MSS-sized segments with DF; never IP fragments */
         return ip_build_and_send_cached(net, skb, sk->saddr, sk->daddr, IPPROTO_TCP_, sk->tos,
                                         ttl, sk->bound_dev_if, IP_PMTUDISC_DO, &tp->dst_cache);

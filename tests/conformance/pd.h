@@ -217,6 +217,14 @@ void pd_syscall(struct pd_runner *r, struct pd_event *ev, int64_t end_us);
 /* a symbolic constant by name (SOCK_STREAM, EINPROGRESS, ...); false when unknown */
 bool pd_symbol(const char *name, long long *out);
 
+/* pd_cmsg.c: recvmsg's msg_control=[{cmsg_level=..., cmsg_type=...,
+ * cmsg_data=...}, ...] against the cmsgs in mh (int data, a struct
+ * sock_extended_err {ee_errno=..., ...} or a struct scm_timestamping
+ * {scm_sec=..., scm_nsec=...} in script time); 0, or -1 with err. */
+struct msghdr;
+int pd_cmsg_check(struct pd_runner *r, const struct pd_expr *want, struct msghdr *mh, char *err,
+                  size_t errcap);
+
 /* pd_packet.c */
 void pd_packet_inject(struct pd_runner *r, const struct pd_packet *p, int line);
 /* Match the next segments Strata sent against ev's packet, sent within
