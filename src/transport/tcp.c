@@ -652,6 +652,8 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len
         int e = sock_error(sk);
         if (e)
                 return -e;
+        if (!len)
+                return 0; /* tcp_sendmsg_locked: nothing to copy, nothing sent */
         if (!msg_iov_ok(msg, len))
                 return -EFAULT; /* skb_copy_to_page_nocache fails */
         size_t copied = 0;
