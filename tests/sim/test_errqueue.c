@@ -1,0 +1,295 @@
+/*
+ * The socket error queue on the simulated clock, between two namespaces
+ * over a veth pair (so every ACK takes a trip through the link):
+ *
+ *  - MSG_ZEROCOPY on a socket with SO_ZEROCOPY: each send takes the next
+ *    id, the completion comes once its bytes are acknowledged, consecutive
+ *    ids merge into one range (ee_info..ee_data), SO_EE_CODE_ZEROCOPY_COPIED;
+ *    a send that fails takes no id; without SO_ZEROCOPY the flag is
+ *    ignored; the queue makes the socket POLLERR and reads EAGAIN empty.
+ *  - SO_TIMESTAMPING: SCHED and SND when the key byte leaves, ACK when it
+ *    is acknowledged, SCM_TIMESTAMPING at the clock's time before the
+ *    IP_RECVERR cmsg, OPT_ID keys counted from the connection's first
+ *    byte, OPT_TSONLY reports without the packet, and what is refused.
+ *  - Entries nobody read are freed with the socket (the pool's leak check).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/errqueue.h>
+#include <linux/net_tstamp.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <string.h>
+#include <time.h>
+
+#include "../test.h"
+#include "api/api.h"
+#include "strata/socket.h"
+#include "strata/strata.h"
+
+#define SEC  1000000000ull
+#define MSEC 1000000ull
+
+struct lab {
+        struct strata_clock *clock;
+        struct strata_net *ns[2];
+        int l, c, s; /* listener (b), client (a), accepted (b) */
+};
+
+static void drive_all(struct strata_net *sn, uint64_t deadline, void *ctx)
+{
+        struct lab *lab = ctx;
+        uint64_t next = UINT64_MAX;
+        for (int i = 0; i < 2; i++) {
+                uint64_t d = strata_next_deadline(lab->ns[i]);
+                if (d < next)
+                        next = d;
+        }
+        if (next > deadline)
+                next = deadline;
+        strata_sim_run(lab->ns, 2, next);
+}
+
+static void run(struct lab *lab, uint64_t ns)
+{
+        strata_sim_run(lab->ns, 2, strata_clock_now(lab->clock) + ns);
+}
+
+/* Two namespaces, a connection from a (c) to b (s); zerocopy on c when asked
+ * before connecting. */
+static void lab_up(struct lab *lab, bool zc_before)
+{
+        lab->clock = strata_clock_new(true);
+        CHECK_EQ(strata_net_new("a", lab->clock, 1, &lab->ns[0]), 0);
+        CHECK_EQ(strata_net_new("b", lab->clock, 2, &lab->ns[1]), 0);
+        CHECK_EQ(strata_veth_add(lab->ns[0], "veth0", lab->ns[1], "veth0"), 0);
+        CHECK_EQ(strata_addr_add(lab->ns[0], "veth0", "10.0.0.1/24"), 0);
+        CHECK_EQ(strata_addr_add(lab->ns[1], "veth0", "10.0.0.2/24"), 0);
+        CHECK_EQ(strata_link_set_up(lab->ns[0], "veth0", true), 0);
+        CHECK_EQ(strata_link_set_up(lab->ns[1], "veth0", true), 0);
+        strata_set_driver(lab->ns[0], drive_all, lab);
+        strata_set_driver(lab->ns[1], drive_all, lab);
+        struct strata_net *a = lab->ns[0], *b = lab->ns[1];
+        lab->l = strata_socket(b, AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(8080) };
+        CHECK_EQ(strata_bind(b, lab->l, (struct sockaddr *)&sin, sizeof(sin)), 0);
+        CHECK_EQ(strata_listen(b, lab->l, 4), 0);
+        lab->c = strata_socket(a, AF_INET, SOCK_STREAM, 0);
+        if (zc_before) {
+                int one = 1;
+                CHECK_EQ(strata_setsockopt(a, lab->c, SOL_SOCKET, SO_ZEROCOPY, &one, sizeof(one)),
+                         0);
+        }
+        sin.sin_addr.s_addr = htonl(0x0a000002);
+        CHECK_EQ(strata_connect(a, lab->c, (struct sockaddr *)&sin, sizeof(sin)), 0);
+        lab->s = strata_accept(b, lab->l, NULL, NULL);
+        CHECK(lab->s >= 0);
+}
+
+static void lab_down(struct lab *lab)
+{
+        strata_close(lab->ns[0], lab->c);
+        strata_close(lab->ns[1], lab->s);
+        strata_close(lab->ns[1], lab->l);
+        strata_sim_run(lab->ns, 2, strata_clock_now(lab->clock) + 200 * SEC);
+        for (int i = 0; i < 2; i++)
+                CHECK_EQ(skb_pool_outstanding(lab->ns[i]->net->pool), 0);
+        strata_net_free(lab->ns[1]);
+        strata_net_free(lab->ns[0]);
+        strata_clock_free(lab->clock);
+}
+
+/* One recvmsg(MSG_ERRQUEUE) with a data buffer of dlen bytes. */
+struct errmsg {
+        ssize_t r;
+        int flags;
+        bool has_ts;
+        uint64_t ts_ns;
+        struct sock_extended_err ee;
+        bool has_ee;
+};
+
+static struct errmsg read_err(struct strata_net *n, int fd, size_t dlen)
+{
+        char data[4096];
+        _Alignas(struct cmsghdr) char ctl[512];
+        struct iovec iov = { .iov_base = data, .iov_len = dlen };
+        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
+                             .msg_controllen = sizeof(ctl) };
+        struct errmsg e;
+        memset(&e, 0, sizeof(e));
+        e.r = strata_recvmsg(n, fd, &mh, MSG_ERRQUEUE);
+        if (e.r < 0)
+                return e;
+        e.flags = mh.msg_flags;
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+                if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPING) {
+                        CHECK(!e.has_ee); /* the timestamp comes first */
+                        struct scm_timestamping t;
+                        memcpy(&t, CMSG_DATA(c), sizeof(t));
+                        e.has_ts = true;
+                        e.ts_ns = (uint64_t)t.ts[0].tv_sec * SEC + (uint64_t)t.ts[0].tv_nsec;
+                } else if (c->cmsg_level == SOL_IP && c->cmsg_type == IP_RECVERR) {
+                        CHECK_EQ(c->cmsg_len, CMSG_LEN(sizeof(e.ee) + sizeof(struct sockaddr_in)));
+                        memcpy(&e.ee, CMSG_DATA(c), sizeof(e.ee));
+                        e.has_ee = true;
+                }
+        }
+        return e;
+}
+
+static short revents(struct strata_net *n, int fd)
+{
+        struct pollfd p = { .fd = fd, .events = POLLIN | POLLOUT };
+        CHECK_EQ(strata_poll(n, &p, 1, 0), 1);
+        return p.revents;
+}
+
+static void zerocopy_completions_merge(void)
+{
+        struct lab lab;
+        lab_up(&lab, true);
+        struct strata_net *a = lab.ns[0];
+        static char buf[3000];
+        /* three sends before any ACK: one completion for ids 0..2 */
+        for (int i = 0; i < 3; i++)
+                CHECK_EQ(strata_send(a, lab.c, buf, 1000, MSG_ZEROCOPY | MSG_DONTWAIT), 1000);
+        CHECK_EQ(read_err(a, lab.c, 0).r, -EAGAIN); /* nothing acknowledged yet */
+        CHECK(!(revents(a, lab.c) & POLLERR));
+        run(&lab, SEC);
+        CHECK(revents(a, lab.c) & POLLERR);
+        struct errmsg e = read_err(a, lab.c, 0);
+        CHECK_EQ(e.r, 0);
+        CHECK(e.has_ee && !e.has_ts);
+        CHECK_EQ(e.flags, MSG_ERRQUEUE); /* a completion carries no bytes: no MSG_TRUNC */
+        CHECK_EQ(e.ee.ee_errno, 0);
+        CHECK_EQ(e.ee.ee_origin, SO_EE_ORIGIN_ZEROCOPY);
+        CHECK_EQ(e.ee.ee_code, SO_EE_CODE_ZEROCOPY_COPIED);
+        CHECK_EQ(e.ee.ee_info, 0);
+        CHECK_EQ(e.ee.ee_data, 2);
+        CHECK_EQ(read_err(a, lab.c, 0).r, -EAGAIN);
+        CHECK(!(revents(a, lab.c) & POLLERR));
+        /* without MSG_ZEROCOPY, or an empty send: no id */
+        CHECK_EQ(strata_send(a, lab.c, buf, 100, 0), 100);
+        CHECK_EQ(strata_send(a, lab.c, buf, 0, MSG_ZEROCOPY), 0);
+        run(&lab, SEC);
+        CHECK_EQ(read_err(a, lab.c, 0).r, -EAGAIN);
+        /* the next id is 3; left unread, it is freed with the socket */
+        CHECK_EQ(strata_send(a, lab.c, buf, 10, MSG_ZEROCOPY), 10);
+        run(&lab, SEC);
+        char sink[4096];
+        while (strata_recv(lab.ns[1], lab.s, sink, sizeof(sink), MSG_DONTWAIT) > 0)
+                ;
+        e = read_err(a, lab.c, 0);
+        CHECK_EQ(e.ee.ee_info, 3);
+        CHECK_EQ(e.ee.ee_data, 3);
+        CHECK_EQ(strata_send(a, lab.c, buf, 10, MSG_ZEROCOPY), 10);
+        run(&lab, SEC);
+        lab_down(&lab);
+}
+
+static void zerocopy_flag_needs_the_option(void)
+{
+        struct lab lab;
+        lab_up(&lab, false);
+        struct strata_net *a = lab.ns[0];
+        int v = -1;
+        socklen_t len = sizeof(v);
+        CHECK_EQ(strata_getsockopt(a, lab.c, SOL_SOCKET, SO_ZEROCOPY, &v, &len), 0);
+        CHECK_EQ(v, 0);
+        CHECK_EQ(strata_send(a, lab.c, "x", 1, MSG_ZEROCOPY), 1);
+        run(&lab, SEC);
+        CHECK_EQ(read_err(a, lab.c, 0).r, -EAGAIN);
+        v = 2;
+        CHECK_EQ(strata_setsockopt(a, lab.c, SOL_SOCKET, SO_ZEROCOPY, &v, sizeof(v)), -EINVAL);
+        v = 1;
+        CHECK_EQ(strata_setsockopt(a, lab.c, SOL_SOCKET, SO_ZEROCOPY, &v, sizeof(v)), 0);
+        CHECK_EQ(strata_getsockopt(a, lab.c, SOL_SOCKET, SO_ZEROCOPY, &v, &len), 0);
+        CHECK_EQ(v, 1);
+        /* a send that fails takes no id: after shutdown, EPIPE */
+        CHECK_EQ(strata_shutdown(a, lab.c, SHUT_WR), 0);
+        CHECK_EQ(strata_send(a, lab.c, "x", 1, MSG_ZEROCOPY | MSG_NOSIGNAL), -EPIPE);
+        run(&lab, SEC);
+        CHECK_EQ(read_err(a, lab.c, 0).r, -EAGAIN);
+        lab_down(&lab);
+}
+
+static void tx_timestamps_sched_snd_ack(void)
+{
+        struct lab lab;
+        lab_up(&lab, false);
+        struct strata_net *a = lab.ns[0];
+        int f = SOF_TIMESTAMPING_TX_SCHED | SOF_TIMESTAMPING_TX_SOFTWARE |
+                SOF_TIMESTAMPING_TX_ACK | SOF_TIMESTAMPING_SOFTWARE | SOF_TIMESTAMPING_OPT_ID;
+        static char buf[5000];
+        /* bytes already sent do not count in the keys */
+        CHECK_EQ(strata_send(a, lab.c, buf, 100, 0), 100);
+        run(&lab, SEC);
+        CHECK_EQ(strata_setsockopt(a, lab.c, SOL_SOCKET, SO_TIMESTAMPING, &f, sizeof(f)), 0);
+        uint64_t t0 = strata_clock_now(lab.clock);
+        CHECK_EQ(strata_send(a, lab.c, buf, 5000, 0), 5000);
+        run(&lab, SEC);
+        static const int types[] = { SCM_TSTAMP_SCHED, SCM_TSTAMP_SND, SCM_TSTAMP_ACK };
+        uint64_t last = 0;
+        for (int i = 0; i < 3; i++) {
+                struct errmsg e = read_err(a, lab.c, 0);
+                CHECK_EQ(e.r, 0);
+                CHECK_EQ(e.flags, MSG_ERRQUEUE | MSG_TRUNC); /* the packet is there */
+                CHECK(e.has_ts && e.has_ee);
+                CHECK_EQ(e.ee.ee_errno, ENOMSG);
+                CHECK_EQ(e.ee.ee_origin, SO_EE_ORIGIN_TIMESTAMPING);
+                CHECK_EQ(e.ee.ee_info, types[i]);
+                CHECK_EQ(e.ee.ee_data, 4999); /* the write's last byte */
+                CHECK(e.ts_ns >= t0 && e.ts_ns >= last);
+                last = e.ts_ns;
+        }
+        CHECK(last <= strata_clock_now(lab.clock));
+        CHECK_EQ(read_err(a, lab.c, 0).r, -EAGAIN);
+        /* OPT_TSONLY: reports without the packet; no SOFTWARE: no cmsg time */
+        f = SOF_TIMESTAMPING_TX_ACK | SOF_TIMESTAMPING_OPT_ID | SOF_TIMESTAMPING_OPT_TSONLY;
+        CHECK_EQ(strata_setsockopt(a, lab.c, SOL_SOCKET, SO_TIMESTAMPING, &f, sizeof(f)), 0);
+        int got = 0;
+        socklen_t len = sizeof(got);
+        CHECK_EQ(strata_getsockopt(a, lab.c, SOL_SOCKET, SO_TIMESTAMPING, &got, &len), 0);
+        CHECK_EQ(got, f);
+        CHECK_EQ(strata_send(a, lab.c, buf, 10, 0), 10);
+        run(&lab, SEC);
+        struct errmsg e = read_err(a, lab.c, 64);
+        CHECK_EQ(e.r, 0);
+        CHECK_EQ(e.flags, MSG_ERRQUEUE);
+        CHECK(!e.has_ts);
+        CHECK_EQ(e.ee.ee_info, SCM_TSTAMP_ACK);
+        CHECK_EQ(e.ee.ee_data, 5009); /* the key base stays while OPT_ID stays on */
+        lab_down(&lab);
+}
+
+static void timestamping_refusals(void)
+{
+        struct lab lab;
+        lab_up(&lab, false);
+        struct strata_net *a = lab.ns[0], *b = lab.ns[1];
+        int f = SOF_TIMESTAMPING_TX_ACK | SOF_TIMESTAMPING_OPT_ID;
+        /* OPT_ID on a listening or unconnected TCP socket: EINVAL */
+        CHECK_EQ(strata_setsockopt(b, lab.l, SOL_SOCKET, SO_TIMESTAMPING, &f, sizeof(f)), -EINVAL);
+        int fresh = strata_socket(a, AF_INET, SOCK_STREAM, 0);
+        CHECK_EQ(strata_setsockopt(a, fresh, SOL_SOCKET, SO_TIMESTAMPING, &f, sizeof(f)), -EINVAL);
+        /* flags past the kernel's mask: EINVAL; receive stamps: not built */
+        f = 1 << 30;
+        CHECK_EQ(strata_setsockopt(a, lab.c, SOL_SOCKET, SO_TIMESTAMPING, &f, sizeof(f)), -EINVAL);
+        f = SOF_TIMESTAMPING_RX_SOFTWARE;
+        CHECK_EQ(strata_setsockopt(a, lab.c, SOL_SOCKET, SO_TIMESTAMPING, &f, sizeof(f)),
+                 -EOPNOTSUPP);
+        /* UDP: zerocopy allowed, transmit stamps not built */
+        int u = strata_socket(a, AF_INET, SOCK_DGRAM, 0);
+        int one = 1;
+        CHECK_EQ(strata_setsockopt(a, u, SOL_SOCKET, SO_ZEROCOPY, &one, sizeof(one)), 0);
+        f = SOF_TIMESTAMPING_TX_SOFTWARE;
+        CHECK_EQ(strata_setsockopt(a, u, SOL_SOCKET, SO_TIMESTAMPING, &f, sizeof(f)),
+                 -EOPNOTSUPP);
+        CHECK_EQ(strata_close(a, u), 0);
+        CHECK_EQ(strata_close(a, fresh), 0);
+        lab_down(&lab);
+}
+
+TEST_MAIN(T(zerocopy_completions_merge), T(zerocopy_flag_needs_the_option),
+          T(tx_timestamps_sched_snd_ack), T(timestamping_refusals))
