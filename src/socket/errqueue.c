@@ -35,7 +35,7 @@ void sock_errq_clone(struct sock *child, const struct sock *parent)
         q->tskey = p->tskey;
 }
 
-void sock_errq_free(struct sock *sk)
+void sock_errq_purge(struct sock *sk)
 {
         struct sk_buff *skb;
         while ((skb = skb_dequeue(&sk->error_queue))) {
@@ -43,6 +43,11 @@ void sock_errq_free(struct sock *sk)
                                           memory_order_relaxed);
                 kfree_skb_reason(sk->net, skb, SKB_DROP_REASON_SOCKET_CLOSE);
         }
+}
+
+void sock_errq_free(struct sock *sk)
+{
+        sock_errq_purge(sk);
         if (sk->errq) {
                 free(sk->errq->rec);
                 free(sk->errq);
@@ -84,6 +89,21 @@ int sock_queue_err_skb(struct sock *sk, struct sk_buff *skb)
         skb_queue_tail(&sk->error_queue, skb);
         sock_wake(sk); /* sk_error_report */
         return 0;
+}
+
+void sock_queue_err_data(struct sock *sk, const struct sock_exterr_skb *serr, const void *data,
+                         size_t len)
+{
+        if (len > SKB_LARGE_SIZE - SKB_HEADROOM)
+                len = SKB_LARGE_SIZE - SKB_HEADROOM;
+        struct sk_buff *skb = alloc_skb(sk->net, (uint32_t)len);
+        if (!skb)
+                return;
+        memcpy(skb_put(skb, (uint32_t)len), data, len);
+        *SKB_EXT_ERR(skb) = *serr;
+        skb->tstamp = 0;
+        if (sock_queue_err_skb(sk, skb))
+                kfree_skb_reason(sk->net, skb, SKB_DROP_REASON_SOCKET_RCVBUFF);
 }
 
 /* skb_zerocopy_notify_extend: grow the tail's range lo..hi by len ids */
@@ -217,7 +237,7 @@ ssize_t sock_recv_errqueue(struct sock *sk, struct msghdr *msg, size_t len)
                 if (msg->msg_name) {
                         struct sockaddr_in sin = { .sin_family = AF_INET,
                                                    .sin_port = htons(serr->port) };
-                        sin.sin_addr.s_addr = htonl(sk->daddr);
+                        sin.sin_addr.s_addr = htonl(serr->addr);
                         memcpy(msg->msg_name, &sin, sizeof(sin));
                         msg->msg_namelen = sizeof(sin);
                 }

@@ -36,7 +36,8 @@ struct sock;
 struct sock_exterr_skb {
         struct sock_extended_err ee;
         uint32_t offender; /* ICMP origins: who sent the error (host order) */
-        uint16_t port;     /* ICMP origins: the port the datagram went to */
+        uint32_t addr;     /* ICMP origins: where the datagram went (host order) */
+        uint16_t port;     /* ICMP origins: the port it went to */
 };
 _Static_assert(sizeof(struct sock_exterr_skb) <= SKB_CB_SIZE, "sock_exterr_skb fits in cb");
 
@@ -86,6 +87,13 @@ void sock_errq_drop_recs(struct sock_errq *q, uint32_t n);
  * (the caller frees it) when the charge would pass sk_rcvbuf.  Wakes sk.
  */
 int sock_queue_err_skb(struct sock *sk, struct sk_buff *skb);
+
+/* An entry serr carrying a copy of len bytes of data (ip_icmp_error's
+ * payload); dropped when memory or the receive buffer runs out. */
+void sock_queue_err_data(struct sock *sk, const struct sock_exterr_skb *serr, const void *data,
+                         size_t len);
+/* Empty the queue (IP_RECVERR turned off, close). */
+void sock_errq_purge(struct sock *sk);
 
 /*
  * A MSG_ZEROCOPY completion for ids lo..hi (ee_info..ee_data), as

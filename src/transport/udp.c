@@ -23,6 +23,7 @@
 #include "core/trace.h"
 #include "ipv4/ipv4.h"
 #include "socket/cmsg.h"
+#include "socket/errqueue.h"
 #include "socket/porthash.h"
 #include "socket/sockns.h"
 #include "transport/udp.h"
@@ -107,7 +108,7 @@ static void udp_close(struct sock *sk)
         struct sk_buff *skb;
         while ((skb = sock_dequeue(sk)))
                 kfree_skb_reason(sk->net, skb, SKB_DROP_REASON_SOCKET_CLOSE);
-        skb_queue_purge_reason(sk->net, &sk->error_queue, SKB_DROP_REASON_SOCKET_CLOSE);
+        sock_errq_purge(sk);
 }
 
 static bool addr_bindable(struct net *net, uint32_t addr)
@@ -271,6 +272,13 @@ static ssize_t udp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len
         if (err)
                 return err;
         UDP_INC(net, OutDatagrams);
+        if ((flags & MSG_ZEROCOPY) && len && sk->errq && sk->errq->zerocopy) {
+                /* __ip_append_data with SOCK_ZEROCOPY: the datagram was
+                 * copied into its skb, so the completion says COPIED; it
+                 * comes as the send returns (Linux's when the skb is freed) */
+                uint32_t id = sk->errq->zckey++;
+                sock_zerocopy_notify(sk, id, id, true);
+        }
         return (ssize_t)len;
 }
 
@@ -547,7 +555,7 @@ static void udp_rcv(struct sk_buff *skb)
 
 /* __udp4_lib_err: the quoted datagram was ours; tell its socket. */
 static int udp_err(struct net *net, const uint8_t *inner, size_t len, uint8_t type, uint8_t code,
-                   uint32_t info)
+                   uint32_t info, uint32_t from)
 {
         unsigned ihl = (inner[0] & 0x0f) * 4u;
         if (len < ihl + 8)
@@ -574,6 +582,15 @@ static int udp_err(struct net *net, const uint8_t *inner, size_t len, uint8_t ty
                 return 0;
         if (!sk->recverr && (!hard || sk->state != TCP_ESTABLISHED))
                 return 0;
+        if (sk->recverr) {
+                /* ip_icmp_error: the datagram's payload, as far as quoted */
+                struct sock_exterr_skb serr = {
+                        .ee = { .ee_errno = (uint32_t)err, .ee_origin = SO_EE_ORIGIN_ICMP,
+                                .ee_type = type, .ee_code = code, .ee_info = info },
+                        .offender = from, .addr = daddr, .port = dport,
+                };
+                sock_queue_err_data(sk, &serr, inner + ihl + 8, len - ihl - 8);
+        }
         sock_set_err(sk, err);
         return 0;
 }
@@ -649,8 +666,7 @@ int ip_setsockopt(struct sock *sk, int name, const void *val, socklen_t len)
                 else {
                         sk->recverr = v != 0;
                         if (!v)
-                                skb_queue_purge_reason(sk->net, &sk->error_queue,
-                                                       SKB_DROP_REASON_NOT_SPECIFIED);
+                                sock_errq_purge(sk);
                 }
                 return 0;
         case IP_MTU_DISCOVER:

@@ -291,5 +291,71 @@ static void timestamping_refusals(void)
         lab_down(&lab);
 }
 
-TEST_MAIN(T(zerocopy_completions_merge), T(zerocopy_flag_needs_the_option),
+/* UDP: IP_RECVERR queues the ICMP error with the datagram's payload, its
+ * sender and where the datagram went; MSG_ZEROCOPY completes at once. */
+static void udp_icmp_errors_and_zerocopy(void)
+{
+        struct lab lab;
+        lab_up(&lab, false);
+        struct strata_net *a = lab.ns[0];
+        int u = strata_socket(a, AF_INET, SOCK_DGRAM, 0);
+        int one = 1;
+        CHECK_EQ(strata_setsockopt(a, u, SOL_IP, IP_RECVERR, &one, sizeof(one)), 0);
+        struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(9),
+                                  .sin_addr.s_addr = htonl(0x0a000002) };
+        CHECK_EQ(strata_sendto(a, u, "hello", 5, 0, (struct sockaddr *)&to, sizeof(to)), 5);
+        run(&lab, SEC);
+        CHECK(revents(a, u) & POLLERR);
+        char data[16];
+        _Alignas(struct cmsghdr) char ctl[256];
+        struct sockaddr_in from;
+        struct iovec iov = { .iov_base = data, .iov_len = sizeof(data) };
+        struct msghdr mh = { .msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &iov,
+                             .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof(ctl) };
+        CHECK_EQ(strata_recvmsg(a, u, &mh, MSG_ERRQUEUE), 5);
+        CHECK_MEM(data, "hello", 5);
+        CHECK_EQ(mh.msg_flags, MSG_ERRQUEUE);
+        CHECK_EQ(mh.msg_namelen, sizeof(from));
+        CHECK_EQ(ntohl(from.sin_addr.s_addr), 0x0a000002);
+        CHECK_EQ(ntohs(from.sin_port), 9);
+        struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+        CHECK(c && c->cmsg_level == SOL_IP && c->cmsg_type == IP_RECVERR);
+        struct {
+                struct sock_extended_err ee;
+                struct sockaddr_in offender;
+        } eh;
+        memcpy(&eh, CMSG_DATA(c), sizeof(eh));
+        CHECK_EQ(eh.ee.ee_errno, ECONNREFUSED);
+        CHECK_EQ(eh.ee.ee_origin, SO_EE_ORIGIN_ICMP);
+        CHECK_EQ(eh.ee.ee_type, 3);
+        CHECK_EQ(eh.ee.ee_code, 3);
+        CHECK_EQ(ntohl(eh.offender.sin_addr.s_addr), 0x0a000002);
+        CHECK(!CMSG_NXTHDR(&mh, c));
+        /* taking the ICMP error took the pending error with it */
+        int err = -1;
+        socklen_t len = sizeof(err);
+        CHECK_EQ(strata_getsockopt(a, u, SOL_SOCKET, SO_ERROR, &err, &len), 0);
+        CHECK_EQ(err, 0);
+        /* an error left unread is freed with the socket */
+        CHECK_EQ(strata_sendto(a, u, "again", 5, 0, (struct sockaddr *)&to, sizeof(to)), 5);
+        run(&lab, SEC);
+        /* zerocopy: ids 0 and 1 merge */
+        int z = strata_socket(a, AF_INET, SOCK_DGRAM, 0);
+        CHECK_EQ(strata_setsockopt(a, z, SOL_SOCKET, SO_ZEROCOPY, &one, sizeof(one)), 0);
+        to.sin_port = htons(7);
+        for (int i = 0; i < 2; i++)
+                CHECK_EQ(strata_sendto(a, z, "z", 1, MSG_ZEROCOPY, (struct sockaddr *)&to,
+                                       sizeof(to)),
+                         1);
+        struct errmsg e = read_err(a, z, 0);
+        CHECK_EQ(e.r, 0);
+        CHECK_EQ(e.ee.ee_origin, SO_EE_ORIGIN_ZEROCOPY);
+        CHECK_EQ(e.ee.ee_info, 0);
+        CHECK_EQ(e.ee.ee_data, 1);
+        CHECK_EQ(strata_close(a, z), 0);
+        CHECK_EQ(strata_close(a, u), 0);
+        lab_down(&lab);
+}
+
+TEST_MAIN(T(zerocopy_completions_merge), T(udp_icmp_errors_and_zerocopy), T(zerocopy_flag_needs_the_option),
           T(tx_timestamps_sched_snd_ack), T(timestamping_refusals))
