@@ -66,6 +66,13 @@ ssize_t strata_recvfrom(struct strata_net *net, int fd, void *buf, size_t len, i
                         struct sockaddr *from, socklen_t *fromlen);
 ssize_t strata_sendmsg(struct strata_net *net, int fd, const struct msghdr *msg, int flags);
 ssize_t strata_recvmsg(struct strata_net *net, int fd, struct msghdr *msg, int flags);
+/* sendfile(2) from a file of the host process (in_fd: a descriptor of the
+ * process, not of the namespace) to socket out_fd: up to count bytes from
+ * *offset (which moves on), or from the file's position (which moves on)
+ * when offset is NULL.  Blocks as a send on out_fd would; returns the bytes
+ * sent, or -errno (EBADF/EINVAL for what the file cannot do). */
+ssize_t strata_sendfile(struct strata_net *net, int out_fd, int in_fd, off_t *offset,
+                        size_t count);
 int strata_shutdown(struct strata_net *net, int fd, int how);
 int strata_close(struct strata_net *net, int fd);
 int strata_getsockname(struct strata_net *net, int fd, struct sockaddr *addr, socklen_t *len);

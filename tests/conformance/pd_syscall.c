@@ -35,12 +35,15 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "pd_run.h"
 
 #define MAX_FD    64
 #define BIG_IOLEN (16 * 1024 * 1024)
 #define PD_MAX_IOV 128
+/* runner descriptors (open) in the script-to-real map, apart from Strata's */
+#define HOST_FD_BASE 100000
 
 /* --- constants ---------------------------------------------------------------- */
 
@@ -499,6 +502,21 @@ static long long do_call(struct call *c, bool *new_fd)
                 return strata_socket(sn, (int)dom, (int)int_of(c, arg(c, 1)),
                                      (int)int_of(c, arg(c, 2)));
         }
+        if (strcmp(n, "open") == 0) {
+                /* a file of the script's private /tmp (pd_files.c): a
+                 * descriptor of the runner, told apart from the stack's */
+                const struct pd_expr *pe = arg(c, 0);
+                if (pe->kind != PD_E_STRING)
+                        bad(c, "open needs a path string");
+                char path[400], msg[256];
+                if (pd_sandbox_path(pe->s, path, sizeof(path), msg, sizeof(msg)))
+                        bad(c, "%s", msg);
+                int hfd = open(path, (int)int_of(c, arg(c, 1)) | O_CLOEXEC, 0600);
+                if (hfd < 0)
+                        return -errno;
+                *new_fd = true;
+                return HOST_FD_BASE + hfd;
+        }
         /* poll's first argument is its array of pollfds, not a descriptor */
         int fd = strcmp(n, "poll") == 0 ? -1 : real_fd(int_of(c, arg(c, 0)));
         if (strncmp(n, "epoll", 5) != 0 && strcmp(n, "close") != 0 && fd >= 0 && fd < 900)
@@ -526,10 +544,21 @@ static long long do_call(struct call *c, bool *new_fd)
                 return strata_accept4(sn, fd, (struct sockaddr *)&sa, &len, flags);
         }
         if (strcmp(n, "close") == 0) {
-                int r = strata_close(sn, fd);
+                int r = fd >= HOST_FD_BASE ? (close(fd - HOST_FD_BASE) ? -errno : 0)
+                                           : strata_close(sn, fd);
                 if (r == 0)
                         unmap_fd(fd);
                 return r;
+        }
+        if (strcmp(n, "sendfile") == 0) {
+                int in = real_fd(int_of(c, arg(c, 1)));
+                if (in < HOST_FD_BASE)
+                        bad(c, "sendfile reads a file open()ed by the script");
+                const struct pd_expr *o = arg(c, 2);
+                bool null = o->kind == PD_E_WORD && strcmp(o->s, "NULL") == 0;
+                off_t off = null ? 0 : (off_t)int_of(c, o);
+                return strata_sendfile(sn, fd, in - HOST_FD_BASE, null ? NULL : &off,
+                                       iolen(c, int_of(c, arg(c, 3))));
         }
         if (strcmp(n, "shutdown") == 0)
                 return strata_shutdown(sn, fd, (int)int_of(c, arg(c, 1)));
