@@ -12,6 +12,8 @@
  *    IP_RECVERR cmsg, OPT_ID keys counted from the connection's first
  *    byte, OPT_TSONLY reports without the packet, and what is refused.
  *  - Entries nobody read are freed with the socket (the pool's leak check).
+ *  - UDP: IP_RECVERR queues ICMP errors; MSG_ZEROCOPY completes at once.
+ *  - sendfile() from a host file (the offset or the file position moves).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -20,7 +22,9 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <string.h>
+#include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../test.h"
 #include "api/api.h"
@@ -357,5 +361,44 @@ static void udp_icmp_errors_and_zerocopy(void)
         lab_down(&lab);
 }
 
-TEST_MAIN(T(zerocopy_completions_merge), T(udp_icmp_errors_and_zerocopy), T(zerocopy_flag_needs_the_option),
+/* sendfile from a host file: the offset moves by what was sent, a NULL
+ * offset reads and moves the file position, the bytes arrive intact. */
+static void sendfile_from_a_host_file(void)
+{
+        struct lab lab;
+        lab_up(&lab, false);
+        struct strata_net *a = lab.ns[0], *b = lab.ns[1];
+        char path[] = "/tmp/strata-sendfile-XXXXXX";
+        int fd = mkstemp(path);
+        CHECK(fd >= 0);
+        unlink(path);
+        static char data[100000];
+        for (size_t i = 0; i < sizeof(data); i++)
+                data[i] = (char)(i * 13 + (i >> 9));
+        CHECK_EQ(write(fd, data, sizeof(data)), (ssize_t)sizeof(data));
+        off_t off = 10;
+        CHECK_EQ(strata_sendfile(a, lab.c, fd, &off, 70000), 70000);
+        CHECK_EQ(off, 70010);
+        CHECK_EQ(lseek(fd, 0, SEEK_CUR), (off_t)sizeof(data)); /* untouched */
+        CHECK_EQ(lseek(fd, 99990, SEEK_SET), 99990);
+        CHECK_EQ(strata_sendfile(a, lab.c, fd, NULL, 50), 10); /* to the end */
+        CHECK_EQ(lseek(fd, 0, SEEK_CUR), 100000);
+        CHECK_EQ(strata_sendfile(a, lab.c, fd, NULL, 50), 0);
+        static char got[70010];
+        size_t n = 0;
+        while (n < sizeof(got)) {
+                ssize_t r = strata_recv(b, lab.s, got + n, sizeof(got) - n, 0);
+                CHECK(r > 0);
+                n += (size_t)r;
+        }
+        CHECK_MEM(got, data + 10, 70000);
+        CHECK_MEM(got + 70000, data + 99990, 10);
+        off = -1;
+        CHECK_EQ(strata_sendfile(a, lab.c, fd, &off, 1), -EINVAL);
+        close(fd);
+        CHECK_EQ(strata_sendfile(a, lab.c, fd, NULL, 1), -EBADF);
+        lab_down(&lab);
+}
+
+TEST_MAIN(T(zerocopy_completions_merge), T(sendfile_from_a_host_file), T(udp_icmp_errors_and_zerocopy), T(zerocopy_flag_needs_the_option),
           T(tx_timestamps_sched_snd_ack), T(timestamping_refusals))
