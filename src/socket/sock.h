@@ -114,6 +114,7 @@ struct sock {
         int mark;                /* SO_MARK */
         int priority;            /* SO_PRIORITY */
         bool reuse, reuseport, broadcast, keepalive, dontroute;
+        bool freebind;           /* IP_FREEBIND: bind to an address not (yet) local */
         int linger_onoff, linger_secs;
         uint32_t uid;            /* owner, for SO_REUSEPORT sharing */
         struct sk_buff_head receive_queue;

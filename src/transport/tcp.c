@@ -393,7 +393,7 @@ static void tcp_destroy(struct sock *sk)
 static int tcp_bind(struct sock *sk, uint32_t addr, uint16_t port)
 {
         struct ipv4_net *in = ipv4_of(sk->net);
-        if (addr && !inet_addr_local(sk->net, addr))
+        if (addr && !sk->freebind && !inet_addr_local(sk->net, addr)) /* inet_can_nonlocal_bind */
                 return -EADDRNOTAVAIL;
         if (port && port < in->ip_unprivileged_port_start && sk->uid != 0)
                 return -EACCES;
@@ -533,6 +533,7 @@ struct sock *tcp_child_new(struct sock *parent, uint32_t saddr, uint16_t sport, 
         c->keepalive = parent->keepalive;
         c->reuse = parent->reuse; /* a later listener may share the port */
         c->reuseport = parent->reuseport;
+        c->freebind = parent->freebind;
         c->uid = parent->uid;
         tp->nodelay = pp->nodelay;
         tp->cork = pp->cork;

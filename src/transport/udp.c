@@ -125,7 +125,7 @@ static bool addr_bindable(struct net *net, uint32_t addr)
 static int udp_bind(struct sock *sk, uint32_t addr, uint16_t port)
 {
         struct ipv4_net *in = ipv4_of(sk->net);
-        if (!addr_bindable(sk->net, addr))
+        if (!sk->freebind && !addr_bindable(sk->net, addr)) /* inet_can_nonlocal_bind */
                 return -EADDRNOTAVAIL;
         if (port && port < in->ip_unprivileged_port_start && sk->uid != 0)
                 return -EACCES;
@@ -646,6 +646,11 @@ int ip_setsockopt(struct sock *sk, int name, const void *val, socklen_t len)
                         return -EINVAL;
                 sk->uc_ttl = v;
                 return 0;
+        case IP_FREEBIND:
+                if (ip_opt_int(val, len, &v))
+                        return -EINVAL;
+                sk->freebind = v != 0;
+                return 0;
         case IP_TOS:
                 if (ip_opt_int(val, len, &v))
                         return -EINVAL;
@@ -720,6 +725,8 @@ int ip_getsockopt(struct sock *sk, int name, void *val, socklen_t *len)
                 return ip_put_int(val, len, sk->recvtos);
         case IP_RECVERR:
                 return ip_put_int(val, len, sk->recverr);
+        case IP_FREEBIND:
+                return ip_put_int(val, len, sk->freebind);
         case IP_MTU_DISCOVER:
                 return ip_put_int(val, len, sk->pmtudisc);
         case IP_MTU: {
