@@ -73,6 +73,13 @@ ssize_t strata_recvmsg(struct strata_net *net, int fd, struct msghdr *msg, int f
  * sent, or -errno (EBADF/EINVAL for what the file cannot do). */
 ssize_t strata_sendfile(struct strata_net *net, int out_fd, int in_fd, off_t *offset,
                         size_t count);
+/* splice(2) from TCP socket fd to a pipe of the host process (pipe_fd, its
+ * write end): up to len bytes, as many as the pipe has room for, never past
+ * urgent data (0 when that is all there is).  Blocks as a receive on fd
+ * would, and for room in the pipe, unless SPLICE_F_NONBLOCK or the socket
+ * is non-blocking.  -EINVAL when fd is not a stream or pipe_fd not a pipe. */
+ssize_t strata_splice_read(struct strata_net *net, int fd, int pipe_fd, size_t len,
+                           unsigned flags);
 int strata_shutdown(struct strata_net *net, int fd, int how);
 int strata_close(struct strata_net *net, int fd);
 int strata_getsockname(struct strata_net *net, int fd, struct sockaddr *addr, socklen_t *len);

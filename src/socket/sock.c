@@ -283,6 +283,9 @@ int sock_setsockopt(struct sock *sk, int name, const void *val, socklen_t len)
         case SO_ZEROCOPY:
         case SO_TIMESTAMPING:
                 return sock_errq_setsockopt(sk, name, v);
+        case SO_OOBINLINE:
+                sk->urginline = v != 0;
+                return 0;
         case SO_REUSEADDR:
                 sk->reuse = v != 0;
                 return 0;
@@ -347,6 +350,8 @@ int sock_getsockopt(struct sock *sk, int name, void *val, socklen_t *len)
         case SO_TIMESTAMPING:
                 sock_errq_getsockopt(sk, name, &v);
                 return put_int(val, len, v);
+        case SO_OOBINLINE:
+                return put_int(val, len, sk->urginline);
         case SO_TYPE:
                 return put_int(val, len, sk->type);
         case SO_DOMAIN:

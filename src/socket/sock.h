@@ -94,6 +94,12 @@ struct proto {
          * counting bytes (TCP: snd_una), or -EINVAL when the socket is not
          * connected or connecting. */
         int (*tskey_base)(struct sock *sk, uint32_t *key);
+        /* Optional, stream sockets: splice's read (tcp_splice_read): up to
+         * len bytes into buf, never past urgent data; 0 at the end of the
+         * stream or stuck at the urgent mark, -EAGAIN to wait. */
+        ssize_t (*read_sock)(struct sock *sk, void *buf, size_t len, bool nonblock);
+        /* Optional: protocol ioctls (TCP: SIOCATMARK); -ENOTTY for others. */
+        int (*ioctl)(struct sock *sk, unsigned long req, int *out);
 };
 
 struct sock {
@@ -115,6 +121,7 @@ struct sock {
         int priority;            /* SO_PRIORITY */
         bool reuse, reuseport, broadcast, keepalive, dontroute;
         bool freebind;           /* IP_FREEBIND: bind to an address not (yet) local */
+        bool urginline;          /* SO_OOBINLINE: urgent data stays in the stream */
         int linger_onoff, linger_secs;
         uint32_t uid;            /* owner, for SO_REUSEPORT sharing */
         struct sk_buff_head receive_queue;

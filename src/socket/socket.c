@@ -243,8 +243,8 @@ ssize_t sys_recvmsg(struct net *net, int fd, struct msghdr *msg, int flags)
         ssize_t len = iov_total(msg);
         if (len < 0)
                 return len;
-        if (flags & MSG_OOB)
-                return -EOPNOTSUPP;
+        if ((flags & MSG_OOB) && sk->type != SOCK_STREAM)
+                return -EOPNOTSUPP; /* urgent data is TCP's (tcp_urg.c) */
         /* ____sys_recvmsg: the protocol writes the source into kernel
          * storage (length 0 when it writes none); what fits is copied out
          * and msg_namelen reports the full length */
@@ -269,6 +269,19 @@ ssize_t sys_recvmsg(struct net *net, int fd, struct msghdr *msg, int flags)
                 msg->msg_namelen = ulen;
         }
         return r;
+}
+
+ssize_t sys_read_sock(struct net *net, int fd, void *buf, size_t len, int flags)
+{
+        int err = -EBADF;
+        struct sock *sk = sock_of(net, fd, &err);
+        if (!sk)
+                return err;
+        if (!sk->prot->read_sock)
+                return -EINVAL; /* splice needs a stream to read */
+        struct file *f = fd_get(net, fd);
+        bool nonblock = (flags & MSG_DONTWAIT) || (f && (f->flags & O_NONBLOCK));
+        return sk->prot->read_sock(sk, buf, len, nonblock);
 }
 
 int sys_connect_done(struct net *net, int fd, int *result)
@@ -452,6 +465,12 @@ int sys_ioctl(struct net *net, int fd, unsigned long req, void *arg)
                 int n = f->sk->prot->bytes_readable(f->sk);
                 memcpy(arg, &n, sizeof(n));
                 return 0;
+        }
+        if (f->sk->prot->ioctl) {
+                int n, r = f->sk->prot->ioctl(f->sk, req, &n);
+                if (!r)
+                        memcpy(arg, &n, sizeof(n));
+                return r;
         }
         return -ENOTTY;
 }

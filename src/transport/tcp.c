@@ -605,13 +605,15 @@ static unsigned tcp_poll(struct sock *sk)
                 return POLLOUT | POLLWRNORM; /* write() sends the SYN with data */
         if (sk->err || sk->error_queue.first)
                 mask |= POLLERR;
+        if (tp->urg_data & TCP_URG_VALID)
+                mask |= POLLPRI;
         if (sk->shutdown == (RCV_SHUTDOWN | SEND_SHUTDOWN) || sk->state == TCP_CLOSE)
                 mask |= POLLHUP;
         if ((sk->shutdown & RCV_SHUTDOWN) || tp->fin_received)
                 mask |= POLLIN | POLLRDNORM | POLLRDHUP;
         /* a Fast Open child is readable and writable in SYN_RECV */
         if (sk->state != TCP_SYN_SENT && (sk->state != TCP_SYN_RECV || tp->fo.passive)) {
-                if (sk->receive_queue.first)
+                if (sk->receive_queue.first && !(tp->urg_data && tcp_urg_only(sk)))
                         mask |= POLLIN | POLLRDNORM;
                 /* tcp_poll: a shut sending side (a reset, a timeout) is
                  * writable -- the write reports the error */
@@ -746,13 +748,24 @@ static ssize_t tcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int 
         struct tcp_sock *tp = tcp_sk(sk);
         if (sk->state == TCP_LISTEN)
                 return -ENOTCONN;
+        if (flags & MSG_OOB)
+                return tcp_recv_urg(sk, msg, len, flags);
         size_t copied = 0, iov = 0, iov_off = 0;
         struct sk_buff *skb = sk->receive_queue.first;
         if (skb && !msg_iov_ok(msg, len))
                 return -EFAULT; /* skb_copy_datagram_msg fails; the data stays */
         while (skb && copied < len) {
                 struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
+                uint32_t skip = 0;
                 size_t avail = skb->len - cb->consumed;
+                if (tp->urg_data) {
+                        /* the urgent mark: stop there after data, pass over
+                         * an out-of-line urgent byte (tcp_urg.c) */
+                        avail = tcp_urg_clip(sk, cb->seq + cb->consumed, avail, copied, &skip);
+                        if (!avail && !skip)
+                                break;
+                }
+                uint32_t start = cb->consumed + skip;
                 size_t n = len - copied < avail ? len - copied : avail;
                 size_t done = 0;
                 while (done < n && iov < (size_t)msg->msg_iovlen) {
@@ -760,7 +773,7 @@ static ssize_t tcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int 
                         if (chunk > n - done)
                                 chunk = n - done;
                         memcpy((char *)msg->msg_iov[iov].iov_base + iov_off,
-                               skb->data + cb->consumed + done, chunk);
+                               skb->data + start + done, chunk);
                         done += chunk;
                         iov_off += chunk;
                         if (iov_off == msg->msg_iov[iov].iov_len) {
@@ -771,9 +784,11 @@ static ssize_t tcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int 
                 copied += done;
                 struct sk_buff *next = skb->next;
                 if (!(flags & MSG_PEEK)) {
-                        cb->consumed += (uint32_t)done;
+                        cb->consumed = start + (uint32_t)done;
                         if (cb->consumed == skb->len)
                                 consume_skb(sock_dequeue(sk));
+                        if (tp->urg_data)
+                                tcp_urg_passed(sk);
                 }
                 if (done < n)
                         break;
@@ -1203,6 +1218,8 @@ const struct proto tcp_prot = {
         .shutdown = tcp_shutdown,
         .diag_destroy = tcp_abort,
         .tskey_base = tcp_tskey_base,
+        .read_sock = tcp_read_sock,
+        .ioctl = tcp_ioctl,
 };
 
 static int cc_validate(struct net *net, const char *v)

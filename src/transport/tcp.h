@@ -104,11 +104,13 @@ struct tcp_sock {
         double cubic_wmax, cubic_k, cubic_west;
         uint64_t cubic_epoch;
         uint16_t user_mss;               /* TCP_MAXSEG set by the user (0: none) */
+        uint16_t urg_data;               /* TCP_URG_* | the urgent byte (tcp_urg.c) */
         /* options */
         unsigned notsent_lowat;          /* TCP_NOTSENT_LOWAT (0: the sysctl) */
         uint32_t user_timeout_ms;        /* TCP_USER_TIMEOUT (0: none) */
         int keepidle, keepintvl, keepcnt;/* TCP_KEEP* in s (0: the sysctls) */
         uint32_t ka_probes;              /* keepalive probes unanswered */
+        uint32_t urg_seq;                /* the urgent byte's sequence number */
         uint64_t rcv_tstamp;             /* ns: last segment from the peer */
         uint64_t lsndtime;               /* ns: last new data sent */
         uint64_t lrcvtime;               /* ns: last payload received (icsk_ack.lrcvtime:
@@ -205,6 +207,25 @@ void tcp_accept_enqueue(struct sock *parent, struct sock *child);
 uint32_t tcp_isn(struct net *net, uint32_t saddr, uint16_t sport, uint32_t daddr, uint16_t dport);
 uint16_t tcp_mss_for(struct net *net, uint32_t daddr);
 uint32_t tcp_time_ms(struct net *net);
+
+/* tcp_urg.c: urgent data (urg_data: TCP_URG_* | the byte) */
+#define TCP_URG_VALID  0x0100
+#define TCP_URG_NOTYET 0x0200
+#define TCP_URG_READ   0x0400
+uint32_t tcp_copied_seq(struct sock *sk);
+/* a segment (payload in skb) with URG, or while the urgent byte is awaited */
+void tcp_urg(struct sock *sk, struct sk_buff *skb, const struct tcp_repr *th);
+/* recv(MSG_OOB) */
+ssize_t tcp_recv_urg(struct sock *sk, struct msghdr *msg, size_t len, int flags);
+/* how many of avail bytes from seq a read takes (after copied bytes):
+ * stops at the urgent mark; *skip = 1 when the byte at seq is passed over */
+size_t tcp_urg_clip(struct sock *sk, uint32_t seq, size_t avail, size_t copied, uint32_t *skip);
+/* the reader moved past the urgent byte: forget it */
+void tcp_urg_passed(struct sock *sk);
+/* nothing to read but the out-of-line urgent byte (not POLLIN) */
+bool tcp_urg_only(struct sock *sk);
+ssize_t tcp_read_sock(struct sock *sk, void *buf, size_t len, bool nonblock);
+int tcp_ioctl(struct sock *sk, unsigned long req, int *out);
 
 /* tcp_pmtu.c: ICMP "fragmentation needed" lowers a connection's MSS. */
 void tcp_v4_mtu_reduced(struct sock *sk, uint32_t mtu);

@@ -713,6 +713,9 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
                         return;
                 }
         }
+        /* 6: urgent data */
+        if ((th->flags & TCPF_URG) || tp->urg_data == TCP_URG_NOTYET)
+                tcp_urg(sk, skb, th);
         /* 7: data */
         bool fin = th->flags & TCPF_FIN;
         if (skb->len) {

@@ -143,6 +143,11 @@ static const struct {
         S(MSG_ERRQUEUE),
         S(MSG_FASTOPEN),
         S(MSG_ZEROCOPY),
+        S(SPLICE_F_MOVE),
+        S(SPLICE_F_NONBLOCK),
+        S(SPLICE_F_MORE),
+        S(SO_OOBINLINE),
+        S(SIOCATMARK),
         S(SHUT_RD),
         S(SHUT_WR),
         S(SHUT_RDWR),
@@ -517,6 +522,18 @@ static long long do_call(struct call *c, bool *new_fd)
                 *new_fd = true;
                 return HOST_FD_BASE + hfd;
         }
+        if (strcmp(n, "pipe") == 0) {
+                /* pipe([R, W]): a pipe of the runner, for splice */
+                const struct pd_expr *a = arg(c, 0);
+                if (a->kind != PD_E_ARRAY || a->nkids != 2)
+                        bad(c, "pipe needs [READ_FD, WRITE_FD]");
+                int p[2];
+                if (pipe2(p, O_CLOEXEC))
+                        return -errno;
+                map_fd(int_of(c, a->kids[0]), HOST_FD_BASE + p[0]);
+                map_fd(int_of(c, a->kids[1]), HOST_FD_BASE + p[1]);
+                return 0;
+        }
         /* poll's first argument is its array of pollfds, not a descriptor */
         int fd = strcmp(n, "poll") == 0 ? -1 : real_fd(int_of(c, arg(c, 0)));
         if (strncmp(n, "epoll", 5) != 0 && strcmp(n, "close") != 0 && fd >= 0 && fd < 900)
@@ -559,6 +576,18 @@ static long long do_call(struct call *c, bool *new_fd)
                 off_t off = null ? 0 : (off_t)int_of(c, o);
                 return strata_sendfile(sn, fd, in - HOST_FD_BASE, null ? NULL : &off,
                                        iolen(c, int_of(c, arg(c, 3))));
+        }
+        if (strcmp(n, "splice") == 0) {
+                /* splice(SOCKET, NULL, PIPE, NULL, LEN, FLAGS): from the stack
+                 * into a pipe of the runner */
+                int out = real_fd(int_of(c, arg(c, 2)));
+                const struct pd_expr *o1 = arg(c, 1), *o2 = arg(c, 3);
+                if (out < HOST_FD_BASE || o1->kind != PD_E_WORD || strcmp(o1->s, "NULL") ||
+                    o2->kind != PD_E_WORD || strcmp(o2->s, "NULL"))
+                        bad(c, "runner: splice only from a socket into a pipe, offsets NULL");
+                return strata_splice_read(sn, fd, out - HOST_FD_BASE,
+                                          iolen(c, int_of(c, arg(c, 4))),
+                                          (unsigned)int_of(c, arg(c, 5)));
         }
         if (strcmp(n, "shutdown") == 0)
                 return strata_shutdown(sn, fd, (int)int_of(c, arg(c, 1)));
