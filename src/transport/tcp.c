@@ -736,6 +736,8 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len
                                 TCP_SKB_CB(last)->flags |= TCPF_PSH;
                 }
                 tcp_errq_sendmsg(sk, flags, tp->write_seq); /* tcp_tx_timestamp */
+                if (flags & MSG_OOB)
+                        tcp_urg_mark(tp, tp->write_seq);
                 tcp_push_mode(sk, more ? TCP_PUSH_MORE : TCP_PUSH_NAGLE);
         }
         return copied ? (ssize_t)copied : -EAGAIN;

@@ -126,6 +126,7 @@ struct tcp_sock {
         struct timer_list reo_timer;     /* RACK's reordering timer */
         struct sk_buff_head write_queue; /* unacked + unsent payload */
         uint32_t wmem_queued;            /* truesize of write_queue (sk_wmem_queued) */
+        uint32_t snd_up;                 /* end of the last MSG_OOB write (urg_mode) */
         struct sk_buff *send_head;       /* first unsent skb, or NULL: scan */
         uint32_t sent_ts;                /* when the oldest unacked was sent (ms) */
         /* receive side */
@@ -150,6 +151,7 @@ struct tcp_sock {
         bool cork;                       /* TCP_CORK: partial segments wait */
         bool recvmsg_inq;                /* TCP_INQ: TCP_CM_INQ on each read */
         bool nospace;                    /* a writer found the buffer full (SOCK_NOSPACE) */
+        bool urg_mode;                   /* MSG_OOB data not yet acked (tcp_urg_mode) */
         uint8_t chrono_type;             /* enum tcp_chrono running now */
         uint64_t chrono_start;           /* ns */
         uint64_t chrono_stat[3];         /* ns per reason, BUSY first */
@@ -226,6 +228,12 @@ void tcp_urg_passed(struct sock *sk);
 bool tcp_urg_only(struct sock *sk);
 ssize_t tcp_read_sock(struct sock *sk, void *buf, size_t len, bool nonblock);
 int tcp_ioctl(struct sock *sk, unsigned long req, int *out);
+/* sending: a MSG_OOB write ended at end_seq (tcp_mark_urg); a segment from
+ * seq gets URG and its pointer (tcp_transmit_skb); the ACK for ack ends
+ * urgent mode once it covers snd_up */
+void tcp_urg_mark(struct tcp_sock *tp, uint32_t end_seq);
+void tcp_urg_header(const struct tcp_sock *tp, uint32_t seq, struct tcp_repr *th);
+void tcp_urg_acked(struct tcp_sock *tp, uint32_t ack);
 
 /* tcp_pmtu.c: ICMP "fragmentation needed" lowers a connection's MSS. */
 void tcp_v4_mtu_reduced(struct sock *sk, uint32_t mtu);

@@ -178,6 +178,7 @@ static void tcp_clean_acked(struct sock *sk, uint32_t ack, struct tcp_ack_sample
                 }
         }
         tp->snd_una = ack;
+        tcp_urg_acked(tp, ack);
         tp->bytes_acked += acked;
         /* TCP_USER_TIMEOUT counts from the oldest data still unacked */
         tp->first_unacked_ts = tp->snd_una == tp->snd_nxt ? 0 : net_now(net);

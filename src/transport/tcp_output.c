@@ -73,6 +73,8 @@ int tcp_transmit_skb(struct sock *sk, struct sk_buff *data, uint8_t flags, uint3
         }
         if (flags & TCPF_ACK)
                 th.ack = tp->rcv_nxt;
+        if (tp->urg_mode)
+                tcp_urg_header(tp, seq, &th);
         size_t hlen = TCP_HLEN_MIN + tcp_options_len(&th.opt);
         struct sk_buff *skb;
         uint8_t *h;
@@ -259,7 +261,7 @@ void tcp_push_mode(struct sock *sk, enum tcp_push_how how)
                  * TCP_CORK hold a partial one (unless TCP_NODELAY just
                  * pushed), Nagle holds it while data is unacked */
                 if (skb->len < tp->mss && !(cb->flags & TCPF_FIN) && skb->next == NULL &&
-                    how != TCP_PUSH_FORCE && how != TCP_PUSH_PROBE) {
+                    how != TCP_PUSH_FORCE && how != TCP_PUSH_PROBE && !tp->urg_mode) {
                         if (how == TCP_PUSH_MORE)
                                 break;
                         if (!tp->nagle_push &&

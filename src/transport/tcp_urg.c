@@ -1,6 +1,6 @@
 /*
- * Urgent data on receive (RFC 9293 3.8.5 as Linux reads it: tcp_urg,
- * tcp_check_urg, tcp_recv_urg) and splice's read of a TCP stream.
+ * Urgent data (RFC 9293 3.8.5 as Linux reads it: tcp_urg, tcp_check_urg,
+ * tcp_recv_urg, tcp_mark_urg) and splice's read of a TCP stream.
  *
  * A segment with URG points at the byte after the urgent one (Linux's
  * default, net.ipv4.tcp_stdurg=0): that byte's sequence becomes urg_seq
@@ -14,7 +14,11 @@
  * finds nothing but it returns 0 rather than waiting (Linux's "we do not
  * want to loop" in tcp_splice_read).
  *
- * The state is two fields in holes of struct tcp_sock: no cost per socket.
+ * Sending: a write with MSG_OOB marks its end (snd_up); until that is
+ * acknowledged every segment before it carries URG with the pointer, and
+ * Nagle and TCP_CORK do not hold the data back (tcp_nagle_test).
+ *
+ * The state is fields in holes of struct tcp_sock: no cost per socket.
  */
 #include <errno.h>
 #include <string.h>
@@ -186,6 +190,33 @@ ssize_t tcp_read_sock(struct sock *sk, void *buf, size_t len, bool nonblock)
         if (sk->receive_queue.first)
                 return 0; /* only the urgent byte: do not wait on it */
         return -EAGAIN;
+}
+
+void tcp_urg_mark(struct tcp_sock *tp, uint32_t end_seq)
+{
+        tp->snd_up = end_seq;
+        tp->urg_mode = true;
+}
+
+void tcp_urg_header(const struct tcp_sock *tp, uint32_t seq, struct tcp_repr *th)
+{
+        if (!tp->urg_mode || !seq_before(seq, tp->snd_up))
+                return;
+        /* the pointer is one past the last urgent byte; one too far for the
+         * 16-bit field says "later" with 0xFFFF while data is in flight */
+        if (seq_before(tp->snd_up, seq + 0x10000)) {
+                th->urg = (uint16_t)(tp->snd_up - seq);
+                th->flags |= TCPF_URG;
+        } else if (seq_after(seq + 0xFFFF, tp->snd_nxt)) {
+                th->urg = 0xFFFF;
+                th->flags |= TCPF_URG;
+        }
+}
+
+void tcp_urg_acked(struct tcp_sock *tp, uint32_t ack)
+{
+        if (tp->urg_mode && !seq_before(ack, tp->snd_up))
+                tp->urg_mode = false;
 }
 
 int tcp_ioctl(struct sock *sk, unsigned long req, int *out)

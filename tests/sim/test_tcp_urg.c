@@ -9,7 +9,9 @@
  *    the urgent byte alone;
  *  - SO_OOBINLINE keeps the byte in the stream (MSG_OOB is EINVAL);
  *  - splice stops at the mark and, with nothing but the urgent byte left,
- *    returns 0 instead of waiting; into a full pipe, non-blocking, EAGAIN.
+ *    returns 0 instead of waiting; into a full pipe, non-blocking, EAGAIN;
+ *  - send(MSG_OOB) marks the write urgent: URG and its pointer until
+ *    acknowledged, past Nagle.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -157,4 +159,35 @@ static void splice_stops_at_urgent_data(void)
         teardown(&w);
 }
 
-TEST_MAIN(T(urgent_byte_leaves_the_stream), T(oobinline_keeps_it), T(splice_stops_at_urgent_data))
+/* Sending MSG_OOB: URG with the pointer one past the write's last byte
+ * (tcp_mark_urg), Nagle does not hold it, and once acknowledged the
+ * segments that follow carry no URG. */
+static void send_oob_marks_urgent(void)
+{
+        struct w w;
+        connect_peer(&w, "sendurg");
+        struct tcp_repr th;
+        size_t plen;
+        CHECK_EQ(strata_send(w.ns, w.s, "abc", 3, 0), 3);
+        run(&w, MSEC);
+        CHECK(take_seg(&w, &th, &plen));
+        CHECK_EQ(plen, 3);
+        CHECK(!(th.flags & TCPF_URG));
+        /* "abc" is unacknowledged: Nagle would hold a small write, not this */
+        CHECK_EQ(strata_send(w.ns, w.s, "de!", 3, MSG_OOB), 3);
+        run(&w, MSEC);
+        CHECK(take_seg(&w, &th, &plen));
+        CHECK_EQ(plen, 3);
+        CHECK(th.flags & TCPF_URG);
+        CHECK_EQ(th.urg, 3);
+        w.stack_nxt = th.seq + 3;
+        send_seg(&w, TCPF_ACK, NULL, 0, 0);
+        CHECK_EQ(strata_send(w.ns, w.s, "f", 1, 0), 1);
+        run(&w, MSEC);
+        CHECK(take_seg(&w, &th, &plen));
+        CHECK_EQ(plen, 1);
+        CHECK(!(th.flags & TCPF_URG));
+        teardown(&w);
+}
+
+TEST_MAIN(T(send_oob_marks_urgent), T(urgent_byte_leaves_the_stream), T(oobinline_keeps_it), T(splice_stops_at_urgent_data))
