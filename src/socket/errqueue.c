@@ -161,11 +161,25 @@ void sock_tx_timestamp(struct sock *sk, int tstype, uint32_t tskey, struct sk_bu
         serr->ee.ee_errno = ENOMSG;
         serr->ee.ee_origin = SO_EE_ORIGIN_TIMESTAMPING;
         serr->ee.ee_info = (uint32_t)tstype;
-        if (q->tsflags & SOF_TIMESTAMPING_OPT_ID)
-                serr->ee.ee_data = tskey - q->tskey;
+        if (q->tsflags & SOF_TIMESTAMPING_OPT_ID) /* a stream counts from sk_tskey */
+                serr->ee.ee_data = sk->type == SOCK_STREAM ? tskey - q->tskey : tskey;
         skb->tstamp = clock_wall(sk->net->clock); /* __net_timestamp */
         if (sock_queue_err_skb(sk, skb))
                 kfree_skb_reason(sk->net, skb, SKB_DROP_REASON_SOCKET_RCVBUFF);
+}
+
+void sock_tx_timestamp_dgram(struct sock *sk, struct sk_buff *skb)
+{
+        struct sock_errq *q = sk->errq;
+        unsigned f = q->tsflags;
+        if (!(f & (SOF_TIMESTAMPING_TX_SCHED | SOF_TIMESTAMPING_TX_SOFTWARE)))
+                return;
+        /* __ip_append_data: one key per datagram with OPT_ID */
+        uint32_t key = (f & SOF_TIMESTAMPING_OPT_ID) ? q->tskey++ : 0;
+        if (f & SOF_TIMESTAMPING_TX_SCHED)
+                sock_tx_timestamp(sk, SCM_TSTAMP_SCHED, key, skb);
+        if (f & SOF_TIMESTAMPING_TX_SOFTWARE)
+                sock_tx_timestamp(sk, SCM_TSTAMP_SND, key, skb);
 }
 
 static bool is_icmp_err(struct sk_buff *skb)
@@ -273,8 +287,9 @@ static int set_timestamping(struct sock *sk, int val)
         if (v & ~(unsigned)TS_SUPPORTED)
                 return -EOPNOTSUPP;
         bool stream = sk->type == SOCK_STREAM;
-        /* only stream sockets generate transmit timestamps so far */
-        if ((v & TS_TX_RECORD) && !stream)
+        /* transmit timestamps come from TCP and UDP so far */
+        if ((v & TS_TX_RECORD) && !stream &&
+            !(sk->type == SOCK_DGRAM && sk->protocol == IPPROTO_UDP))
                 return -EOPNOTSUPP;
         struct sock_errq *q = sk->errq;
         if (!v && !q)

@@ -113,6 +113,11 @@ void sock_zerocopy_notify(struct sock *sk, uint32_t lo, uint32_t hi, bool copied
  */
 void sock_tx_timestamp(struct sock *sk, int tstype, uint32_t tskey, struct sk_buff *data);
 
+/* A datagram (skb, from its transport header on) is leaving sk, which has
+ * state: its SCHED and SND timestamps as SO_TIMESTAMPING asks, with the
+ * next OPT_ID key (one per datagram). */
+void sock_tx_timestamp_dgram(struct sock *sk, struct sk_buff *skb);
+
 /* recvmsg(MSG_ERRQUEUE) (ip_recv_error): the oldest entry's bytes into
  * msg's buffers (MSG_TRUNC if they do not fit), its cmsgs, MSG_ERRQUEUE
  * in msg_flags; -EAGAIN when the queue is empty. */

@@ -267,6 +267,8 @@ static ssize_t udp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len
         skb_set_owner_w(skb, sk);
         skb->mark = (uint32_t)sk->mark;
         uint8_t ttl = sk->uc_ttl > 0 ? (uint8_t)sk->uc_ttl : 0;
+        if (sk->errq)
+                sock_tx_timestamp_dgram(sk, skb); /* SO_TIMESTAMPING */
         err = ip_build_and_send(net, skb, saddr, daddr, IPPROTO_UDP_, sk->tos, ttl,
                                 sk->bound_dev_if ? sk->bound_dev_if : 0, sk->pmtudisc);
         if (err)
