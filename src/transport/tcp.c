@@ -637,7 +637,7 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len
                 /* data the SYN carried completes as any other write's
                  * (unless the rest of the write, sent after, counted it) */
                 if (fo_ret > 0 && sk->errq && sk->errq->zckey == zckey)
-                        tcp_errq_sendmsg(sk, flags, tp->write_seq);
+                        tcp_errq_syn_data(sk, flags, tp->write_seq);
                 return fo_ret;
         }
         if (sk->state != TCP_ESTABLISHED && sk->state != TCP_CLOSE_WAIT &&
@@ -760,12 +760,14 @@ static ssize_t tcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int 
                 struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
                 uint32_t skip = 0;
                 size_t avail = skb->len - cb->consumed;
+                bool at_mark = false;
                 if (tp->urg_data) {
                         /* the urgent mark: stop there after data, pass over
                          * an out-of-line urgent byte (tcp_urg.c) */
                         avail = tcp_urg_clip(sk, cb->seq + cb->consumed, avail, copied, &skip);
                         if (!avail && !skip)
                                 break;
+                        at_mark = cb->consumed + skip + avail < skb->len;
                 }
                 uint32_t start = cb->consumed + skip;
                 size_t n = len - copied < avail ? len - copied : avail;
@@ -792,8 +794,8 @@ static ssize_t tcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int 
                         if (tp->urg_data)
                                 tcp_urg_passed(sk);
                 }
-                if (done < n)
-                        break;
+                if (done < n || at_mark)
+                        break; /* the rest of this skb is past the mark */
                 skb = next;
         }
         msg->msg_flags = 0;

@@ -20,6 +20,9 @@
 /* A write with flags ended at end_seq (before its data is pushed): record
  * a MSG_ZEROCOPY completion and the timestamps SO_TIMESTAMPING asks for. */
 void tcp_errq_sendmsg(struct sock *sk, int flags, uint32_t end_seq);
+/* The same for data a Fast Open SYN carried: its zerocopy completion only
+ * (Linux stamps no SYN data: tcp_tx_timestamp sees nothing copied). */
+void tcp_errq_syn_data(struct sock *sk, int flags, uint32_t end_seq);
 /* A MSG_ZEROCOPY send: is the flag honoured (SO_ZEROCOPY set)? */
 bool tcp_zerocopy_on(struct sock *sk, int flags);
 /* Does skb hold all the user pages it may (MAX_SKB_FRAGS)? */

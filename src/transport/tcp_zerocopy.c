@@ -89,6 +89,12 @@ void tcp_errq_sendmsg(struct sock *sk, int flags, uint32_t end_seq)
         tcp_tstamp_sent(sk, end_seq);
 }
 
+void tcp_errq_syn_data(struct sock *sk, int flags, uint32_t end_seq)
+{
+        if (tcp_zerocopy_on(sk, flags))
+                zerocopy_sent(sk, flags, end_seq);
+}
+
 /* Complete the zerocopy ids of recs[0..n) that are done, merging runs */
 static void zerocopy_complete(struct sock *sk, const struct errq_rec *recs, uint32_t n)
 {

@@ -98,6 +98,19 @@ static void urgent_byte_leaves_the_stream(void)
         CHECK_EQ(atmark(&w), 0);
         CHECK_EQ(strata_recv(w.ns, w.s, buf, sizeof(buf), MSG_OOB), -EINVAL); /* none now */
 
+        /* data after the mark in the same and the next segment: a read
+         * (peeking or not) ends at the mark, the next goes on in order */
+        send_seg(&w, TCPF_ACK | TCPF_URG, "ab!c", 4, 3);
+        send_seg(&w, TCPF_ACK, "de", 2, 0);
+        CHECK_EQ(strata_recv(w.ns, w.s, buf, sizeof(buf), MSG_PEEK), 2);
+        CHECK_MEM(buf, "ab", 2);
+        CHECK_EQ(strata_recv(w.ns, w.s, buf, sizeof(buf), MSG_DONTWAIT), 2);
+        CHECK_MEM(buf, "ab", 2);
+        CHECK_EQ(strata_recv(w.ns, w.s, buf, sizeof(buf), MSG_PEEK), 3);
+        CHECK_MEM(buf, "cde", 3);
+        CHECK_EQ(strata_recv(w.ns, w.s, buf, sizeof(buf), MSG_DONTWAIT), 3);
+        CHECK_MEM(buf, "cde", 3);
+
         /* the urgent byte alone, last of its segment: not POLLIN, and a
          * read that comes to it passes over it */
         send_seg(&w, TCPF_ACK | TCPF_URG, "12!", 3, 3);
