@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -33,11 +34,13 @@ ssize_t strata_sendfile(struct strata_net *net, int out_fd, int in_fd, off_t *of
         int fl = fcntl(in_fd, F_GETFL);
         if (fl < 0 || (fl & O_ACCMODE) == O_WRONLY)
                 return -EBADF; /* do_sendfile: in_fd must be open for reading */
-        static _Thread_local char buf[SENDFILE_CHUNK];
+        char *buf = malloc(SENDFILE_CHUNK); /* no stack or per-thread cost */
+        if (!buf)
+                return -ENOMEM;
         size_t total = 0;
         ssize_t err = 0;
         while (total < count) {
-                size_t want = count - total < sizeof(buf) ? count - total : sizeof(buf);
+                size_t want = count - total < SENDFILE_CHUNK ? count - total : SENDFILE_CHUNK;
                 ssize_t n = pread(in_fd, buf, want, pos);
                 if (n < 0) {
                         err = errno == EISDIR ? -EINVAL : -errno;
@@ -55,6 +58,7 @@ ssize_t strata_sendfile(struct strata_net *net, int out_fd, int in_fd, off_t *of
                 if (s < n)
                         break; /* the socket took no more (non-blocking) */
         }
+        free(buf);
         if (offset)
                 *offset = pos;
         else

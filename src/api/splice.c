@@ -5,11 +5,14 @@
  * bytes are copied, taking no more than the pipe has room for, so nothing
  * read from the socket is ever left without a place to go.  The socket
  * side is the protocol's read_sock (tcp_urg.c: it stops at urgent data),
- * waited on like a receive.
+ * waited on like a receive.  One difference remains: a write to a pipe
+ * whose reader has gone fails (EPIPE) after the bytes left the socket,
+ * where Linux's splice moves nothing.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -66,15 +69,19 @@ ssize_t strata_splice_read(struct strata_net *net, int fd, int pipe_fd, size_t l
         }
         if (room < 0)
                 return room;
-        static _Thread_local char buf[SPLICE_CHUNK];
         size_t want = len < (size_t)room ? len : (size_t)room;
-        if (want > sizeof(buf))
-                want = sizeof(buf);
+        if (want > SPLICE_CHUNK)
+                want = SPLICE_CHUNK;
+        char *buf = malloc(want);
+        if (!buf)
+                return -ENOMEM;
         struct splice_arg a = { buf, want };
         ssize_t n = api_blocking(net, fd, nonblock ? MSG_DONTWAIT : 0, false, attempt_read, &a);
-        if (n <= 0)
-                return n;
-        /* the room was there: the write takes it all */
-        ssize_t w = write(pipe_fd, buf, (size_t)n);
-        return w < 0 ? -errno : w;
+        if (n > 0) {
+                /* the room was there: the write takes it all */
+                ssize_t w = write(pipe_fd, buf, (size_t)n);
+                n = w < 0 ? -errno : w;
+        }
+        free(buf);
+        return n;
 }
