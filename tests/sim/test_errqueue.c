@@ -437,5 +437,33 @@ static void udp_tx_timestamps(void)
         lab_down(&lab);
 }
 
-TEST_MAIN(T(zerocopy_completions_merge), T(udp_tx_timestamps), T(sendfile_from_a_host_file), T(udp_icmp_errors_and_zerocopy), T(zerocopy_flag_needs_the_option),
+/* A completion merges only into a zerocopy entry at the queue's tail: an
+ * ACK timestamp queued between keeps ids apart (Linux stamps the acked
+ * skb before freeing it, which completes its zerocopy send). */
+static void timestamps_keep_completions_apart(void)
+{
+        struct lab lab;
+        lab_up(&lab, true);
+        struct strata_net *a = lab.ns[0];
+        run(&lab, SEC);
+        int f = SOF_TIMESTAMPING_TX_ACK | SOF_TIMESTAMPING_SOFTWARE;
+        CHECK_EQ(strata_setsockopt(a, lab.c, SOL_SOCKET, SO_TIMESTAMPING, &f, sizeof(f)), 0);
+        for (int i = 0; i < 2; i++) {
+                CHECK_EQ(strata_send(a, lab.c, "zc", 2, MSG_ZEROCOPY), 2);
+                run(&lab, SEC);
+        }
+        for (uint32_t i = 0; i < 2; i++) {
+                struct errmsg e = read_err(a, lab.c, 0);
+                CHECK_EQ(e.ee.ee_origin, SO_EE_ORIGIN_TIMESTAMPING);
+                CHECK_EQ(e.ee.ee_info, SCM_TSTAMP_ACK);
+                e = read_err(a, lab.c, 0);
+                CHECK_EQ(e.ee.ee_origin, SO_EE_ORIGIN_ZEROCOPY);
+                CHECK_EQ(e.ee.ee_info, i);
+                CHECK_EQ(e.ee.ee_data, i);
+        }
+        CHECK_EQ(read_err(a, lab.c, 0).r, -EAGAIN);
+        lab_down(&lab);
+}
+
+TEST_MAIN(T(zerocopy_completions_merge), T(timestamps_keep_completions_apart), T(udp_tx_timestamps), T(sendfile_from_a_host_file), T(udp_icmp_errors_and_zerocopy), T(zerocopy_flag_needs_the_option),
           T(tx_timestamps_sched_snd_ack), T(timestamping_refusals))
