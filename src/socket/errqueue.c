@@ -99,7 +99,8 @@ void sock_queue_err_data(struct sock *sk, const struct sock_exterr_skb *serr, co
         struct sk_buff *skb = alloc_skb(sk->net, (uint32_t)len);
         if (!skb)
                 return;
-        memcpy(skb_put(skb, (uint32_t)len), data, len);
+        if (len)
+                memcpy(skb_put(skb, (uint32_t)len), data, len);
         *SKB_EXT_ERR(skb) = *serr;
         skb->tstamp = 0;
         if (sock_queue_err_skb(sk, skb))
@@ -245,9 +246,13 @@ ssize_t sock_recv_errqueue(struct sock *sk, struct msghdr *msg, size_t len)
         } errhdr;
         memset(&errhdr, 0, sizeof(errhdr));
         errhdr.ee = serr->ee;
+        bool local = serr->ee.ee_origin == SO_EE_ORIGIN_LOCAL;
         if (is_icmp_err(skb)) {
                 errhdr.offender.sin_family = AF_INET;
                 errhdr.offender.sin_addr.s_addr = htonl(serr->offender);
+        }
+        if (is_icmp_err(skb) || local) {
+                /* ipv4_datagram_support_addr: where the datagram went */
                 if (msg->msg_name) {
                         struct sockaddr_in sin = { .sin_family = AF_INET,
                                                    .sin_port = htons(serr->port) };

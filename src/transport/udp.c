@@ -197,6 +197,23 @@ static bool udp_writable(struct sock *sk)
         return atomic_load_explicit(&sk->wmem_alloc, memory_order_relaxed) < sk->sndbuf;
 }
 
+/* ip_local_error: a datagram too big for the path (DF) is EMSGSIZE to the
+ * caller and, with IP_RECVERR, an SO_EE_ORIGIN_LOCAL entry carrying the
+ * path MTU -- what tracepath reads. */
+static void udp_local_emsgsize(struct sock *sk, uint32_t daddr, uint16_t dport)
+{
+        struct rt_result rt;
+        uint32_t mtu = 0;
+        if (!ip_route_output_sk(sk, daddr, &rt))
+                mtu = sk->pmtudisc >= IP_PMTUDISC_PROBE ? rt.dev->mtu : rt_mtu(&rt);
+        struct sock_exterr_skb serr = {
+                .ee = { .ee_errno = EMSGSIZE, .ee_origin = SO_EE_ORIGIN_LOCAL, .ee_info = mtu },
+                .addr = daddr,
+                .port = dport,
+        };
+        sock_queue_err_data(sk, &serr, NULL, 0);
+}
+
 static ssize_t udp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len, int flags)
 {
         struct net *net = sk->net;
@@ -271,6 +288,8 @@ static ssize_t udp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len
                 sock_tx_timestamp_dgram(sk, skb); /* SO_TIMESTAMPING */
         err = ip_build_and_send(net, skb, saddr, daddr, IPPROTO_UDP_, sk->tos, ttl,
                                 sk->bound_dev_if ? sk->bound_dev_if : 0, sk->pmtudisc);
+        if (err == -EMSGSIZE && sk->recverr)
+                udp_local_emsgsize(sk, daddr, dport);
         if (err)
                 return err;
         UDP_INC(net, OutDatagrams);

@@ -338,6 +338,26 @@ static void udp_icmp_errors_and_zerocopy(void)
         socklen_t len = sizeof(err);
         CHECK_EQ(strata_getsockopt(a, u, SOL_SOCKET, SO_ERROR, &err, &len), 0);
         CHECK_EQ(err, 0);
+        /* too big for the path with DF: EMSGSIZE, and a local error with
+         * the path MTU (ip_local_error) */
+        int pmtu = IP_PMTUDISC_DO;
+        CHECK_EQ(strata_setsockopt(a, u, SOL_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu)), 0);
+        static char big[2000];
+        CHECK_EQ(strata_sendto(a, u, big, sizeof(big), 0, (struct sockaddr *)&to, sizeof(to)),
+                 -EMSGSIZE);
+        mh.msg_namelen = sizeof(from);
+        mh.msg_controllen = sizeof(ctl);
+        memset(&from, 0, sizeof(from));
+        CHECK_EQ(strata_recvmsg(a, u, &mh, MSG_ERRQUEUE), 0);
+        CHECK_EQ(ntohl(from.sin_addr.s_addr), 0x0a000002);
+        CHECK_EQ(ntohs(from.sin_port), 9);
+        c = CMSG_FIRSTHDR(&mh);
+        CHECK(c && c->cmsg_type == IP_RECVERR);
+        memcpy(&eh, CMSG_DATA(c), sizeof(eh));
+        CHECK_EQ(eh.ee.ee_errno, EMSGSIZE);
+        CHECK_EQ(eh.ee.ee_origin, SO_EE_ORIGIN_LOCAL);
+        CHECK_EQ(eh.ee.ee_info, 1500);
+        CHECK_EQ(eh.offender.sin_family, AF_UNSPEC); /* no offender for a local error */
         /* an error left unread is freed with the socket */
         CHECK_EQ(strata_sendto(a, u, "again", 5, 0, (struct sockaddr *)&to, sizeof(to)), 5);
         run(&lab, SEC);
