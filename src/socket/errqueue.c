@@ -169,14 +169,16 @@ void sock_tx_timestamp(struct sock *sk, int tstype, uint32_t tskey, struct sk_bu
                 kfree_skb_reason(sk->net, skb, SKB_DROP_REASON_SOCKET_RCVBUFF);
 }
 
-void sock_tx_timestamp_dgram(struct sock *sk, struct sk_buff *skb)
+void sock_tx_timestamp_dgram(struct sock *sk, struct sk_buff *skb, uint32_t tsflags)
 {
-        struct sock_errq *q = sk->errq;
-        unsigned f = q->tsflags;
+        unsigned f = tsflags;
         if (!(f & (SOF_TIMESTAMPING_TX_SCHED | SOF_TIMESTAMPING_TX_SOFTWARE)))
                 return;
+        struct sock_errq *q = sock_errq_get(sk); /* a cmsg may ask first */
+        if (!q)
+                return;
         /* __ip_append_data: one key per datagram with OPT_ID */
-        uint32_t key = (f & SOF_TIMESTAMPING_OPT_ID) ? q->tskey++ : 0;
+        uint32_t key = (q->tsflags & SOF_TIMESTAMPING_OPT_ID) ? q->tskey++ : 0;
         if (f & SOF_TIMESTAMPING_TX_SCHED)
                 sock_tx_timestamp(sk, SCM_TSTAMP_SCHED, key, skb);
         if (f & SOF_TIMESTAMPING_TX_SOFTWARE)
@@ -269,6 +271,48 @@ ssize_t sock_recv_errqueue(struct sock *sk, struct msghdr *msg, size_t len)
 }
 
 /* --- options ---------------------------------------------------------------- */
+
+#define TS_TX_RECORD_MASK                                                                         \
+        (SOF_TIMESTAMPING_TX_HARDWARE | SOF_TIMESTAMPING_TX_SOFTWARE | SOF_TIMESTAMPING_TX_SCHED | \
+         SOF_TIMESTAMPING_TX_ACK)
+
+int sock_cmsg_send(struct sock *sk, const struct msghdr *msg, uint32_t *tsflags)
+{
+        if (!msg->msg_control || msg->msg_controllen < sizeof(struct cmsghdr))
+                return msg->msg_controllen ? -EINVAL : 0;
+        const char *base = msg->msg_control;
+        size_t off = 0;
+        while (off + sizeof(struct cmsghdr) <= msg->msg_controllen) {
+                struct cmsghdr c;
+                memcpy(&c, base + off, sizeof(c));
+                /* CMSG_OK */
+                if (c.cmsg_len < sizeof(struct cmsghdr) || c.cmsg_len > msg->msg_controllen - off)
+                        return -EINVAL;
+                if (c.cmsg_level == SOL_SOCKET) {
+                        switch (c.cmsg_type) {
+                        case SO_TIMESTAMPING: {
+                                uint32_t v;
+                                if (c.cmsg_len != CMSG_LEN(sizeof(v)))
+                                        return -EINVAL;
+                                memcpy(&v, base + off + CMSG_LEN(0), sizeof(v));
+                                if (v & ~(uint32_t)TS_TX_RECORD_MASK)
+                                        return -EINVAL;
+                                *tsflags = (*tsflags & ~(uint32_t)TS_TX_RECORD_MASK) | v;
+                                break;
+                        }
+                        case SCM_RIGHTS:
+                        case SCM_CREDENTIALS:
+                                break;
+                        case SO_MARK:
+                                return -EOPNOTSUPP; /* not built: a mark per send */
+                        default:
+                                return -EINVAL; /* SCM_TXTIME without SO_TXTIME, ... */
+                        }
+                }
+                off += CMSG_ALIGN(c.cmsg_len);
+        }
+        return 0;
+}
 
 /* SOF_TIMESTAMPING_* that Strata produces or accepts as Linux does on a
  * device without hardware stamping (the hardware ones never report) */

@@ -113,15 +113,30 @@ void sock_zerocopy_notify(struct sock *sk, uint32_t lo, uint32_t hi, bool copied
  */
 void sock_tx_timestamp(struct sock *sk, int tstype, uint32_t tskey, struct sk_buff *data);
 
-/* A datagram (skb, from its transport header on) is leaving sk, which has
- * state: its SCHED and SND timestamps as SO_TIMESTAMPING asks, with the
+/* A datagram (skb, from its transport header on) is leaving sk: its SCHED
+ * and SND timestamps as tsflags (the socket's or the call's) ask, with the
  * next OPT_ID key (one per datagram). */
-void sock_tx_timestamp_dgram(struct sock *sk, struct sk_buff *skb);
+void sock_tx_timestamp_dgram(struct sock *sk, struct sk_buff *skb, uint32_t tsflags);
 
 /* recvmsg(MSG_ERRQUEUE) (ip_recv_error): the oldest entry's bytes into
  * msg's buffers (MSG_TRUNC if they do not fit), its cmsgs, MSG_ERRQUEUE
  * in msg_flags; -EAGAIN when the queue is empty. */
 ssize_t sock_recv_errqueue(struct sock *sk, struct msghdr *msg, size_t len);
+
+/*
+ * The SOL_SOCKET cmsgs of a send (sock_cmsg_send): SO_TIMESTAMPING (a u32
+ * of TX record flags) replaces the socket's record flags for this call in
+ * *tsflags (which the caller starts from the socket's); SCM_RIGHTS and
+ * SCM_CREDENTIALS mean nothing to an inet socket and pass; SO_MARK is not
+ * built (-EOPNOTSUPP); anything else, or a malformed cmsg, is -EINVAL.
+ * Other levels are the protocol's.
+ */
+int sock_cmsg_send(struct sock *sk, const struct msghdr *msg, uint32_t *tsflags);
+/* The socket's record flags (0 without state). */
+static inline uint32_t sock_tsflags(const struct sock_errq *q)
+{
+        return q ? q->tsflags : 0;
+}
 
 /* SO_ZEROCOPY and SO_TIMESTAMPING (sock_setsockopt / sock_getsockopt);
  * -ENOPROTOOPT for other names. */

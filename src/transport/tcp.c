@@ -655,6 +655,9 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len
         int e = sock_error(sk);
         if (e)
                 return -e;
+        uint32_t tsflags = sock_tsflags(sk->errq);
+        if (msg->msg_controllen && sock_cmsg_send(sk, msg, &tsflags))
+                return -EINVAL; /* tcp_sendmsg_locked: any cmsg error is EINVAL */
         if (!len)
                 return 0; /* tcp_sendmsg_locked: nothing to copy, nothing sent */
         if (!msg_iov_ok(msg, len))
@@ -735,7 +738,7 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len
                         if (!more)
                                 TCP_SKB_CB(last)->flags |= TCPF_PSH;
                 }
-                tcp_errq_sendmsg(sk, flags, tp->write_seq); /* tcp_tx_timestamp */
+                tcp_errq_sendmsg(sk, flags, tsflags, tp->write_seq); /* tcp_tx_timestamp */
                 if (flags & MSG_OOB)
                         tcp_urg_mark(tp, tp->write_seq);
                 tcp_push_mode(sk, more ? TCP_PUSH_MORE : TCP_PUSH_NAGLE);

@@ -18,8 +18,9 @@
 #include "socket/sock.h"
 
 /* A write with flags ended at end_seq (before its data is pushed): record
- * a MSG_ZEROCOPY completion and the timestamps SO_TIMESTAMPING asks for. */
-void tcp_errq_sendmsg(struct sock *sk, int flags, uint32_t end_seq);
+ * a MSG_ZEROCOPY completion and the timestamps tsflags (the socket's, or
+ * the call's SO_TIMESTAMPING cmsg) ask for. */
+void tcp_errq_sendmsg(struct sock *sk, int flags, uint32_t tsflags, uint32_t end_seq);
 /* The same for data a Fast Open SYN carried: its zerocopy completion only
  * (Linux stamps no SYN data: tcp_tx_timestamp sees nothing copied). */
 void tcp_errq_syn_data(struct sock *sk, int flags, uint32_t end_seq);
@@ -42,7 +43,7 @@ void tcp_errq_done(struct sock *sk);
 /* SOF_TIMESTAMPING_OPT_ID counts from snd_una (proto tskey_base) */
 int tcp_tskey_base(struct sock *sk, uint32_t *key);
 /* tcp_tstamp.c, for tcp_zerocopy.c's walk of the records */
-void tcp_tstamp_sent(struct sock *sk, uint32_t end_seq);
+void tcp_tstamp_sent(struct sock *sk, uint32_t tsflags, uint32_t end_seq);
 void tcp_tstamp_acked(struct sock *sk, const struct errq_rec *rec, uint32_t ack);
 
 #endif

@@ -22,17 +22,19 @@
 #include "transport/tcp.h"
 #include "transport/tcp_errq.h"
 
-void tcp_tstamp_sent(struct sock *sk, uint32_t end_seq)
+void tcp_tstamp_sent(struct sock *sk, uint32_t tsflags, uint32_t end_seq)
 {
-        struct sock_errq *q = sk->errq;
         uint8_t f = 0;
-        if (q->tsflags & SOF_TIMESTAMPING_TX_SCHED)
+        if (tsflags & SOF_TIMESTAMPING_TX_SCHED)
                 f |= ERRQ_TS_SCHED;
-        if (q->tsflags & SOF_TIMESTAMPING_TX_SOFTWARE)
+        if (tsflags & SOF_TIMESTAMPING_TX_SOFTWARE)
                 f |= ERRQ_TS_SND;
-        if (q->tsflags & SOF_TIMESTAMPING_TX_ACK)
+        if (tsflags & SOF_TIMESTAMPING_TX_ACK)
                 f |= ERRQ_TS_ACK;
         if (!f)
+                return;
+        struct sock_errq *q = sock_errq_get(sk); /* a cmsg may ask first */
+        if (!q)
                 return;
         struct errq_rec rec = { .end = end_seq, .kind = ERRQ_REC_TSTAMP, .flags = f };
         sock_errq_add_rec(q, &rec); /* out of memory: no report, as a failed clone */

@@ -80,13 +80,13 @@ static void zerocopy_sent(struct sock *sk, int flags, uint32_t end_seq)
         q->zckey++;
 }
 
-void tcp_errq_sendmsg(struct sock *sk, int flags, uint32_t end_seq)
+void tcp_errq_sendmsg(struct sock *sk, int flags, uint32_t tsflags, uint32_t end_seq)
 {
-        if (!sk->errq)
+        if (!sk->errq && !tsflags)
                 return;
         if (tcp_zerocopy_on(sk, flags))
                 zerocopy_sent(sk, flags, end_seq);
-        tcp_tstamp_sent(sk, end_seq);
+        tcp_tstamp_sent(sk, tsflags, end_seq);
 }
 
 void tcp_errq_syn_data(struct sock *sk, int flags, uint32_t end_seq)

@@ -223,6 +223,14 @@ static ssize_t udp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len
                 return -EMSGSIZE;
         if (flags & MSG_OOB)
                 return -EOPNOTSUPP;
+        uint32_t tsflags = sock_tsflags(sk->errq);
+        if (msg->msg_controllen) {
+                /* ip_cmsg_send: the SOL_SOCKET ones (IP-level cmsgs are not
+                 * read on send yet) */
+                int cerr = sock_cmsg_send(sk, msg, &tsflags);
+                if (cerr)
+                        return cerr;
+        }
         if (msg->msg_name) {
                 const struct sockaddr_in *sin = msg->msg_name;
                 if (msg->msg_namelen < (socklen_t)sizeof(*sin))
@@ -284,8 +292,8 @@ static ssize_t udp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len
         skb_set_owner_w(skb, sk);
         skb->mark = (uint32_t)sk->mark;
         uint8_t ttl = sk->uc_ttl > 0 ? (uint8_t)sk->uc_ttl : 0;
-        if (sk->errq)
-                sock_tx_timestamp_dgram(sk, skb); /* SO_TIMESTAMPING */
+        if (tsflags)
+                sock_tx_timestamp_dgram(sk, skb, tsflags); /* SO_TIMESTAMPING */
         err = ip_build_and_send(net, skb, saddr, daddr, IPPROTO_UDP_, sk->tos, ttl,
                                 sk->bound_dev_if ? sk->bound_dev_if : 0, sk->pmtudisc);
         if (err == -EMSGSIZE && sk->recverr)

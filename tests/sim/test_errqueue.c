@@ -485,5 +485,62 @@ static void timestamps_keep_completions_apart(void)
         lab_down(&lab);
 }
 
-TEST_MAIN(T(zerocopy_completions_merge), T(timestamps_keep_completions_apart), T(udp_tx_timestamps), T(sendfile_from_a_host_file), T(udp_icmp_errors_and_zerocopy), T(zerocopy_flag_needs_the_option),
+/* A send with one cmsg (level, type, an int). */
+static ssize_t send_cmsg(struct strata_net *n, int fd, const void *buf, size_t len, int level,
+                         int type, uint32_t v, const struct sockaddr_in *to)
+{
+        _Alignas(struct cmsghdr) char ctl[CMSG_SPACE(sizeof(v))];
+        struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+        struct msghdr mh = { .msg_name = (void *)to, .msg_namelen = to ? sizeof(*to) : 0,
+                             .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
+                             .msg_controllen = sizeof(ctl) };
+        struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+        c->cmsg_level = level;
+        c->cmsg_type = type;
+        c->cmsg_len = CMSG_LEN(sizeof(v));
+        memcpy(CMSG_DATA(c), &v, sizeof(v));
+        return strata_sendmsg(n, fd, &mh, 0);
+}
+
+/* SO_TIMESTAMPING as a cmsg of one send: that write is stamped though the
+ * socket asks for nothing; bad cmsgs are refused as Linux refuses them. */
+static void timestamping_per_send(void)
+{
+        struct lab lab;
+        lab_up(&lab, false);
+        struct strata_net *a = lab.ns[0];
+        run(&lab, SEC);
+        CHECK_EQ(send_cmsg(a, lab.c, "abcd", 4, SOL_SOCKET, SO_TIMESTAMPING,
+                           SOF_TIMESTAMPING_TX_ACK, NULL),
+                 4);
+        CHECK_EQ(strata_send(a, lab.c, "efgh", 4, 0), 4); /* not stamped */
+        run(&lab, SEC);
+        struct errmsg e = read_err(a, lab.c, 0);
+        CHECK_EQ(e.r, 0);
+        CHECK(!e.has_ts); /* the socket did not ask for software reports */
+        CHECK_EQ(e.ee.ee_origin, SO_EE_ORIGIN_TIMESTAMPING);
+        CHECK_EQ(e.ee.ee_info, SCM_TSTAMP_ACK);
+        CHECK_EQ(read_err(a, lab.c, 0).r, -EAGAIN);
+        /* only TX record flags; SO_MARK not built; TCP says EINVAL to all */
+        CHECK_EQ(send_cmsg(a, lab.c, "x", 1, SOL_SOCKET, SO_TIMESTAMPING,
+                           SOF_TIMESTAMPING_SOFTWARE, NULL),
+                 -EINVAL);
+        CHECK_EQ(send_cmsg(a, lab.c, "x", 1, SOL_SOCKET, SO_MARK, 1, NULL), -EINVAL);
+        CHECK_EQ(send_cmsg(a, lab.c, "x", 1, SOL_SOCKET, SCM_RIGHTS, 0, NULL), 1); /* ignored */
+        /* UDP: the call's flags stamp the datagram; its errors stay its own */
+        int u = strata_socket(a, AF_INET, SOCK_DGRAM, 0);
+        struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(7),
+                                  .sin_addr.s_addr = htonl(0x0a000002) };
+        CHECK_EQ(send_cmsg(a, u, "u", 1, SOL_SOCKET, SO_TIMESTAMPING,
+                           SOF_TIMESTAMPING_TX_SOFTWARE, &to),
+                 1);
+        e = read_err(a, u, 0);
+        CHECK_EQ(e.ee.ee_info, SCM_TSTAMP_SND);
+        CHECK_EQ(send_cmsg(a, u, "u", 1, SOL_SOCKET, SO_MARK, 1, &to), -EOPNOTSUPP);
+        CHECK_EQ(send_cmsg(a, u, "u", 1, SOL_SOCKET, SO_TIMESTAMPING, 1u << 31, &to), -EINVAL);
+        CHECK_EQ(strata_close(a, u), 0);
+        lab_down(&lab);
+}
+
+TEST_MAIN(T(zerocopy_completions_merge), T(timestamping_per_send), T(timestamps_keep_completions_apart), T(udp_tx_timestamps), T(sendfile_from_a_host_file), T(udp_icmp_errors_and_zerocopy), T(zerocopy_flag_needs_the_option),
           T(tx_timestamps_sched_snd_ack), T(timestamping_refusals))
