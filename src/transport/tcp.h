@@ -14,7 +14,9 @@
  * with RFC 5961 challenge ACKs, TIME_WAIT; SACK blocks, the SACK scoreboard
  * and SACK-based recovery with PRR, RACK and TLP in tcp_sack.c,
  * tcp_recovery.c and tcp_rack.c; Fast Open in tcp_fastopen.c and
- * tcp_fastopen_client.c.  Not yet: ECN, SYN cookies, autotuning.
+ * tcp_fastopen_client.c; urgent data and splice's read in tcp_urg.c;
+ * MSG_ZEROCOPY and transmit timestamps in tcp_zerocopy.c and tcp_tstamp.c
+ * (tcp_errq.h).  Not yet: ECN, SYN cookies, autotuning.
  */
 #ifndef STRATA_TRANSPORT_TCP_H
 #define STRATA_TRANSPORT_TCP_H
