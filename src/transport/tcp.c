@@ -738,7 +738,8 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len
                         if (!more)
                                 TCP_SKB_CB(last)->flags |= TCPF_PSH;
                 }
-                tcp_errq_sendmsg(sk, flags, tsflags, tp->write_seq); /* tcp_tx_timestamp */
+                if (sk->errq || tsflags) /* tcp_tx_timestamp, zerocopy */
+                        tcp_errq_sendmsg(sk, flags, tsflags, tp->write_seq);
                 if (flags & MSG_OOB)
                         tcp_urg_mark(tp, tp->write_seq);
                 tcp_push_mode(sk, more ? TCP_PUSH_MORE : TCP_PUSH_NAGLE);
