@@ -1,7 +1,6 @@
 #!/bin/sh
 # Interop: urgent data between the Linux kernel's TCP and Strata's, over
-# TAP.  tests/interop/tcp_urg_peer (Strata, TAP sturNNN, 10.208.0.2/24,
-# port 7000) and a kernel client (python3's socket module) in a fresh
+# TAP.  examples/tcp-oob (Strata, TAP sturNNN, 10.208.0.2/24, port 7000) and a kernel client (python3's socket module) in a fresh
 # network namespace (10.208.0.1/24):
 #
 #   urg_kernel_to_strata  the kernel sends "abc" with MSG_OOB: Strata sees
@@ -28,8 +27,8 @@ for tool in ip python3 timeout; do
                 exit 0
         fi
 done
-if [ ! -x "$B/tests/interop/tcp_urg_peer" ]; then
-        echo "FAIL tcp_urg: $B/tests/interop/tcp_urg_peer is not built"
+if [ ! -x "$B/bin/tcp-oob" ]; then
+        echo "FAIL tcp_urg: $B/bin/tcp-oob is not built"
         exit 1
 fi
 
@@ -72,10 +71,10 @@ setup_fail() {
 
 ip netns add "$NS" || setup_fail "cannot create network namespace $NS"
 ip -n "$NS" link set lo up
-"$B/tests/interop/tcp_urg_peer" "$TAP" "$S_IP/24" 7000 >"$tmp/peer.log" 2>&1 &
+"$B/bin/tcp-oob" --tap "$TAP" --addr "$S_IP/24" --port 7000 >"$tmp/peer.log" 2>&1 &
 peer_pid=$!
-wait_for 50 grep -q '^tcp_urg_peer: eth0 on TAP' "$tmp/peer.log" ||
-        setup_fail "tcp_urg_peer did not come up"
+wait_for 50 grep -q '^tcp-oob: eth0 on TAP' "$tmp/peer.log" ||
+        setup_fail "tcp-oob did not come up"
 ip link set dev "$TAP" netns "$NS" && ip -n "$NS" addr add "$K_IP/24" dev "$TAP" &&
         ip -n "$NS" link set "$TAP" up || setup_fail "cannot move $TAP into $NS"
 

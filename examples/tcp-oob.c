@@ -1,15 +1,15 @@
 /*
- * The Strata side of tests/interop/tcp_urg.sh: a TCP server on a TAP that
- * exchanges urgent data with the kernel.
+ * tcp-oob: TCP urgent data ("out-of-band", MSG_OOB) with Strata's socket
+ * API, on a TAP device -- the Strata side of tests/interop/tcp_urg.sh.
  *
- * usage: tcp_urg_peer TAP CIDR PORT
+ * usage: tcp-oob [--tap NAME] [--addr CIDR] [--port N]
  *
- * It prints "tcp_urg_peer: eth0 on TAP" once listening, then for the one
- * connection it accepts: waits for POLLPRI (the kernel's send(MSG_OOB)
- * arrived), reads the normal data up to the mark and the urgent byte with
- * recv(MSG_OOB), prints "received normal=... oob=...", then sends "xyz"
- * with MSG_OOB (so 'z' is urgent for the kernel) and waits for the kernel
- * to close.  Exit 0, or 1 with a message.
+ * It prints "tcp-oob: eth0 on TAP" once listening, then for the one
+ * connection it accepts: waits for POLLPRI (the peer's send(MSG_OOB)
+ * arrived), reads the normal data up to the mark (SIOCATMARK) and the
+ * urgent byte with recv(MSG_OOB), prints "received normal=... oob=...",
+ * then sends "xyz" with MSG_OOB (so 'z' is urgent for the peer) and reads
+ * until the peer closes.  Exit 0, or 1 with a message.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -24,7 +24,7 @@
 
 static int die(const char *what, int err)
 {
-        fprintf(stderr, "tcp_urg_peer: %s: %s\n", what, strerror(err < 0 ? -err : err));
+        fprintf(stderr, "tcp-oob: %s: %s\n", what, strerror(err < 0 ? -err : err));
         return 1;
 }
 
@@ -37,7 +37,7 @@ static int serve(struct strata_net *net, int port)
                 err = strata_listen(net, l, 1);
         if (err)
                 return die("listen", err);
-        printf("tcp_urg_peer: eth0 on TAP\n");
+        printf("tcp-oob: eth0 on TAP\n");
         fflush(stdout);
         int s = strata_accept(net, l, NULL, NULL);
         if (s < 0)
@@ -76,19 +76,33 @@ static int serve(struct strata_net *net, int port)
 
 int main(int argc, char **argv)
 {
-        if (argc != 4) {
-                fprintf(stderr, "usage: tcp_urg_peer TAP CIDR PORT\n");
-                return 2;
+        const char *tap = "strata0", *addr = "10.0.0.2/24";
+        int port = 7000;
+        for (int i = 1; i < argc; i++) {
+                if (i + 1 < argc && !strcmp(argv[i], "--tap"))
+                        tap = argv[++i];
+                else if (i + 1 < argc && !strcmp(argv[i], "--addr"))
+                        addr = argv[++i];
+                else if (i + 1 < argc && !strcmp(argv[i], "--port"))
+                        port = atoi(argv[++i]);
+                else {
+                        fprintf(stderr, "usage: tcp-oob [--tap NAME] [--addr CIDR] [--port N]\n");
+                        return !!strcmp(argv[i], "--help") && !!strcmp(argv[i], "-h");
+                }
+        }
+        if (port <= 0 || port > 65535) {
+                fprintf(stderr, "tcp-oob: bad port\n");
+                return 1;
         }
         struct strata_net *net;
         int err = strata_net_new("tcp-urg", NULL, 0, &net);
         if (err)
                 return die("namespace", err);
-        if ((err = strata_tap_attach(net, argv[1], "eth0")) ||
+        if ((err = strata_tap_attach(net, tap, "eth0")) ||
             (err = strata_link_set_up(net, "eth0", true)) ||
-            (err = strata_addr_add(net, "eth0", argv[2])) || (err = strata_run_thread(net)))
+            (err = strata_addr_add(net, "eth0", addr)) || (err = strata_run_thread(net)))
                 return die("setting up the TAP", err);
-        int rc = serve(net, atoi(argv[3]));
+        int rc = serve(net, port);
         strata_stop_thread(net);
         strata_net_free(net);
         return rc;
