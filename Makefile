@@ -31,6 +31,9 @@ LIB_OBJ   := $(LIB_SRC:%.c=$(B)/%.o)
 UNIT_SRC  := $(sort $(wildcard tests/unit/*.c))
 SIM_SRC   := $(sort $(wildcard tests/sim/*.c))
 INTEROP_SRC := $(sort $(wildcard tests/interop/*.c))
+# tests/interop/peers/: plain-socket programs an interop script runs on the
+# kernel's side (not tests themselves: the suite runs only interop/*)
+PEER_SRC  := $(sort $(wildcard tests/interop/peers/*.c))
 TOOL_SRC  := $(sort $(wildcard tools/*.c))
 EX_SRC    := $(sort $(wildcard examples/*.c))
 BENCH_SRC := $(sort $(wildcard bench/*.c))
@@ -44,11 +47,13 @@ CONF_BIN  := $(B)/tests/conformance/packetdrill
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/unit/%)
 SIM_BIN   := $(SIM_SRC:tests/sim/%.c=$(B)/tests/sim/%)
 INTEROP_BIN := $(INTEROP_SRC:tests/interop/%.c=$(B)/tests/interop/%)
+PEER_BIN  := $(PEER_SRC:tests/interop/peers/%.c=$(B)/tests/interop/peers/%)
 TOOL_BIN  := $(TOOL_SRC:tools/%.c=$(B)/bin/%)
 EX_BIN    := $(EX_SRC:examples/%.c=$(B)/bin/%)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 
 all: $(B)/libstrata.a $(B)/libstrata.so $(TOOL_BIN) $(EX_BIN) $(UNIT_BIN) $(SIM_BIN) $(INTEROP_BIN) \
+     $(PEER_BIN) \
      $(B)/lib/libstrata-preload.so $(CONF_BIN)
 
 # The LD_PRELOAD shim `strata exec` puts under unmodified tools (ip, ss):
@@ -85,6 +90,9 @@ $(B)/tests/sim/%: $(B)/tests/sim/%.o $(B)/tests/test.o $(B)/libstrata.a
 $(B)/tests/interop/%: $(B)/tests/interop/%.o $(B)/tests/test.o $(B)/libstrata.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(B)/tests/interop/peers/%: $(B)/tests/interop/peers/%.o
+	$(CC) $(LDFLAGS) -o $@ $^
+
 # The packetdrill-compatible runner (tests/conformance/) over the corpus in
 # ../shared: `make conformance` runs every script, as `make test` does.
 $(CONF_BIN): $(CONF_SRC:%.c=$(B)/%.o) $(B)/libstrata.a
@@ -93,6 +101,7 @@ $(CONF_BIN): $(CONF_SRC:%.c=$(B)/%.o) $(B)/libstrata.a
 conformance: $(CONF_BIN)
 	$(CONF_BIN) --corpus ../shared/conformance/packetdrill/tcp \
 		--expected tests/conformance/expected-failures.txt
+	$(CONF_BIN) --corpus tests/conformance/strata --expected /dev/null
 
 $(BENCH_LIB): $(BENCH_LIB_SRC:%.c=$(B)/%.o)
 	@rm -f $@

@@ -4,7 +4,7 @@
  * test), written with nothing but the public API.
  *
  *   tcp-client [--tap NAME] [--addr CIDR] [--via GW] --connect IP:PORT
- *              [--bytes N] [--seconds N]
+ *              [--bytes N] [--seconds N] [--md5-key KEY]
  *
  * Creates a namespace on the real clock with the TAP interface NAME
  * (default strata0) as eth0 and address CIDR (default 10.0.0.2/24) -- and
@@ -14,12 +14,15 @@
  * same body http-server --bytes generates (16-byte lines "%015llu\n"
  * counting from 0), shuts its sending side down and reads until the server
  * closes too (anything it sends is counted and dropped).  It gives up after
- * --seconds (default 60).  It prints what it did and the namespace's
+ * --seconds (default 60).  With --md5-key, every segment to the server is
+ * signed with the TCP MD5 option (RFC 2385, TCP_MD5SIG) and every one
+ * from it must be.  It prints what it did and the namespace's
  * counters, and exits 0 when every byte was accepted by the stack and the
  * server closed in order, 1 otherwise.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -35,7 +38,7 @@
 #define CHUNK    65536
 
 struct options {
-        const char *tap, *addr, *connect, *via;
+        const char *tap, *addr, *connect, *via, *md5_key;
         long long bytes;
         long seconds;
 };
@@ -43,7 +46,7 @@ struct options {
 static void usage(FILE *f)
 {
         fprintf(f, "usage: tcp-client [--tap NAME] [--addr CIDR] [--via GW] --connect IP:PORT\n"
-                   "                  [--bytes N] [--seconds N]\n");
+                   "                  [--bytes N] [--seconds N] [--md5-key KEY]\n");
 }
 
 static uint64_t monotonic_ns(void)
@@ -59,6 +62,7 @@ static int parse_args(int argc, char **argv, struct options *o)
                                .addr = "10.0.0.2/24",
                                .connect = NULL,
                                .via = NULL,
+                               .md5_key = NULL,
                                .bytes = 1 << 20,
                                .seconds = 60 };
         for (int i = 1; i < argc; i++) {
@@ -81,6 +85,13 @@ static int parse_args(int argc, char **argv, struct options *o)
                         o->via = v;
                 } else if (!strcmp(a, "--connect")) {
                         o->connect = v;
+                } else if (!strcmp(a, "--md5-key")) {
+                        if (strlen(v) > TCP_MD5SIG_MAXKEYLEN) {
+                                fprintf(stderr, "tcp-client: --md5-key: at most %d bytes\n",
+                                        TCP_MD5SIG_MAXKEYLEN);
+                                return -1;
+                        }
+                        o->md5_key = v;
                 } else if (!strcmp(a, "--bytes") || !strcmp(a, "--seconds")) {
                         errno = 0;
                         long long n = strtoll(v, &end, 10);
@@ -130,6 +141,16 @@ static int upload(struct strata_net *net, const struct sockaddr_in *to, const st
         struct timeval tv = { .tv_sec = 0, .tv_usec = 100000 };
         strata_setsockopt(net, fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
         strata_setsockopt(net, fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+        if (o->md5_key) {
+                struct tcp_md5sig md5 = { .tcpm_keylen = (uint16_t)strlen(o->md5_key) };
+                memcpy(&md5.tcpm_addr, to, sizeof(*to));
+                memcpy(md5.tcpm_key, o->md5_key, md5.tcpm_keylen);
+                int e = strata_setsockopt(net, fd, IPPROTO_TCP, TCP_MD5SIG, &md5, sizeof(md5));
+                if (e) {
+                        strata_close(net, fd);
+                        return e;
+                }
+        }
         int err = strata_connect(net, fd, (const struct sockaddr *)to, sizeof(*to));
         if (err) {
                 strata_close(net, fd);

@@ -81,6 +81,12 @@ else
         echo "SKIP conformance: no runner built or no corpus in ../shared"
         skip=$((skip + 1))
 fi
+# the project's own scripts (Linux behaviour the corpus does not cover):
+# every one must pass
+if [ -x "$B"/tests/conformance/packetdrill ]; then
+        run_one conformance-strata "$B"/tests/conformance/packetdrill \
+                --corpus tests/conformance/strata --expected /dev/null
+fi
 
 echo "== fuzz targets (${FUZZ_SECONDS}s each)"
 for t in build/fuzz/*; do

@@ -42,6 +42,9 @@
         X(TCP_CSUM, "TCP checksum error")                                                          \
         X(TCP_RFC7323_PAWS, "PAWS check (RFC 7323 5.3): timestamp older than ts_recent")           \
         X(TCP_OFOMERGE, "out-of-order segment already held (reported as a D-SACK)")               \
+        X(TCP_MD5NOTFOUND, "TCP MD5 signature expected (a key for the peer) but absent")          \
+        X(TCP_MD5UNEXPECTED, "TCP MD5 signature present but no key for the peer")                 \
+        X(TCP_MD5FAILURE, "TCP MD5 signature does not match")                                      \
         X(UDP_CSUM, "UDP checksum error")                                                          \
         X(ICMP_CSUM, "ICMP checksum error")                                                        \
         X(UNHANDLED_PROTO, "no handler for the EtherType")                                         \

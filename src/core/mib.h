@@ -46,7 +46,9 @@
 /* TcpExt, from /proc/net/netstat (the ones Strata counts so far) */
 #define STRATA_TCPEXT_MIB(X)                                                                     \
         X(SyncookiesSent) X(EmbryonicRsts) X(TW) X(PAWSActive) X(PAWSEstab) X(ListenOverflows) X(ListenDrops)  \
-        X(TCPTimeouts) X(TCPAbortOnData) X(TCPAbortOnClose) X(TCPChallengeACK)                   \
+        X(TCPTimeouts) X(TCPAbortOnData) X(TCPAbortOnClose) X(TCPAbortOnLinger)  \
+        X(TCPChallengeACK) X(TCPDeferAcceptDrop)        \
+        X(TCPMD5NotFound) X(TCPMD5Unexpected) X(TCPMD5Failure)                \
         X(TCPFastRetrans) X(TCPSlowStartRetrans) X(TCPDelayedACKs) X(TCPOFOQueue)                \
         X(TCPRcvQDrop) X(TCPZeroWindowDrop) X(TCPWinProbe) X(TCPSynRetrans) X(TCPOrigDataSent)     \
         X(TCPSackRecovery) X(TCPSACKReorder) X(TCPDSACKRecv) X(TCPDSACKOfoRecv)               \

@@ -55,6 +55,8 @@ static void describe(struct net *net, struct sock *sk, struct diag_sk *d)
         d->family = (uint8_t)sk->family;
         d->protocol = sk->prot == &tcp_prot ? IPPROTO_TCP : IPPROTO_UDP;
         d->state = sk->state;
+        if (sk->prot == &tcp_prot && sk->state == TCP_TIME_WAIT && tcp_sk(sk)->tw_fin_wait2)
+                d->state = TCP_FIN_WAIT2; /* as inet_diag shows tw_substate */
         d->shutdown = sk->shutdown;
         d->tos = sk->tos;
         d->saddr = sk->rcv_saddr;

@@ -17,8 +17,11 @@
 
 struct sock_errq *sock_errq_get(struct sock *sk)
 {
-        if (!sk->errq)
+        if (!sk->errq) {
                 sk->errq = calloc(1, sizeof(*sk->errq));
+                if (sk->errq)
+                        skb_queue_init(&sk->errq->queue);
+        }
         return sk->errq;
 }
 
@@ -37,8 +40,10 @@ void sock_errq_clone(struct sock *child, const struct sock *parent)
 
 void sock_errq_purge(struct sock *sk)
 {
+        if (!sk->errq)
+                return;
         struct sk_buff *skb;
-        while ((skb = skb_dequeue(&sk->error_queue))) {
+        while ((skb = skb_dequeue(&sk->errq->queue))) {
                 atomic_fetch_sub_explicit(&sk->rmem_alloc, (int)skb_truesize(skb),
                                           memory_order_relaxed);
                 kfree_skb_reason(sk->net, skb, SKB_DROP_REASON_SOCKET_CLOSE);
@@ -85,8 +90,11 @@ int sock_queue_err_skb(struct sock *sk, struct sk_buff *skb)
         if (atomic_load_explicit(&sk->rmem_alloc, memory_order_relaxed) + (int)skb_truesize(skb) >=
             sk->rcvbuf)
                 return -ENOMEM;
+        struct sock_errq *q = sock_errq_get(sk);
+        if (!q)
+                return -ENOMEM;
         atomic_fetch_add_explicit(&sk->rmem_alloc, (int)skb_truesize(skb), memory_order_relaxed);
-        skb_queue_tail(&sk->error_queue, skb);
+        skb_queue_tail(&q->queue, skb);
         sock_wake(sk); /* sk_error_report */
         return 0;
 }
@@ -123,7 +131,7 @@ void sock_zerocopy_notify(struct sock *sk, uint32_t lo, uint32_t hi, bool copied
 {
         if (atomic_load(&sk->dead))
                 return; /* __msg_zerocopy_callback: nobody to tell */
-        struct sk_buff *tail = sk->error_queue.last;
+        struct sk_buff *tail = sk->errq ? sk->errq->queue.last : NULL;
         if (tail && SKB_EXT_ERR(tail)->ee.ee_origin == SO_EE_ORIGIN_ZEROCOPY &&
             zerocopy_extend(tail, lo, hi - lo + 1)) {
                 sock_wake(sk); /* sk_error_report, merged or not */
@@ -195,11 +203,11 @@ static bool is_icmp_err(struct sk_buff *skb)
  * pending error; an ICMP error taken with none behind it clears it */
 static struct sk_buff *dequeue_err(struct sock *sk)
 {
-        struct sk_buff *skb = skb_dequeue(&sk->error_queue);
+        struct sk_buff *skb = sk->errq ? skb_dequeue(&sk->errq->queue) : NULL;
         if (!skb)
                 return NULL;
         atomic_fetch_sub_explicit(&sk->rmem_alloc, (int)skb_truesize(skb), memory_order_relaxed);
-        struct sk_buff *next = sk->error_queue.first;
+        struct sk_buff *next = sk->errq->queue.first;
         bool icmp_next = next && is_icmp_err(next);
         if (icmp_next)
                 sk->err = (int)SKB_EXT_ERR(next)->ee.ee_errno;

@@ -3,8 +3,8 @@
  * of what feeds it: MSG_ZEROCOPY completions (SO_ZEROCOPY) and transmit
  * timestamps (SO_TIMESTAMPING).
  *
- * Every socket has the queue itself (struct sock's error_queue, empty and
- * free when unused).  Each entry is an skb whose cb holds a struct
+ * Every socket may have the queue (struct sock_errq, allocated with the
+ * first entry or option).  Each entry is an skb whose cb holds a struct
  * sock_exterr_skb: the struct sock_extended_err recvmsg(MSG_ERRQUEUE)
  * hands back as an IP_RECVERR cmsg, preceded by SCM_TIMESTAMPING when the
  * entry is a timestamp (skb->tstamp, wall clock ns) and the socket asked
@@ -12,9 +12,9 @@
  * every entry queued wakes it (sk_error_report), even one merged into the
  * tail, so edge-triggered epoll hears each completion.
  *
- * The producers' state (struct sock_errq) hangs off struct sock behind a
- * pointer allocated on the first SO_ZEROCOPY or SO_TIMESTAMPING, so a
- * socket that never uses them pays one pointer.  Stream sockets key their
+ * The queue and the producers' state (struct sock_errq) hang off struct
+ * sock behind one pointer allocated on first use, so a socket that never
+ * uses them pays 8 bytes (less than the queue head it replaces).  Stream sockets key their
  * requests by byte sequence, not by skb (tcp_zerocopy.c, tcp_tstamp.c):
  * a request is done when the byte range it covers is acknowledged or, for
  * SCHED/SND timestamps, each time a segment carrying its key byte leaves.
@@ -29,8 +29,8 @@
 #include <sys/socket.h>
 
 #include "core/skb.h"
+#include "socket/sock.h"
 
-struct sock;
 
 /* The cb of an error-queue skb (Linux's struct sock_exterr_skb). */
 struct sock_exterr_skb {
@@ -59,8 +59,11 @@ struct errq_rec {
         uint8_t flags; /* timestamps: ERRQ_TS_* */
 };
 
-/* Allocated on first use (sock_errq_get). */
+/* Allocated on first use (sock_errq_get): a socket that never had an error
+ * queue entry or one of these options pays one pointer (the queue head
+ * itself lives here, not in struct sock). */
 struct sock_errq {
+        struct sk_buff_head queue; /* sk_error_queue */
         uint32_t tsflags; /* SO_TIMESTAMPING (sk_tsflags) */
         uint32_t tskey;   /* SOF_TIMESTAMPING_OPT_ID base (sk_tskey) */
         uint32_t zckey;   /* the next MSG_ZEROCOPY id (sk_zckey) */
@@ -71,6 +74,11 @@ struct sock_errq {
 
 /* sk's state, allocated now if it has none; NULL when memory runs out. */
 struct sock_errq *sock_errq_get(struct sock *sk);
+/* Is an entry waiting (POLLERR)? */
+static inline bool sock_errq_pending(const struct sock *sk)
+{
+        return sk->errq && sk->errq->queue.first;
+}
 /* A listener's child takes its SO_ZEROCOPY and SO_TIMESTAMPING settings
  * (sk_clone_lock), with ids counting from 0.  Out of memory: none. */
 void sock_errq_clone(struct sock *child, const struct sock *parent);

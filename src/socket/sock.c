@@ -18,11 +18,16 @@
 struct sock *sk_alloc(struct net *net, int family, int type, int protocol,
                       const struct proto *prot, int *err)
 {
-        struct sock *sk = calloc(1, sizeof(*sk));
+        /* one allocation for the socket and its protocol's state */
+        _Static_assert(sizeof(struct sock) % 8 == 0,
+                       "protocol state after struct sock must stay aligned");
+        struct sock *sk = calloc(1, sizeof(*sk) + prot->obj_size);
         if (!sk) {
                 *err = -ENOBUFS;
                 return NULL;
         }
+        if (prot->obj_size)
+                sk->proto_data = sk + 1;
         sk->net = net;
         sk->prot = prot;
         atomic_init(&sk->refcnt, 1);
@@ -39,7 +44,6 @@ struct sock *sk_alloc(struct net *net, int family, int type, int protocol,
         sk->uc_ttl = -1;
         sk->uid = net->socks->uid;
         skb_queue_init(&sk->receive_queue);
-        skb_queue_init(&sk->error_queue);
         *err = prot->init ? prot->init(sk) : 0;
         if (*err) {
                 free(sk);
@@ -176,7 +180,7 @@ unsigned sock_poll_mask(struct sock *sk)
         if (sk->prot->poll)
                 return sk->prot->poll(sk);
         unsigned mask = 0;
-        if (sk->err || sk->error_queue.qlen)
+        if (sk->err || sock_errq_pending(sk))
                 mask |= POLLERR;
         if (sk->shutdown == (RCV_SHUTDOWN | SEND_SHUTDOWN))
                 mask |= POLLHUP;

@@ -49,8 +49,16 @@ struct epitem;
 struct msghdr;
 struct sock_errq;
 
+/* Not this layer's ioctl: the kernel's internal errno, never returned to
+ * a caller (the socket layer goes on, and answers ENOTTY at the end). */
+#define ENOIOCTLCMD 515
+
 struct proto {
         const char *name;
+        /* Bytes of protocol state allocated with each socket, right after
+         * it (Linux's obj_size): sk->proto_data points there, zeroed, when
+         * init runs.  0: the protocol allocates its own, or none. */
+        size_t obj_size;
         int (*init)(struct sock *sk);
         /* Last reference gone: free what the protocol holds. */
         void (*destroy)(struct sock *sk);
@@ -71,7 +79,10 @@ struct proto {
         int (*getsockopt)(struct sock *sk, int level, int name, void *val, socklen_t *len);
         /* Optional: SO_KEEPALIVE changed (starts or stops the timer). */
         void (*keepalive)(struct sock *sk);
-        /* Bytes FIONREAD reports. */
+        /* Optional: the protocol's ioctls (SIOCINQ, SIOCOUTQ, ...): 0 with
+         * *val, a negative errno, or -ENOIOCTLCMD for one it has not. */
+        int (*ioctl)(struct sock *sk, unsigned long req, int *val);
+        /* Bytes FIONREAD reports (when ioctl does not answer it). */
         int (*bytes_readable)(struct sock *sk);
         /* Does sendmsg have room (POLLOUT)? */
         bool (*writable)(struct sock *sk);
@@ -98,54 +109,54 @@ struct proto {
          * len bytes into buf, never past urgent data; 0 at the end of the
          * stream or stuck at the urgent mark, -EAGAIN to wait. */
         ssize_t (*read_sock)(struct sock *sk, void *buf, size_t len, bool nonblock);
-        /* Optional: protocol ioctls (TCP: SIOCATMARK); -ENOTTY for others. */
-        int (*ioctl)(struct sock *sk, unsigned long req, int *out);
 };
 
 struct sock {
+        /* Ordered by size, flags as bits: part of what every socket costs. */
         struct net *net;
         const struct proto *prot;
+        struct sock *hash_next;  /* protocol port table chain */
+        struct sock *wake_next;  /* deferred wake list (sock_ns) */
+        struct epitem *epitems;  /* epoll instances watching this socket */
+        void *proto_data;        /* protocol state */
+        uint64_t rcvtimeo;       /* ns, 0 = wait forever */
+        uint64_t sndtimeo;
+        struct sock_errq *errq;  /* the error queue and the state of what feeds it
+                                  * (SO_ZEROCOPY, SO_TIMESTAMPING), allocated on
+                                  * first use: socket/errqueue.h */
+        struct sk_buff_head receive_queue;
         atomic_int refcnt;
         int family, type, protocol;
-        uint8_t state;           /* TCP_* */
-        uint8_t shutdown;        /* RCV_SHUTDOWN | SEND_SHUTDOWN */
-        uint8_t userlocks;       /* SOCK_*_LOCK */
         int err;                 /* pending error (SO_ERROR), positive errno */
         int rcvbuf, sndbuf;      /* limits, bytes */
         atomic_int rmem_alloc;   /* charged to the receive side */
         atomic_int wmem_alloc;   /* charged by skbs in flight */
-        uint64_t rcvtimeo;       /* ns, 0 = wait forever */
-        uint64_t sndtimeo;
         int bound_dev_if;        /* SO_BINDTODEVICE */
         int mark;                /* SO_MARK */
         int priority;            /* SO_PRIORITY */
-        bool reuse, reuseport, broadcast, keepalive, dontroute;
-        bool freebind;           /* IP_FREEBIND: bind to an address not (yet) local */
-        bool urginline;          /* SO_OOBINLINE: urgent data stays in the stream */
-        int linger_onoff, linger_secs;
+        int linger_secs;
         uint32_t uid;            /* owner, for SO_REUSEPORT sharing */
-        struct sk_buff_head receive_queue;
-        struct sk_buff_head error_queue;
 
         /* inet (Linux's inet_sock) -- host order */
         uint32_t rcv_saddr;      /* bound address (0: any) */
         uint32_t saddr;          /* source used when sending */
         uint32_t daddr;          /* connected peer */
-        uint16_t num;            /* local port (0: unbound) */
-        uint16_t dport;
         int uc_ttl;              /* -1: net.ipv4.ip_default_ttl */
         int pmtudisc;            /* IP_MTU_DISCOVER */
+        uint16_t num;            /* local port (0: unbound) */
+        uint16_t dport;
+        uint8_t tos;
 
-        struct sock *hash_next;  /* protocol port table chain */
-        struct sock *wake_next;  /* deferred wake list (sock_ns) */
+        uint8_t state;           /* TCP_* */
+        uint8_t shutdown;        /* RCV_SHUTDOWN | SEND_SHUTDOWN */
+        uint8_t userlocks;       /* SOCK_*_LOCK */
         atomic_bool wake_queued;
         atomic_bool dead;        /* descriptor closed: nobody to wake */
-        uint8_t tos;             /* (inet, with the bytes above: no padding) */
-        bool pktinfo, recvttl, recvtos, recverr;
-        struct epitem *epitems;  /* epoll instances watching this socket */
-        void *proto_data;        /* protocol state */
-        struct sock_errq *errq;  /* SO_ZEROCOPY / SO_TIMESTAMPING state, allocated
-                                  * on first use (socket/errqueue.h) */
+        bool reuse : 1, reuseport : 1, broadcast : 1, keepalive : 1, dontroute : 1;
+        bool linger_onoff : 1;   /* SO_LINGER on (Linux's SOCK_LINGER flag) */
+        bool pktinfo : 1, recvttl : 1, recvtos : 1, recverr : 1;
+        bool freebind : 1;       /* IP_FREEBIND: bind to an address not (yet) local */
+        bool urginline : 1;      /* SO_OOBINLINE: urgent data stays in the stream */
 };
 
 /* Allocate a socket of net with the protocol's init run; NULL or sets *err. */

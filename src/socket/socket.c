@@ -461,16 +461,19 @@ int sys_ioctl(struct net *net, int fd, unsigned long req, void *arg)
         }
         if (f->kind != FILE_SOCKET)
                 return -ENOTTY;
+        if (f->sk->prot->ioctl) {
+                int v = 0;
+                int r = f->sk->prot->ioctl(f->sk, req, &v);
+                if (r != -ENOIOCTLCMD) {
+                        if (!r)
+                                memcpy(arg, &v, sizeof(v));
+                        return r;
+                }
+        }
         if (req == FIONREAD) {
                 int n = f->sk->prot->bytes_readable(f->sk);
                 memcpy(arg, &n, sizeof(n));
                 return 0;
-        }
-        if (f->sk->prot->ioctl) {
-                int n, r = f->sk->prot->ioctl(f->sk, req, &n);
-                if (!r)
-                        memcpy(arg, &n, sizeof(n));
-                return r;
         }
         return -ENOTTY;
 }

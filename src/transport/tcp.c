@@ -10,6 +10,8 @@
  * leaves the tables.
  */
 #include <errno.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -27,6 +29,7 @@
 #include "transport/tcp_errq.h"
 #include "transport/tcp_cong.h"
 #include "transport/tcp_info.h"
+#include "transport/tcp_md5.h"
 #include "transport/udp.h"
 
 struct tcp_table {
@@ -305,7 +308,7 @@ void tcp_done(struct sock *sk)
  * retransmitted FIN and keep the port), while the socket the application
  * holds is done at once -- it reads TCP_CLOSE, as on Linux.
  */
-void tcp_enter_timewait(struct sock *sk)
+static void time_wait(struct sock *sk, bool fin_wait2, uint64_t tmo)
 {
         struct net *net = sk->net;
         int err;
@@ -329,6 +332,7 @@ void tcp_enter_timewait(struct sock *sk)
                 tw->dport = sk->dport;
                 tw->num = sk->num;
                 tw->state = TCP_TIME_WAIT;
+                tt->tw_fin_wait2 = fin_wait2;
                 tw->uc_ttl = sk->uc_ttl;
                 tw->mark = sk->mark;
                 tw->bound_dev_if = sk->bound_dev_if;
@@ -342,17 +346,59 @@ void tcp_enter_timewait(struct sock *sk)
         TCPEXT_INC(net, TW);
         bhash_add(tw);
         tcp_ehash_add(tw);
-        mod_timer(&net->timers, &tcp_sk(tw)->tw_timer, net_now(net) + TCP_TIMEWAIT_NS);
+        mod_timer(&net->timers, &tcp_sk(tw)->ka_timer, net_now(net) + tmo);
         sock_put(tw); /* the tables hold it */
+}
+
+void tcp_enter_timewait(struct sock *sk)
+{
+        time_wait(sk, false, TCP_TIMEWAIT_NS);
+}
+
+void tcp_enter_fin_wait2_wait(struct sock *sk, uint64_t tmo)
+{
+        time_wait(sk, true, tmo);
+}
+
+uint64_t tcp_fin_time(const struct sock *sk)
+{
+        const struct tcp_sock *tp = tcp_sk((struct sock *)sk);
+        uint64_t t = (uint64_t)(tp->linger2 > 0 ? tp->linger2 : tcp_cfg(sk->net)->fin_timeout) *
+                     NSEC_PER_SEC;
+        uint64_t floor = (tp->rto << 2) - (tp->rto >> 1); /* 3.5 RTO */
+        return t < floor ? floor : t;
+}
+
+bool tcp_fin_wait2_orphan(struct sock *sk, bool fin_coming)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        if (tp->linger2 < 0) {
+                /* TCP_LINGER2 -1: no waiting for the peer's FIN at all */
+                TCPEXT_INC(sk->net, TCPAbortOnLinger);
+                tcp_send_reset(sk);
+                tcp_done(sk);
+                return true;
+        }
+        uint64_t tmo = tcp_fin_time(sk);
+        if (tmo > TCP_TIMEWAIT_NS) {
+                /* the keepalive timer holds it until a TIME_WAIT socket
+                 * can wait the rest */
+                mod_timer(&sk->net->timers, &tp->ka_timer, net_now(sk->net) + tmo - TCP_TIMEWAIT_NS);
+                return false;
+        }
+        if (fin_coming) {
+                /* this very segment carries the FIN: TIME_WAIT follows */
+                mod_timer(&sk->net->timers, &tp->ka_timer, net_now(sk->net) + tmo);
+                return false;
+        }
+        tcp_enter_fin_wait2_wait(sk, tmo);
+        return true;
 }
 
 static int tcp_init_sock(struct sock *sk)
 {
-        struct tcp_sock *tp = calloc(1, sizeof(*tp));
-        if (!tp)
-                return -ENOBUFS;
+        struct tcp_sock *tp = sk->proto_data; /* tcp_prot.obj_size */
         tp->sk = sk;
-        sk->proto_data = tp;
         skb_queue_init(&tp->write_queue);
         skb_queue_init(&tp->ooo_queue);
         tp->rto = TCP_TIMEOUT_INIT;
@@ -379,6 +425,8 @@ static void tcp_destroy(struct sock *sk)
                 return;
         tcp_stop_timers(sk);
         tcp_fastopen_destroy(sk);
+        tcp_sack_free(tp);
+        tcp_md5_free(sk);
         /* a child never accepted (reset with its listener) still holds
          * what arrived for it: no close() emptied its receive queue */
         struct sk_buff *skb;
@@ -386,8 +434,7 @@ static void tcp_destroy(struct sock *sk)
                 kfree_skb_reason(sk->net, skb, SKB_DROP_REASON_SOCKET_CLOSE);
         skb_queue_purge_reason(sk->net, &tp->write_queue, SKB_DROP_REASON_SOCKET_CLOSE);
         skb_queue_purge_reason(sk->net, &tp->ooo_queue, SKB_DROP_REASON_SOCKET_CLOSE);
-        free(tp);
-        sk->proto_data = NULL;
+        sk->proto_data = NULL; /* freed with the socket */
 }
 
 static int tcp_bind(struct sock *sk, uint32_t addr, uint16_t port)
@@ -422,7 +469,7 @@ static int tcp_connect(struct sock *sk, uint32_t daddr, uint16_t dport)
         struct net *net = sk->net;
         struct tcp_sock *tp = tcp_sk(sk);
         if (sk->state == TCP_SYN_SENT) /* __inet_stream_connect, SS_CONNECTING */
-                return tp->fo.defer_connect ? -EISCONN : -EALREADY;
+                return tcp_fo(tp)->defer_connect ? -EISCONN : -EALREADY;
         if (sk->state == TCP_ESTABLISHED)
                 return -EISCONN;
         if (sk->state != TCP_CLOSE)
@@ -524,6 +571,8 @@ struct sock *tcp_child_new(struct sock *parent, uint32_t saddr, uint16_t sport, 
         c->dport = sport;
         c->rcvbuf = parent->rcvbuf;
         c->sndbuf = parent->sndbuf;
+        /* buffers the application sized stay as it set them (no autotuning) */
+        c->userlocks |= parent->userlocks & (SOCK_SNDBUF_LOCK | SOCK_RCVBUF_LOCK);
         c->uc_ttl = parent->uc_ttl;
         c->tos = parent->tos;
         struct tcp_sock *tp = tcp_sk(c);
@@ -540,6 +589,13 @@ struct sock *tcp_child_new(struct sock *parent, uint32_t saddr, uint16_t sport, 
         tp->keepidle = pp->keepidle;
         tp->keepintvl = pp->keepintvl;
         tp->keepcnt = pp->keepcnt;
+        tp->linger2 = pp->linger2;
+        if (pp->md5_keys && tcp_md5_copy(c, parent, saddr)) {
+                tp->parent = NULL; /* out of memory: no child without its key */
+                sock_put(c);
+                return NULL;
+        }
+        tp->window_clamp = pp->window_clamp; /* TCP_WINDOW_CLAMP, or 0 */
         tp->user_timeout_ms = pp->user_timeout_ms;
         tp->notsent_lowat = pp->notsent_lowat;
         tp->user_mss = pp->user_mss;
@@ -601,9 +657,9 @@ static unsigned tcp_poll(struct sock *sk)
         unsigned mask = 0;
         if (sk->state == TCP_LISTEN)
                 return tp->accept_q_first ? (POLLIN | POLLRDNORM) : 0;
-        if (sk->state == TCP_SYN_SENT && tp->fo.defer_connect)
+        if (sk->state == TCP_SYN_SENT && tcp_fo(tp)->defer_connect)
                 return POLLOUT | POLLWRNORM; /* write() sends the SYN with data */
-        if (sk->err || sk->error_queue.first)
+        if (sk->err || sock_errq_pending(sk))
                 mask |= POLLERR;
         if (tp->urg_data & TCP_URG_VALID)
                 mask |= POLLPRI;
@@ -612,7 +668,7 @@ static unsigned tcp_poll(struct sock *sk)
         if ((sk->shutdown & RCV_SHUTDOWN) || tp->fin_received)
                 mask |= POLLIN | POLLRDNORM | POLLRDHUP;
         /* a Fast Open child is readable and writable in SYN_RECV */
-        if (sk->state != TCP_SYN_SENT && (sk->state != TCP_SYN_RECV || tp->fo.passive)) {
+        if (sk->state != TCP_SYN_SENT && (sk->state != TCP_SYN_RECV || tcp_fo(tp)->passive)) {
                 if (sk->receive_queue.first && !(tp->urg_data && tcp_urg_only(sk)))
                         mask |= POLLIN | POLLRDNORM;
                 /* tcp_poll: a shut sending side (a reset, a timeout) is
@@ -632,7 +688,7 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len
         struct tcp_sock *tp = tcp_sk(sk);
         ssize_t fo_ret;
         uint32_t zckey = sk->errq ? sk->errq->zckey : 0;
-        if (((flags & MSG_FASTOPEN) || tp->fo.defer_connect || tp->fo.wait) &&
+        if (((flags & MSG_FASTOPEN) || tcp_fo(tp)->defer_connect || tcp_fo(tp)->wait) &&
             tcp_fastopen_sendmsg(sk, msg, len, flags, tcp_sendmsg, &fo_ret)) {
                 /* data the SYN carried completes as any other write's
                  * (unless the rest of the write, sent after, counted it) */
@@ -641,7 +697,7 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len
                 return fo_ret;
         }
         if (sk->state != TCP_ESTABLISHED && sk->state != TCP_CLOSE_WAIT &&
-            !(sk->state == TCP_SYN_RECV && tp->fo.passive)) {
+            !(sk->state == TCP_SYN_RECV && tcp_fo(tp)->passive)) {
                 /* sk_stream_wait_connect */
                 int e = sock_error(sk);
                 if (e)
@@ -793,10 +849,12 @@ static ssize_t tcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int 
                 struct sk_buff *next = skb->next;
                 if (!(flags & MSG_PEEK)) {
                         cb->consumed = start + (uint32_t)done;
+                        tp->copied_seq += skip + (uint32_t)done; /* the urgent byte passed over too */
                         if (cb->consumed == skb->len)
                                 consume_skb(sock_dequeue(sk));
                         if (tp->urg_data)
                                 tcp_urg_passed(sk);
+                        tcp_rcv_space_adjust(sk);
                 }
                 if (done < n || at_mark)
                         break; /* the rest of this skb is past the mark */
@@ -935,8 +993,41 @@ static void tcp_close(struct sock *sk)
         } else if (sk->state == TCP_CLOSE_WAIT) {
                 tcp_set_state(sk, TCP_LAST_ACK);
                 tcp_send_fin(sk);
+        } else if (sk->state == TCP_FIN_WAIT2) {
+                /* shut down for writing earlier, the FIN acked: the wait
+                 * for the peer's FIN is bounded now that nobody reads */
+                tcp_fin_wait2_orphan(sk, false);
+                return;
         }
         /* the tables keep the socket until the goodbye completes */
+}
+
+/* TCP_DEFER_ACCEPT is kept as the number of SYN-ACK timeouts (1 s, then
+ * doubling up to 120 s) that cover the seconds asked for, and read back as
+ * the seconds those timeouts span. */
+static uint8_t secs_to_retrans(int seconds)
+{
+        if (seconds <= 0)
+                return 0;
+        int timeout = 1, period = 1, res = 1;
+        while (seconds > period && res < 255) {
+                res++;
+                timeout = timeout * 2 > 120 ? 120 : timeout * 2;
+                period += timeout;
+        }
+        return (uint8_t)res;
+}
+
+static int retrans_to_secs(uint8_t retrans)
+{
+        if (!retrans)
+                return 0;
+        int timeout = 1, period = 1;
+        while (--retrans) {
+                timeout = timeout * 2 > 120 ? 120 : timeout * 2;
+                period += timeout;
+        }
+        return period;
 }
 
 static int tcp_setsockopt(struct sock *sk, int level, int name, const void *val, socklen_t len)
@@ -946,6 +1037,8 @@ static int tcp_setsockopt(struct sock *sk, int level, int name, const void *val,
                 return ip_setsockopt(sk, name, val, len);
         if (level != IPPROTO_TCP)
                 return -ENOPROTOOPT;
+        if (name == TCP_MD5SIG || name == TCP_MD5SIG_EXT)
+                return tcp_md5_setsockopt(sk, name, val, len);
         int fo_err = tcp_fastopen_setsockopt(sk, name, val, len);
         if (fo_err != -ENOPROTOOPT)
                 return fo_err;
@@ -986,6 +1079,24 @@ static int tcp_setsockopt(struct sock *sk, int level, int name, const void *val,
                         return -EINVAL;
                 tp->recvmsg_inq = v;
                 return 0;
+        case TCP_QUICKACK:
+                tcp_set_quickack(sk, v);
+                return 0;
+        case TCP_DEFER_ACCEPT:
+                tp->defer_accept = secs_to_retrans(v);
+                return 0;
+        case TCP_WINDOW_CLAMP:
+                /* tcp_set_window_clamp: 0 only before a connection (none);
+                 * else at least half the smallest receive buffer */
+                if (!v) {
+                        if (sk->state != TCP_CLOSE)
+                                return -EINVAL;
+                        tp->window_clamp = 0;
+                        return 0;
+                }
+                tp->window_clamp = v < SOCK_MIN_RCVBUF / 2 ? SOCK_MIN_RCVBUF / 2 : (uint32_t)v;
+                tp->rcv_ssthresh = MIN(tp->rcv_wnd, tp->window_clamp);
+                return 0;
         case TCP_MAXSEG:
                 if (v && (v < 88 || v > 32767))
                         return -EINVAL;
@@ -1006,7 +1117,7 @@ static int tcp_setsockopt(struct sock *sk, int level, int name, const void *val,
         case TCP_KEEPCNT:
                 if (v < 1 || v > TCP_MAX_KEEPCNT)
                         return -EINVAL;
-                tp->keepcnt = v;
+                tp->keepcnt = (uint8_t)v;
                 return 0;
         case TCP_USER_TIMEOUT:
                 if (v < 0)
@@ -1016,7 +1127,11 @@ static int tcp_setsockopt(struct sock *sk, int level, int name, const void *val,
         case TCP_SYNCNT:
                 if (v < 1 || v > TCP_MAX_SYNCNT)
                         return -EINVAL;
-                tp->syn_retries = v;
+                tp->syn_retries = (uint8_t)v;
+                return 0;
+        case TCP_LINGER2:
+                /* negative: none; else seconds, at most TCP_FIN_TIMEOUT_MAX */
+                tp->linger2 = (int8_t)(v < 0 ? -1 : v > TCP_FIN_TIMEOUT_MAX_S ? TCP_FIN_TIMEOUT_MAX_S : v);
                 return 0;
         case TCP_NOTSENT_LOWAT:
                 tp->notsent_lowat = (unsigned)v;
@@ -1091,7 +1206,7 @@ size_t tcp_get_info(struct sock *sk, void *buf, size_t cap)
                 v.options |= TCPI_OPT_TIMESTAMPS;
         if (tp->sack_ok)
                 v.options |= TCPI_OPT_SACK;
-        if (tp->fo.syn_data_acked)
+        if (tcp_fo(tp)->syn_data_acked)
                 v.options |= TCPI_OPT_SYN_DATA;
         if (tp->wscale_ok) {
                 v.options |= TCPI_OPT_WSCALE;
@@ -1116,7 +1231,8 @@ size_t tcp_get_info(struct sock *sk, void *buf, size_t cap)
         v.rttvar_us = ns_to_us(tp->rttvar);
         v.snd_ssthresh = tp->snd_ssthresh;
         v.advmss = tp->advmss;
-        v.rcv_space = tp->rcv_wnd;
+        v.rcv_space = tp->rcvq_space.space;
+        v.rcv_rtt_us = tp->rcv_rtt_est.rtt_us >> 3;
         v.total_retrans = tp->total_retrans;
         v.bytes_acked = tp->bytes_acked;
         v.bytes_received = tp->bytes_received;
@@ -1156,6 +1272,15 @@ static int tcp_getsockopt(struct sock *sk, int level, int name, void *val, sockl
         case TCP_INQ:
                 v = tp->recvmsg_inq;
                 break;
+        case TCP_QUICKACK:
+                v = !tp->ack.pingpong; /* !inet_csk_in_pingpong_mode */
+                break;
+        case TCP_DEFER_ACCEPT:
+                v = retrans_to_secs(tp->defer_accept);
+                break;
+        case TCP_WINDOW_CLAMP:
+                v = (int)tp->window_clamp;
+                break;
         case TCP_KEEPIDLE:
                 v = tp->keepidle ? tp->keepidle : tcp_cfg(sk->net)->keepalive_time;
                 break;
@@ -1170,6 +1295,9 @@ static int tcp_getsockopt(struct sock *sk, int level, int name, void *val, sockl
                 break;
         case TCP_SYNCNT:
                 v = tp->syn_retries ? tp->syn_retries : tcp_cfg(sk->net)->syn_retries;
+                break;
+        case TCP_LINGER2:
+                v = tp->linger2 < 0 ? -1 : tp->linger2 ? tp->linger2 : tcp_cfg(sk->net)->fin_timeout;
                 break;
         case TCP_NOTSENT_LOWAT:
                 v = (int)tp->notsent_lowat;
@@ -1195,6 +1323,34 @@ static int tcp_getsockopt(struct sock *sk, int level, int name, void *val, sockl
         return 0;
 }
 
+/* tcp_ioctl: what is queued each way, in bytes; SIOCATMARK. */
+static int tcp_ioctl(struct sock *sk, unsigned long req, int *val)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        if (req == SIOCATMARK)
+                return tcp_urg_atmark(sk, val); /* tcp_urg.c */
+        if (req != SIOCINQ && req != SIOCOUTQ && req != SIOCOUTQNSD)
+                return -ENOIOCTLCMD;
+        if (sk->state == TCP_LISTEN)
+                return -EINVAL;
+        if (sk->state == TCP_SYN_SENT || sk->state == TCP_SYN_RECV) {
+                *val = 0;
+                return 0;
+        }
+        if (req == SIOCINQ) {
+                /* tcp_inq: unread bytes, the FIN's sequence number not one */
+                int n = (int)(tp->rcv_nxt - tp->copied_seq);
+                if (n && tp->fin_received)
+                        n--;
+                *val = n;
+        } else {
+                /* unacknowledged (and unsent), or only unsent; the FIN counts
+                 * as Linux's write_seq counts it */
+                *val = (int)(tp->write_seq - (req == SIOCOUTQ ? tp->snd_una : tp->snd_nxt));
+        }
+        return 0;
+}
+
 static int tcp_bytes_readable(struct sock *sk)
 {
         int n = 0;
@@ -1205,6 +1361,7 @@ static int tcp_bytes_readable(struct sock *sk)
 
 const struct proto tcp_prot = {
         .name = "TCP",
+        .obj_size = sizeof(struct tcp_sock),
         .init = tcp_init_sock,
         .destroy = tcp_destroy,
         .close = tcp_close,
@@ -1217,6 +1374,7 @@ const struct proto tcp_prot = {
         .setsockopt = tcp_setsockopt,
         .getsockopt = tcp_getsockopt,
         .keepalive = tcp_reset_keepalive,
+        .ioctl = tcp_ioctl,
         .bytes_readable = tcp_bytes_readable,
         .writable = tcp_writable,
         .poll = tcp_poll,
@@ -1227,7 +1385,6 @@ const struct proto tcp_prot = {
         .diag_destroy = tcp_abort,
         .tskey_base = tcp_tskey_base,
         .read_sock = tcp_read_sock,
-        .ioctl = tcp_ioctl,
 };
 
 static int cc_validate(struct net *net, const char *v)

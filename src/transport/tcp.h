@@ -32,6 +32,7 @@
 extern const struct proto tcp_prot;
 
 struct tcp_cong_ops;
+struct tcp_md5_key;
 
 /* net.ipv4.tcp_* sysctls (Linux's names and defaults). */
 struct tcp_cfg {
@@ -59,6 +60,7 @@ const struct tcp_cfg *tcp_cfg(struct net *net);
 #define TCP_TIMEOUT_INIT (1 * NSEC_PER_SEC)
 #define TCP_DELACK_NS    (40 * NSEC_PER_MSEC)
 #define TCP_TIMEWAIT_NS  (60 * NSEC_PER_SEC)
+#define TCP_FIN_TIMEOUT_MAX_S 120 /* TCP_LINGER2's ceiling */
 #define TCP_INIT_CWND    10
 
 /* Per-skb TCP state: on the write queue (payload only) and on the receive
@@ -95,100 +97,135 @@ enum tcp_chrono {
 };
 
 struct tcp_sock {
+        /* Ordered by size, flags as bits: this is most of what an idle
+         * connection costs (bench_tcp's memory figure). */
         struct sock *sk;
-        /* send side */
-        uint32_t iss, snd_una, snd_nxt, snd_wnd, snd_wl1, snd_wl2, write_seq;
-        uint8_t snd_wscale;
-        uint16_t mss;            /* effective send MSS */
-        uint16_t advmss;         /* what we announced */
-        uint32_t snd_cwnd, snd_ssthresh, snd_cwnd_cnt;
         const struct tcp_cong_ops *cong;
         double cubic_wmax, cubic_k, cubic_west;
         uint64_t cubic_epoch;
-        uint16_t user_mss;               /* TCP_MAXSEG set by the user (0: none) */
-        uint16_t urg_data;               /* TCP_URG_* | the urgent byte (tcp_urg.c) */
-        /* options */
-        unsigned notsent_lowat;          /* TCP_NOTSENT_LOWAT (0: the sysctl) */
-        uint32_t user_timeout_ms;        /* TCP_USER_TIMEOUT (0: none) */
-        int keepidle, keepintvl, keepcnt;/* TCP_KEEP* in s (0: the sysctls) */
-        uint32_t ka_probes;              /* keepalive probes unanswered */
-        uint32_t urg_seq;                /* the urgent byte's sequence number */
         uint64_t rcv_tstamp;             /* ns: last segment from the peer */
         uint64_t lsndtime;               /* ns: last new data sent */
         uint64_t lrcvtime;               /* ns: last payload received (icsk_ack.lrcvtime:
                                           * tcpi_last_data_recv and the ato) */
         uint64_t first_unacked_ts;       /* ns: when the oldest unacked data went */
-        struct timer_list ka_timer;      /* keepalive */
-        /* tcp_cwnd_validate: was the window the limit lately? */
-        uint32_t max_packets_out, cwnd_usage_seq;
-        bool is_cwnd_limited;
-        uint32_t dupacks, high_seq;      /* NewReno, without SACK */
-        bool in_recovery;
-        struct tcp_scoreboard sb;        /* SACK scoreboard, congestion state */
+        /* RTT (ns) */
+        uint64_t srtt, rttvar, rto;
+        uint64_t rtt_seq_time;           /* send time of the timed segment */
+        uint64_t bytes_acked, bytes_received;
+        struct timer_list ka_timer;      /* keepalive; the TIME_WAIT lifetime
+                                          * (Linux's sk_timer) */
+        struct timer_list rtx_timer;     /* retransmit / zero-window probe */
         struct timer_list reo_timer;     /* RACK's reordering timer */
+        struct timer_list delack_timer;  /* its expiry: when the delayed ACK is due
+                                          * (icsk_ack.timeout) */
+        struct tcp_scoreboard sb;        /* SACK scoreboard, congestion state */
         struct sk_buff_head write_queue; /* unacked + unsent payload */
-        uint32_t wmem_queued;            /* truesize of write_queue (sk_wmem_queued) */
-        uint32_t snd_up;                 /* end of the last MSG_OOB write (urg_mode) */
         struct sk_buff *send_head;       /* first unsent skb, or NULL: scan */
-        uint32_t sent_ts;                /* when the oldest unacked was sent (ms) */
-        /* receive side */
-        uint32_t irs, rcv_nxt, rcv_wnd, rcv_wup;
-        uint8_t rcv_wscale;
         struct sk_buff_head ooo_queue;   /* out of order, by seq */
-        uint32_t rcv_ssthresh;           /* how far the offer may grow now */
-        uint32_t window_clamp;           /* the largest offer */
+        struct tcp_sack_rx *rx_sack;     /* the blocks our ACKs report (NULL: none) */
         struct {                         /* Linux's icsk_ack */
+                uint64_t ato;            /* ns: delayed-ACK timeout (0: no data yet) */
+                uint32_t rcv_mss;        /* the peer's segment size, measured */
+                uint32_t last_seg_size;
                 uint8_t pending;         /* TCP_ACK_* */
                 uint8_t quick;           /* ACKs still to send at once */
                 uint8_t pingpong;        /* replies seen: interactive */
-                uint32_t rcv_mss;        /* the peer's segment size, measured */
-                uint32_t last_seg_size;
-                uint64_t ato;            /* ns: delayed-ACK timeout (0: no data yet) */
-                uint64_t timeout;        /* ns: when the delayed ACK is due */
         } ack;
-        struct tcp_sack_rx rx_sack;      /* the blocks our ACKs report */
-        bool fin_received;
-        /* options */
-        bool wscale_ok, sack_ok, tstamp_ok, nodelay;
-        bool cork;                       /* TCP_CORK: partial segments wait */
-        bool recvmsg_inq;                /* TCP_INQ: TCP_CM_INQ on each read */
-        bool nospace;                    /* a writer found the buffer full (SOCK_NOSPACE) */
-        bool urg_mode;                   /* MSG_OOB data not yet acked (tcp_urg_mode) */
-        uint8_t chrono_type;             /* enum tcp_chrono running now */
-        uint64_t chrono_start;           /* ns */
-        uint64_t chrono_stat[3];         /* ns per reason, BUSY first */
-        bool nagle_push;                 /* TCP_NAGLE_PUSH: send the held tail once */
-        uint32_t ts_recent, ts_recent_stamp;
-        /* RTT and timers (ns) */
-        uint64_t srtt, rttvar, rto;
-        uint64_t rtt_seq_time;           /* send time of the timed segment */
-        uint32_t rtt_seq;                /* its end_seq (0: none timed) */
-        uint32_t backoff;
-        uint32_t retransmits;
-        struct timer_list rtx_timer;     /* retransmit / zero-window probe */
-        struct timer_list delack_timer;
-        struct timer_list tw_timer;      /* TIME_WAIT and SYN_RECV expiry */
-        bool probing;                    /* rtx_timer is a zero-window probe */
-        uint32_t probes_out;             /* unanswered zero-window probes (tcpi_probes) */
         /* listen */
         struct sock *parent;             /* the listener (SYN_RECV children) */
         struct sock *accept_q_first, *accept_q_last, *accept_next;
-        int accept_qlen, syn_qlen, backlog;
         struct sock *ehash_next;         /* established/listen hash chain */
+        struct ip_rt_cache dst_cache;    /* the connection's output route (sk_dst_cache) */
+        struct tcp_fastopen_sock *fo;    /* Fast Open (tcp_fastopen.c): NULL until first
+                                          * used, as most connections never do */
+        struct tcp_md5_key *md5_keys;    /* TCP_MD5SIG keys (tcp_md5.c), or NULL */
+        /* send side */
+        uint32_t iss, snd_una, snd_nxt, snd_wnd, snd_wl1, snd_wl2, write_seq;
+        uint32_t snd_cwnd, snd_ssthresh, snd_cwnd_cnt;
+        /* tcp_cwnd_validate: was the window the limit lately? */
+        uint32_t max_packets_out, cwnd_usage_seq;
+        uint32_t dupacks, high_seq;      /* NewReno, without SACK */
+        uint32_t wmem_queued;            /* truesize of write_queue (sk_wmem_queued) */
+        /* receive-buffer autotuning (tcp_rcvwnd.c, Linux's DRS); times are
+         * the clock's us, truncated: only differences are used */
+        uint32_t copied_seq;             /* the next byte the reader takes */
+        uint32_t urg_seq;                /* the urgent byte's sequence number (tcp_urg.c) */
+        uint32_t snd_up;                 /* end of the last MSG_OOB write (urg_mode) */
+        struct {
+                uint32_t rtt_us;         /* the receiver's RTT estimate, << 3 */
+                uint32_t seq, time_us;   /* the measurement under way */
+        } rcv_rtt_est;
+        struct {
+                uint32_t space;          /* bytes read in the last RTT, at most */
+                uint32_t seq, time_us;   /* copied_seq and time when it began */
+        } rcvq_space;
+        uint32_t rcv_rtt_last_tsecr;
+        uint32_t chrono_start;           /* ms (tcp_chrono.c) */
+        uint32_t chrono_stat[3];         /* ms per reason, BUSY first */
+        /* options */
+        unsigned notsent_lowat;          /* TCP_NOTSENT_LOWAT (0: the sysctl) */
+        uint32_t user_timeout_ms;        /* TCP_USER_TIMEOUT (0: none) */
+        int keepidle, keepintvl;         /* TCP_KEEP* in s (0: the sysctls) */
+        /* receive side */
+        uint32_t irs, rcv_nxt, rcv_wnd, rcv_wup;
+        uint32_t rcv_ssthresh;           /* how far the offer may grow now */
+        uint32_t window_clamp;           /* the largest offer */
+        uint32_t ts_recent, ts_recent_stamp;
+        uint32_t rtt_seq;                /* the timed segment's end_seq (0: none timed) */
+        int accept_qlen, syn_qlen, backlog;
         /* counters for tcp_info */
         uint32_t total_retrans, segs_in, segs_out;
-        uint64_t bytes_acked, bytes_received;
         uint32_t delivered;              /* packets acknowledged, the SYN's exchange counted once */
-        int syn_retries;
-        int soft_err;                    /* an ICMP error to report on timeout (sk_err_soft) */
-        struct tcp_fastopen_sock fo;     /* Fast Open (tcp_fastopen.c) */
-        struct ip_rt_cache dst_cache; /* the connection's output route (sk_dst_cache) */
+        uint16_t mss;                    /* effective send MSS */
+        uint16_t advmss;                 /* what we announced */
+        uint16_t user_mss;               /* TCP_MAXSEG set by the user (0: none) */
+        uint16_t urg_data;               /* TCP_URG_* | the urgent byte (tcp_urg.c) */
+        uint8_t snd_wscale, rcv_wscale;
+        uint8_t chrono_type;             /* enum tcp_chrono running now */
+        /* u8, as Linux's icsk_*: bounded by tcp_retries2 and TCP_KEEPCNT (<= 255) */
+        uint8_t backoff;
+        uint8_t retransmits;
+        uint8_t probes_out;              /* unanswered zero-window probes (tcpi_probes) */
+        uint8_t ka_probes;               /* keepalive probes unanswered */
+        uint8_t keepcnt;                 /* TCP_KEEPCNT (0: the sysctl) */
+        uint8_t soft_err;                /* an ICMP error to report on timeout (sk_err_soft) */
+        uint8_t syn_retries;             /* TCP_SYNCNT (0: the sysctl) */
+        int8_t linger2;                  /* TCP_LINGER2 in s: how long an orphan waits in
+                                          * FIN_WAIT2 (0: tcp_fin_timeout, -1: not at all) */
+        uint8_t defer_accept;            /* listener: TCP_DEFER_ACCEPT as SYN-ACK
+                                          * retransmissions (rskq_defer_accept) */
+        bool is_cwnd_limited : 1;
+        bool in_recovery : 1;            /* NewReno */
+        bool fin_received : 1;
+        bool wscale_ok : 1, sack_ok : 1, tstamp_ok : 1, nodelay : 1;
+        bool cork : 1;                   /* TCP_CORK: partial segments wait */
+        bool recvmsg_inq : 1;            /* TCP_INQ: TCP_CM_INQ on each read */
+        bool nospace : 1;                /* a writer found the buffer full (SOCK_NOSPACE) */
+        bool nagle_push : 1;             /* TCP_NAGLE_PUSH: send the held tail once */
+        bool urg_mode : 1;               /* MSG_OOB data not yet acked (tcp_urg_mode) */
+        bool probing : 1;                /* rtx_timer is a zero-window probe */
+        bool defer_acked : 1;            /* SYN_RECV: a bare ACK came and was dropped
+                                          * (TCP_DEFER_ACCEPT; Linux's ireq->acked) */
+        bool tw_fin_wait2 : 1;           /* a TIME_WAIT socket still waiting for the
+                                          * peer's FIN (Linux's tw_substate FIN_WAIT2) */
 };
 
 static inline struct tcp_sock *tcp_sk(struct sock *sk)
 {
         return sk->proto_data;
 }
+
+/* A socket's Fast Open state to read: all zero until Fast Open is first
+ * used on it (tcp_fastopen_get makes it). */
+static inline const struct tcp_fastopen_sock *tcp_fo(const struct tcp_sock *tp)
+{
+        return tp->fo ? tp->fo : &tcp_fastopen_none;
+}
+
+/* The option bytes every segment of the connection carries (Linux's
+ * tcp_header_len less the header): timestamps, and the MD5 signature when
+ * there is a key for the peer (tcp_md5.c). */
+unsigned tcp_opt_overhead(const struct tcp_sock *tp);
 
 /* tcp_mss_clamp: TCP_MAXSEG lowers, never raises, an MSS. */
 static inline uint16_t tcp_mss_clamp(const struct tcp_sock *tp, uint16_t mss)
@@ -216,7 +253,6 @@ uint32_t tcp_time_ms(struct net *net);
 #define TCP_URG_VALID  0x0100
 #define TCP_URG_NOTYET 0x0200
 #define TCP_URG_READ   0x0400
-uint32_t tcp_copied_seq(struct sock *sk);
 /* a segment (payload in skb) with URG, or while the urgent byte is awaited */
 void tcp_urg(struct sock *sk, struct sk_buff *skb, const struct tcp_repr *th);
 /* recv(MSG_OOB) */
@@ -229,7 +265,8 @@ void tcp_urg_passed(struct sock *sk);
 /* nothing to read but the out-of-line urgent byte (not POLLIN) */
 bool tcp_urg_only(struct sock *sk);
 ssize_t tcp_read_sock(struct sock *sk, void *buf, size_t len, bool nonblock);
-int tcp_ioctl(struct sock *sk, unsigned long req, int *out);
+/* SIOCATMARK: is the next byte read at the urgent mark? */
+int tcp_urg_atmark(struct sock *sk, int *out);
 /* sending: a MSG_OOB write ended at end_seq (tcp_mark_urg); a segment from
  * seq gets URG and its pointer (tcp_transmit_skb); the ACK for ack ends
  * urgent mode once it covers snd_up */
@@ -280,11 +317,17 @@ void tcp_event_data_recv(struct sock *sk, const struct sk_buff *skb, uint8_t fla
 void tcp_event_data_sent(struct sock *sk);
 void tcp_event_ack_sent(struct sock *sk);
 void tcp_enter_quickack_mode(struct sock *sk);
+void tcp_set_quickack(struct sock *sk, int val);
 void tcp_send_delayed_ack(struct sock *sk);
 void tcp_ack_for_writer(struct sock *sk);
 void tcp_ack_snd_check(struct sock *sk, bool now);
 void tcp_delack_timer(struct sock *sk);
 void tcp_cleanup_rbuf(struct sock *sk, size_t copied);
+/* The reader took data: grow the receive buffer to what it drains per RTT
+ * (tcp_rcv_space_adjust). */
+void tcp_rcv_space_adjust(struct sock *sk);
+/* A segment with a timestamp echo arrived: the receiver's RTT sample. */
+void tcp_rcv_rtt_measure_ts(struct sock *sk, uint32_t tsecr, uint32_t len);
 void tcp_retransmit_head(struct sock *sk);
 
 /* tcp_timer.c */
@@ -292,6 +335,14 @@ void tcp_init_timers(struct sock *sk);
 void tcp_stop_timers(struct sock *sk);
 void tcp_reset_rtx_timer(struct sock *sk);
 void tcp_enter_timewait(struct sock *sk);
+/* An orphan in FIN_WAIT2 leaves for a TIME_WAIT socket that waits tmo ns
+ * for the peer's FIN (tcp_time_wait(sk, TCP_FIN_WAIT2, tmo)). */
+void tcp_enter_fin_wait2_wait(struct sock *sk, uint64_t tmo);
+/* How long an orphan may wait in FIN_WAIT2 (tcp_fin_time), ns. */
+uint64_t tcp_fin_time(const struct sock *sk);
+/* FIN_WAIT2 reached, or an orphan closed there: Linux's orphan rules
+ * (tcp_close / tcp_rcv_state_process).  Returns true when sk is gone. */
+bool tcp_fin_wait2_orphan(struct sock *sk, bool fin_coming);
 void tcp_rtt_sample(struct sock *sk, uint64_t rtt_ns);
 /* Put skb at the tail of the write queue, charged to the socket. */
 void tcp_chrono_start(struct sock *sk, enum tcp_chrono type);

@@ -8,9 +8,10 @@
  */
 #include "transport/tcp.h"
 
+/* The clocks count in ms, as Linux's count jiffies (HZ=1000). */
 static void tcp_chrono_set(struct tcp_sock *tp, enum tcp_chrono type)
 {
-        uint64_t now = net_now(tp->sk->net);
+        uint32_t now = tcp_time_ms(tp->sk->net);
         if (tp->chrono_type > TCP_CHRONO_UNSPEC)
                 tp->chrono_stat[tp->chrono_type - 1] += now - tp->chrono_start;
         tp->chrono_start = now;
@@ -41,10 +42,10 @@ void tcp_chrono_stop(struct sock *sk, enum tcp_chrono type)
 /* tcp_get_info_chrono_stats: the running clock counts up to now. */
 uint64_t tcp_chrono_ns(const struct tcp_sock *tp, enum tcp_chrono type)
 {
-        uint64_t v = tp->chrono_stat[type - 1];
+        uint32_t v = tp->chrono_stat[type - 1];
         if (type == tp->chrono_type)
-                v += net_now(tp->sk->net) - tp->chrono_start;
-        return v;
+                v += tcp_time_ms(tp->sk->net) - tp->chrono_start;
+        return (uint64_t)v * NSEC_PER_MSEC;
 }
 
 /* tcp_check_space: the application that found the buffer full may write

@@ -59,7 +59,7 @@ static int tcp_v4_err(struct net *net, const uint8_t *inner, size_t len, uint8_t
                 return 0;
         }
         sock_hold(sk);
-        if (sk->state == TCP_SYN_RECV && !tp->fo.passive && tp->parent) {
+        if (sk->state == TCP_SYN_RECV && !tcp_fo(tp)->passive && tp->parent) {
                 /* a listener's child: tcp_req_err */
                 bool abort = type == ICMP_PARAMETERPROB || type == ICMP_TIME_EXCEEDED ||
                              (type == ICMP_DEST_UNREACH &&
@@ -80,7 +80,7 @@ static int tcp_v4_err(struct net *net, const uint8_t *inner, size_t len, uint8_t
                 return 0;
         }
         /* a Fast Open child's SYN-ACK is not in snd_una..snd_nxt */
-        uint32_t una = tp->fo.passive && sk->state == TCP_SYN_RECV ? tp->iss : tp->snd_una;
+        uint32_t una = tcp_fo(tp)->passive && sk->state == TCP_SYN_RECV ? tp->iss : tp->snd_una;
         if (seq_before(seq, una) || seq_after(seq, tp->snd_nxt)) {
                 TCPEXT_INC(net, OutOfWindowIcmps);
                 sock_put(sk);
@@ -90,7 +90,7 @@ static int tcp_v4_err(struct net *net, const uint8_t *inner, size_t len, uint8_t
         bool hard;
         icmp_err_convert(type, code, &err, &hard);
         if (sk->state == TCP_SYN_SENT ||
-            (sk->state == TCP_SYN_RECV && (!tp->fo.passive || tp->parent))) {
+            (sk->state == TCP_SYN_RECV && (!tcp_fo(tp)->passive || tp->parent))) {
                 /* only in a fast or simultaneous open: the opening fails
                  * (a Fast Open child already accepted counts as connected) */
                 sock_set_err(sk, err);
@@ -98,7 +98,7 @@ static int tcp_v4_err(struct net *net, const uint8_t *inner, size_t len, uint8_t
         } else if (sk->recverr) {
                 sock_set_err(sk, err);
         } else {
-                tp->soft_err = err;
+                tp->soft_err = (uint8_t)err;
         }
         sock_put(sk);
         return 0;

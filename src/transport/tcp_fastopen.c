@@ -147,7 +147,7 @@ static const struct tcp_fastopen_ctx *net_ctx(struct net *net)
 /* tcp_fastopen_get_ctx: the listener's own keys, else the namespace's. */
 static const struct tcp_fastopen_ctx *sock_ctx(struct sock *sk)
 {
-        struct tcp_fastopen_sock *fo = &tcp_sk(sk)->fo;
+        const struct tcp_fastopen_sock *fo = tcp_fo(tcp_sk(sk));
         return fo->ctx ? fo->ctx : net_ctx(sk->net);
 }
 
@@ -179,7 +179,7 @@ int tcp_fastopen_cookie_for(const char *key, uint32_t saddr, uint32_t daddr,
 /* tcp_fastopen_queue_check */
 static bool queue_check(struct sock *listener)
 {
-        struct tcp_fastopen_sock *fo = &tcp_sk(listener)->fo;
+        const struct tcp_fastopen_sock *fo = tcp_fo(tcp_sk(listener));
         if (!fo->max_qlen)
                 return false;
         if (fo->qlen >= fo->max_qlen) {
@@ -192,11 +192,14 @@ static bool queue_check(struct sock *listener)
 /* tcp_fastopen_no_cookie */
 static bool no_cookie(struct sock *listener, int flag)
 {
-        return (tcp_cfg(listener->net)->fastopen & flag) || tcp_sk(listener)->fo.no_cookie;
+        return (tcp_cfg(listener->net)->fastopen & flag) || tcp_fo(tcp_sk(listener))->no_cookie;
 }
 
-static void set_synack_cookie(struct tcp_fastopen_sock *fo, const uint8_t *val, bool exp)
+static void set_synack_cookie(struct sock *sk, const uint8_t *val, bool exp)
 {
+        struct tcp_fastopen_sock *fo = tcp_fastopen_get(sk);
+        if (!fo)
+                return; /* out of memory: the SYN-ACK goes without a cookie */
         fo->opt_pending = true;
         fo->opt_exp = exp;
         fo->opt_len = TCP_FASTOPEN_COOKIE_SIZE;
@@ -209,13 +212,13 @@ static void create_child(struct sock *listener, struct sock *child, struct sk_bu
 {
         struct tcp_sock *tp = tcp_sk(child);
         struct sk_buff *skb = *skbp;
-        tp->fo.passive = true;
+        tp->fo->passive = true;
         /* tcp_create_openreq_child: the SYN-ACK is the listener's business
          * (its timer resends it), not data in flight */
         tp->snd_una = tp->iss + 1;
-        tp->fo.listener = listener;
+        tp->fo->listener = listener;
         sock_hold(listener);
-        tcp_sk(listener)->fo.qlen++;
+        tcp_sk(listener)->fo->qlen++; /* queue_check: the listener's state exists */
         if (!skb->len)
                 return;
         /* the SYN's data is in sequence: readable at once */
@@ -227,7 +230,7 @@ static void create_child(struct sock *listener, struct sock *child, struct sk_bu
         tp->rcv_wup = tp->rcv_nxt;
         tp->bytes_received = skb->len;
         tp->lrcvtime = net_now(child->net);
-        tp->fo.syn_data_acked = true;
+        tp->fo->syn_data_acked = true;
         skb_queue_tail(&child->receive_queue, skb);
         *skbp = NULL;
 }
@@ -236,7 +239,6 @@ bool tcp_fastopen_try(struct sock *listener, struct sock *child, struct sk_buff 
                       const struct tcp_repr *th, uint32_t saddr, uint32_t daddr)
 {
         struct net *net = listener->net;
-        struct tcp_fastopen_sock *fo = &tcp_sk(child)->fo;
         const struct tcp_options *o = &th->opt;
         bool syn_data = (*skbp)->len > 0;
         bool has_foc = o->fo_ok;
@@ -253,7 +255,7 @@ bool tcp_fastopen_try(struct sock *listener, struct sock *child, struct sk_buff 
         uint8_t valid[TCP_FASTOPEN_COOKIE_SIZE];
         cookie_bytes(cookie_gen(&ctx->key[0], saddr, daddr), valid);
         if (o->fo_len == 0) {
-                set_synack_cookie(fo, valid, o->fo_exp); /* a cookie request */
+                set_synack_cookie(child, valid, o->fo_exp); /* a cookie request */
                 return false;
         }
         /* tcp_fastopen_cookie_gen_check: the primary key, then the backup */
@@ -267,15 +269,17 @@ bool tcp_fastopen_try(struct sock *listener, struct sock *child, struct sk_buff 
         if (!match) {
                 TCPEXT_INC(net, TCPFastOpenPassiveFail);
                 TRACE(net, *skbp, IP_LOCAL, "tcp: Fast Open cookie refused: data not taken");
-                set_synack_cookie(fo, valid, o->fo_exp);
+                set_synack_cookie(child, valid, o->fo_exp);
                 return false;
         }
         if (match == 2) {
                 /* made with the backup key: the client gets the current one */
-                set_synack_cookie(fo, valid, o->fo_exp);
+                set_synack_cookie(child, valid, o->fo_exp);
                 TCPEXT_INC(net, TCPFastOpenPassiveAltKey);
         }
 fastopen:
+        if (!tcp_fastopen_get(child))
+                return false; /* out of memory: the handshake first */
         create_child(listener, child, skbp, th);
         TCPEXT_INC(net, TCPFastOpenPassive);
         return true;
@@ -300,9 +304,9 @@ void tcp_fastopen_arm_synack_timer(struct sock *sk)
 
 void tcp_fastopen_syn_options(struct sock *sk, uint8_t flags, struct tcp_options *o)
 {
-        struct tcp_fastopen_sock *fo = &tcp_sk(sk)->fo;
+        struct tcp_fastopen_sock *fo = tcp_sk(sk)->fo;
         (void)flags;
-        if (!fo->opt_pending)
+        if (!fo || !fo->opt_pending)
                 return;
         /* only the first SYN or SYN-ACK: a retransmitted one carries none
          * (inet_rtx_syn_ack passes no cookie; tcp_send_syn_data sets the
@@ -323,39 +327,43 @@ void tcp_fastopen_syn_options(struct sock *sk, uint8_t flags, struct tcp_options
 
 void tcp_fastopen_synrecv_left(struct sock *sk)
 {
-        struct tcp_fastopen_sock *fo = &tcp_sk(sk)->fo;
-        struct sock *l = fo->listener;
+        struct tcp_fastopen_sock *fo = tcp_sk(sk)->fo;
+        struct sock *l = fo ? fo->listener : NULL;
         if (!l)
                 return;
         fo->listener = NULL;
-        tcp_sk(l)->fo.qlen--;
+        tcp_sk(l)->fo->qlen--;
         sock_put(l);
 }
 
 /* fastopen_queue_tune */
-static void queue_tune(struct sock *sk, int qlen)
+static int queue_tune(struct sock *sk, int qlen)
 {
         unsigned somax = (unsigned)sk->net->core.somaxconn;
-        tcp_sk(sk)->fo.max_qlen = (unsigned)qlen < somax ? (unsigned)qlen : somax;
+        struct tcp_fastopen_sock *fo = tcp_fastopen_get(sk);
+        if (!fo)
+                return -ENOMEM;
+        fo->max_qlen = (unsigned)qlen < somax ? (unsigned)qlen : somax;
+        return 0;
 }
 
 void tcp_fastopen_listen(struct sock *sk, int backlog)
 {
         int sysctl = tcp_cfg(sk->net)->fastopen;
         if ((sysctl & TFO_SERVER_WO_SOCKOPT1) && (sysctl & TFO_SERVER_ENABLE) &&
-            !tcp_sk(sk)->fo.max_qlen) {
-                queue_tune(sk, backlog);
+            !tcp_fo(tcp_sk(sk))->max_qlen && !queue_tune(sk, backlog))
                 net_ctx(sk->net);
-        }
 }
 
 int tcp_fastopen_setsockopt(struct sock *sk, int name, const void *val, socklen_t len)
 {
-        struct tcp_fastopen_sock *fo = &tcp_sk(sk)->fo;
+        struct tcp_fastopen_sock *fo;
         if (name == TCP_FASTOPEN_KEY) {
                 /* one key, or a key and its backup */
                 if (len != TCP_FASTOPEN_KEY_LENGTH && len != 2 * TCP_FASTOPEN_KEY_LENGTH)
                         return -EINVAL;
+                if (!(fo = tcp_fastopen_get(sk)))
+                        return -ENOMEM;
                 if (!fo->ctx && !(fo->ctx = calloc(1, sizeof(*fo->ctx))))
                         return -ENOMEM;
                 fo->ctx->nkeys = (int)(len / TCP_FASTOPEN_KEY_LENGTH);
@@ -374,8 +382,7 @@ int tcp_fastopen_setsockopt(struct sock *sk, int name, const void *val, socklen_
                 if (v < 0 || (sk->state != TCP_CLOSE && sk->state != TCP_LISTEN))
                         return -EINVAL;
                 net_ctx(sk->net);
-                queue_tune(sk, v);
-                return 0;
+                return queue_tune(sk, v);
         case TCP_FASTOPEN_CONNECT:
                 if (v < 0 || v > 1)
                         return -EINVAL;
@@ -383,11 +390,15 @@ int tcp_fastopen_setsockopt(struct sock *sk, int name, const void *val, socklen_
                         return -EOPNOTSUPP;
                 if (sk->state != TCP_CLOSE)
                         return -EINVAL;
+                if (!(fo = tcp_fastopen_get(sk)))
+                        return -ENOMEM;
                 fo->connect = v;
                 return 0;
         default: /* TCP_FASTOPEN_NO_COOKIE */
                 if (v < 0 || v > 1 || (sk->state != TCP_CLOSE && sk->state != TCP_LISTEN))
                         return -EINVAL;
+                if (!(fo = tcp_fastopen_get(sk)))
+                        return -ENOMEM;
                 fo->no_cookie = v;
                 return 0;
         }
@@ -395,7 +406,7 @@ int tcp_fastopen_setsockopt(struct sock *sk, int name, const void *val, socklen_
 
 int tcp_fastopen_getsockopt(struct sock *sk, int name, void *val, socklen_t *len)
 {
-        struct tcp_fastopen_sock *fo = &tcp_sk(sk)->fo;
+        const struct tcp_fastopen_sock *fo = tcp_fo(tcp_sk(sk));
         int v;
         switch (name) {
         case TCP_FASTOPEN_KEY: {
@@ -432,10 +443,23 @@ int tcp_fastopen_getsockopt(struct sock *sk, int name, void *val, socklen_t *len
         return 0;
 }
 
+const struct tcp_fastopen_sock tcp_fastopen_none;
+
+struct tcp_fastopen_sock *tcp_fastopen_get(struct sock *sk)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        if (!tp->fo)
+                tp->fo = calloc(1, sizeof(*tp->fo));
+        return tp->fo;
+}
+
 void tcp_fastopen_destroy(struct sock *sk)
 {
-        struct tcp_fastopen_sock *fo = &tcp_sk(sk)->fo;
+        struct tcp_sock *tp = tcp_sk(sk);
         tcp_fastopen_synrecv_left(sk);
-        free(fo->ctx);
-        fo->ctx = NULL;
+        if (tp->fo) {
+                free(tp->fo->ctx);
+                free(tp->fo);
+                tp->fo = NULL;
+        }
 }

@@ -65,30 +65,37 @@ struct tcp_fastopen_net {
 struct tcp_fastopen_sock {
         struct tcp_fastopen_ctx *ctx; /* TCP_FASTOPEN_KEY (owned), or NULL */
         struct sock *listener;        /* passive child in SYN_RECV: whose qlen counts it */
+        const void *wait_base;        /* client: a blocking send waiting for its
+                                       * connection, with this buffer (its first) */
+        const struct msghdr *req_msg; /* client: the data for the SYN, during one call */
+        size_t wait_len;              /* ... the waiting send's length */
+        size_t req_len;
         uint32_t max_qlen;            /* listener: Fast Open queue size (0: off) */
         uint32_t qlen;                /* listener: Fast Open children in SYN_RECV */
-        bool passive;                 /* a child made by Fast Open (Linux's fastopen_rsk) */
-        bool syn_data_acked;          /* tcpi_options TCPI_OPT_SYN_DATA */
-        bool no_cookie;               /* TCP_FASTOPEN_NO_COOKIE */
-        bool connect;                 /* TCP_FASTOPEN_CONNECT */
+        uint32_t copied;              /* client: bytes the SYN carried */
         /* the Fast Open option the next SYN or SYN-ACK carries (len 0: a
          * cookie request) */
-        bool opt_pending, opt_exp;
-        uint8_t opt_len;
         uint8_t opt_val[16];
+        uint8_t opt_len;
+        bool opt_pending : 1, opt_exp : 1;
+        bool passive : 1;             /* a child made by Fast Open (Linux's fastopen_rsk) */
+        bool syn_data_acked : 1;      /* tcpi_options TCPI_OPT_SYN_DATA */
+        bool no_cookie : 1;           /* TCP_FASTOPEN_NO_COOKIE */
+        bool connect : 1;             /* TCP_FASTOPEN_CONNECT */
         /* client */
-        bool req;                   /* the SYN being sent is a Fast Open one */
-        bool defer_connect;         /* connect() returned: the SYN waits for data */
-        bool syn_fastopen, syn_exp; /* the SYN carried the option */
-        bool syn_data;              /* ... and data */
-        bool wait;                  /* a blocking send waits for its connection */
-        const void *wait_base;      /* ... with this buffer (its first) and length */
-        size_t wait_len;
-        bool write_pending;           /* ... with more data to send once connected */
-        uint32_t copied;              /* bytes the SYN carried */
-        const struct msghdr *req_msg; /* the data for the SYN, during one call */
-        size_t req_len;
+        bool req : 1;                 /* the SYN being sent is a Fast Open one */
+        bool defer_connect : 1;       /* connect() returned: the SYN waits for data */
+        bool syn_fastopen : 1, syn_exp : 1; /* the SYN carried the option */
+        bool syn_data : 1;            /* ... and data */
+        bool wait : 1;                /* a blocking send waits for its connection */
+        bool write_pending : 1;       /* ... with more data to send once connected */
 };
+
+/* What tcp_fo() reads for a socket that never used Fast Open. */
+extern const struct tcp_fastopen_sock tcp_fastopen_none;
+
+/* sk's Fast Open state, made on first use; NULL when out of memory. */
+struct tcp_fastopen_sock *tcp_fastopen_get(struct sock *sk);
 
 /* Register net.ipv4.tcp_fastopen_key (validated, "%08x-%08x-%08x-%08x"
  * with an optional ",backup") and tcp_fastopen_blackhole_timeout_sec. */

@@ -49,7 +49,7 @@ static struct tcp_fastopen_cache *cache_find(struct net *net, uint32_t daddr, bo
  * cached MSS (0: none); the option to send is left in fo->opt_*. */
 static bool cookie_check(struct sock *sk, uint16_t *mss)
 {
-        struct tcp_fastopen_sock *fo = &tcp_sk(sk)->fo;
+        struct tcp_fastopen_sock *fo = tcp_sk(sk)->fo; /* the callers' sockets have it */
         struct tcp_fastopen_cache *e = cache_find(sk->net, sk->daddr, false);
         *mss = e ? e->mss : 0;
         if (e)
@@ -96,9 +96,9 @@ static void copy_from_msg(const struct msghdr *msg, uint8_t *dst, size_t n)
 bool tcp_fastopen_connect_syn(struct sock *sk)
 {
         struct tcp_sock *tp = tcp_sk(sk);
-        struct tcp_fastopen_sock *fo = &tp->fo;
+        struct tcp_fastopen_sock *fo = tp->fo;
         struct net *net = sk->net;
-        if (!fo->req)
+        if (!fo || !fo->req)
                 return false;
         fo->req = false;
         uint16_t cached_mss;
@@ -154,8 +154,8 @@ bool tcp_fastopen_connect_syn(struct sock *sk)
 
 bool tcp_fastopen_defer_connect(struct sock *sk)
 {
-        struct tcp_fastopen_sock *fo = &tcp_sk(sk)->fo;
-        if (!fo->connect || fo->req)
+        struct tcp_fastopen_sock *fo = tcp_sk(sk)->fo;
+        if (!fo || !fo->connect || fo->req)
                 return false;
         uint16_t mss;
         if (cookie_check(sk, &mss)) {
@@ -193,7 +193,7 @@ static bool msg_skip(const struct msghdr *in, size_t skip, struct msghdr *out, s
 static ssize_t resume_blocking(struct sock *sk, const struct msghdr *msg, size_t len, int flags,
                                ssize_t (*send)(struct sock *, const struct msghdr *, size_t, int))
 {
-        struct tcp_fastopen_sock *fo = &tcp_sk(sk)->fo;
+        struct tcp_fastopen_sock *fo = tcp_sk(sk)->fo; /* waiting: it exists */
         int e = sock_error(sk);
         if (sk->state == TCP_SYN_SENT && !e)
                 return -EAGAIN;
@@ -219,7 +219,13 @@ bool tcp_fastopen_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len,
                           ssize_t *ret)
 {
         struct tcp_sock *tp = tcp_sk(sk);
-        struct tcp_fastopen_sock *fo = &tp->fo;
+        struct tcp_fastopen_sock *fo = tp->fo;
+        if (!fo && !(flags & MSG_FASTOPEN))
+                return false; /* the common case: no Fast Open here */
+        if (!fo && !(fo = tcp_fastopen_get(sk))) {
+                *ret = -ENOMEM;
+                return true;
+        }
         if (fo->wait) {
                 /* the same call, woken by its wait loop -- or one that came
                  * after the wait ran out (SO_SNDTIMEO): only the same data
@@ -330,7 +336,9 @@ static void add_synack_data(struct sock *sk, struct sk_buff **skbp, const struct
         bool fin = th->flags & TCPF_FIN;
         if (!skb->len && !fin)
                 return;
-        tp->fo.syn_data_acked = true; /* as Linux marks it */
+        struct tcp_fastopen_sock *fo = tcp_fastopen_get(sk);
+        if (fo)
+                fo->syn_data_acked = true; /* as Linux marks it */
         if (skb->len) {
                 TCP_SKB_CB(skb)->seq = th->seq + 1;
                 TCP_SKB_CB(skb)->end_seq = th->seq + 1 + skb->len;
@@ -355,9 +363,9 @@ int tcp_fastopen_synack(struct sock *sk, struct sk_buff **skbp, const struct tcp
                         bool syn_retransmitted)
 {
         struct tcp_sock *tp = tcp_sk(sk);
-        struct tcp_fastopen_sock *fo = &tp->fo;
+        struct tcp_fastopen_sock *fo = tp->fo;
         struct net *net = sk->net;
-        if (!fo->syn_fastopen && !fo->syn_data)
+        if (!fo || (!fo->syn_fastopen && !fo->syn_data))
                 return 0;
         const struct tcp_options *o = &th->opt;
         int clen = o->fo_ok ? o->fo_len : -1;

@@ -42,6 +42,7 @@ size_t tcp_info_pack(const struct tcp_info_vals *v, void *buf, size_t cap)
         ti.tcpi_advmss = v->advmss;
         ti.tcpi_reordering = v->reordering;
         ti.tcpi_rcv_space = v->rcv_space;
+        ti.tcpi_rcv_rtt = v->rcv_rtt_us;
         ti.tcpi_total_retrans = v->total_retrans;
         ti.tcpi_bytes_acked = v->bytes_acked;
         ti.tcpi_bytes_received = v->bytes_received;

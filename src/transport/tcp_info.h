@@ -17,7 +17,7 @@ struct tcp_info_vals {
         uint32_t last_data_sent_ms, last_data_recv_ms, last_ack_recv_ms;
         uint32_t rtt_us, rttvar_us, snd_ssthresh, snd_cwnd, advmss, reordering;
         uint32_t rcv_space, total_retrans, segs_in, segs_out, notsent_bytes, snd_wnd;
-        uint32_t ato_us, rcv_ssthresh;
+        uint32_t ato_us, rcv_ssthresh, rcv_rtt_us;
         uint64_t busy_us, rwnd_limited_us, sndbuf_limited_us;
         uint32_t reord_seen;
         uint32_t delivered;

@@ -12,6 +12,7 @@
 #include "ipv4/ipv4.h"
 #include "transport/tcp.h"
 #include "transport/tcp_errq.h"
+#include "transport/tcp_md5.h"
 #include "transport/tcp_cong.h"
 #include "transport/tcp_recovery.h"
 #include "wire/bytes.h"
@@ -111,8 +112,7 @@ static void tcp_negotiate(struct tcp_sock *tp, const struct tcp_options *o)
         if (peer_mss < tcp_cfg(tp->sk->net)->min_snd_mss)
                 peer_mss = (uint16_t)tcp_cfg(tp->sk->net)->min_snd_mss;
         tp->mss = tp->advmss < peer_mss ? tp->advmss : peer_mss;
-        if (tp->tstamp_ok)
-                tp->mss -= 12; /* the timestamp option rides in every segment */
+        tp->mss -= (uint16_t)tcp_opt_overhead(tp); /* options in every segment */
 }
 
 static void tcp_update_window(struct tcp_sock *tp, const struct tcp_repr *th)
@@ -281,7 +281,7 @@ static void tcp_queue_data(struct sock *sk, struct sk_buff *skb, uint8_t flags, 
                 tp->rcv_nxt = oend;
                 tp->bytes_received += o->len;
         }
-        if (tp->rx_sack.num_sacks)
+        if (tp->rx_sack)
                 tcp_sack_remove(tp);
         sock_wake(sk);
 }
@@ -407,6 +407,7 @@ static void tcp_listen_rcv(struct sock *sk, struct sk_buff *skb, const struct tc
         tcp_negotiate(tp, &th->opt);
         tp->irs = th->seq;
         tp->rcv_nxt = th->seq + 1;
+        tp->copied_seq = tp->rcv_nxt;
         tp->rcv_wup = tp->rcv_nxt;
         tp->iss = tcp_isn(net, daddr, th->dport, saddr, th->sport);
         tp->snd_una = tp->iss;
@@ -474,6 +475,7 @@ static void tcp_synsent_rcv(struct sock *sk, struct sk_buff *skb, const struct t
         tcp_negotiate(tp, &th->opt);
         tp->irs = th->seq;
         tp->rcv_nxt = th->seq + 1;
+        tp->copied_seq = tp->rcv_nxt;
         tp->rcv_wup = tp->rcv_nxt;
         tp->snd_wl1 = th->seq;
         tp->snd_wl2 = th->ack;
@@ -575,11 +577,38 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
         if (ts_update)
                 tcp_store_ts_recent(tp, tsval);
 
+        if (sk->state == TCP_TIME_WAIT && tp->tw_fin_wait2) {
+                /* tcp_timewait_state_process, substate FIN_WAIT2: the
+                 * checks of FIN_WAIT2 again, on what the wait kept */
+                uint32_t end = th->seq + seglen;
+                if (!tcp_seq_ok(tp, th->seq, seglen)) {
+                        tcp_send_ack(sk); /* out of window */
+                } else if (th->flags & TCPF_RST) {
+                        tcp_done(sk);
+                } else if ((th->flags & TCPF_SYN) && !seq_before(th->seq, tp->rcv_nxt)) {
+                        tcp_v4_send_reset(net, skb, th, saddr, daddr, seglen);
+                        tcp_done(sk);
+                } else if (!(th->flags & TCPF_ACK) || !seq_after(end, tp->rcv_nxt) || !seglen) {
+                        /* a duplicate ACK: nothing to do */
+                } else if (!(th->flags & TCPF_FIN) || end != tp->rcv_nxt + 1) {
+                        /* data after the application closed: reset */
+                        tcp_v4_send_reset(net, skb, th, saddr, daddr, seglen);
+                        tcp_done(sk);
+                } else {
+                        /* the FIN: a true TIME_WAIT from now */
+                        tp->tw_fin_wait2 = false;
+                        tp->rcv_nxt = end;
+                        tcp_send_ack(sk);
+                        mod_timer(&net->timers, &tp->ka_timer, net_now(net) + TCP_TIMEWAIT_NS);
+                }
+                consume_skb(skb);
+                return;
+        }
         if (sk->state == TCP_TIME_WAIT) {
                 /* a retransmitted FIN: ACK again and restart the wait */
                 if (th->flags & TCPF_FIN) {
                         tcp_send_ack(sk);
-                        mod_timer(&net->timers, &tp->tw_timer, net_now(net) + TCP_TIMEWAIT_NS);
+                        mod_timer(&net->timers, &tp->ka_timer, net_now(net) + TCP_TIMEWAIT_NS);
                 }
                 consume_skb(skb);
                 return;
@@ -598,7 +627,7 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
                         consume_skb(skb);
                         return;
                 }
-                if (sk->state == TCP_SYN_RECV && tp->parent && !tp->fo.passive) {
+                if (sk->state == TCP_SYN_RECV && tp->parent && !tcp_fo(tp)->passive) {
                         struct sock *parent = tp->parent;
                         tcp_sk(parent)->syn_qlen--;
                         tp->parent = NULL;
@@ -631,7 +660,17 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
                         return;
                 }
                 /* a Fast Open child is on the accept queue already */
-                struct sock *parent = tp->fo.passive ? NULL : tp->parent;
+                struct sock *parent = tcp_fo(tp)->passive ? NULL : tp->parent;
+                if (parent && tp->retransmits < tcp_sk(parent)->defer_accept &&
+                    th->seq + seglen == tp->irs + 1) {
+                        /* TCP_DEFER_ACCEPT (tcp_check_req): a bare ACK does
+                         * not complete the handshake; data will, or the
+                         * answer to the SYN-ACK resent at the deferral's end */
+                        tp->defer_acked = true;
+                        TCPEXT_INC(net, TCPDeferAcceptDrop);
+                        tcp_drop(net, skb, SKB_DROP_REASON_NOT_SPECIFIED);
+                        return;
+                }
                 if (parent) {
                         struct tcp_sock *lp = tcp_sk(parent);
                         if (lp->accept_qlen > lp->backlog) {
@@ -647,7 +686,7 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
                 }
                 /* a Fast Open child may have sent data in SYN_RECV: the
                  * ACK takes the SYN here and the data as any ACK does */
-                tp->snd_una = tp->fo.passive ? tp->iss + 1 : th->ack;
+                tp->snd_una = tcp_fo(tp)->passive ? tp->iss + 1 : th->ack;
                 tp->snd_wnd = (uint32_t)th->window << tp->snd_wscale;
                 tp->snd_wl1 = th->seq;
                 tp->snd_wl2 = th->ack;
@@ -702,9 +741,29 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
                         tcp_reset_rtx_timer(sk); /* window reopened: no more probes */
                 }
                 bool fin_acked = tp->snd_una == tp->write_seq;
-                if (sk->state == TCP_FIN_WAIT1 && fin_acked)
+                if (sk->state == TCP_FIN_WAIT1 && fin_acked) {
                         tcp_set_state(sk, TCP_FIN_WAIT2);
-                else if (sk->state == TCP_CLOSING && fin_acked) {
+                        if (atomic_load(&sk->dead)) {
+                                /* an orphan: tcp_rcv_state_process's rules */
+                                bool fin = th->flags & TCPF_FIN;
+                                if (tp->linger2 < 0 ||
+                                    ((skb->len || fin) &&
+                                     seq_after(th->seq + skb->len, tp->rcv_nxt))) {
+                                        /* no wait allowed, or data (or a FIN
+                                         * out of order) after close(): the
+                                         * segment is answered with RST */
+                                        TCPEXT_INC(net, TCPAbortOnData);
+                                        tcp_v4_send_reset(net, skb, th, saddr, daddr, seglen);
+                                        tcp_done(sk);
+                                        consume_skb(skb);
+                                        return;
+                                }
+                                if (tcp_fin_wait2_orphan(sk, fin)) {
+                                        consume_skb(skb);
+                                        return;
+                                }
+                        }
+                } else if (sk->state == TCP_CLOSING && fin_acked) {
                         tcp_enter_timewait(sk);
                         consume_skb(skb);
                         return;
@@ -714,6 +773,9 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
                         return;
                 }
         }
+        /* tcp_rcv_established: the receiver's RTT from the echo */
+        if (saw_tstamp && sk->state == TCP_ESTABLISHED && th->opt.tsecr)
+                tcp_rcv_rtt_measure_ts(sk, th->opt.tsecr, skb->len);
         /* 6: urgent data */
         if ((th->flags & TCPF_URG) || tp->urg_data == TCP_URG_NOTYET)
                 tcp_urg(sk, skb, th);
@@ -752,7 +814,7 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
                          * then the ACK (at once when a hole was filled or
                          * old data came with it: a D-SACK to report) */
                         tcp_push(sk);
-                        tcp_ack_snd_check(sk, had_ooo || tp->rx_sack.dsack);
+                        tcp_ack_snd_check(sk, had_ooo || (tp->rx_sack && tp->rx_sack->dsack));
                         return;
                 }
                 /* a hole before it: keep it, and say at once what we miss */
@@ -798,6 +860,17 @@ void tcp_v4_rcv(struct sk_buff *skb)
                 tcp_v4_send_reset(net, skb, &th, saddr, daddr, seglen);
                 tcp_drop(net, skb, SKB_DROP_REASON_NO_SOCKET);
                 return;
+        }
+        if ((th.opt.md5_ok || tcp_sk(sk)->md5_keys) && sk->state != TCP_TIME_WAIT) {
+                /* tcp_inbound_md5_hash: a peer with a key signs, one
+                 * without does not; the header is still before the data */
+                const uint8_t *h = skb->data - th.doff;
+                int r = tcp_md5_inbound(net, tcp_md5_lookup(sk, saddr, 0), saddr, daddr, h, th.doff,
+                                        skb->data, skb->len, th.opt.md5_ok ? h + th.opt.md5_off : NULL);
+                if (r) {
+                        tcp_drop(net, skb, (enum skb_drop_reason)r);
+                        return;
+                }
         }
         sock_hold(sk);
         skb_orphan(skb);

@@ -23,6 +23,7 @@
 #include "transport/tcp_errq.h"
 #include "transport/tcp_recovery.h"
 #include "wire/bytes.h"
+#include "transport/tcp_md5.h"
 #include "wire/checksum.h"
 #include "wire/ipv4.h"
 
@@ -67,6 +68,9 @@ int tcp_transmit_skb(struct sock *sk, struct sk_buff *data, uint8_t flags, uint3
                 th.window = tcp_select_window(sk);
                 tcp_sack_options(tp, &th.opt);
         }
+        const struct tcp_md5_key *md5 = tp->md5_keys ? tcp_md5_lookup(sk, sk->daddr, 0) : NULL;
+        if (md5)
+                tcp_md5_options(tp, &th.opt, flags);
         if (th.opt.ts_ok) {
                 th.opt.tsval = tcp_now_ts(sk);
                 th.opt.tsecr = tp->ts_recent;
@@ -94,6 +98,9 @@ int tcp_transmit_skb(struct sock *sk, struct sk_buff *data, uint8_t flags, uint3
                         memcpy(h + hlen, data->data, plen);
         }
         tcp_emit(&th, h, hlen);
+        if (md5) /* the digest, NOP NOP kind length ahead of it */
+                tcp_md5_sign(md5, sk->saddr, sk->daddr, h, hlen + plen, h + hlen, plen,
+                             h + TCP_HLEN_MIN + 4);
         /* tcp_v4_send_check: the pseudo-header sum now, the rest by the
          * device or skb_checksum_help */
         uint32_t pseudo = csum_tcpudp_ipv4(sk->saddr, sk->daddr, IPPROTO_TCP_,
@@ -211,7 +218,7 @@ void tcp_push_mode(struct sock *sk, enum tcp_push_how how)
 {
         struct tcp_sock *tp = tcp_sk(sk);
         if (sk->state == TCP_SYN_SENT || sk->state == TCP_CLOSE ||
-            (sk->state == TCP_SYN_RECV && !tp->fo.passive))
+            (sk->state == TCP_SYN_RECV && !tcp_fo(tp)->passive))
                 return;
         bool sent = false, cwnd_limited = false, rwnd_limited = false;
         uint32_t nsent = 0;

@@ -30,7 +30,7 @@
 static uint16_t tcp_mtu_to_mss(const struct sock *sk, unsigned pmtu)
 {
         const struct tcp_sock *tp = tcp_sk((struct sock *)sk);
-        unsigned opts = tp->tstamp_ok ? 12 : 0;
+        unsigned opts = tcp_opt_overhead(tp);
         unsigned clamp = tp->mss + opts;
         unsigned mss = pmtu > 40 ? pmtu - 40 : 0;
         if (mss > clamp)

@@ -18,6 +18,12 @@
  * on the replies.  The delayed-ACK timeout (ato) adapts to the spacing of
  * arriving segments, from 40 ms, capped by the RTT and 200 ms.  rcv_mss is
  * the largest segment the peer sent, measured (tcp_measure_rcv_mss).
+ *
+ * Buffer: while net.ipv4.tcp_moderate_rcvbuf is on and SO_RCVBUF was not
+ * set, the receive buffer grows (up to tcp_rmem[2]) to hold what the reader
+ * drained in the last RTT, twice, plus the sender's slow-start growth
+ * (tcp_rcv_space_adjust, Linux 6.1's form); the RTT is the receiver's own
+ * estimate, from timestamp echoes or from how long a window took to fill.
  */
 #include <stdatomic.h>
 
@@ -64,6 +70,11 @@ static bool tcp_in_quickack(const struct tcp_sock *tp)
         return tp->ack.quick && !tcp_in_pingpong(tp);
 }
 
+static uint32_t tcp_clock_us(struct net *net)
+{
+        return (uint32_t)(net_now(net) / 1000);
+}
+
 /* tcp_select_initial_window, for the SYN or SYN-ACK: the window scale
  * from the largest buffer the socket may get, the first offer ten
  * segments (of mss, which the caller has reduced by the timestamp option
@@ -72,12 +83,15 @@ void tcp_init_windows(struct sock *sk, uint32_t mss)
 {
         struct tcp_sock *tp = tcp_sk(sk);
         const struct tcp_cfg *cfg = tcp_cfg(sk->net);
-        uint32_t space = (uint32_t)tcp_full_space(sk);
+        /* TCP_WINDOW_CLAMP, else the largest window there can be */
+        uint32_t clamp = tp->window_clamp ? tp->window_clamp : 65535u << 14;
+        uint32_t space = MIN((uint32_t)tcp_full_space(sk), clamp);
         if (space > mss)
                 space -= space % mss;
         tp->rcv_wscale = 0;
         if (cfg->window_scaling) {
                 uint32_t big = MAX(space, (uint32_t)MAX(cfg->rmem[2], sk->net->core.rmem_max));
+                big = MIN(big, clamp);
                 int lg = 31 - __builtin_clz(big | 1);
                 tp->rcv_wscale = (uint8_t)MIN(MAX(lg - 15, 0), 14);
         }
@@ -90,7 +104,7 @@ void tcp_init_windows(struct sock *sk, uint32_t mss)
         }
         tp->rcv_wnd = w;
         tp->rcv_ssthresh = w;
-        tp->window_clamp = 65535u << tp->rcv_wscale;
+        tp->window_clamp = MIN(65535u << tp->rcv_wscale, clamp);
 }
 
 /* tcp_init_buffer_space and tcp_initialize_rcv_mss, when the connection
@@ -108,6 +122,95 @@ void tcp_init_rcv_side(struct sock *sk)
         hint = MIN(hint, tp->rcv_wnd / 2);
         hint = MIN(hint, (uint32_t)TCP_MSS_DEFAULT);
         tp->ack.rcv_mss = MAX(hint, (uint32_t)TCP_MIN_MSS);
+        /* the autotuning's first measure: about an initial window */
+        tp->rcvq_space.space = MIN(MIN(tp->rcv_ssthresh, tp->rcv_wnd), TCP_INIT_CWND * (uint32_t)tp->advmss);
+        tp->rcvq_space.seq = tp->copied_seq;
+        tp->rcvq_space.time_us = tcp_clock_us(sk->net);
+}
+
+/* tcp_rcv_rtt_update: the estimate is kept << 3.  A timestamp sample is
+ * smoothed in (1/8); a window's sample (win_dep) overestimates, so only a
+ * smaller one replaces it. */
+static void rcv_rtt_update(struct tcp_sock *tp, uint32_t sample, bool win_dep)
+{
+        uint64_t est = tp->rcv_rtt_est.rtt_us, m = sample;
+        if (!est)
+                est = m << 3;
+        else if (!win_dep)
+                est = est - (est >> 3) + m;
+        else if ((m << 3) < est)
+                est = m << 3;
+        tp->rcv_rtt_est.rtt_us = (uint32_t)MIN(est, (uint64_t)UINT32_MAX);
+}
+
+/* tcp_rcv_rtt_measure: the time from offering a window to its far edge
+ * being reached, as a sample of the RTT (with every in-order segment). */
+static void rcv_rtt_measure(struct tcp_sock *tp, uint32_t now_us)
+{
+        if (tp->rcv_rtt_est.time_us) {
+                if (seq_before(tp->rcv_nxt, tp->rcv_rtt_est.seq))
+                        return;
+                uint32_t d = now_us - tp->rcv_rtt_est.time_us;
+                rcv_rtt_update(tp, d ? d : 1, true);
+        }
+        tp->rcv_rtt_est.seq = tp->rcv_nxt + tp->rcv_wnd;
+        tp->rcv_rtt_est.time_us = now_us ? now_us : 1;
+}
+
+void tcp_rcv_rtt_measure_ts(struct sock *sk, uint32_t tsecr, uint32_t len)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        if (tsecr == tp->rcv_rtt_last_tsecr)
+                return;
+        tp->rcv_rtt_last_tsecr = tsecr;
+        if (len < tp->ack.rcv_mss)
+                return; /* only full segments: a short one may have waited */
+        uint32_t delta = tcp_time_ms(sk->net) - tsecr; /* the TS clock is ms */
+        if (delta < INT32_MAX / 1000)
+                rcv_rtt_update(tp, (delta ? delta : 1) * 1000, false);
+}
+
+/* What one full-sized segment costs the buffer: SKB_TRUESIZE(advmss +
+ * MAX_TCP_HEADER), at least twice the segment at tcp_adv_win_scale 1. */
+static uint32_t tcp_rcvmem(const struct tcp_sock *tp)
+{
+        uint32_t mem = tp->advmss + 320 + (uint32_t)sizeof(struct sk_buff);
+        while ((uint32_t)tcp_win_from_space((int)mem) < tp->advmss)
+                mem += 128;
+        return mem;
+}
+
+void tcp_rcv_space_adjust(struct sock *sk)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        uint32_t now = tcp_clock_us(sk->net);
+        uint32_t time = now - tp->rcvq_space.time_us;
+        if (!tp->rcv_rtt_est.rtt_us || time < (tp->rcv_rtt_est.rtt_us >> 3))
+                return;
+        uint32_t copied = tp->copied_seq - tp->rcvq_space.seq; /* in the last RTT */
+        if (copied > tp->rcvq_space.space) {
+                const struct tcp_cfg *cfg = tcp_cfg(sk->net);
+                if (cfg->moderate_rcvbuf && !(sk->userlocks & SOCK_RCVBUF_LOCK) && tp->advmss) {
+                        /* twice what was read, to ride out a loss, and a
+                         * cushion; then the sender's growth (slow start
+                         * doubles it each RTT, and our ACK is a round late) */
+                        uint64_t rcvwin = ((uint64_t)copied << 1) + 16u * tp->advmss;
+                        if (tp->rcvq_space.space) {
+                                uint64_t grow = rcvwin * (copied - tp->rcvq_space.space) /
+                                                tp->rcvq_space.space;
+                                rcvwin += grow << 1;
+                        }
+                        uint64_t rcvbuf = rcvwin / tp->advmss * tcp_rcvmem(tp);
+                        rcvbuf = MIN(rcvbuf, (uint64_t)cfg->rmem[2]);
+                        if (rcvbuf > (uint64_t)sk->rcvbuf) {
+                                sk->rcvbuf = (int)rcvbuf;
+                                tp->window_clamp = (uint32_t)tcp_win_from_space((int)rcvbuf);
+                        }
+                }
+                tp->rcvq_space.space = copied;
+        }
+        tp->rcvq_space.seq = tp->copied_seq;
+        tp->rcvq_space.time_us = now;
 }
 
 /* __tcp_select_window: the window the buffer allows now. */
@@ -255,6 +358,27 @@ static void tcp_incr_quickack(struct sock *sk, unsigned max)
                 tp->ack.quick = (uint8_t)q;
 }
 
+/* TCP_QUICKACK (__tcp_sock_set_quickack): 0 makes the connection
+ * interactive (its ACKs wait to ride on replies); otherwise it is not, and
+ * an ACK owed goes now -- and with an even value, the mode is interactive
+ * again after it (quick-ack is not permanent, as on Linux). */
+void tcp_set_quickack(struct sock *sk, int val)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        if (!val) {
+                tp->ack.pingpong = 1; /* inet_csk_enter_pingpong_mode */
+                return;
+        }
+        tp->ack.pingpong = 0;
+        if ((sk->state == TCP_ESTABLISHED || sk->state == TCP_CLOSE_WAIT) &&
+            (tp->ack.pending & TCP_ACK_SCHED)) {
+                tp->ack.pending |= TCP_ACK_PUSHED;
+                tcp_cleanup_rbuf(sk, 1);
+                if (!(val & 1))
+                        tp->ack.pingpong = 1;
+        }
+}
+
 void tcp_enter_quickack_mode(struct sock *sk)
 {
         struct tcp_sock *tp = tcp_sk(sk);
@@ -289,6 +413,7 @@ void tcp_event_data_recv(struct sock *sk, const struct sk_buff *skb, uint8_t fla
                 }
         }
         tp->lrcvtime = now;
+        rcv_rtt_measure(tp, (uint32_t)(now / 1000));
         if (skb->len >= 128)
                 tcp_grow_window(sk, skb);
 }
@@ -342,15 +467,14 @@ void tcp_send_delayed_ack(struct sock *sk)
         uint64_t timeout = now + (ato ? ato : TCP_JIFFY_NS);
         if (tp->ack.pending & TCP_ACK_TIMER) {
                 /* about to fire anyway: ACK now */
-                if (tp->ack.timeout <= now + ato / 4) {
+                if (tp->delack_timer.expires <= now + ato / 4) {
                         tcp_send_ack(sk);
                         return;
                 }
-                if (timeout > tp->ack.timeout)
-                        timeout = tp->ack.timeout;
+                if (timeout > tp->delack_timer.expires)
+                        timeout = tp->delack_timer.expires;
         }
         tp->ack.pending |= TCP_ACK_SCHED | TCP_ACK_TIMER;
-        tp->ack.timeout = timeout;
         mod_timer(&sk->net->timers, &tp->delack_timer, timeout);
 }
 
@@ -362,8 +486,7 @@ void tcp_ack_for_writer(struct sock *sk)
         struct tcp_sock *tp = tcp_sk(sk);
         tcp_enter_quickack_mode(sk);
         tp->ack.pending |= TCP_ACK_SCHED | TCP_ACK_TIMER;
-        tp->ack.timeout = net_now(sk->net) + TCP_DELACK_MAX_NS;
-        mod_timer(&sk->net->timers, &tp->delack_timer, tp->ack.timeout);
+        mod_timer(&sk->net->timers, &tp->delack_timer, net_now(sk->net) + TCP_DELACK_MAX_NS);
 }
 
 /* __tcp_ack_snd_check, after payload was queued (now: a hole was filled

@@ -17,6 +17,8 @@
  * Linux's tcp_max_reordering.  Only whole skbs are marked: a block covering
  * part of a segment (Linux splits the skb) marks nothing of it.
  */
+#include <stdlib.h>
+
 #include "transport/tcp_sack.h"
 
 #include "transport/tcp.h"
@@ -52,10 +54,38 @@ static void sack_coalesce(struct tcp_sack_rx *rx)
         }
 }
 
+/* The receiver's blocks, made when the first one is needed: a connection
+ * that sees no loss or reordering never has any.  NULL when out of memory
+ * (the ACK then goes without blocks). */
+static struct tcp_sack_rx *rx_get(struct tcp_sock *tp)
+{
+        if (!tp->rx_sack)
+                tp->rx_sack = calloc(1, sizeof(*tp->rx_sack));
+        return tp->rx_sack;
+}
+
+/* Nothing left to report: the blocks go until needed again. */
+static void rx_put(struct tcp_sock *tp)
+{
+        struct tcp_sack_rx *rx = tp->rx_sack;
+        if (rx && !rx->num_sacks && !rx->dsack) {
+                free(rx);
+                tp->rx_sack = NULL;
+        }
+}
+
+void tcp_sack_free(struct tcp_sock *tp)
+{
+        free(tp->rx_sack);
+        tp->rx_sack = NULL;
+}
+
 void tcp_sack_new_ofo(struct tcp_sock *tp, uint32_t seq, uint32_t end)
 {
-        struct tcp_sack_rx *rx = &tp->rx_sack;
         if (!tp->sack_ok)
+                return;
+        struct tcp_sack_rx *rx = rx_get(tp);
+        if (!rx)
                 return;
         for (unsigned i = 0; i < rx->num_sacks; i++) {
                 if (sack_extend(&rx->blocks[i], seq, end)) {
@@ -78,9 +108,12 @@ void tcp_sack_new_ofo(struct tcp_sock *tp, uint32_t seq, uint32_t end)
 
 void tcp_sack_remove(struct tcp_sock *tp)
 {
-        struct tcp_sack_rx *rx = &tp->rx_sack;
+        struct tcp_sack_rx *rx = tp->rx_sack;
+        if (!rx)
+                return;
         if (!tp->ooo_queue.first) {
                 rx->num_sacks = 0;
+                rx_put(tp);
                 return;
         }
         for (unsigned i = 0; i < rx->num_sacks;) {
@@ -92,6 +125,7 @@ void tcp_sack_remove(struct tcp_sock *tp)
                 }
                 i++;
         }
+        rx_put(tp);
 }
 
 void tcp_dsack_set(struct sock *sk, uint32_t seq, uint32_t end)
@@ -103,23 +137,26 @@ void tcp_dsack_set(struct sock *sk, uint32_t seq, uint32_t end)
                 TCPEXT_INC(sk->net, TCPDSACKOldSent);
         else
                 TCPEXT_INC(sk->net, TCPDSACKOfoSent);
-        tp->rx_sack.dsack = true;
-        tp->rx_sack.duplicate_sack = (struct tcp_sack_block){ seq, end };
+        struct tcp_sack_rx *rx = rx_get(tp);
+        if (!rx)
+                return;
+        rx->dsack = true;
+        rx->duplicate_sack = (struct tcp_sack_block){ seq, end };
 }
 
 void tcp_dsack_extend(struct sock *sk, uint32_t seq, uint32_t end)
 {
         struct tcp_sock *tp = tcp_sk(sk);
-        if (!tp->rx_sack.dsack)
+        if (!tp->rx_sack || !tp->rx_sack->dsack)
                 tcp_dsack_set(sk, seq, end);
         else
-                sack_extend(&tp->rx_sack.duplicate_sack, seq, end);
+                sack_extend(&tp->rx_sack->duplicate_sack, seq, end);
 }
 
 void tcp_sack_options(struct tcp_sock *tp, struct tcp_options *o)
 {
-        struct tcp_sack_rx *rx = &tp->rx_sack;
-        if (!tp->sack_ok || (!rx->dsack && !rx->num_sacks))
+        struct tcp_sack_rx *rx = tp->rx_sack;
+        if (!tp->sack_ok || !rx || (!rx->dsack && !rx->num_sacks))
                 return;
         /* 40 option bytes: 12 go to timestamps, 4 to NOP NOP kind len */
         unsigned max = o->ts_ok ? 3 : 4, n = 0;
@@ -134,6 +171,7 @@ void tcp_sack_options(struct tcp_sock *tp, struct tcp_options *o)
                 o->sack[n][1] = rx->blocks[i].end_seq;
         }
         o->nsack = (uint8_t)n;
+        rx_put(tp);
 }
 
 /* --- sender ---------------------------------------------------------- */

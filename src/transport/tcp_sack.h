@@ -47,34 +47,36 @@ struct tcp_sack_rx {
 
 /* The sender's scoreboard and recovery state (packet counts). */
 struct tcp_scoreboard {
+        /* RACK (tcp_rack.c): the most recently sent segment delivered */
+        uint64_t rack_xmit_ns; /* its send time */
+        uint64_t rack_rtt_ns;  /* its RTT */
+        uint64_t min_rtt_ns;   /* smallest RTT sample */
+        uint32_t rack_end_seq;
         uint32_t sacked_out, lost_out, retrans_out;
         uint32_t reordering;   /* dupthresh: tcp_reordering, raised by seen reordering */
         uint32_t highest_sack; /* end_seq of the highest SACKed byte (0: none) */
         uint32_t high_seq;     /* snd_nxt when Recovery or Loss began */
         uint32_t prior_cwnd, prr_delivered, prr_out; /* PRR */
-        uint8_t ca_state;                            /* TCP_CA_* as TCP_INFO reports it */
-        /* RACK (tcp_rack.c): the most recently sent segment delivered */
-        bool rack_advanced; /* something was delivered since the last check */
-        uint32_t rack_end_seq;
-        uint64_t rack_xmit_ns; /* its send time */
-        uint64_t rack_rtt_ns;  /* its RTT */
-        uint64_t min_rtt_ns;   /* smallest RTT sample */
         uint32_t reord_seen;   /* reordering events (tcpi_reord_seen) */
         uint32_t lost_retrans; /* retransmissions found lost again */
         /* tail loss probe (tcp_recovery.c) */
-        bool tlp_pending;      /* rtx_timer is armed as the probe timeout */
-        bool tlp_retrans;      /* the probe resent data (not new data) */
         uint32_t tlp_high_seq; /* snd_nxt when the probe went (0: none out) */
         /* undo (tcp_recovery.c): a recovery whose every retransmission
          * the peer reports as a duplicate was needless */
-        bool undo_active;     /* Linux's undo_marker != 0 */
         uint32_t undo_marker; /* snd_una when the recovery began */
         int32_t undo_retrans; /* retransmissions not yet D-SACKed (-1: none) */
         uint32_t prior_ssthresh;
+        uint8_t ca_state;     /* TCP_CA_* as TCP_INFO reports it */
+        bool rack_advanced : 1; /* something was delivered since the last check */
+        bool tlp_pending : 1;   /* rtx_timer is armed as the probe timeout */
+        bool tlp_retrans : 1;   /* the probe resent data (not new data) */
+        bool undo_active : 1;   /* Linux's undo_marker != 0 */
 };
 
 /* --- receiver -------------------------------------------------------- */
 
+/* The receiver's blocks go with the socket. */
+void tcp_sack_free(struct tcp_sock *tp);
 /* An out-of-order segment [seq, end) was queued. */
 void tcp_sack_new_ofo(struct tcp_sock *tp, uint32_t seq, uint32_t end);
 /* rcv_nxt advanced: drop the blocks it passed (all, once the out-of-order

@@ -116,9 +116,18 @@ static void rtx_fire(struct timer_list *t)
                 return;
         }
         if (sk->state == TCP_SYN_RECV) {
-                if ((int)tp->retransmits >= tcp_cfg(net)->synack_retries) {
+                /* syn_ack_recalc: with TCP_DEFER_ACCEPT, a child whose bare
+                 * ACK was dropped lives out the deferral, and hears a SYN-ACK
+                 * again only at its end -- a last chance to complete */
+                struct sock *lst = tcp_fo(tp)->passive ? NULL : tp->parent;
+                int defer = lst ? tcp_sk(lst)->defer_accept : 0;
+                int n = tp->retransmits;
+                bool expire = n >= tcp_cfg(net)->synack_retries &&
+                              (!defer || !tp->defer_acked || n >= defer);
+                bool resend = !defer || !tp->defer_acked || n >= defer - 1;
+                if (expire) {
                         struct sock *parent = tp->parent;
-                        if (tp->fo.passive) {
+                        if (tcp_fo(tp)->passive) {
                                 /* tcp_fastopen_synack_timer: the child is
                                  * the application's (or on its way) */
                                 tcp_write_err(sk);
@@ -134,10 +143,12 @@ static void rtx_fire(struct timer_list *t)
                 }
                 tp->retransmits++;
                 tp->backoff++;
-                TCPEXT_INC(net, TCPSynRetrans);
-                TCP_INC(net, RetransSegs);
-                tcp_send_synack(sk);
-                if (tp->fo.passive)
+                if (resend) {
+                        TCPEXT_INC(net, TCPSynRetrans);
+                        TCP_INC(net, RetransSegs);
+                        tcp_send_synack(sk);
+                }
+                if (tcp_fo(tp)->passive)
                         tcp_fastopen_arm_synack_timer(sk);
                 else
                         tcp_reset_rtx_timer(sk);
@@ -183,12 +194,6 @@ static void delack_fire(struct timer_list *t)
         tcp_delack_timer(sk_of(t, offsetof(struct tcp_sock, delack_timer)));
 }
 
-static void tw_fire(struct timer_list *t)
-{
-        struct sock *sk = sk_of(t, offsetof(struct tcp_sock, tw_timer));
-        tcp_done(sk);
-}
-
 static uint64_t ka_time(struct sock *sk)
 {
         struct tcp_sock *tp = tcp_sk(sk);
@@ -216,12 +221,29 @@ void tcp_reset_keepalive(struct sock *sk)
 }
 
 /* tcp_keepalive_timer: idle for keepalive_time, then a probe every
- * keepalive_intvl; keepalive_probes unanswered and the peer is gone. */
+ * keepalive_intvl; keepalive_probes unanswered and the peer is gone.  The
+ * same timer ends a TIME_WAIT socket's wait, which never keeps alive (one
+ * timer, as Linux's sk_timer serves both). */
 static void ka_fire(struct timer_list *t)
 {
         struct sock *sk = sk_of(t, offsetof(struct tcp_sock, ka_timer));
         struct tcp_sock *tp = tcp_sk(sk);
         struct net *net = sk->net;
+        if (sk->state == TCP_TIME_WAIT) {
+                tcp_done(sk);
+                return;
+        }
+        if (sk->state == TCP_FIN_WAIT2 && atomic_load(&sk->dead)) {
+                /* an orphan that waited tcp_fin_time less TIME_WAIT's
+                 * length: a TIME_WAIT socket waits the rest */
+                if (tp->linger2 >= 0 && tcp_fin_time(sk) > TCP_TIMEWAIT_NS) {
+                        tcp_enter_fin_wait2_wait(sk, tcp_fin_time(sk) - TCP_TIMEWAIT_NS);
+                        return;
+                }
+                tcp_send_reset(sk);
+                tcp_done(sk);
+                return;
+        }
         if (!sk->keepalive || sk->state == TCP_CLOSE || sk->state == TCP_LISTEN)
                 return;
         uint64_t now = net_now(net);
@@ -253,7 +275,6 @@ void tcp_init_timers(struct sock *sk)
         timer_setup(&tp->rtx_timer, rtx_fire);
         timer_setup(&tp->reo_timer, reo_fire);
         timer_setup(&tp->delack_timer, delack_fire);
-        timer_setup(&tp->tw_timer, tw_fire);
 }
 
 void tcp_stop_timers(struct sock *sk)
@@ -264,6 +285,5 @@ void tcp_stop_timers(struct sock *sk)
         del_timer(&sk->net->timers, &tp->rtx_timer);
         del_timer(&sk->net->timers, &tp->reo_timer);
         del_timer(&sk->net->timers, &tp->delack_timer);
-        del_timer(&sk->net->timers, &tp->tw_timer);
         del_timer(&sk->net->timers, &tp->ka_timer);
 }

@@ -27,15 +27,6 @@
 
 #include "transport/tcp.h"
 
-/* The sequence number of the next byte a reader takes (Linux's copied_seq). */
-uint32_t tcp_copied_seq(struct sock *sk)
-{
-        struct sk_buff *skb = sk->receive_queue.first;
-        if (!skb)
-                return tcp_sk(sk)->rcv_nxt;
-        return TCP_SKB_CB(skb)->seq + TCP_SKB_CB(skb)->consumed;
-}
-
 /* tcp_check_urg: a new urgent pointer */
 static void check_urg(struct sock *sk, const struct tcp_repr *th)
 {
@@ -44,7 +35,7 @@ static void check_urg(struct sock *sk, const struct tcp_repr *th)
         if (ptr)
                 ptr--; /* tcp_stdurg=0: the pointer is one past the byte */
         ptr += th->seq;
-        uint32_t copied = tcp_copied_seq(sk);
+        uint32_t copied = tcp_sk(sk)->copied_seq;
         if (seq_after(copied, ptr))
                 return; /* already seen and read */
         if (seq_before(ptr, tp->rcv_nxt))
@@ -56,6 +47,7 @@ static void check_urg(struct sock *sk, const struct tcp_repr *th)
         if (tp->urg_seq == copied && tp->urg_data && !sk->urginline && copied != tp->rcv_nxt) {
                 struct sk_buff *skb = sk->receive_queue.first;
                 if (skb) {
+                        tp->copied_seq++;
                         TCP_SKB_CB(skb)->consumed++;
                         if (TCP_SKB_CB(skb)->consumed >= skb->len)
                                 consume_skb(sock_dequeue(sk));
@@ -135,7 +127,7 @@ size_t tcp_urg_clip(struct sock *sk, uint32_t seq, size_t avail, size_t copied, 
 void tcp_urg_passed(struct sock *sk)
 {
         struct tcp_sock *tp = tcp_sk(sk);
-        if (tp->urg_data && seq_after(tcp_copied_seq(sk), tp->urg_seq))
+        if (tp->urg_data && seq_after(tcp_sk(sk)->copied_seq, tp->urg_seq))
                 tp->urg_data = 0;
 }
 
@@ -143,7 +135,7 @@ bool tcp_urg_only(struct sock *sk)
 {
         struct tcp_sock *tp = tcp_sk(sk);
         /* tcp_poll's target: the urgent byte at the mark is not data */
-        uint32_t copied = tcp_copied_seq(sk);
+        uint32_t copied = tcp_sk(sk)->copied_seq;
         return tp->urg_data && !sk->urginline && tp->urg_seq == copied &&
                tp->rcv_nxt - copied <= 1;
 }
@@ -170,9 +162,11 @@ ssize_t tcp_read_sock(struct sock *sk, void *buf, size_t len, bool nonblock)
                 memcpy((char *)buf + copied, skb->data + cb->consumed, n);
                 copied += n;
                 cb->consumed += (uint32_t)n;
+                tp->copied_seq += (uint32_t)n;
                 if (cb->consumed == skb->len)
                         consume_skb(sock_dequeue(sk));
                 tcp_urg_passed(sk);
+                tcp_rcv_space_adjust(sk);
         }
         if (copied) {
                 tcp_cleanup_rbuf(sk, copied);
@@ -219,13 +213,11 @@ void tcp_urg_acked(struct tcp_sock *tp, uint32_t ack)
                 tp->urg_mode = false;
 }
 
-int tcp_ioctl(struct sock *sk, unsigned long req, int *out)
+int tcp_urg_atmark(struct sock *sk, int *out)
 {
         struct tcp_sock *tp = tcp_sk(sk);
-        if (req != SIOCATMARK)
-                return -ENOTTY;
         if (sk->state == TCP_LISTEN)
                 return -EINVAL;
-        *out = tp->urg_data && tp->urg_seq == tcp_copied_seq(sk);
+        *out = tp->urg_data && tp->urg_seq == tp->copied_seq;
         return 0;
 }

@@ -15,6 +15,7 @@
  * the packet is freed, and wait (or EAGAIN) when sk_sndbuf is used up.
  */
 #include <errno.h>
+#include <sys/ioctl.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -406,6 +407,16 @@ static int udp_bytes_readable(struct sock *sk)
         return skb ? (int)skb->len : 0;
 }
 
+/* udp_ioctl: SIOCOUTQ is what the socket's sent datagrams still hold
+ * (sk_wmem_alloc); SIOCINQ goes to bytes_readable. */
+static int udp_ioctl(struct sock *sk, unsigned long req, int *val)
+{
+        if (req != TIOCOUTQ)
+                return -ENOIOCTLCMD;
+        *val = atomic_load(&sk->wmem_alloc);
+        return 0;
+}
+
 static int udp_setsockopt(struct sock *sk, int level, int name, const void *val, socklen_t len)
 {
         if (level == IPPROTO_IP)
@@ -449,6 +460,7 @@ const struct proto udp_prot = {
         .recvmsg = udp_recvmsg,
         .setsockopt = udp_setsockopt,
         .getsockopt = udp_getsockopt,
+        .ioctl = udp_ioctl,
         .bytes_readable = udp_bytes_readable,
         .writable = udp_writable,
         .diag_destroy = udp_abort,

@@ -95,6 +95,12 @@ static enum wire_status parse_options(const uint8_t *p, size_t len, struct tcp_o
                 case TCPOPT_FASTOPEN:
                         parse_fastopen(o, v, olen - 2u, false);
                         break;
+                case TCPOPT_MD5SIG:
+                        if (olen == 18) {
+                                o->md5_ok = true;
+                                o->md5_off = (uint8_t)(TCP_HLEN_MIN + i + 2);
+                        }
+                        break;
                 case TCPOPT_EXP:
                         /* RFC 6994: the magic says whose option it is */
                         if (olen >= 4 && get_be16(v) == TCPOPT_FASTOPEN_MAGIC)
@@ -142,6 +148,8 @@ size_t tcp_options_len(const struct tcp_options *o)
                 n += 4;  /* NOP WS */
         if (o->nsack)
                 n += 4 + 8u * o->nsack; /* NOP NOP SACK */
+        if (o->md5_ok)
+                n += 20; /* NOP NOP MD5 */
         return n + fastopen_len(o);
 }
 
@@ -162,6 +170,14 @@ size_t tcp_emit(const struct tcp_repr *r, uint8_t *buf, size_t cap)
         put_be16(buf + 18, r->urg);
         uint8_t *p = buf + TCP_HLEN_MIN;
         const struct tcp_options *o = &r->opt;
+        if (o->md5_ok) {
+                /* the digest (offset 24) is the signer's to fill in */
+                p[0] = p[1] = TCPOPT_NOP;
+                p[2] = TCPOPT_MD5SIG;
+                p[3] = 18;
+                memset(p + 4, 0, 16);
+                p += 20;
+        }
         if (o->mss_ok) {
                 p[0] = TCPOPT_MSS;
                 p[1] = 4;

@@ -29,6 +29,7 @@
 #define TCPOPT_SACK_PERM 4
 #define TCPOPT_SACK      5
 #define TCPOPT_TIMESTAMP 8
+#define TCPOPT_MD5SIG    19  /* RFC 2385 */
 #define TCPOPT_FASTOPEN  34  /* RFC 7413 */
 #define TCPOPT_EXP       254 /* RFC 6994 experimental, with a 16-bit magic */
 #define TCPOPT_FASTOPEN_MAGIC 0xF989 /* the experimental Fast Open option */
@@ -51,6 +52,11 @@ struct tcp_options {
         bool fo_ok, fo_exp;
         uint8_t fo_len;
         uint8_t fo_cookie[TCP_FASTOPEN_COOKIE_MAX];
+        /* MD5 signature (RFC 2385): md5_off is the digest's offset in the
+         * header (0: none), where the parser found it or the emitter put
+         * it (first, after NOP NOP kind length, as Linux writes it: 24) */
+        bool md5_ok;
+        uint8_t md5_off;
 };
 
 struct tcp_repr {

@@ -237,8 +237,16 @@ static size_t emit_options(struct pd_runner *r, const struct pd_packet *p, uint8
                         break;
                 }
                 case PD_O_MD5:
+                        /* the script's 16 bytes as they are: the digest
+                         * packetdrill puts in, right or wrong */
+                        o[n++] = 19;
+                        o[n++] = 18;
+                        memset(o + n, 0, 16);
+                        memcpy(o + n, x->blob, x->bloblen > 16 ? 16 : (size_t)x->bloblen);
+                        n += 16;
+                        break;
                 case PD_O_OTHER:
-                        pd_fail(r, "line %d: runner: unsupported syntax: md5 option", line);
+                        pd_fail(r, "line %d: runner: unsupported syntax: option", line);
                 }
         }
         while (n % 4)

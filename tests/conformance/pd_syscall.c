@@ -174,6 +174,7 @@ static const struct {
         S(EPOLL_CTL_DEL),
         S(SIOCINQ),
         S(SIOCOUTQ),
+        S(SIOCOUTQNSD),
         S(FIONREAD),
         S(FIONBIO),
         S(EPERM),

@@ -216,9 +216,11 @@ static void window_grows_from_ten_segments(void)
         CHECK_EQ(strata_getsockopt(w.ns, w.s, SOL_SOCKET, SO_RCVBUF, &rcvbuf, &len), 0);
         CHECK(ti.tcpi_rcv_ssthresh <= (uint32_t)rcvbuf / 2);
         /* the offer on the wire follows: an ACK now carries more than ten
-         * segments' worth */
+         * segments' worth (the reader kept up, so autotuning has raised
+         * the clamp too: the window still grows, each growth acked at
+         * once as tcp_grow_window asks) */
         struct tcp_repr a;
-        CHECK_EQ(data_acks(&w, 1460, MSEC, &a) + data_acks(&w, 1460, MSEC, &a), 1);
+        CHECK(data_acks(&w, 1460, MSEC, &a) + data_acks(&w, 1460, MSEC, &a) >= 1);
         uint32_t offered = (uint32_t)a.window << ti.tcpi_rcv_wscale;
         if (offered <= 14600)
                 TEST_FAIL("window still %u after 22 full segments", offered);

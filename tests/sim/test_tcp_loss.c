@@ -542,6 +542,55 @@ static void transfer_clean_delay(void)
         lossy_transfer(&im, 11, 5 * SEC, false, false);
 }
 
+/* Linux's receive-buffer autotuning (tcp_rcv_space_adjust): a reader that
+ * keeps up over a 20 ms RTT has its buffer grown past tcp_rmem[1], the
+ * receiver's RTT estimate near the path's; SO_RCVBUF on the listener (and so
+ * on its children) turns it off. */
+static void receive_buffer_autotuning(void)
+{
+        struct impair im = { .delay = 10 * MSEC };
+        for (int locked = 0; locked < 2; locked++) {
+                struct lab *lab = lab_up(&im, &im, 21);
+                struct strata_net *a = lab->ns[0], *b = lab->ns[1];
+                int c, s, l = strata_socket(b, AF_INET, SOCK_STREAM, 0);
+                if (locked) {
+                        /* on the listener: its children inherit the size and the lock */
+                        int v = 65536;
+                        CHECK_EQ(strata_setsockopt(b, l, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v)), 0);
+                }
+                struct sockaddr_in any = sin_of("0.0.0.0", 8080);
+                CHECK_EQ(strata_bind(b, l, (struct sockaddr *)&any, sizeof(any)), 0);
+                CHECK_EQ(strata_listen(b, l, 16), 0);
+                c = strata_socket(a, AF_INET, SOCK_STREAM, 0);
+                /* a sender whose buffer never limits it: the receiver's
+                 * buffer is what this measures */
+                int big = 4 << 20;
+                CHECK_EQ(strata_setsockopt(a, c, SOL_SOCKET, SO_SNDBUF, &big, sizeof(big)), 0);
+                struct sockaddr_in to = sin_of("10.0.0.2", 8080);
+                CHECK_EQ(strata_connect(a, c, (struct sockaddr *)&to, sizeof(to)), 0);
+                s = strata_accept(b, l, NULL, NULL);
+                CHECK(s >= 0);
+                fill_pattern(21);
+                pump(lab, a, c, b, s, 0, 0, XFER, 10 * SEC);
+                struct tcp_info ti = info(b, s);
+                int rcvbuf = 0;
+                socklen_t len = sizeof(rcvbuf);
+                CHECK_EQ(strata_getsockopt(b, s, SOL_SOCKET, SO_RCVBUF, &rcvbuf, &len), 0);
+                printf("  %s: rcvbuf %d, tcpi_rcv_space %u, tcpi_rcv_rtt %u us\n",
+                       locked ? "SO_RCVBUF 65536" : "autotuned", rcvbuf, ti.tcpi_rcv_space,
+                       ti.tcpi_rcv_rtt);
+                /* the receiver's RTT: 20 ms on the path, within a few ms */
+                CHECK(ti.tcpi_rcv_rtt >= 15000 && ti.tcpi_rcv_rtt <= 40000);
+                CHECK(ti.tcpi_rcv_space > 14600); /* it measured more than a first window */
+                if (locked)
+                        CHECK_EQ(rcvbuf, 131072); /* doubled, as set: no growth */
+                else
+                        CHECK(rcvbuf > 131072 && rcvbuf <= 6291456);
+                close_pair(lab, c, s, l);
+                lab_down(lab);
+        }
+}
+
 static void transfer_loss_1pct(void)
 {
         struct impair im = { .loss = 100, .delay = 5 * MSEC };
@@ -1003,7 +1052,7 @@ static void zero_window_peer_vanishes(void)
         lab_down(lab);
 }
 
-TEST_MAIN(T(transfer_clean_delay), T(transfer_loss_1pct), T(transfer_loss_5pct),
+TEST_MAIN(T(transfer_clean_delay), T(receive_buffer_autotuning), T(transfer_loss_1pct), T(transfer_loss_5pct),
           T(sack_beats_newreno_at_5pct_loss),
           T(transfer_reorder), T(transfer_duplicate), T(transfer_corrupt), T(transfer_everything),
           T(slow_reader_zero_window), T(simultaneous_close), T(rst_on_close_with_unread_data),

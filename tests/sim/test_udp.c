@@ -279,6 +279,10 @@ static void exchange_both_ways_byte_exact(void)
                 int avail = -1;
                 CHECK_EQ(strata_ioctl(b, sb, FIONREAD, &avail), 0);
                 CHECK_EQ(avail, len);
+                /* SIOCOUTQ: the datagram left a's buffer when it was sent */
+                int outq = -1;
+                CHECK_EQ(strata_ioctl(a, sa, TIOCOUTQ, &outq), 0);
+                CHECK_EQ(outq, 0);
                 CHECK_EQ(strata_recvfrom(b, sb, in, sizeof(in), MSG_DONTWAIT,
                                          (struct sockaddr *)&from, &fl),
                          len);
