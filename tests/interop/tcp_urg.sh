@@ -1,7 +1,8 @@
 #!/bin/sh
 # Interop: urgent data between the Linux kernel's TCP and Strata's, over
-# TAP.  examples/tcp-oob (Strata, TAP sturNNN, 10.208.0.2/24, port 7000) and a kernel client (python3's socket module) in a fresh
-# network namespace (10.208.0.1/24):
+# TAP.  examples/tcp-oob (Strata, TAP sturNNN, 10.208.0.2/24, port 7000)
+# and a kernel client (tests/interop/peers/oob_client) in a fresh network
+# namespace (10.208.0.1/24):
 #
 #   urg_kernel_to_strata  the kernel sends "abc" with MSG_OOB: Strata sees
 #                         POLLPRI, reads "ab" up to the mark (SIOCATMARK)
@@ -21,16 +22,18 @@ if [ "$(id -u)" -ne 0 ]; then
         echo "SKIP tcp_urg: needs root"
         exit 0
 fi
-for tool in ip python3 timeout; do
+for tool in ip timeout; do
         if ! command -v "$tool" >/dev/null 2>&1; then
                 echo "SKIP tcp_urg: $tool not installed"
                 exit 0
         fi
 done
-if [ ! -x "$B/bin/tcp-oob" ]; then
-        echo "FAIL tcp_urg: $B/bin/tcp-oob is not built"
-        exit 1
-fi
+for bin in bin/tcp-oob tests/interop/peers/oob_client; do
+        if [ ! -x "$B/$bin" ]; then
+                echo "FAIL tcp_urg: $B/$bin is not built"
+                exit 1
+        fi
+done
 
 NS=strata-tcp-urg-$$
 TAP=stur$$
@@ -78,26 +81,8 @@ wait_for 50 grep -q '^tcp-oob: eth0 on TAP' "$tmp/peer.log" ||
 ip link set dev "$TAP" netns "$NS" && ip -n "$NS" addr add "$K_IP/24" dev "$TAP" &&
         ip -n "$NS" link set "$TAP" up || setup_fail "cannot move $TAP into $NS"
 
-cat >"$tmp/client.py" <<PY
-import select, socket, sys
-s = socket.create_connection(("$S_IP", 7000), timeout=20)
-s.send(b"abc", socket.MSG_OOB)
-# Strata's answer: wait until the urgent byte is there (an exceptional
-# condition for select), then take it and the stream around it
-_, _, x = select.select([], [], [s], 20)
-if not x:
-    print("no urgent data from Strata"); sys.exit(1)
-oob = s.recv(1, socket.MSG_OOB)
-data = b""
-while len(data) < 2:
-    chunk = s.recv(16)
-    if not chunk:
-        break
-    data += chunk
-print("kernel received normal=%s oob=%s" % (data.decode(), oob.decode()))
-s.close()
-PY
-ip netns exec "$NS" timeout 30 python3 "$tmp/client.py" >"$tmp/client.log" 2>&1
+ip netns exec "$NS" timeout 30 "$B/tests/interop/peers/oob_client" "$S_IP" 7000 20 \
+        >"$tmp/client.log" 2>&1
 wait "$peer_pid" 2>/dev/null
 peer_rc=$?
 peer_pid=
