@@ -14,8 +14,9 @@
  *
  * The queue and the producers' state (struct sock_errq) hang off struct
  * sock behind one pointer allocated on first use, so a socket that never
- * uses them pays 8 bytes (less than the queue head it replaces).  Stream sockets key their
- * requests by byte sequence, not by skb (tcp_zerocopy.c, tcp_tstamp.c):
+ * uses them pays 8 bytes (less than the queue head it replaces).  Stream
+ * sockets key their requests by byte sequence, not by skb (tcp_zerocopy.c,
+ * tcp_tstamp.c):
  * a request is done when the byte range it covers is acknowledged or, for
  * SCHED/SND timestamps, each time a segment carrying its key byte leaves.
  */
