@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <time.h>
 #include <netinet/in.h>
 
@@ -193,6 +194,35 @@ void sock_tx_timestamp_dgram(struct sock *sk, struct sk_buff *skb, uint32_t tsfl
                 sock_tx_timestamp(sk, SCM_TSTAMP_SND, key, skb);
 }
 
+void sock_recv_timestamp(struct sock *sk, struct cmsg_writer *w, uint64_t t_ns)
+{
+        if (!t_ns)
+                return;
+        /* the namespace clock is monotonic; reports are wall-clock time */
+        const struct strata_clock *c = sk->net->clock;
+        uint64_t now = clock_now(c), wall = clock_wall(c);
+        uint64_t t = wall - (now > t_ns ? now - t_ns : 0);
+        if (sk->rcvtstamp) {
+                if (sk->rcvtstampns) {
+                        struct timespec ts = { .tv_sec = (time_t)(t / NSEC_PER_SEC),
+                                               .tv_nsec = (long)(t % NSEC_PER_SEC) };
+                        cmsg_put(w, SOL_SOCKET, SO_TIMESTAMPNS_OLD, &ts, sizeof(ts));
+                } else {
+                        struct timeval tv = { .tv_sec = (time_t)(t / NSEC_PER_SEC),
+                                              .tv_usec = (suseconds_t)(t % NSEC_PER_SEC / 1000) };
+                        cmsg_put(w, SOL_SOCKET, SO_TIMESTAMP_OLD, &tv, sizeof(tv));
+                }
+        }
+        uint32_t f = sk->errq ? sk->errq->tsflags : 0;
+        if ((f & SOF_TIMESTAMPING_SOFTWARE) && (f & SOF_TIMESTAMPING_RX_SOFTWARE)) {
+                struct scm_timestamping tss;
+                memset(&tss, 0, sizeof(tss));
+                tss.ts[0].tv_sec = (time_t)(t / NSEC_PER_SEC);
+                tss.ts[0].tv_nsec = (long)(t % NSEC_PER_SEC);
+                cmsg_put(w, SOL_SOCKET, SCM_TIMESTAMPING, &tss, sizeof(tss));
+        }
+}
+
 static bool is_icmp_err(struct sk_buff *skb)
 {
         uint8_t o = SKB_EXT_ERR(skb)->ee.ee_origin;
@@ -326,7 +356,8 @@ int sock_cmsg_send(struct sock *sk, const struct msghdr *msg, uint32_t *tsflags)
  * device without hardware stamping (the hardware ones never report) */
 #define TS_SUPPORTED                                                                              \
         (SOF_TIMESTAMPING_TX_HARDWARE | SOF_TIMESTAMPING_TX_SOFTWARE |                           \
-         SOF_TIMESTAMPING_RX_HARDWARE | SOF_TIMESTAMPING_SOFTWARE |                              \
+         SOF_TIMESTAMPING_RX_HARDWARE | SOF_TIMESTAMPING_RX_SOFTWARE |                          \
+         SOF_TIMESTAMPING_SOFTWARE |                              \
          SOF_TIMESTAMPING_SYS_HARDWARE | SOF_TIMESTAMPING_RAW_HARDWARE |                         \
          SOF_TIMESTAMPING_OPT_ID | SOF_TIMESTAMPING_TX_SCHED | SOF_TIMESTAMPING_TX_ACK |         \
          SOF_TIMESTAMPING_OPT_TSONLY | SOF_TIMESTAMPING_OPT_TX_SWHW)
@@ -339,8 +370,8 @@ static int set_timestamping(struct sock *sk, int val)
                 return -EINVAL;
         if ((v & SOF_TIMESTAMPING_OPT_STATS) && !(v & SOF_TIMESTAMPING_OPT_TSONLY))
                 return -EINVAL;
-        /* not built: receive timestamps, OPT_STATS, OPT_CMSG/OPT_PKTINFO,
-         * binding a PHC -- refused rather than accepted and never honoured */
+        /* not built: OPT_STATS, OPT_CMSG/OPT_PKTINFO, OPT_RX_FILTER, binding
+         * a PHC -- refused rather than accepted and never honoured */
         if (v & ~(unsigned)TS_SUPPORTED)
                 return -EOPNOTSUPP;
         bool stream = sk->type == SOCK_STREAM;

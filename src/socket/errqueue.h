@@ -127,6 +127,19 @@ void sock_tx_timestamp(struct sock *sk, int tstype, uint32_t tskey, struct sk_bu
  * next OPT_ID key (one per datagram). */
 void sock_tx_timestamp_dgram(struct sock *sk, struct sk_buff *skb, uint32_t tsflags);
 
+/* Receive timestamps (__sock_recv_timestamp) of data that arrived at t_ns
+ * on the namespace clock, into w: SCM_TIMESTAMP or SCM_TIMESTAMPNS with
+ * SO_TIMESTAMP(NS), SCM_TIMESTAMPING with SOF_TIMESTAMPING_RX_SOFTWARE and
+ * SOFTWARE; in wall-clock time. */
+struct cmsg_writer;
+void sock_recv_timestamp(struct sock *sk, struct cmsg_writer *w, uint64_t t_ns);
+/* Does sk want receive timestamps at all? */
+static inline bool sock_wants_rx_tstamp(const struct sock *sk)
+{
+        return sk->rcvtstamp ||
+               (sk->errq && (sk->errq->tsflags & SOF_TIMESTAMPING_RX_SOFTWARE));
+}
+
 /* recvmsg(MSG_ERRQUEUE) (ip_recv_error): the oldest entry's bytes into
  * msg's buffers (MSG_TRUNC if they do not fit), its cmsgs, MSG_ERRQUEUE
  * in msg_flags; -EAGAIN when the queue is empty. */

@@ -290,6 +290,12 @@ int sock_setsockopt(struct sock *sk, int name, const void *val, socklen_t len)
         case SO_OOBINLINE:
                 sk->urginline = v != 0;
                 return 0;
+        case SO_TIMESTAMP_OLD:
+        case SO_TIMESTAMPNS_OLD:
+                /* sock_set_timestamp: the later option picks the format */
+                sk->rcvtstamp = v != 0;
+                sk->rcvtstampns = v && name == SO_TIMESTAMPNS_OLD;
+                return 0;
         case SO_REUSEADDR:
                 sk->reuse = v != 0;
                 return 0;
@@ -356,6 +362,10 @@ int sock_getsockopt(struct sock *sk, int name, void *val, socklen_t *len)
                 return put_int(val, len, v);
         case SO_OOBINLINE:
                 return put_int(val, len, sk->urginline);
+        case SO_TIMESTAMP_OLD:
+                return put_int(val, len, sk->rcvtstamp && !sk->rcvtstampns);
+        case SO_TIMESTAMPNS_OLD:
+                return put_int(val, len, sk->rcvtstampns);
         case SO_TYPE:
                 return put_int(val, len, sk->type);
         case SO_DOMAIN:

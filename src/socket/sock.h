@@ -157,6 +157,8 @@ struct sock {
         bool pktinfo : 1, recvttl : 1, recvtos : 1, recverr : 1;
         bool freebind : 1;       /* IP_FREEBIND: bind to an address not (yet) local */
         bool urginline : 1;      /* SO_OOBINLINE: urgent data stays in the stream */
+        bool rcvtstamp : 1;      /* SO_TIMESTAMP(NS): receive time cmsgs (SOCK_RCVTSTAMP) */
+        bool rcvtstampns : 1;    /* ... as a timespec (SOCK_RCVTSTAMPNS) */
 };
 
 /* Allocate a socket of net with the protocol's init run; NULL or sets *err. */

@@ -813,6 +813,7 @@ static ssize_t tcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int 
         if (flags & MSG_OOB)
                 return tcp_recv_urg(sk, msg, len, flags);
         size_t copied = 0, iov = 0, iov_off = 0;
+        uint64_t rx_tstamp = 0; /* when the last skb read arrived */
         struct sk_buff *skb = sk->receive_queue.first;
         if (skb && !msg_iov_ok(msg, len))
                 return -EFAULT; /* skb_copy_datagram_msg fails; the data stays */
@@ -846,6 +847,8 @@ static ssize_t tcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int 
                         }
                 }
                 copied += done;
+                if (done)
+                        rx_tstamp = skb->tstamp; /* tcp_update_recv_tstamps */
                 struct sk_buff *next = skb->next;
                 if (!(flags & MSG_PEEK)) {
                         cb->consumed = start + (uint32_t)done;
@@ -861,6 +864,10 @@ static ssize_t tcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int 
                 skb = next;
         }
         msg->msg_flags = 0;
+        struct cmsg_writer w;
+        cmsg_begin(&w, msg);
+        if (rx_tstamp && sock_wants_rx_tstamp(sk))
+                sock_recv_timestamp(sk, &w, rx_tstamp); /* tcp_recv_timestamp */
         if (tp->recvmsg_inq) {
                 /* TCP_CM_INQ: what is left to read after this call; after
                  * the peer's FIN, at least the FIN's byte, so that the
@@ -868,13 +875,9 @@ static ssize_t tcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int 
                 int inq = tcp_bytes_readable(sk) + (tp->fin_received ? 1 : 0);
                 if (!inq && sk->state == TCP_CLOSE)
                         inq = 1;
-                struct cmsg_writer w;
-                cmsg_begin(&w, msg);
                 cmsg_put(&w, SOL_TCP, TCP_CM_INQ, &inq, sizeof(inq));
-                cmsg_end(&w);
-        } else {
-                msg->msg_controllen = 0;
         }
+        cmsg_end(&w);
         if (copied) {
                 if (!(flags & MSG_PEEK))
                         tcp_cleanup_rbuf(sk, copied);

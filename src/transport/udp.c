@@ -318,6 +318,8 @@ static void put_cmsgs(struct sock *sk, struct msghdr *msg, struct sk_buff *skb)
         struct udp_cb *cb = UDP_CB(skb);
         struct cmsg_writer w;
         cmsg_begin(&w, msg);
+        if (sock_wants_rx_tstamp(sk))
+                sock_recv_timestamp(sk, &w, skb->tstamp); /* sock_recv_cmsgs, first */
         if (sk->pktinfo) {
                 struct in_pktinfo pi = { .ipi_ifindex = cb->ifindex };
                 /* fib_compute_spec_dst: the local address the datagram was

@@ -21,6 +21,7 @@
 #include <linux/errqueue.h>
 #include <linux/net_tstamp.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <string.h>
 #include <stdlib.h>
@@ -278,10 +279,10 @@ static void timestamping_refusals(void)
         CHECK_EQ(strata_setsockopt(b, lab.l, SOL_SOCKET, SO_TIMESTAMPING, &f, sizeof(f)), -EINVAL);
         int fresh = strata_socket(a, AF_INET, SOCK_STREAM, 0);
         CHECK_EQ(strata_setsockopt(a, fresh, SOL_SOCKET, SO_TIMESTAMPING, &f, sizeof(f)), -EINVAL);
-        /* flags past the kernel's mask: EINVAL; receive stamps: not built */
+        /* flags past the kernel's mask: EINVAL; OPT_STATS: not built */
         f = 1 << 30;
         CHECK_EQ(strata_setsockopt(a, lab.c, SOL_SOCKET, SO_TIMESTAMPING, &f, sizeof(f)), -EINVAL);
-        f = SOF_TIMESTAMPING_RX_SOFTWARE;
+        f = SOF_TIMESTAMPING_OPT_STATS | SOF_TIMESTAMPING_OPT_TSONLY; /* not built */
         CHECK_EQ(strata_setsockopt(a, lab.c, SOL_SOCKET, SO_TIMESTAMPING, &f, sizeof(f)),
                  -EOPNOTSUPP);
         /* zerocopy on UDP, not on a socket of another kind */
@@ -542,5 +543,62 @@ static void timestamping_per_send(void)
         lab_down(&lab);
 }
 
-TEST_MAIN(T(zerocopy_completions_merge), T(timestamping_per_send), T(timestamps_keep_completions_apart), T(udp_tx_timestamps), T(sendfile_from_a_host_file), T(udp_icmp_errors_and_zerocopy), T(zerocopy_flag_needs_the_option),
+/* Receive timestamps: SO_TIMESTAMP (timeval), SO_TIMESTAMPNS (timespec),
+ * SO_TIMESTAMPING RX_SOFTWARE|SOFTWARE (scm_timestamping), at the time the
+ * data arrived, before the other cmsgs of the read. */
+static void rx_timestamps(void)
+{
+        struct lab lab;
+        lab_up(&lab, false);
+        struct strata_net *a = lab.ns[0], *b = lab.ns[1];
+        int one = 1, v = -1;
+        socklen_t vl = sizeof(v);
+        CHECK_EQ(strata_setsockopt(b, lab.s, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one)), 0);
+        CHECK_EQ(strata_getsockopt(b, lab.s, SOL_SOCKET, SO_TIMESTAMP, &v, &vl), 0);
+        CHECK_EQ(v, 0); /* the later option picked the timespec */
+        CHECK_EQ(strata_setsockopt(b, lab.s, IPPROTO_TCP, TCP_INQ, &one, sizeof(one)), 0);
+        run(&lab, SEC);
+        uint64_t sent_at = strata_clock_now(lab.clock);
+        CHECK_EQ(strata_send(a, lab.c, "hi", 2, 0), 2);
+        run(&lab, 5 * SEC); /* read well after it arrived */
+        char buf[16];
+        _Alignas(struct cmsghdr) char ctl[256];
+        struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
+                             .msg_controllen = sizeof(ctl) };
+        CHECK_EQ(strata_recvmsg(b, lab.s, &mh, 0), 2);
+        struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+        CHECK(c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS);
+        struct timespec ts;
+        memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+        uint64_t t = (uint64_t)ts.tv_sec * SEC + (uint64_t)ts.tv_nsec;
+        CHECK(t >= sent_at && t < sent_at + SEC); /* when it arrived, not when read */
+        c = CMSG_NXTHDR(&mh, c);
+        CHECK(c && c->cmsg_level == SOL_TCP && c->cmsg_type == TCP_CM_INQ);
+        /* UDP: SO_TIMESTAMP's timeval, then SCM_TIMESTAMPING, then IP_TTL */
+        int u = strata_socket(b, AF_INET, SOCK_DGRAM, 0);
+        struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(9999) };
+        CHECK_EQ(strata_bind(b, u, (struct sockaddr *)&sin, sizeof(sin)), 0);
+        CHECK_EQ(strata_setsockopt(b, u, SOL_SOCKET, SO_TIMESTAMP, &one, sizeof(one)), 0);
+        int f = SOF_TIMESTAMPING_RX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE;
+        CHECK_EQ(strata_setsockopt(b, u, SOL_SOCKET, SO_TIMESTAMPING, &f, sizeof(f)), 0);
+        CHECK_EQ(strata_setsockopt(b, u, SOL_IP, IP_RECVTTL, &one, sizeof(one)), 0);
+        int ua = strata_socket(a, AF_INET, SOCK_DGRAM, 0);
+        sin.sin_addr.s_addr = htonl(0x0a000002);
+        CHECK_EQ(strata_sendto(a, ua, "d", 1, 0, (struct sockaddr *)&sin, sizeof(sin)), 1);
+        run(&lab, SEC);
+        mh.msg_controllen = sizeof(ctl);
+        CHECK_EQ(strata_recvmsg(b, u, &mh, 0), 1);
+        c = CMSG_FIRSTHDR(&mh);
+        CHECK(c && c->cmsg_type == SCM_TIMESTAMP && c->cmsg_len == CMSG_LEN(sizeof(struct timeval)));
+        c = CMSG_NXTHDR(&mh, c);
+        CHECK(c && c->cmsg_type == SCM_TIMESTAMPING);
+        c = CMSG_NXTHDR(&mh, c);
+        CHECK(c && c->cmsg_level == SOL_IP && c->cmsg_type == IP_TTL);
+        CHECK_EQ(strata_close(a, ua), 0);
+        CHECK_EQ(strata_close(b, u), 0);
+        lab_down(&lab);
+}
+
+TEST_MAIN(T(zerocopy_completions_merge), T(rx_timestamps), T(timestamping_per_send), T(timestamps_keep_completions_apart), T(udp_tx_timestamps), T(sendfile_from_a_host_file), T(udp_icmp_errors_and_zerocopy), T(zerocopy_flag_needs_the_option),
           T(tx_timestamps_sched_snd_ack), T(timestamping_refusals))
