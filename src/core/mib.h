@@ -22,7 +22,8 @@
 #define STRATA_IPEXT_MIB(X)                                                                        \
         X(InNoRoutes)                                                                              \
         X(InTruncatedPkts) X(InMcastPkts) X(OutMcastPkts) X(InBcastPkts) X(OutBcastPkts)           \
-            X(InOctets) X(OutOctets) X(InCsumErrors) X(ReasmOverlaps)
+            X(InOctets) X(OutOctets) X(InCsumErrors) X(InNoECTPkts) X(InECT1Pkts) X(InECT0Pkts)      \
+            X(InCEPkts) X(ReasmOverlaps)
 
 #define STRATA_ICMP_MIB(X)                                                                         \
         X(InMsgs)                                                                                  \
@@ -59,7 +60,10 @@
         X(TCPFromZeroWindowAdv) X(TCPFastOpenActive) X(TCPFastOpenActiveFail)                   \
         X(TCPFastOpenPassive) X(TCPFastOpenPassiveFail) X(TCPFastOpenListenOverflow)            \
         X(TCPFastOpenCookieReqd) X(TCPFastOpenBlackhole) X(TCPFastOpenPassiveAltKey)           \
-        X(OutOfWindowIcmps)
+        X(OutOfWindowIcmps) X(TCPDelivered) X(TCPDeliveredCE)        \
+        X(TCPHystartTrainDetect) X(TCPHystartTrainCwnd) X(TCPHystartDelayDetect)            \
+        X(TCPHystartDelayCwnd) X(SyncookiesRecv) X(SyncookiesFailed)              \
+        X(TCPReqQFullDoCookies) X(TCPReqQFullDrop)
 
 enum ip_mib {
 #define X(n) IPSTATS_MIB_##n,
@@ -120,6 +124,7 @@ struct strata_mib {
 #define UDP_INC(net, f)      ((net)->mib.udp[UDP_MIB_##f]++)
 #define TCP_INC(net, f)      ((net)->mib.tcp[TCP_MIB_##f]++)
 #define TCPEXT_INC(net, f)   ((net)->mib.tcpext[LINUX_MIB_##f]++)
+#define TCPEXT_ADD(net, f, n) ((net)->mib.tcpext[LINUX_MIB_##f] += (n))
 
 const char *mib_ip_name(enum ip_mib m);
 const char *mib_icmp_name(enum icmp_mib m);

@@ -148,6 +148,22 @@ void ip_rcv(struct sk_buff *skb, struct net_device *dev)
                 return;
         }
         skb_trim(skb, cb->iph.tot_len); /* link-layer padding */
+        /* ip_rcv_core: the ECN codepoint of every valid datagram (IpExt
+         * InNoECTPkts, InECT1Pkts, InECT0Pkts, InCEPkts) */
+        switch (cb->iph.tos & 3) {
+        case 0:
+                IPEXT_ADD(net, InNoECTPkts, 1);
+                break;
+        case 1:
+                IPEXT_ADD(net, InECT1Pkts, 1);
+                break;
+        case 2:
+                IPEXT_ADD(net, InECT0Pkts, 1);
+                break;
+        default:
+                IPEXT_ADD(net, InCEPkts, 1);
+                break;
+        }
         skb_reset_network_header(skb);
         TRACE(net, skb, IP_RCV, "%s > %s proto %u ttl %u len %u",
               ipv4_addr_fmt(cb->iph.saddr, (char[16]){ 0 }),

@@ -25,6 +25,7 @@
 #include "socket/porthash.h"
 #include "socket/sockns.h"
 #include "core/sysctl.h"
+#include "core/siphash.h"
 #include "transport/tcp.h"
 #include "transport/tcp_errq.h"
 #include "transport/tcp_cong.h"
@@ -39,6 +40,7 @@ struct tcp_table {
         uint32_t emask;
         uint32_t ecount;
         uint64_t isn_key[2];
+        struct siphash_key syncookie_secret[2]; /* tcp_syncookies.c's two hashes */
         struct tcp_fastopen_net fastopen;
 };
 
@@ -50,6 +52,11 @@ static struct tcp_table *tables(struct net *net)
 const struct tcp_cfg *tcp_cfg(struct net *net)
 {
         return &tables(net)->cfg;
+}
+
+const struct siphash_key *tcp_syncookie_secret(struct net *net)
+{
+        return tables(net)->syncookie_secret;
 }
 
 struct tcp_fastopen_net *tcp_fastopen_net(struct net *net)
@@ -283,6 +290,7 @@ void tcp_set_state(struct sock *sk, int state)
                 struct tcp_sock *tp = tcp_sk(sk);
                 tp->lsndtime = tp->lrcvtime = net_now(net);
                 tcp_init_rcv_side(sk); /* tcp_init_transfer */
+                tp->cong->init(tp);    /* tcp_init_congestion_control */
                 tcp_reset_keepalive(sk);
         }
         sock_wake(sk);
@@ -427,6 +435,8 @@ static void tcp_destroy(struct sock *sk)
         tcp_fastopen_destroy(sk);
         tcp_sack_free(tp);
         tcp_md5_free(sk);
+        if (tp->cong && tp->cong->release)
+                tp->cong->release(tp);
         /* a child never accepted (reset with its listener) still holds
          * what arrived for it: no close() emptied its receive queue */
         struct sk_buff *skb;
@@ -1051,6 +1061,8 @@ static int tcp_setsockopt(struct sock *sk, int level, int name, const void *val,
                 const struct tcp_cong_ops *ops = tcp_cong_find(cc);
                 if (!ops)
                         return -ENOENT;
+                if (tp->cong->release)
+                        tp->cong->release(tp);
                 tp->cong = ops;
                 ops->init(tp);
                 return 0;
@@ -1198,6 +1210,7 @@ size_t tcp_get_info(struct sock *sk, void *buf, size_t cap)
         } else {
                 v.ca_state = tp->in_recovery      ? TCP_CA_Recovery
                              : tp->retransmits    ? TCP_CA_Loss
+                             : tp->sb.ca_state == TCP_CA_CWR ? TCP_CA_CWR
                              : tp->sb.sacked_out ? TCP_CA_Disorder
                                                   : TCP_CA_Open;
                 v.sacked = tp->sb.sacked_out; /* duplicate ACKs, as Linux's reno */
@@ -1211,6 +1224,10 @@ size_t tcp_get_info(struct sock *sk, void *buf, size_t cap)
                 v.options |= TCPI_OPT_SACK;
         if (tcp_fo(tp)->syn_data_acked)
                 v.options |= TCPI_OPT_SYN_DATA;
+        if (tp->ecn_flags & TCP_ECN_OK)
+                v.options |= TCPI_OPT_ECN;
+        if (tp->ecn_flags & TCP_ECN_SEEN)
+                v.options |= TCPI_OPT_ECN_SEEN;
         if (tp->wscale_ok) {
                 v.options |= TCPI_OPT_WSCALE;
                 v.snd_wscale = tp->snd_wscale;
@@ -1244,6 +1261,7 @@ size_t tcp_get_info(struct sock *sk, void *buf, size_t cap)
         v.notsent_bytes = tp->write_seq - tp->snd_nxt;
         v.snd_wnd = tp->snd_wnd;
         v.delivered = tp->delivered;
+        v.delivered_ce = tp->delivered_ce;
         return tcp_info_pack(&v, buf, cap);
 }
 
@@ -1424,7 +1442,8 @@ static int tcp_sysctls_init(struct net *net, struct tcp_cfg *c)
                 I("tcp_retries2", retries2, 15, 0, 255),
                 I("tcp_orphan_retries", orphan_retries, 0, 0, 255),
                 I("tcp_slow_start_after_idle", slow_start_after_idle, 1, 0, 1),
-                I("tcp_ecn", ecn, 2, 0, 5),
+                /* 3-5 (AccECN) are not built: refused */
+                I("tcp_ecn", ecn, 2, 0, 2),
                 I("tcp_ecn_fallback", ecn_fallback, 1, 0, 1),
                 I("tcp_ecn_option", ecn_option, 2, 0, 2),
                 I("tcp_early_retrans", early_retrans, 3, 0, 4),
@@ -1467,11 +1486,13 @@ static int tcp_sysctls_init(struct net *net, struct tcp_cfg *c)
         if (!err)
                 err = sysctl_register(net, "net.ipv4.tcp_wmem", c->wmem, 3, 1, 1 << 30,
                                       SYSCTL_UNIT_1, NULL);
+        if (!err)
+                err = tcp_cong_sysctls_init(net, &c->cubic);
         c->notsent_lowat = 0xffffffffu;
         if (!err)
                 err = sysctl_register_uint(net, "net.ipv4.tcp_notsent_lowat", &c->notsent_lowat,
                                            NULL);
-        /* Linux's default is cubic (RFC 9438, here without HyStart) */
+        /* Linux's default is cubic (RFC 9438, with HyStart) */
         strcpy(c->congestion_control, "cubic");
         strcpy(c->available_congestion_control, tcp_cong_available());
         if (!err)
@@ -1513,6 +1534,10 @@ int tcp_init(struct net *net)
         }
         t->isn_key[0] = random_u64(&net->rnd);
         t->isn_key[1] = random_u64(&net->rnd);
+        for (int i = 0; i < 2; i++) {
+                t->syncookie_secret[i].key[0] = random_u64(&net->rnd);
+                t->syncookie_secret[i].key[1] = random_u64(&net->rnd);
+        }
         in->tcp = t;
         in->protos[IPPROTO_TCP_] = tcp_v4_rcv;
         tcp_err_init(net);

@@ -14,9 +14,10 @@
  * with RFC 5961 challenge ACKs, TIME_WAIT; SACK blocks, the SACK scoreboard
  * and SACK-based recovery with PRR, RACK and TLP in tcp_sack.c,
  * tcp_recovery.c and tcp_rack.c; Fast Open in tcp_fastopen.c and
- * tcp_fastopen_client.c; urgent data and splice's read in tcp_urg.c;
+ * tcp_fastopen_client.c; RFC 3168 ECN in tcp_ecn.c; SYN cookies in
+ * tcp_syncookies.c; urgent data and splice's read in tcp_urg.c;
  * MSG_ZEROCOPY and transmit timestamps in tcp_zerocopy.c and tcp_tstamp.c
- * (tcp_errq.h).  Not yet: ECN, SYN cookies, autotuning.
+ * (tcp_errq.h).  Not yet: autotuning.
  */
 #ifndef STRATA_TRANSPORT_TCP_H
 #define STRATA_TRANSPORT_TCP_H
@@ -25,6 +26,8 @@
 #include "ipv4/ip_input.h"
 #include "ipv4/ipv4.h"
 #include "socket/sock.h"
+#include "transport/tcp_cong.h"
+#include "transport/tcp_ecn.h"
 #include "transport/tcp_sack.h"
 #include "transport/tcp_fastopen.h"
 #include "wire/tcp.h"
@@ -51,9 +54,13 @@ struct tcp_cfg {
         char congestion_control[16];
         char available_congestion_control[32];
         char fastopen_key[80];
+        struct tcp_cubic_params cubic;
 };
 
 const struct tcp_cfg *tcp_cfg(struct net *net);
+struct siphash_key;
+/* The namespace's two SYN cookie secrets (tcp_syncookies.c). */
+const struct siphash_key *tcp_syncookie_secret(struct net *net);
 
 #define TCP_RTO_MIN_NS   (200 * NSEC_PER_MSEC)
 #define TCP_RTO_MAX_NS   (120 * NSEC_PER_SEC)
@@ -101,8 +108,10 @@ struct tcp_sock {
          * connection costs (bench_tcp's memory figure). */
         struct sock *sk;
         const struct tcp_cong_ops *cong;
-        double cubic_wmax, cubic_k, cubic_west;
+        double cubic_wmax, cubic_west;   /* (K follows from W_max: not kept) */
         uint64_t cubic_epoch;
+        struct tcp_hystart *hystart;     /* cubic's slow-start exit (tcp_cong.c): made
+                                          * by the first RTT sample, gone once found */
         uint64_t rcv_tstamp;             /* ns: last segment from the peer */
         uint64_t lsndtime;               /* ns: last new data sent */
         uint64_t lrcvtime;               /* ns: last payload received (icsk_ack.lrcvtime:
@@ -176,6 +185,7 @@ struct tcp_sock {
         /* counters for tcp_info */
         uint32_t total_retrans, segs_in, segs_out;
         uint32_t delivered;              /* packets acknowledged, the SYN's exchange counted once */
+        uint32_t delivered_ce;           /* of delivered, acked with ECE (tcpi_delivered_ce) */
         uint16_t mss;                    /* effective send MSS */
         uint16_t advmss;                 /* what we announced */
         uint16_t user_mss;               /* TCP_MAXSEG set by the user (0: none) */
@@ -192,6 +202,7 @@ struct tcp_sock {
         uint8_t syn_retries;             /* TCP_SYNCNT (0: the sysctl) */
         int8_t linger2;                  /* TCP_LINGER2 in s: how long an orphan waits in
                                           * FIN_WAIT2 (0: tcp_fin_timeout, -1: not at all) */
+        uint8_t ecn_flags;               /* TCP_ECN_* (tcp_ecn.h) */
         uint8_t defer_accept;            /* listener: TCP_DEFER_ACCEPT as SYN-ACK
                                           * retransmissions (rskq_defer_accept) */
         bool is_cwnd_limited : 1;
@@ -208,6 +219,7 @@ struct tcp_sock {
                                           * (TCP_DEFER_ACCEPT; Linux's ireq->acked) */
         bool tw_fin_wait2 : 1;           /* a TIME_WAIT socket still waiting for the
                                           * peer's FIN (Linux's tw_substate FIN_WAIT2) */
+        bool hystart_found : 1;          /* HyStart ended slow start (bictcp's found) */
 };
 
 static inline struct tcp_sock *tcp_sk(struct sock *sk)
@@ -312,11 +324,18 @@ uint16_t tcp_select_window(struct sock *sk);
 #define TCP_ACK_PUSHED2 0x08
 #define TCP_ACK_NOW     0x10 /* the next check sends it */
 void tcp_init_windows(struct sock *sk, uint32_t mss);
+/* The same for a socket not made yet (a SYN cookie's SYN-ACK): the first
+ * offer, window scale and clamp from a receive buffer of rcvbuf bytes and
+ * TCP_WINDOW_CLAMP (0: none). */
+void tcp_select_initial_window(struct net *net, int rcvbuf, uint32_t mss, uint32_t user_clamp,
+                               uint32_t *rcv_wnd, uint8_t *rcv_wscale, uint32_t *window_clamp);
 void tcp_init_rcv_side(struct sock *sk);
 void tcp_event_data_recv(struct sock *sk, const struct sk_buff *skb, uint8_t flags, uint32_t hdrlen);
 void tcp_event_data_sent(struct sock *sk);
 void tcp_event_ack_sent(struct sock *sk);
 void tcp_enter_quickack_mode(struct sock *sk);
+/* As tcp_enter_quickack_mode, at most max quick ACKs (Linux's argument). */
+void tcp_enter_quickack_mode_max(struct sock *sk, unsigned max);
 void tcp_set_quickack(struct sock *sk, int val);
 void tcp_send_delayed_ack(struct sock *sk);
 void tcp_ack_for_writer(struct sock *sk);

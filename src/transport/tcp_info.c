@@ -52,6 +52,7 @@ size_t tcp_info_pack(const struct tcp_info_vals *v, void *buf, size_t cap)
         ti.tcpi_snd_wnd = v->snd_wnd;
         ti.tcpi_reord_seen = v->reord_seen;
         ti.tcpi_delivered = v->delivered;
+        ti.tcpi_delivered_ce = v->delivered_ce;
         size_t n = cap < sizeof(ti) ? cap : sizeof(ti);
         memcpy(buf, &ti, n);
         return n;

@@ -20,7 +20,7 @@ struct tcp_info_vals {
         uint32_t ato_us, rcv_ssthresh, rcv_rtt_us;
         uint64_t busy_us, rwnd_limited_us, sndbuf_limited_us;
         uint32_t reord_seen;
-        uint32_t delivered;
+        uint32_t delivered, delivered_ce;
         uint64_t bytes_acked, bytes_received;
 };
 

@@ -15,6 +15,7 @@
 #include "transport/tcp_md5.h"
 #include "transport/tcp_cong.h"
 #include "transport/tcp_recovery.h"
+#include "transport/tcp_syncookies.h"
 #include "wire/bytes.h"
 #include "wire/ipv4.h"
 
@@ -138,6 +139,19 @@ void tcp_cong_avoid_acked(struct sock *sk, uint32_t segs)
                 tp->cong->cong_avoid(tp, segs);
 }
 
+/* tcp_newly_delivered: TCPDelivered, and of it what an ECE acked
+ * (TCPDeliveredCE, tcpi_delivered_ce). */
+static void tcp_count_delivered(struct sock *sk, uint32_t prior_delivered, bool ece)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        uint32_t n = tp->delivered - prior_delivered;
+        TCPEXT_ADD(sk->net, TCPDelivered, n);
+        if (ece) {
+                tp->delivered_ce += n;
+                TCPEXT_ADD(sk->net, TCPDeliveredCE, n);
+        }
+}
+
 /* An ACK that advanced snd_una: free what it covers (uncounting their
  * scoreboard marks into as), sample the RTT, and without SACK grow the
  * congestion window or go on with NewReno recovery (RFC 5681, RFC 6582). */
@@ -147,12 +161,17 @@ static void tcp_clean_acked(struct sock *sk, uint32_t ack, struct tcp_ack_sample
         struct net *net = sk->net;
         uint32_t acked = ack - tp->snd_una;
         struct sk_buff *skb;
+        uint64_t last_ackt = 0; /* send time of the newest acked (ca_rtt_us) */
+        bool karn = false;      /* some of it was sent twice: no sample */
         if (sk->errq)
                 tcp_errq_acked(sk, ack); /* tcp_ack_tstamp, zerocopy completions */
         while ((skb = tp->write_queue.first) && seq_leq(TCP_SKB_CB(skb)->end_seq, ack)) {
                 struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
                 bool ever_retrans = cb->sacked & TCPCB_EVER_RETRANS;
                 as->retrans_acked |= ever_retrans;
+                karn |= ever_retrans || cb->retrans;
+                if (!(cb->sacked & TCPCB_SACKED_ACKED) && cb->tx_ns > last_ackt)
+                        last_ackt = cb->tx_ns;
                 if (!tcp_sack_skb_acked(tp, skb)) {
                         as->acked_new++;
                         if (!ever_retrans && seq_before(cb->seq, as->reord))
@@ -189,8 +208,15 @@ static void tcp_clean_acked(struct sock *sk, uint32_t ack, struct tcp_ack_sample
         tp->retransmits = 0;
         tp->backoff = 0;
         as->una_advanced = true;
+        /* tcp_clean_rtx_queue: the algorithm's sample (pkts_acked) */
+        if (tp->cong->pkts_acked)
+                tp->cong->pkts_acked(tp, last_ackt && !karn
+                                             ? (int64_t)((net_now(net) - last_ackt) / 1000)
+                                             : -1);
         if (tp->sack_ok) {
                 /* tcp_recovery_ack moves the window */
+        } else if (as->ece || tp->sb.ca_state == TCP_CA_CWR) {
+                /* tcp_cwr_ack cuts it */
         } else if (tp->in_recovery) {
                 if (seq_geq(ack, tp->high_seq)) {
                         tp->in_recovery = false;
@@ -226,7 +252,12 @@ static void tcp_dupack(struct sock *sk)
                 tp->sb.sacked_out++;
         if (++tp->dupacks == (uint32_t)tcp_cfg(sk->net)->reordering && !tp->in_recovery) {
                 tp->sb.sacked_out = 0; /* the window inflation counts them now */
-                tp->snd_ssthresh = tp->cong->ssthresh(tp);
+                /* in CWR ssthresh was cut already (tcp_enter_recovery) */
+                if (tp->sb.ca_state == TCP_CA_CWR)
+                        tp->sb.ca_state = TCP_CA_Open;
+                else
+                        tp->snd_ssthresh = tp->cong->ssthresh(tp);
+                tcp_ecn_queue_cwr(tp);
                 tp->snd_cwnd = tp->snd_ssthresh + 3;
                 tp->in_recovery = true;
                 tp->high_seq = tp->snd_nxt;
@@ -256,6 +287,7 @@ static void tcp_queue_data(struct sock *sk, struct sk_buff *skb, uint8_t flags, 
         tp->rcv_nxt = end;
         tp->bytes_received += skb->len;
         tcp_event_data_recv(sk, skb, flags, hdrlen);
+        tcp_ecn_check_ce(sk, IPCB(skb)->iph.tos);
         /* out-of-order segments that now fit */
         struct sk_buff *o;
         uint32_t dsack_high = tp->rcv_nxt;
@@ -289,6 +321,7 @@ static void tcp_queue_data(struct sock *sk, struct sk_buff *skb, uint8_t flags, 
 static void tcp_queue_ooo(struct sock *sk, struct sk_buff *skb)
 {
         struct tcp_sock *tp = tcp_sk(sk);
+        tcp_ecn_check_ce(sk, IPCB(skb)->iph.tos);
         TCPEXT_INC(sk->net, TCPOFOQueue);
         struct sk_buff_head *q = &tp->ooo_queue;
         if (q->qlen > 1000) {
@@ -364,17 +397,101 @@ static void tcp_fin(struct sock *sk)
         sock_wake(sk);
 }
 
-/* LISTEN: a SYN makes a child in SYN_RECV (tcp_conn_request). */
+/* tcp_openreq_init and tcp_create_openreq_child: child c of a listener
+ * takes the options o of the peer's SYN (or those a SYN cookie brought
+ * back), the peer's ISN irs and ours, iss. */
+static void tcp_openreq_init(struct sock *c, const struct tcp_options *o, uint32_t irs,
+                             uint32_t iss, uint16_t window)
+{
+        struct net *net = c->net;
+        struct tcp_sock *tp = tcp_sk(c);
+        tp->advmss = tcp_mss_clamp(tp, tcp_mss_for(net, c->daddr));
+        tp->mss = tp->advmss;
+        /* tcp_openreq_init_rwin: whole segments, less the timestamp option
+         * when both sides will carry it */
+        tcp_init_windows(c, tp->advmss - (o->ts_ok && tcp_cfg(net)->timestamps ? 12 : 0));
+        tcp_negotiate(tp, o);
+        tp->irs = irs;
+        tp->rcv_nxt = irs + 1;
+        tp->copied_seq = tp->rcv_nxt;
+        tp->rcv_wup = tp->rcv_nxt;
+        tp->iss = iss;
+        tp->snd_una = tp->iss;
+        tp->snd_nxt = tp->iss + 1;
+        tp->write_seq = tp->iss + 1;
+        tp->snd_wnd = window; /* unscaled in a SYN */
+        tp->snd_wl1 = irs;
+        tp->snd_wl2 = tp->iss;
+}
+
+static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp_repr *th,
+                          uint32_t saddr, uint32_t daddr);
+
+/* tcp_v4_cookie_check and tcp_get_cookie_sock: an ACK at a listener that
+ * brings a valid SYN cookie back makes the child its SYN would have made,
+ * which then takes the ACK as any SYN_RECV child does.  False when it is
+ * no cookie: the listener resets it. */
+static bool tcp_cookie_ack(struct sock *sk, struct sk_buff *skb, const struct tcp_repr *th,
+                           uint32_t saddr, uint32_t daddr)
+{
+        struct net *net = sk->net;
+        struct tcp_sock *lp = tcp_sk(sk);
+        struct tcp_options o;
+        struct tcp_cookie_req req = { .opt = &o };
+        if (tcp_syncookie_check(sk, th, saddr, daddr, &req))
+                return false;
+        /* tcp_v4_syn_recv_sock: no room to accept it -- dropped without
+         * a reset, whatever tcp_abort_on_overflow says */
+        if (lp->accept_qlen > lp->backlog) {
+                TCPEXT_INC(net, ListenOverflows);
+                TCPEXT_INC(net, ListenDrops);
+                TRACE(net, skb, IP_LOCAL, "tcp: SYN cookie for port %u: accept queue full",
+                      sk->num);
+                tcp_drop(net, skb, SKB_DROP_REASON_NOT_SPECIFIED);
+                return true;
+        }
+        struct sock *c = tcp_child_new(sk, saddr, th->sport, daddr, th->dport);
+        if (!c) {
+                TCPEXT_INC(net, ListenDrops);
+                tcp_drop(net, skb, SKB_DROP_REASON_NOMEM);
+                return true;
+        }
+        struct tcp_sock *tp = tcp_sk(c);
+        tcp_openreq_init(c, &o, th->seq - 1, th->ack - 1, th->window);
+        tp->ecn_flags = req.ecn_ok ? TCP_ECN_OK : 0;
+        c->state = TCP_SYN_RECV;
+        tcp_ehash_add(c);
+        lp->syn_qlen++; /* SYN_RECV's ACK processing takes it back */
+        TCP_INC(net, PassiveOpens);
+        /* No SYN-ACK was timed or kept: SYN_RECV's processing takes no
+         * RTT sample from it and defers nothing (tcp_get_cookie_sock knows
+         * no TCP_DEFER_ACCEPT) -- as after every retransmission allowed */
+        tp->retransmits = UINT8_MAX;
+        tcp_rcv_state(c, skb, th, saddr, daddr);
+        /* the round trip from the cookie timestamp echoed (at most 64 ms
+         * early), as tcp_ack takes it from the ACK's tsecr */
+        int32_t rtt_ms = (int32_t)(tcp_time_ms(net) - o.tsecr);
+        if (o.ts_ok && rtt_ms >= 0 && c->state == TCP_ESTABLISHED && !tp->srtt)
+                tcp_rtt_sample(c, (uint64_t)rtt_ms * NSEC_PER_MSEC);
+        sock_put(c); /* the tables hold it */
+        return true;
+}
+
+/* LISTEN: a SYN makes a child in SYN_RECV, or a SYN cookie when the SYN
+ * queue is full (tcp_conn_request). */
 static void tcp_listen_rcv(struct sock *sk, struct sk_buff *skb, const struct tcp_repr *th,
                            uint32_t saddr, uint32_t daddr, uint32_t seglen)
 {
         struct net *net = sk->net;
         struct tcp_sock *lp = tcp_sk(sk);
+        const struct tcp_cfg *cfg = tcp_cfg(net);
         if (th->flags & TCPF_RST) {
                 tcp_drop(net, skb, SKB_DROP_REASON_NOT_SPECIFIED);
                 return;
         }
         if (th->flags & TCPF_ACK) {
+                if (!(th->flags & TCPF_SYN) && tcp_cookie_ack(sk, skb, th, saddr, daddr))
+                        return;
                 tcp_v4_send_reset(net, skb, th, saddr, daddr, seglen);
                 tcp_drop(net, skb, SKB_DROP_REASON_NO_SOCKET);
                 return;
@@ -383,12 +500,38 @@ static void tcp_listen_rcv(struct sock *sk, struct sk_buff *skb, const struct tc
                 tcp_drop(net, skb, SKB_DROP_REASON_NOT_SPECIFIED);
                 return;
         }
+        /* inet_csk_reqsk_queue_is_full (or cookies always): a cookie
+         * instead of a request, or a drop without cookies */
+        bool want_cookie = false;
+        if (cfg->syncookies == 2 || lp->syn_qlen > lp->backlog) {
+                want_cookie = tcp_syn_flood_action(sk);
+                if (!want_cookie) {
+                        TCPEXT_INC(net, ListenDrops);
+                        TRACE(net, skb, IP_LOCAL, "tcp: SYN queue of port %u full (backlog %d)",
+                              sk->num, lp->backlog);
+                        tcp_drop(net, skb, SKB_DROP_REASON_NOT_SPECIFIED);
+                        return;
+                }
+        }
         /* sk_acceptq_is_full: more than backlog waiting to be accepted */
-        if (lp->accept_qlen > lp->backlog || lp->syn_qlen > lp->backlog) {
+        if (lp->accept_qlen > lp->backlog) {
                 TCPEXT_INC(net, ListenOverflows);
                 TCPEXT_INC(net, ListenDrops);
                 TRACE(net, skb, IP_LOCAL, "tcp: listen queue of port %u full (backlog %d)",
                       sk->num, lp->backlog);
+                tcp_drop(net, skb, SKB_DROP_REASON_NOT_SPECIFIED);
+                return;
+        }
+        if (want_cookie) {
+                tcp_syncookie_synack(sk, th, IPCB(skb)->iph.tos, saddr, daddr);
+                consume_skb(skb);
+                return;
+        }
+        /* Without cookies the last quarter of tcp_max_syn_backlog is kept
+         * for peers proven alive (tcp_peer_is_proven); Strata keeps no
+         * such metrics, so it holds that quarter back from everyone. */
+        if (!cfg->syncookies && cfg->max_syn_backlog - lp->syn_qlen < (cfg->max_syn_backlog >> 2)) {
+                TCPEXT_INC(net, ListenDrops);
                 tcp_drop(net, skb, SKB_DROP_REASON_NOT_SPECIFIED);
                 return;
         }
@@ -399,23 +542,9 @@ static void tcp_listen_rcv(struct sock *sk, struct sk_buff *skb, const struct tc
                 return;
         }
         struct tcp_sock *tp = tcp_sk(c);
-        tp->advmss = tcp_mss_clamp(tp, tcp_mss_for(net, saddr));
-        tp->mss = tp->advmss;
-        /* tcp_openreq_init_rwin: whole segments, less the timestamp option
-         * when both sides will carry it */
-        tcp_init_windows(c, tp->advmss - (th->opt.ts_ok && tcp_cfg(net)->timestamps ? 12 : 0));
-        tcp_negotiate(tp, &th->opt);
-        tp->irs = th->seq;
-        tp->rcv_nxt = th->seq + 1;
-        tp->copied_seq = tp->rcv_nxt;
-        tp->rcv_wup = tp->rcv_nxt;
-        tp->iss = tcp_isn(net, daddr, th->dport, saddr, th->sport);
-        tp->snd_una = tp->iss;
-        tp->snd_nxt = tp->iss + 1;
-        tp->write_seq = tp->iss + 1;
-        tp->snd_wnd = th->window; /* unscaled in a SYN */
-        tp->snd_wl1 = th->seq;
-        tp->snd_wl2 = tp->iss;
+        tcp_openreq_init(c, &th->opt, th->seq, tcp_isn(net, daddr, th->dport, saddr, th->sport),
+                         th->window);
+        tcp_ecn_create_request(c, th->flags, IPCB(skb)->iph.tos);
         bool fastopen = tcp_fastopen_try(sk, c, &skb, th, saddr, daddr);
         c->state = TCP_SYN_RECV;
         tcp_ehash_add(c);
@@ -473,6 +602,10 @@ static void tcp_synsent_rcv(struct sock *sk, struct sk_buff *skb, const struct t
                 return;
         }
         tcp_negotiate(tp, &th->opt);
+        if (ack_ok)
+                tcp_ecn_rcv_synack(tp, th->flags);
+        else
+                tcp_ecn_rcv_syn(tp, th->flags);
         tp->irs = th->seq;
         tp->rcv_nxt = th->seq + 1;
         tp->copied_seq = tp->rcv_nxt;
@@ -485,6 +618,7 @@ static void tcp_synsent_rcv(struct sock *sk, struct sk_buff *skb, const struct t
                 tp->snd_una = tp->iss + 1;
                 if (!tp->retransmits) /* Karn: not from a retransmitted SYN */
                         tcp_rtt_sample(sk, net_now(net) - tp->rtt_seq_time);
+                uint32_t prior_delivered = tp->delivered;
                 tp->delivered++; /* the SYN */
                 if (seq_after(th->ack, tp->snd_una)) {
                         /* data the SYN carried (Fast Open) */
@@ -492,6 +626,7 @@ static void tcp_synsent_rcv(struct sock *sk, struct sk_buff *skb, const struct t
                                                      .reord = tp->snd_nxt };
                         tcp_clean_acked(sk, th->ack, &as);
                 }
+                tcp_count_delivered(sk, prior_delivered, false); /* tcp_ack counts the SYN */
                 tp->retransmits = 0;
                 tp->backoff = 0;
                 del_timer(&net->timers, &tp->rtx_timer);
@@ -675,10 +810,19 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
                         struct tcp_sock *lp = tcp_sk(parent);
                         if (lp->accept_qlen > lp->backlog) {
                                 /* accept queue full: the ACK is dropped and the
-                                 * SYN-ACK will be retransmitted
-                                 * (tcp_abort_on_overflow=0) */
+                                 * SYN-ACK will be retransmitted; with
+                                 * tcp_abort_on_overflow the peer is reset
+                                 * (tcp_check_req's embryonic_reset) */
                                 TCPEXT_INC(net, ListenOverflows);
                                 TCPEXT_INC(net, ListenDrops);
+                                if (tcp_cfg(net)->abort_on_overflow) {
+                                        tcp_v4_send_reset(net, skb, th, saddr, daddr, seglen);
+                                        lp->syn_qlen--;
+                                        tp->parent = NULL;
+                                        sock_put(parent);
+                                        TCPEXT_INC(net, EmbryonicRsts);
+                                        tcp_done(sk);
+                                }
                                 tcp_drop(net, skb, SKB_DROP_REASON_NOT_SPECIFIED);
                                 return;
                         }
@@ -716,7 +860,10 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
                         return;
                 }
                 uint32_t old_wnd = tp->snd_wnd;
-                struct tcp_ack_sample as = { .prior_una = tp->snd_una, .reord = tp->snd_nxt };
+                uint32_t prior_delivered = tp->delivered;
+                struct tcp_ack_sample as = { .prior_una = tp->snd_una,
+                                             .reord = tp->snd_nxt,
+                                             .ece = tcp_ecn_rcv_ecn_echo(tp, th->flags) };
                 if (tp->sack_ok)
                         tcp_sacktag(sk, th->ack, &th->opt, &as.tag);
                 if (seq_after(th->ack, tp->snd_una)) {
@@ -735,6 +882,9 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
                 }
                 if (tp->sack_ok)
                         tcp_recovery_ack(sk, &as);
+                else if (as.ece || tp->sb.ca_state == TCP_CA_CWR)
+                        tcp_cwr_ack(sk, as.acked_new, as.ece);
+                tcp_count_delivered(sk, prior_delivered, as.ece);
                 tp->probes_out = 0; /* tcp_ack: the peer answered, whatever its window */
                 if (!old_wnd && tp->snd_wnd) {
                         tp->backoff = 0;
@@ -781,6 +931,8 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
                 tcp_urg(sk, skb, th);
         /* 7: data */
         bool fin = th->flags & TCPF_FIN;
+        if (skb->len || fin)
+                tcp_ecn_accept_cwr(sk, th->flags, true);
         if (skb->len) {
                 if (sk->state != TCP_ESTABLISHED && sk->state != TCP_FIN_WAIT1 &&
                     sk->state != TCP_FIN_WAIT2) {

@@ -71,6 +71,16 @@ int tcp_transmit_skb(struct sock *sk, struct sk_buff *data, uint8_t flags, uint3
         const struct tcp_md5_key *md5 = tp->md5_keys ? tcp_md5_lookup(sk, sk->daddr, 0) : NULL;
         if (md5)
                 tcp_md5_options(tp, &th.opt, flags);
+        /* RFC 3168: the handshake's ECE/CWR; on other segments ECT(0)
+         * for new data, ECE while echoing CE, CWR after a reduction */
+        uint8_t tos;
+        if (flags & TCPF_SYN) {
+                th.flags |= (flags & TCPF_ACK) ? tcp_ecn_synack_flags(tp) : tcp_ecn_syn_flags(sk);
+                tos = sk->tos & (uint8_t)~INET_ECN_MASK;
+        } else {
+                th.flags |= tcp_ecn_send(sk, plen, seq);
+                tos = sk->tos;
+        }
         if (th.opt.ts_ok) {
                 th.opt.tsval = tcp_now_ts(sk);
                 th.opt.tsecr = tp->ts_recent;
@@ -125,8 +135,8 @@ int tcp_transmit_skb(struct sock *sk, struct sk_buff *data, uint8_t flags, uint3
         if (sk->errq)
                 tcp_errq_xmit(sk, skb, seq + ((flags & TCPF_SYN) ? 1 : 0), plen);
         /* TCP sends MSS-sized segments with DF; never IP fragments */
-        return ip_build_and_send_cached(net, skb, sk->saddr, sk->daddr, IPPROTO_TCP_, sk->tos,
-                                        ttl, sk->bound_dev_if, IP_PMTUDISC_DO, &tp->dst_cache);
+        return ip_build_and_send_cached(net, skb, sk->saddr, sk->daddr, IPPROTO_TCP_, tos, ttl,
+                                        sk->bound_dev_if, IP_PMTUDISC_DO, &tp->dst_cache);
 }
 
 void tcp_send_ack(struct sock *sk)

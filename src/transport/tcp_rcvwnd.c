@@ -79,32 +79,44 @@ static uint32_t tcp_clock_us(struct net *net)
  * from the largest buffer the socket may get, the first offer ten
  * segments (of mss, which the caller has reduced by the timestamp option
  * when it will ride in every segment). */
-void tcp_init_windows(struct sock *sk, uint32_t mss)
+void tcp_select_initial_window(struct net *net, int rcvbuf, uint32_t mss, uint32_t user_clamp,
+                               uint32_t *rcv_wnd, uint8_t *rcv_wscale, uint32_t *window_clamp)
 {
-        struct tcp_sock *tp = tcp_sk(sk);
-        const struct tcp_cfg *cfg = tcp_cfg(sk->net);
+        const struct tcp_cfg *cfg = tcp_cfg(net);
         /* TCP_WINDOW_CLAMP, else the largest window there can be */
-        uint32_t clamp = tp->window_clamp ? tp->window_clamp : 65535u << 14;
-        uint32_t space = MIN((uint32_t)tcp_full_space(sk), clamp);
+        uint32_t clamp = user_clamp ? user_clamp : 65535u << 14;
+        uint32_t space = MIN((uint32_t)tcp_win_from_space(rcvbuf), clamp);
         if (space > mss)
                 space -= space % mss;
-        tp->rcv_wscale = 0;
+        uint8_t ws = 0;
         if (cfg->window_scaling) {
-                uint32_t big = MAX(space, (uint32_t)MAX(cfg->rmem[2], sk->net->core.rmem_max));
+                uint32_t big = MAX(space, (uint32_t)MAX(cfg->rmem[2], net->core.rmem_max));
                 big = MIN(big, clamp);
                 int lg = 31 - __builtin_clz(big | 1);
-                tp->rcv_wscale = (uint8_t)MIN(MAX(lg - 15, 0), 14);
+                ws = (uint8_t)MIN(MAX(lg - 15, 0), 14);
         }
         uint32_t w = MIN(space, 65535u);
-        if (mss > (1u << tp->rcv_wscale)) {
+        if (mss > (1u << ws)) {
                 uint32_t init = TCP_INIT_RCVWND;
                 if (mss > 1460)
                         init = MAX(1460u * TCP_INIT_RCVWND / mss, 2u);
                 w = MIN(w, init * mss);
         }
+        *rcv_wnd = w;
+        *rcv_wscale = ws;
+        *window_clamp = MIN(65535u << ws, clamp);
+}
+
+void tcp_init_windows(struct sock *sk, uint32_t mss)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        uint32_t w, clamp;
+        uint8_t ws;
+        tcp_select_initial_window(sk->net, sk->rcvbuf, mss, tp->window_clamp, &w, &ws, &clamp);
+        tp->rcv_wscale = ws;
         tp->rcv_wnd = w;
         tp->rcv_ssthresh = w;
-        tp->window_clamp = MIN(65535u << tp->rcv_wscale, clamp);
+        tp->window_clamp = clamp;
 }
 
 /* tcp_init_buffer_space and tcp_initialize_rcv_mss, when the connection
@@ -381,8 +393,13 @@ void tcp_set_quickack(struct sock *sk, int val)
 
 void tcp_enter_quickack_mode(struct sock *sk)
 {
+        tcp_enter_quickack_mode_max(sk, TCP_MAX_QUICKACKS);
+}
+
+void tcp_enter_quickack_mode_max(struct sock *sk, unsigned max)
+{
         struct tcp_sock *tp = tcp_sk(sk);
-        tcp_incr_quickack(sk, TCP_MAX_QUICKACKS);
+        tcp_incr_quickack(sk, max);
         tp->ack.pingpong = 0;
         tp->ack.ato = TCP_ATO_MIN_NS;
 }

@@ -17,8 +17,10 @@
  * dupthresh count.  A tail loss probe (RFC 8985 section 7) goes two RTTs
  * after the last send so a lost tail shows up in SACKs rather than waiting
  * for the RTO.  An episode whose every retransmission comes back D-SACKed
- * is undone.  Not built: undo after an RTO (F-RTO, tcp_try_undo_loss) or
- * by timestamps (Eifel), CWR.
+ * is undone.  CWR: an ECN echo (RFC 3168) cuts ssthresh once per window
+ * without a loss, PRR bringing cwnd down to it, until data sent after the
+ * cut is acked.  Not built: undo after an RTO (F-RTO, tcp_try_undo_loss)
+ * or by timestamps (Eifel).
  */
 #include <netinet/tcp.h>
 
@@ -87,10 +89,16 @@ void tcp_xmit_retransmit_queue(struct sock *sk)
                 tcp_reset_rtx_timer(sk);
 }
 
+/* tcp_in_cwnd_reduction: CWR or Recovery, where PRR sets cwnd */
+static bool in_cwnd_reduction(const struct tcp_sock *tp)
+{
+        return tp->sb.ca_state == TCP_CA_CWR || tp->sb.ca_state == TCP_CA_Recovery;
+}
+
 void tcp_recovery_sent(struct sock *sk, uint32_t segs)
 {
         struct tcp_sock *tp = tcp_sk(sk);
-        if (tp->sb.ca_state == TCP_CA_Recovery)
+        if (in_cwnd_reduction(tp))
                 tp->sb.prr_out += segs;
 }
 
@@ -132,8 +140,24 @@ static void cwnd_reduction(struct tcp_sock *tp, uint32_t delivered, bool retrans
         tp->snd_cwnd = cwnd > 0 ? (uint32_t)cwnd : 1;
 }
 
-/* tcp_enter_recovery with tcp_init_cwnd_reduction */
-static void enter_recovery(struct sock *sk)
+/* tcp_init_cwnd_reduction: ssthresh is cut once, PRR starts from the
+ * window of now, and the peer hears of it by CWR (RFC 3168 6.1.2). */
+static void init_cwnd_reduction(struct tcp_sock *tp)
+{
+        struct tcp_scoreboard *sb = &tp->sb;
+        sb->high_seq = tp->snd_nxt;
+        sb->prior_cwnd = tp->snd_cwnd;
+        sb->prr_delivered = 0;
+        sb->prr_out = 0;
+        tp->snd_cwnd_cnt = 0;
+        tp->snd_ssthresh = tp->cong->ssthresh(tp);
+        tcp_ecn_queue_cwr(tp);
+}
+
+/* tcp_enter_recovery.  Already in CWR, the window is being cut: the cut
+ * goes on rather than starting over.  ece: this ACK echoed CE, and the
+ * reduction it caused is not to be undone. */
+static void enter_recovery(struct sock *sk, bool ece)
 {
         struct tcp_sock *tp = tcp_sk(sk);
         struct tcp_scoreboard *sb = &tp->sb;
@@ -142,15 +166,51 @@ static void enter_recovery(struct sock *sk)
         sb->undo_active = true;
         sb->undo_marker = tp->snd_una;
         sb->undo_retrans = sb->retrans_out ? (int32_t)sb->retrans_out : -1;
-        uint32_t cur = (tp->snd_cwnd >> 1) + (tp->snd_cwnd >> 2);
-        sb->prior_ssthresh = tp->snd_ssthresh > cur ? tp->snd_ssthresh : cur;
-        sb->high_seq = tp->snd_nxt;
-        sb->prior_cwnd = tp->snd_cwnd;
-        sb->prr_delivered = 0;
-        sb->prr_out = 0;
-        tp->snd_cwnd_cnt = 0;
-        tp->snd_ssthresh = tp->cong->ssthresh(tp);
+        sb->prior_ssthresh = 0;
+        if (!in_cwnd_reduction(tp)) {
+                uint32_t cur = (tp->snd_cwnd >> 1) + (tp->snd_cwnd >> 2);
+                if (!ece)
+                        sb->prior_ssthresh = tp->snd_ssthresh > cur ? tp->snd_ssthresh : cur;
+                init_cwnd_reduction(tp);
+        }
         set_ca_state(tp, TCP_CA_Recovery);
+}
+
+void tcp_enter_cwr(struct sock *sk)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        struct tcp_scoreboard *sb = &tp->sb;
+        sb->prior_ssthresh = 0;
+        if (sb->ca_state == TCP_CA_Open || sb->ca_state == TCP_CA_Disorder) {
+                sb->undo_active = false;
+                sb->tlp_high_seq = 0;
+                init_cwnd_reduction(tp);
+                set_ca_state(tp, TCP_CA_CWR);
+        }
+}
+
+/* tcp_end_cwnd_reduction for CWR: the window settles at ssthresh. */
+static void end_cwr(struct tcp_sock *tp)
+{
+        if (tp->snd_ssthresh < 0x7fffffffu)
+                tp->snd_cwnd = tp->snd_ssthresh;
+        set_ca_state(tp, TCP_CA_Open);
+}
+
+void tcp_cwr_ack(struct sock *sk, uint32_t delivered, bool ece)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        if (ece && !tp->in_recovery)
+                tcp_enter_cwr(sk);
+        if (tp->sb.ca_state != TCP_CA_CWR)
+                return;
+        /* CWR ends once data above the cut is acked: CWR itself has
+         * reached the peer then */
+        if (!seq_before(tp->snd_una, tp->sb.high_seq) && tp->snd_una != tp->sb.high_seq) {
+                end_cwr(tp);
+                return;
+        }
+        cwnd_reduction(tp, delivered, false, false);
 }
 
 /* tcp_undo_cwnd_reduction: every retransmission of the episode was
@@ -163,8 +223,10 @@ static bool try_undo(struct sock *sk, bool full)
                 return false;
         if (tp->snd_cwnd < sb->prior_cwnd)
                 tp->snd_cwnd = sb->prior_cwnd;
-        if (sb->prior_ssthresh > tp->snd_ssthresh)
+        if (sb->prior_ssthresh > tp->snd_ssthresh) {
                 tp->snd_ssthresh = sb->prior_ssthresh;
+                tcp_ecn_withdraw_cwr(tp);
+        }
         sb->undo_active = false;
         if (full)
                 TCPEXT_INC(sk->net, TCPFullUndo);
@@ -222,10 +284,22 @@ static void process_tlp_ack(struct sock *sk, const struct tcp_ack_sample *s)
                 tp->snd_ssthresh = tp->cong->ssthresh(tp);
                 if (tp->snd_cwnd > tp->snd_ssthresh)
                         tp->snd_cwnd = tp->snd_ssthresh;
+                tcp_ecn_queue_cwr(tp);
                 TCPEXT_INC(sk->net, TCPLossProbeRecovery);
         } else if (!s->una_advanced && !s->tag.newly_sacked) {
                 sb->tlp_high_seq = 0; /* a pure duplicate: no loss */
         }
+}
+
+/* tcp_may_raise_cwnd: grow on in-order delivery only (RFC 5681), unless
+ * the path was seen reordering more than net.ipv4.tcp_reordering: then
+ * SACKed data is progress too. */
+static bool may_raise_cwnd(struct sock *sk, const struct tcp_ack_sample *s)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        if (tp->sb.reordering > (uint32_t)tcp_cfg(sk->net)->reordering)
+                return s->una_advanced || s->tag.newly_sacked;
+        return s->una_advanced;
 }
 
 void tcp_recovery_ack(struct sock *sk, const struct tcp_ack_sample *s)
@@ -242,12 +316,15 @@ void tcp_recovery_ack(struct sock *sk, const struct tcp_ack_sample *s)
                 sb->highest_sack = 0;
         }
         uint32_t lost_retrans = sb->lost_retrans;
-        bool dubious =
-            s->dupack || s->tag.newly_sacked || s->tag.dsack || sb->ca_state != TCP_CA_Open;
+        bool dubious = s->dupack || s->tag.newly_sacked || s->tag.dsack || s->ece ||
+                       sb->ca_state != TCP_CA_Open;
         if (dubious) {
-                /* the episode ends when what was outstanding at its start is acked */
-                if (sb->ca_state != TCP_CA_Open && sb->ca_state != TCP_CA_Disorder &&
-                    !seq_before(tp->snd_una, sb->high_seq)) {
+                /* the episode ends when what was outstanding at its start
+                 * is acked; CWR only past that, once CWR itself got there */
+                if (sb->ca_state == TCP_CA_CWR && seq_after(tp->snd_una, sb->high_seq)) {
+                        end_cwr(tp);
+                } else if (sb->ca_state != TCP_CA_Open && sb->ca_state != TCP_CA_Disorder &&
+                           sb->ca_state != TCP_CA_CWR && !seq_before(tp->snd_una, sb->high_seq)) {
                         /* tcp_try_undo_recovery, else tcp_end_cwnd_reduction */
                         bool undone = sb->ca_state == TCP_CA_Recovery && try_undo(sk, true);
                         if (sb->ca_state == TCP_CA_Recovery && !undone &&
@@ -261,26 +338,31 @@ void tcp_recovery_ack(struct sock *sk, const struct tcp_ack_sample *s)
                                 try_keep_open(tp); /* tcp_try_undo_dsack */
                         identify_loss(sk);
                         if (sb->ca_state != TCP_CA_Recovery && time_to_recover(sk))
-                                enter_recovery(sk); /* reordering, then a real loss */
+                                enter_recovery(sk, s->ece); /* reordering, then a real loss */
                         break;
                 case TCP_CA_Loss:
                         identify_loss(sk);
                         break;
                 default:
-                        try_undo(sk, false); /* a late D-SACK */
+                        if (sb->ca_state != TCP_CA_CWR)
+                                try_undo(sk, false); /* a late D-SACK */
                         identify_loss(sk);
                         if (!time_to_recover(sk)) {
-                                try_keep_open(tp);
+                                /* tcp_try_to_open */
+                                if (s->ece)
+                                        tcp_enter_cwr(sk);
+                                if (sb->ca_state != TCP_CA_CWR)
+                                        try_keep_open(tp);
                                 break;
                         }
-                        enter_recovery(sk);
+                        enter_recovery(sk, s->ece);
                         break;
                 }
         }
         /* tcp_cong_control */
-        if (sb->ca_state == TCP_CA_Recovery)
+        if (in_cwnd_reduction(tp))
                 cwnd_reduction(tp, delivered, s->retrans_acked, sb->lost_retrans != lost_retrans);
-        else if (s->una_advanced)
+        else if (may_raise_cwnd(sk, s))
                 tcp_cong_avoid_acked(sk, delivered ? delivered : 1);
         if (sb->ca_state == TCP_CA_Recovery || sb->ca_state == TCP_CA_Loss)
                 tcp_xmit_retransmit_queue(sk);
@@ -365,7 +447,7 @@ void tcp_rack_reo_timeout(struct sock *sk)
         if (!tcp_rack_timeout_check(sk))
                 return;
         if (tp->sb.ca_state != TCP_CA_Recovery && tp->sb.ca_state != TCP_CA_Loss) {
-                enter_recovery(sk);
+                enter_recovery(sk, false);
                 cwnd_reduction(tp, 1, false, false);
         }
         tcp_xmit_retransmit_queue(sk);
@@ -441,4 +523,5 @@ void tcp_enter_loss(struct sock *sk)
         sb->high_seq = tp->snd_nxt;
         sb->undo_active = false; /* no undo of an RTO (Linux's tcp_try_undo_loss: not built) */
         set_ca_state(tp, TCP_CA_Loss);
+        tcp_ecn_queue_cwr(tp);
 }

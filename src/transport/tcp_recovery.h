@@ -27,6 +27,7 @@ struct tcp_ack_sample {
         bool una_advanced;
         bool retrans_acked; /* a retransmitted segment was cumulatively acked */
         bool dupack;        /* RFC 5681's duplicate ACK */
+        bool ece;           /* it echoed a CE mark (RFC 3168; FLAG_ECE) */
         struct tcp_sack_tag tag;
 };
 
@@ -52,6 +53,11 @@ bool tcp_schedule_loss_probe(struct sock *sk, bool advancing);
 void tcp_send_loss_probe(struct sock *sk);
 /* RACK's reordering timer fired. */
 void tcp_rack_reo_timeout(struct sock *sk);
+/* The peer echoed CE: cut the window once (tcp_enter_cwr, state CWR). */
+void tcp_enter_cwr(struct sock *sk);
+/* Without SACK, after an ACK acked delivered segments: ECE enters CWR,
+ * PRR cuts cwnd while in it, and CWR ends past its high_seq. */
+void tcp_cwr_ack(struct sock *sk, uint32_t delivered, bool ece);
 /* New data went out: PRR counts it (tcp_write_xmit's prr_out). */
 void tcp_recovery_sent(struct sock *sk, uint32_t segs);
 

@@ -166,6 +166,10 @@ static void rtx_fire(struct timer_list *t)
         /* RFC 5681 3.1: loss by timeout, back to slow start */
         if (!tp->retransmits)
                 tp->snd_ssthresh = tp->cong->ssthresh(tp);
+        tcp_ecn_queue_cwr(tp); /* tcp_enter_loss */
+        tp->cong->init(tp);    /* tcp_set_ca_state(TCP_CA_Loss): cubic starts over */
+        if (!tp->sack_ok && tp->sb.ca_state == TCP_CA_CWR)
+                tp->sb.ca_state = TCP_CA_Open; /* the timeout's cut replaces it */
         tp->snd_cwnd = 1;
         tp->snd_cwnd_cnt = 0;
         tp->in_recovery = false;

@@ -697,6 +697,9 @@ int ip_setsockopt(struct sock *sk, int name, const void *val, socklen_t len)
         case IP_TOS:
                 if (ip_opt_int(val, len, &v))
                         return -EINVAL;
+                /* __ip_sock_set_tos: TCP owns the ECN bits of its tos */
+                if (sk->type == SOCK_STREAM)
+                        v = (v & ~3) | (sk->tos & 3);
                 sk->tos = (uint8_t)v;
                 return 0;
         case IP_PKTINFO:

@@ -6,6 +6,11 @@
  *   path/common/defaults.sh            its own lines, interpreted the same way
  *   sysctl [-q] [-e] KEY=VALUE...      strata_sysctl_set(KEY, VALUE)
  *   set_sysctls.py /proc/sys/a/b=V...  strata_sysctl_set("a.b", V)
+ *   echo V > /sys/module/M/parameters/P
+ *                                      strata_sysctl_set("module.M.parameters.P",
+ *                                      V): a module parameter (tcp_cubic's
+ *                                      HyStart ones) is a per-namespace
+ *                                      sysctl in Strata
  *   /tmp/sysctl_restore_${PPID}.sh     nothing to restore: each script has a
  *                                      fresh namespace
  *   nstat, nstat | grep NAME           the counters changed since the last nstat
@@ -296,6 +301,20 @@ static int run_line(struct pd_runner *r, const char *dir, char *cmd, int line, i
                 if (rc < 0 || n == 0)
                         goto refuse;
                 return 0;
+        }
+        if (strcmp(w0, "echo") == 0) {
+                /* echo VALUE > /sys/module/M/parameters/P */
+                char val[128], gt[8], path[256], kv[512];
+                const char *pre = "/sys/module/";
+                if (word(&p, val, sizeof(val)) || word(&p, gt, sizeof(gt)) || strcmp(gt, ">") ||
+                    word(&p, path, sizeof(path)) || word(&p, kv, sizeof(kv)) != 1 ||
+                    strncmp(path, pre, strlen(pre)) != 0 || !strstr(path, "/parameters/"))
+                        goto refuse;
+                snprintf(kv, sizeof(kv), "module.%s=%s", path + strlen(pre), val);
+                for (char *c = kv; *c != '='; c++)
+                        if (*c == '/')
+                                *c = '.';
+                return set_one(r, kv, false, line, err, errcap);
         }
         if (strcmp(cmd, "nstat") == 0)
                 return nstat_cmd(r, NULL, line, err, errcap);

@@ -15,7 +15,10 @@
  * netif_rx.  Delayed frames wait on a queue released by a timer on the
  * sending namespace's timer wheel, so strata_sim_run jumps straight to the
  * moment they arrive.  Unlike the in-memory veth the frames are not marked
- * checksum-verified.  Every TCP segment that enters the wire is logged
+ * checksum-verified.  A congested router is imitated too: an ECN-capable
+ * (ECT) frame may be marked CE instead of dropped (RFC 3168), the IP
+ * checksum patched as a router does; and a bottleneck: a rate and an
+ * unbounded queue in front of it, whose growth HyStart should notice.  Every TCP segment that enters the wire is logged
  * (time, flags, seq, ack, length, window, dropped or not), so the tests can
  * check what Linux's tcpdump would show: SYN retransmission times, RTO
  * doubling, zero windows and zero-window probes.
@@ -28,7 +31,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/tcp.h>
+#include <linux/tcp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <string.h>
@@ -42,9 +45,14 @@
 #include "strata/socket.h"
 #include "strata/strata.h"
 #include "wire/bytes.h"
+#include "wire/checksum.h"
 
 #define SEC  1000000000ull
 #define MSEC 1000000ull
+
+/* <netinet/tcp.h>'s states; <linux/tcp.h>, needed for its struct tcp_info
+ * (tcpi_delivered_ce), does not name them */
+enum { TCP_FIN_WAIT1 = 4, TCP_CLOSE = 7, TCP_CLOSING = 11 };
 
 #define TCP_FIN 0x01
 #define TCP_SYN 0x02
@@ -96,6 +104,7 @@ struct seg {
         uint32_t seq, ack;
         uint16_t len, win;
         uint8_t flags;
+        uint8_t ecn; /* the IP header's ECN field as sent */
         bool dropped;
 };
 
@@ -107,6 +116,8 @@ struct seglog {
 /* What happens to frames sent by one end; probabilities per 10000. */
 struct impair {
         unsigned loss, corrupt, dup, reorder;
+        unsigned ce; /* an ECT frame is marked CE */
+        uint64_t rate; /* bytes per second through an unbounded queue (0: no limit) */
         uint64_t delay;         /* one way, every frame */
         uint64_t reorder_extra; /* added to a held-back frame */
         bool blackhole_tcp;     /* drop every TCP segment (ARP passes) */
@@ -122,13 +133,14 @@ struct end {
         struct sk_buff_head q;
         struct timer_list timer;
         struct seglog log; /* TCP segments this end sent */
+        uint64_t busy_until; /* the bottleneck is sending until then */
 };
 
 struct link {
         struct end e[2];
         struct impair imp[2]; /* by sending end */
         uint64_t rng;
-        unsigned long dropped, corrupted, duplicated, reordered;
+        unsigned long dropped, corrupted, duplicated, reordered, ce_marked;
 };
 
 static uint64_t rnd(struct link *lk)
@@ -167,6 +179,7 @@ static bool parse_tcp(const struct sk_buff *skb, struct seg *s)
         unsigned doff = (t[12] >> 4) * 4u;
         if (doff < 20 || ihl + doff > tot)
                 return false;
+        s->ecn = f[15] & 3;
         s->seq = get_be32(t + 4);
         s->ack = get_be32(t + 8);
         s->flags = t[13];
@@ -255,7 +268,22 @@ static int wire_xmit(struct sk_buff *skb, struct net_device *dev)
                 skb->data[from + rnd(lk) % span] ^= (uint8_t)(1 + rnd(lk) % 255);
                 lk->corrupted++;
         }
+        /* a congested router marks rather than drops what says it can take
+         * the mark; the header checksum follows the changed byte */
+        if (tcp && s.ecn && s.ecn != 3 && chance(lk, im->ce) && skb_unshare(net, skb) == 0) {
+                uint16_t old = get_be16(skb->data + 14);
+                skb->data[15] |= 3;
+                csum_replace2(skb->data + 14 + 10, old, get_be16(skb->data + 14));
+                lk->ce_marked++;
+        }
         uint64_t at = now + im->delay;
+        if (im->rate) {
+                /* a bottleneck: frames queue behind each other, so the
+                 * delay grows with what is in flight beyond the pipe */
+                uint64_t start = e->busy_until > now ? e->busy_until : now;
+                e->busy_until = start + (uint64_t)skb->len * 1000000000ull / im->rate;
+                at = e->busy_until + im->delay;
+        }
         if (chance(lk, im->reorder)) {
                 at += im->reorder_extra;
                 lk->reordered++;
@@ -1052,9 +1080,197 @@ static void zero_window_peer_vanishes(void)
         lab_down(lab);
 }
 
+/* RFC 3168 over a wire that marks 2% of ECN-capable frames CE and loses
+ * none: a asks for ECN (net.ipv4.tcp_ecn=1), b accepts (the default 2).
+ * The handshake says so (SYN ECE|CWR, SYN-ACK ECE), every data segment
+ * leaves ECT(0) and every pure ACK not-ECT; b echoes the marks with ECE,
+ * a answers with CWR and cuts its window -- a lower ssthresh and no
+ * retransmission at all; the counters agree with the wire. */
+static void ecn_ce_marks(bool sack)
+{
+        struct impair ab = { .ce = 200, .delay = 5 * MSEC }, ba = { .delay = 5 * MSEC };
+        struct lab *lab = lab_up(&ab, &ba, 21);
+        struct strata_net *a = lab->ns[0], *b = lab->ns[1];
+        CHECK_EQ(strata_sysctl_set(a, "net.ipv4.tcp_ecn", "1"), 0);
+        CHECK_EQ(strata_sysctl_set(a, "net.ipv4.tcp_sack", sack ? "1" : "0"), 0);
+        CHECK_EQ(strata_sysctl_set(a, "net.ipv4.tcp_ecn", "3"), -EINVAL); /* AccECN: not built */
+        int c, s, l;
+        connect_pair(lab, &c, &s, &l);
+        CHECK(info(a, c).tcpi_options & TCPI_OPT_ECN);
+        CHECK(info(b, s).tcpi_options & TCPI_OPT_ECN);
+        fill_pattern(21);
+        pump(lab, a, c, b, s, 0, 0, XFER, 30 * SEC);
+        struct tcp_info ti = info(a, c);
+        CHECK(lab->lk.ce_marked > 0);
+        CHECK_EQ(lab->lk.dropped, 0);
+        CHECK_EQ(ctr(a, "Tcp.RetransSegs"), 0);
+        CHECK(ti.tcpi_snd_ssthresh < 0x7fffffff); /* the window was cut */
+        CHECK(ti.tcpi_delivered_ce > 0);
+        CHECK(ti.tcpi_delivered_ce < ti.tcpi_delivered);
+        CHECK_EQ(ctr(a, "TcpExt.TCPDeliveredCE"), ti.tcpi_delivered_ce);
+        CHECK(info(b, s).tcpi_options & TCPI_OPT_ECN_SEEN);
+        /* what b's IP layer saw is what the wire marked */
+        CHECK_EQ(ctr(b, "IpExt.InCEPkts"), lab->lk.ce_marked);
+        CHECK(ctr(b, "IpExt.InECT0Pkts") > 0);
+        CHECK_EQ(ctr(b, "IpExt.InECT1Pkts"), 0);
+        CHECK_EQ(ctr(a, "IpExt.InECT0Pkts") + ctr(a, "IpExt.InCEPkts"), 0); /* ACKs only */
+        const struct seglog *la = &lab->lk.e[0].log, *lb = &lab->lk.e[1].log;
+        CHECK_EQ(la->v[0].flags & (TCP_SYN | TCP_ACK | 0xc0), TCP_SYN | 0xc0); /* SYN ECE|CWR */
+        CHECK_EQ(lb->v[0].flags & (TCP_SYN | TCP_ACK | 0xc0), TCP_SYN | TCP_ACK | 0x40);
+        CHECK_EQ(la->v[0].ecn, 0);
+        CHECK_EQ(lb->v[0].ecn, 0);
+        size_t data = 0, cwr = 0, ece = 0;
+        for (size_t i = 1; i < la->n; i++) {
+                if (la->v[i].len) {
+                        data++;
+                        CHECK_EQ(la->v[i].ecn, 2); /* ECT(0), never ECT(1) */
+                } else {
+                        CHECK_EQ(la->v[i].ecn, 0);
+                }
+                if (la->v[i].flags & 0x80) {
+                        cwr++;
+                        CHECK(la->v[i].len > 0); /* CWR rides on new data */
+                }
+        }
+        for (size_t i = 1; i < lb->n; i++) {
+                CHECK_EQ(lb->v[i].ecn, 0); /* b sends no data */
+                if (lb->v[i].flags & 0x40)
+                        ece++;
+        }
+        CHECK(data > 0);
+        CHECK(cwr > 0);
+        CHECK(ece >= cwr);
+        printf("  %s: %lu of %zu data segments marked CE; %zu ACKs with ECE, %zu CWR; "
+               "ssthresh %u cwnd %u delivered %u (CE %u)\n",
+               test_current, lab->lk.ce_marked, data, ece, cwr, ti.tcpi_snd_ssthresh,
+               ti.tcpi_snd_cwnd, ti.tcpi_delivered, ti.tcpi_delivered_ce);
+        close_pair(lab, c, s, l);
+        lab_down(lab);
+}
+
+static void ecn_ce_marks_cut_the_window_without_loss(void)
+{
+        ecn_ce_marks(true);
+}
+
+/* The same without SACK: NewReno's sender enters CWR the same way. */
+static void ecn_ce_marks_cut_the_window_without_sack(void)
+{
+        ecn_ce_marks(false);
+}
+
+/* The same wire with ECN at its Linux default (tcp_ecn=2 on both: accept,
+ * never ask): no ECT leaves, so the router has nothing to mark, and no
+ * segment carries ECE or CWR. */
+static void ecn_default_sends_not_ect(void)
+{
+        struct impair ab = { .ce = 200, .delay = 5 * MSEC }, ba = { .delay = 5 * MSEC };
+        struct lab *lab = lab_up(&ab, &ba, 22);
+        struct strata_net *a = lab->ns[0], *b = lab->ns[1];
+        char v[8];
+        CHECK_EQ(strata_sysctl_get(a, "net.ipv4.tcp_ecn", v, sizeof(v)), 0);
+        CHECK_STR(v, "2");
+        int c, s, l;
+        connect_pair(lab, &c, &s, &l);
+        CHECK(!(info(a, c).tcpi_options & TCPI_OPT_ECN));
+        CHECK(!(info(b, s).tcpi_options & TCPI_OPT_ECN));
+        fill_pattern(22);
+        pump(lab, a, c, b, s, 0, 0, 256 * 1024, 30 * SEC);
+        CHECK_EQ(lab->lk.ce_marked, 0);
+        CHECK_EQ(ctr(b, "IpExt.InECT0Pkts") + ctr(b, "IpExt.InCEPkts"), 0);
+        const struct seglog *la = &lab->lk.e[0].log, *lb = &lab->lk.e[1].log;
+        for (size_t i = 0; i < la->n; i++)
+                CHECK_EQ(la->v[i].ecn | (la->v[i].flags & 0xc0), 0);
+        for (size_t i = 0; i < lb->n; i++)
+                CHECK_EQ(lb->v[i].ecn | (lb->v[i].flags & 0xc0), 0);
+        close_pair(lab, c, s, l);
+        lab_down(lab);
+}
+
+/* IP_TOS on a TCP socket sets DSCP, never the ECN bits TCP owns
+ * (__ip_sock_set_tos); the ECT(0) TCP set stays in the tos, as on Linux. */
+static void ecn_ip_tos_keeps_ecn_bits(void)
+{
+        struct lab *lab = lab_up(NULL, NULL, 23);
+        struct strata_net *a = lab->ns[0], *b = lab->ns[1];
+        CHECK_EQ(strata_sysctl_set(a, "net.ipv4.tcp_ecn", "1"), 0);
+        int c, s, l;
+        connect_pair(lab, &c, &s, &l);
+        int tos = 0x28 | 3, got = 0;
+        socklen_t len = sizeof(got);
+        CHECK_EQ(strata_setsockopt(a, c, IPPROTO_IP, IP_TOS, &tos, sizeof(tos)), 0);
+        CHECK_EQ(strata_getsockopt(a, c, IPPROTO_IP, IP_TOS, &got, &len), 0);
+        CHECK_EQ(got, 0x28);
+        fill_pattern(23);
+        pump(lab, a, c, b, s, 0, 0, 4096, 5 * SEC);
+        CHECK_EQ(strata_getsockopt(a, c, IPPROTO_IP, IP_TOS, &got, &len), 0);
+        CHECK_EQ(got, 0x28 | 2);
+        const struct seglog *la = &lab->lk.e[0].log;
+        CHECK_EQ(la->v[la->n - 1].ecn, la->v[la->n - 1].len ? 2 : 0);
+        close_pair(lab, c, s, l);
+        lab_down(lab);
+}
+
+/* HyStart (cubic's, as Linux): through a 10 Mbit/s bottleneck with a
+ * queue that never overflows, slow start ends when the ACKs come as one
+ * long train (hystart_detect 1) or the RTT starts to grow (2), not at a
+ * loss -- ssthresh is set with no retransmission, once.  With
+ * module.tcp_cubic.parameters.hystart=0 nothing ends it but a loss, and
+ * with an endless queue there is none: ssthresh stays infinite and the
+ * queue (the RTT) grows far larger. */
+static void hystart_leaves_slow_start_before_a_loss(void)
+{
+        static const char *const name[] = { "off", "ack train", "delay", "both" };
+        uint32_t ssthresh[4], rtt[4];
+        for (int mode = 0; mode < 4; mode++) {
+                struct impair ab = { .delay = 10 * MSEC, .rate = 10000000 / 8 },
+                              ba = { .delay = 10 * MSEC };
+                struct lab *lab = lab_up(&ab, &ba, 31);
+                struct strata_net *a = lab->ns[0], *b = lab->ns[1];
+                char v[2] = { (char)('0' + (mode ? 1 : 0)), 0 };
+                CHECK_EQ(strata_sysctl_set(a, "module.tcp_cubic.parameters.hystart", v), 0);
+                v[0] = (char)('0' + (mode ? mode : 3));
+                CHECK_EQ(strata_sysctl_set(a, "module.tcp_cubic.parameters.hystart_detect", v), 0);
+                CHECK_EQ(strata_sysctl_set(a, "module.tcp_cubic.parameters.hystart_detect", "4"),
+                         -EINVAL);
+                /* buffers that never limit the sender (Linux autotunes them) */
+                CHECK_EQ(strata_sysctl_set(a, "net.ipv4.tcp_wmem", "4096 4194304 4194304"), 0);
+                CHECK_EQ(strata_sysctl_set(b, "net.ipv4.tcp_rmem", "4096 6291456 6291456"), 0);
+                int c, s, l;
+                connect_pair(lab, &c, &s, &l);
+                fill_pattern(31);
+                pump(lab, a, c, b, s, 0, 0, XFER, 30 * SEC);
+                struct tcp_info ti = info(a, c);
+                ssthresh[mode] = ti.tcpi_snd_ssthresh;
+                rtt[mode] = ti.tcpi_rtt;
+                uint64_t train = ctr(a, "TcpExt.TCPHystartTrainDetect");
+                uint64_t delay = ctr(a, "TcpExt.TCPHystartDelayDetect");
+                printf("  %s: %s: ssthresh %u, srtt %u us, cwnd %u, train %llu delay %llu\n",
+                       test_current, name[mode], ti.tcpi_snd_ssthresh, ti.tcpi_rtt,
+                       ti.tcpi_snd_cwnd, (unsigned long long)train, (unsigned long long)delay);
+                CHECK_EQ(ctr(a, "Tcp.RetransSegs"), 0);
+                CHECK_EQ(train, mode == 1 || (mode == 3 && !delay) ? 1 : 0);
+                CHECK_EQ(delay, mode == 2 || (mode == 3 && !train) ? 1 : 0);
+                if (mode) {
+                        CHECK(ssthresh[mode] >= 16 && ssthresh[mode] < 0x7fffffff);
+                        CHECK_EQ(ctr(a, "TcpExt.TCPHystartDelayCwnd") +
+                                     ctr(a, "TcpExt.TCPHystartTrainCwnd"),
+                                 ssthresh[mode]);
+                        CHECK(rtt[mode] < rtt[0]);
+                } else {
+                        CHECK_EQ(ssthresh[0], 0x7fffffff);
+                }
+                close_pair(lab, c, s, l);
+                lab_down(lab);
+        }
+}
+
 TEST_MAIN(T(transfer_clean_delay), T(receive_buffer_autotuning), T(transfer_loss_1pct), T(transfer_loss_5pct),
           T(sack_beats_newreno_at_5pct_loss),
           T(transfer_reorder), T(transfer_duplicate), T(transfer_corrupt), T(transfer_everything),
           T(slow_reader_zero_window), T(simultaneous_close), T(rst_on_close_with_unread_data),
           T(connect_timeout_syn_retries), T(rto_backoff_doubles), T(time_wait_lasts_60s),
-          T(blocking_send_waits_for_room), T(zero_window_peer_vanishes))
+          T(blocking_send_waits_for_room), T(zero_window_peer_vanishes),
+          T(ecn_ce_marks_cut_the_window_without_loss),
+          T(ecn_ce_marks_cut_the_window_without_sack), T(ecn_default_sends_not_ect),
+          T(ecn_ip_tos_keeps_ecn_bits), T(hystart_leaves_slow_start_before_a_loss))

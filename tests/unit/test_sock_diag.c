@@ -202,7 +202,8 @@ static void fixture_up(struct fixture *fx)
         CHECK_EQ(strata_bind(b, l, (struct sockaddr *)&any, sizeof(any)), 0);
         CHECK_EQ(strata_listen(b, l, 16), 0);
         CHECK(strata_socket(b, AF_INET, SOCK_STREAM, 0) >= 0);
-        /* a: two connections; b accepts the first only */
+        /* a: two connections, asking for ECN; b accepts the first only */
+        CHECK_EQ(strata_sysctl_set(a, "net.ipv4.tcp_ecn", "1"), 0);
         struct sockaddr_in to = sin_of("10.0.0.2", 8080);
         int c1 = strata_socket(a, AF_INET, SOCK_STREAM, 0);
         CHECK_EQ(strata_connect(a, c1, (struct sockaddr *)&to, sizeof(to)), 0);
@@ -562,6 +563,11 @@ static void real_ss_prints(void)
         CHECK_HAS(o, " cwnd:10 ");
         CHECK_HAS(o, " bytes_received:100 ");
         CHECK_HAS(o, " rto:200 ");
+        /* with -o: the options, ECN negotiated and ECT(0) seen on the 100
+         * bytes (TCPI_OPT_ECN, TCPI_OPT_ECN_SEEN) */
+        o = run_ss(&sv, "-tnio");
+        snprintf(line, sizeof(line), "\nts sack ecn ecnseen %s wscale:7,7 ", cc);
+        CHECK_HAS(o, line);
         /* a listener reports cwnd and its queues only, as tcp_get_info */
         o = run_ss(&sv, "-tlni");
         snprintf(line, sizeof(line), "\n%s cwnd:10 unacked:1\n", cc);
