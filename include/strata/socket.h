@@ -66,6 +66,20 @@ ssize_t strata_recvfrom(struct strata_net *net, int fd, void *buf, size_t len, i
                         struct sockaddr *from, socklen_t *fromlen);
 ssize_t strata_sendmsg(struct strata_net *net, int fd, const struct msghdr *msg, int flags);
 ssize_t strata_recvmsg(struct strata_net *net, int fd, struct msghdr *msg, int flags);
+/* sendfile(2) from a file of the host process (in_fd: a descriptor of the
+ * process, not of the namespace) to socket out_fd: up to count bytes from
+ * *offset (which moves on), or from the file's position (which moves on)
+ * when offset is NULL.  Blocks as a send on out_fd would; returns the bytes
+ * sent, or -errno (EBADF/EINVAL for what the file cannot do). */
+ssize_t strata_sendfile(struct strata_net *net, int out_fd, int in_fd, off_t *offset,
+                        size_t count);
+/* splice(2) from TCP socket fd to a pipe of the host process (pipe_fd, its
+ * write end): up to len bytes, as many as the pipe has room for, never past
+ * urgent data (0 when that is all there is).  Blocks as a receive on fd
+ * would, and for room in the pipe, unless SPLICE_F_NONBLOCK or the socket
+ * is non-blocking.  -EINVAL when fd is not a stream or pipe_fd not a pipe. */
+ssize_t strata_splice_read(struct strata_net *net, int fd, int pipe_fd, size_t len,
+                           unsigned flags);
 int strata_shutdown(struct strata_net *net, int fd, int how);
 int strata_close(struct strata_net *net, int fd);
 int strata_getsockname(struct strata_net *net, int fd, struct sockaddr *addr, socklen_t *len);

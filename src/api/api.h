@@ -52,6 +52,12 @@ static inline void api_unlock(struct strata_net *sn)
         pthread_mutex_unlock(&sn->net->lock);
 }
 
+/* socket_api.c: run call(net, fd, arg, flags) until it stops saying
+ * EAGAIN, waiting in between as the socket calls do (unless the socket or
+ * flags say not to); call unlocked. */
+ssize_t api_blocking(struct strata_net *sn, int fd, int flags, bool send,
+                     ssize_t (*call)(struct net *net, int fd, void *arg, int flags), void *arg);
+
 /* loop.c: register a device's fd with the epoll set (if one exists). */
 void api_watch_dev(struct strata_net *sn, struct net_device *dev);
 void api_unwatch_dev(struct strata_net *sn, struct net_device *dev);

@@ -112,7 +112,10 @@ static ssize_t blocking_locked(struct strata_net *sn, struct net *net, int fd, i
                         ;
                 r = call(net, fd, arg, flags);
         }
-        if (r == -EAGAIN && !(flags & MSG_DONTWAIT) && sys_nonblocking(net, fd) == 0) {
+        /* MSG_ERRQUEUE and MSG_OOB never wait (ip_recv_error, tcp_recv_urg
+         * answer EAGAIN at once) */
+        if (r == -EAGAIN && !(flags & (MSG_DONTWAIT | MSG_ERRQUEUE | MSG_OOB)) &&
+            sys_nonblocking(net, fd) == 0) {
                 uint64_t t = sys_timeo(net, fd, send);
                 uint64_t dl = deadline_after(sn, t ? t : NS_FOREVER);
                 for (;;) {
@@ -149,6 +152,12 @@ static ssize_t blocking(struct strata_net *sn, int fd, int flags, bool send, att
                         void *arg)
 {
         return blocking_locked(sn, api_lock(sn), fd, flags, send, call, arg);
+}
+
+ssize_t api_blocking(struct strata_net *sn, int fd, int flags, bool send,
+                     ssize_t (*call)(struct net *net, int fd, void *arg, int flags), void *arg)
+{
+        return blocking(sn, fd, flags, send, call, arg);
 }
 
 static ssize_t attempt_send(struct net *net, int fd, void *arg, int flags)

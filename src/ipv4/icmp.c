@@ -367,7 +367,7 @@ static void icmp_unreach(struct net *net, struct sk_buff *skb, const struct icmp
         if (h) {
                 TRACE(net, skb, ICMP, "error type %u code %u to protocol %u", r->type, r->code,
                       inner[9]);
-                int why = h(net, inner, r->payload_len, r->type, r->code, info);
+                int why = h(net, inner, r->payload_len, r->type, r->code, info, cb->iph.saddr);
                 if (why)
                         kfree_skb_reason(net, skb, why);
                 else

@@ -179,13 +179,14 @@ struct ipfrag_state;
 
 /* An ICMP error quoting a packet of protocol P is handed to
  * err_handlers[P]: inner is the quoted IP header and what follows; info
- * the MTU of a "fragmentation needed", else bytes 4..7 of the message.
+ * the MTU of a "fragmentation needed", else bytes 4..7 of the message;
+ * from the ICMP message's sender (host order: IP_RECVERR's offender).
  * Returns 0 when it took the message, else the drop reason. */
 /* icmp_err_convert: the errno an ICMP error means, and whether it is hard
  * (fatal) -- for the err handlers. */
 void icmp_err_convert(uint8_t type, uint8_t code, int *err, bool *hard);
 typedef int (*ip_err_handler)(struct net *net, const uint8_t *inner, size_t len, uint8_t type,
-                               uint8_t code, uint32_t info);
+                               uint8_t code, uint32_t info, uint32_t from);
 struct ipv4_net {
         struct net *net;
         struct fib_table *local, *main, *def;

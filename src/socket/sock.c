@@ -11,6 +11,7 @@
 
 #include "core/trace.h"
 #include "socket/epoll.h"
+#include "socket/errqueue.h"
 #include "socket/sock.h"
 #include "socket/sockns.h"
 
@@ -43,7 +44,6 @@ struct sock *sk_alloc(struct net *net, int family, int type, int protocol,
         sk->uc_ttl = -1;
         sk->uid = net->socks->uid;
         skb_queue_init(&sk->receive_queue);
-        skb_queue_init(&sk->error_queue);
         *err = prot->init ? prot->init(sk) : 0;
         if (*err) {
                 free(sk);
@@ -64,6 +64,7 @@ void sock_put(struct sock *sk)
         /* last reference: nothing is queued or charged any more */
         if (sk->prot->destroy)
                 sk->prot->destroy(sk);
+        sock_errq_free(sk);
         free(sk);
 }
 
@@ -179,7 +180,7 @@ unsigned sock_poll_mask(struct sock *sk)
         if (sk->prot->poll)
                 return sk->prot->poll(sk);
         unsigned mask = 0;
-        if (sk->err || sk->error_queue.qlen)
+        if (sk->err || sock_errq_pending(sk))
                 mask |= POLLERR;
         if (sk->shutdown == (RCV_SHUTDOWN | SEND_SHUTDOWN))
                 mask |= POLLHUP;
@@ -283,6 +284,18 @@ int sock_setsockopt(struct sock *sk, int name, const void *val, socklen_t len)
         if (err)
                 return err;
         switch (name) {
+        case SO_ZEROCOPY:
+        case SO_TIMESTAMPING:
+                return sock_errq_setsockopt(sk, name, v);
+        case SO_OOBINLINE:
+                sk->urginline = v != 0;
+                return 0;
+        case SO_TIMESTAMP_OLD:
+        case SO_TIMESTAMPNS_OLD:
+                /* sock_set_timestamp: the later option picks the format */
+                sk->rcvtstamp = v != 0;
+                sk->rcvtstampns = v && name == SO_TIMESTAMPNS_OLD;
+                return 0;
         case SO_REUSEADDR:
                 sk->reuse = v != 0;
                 return 0;
@@ -341,7 +354,18 @@ int sock_getsockopt(struct sock *sk, int name, void *val, socklen_t *len)
 {
         if ((int)*len < 0)
                 return -EINVAL;
+        int v;
         switch (name) {
+        case SO_ZEROCOPY:
+        case SO_TIMESTAMPING:
+                sock_errq_getsockopt(sk, name, &v);
+                return put_int(val, len, v);
+        case SO_OOBINLINE:
+                return put_int(val, len, sk->urginline);
+        case SO_TIMESTAMP_OLD:
+                return put_int(val, len, sk->rcvtstamp && !sk->rcvtstampns);
+        case SO_TIMESTAMPNS_OLD:
+                return put_int(val, len, sk->rcvtstampns);
         case SO_TYPE:
                 return put_int(val, len, sk->type);
         case SO_DOMAIN:

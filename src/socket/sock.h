@@ -47,6 +47,7 @@
 struct sock;
 struct epitem;
 struct msghdr;
+struct sock_errq;
 
 /* Not this layer's ioctl: the kernel's internal errno, never returned to
  * a caller (the socket layer goes on, and answers ENOTTY at the end). */
@@ -100,6 +101,14 @@ struct proto {
          * sock_diag's SOCK_DESTROY does (tcp_abort, udp_abort); -ENOENT
          * when it is already closed. */
         int (*diag_destroy)(struct sock *sk, int err);
+        /* Optional, stream sockets: where SOF_TIMESTAMPING_OPT_ID starts
+         * counting bytes (TCP: snd_una), or -EINVAL when the socket is not
+         * connected or connecting. */
+        int (*tskey_base)(struct sock *sk, uint32_t *key);
+        /* Optional, stream sockets: splice's read (tcp_splice_read): up to
+         * len bytes into buf, never past urgent data; 0 at the end of the
+         * stream or stuck at the urgent mark, -EAGAIN to wait. */
+        ssize_t (*read_sock)(struct sock *sk, void *buf, size_t len, bool nonblock);
 };
 
 struct sock {
@@ -112,8 +121,10 @@ struct sock {
         void *proto_data;        /* protocol state */
         uint64_t rcvtimeo;       /* ns, 0 = wait forever */
         uint64_t sndtimeo;
+        struct sock_errq *errq;  /* the error queue and the state of what feeds it
+                                  * (SO_ZEROCOPY, SO_TIMESTAMPING), allocated on
+                                  * first use: socket/errqueue.h */
         struct sk_buff_head receive_queue;
-        struct sk_buff_head error_queue;
         atomic_int refcnt;
         int family, type, protocol;
         int err;                 /* pending error (SO_ERROR), positive errno */
@@ -144,6 +155,10 @@ struct sock {
         bool reuse : 1, reuseport : 1, broadcast : 1, keepalive : 1, dontroute : 1;
         bool linger_onoff : 1;   /* SO_LINGER on (Linux's SOCK_LINGER flag) */
         bool pktinfo : 1, recvttl : 1, recvtos : 1, recverr : 1;
+        bool freebind : 1;       /* IP_FREEBIND: bind to an address not (yet) local */
+        bool urginline : 1;      /* SO_OOBINLINE: urgent data stays in the stream */
+        bool rcvtstamp : 1;      /* SO_TIMESTAMP(NS): receive time cmsgs (SOCK_RCVTSTAMP) */
+        bool rcvtstampns : 1;    /* ... as a timespec (SOCK_RCVTSTAMPNS) */
 };
 
 /* Allocate a socket of net with the protocol's init run; NULL or sets *err. */

@@ -12,6 +12,7 @@
 #include <sys/ioctl.h>
 
 #include "socket/epoll.h"
+#include "socket/errqueue.h"
 #include "socket/socket.h"
 #include "transport/tcp.h"
 #include "transport/udp.h"
@@ -242,13 +243,8 @@ ssize_t sys_recvmsg(struct net *net, int fd, struct msghdr *msg, int flags)
         ssize_t len = iov_total(msg);
         if (len < 0)
                 return len;
-        if (flags & MSG_ERRQUEUE) {
-                /* IP_RECVERR reports through SO_ERROR / the next call today;
-                 * the extended error queue is not built, so it is empty */
-                return -EAGAIN;
-        }
-        if (flags & MSG_OOB)
-                return -EOPNOTSUPP;
+        if ((flags & MSG_OOB) && sk->type != SOCK_STREAM)
+                return -EOPNOTSUPP; /* urgent data is TCP's (tcp_urg.c) */
         /* ____sys_recvmsg: the protocol writes the source into kernel
          * storage (length 0 when it writes none); what fits is copied out
          * and msg_namelen reports the full length */
@@ -259,7 +255,9 @@ ssize_t sys_recvmsg(struct net *net, int fd, struct msghdr *msg, int flags)
                 return -EINVAL;
         msg->msg_name = uname ? &kaddr : NULL;
         msg->msg_namelen = 0;
-        ssize_t r = sk->prot->recvmsg(sk, msg, (size_t)len, flags);
+        /* MSG_ERRQUEUE: the error queue, whatever the protocol (ip_recv_error) */
+        ssize_t r = (flags & MSG_ERRQUEUE) ? sock_recv_errqueue(sk, msg, (size_t)len)
+                                           : sk->prot->recvmsg(sk, msg, (size_t)len, flags);
         socklen_t klen = msg->msg_namelen;
         msg->msg_name = uname;
         if (!uname) {
@@ -271,6 +269,19 @@ ssize_t sys_recvmsg(struct net *net, int fd, struct msghdr *msg, int flags)
                 msg->msg_namelen = ulen;
         }
         return r;
+}
+
+ssize_t sys_read_sock(struct net *net, int fd, void *buf, size_t len, int flags)
+{
+        int err = -EBADF;
+        struct sock *sk = sock_of(net, fd, &err);
+        if (!sk)
+                return err;
+        if (!sk->prot->read_sock)
+                return -EINVAL; /* splice needs a stream to read */
+        struct file *f = fd_get(net, fd);
+        bool nonblock = (flags & MSG_DONTWAIT) || (f && (f->flags & O_NONBLOCK));
+        return sk->prot->read_sock(sk, buf, len, nonblock);
 }
 
 int sys_connect_done(struct net *net, int fd, int *result)

@@ -23,6 +23,9 @@ int sys_listen(struct net *net, int fd, int backlog);
 int sys_accept4(struct net *net, int fd, struct sockaddr *addr, socklen_t *len, int flags);
 ssize_t sys_sendmsg(struct net *net, int fd, const struct msghdr *msg, int flags);
 ssize_t sys_recvmsg(struct net *net, int fd, struct msghdr *msg, int flags);
+/* splice's read of a stream socket (proto read_sock): up to len bytes into
+ * buf; MSG_DONTWAIT or O_NONBLOCK: do not wait. -EINVAL for others. */
+ssize_t sys_read_sock(struct net *net, int fd, void *buf, size_t len, int flags);
 int sys_shutdown(struct net *net, int fd, int how);
 int sys_close(struct net *net, int fd);
 int sys_getname(struct net *net, int fd, struct sockaddr *addr, socklen_t *len, int peer);

@@ -21,11 +21,13 @@
 #include "core/trace.h"
 #include "ipv4/ipv4.h"
 #include "socket/cmsg.h"
+#include "socket/errqueue.h"
 #include "socket/porthash.h"
 #include "socket/sockns.h"
 #include "core/sysctl.h"
 #include "core/siphash.h"
 #include "transport/tcp.h"
+#include "transport/tcp_errq.h"
 #include "transport/tcp_cong.h"
 #include "transport/tcp_info.h"
 #include "transport/tcp_md5.h"
@@ -297,6 +299,7 @@ void tcp_set_state(struct sock *sk, int state)
 /* The connection is over: leave the tables (dropping their references). */
 void tcp_done(struct sock *sk)
 {
+        tcp_errq_done(sk);
         tcp_set_state(sk, TCP_CLOSE);
         tcp_stop_timers(sk);
         sock_hold(sk);
@@ -447,7 +450,7 @@ static void tcp_destroy(struct sock *sk)
 static int tcp_bind(struct sock *sk, uint32_t addr, uint16_t port)
 {
         struct ipv4_net *in = ipv4_of(sk->net);
-        if (addr && !inet_addr_local(sk->net, addr))
+        if (addr && !sk->freebind && !inet_addr_local(sk->net, addr)) /* inet_can_nonlocal_bind */
                 return -EADDRNOTAVAIL;
         if (port && port < in->ip_unprivileged_port_start && sk->uid != 0)
                 return -EACCES;
@@ -589,6 +592,7 @@ struct sock *tcp_child_new(struct sock *parent, uint32_t saddr, uint16_t sport, 
         c->keepalive = parent->keepalive;
         c->reuse = parent->reuse; /* a later listener may share the port */
         c->reuseport = parent->reuseport;
+        c->freebind = parent->freebind;
         c->uid = parent->uid;
         tp->nodelay = pp->nodelay;
         tp->cork = pp->cork;
@@ -606,6 +610,7 @@ struct sock *tcp_child_new(struct sock *parent, uint32_t saddr, uint16_t sport, 
         tp->notsent_lowat = pp->notsent_lowat;
         tp->user_mss = pp->user_mss;
         tp->recvmsg_inq = pp->recvmsg_inq;
+        sock_errq_clone(c, parent); /* SO_ZEROCOPY, SO_TIMESTAMPING */
         sock_hold(parent);
         bhash_add(c);
         return c;
@@ -664,15 +669,17 @@ static unsigned tcp_poll(struct sock *sk)
                 return tp->accept_q_first ? (POLLIN | POLLRDNORM) : 0;
         if (sk->state == TCP_SYN_SENT && tcp_fo(tp)->defer_connect)
                 return POLLOUT | POLLWRNORM; /* write() sends the SYN with data */
-        if (sk->err)
+        if (sk->err || sock_errq_pending(sk))
                 mask |= POLLERR;
+        if (tp->urg_data & TCP_URG_VALID)
+                mask |= POLLPRI;
         if (sk->shutdown == (RCV_SHUTDOWN | SEND_SHUTDOWN) || sk->state == TCP_CLOSE)
                 mask |= POLLHUP;
         if ((sk->shutdown & RCV_SHUTDOWN) || tp->fin_received)
                 mask |= POLLIN | POLLRDNORM | POLLRDHUP;
         /* a Fast Open child is readable and writable in SYN_RECV */
         if (sk->state != TCP_SYN_SENT && (sk->state != TCP_SYN_RECV || tcp_fo(tp)->passive)) {
-                if (sk->receive_queue.first)
+                if (sk->receive_queue.first && !(tp->urg_data && tcp_urg_only(sk)))
                         mask |= POLLIN | POLLRDNORM;
                 /* tcp_poll: a shut sending side (a reset, a timeout) is
                  * writable -- the write reports the error */
@@ -690,9 +697,15 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len
 {
         struct tcp_sock *tp = tcp_sk(sk);
         ssize_t fo_ret;
+        uint32_t zckey = sk->errq ? sk->errq->zckey : 0;
         if (((flags & MSG_FASTOPEN) || tcp_fo(tp)->defer_connect || tcp_fo(tp)->wait) &&
-            tcp_fastopen_sendmsg(sk, msg, len, flags, tcp_sendmsg, &fo_ret))
+            tcp_fastopen_sendmsg(sk, msg, len, flags, tcp_sendmsg, &fo_ret)) {
+                /* data the SYN carried completes as any other write's
+                 * (unless the rest of the write, sent after, counted it) */
+                if (fo_ret > 0 && sk->errq && sk->errq->zckey == zckey)
+                        tcp_errq_syn_data(sk, flags, tp->write_seq);
                 return fo_ret;
+        }
         if (sk->state != TCP_ESTABLISHED && sk->state != TCP_CLOSE_WAIT &&
             !(sk->state == TCP_SYN_RECV && tcp_fo(tp)->passive)) {
                 /* sk_stream_wait_connect */
@@ -708,10 +721,16 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len
         int e = sock_error(sk);
         if (e)
                 return -e;
+        uint32_t tsflags = sock_tsflags(sk->errq);
+        if (msg->msg_controllen && sock_cmsg_send(sk, msg, &tsflags))
+                return -EINVAL; /* tcp_sendmsg_locked: any cmsg error is EINVAL */
+        if (!len)
+                return 0; /* tcp_sendmsg_locked: nothing to copy, nothing sent */
         if (!msg_iov_ok(msg, len))
                 return -EFAULT; /* skb_copy_to_page_nocache fails */
         size_t copied = 0;
         size_t iov = 0, iov_off = 0;
+        bool zc = sk->errq && tcp_zerocopy_on(sk, flags);
         while (copied < len) {
                 if (!tcp_writable(sk)) {
                         /* tcp_push_one: Linux sends full segments while the
@@ -732,6 +751,11 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len
                     !(TCP_SKB_CB(skb)->flags & (TCPF_FIN | TCPF_SYN)) && skb->len < tp->mss &&
                     !TCP_SKB_CB(skb)->eor)
                         room = tp->mss - skb->len;
+                if (room && zc && tcp_zerocopy_full(skb)) {
+                        /* its frags are full: tcp_mark_push, a new skb */
+                        TCP_SKB_CB(skb)->flags |= TCPF_PSH;
+                        room = 0;
+                }
                 if (!room) {
                         skb = alloc_skb_tx(sk->net, tp->mss);
                         if (!skb)
@@ -741,10 +765,13 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len
                         TCP_SKB_CB(skb)->retrans = 0;
                         TCP_SKB_CB(skb)->more = 0;
                         TCP_SKB_CB(skb)->eor = 0;
+                        TCP_SKB_CB(skb)->zc_frags = 0;
                         tcp_wq_queue_tail(tp, skb);
                         room = tp->mss;
                 }
                 size_t n = len - copied < room ? len - copied : room;
+                if (zc)
+                        n = tcp_zerocopy_fit(skb, msg->msg_iov, iov, iov_off, n);
                 uint8_t *dst = skb_put(skb, (uint32_t)n);
                 size_t done = 0;
                 while (done < n) {
@@ -777,6 +804,10 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len
                         if (!more)
                                 TCP_SKB_CB(last)->flags |= TCPF_PSH;
                 }
+                if (sk->errq || tsflags) /* tcp_tx_timestamp, zerocopy */
+                        tcp_errq_sendmsg(sk, flags, tsflags, tp->write_seq);
+                if (flags & MSG_OOB)
+                        tcp_urg_mark(tp, tp->write_seq);
                 tcp_push_mode(sk, more ? TCP_PUSH_MORE : TCP_PUSH_NAGLE);
         }
         return copied ? (ssize_t)copied : -EAGAIN;
@@ -789,13 +820,27 @@ static ssize_t tcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int 
         struct tcp_sock *tp = tcp_sk(sk);
         if (sk->state == TCP_LISTEN)
                 return -ENOTCONN;
+        if (flags & MSG_OOB)
+                return tcp_recv_urg(sk, msg, len, flags);
         size_t copied = 0, iov = 0, iov_off = 0;
+        uint64_t rx_tstamp = 0; /* when the last skb read arrived */
         struct sk_buff *skb = sk->receive_queue.first;
         if (skb && !msg_iov_ok(msg, len))
                 return -EFAULT; /* skb_copy_datagram_msg fails; the data stays */
         while (skb && copied < len) {
                 struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
+                uint32_t skip = 0;
                 size_t avail = skb->len - cb->consumed;
+                bool at_mark = false;
+                if (tp->urg_data) {
+                        /* the urgent mark: stop there after data, pass over
+                         * an out-of-line urgent byte (tcp_urg.c) */
+                        avail = tcp_urg_clip(sk, cb->seq + cb->consumed, avail, copied, &skip);
+                        if (!avail && !skip)
+                                break;
+                        at_mark = cb->consumed + skip + avail < skb->len;
+                }
+                uint32_t start = cb->consumed + skip;
                 size_t n = len - copied < avail ? len - copied : avail;
                 size_t done = 0;
                 while (done < n && iov < (size_t)msg->msg_iovlen) {
@@ -803,7 +848,7 @@ static ssize_t tcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int 
                         if (chunk > n - done)
                                 chunk = n - done;
                         memcpy((char *)msg->msg_iov[iov].iov_base + iov_off,
-                               skb->data + cb->consumed + done, chunk);
+                               skb->data + start + done, chunk);
                         done += chunk;
                         iov_off += chunk;
                         if (iov_off == msg->msg_iov[iov].iov_len) {
@@ -812,19 +857,27 @@ static ssize_t tcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int 
                         }
                 }
                 copied += done;
+                if (done)
+                        rx_tstamp = skb->tstamp; /* tcp_update_recv_tstamps */
                 struct sk_buff *next = skb->next;
                 if (!(flags & MSG_PEEK)) {
-                        cb->consumed += (uint32_t)done;
-                        tp->copied_seq += (uint32_t)done;
+                        cb->consumed = start + (uint32_t)done;
+                        tp->copied_seq += skip + (uint32_t)done; /* the urgent byte passed over too */
                         if (cb->consumed == skb->len)
                                 consume_skb(sock_dequeue(sk));
+                        if (tp->urg_data)
+                                tcp_urg_passed(sk);
                         tcp_rcv_space_adjust(sk);
                 }
-                if (done < n)
-                        break;
+                if (done < n || at_mark)
+                        break; /* the rest of this skb is past the mark */
                 skb = next;
         }
         msg->msg_flags = 0;
+        struct cmsg_writer w;
+        cmsg_begin(&w, msg);
+        if (rx_tstamp && sock_wants_rx_tstamp(sk))
+                sock_recv_timestamp(sk, &w, rx_tstamp); /* tcp_recv_timestamp */
         if (tp->recvmsg_inq) {
                 /* TCP_CM_INQ: what is left to read after this call; after
                  * the peer's FIN, at least the FIN's byte, so that the
@@ -832,13 +885,9 @@ static ssize_t tcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int 
                 int inq = tcp_bytes_readable(sk) + (tp->fin_received ? 1 : 0);
                 if (!inq && sk->state == TCP_CLOSE)
                         inq = 1;
-                struct cmsg_writer w;
-                cmsg_begin(&w, msg);
                 cmsg_put(&w, SOL_TCP, TCP_CM_INQ, &inq, sizeof(inq));
-                cmsg_end(&w);
-        } else {
-                msg->msg_controllen = 0;
         }
+        cmsg_end(&w);
         if (copied) {
                 if (!(flags & MSG_PEEK))
                         tcp_cleanup_rbuf(sk, copied);
@@ -1295,10 +1344,12 @@ static int tcp_getsockopt(struct sock *sk, int level, int name, void *val, sockl
         return 0;
 }
 
-/* tcp_ioctl: what is queued each way, in bytes. */
+/* tcp_ioctl: what is queued each way, in bytes; SIOCATMARK. */
 static int tcp_ioctl(struct sock *sk, unsigned long req, int *val)
 {
         struct tcp_sock *tp = tcp_sk(sk);
+        if (req == SIOCATMARK)
+                return tcp_urg_atmark(sk, val); /* tcp_urg.c */
         if (req != SIOCINQ && req != SIOCOUTQ && req != SIOCOUTQNSD)
                 return -ENOIOCTLCMD;
         if (sk->state == TCP_LISTEN)
@@ -1353,6 +1404,8 @@ const struct proto tcp_prot = {
         .connect_done = tcp_connect_done,
         .shutdown = tcp_shutdown,
         .diag_destroy = tcp_abort,
+        .tskey_base = tcp_tskey_base,
+        .read_sock = tcp_read_sock,
 };
 
 static int cc_validate(struct net *net, const char *v)

@@ -15,7 +15,9 @@
  * and SACK-based recovery with PRR, RACK and TLP in tcp_sack.c,
  * tcp_recovery.c and tcp_rack.c; Fast Open in tcp_fastopen.c and
  * tcp_fastopen_client.c; RFC 3168 ECN in tcp_ecn.c; SYN cookies in
- * tcp_syncookies.c.  Not yet: autotuning.
+ * tcp_syncookies.c; urgent data and splice's read in tcp_urg.c;
+ * MSG_ZEROCOPY and transmit timestamps in tcp_zerocopy.c and tcp_tstamp.c
+ * (tcp_errq.h).  Not yet: autotuning.
  */
 #ifndef STRATA_TRANSPORT_TCP_H
 #define STRATA_TRANSPORT_TCP_H
@@ -81,6 +83,8 @@ struct tcp_skb_cb {
         uint8_t retrans;  /* sent more than once (Karn) */
         uint8_t more : 1; /* written with MSG_MORE: no PSH at a burst's end */
         uint8_t eor : 1;  /* ends a MSG_EOR write: later data never joins it */
+        uint8_t zc_frags : 5; /* user pages a MSG_ZEROCOPY write pinned in it
+                               * (at most 17: tcp_zerocopy.c) */
         uint8_t sacked;   /* write queue: TCPCB_* scoreboard marks (tcp_sack.h) */
         uint32_t consumed; /* receive queue: bytes already read */
 };
@@ -153,6 +157,8 @@ struct tcp_sock {
         /* receive-buffer autotuning (tcp_rcvwnd.c, Linux's DRS); times are
          * the clock's us, truncated: only differences are used */
         uint32_t copied_seq;             /* the next byte the reader takes */
+        uint32_t urg_seq;                /* the urgent byte's sequence number (tcp_urg.c) */
+        uint32_t snd_up;                 /* end of the last MSG_OOB write (urg_mode) */
         struct {
                 uint32_t rtt_us;         /* the receiver's RTT estimate, << 3 */
                 uint32_t seq, time_us;   /* the measurement under way */
@@ -184,6 +190,7 @@ struct tcp_sock {
         uint16_t user_mss;               /* TCP_MAXSEG set by the user (0: none) */
         uint16_t dupacks;                /* NewReno, without SACK (recovery ends at
                                           * sb.high_seq) */
+        uint16_t urg_data;               /* TCP_URG_* | the urgent byte (tcp_urg.c) */
         uint8_t snd_wscale, rcv_wscale;
         uint8_t chrono_type;             /* enum tcp_chrono running now */
         /* u8, as Linux's icsk_*: bounded by tcp_retries2 and TCP_KEEPCNT (<= 255) */
@@ -207,6 +214,7 @@ struct tcp_sock {
         bool recvmsg_inq : 1;            /* TCP_INQ: TCP_CM_INQ on each read */
         bool nospace : 1;                /* a writer found the buffer full (SOCK_NOSPACE) */
         bool nagle_push : 1;             /* TCP_NAGLE_PUSH: send the held tail once */
+        bool urg_mode : 1;               /* MSG_OOB data not yet acked (tcp_urg_mode) */
         bool probing : 1;                /* rtx_timer is a zero-window probe */
         bool defer_acked : 1;            /* SYN_RECV: a bare ACK came and was dropped
                                           * (TCP_DEFER_ACCEPT; Linux's ireq->acked) */
@@ -253,6 +261,31 @@ void tcp_accept_enqueue(struct sock *parent, struct sock *child);
 uint32_t tcp_isn(struct net *net, uint32_t saddr, uint16_t sport, uint32_t daddr, uint16_t dport);
 uint16_t tcp_mss_for(struct net *net, uint32_t daddr);
 uint32_t tcp_time_ms(struct net *net);
+
+/* tcp_urg.c: urgent data (urg_data: TCP_URG_* | the byte) */
+#define TCP_URG_VALID  0x0100
+#define TCP_URG_NOTYET 0x0200
+#define TCP_URG_READ   0x0400
+/* a segment (payload in skb) with URG, or while the urgent byte is awaited */
+void tcp_urg(struct sock *sk, struct sk_buff *skb, const struct tcp_repr *th);
+/* recv(MSG_OOB) */
+ssize_t tcp_recv_urg(struct sock *sk, struct msghdr *msg, size_t len, int flags);
+/* how many of avail bytes from seq a read takes (after copied bytes):
+ * stops at the urgent mark; *skip = 1 when the byte at seq is passed over */
+size_t tcp_urg_clip(struct sock *sk, uint32_t seq, size_t avail, size_t copied, uint32_t *skip);
+/* the reader moved past the urgent byte: forget it */
+void tcp_urg_passed(struct sock *sk);
+/* nothing to read but the out-of-line urgent byte (not POLLIN) */
+bool tcp_urg_only(struct sock *sk);
+ssize_t tcp_read_sock(struct sock *sk, void *buf, size_t len, bool nonblock);
+/* SIOCATMARK: is the next byte read at the urgent mark? */
+int tcp_urg_atmark(struct sock *sk, int *out);
+/* sending: a MSG_OOB write ended at end_seq (tcp_mark_urg); a segment from
+ * seq gets URG and its pointer (tcp_transmit_skb); the ACK for ack ends
+ * urgent mode once it covers snd_up */
+void tcp_urg_mark(struct tcp_sock *tp, uint32_t end_seq);
+void tcp_urg_header(const struct tcp_sock *tp, uint32_t seq, struct tcp_repr *th);
+void tcp_urg_acked(struct tcp_sock *tp, uint32_t ack);
 
 /* tcp_pmtu.c: ICMP "fragmentation needed" lowers a connection's MSS. */
 void tcp_v4_mtu_reduced(struct sock *sk, uint32_t mtu);

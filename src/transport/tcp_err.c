@@ -27,7 +27,7 @@
 #include "wire/icmp.h"
 
 static int tcp_v4_err(struct net *net, const uint8_t *inner, size_t len, uint8_t type,
-                      uint8_t code, uint32_t info)
+                      uint8_t code, uint32_t info, uint32_t from)
 {
         unsigned ihl = (inner[0] & 0x0f) * 4u;
         if (len < ihl + 8)

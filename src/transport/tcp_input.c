@@ -11,6 +11,7 @@
 #include "core/trace.h"
 #include "ipv4/ipv4.h"
 #include "transport/tcp.h"
+#include "transport/tcp_errq.h"
 #include "transport/tcp_md5.h"
 #include "transport/tcp_cong.h"
 #include "transport/tcp_recovery.h"
@@ -162,6 +163,8 @@ static void tcp_clean_acked(struct sock *sk, uint32_t ack, struct tcp_ack_sample
         struct sk_buff *skb;
         uint64_t last_ackt = 0; /* send time of the newest acked (ca_rtt_us) */
         bool karn = false;      /* some of it was sent twice: no sample */
+        if (sk->errq)
+                tcp_errq_acked(sk, ack); /* tcp_ack_tstamp, zerocopy completions */
         while ((skb = tp->write_queue.first) && seq_leq(TCP_SKB_CB(skb)->end_seq, ack)) {
                 struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
                 bool ever_retrans = cb->sacked & TCPCB_EVER_RETRANS;
@@ -194,6 +197,7 @@ static void tcp_clean_acked(struct sock *sk, uint32_t ack, struct tcp_ack_sample
                 }
         }
         tp->snd_una = ack;
+        tcp_urg_acked(tp, ack);
         tp->bytes_acked += acked;
         /* TCP_USER_TIMEOUT counts from the oldest data still unacked */
         tp->first_unacked_ts = tp->snd_una == tp->snd_nxt ? 0 : net_now(net);
@@ -924,6 +928,9 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
         /* tcp_rcv_established: the receiver's RTT from the echo */
         if (saw_tstamp && sk->state == TCP_ESTABLISHED && th->opt.tsecr)
                 tcp_rcv_rtt_measure_ts(sk, th->opt.tsecr, skb->len);
+        /* 6: urgent data */
+        if ((th->flags & TCPF_URG) || tp->urg_data == TCP_URG_NOTYET)
+                tcp_urg(sk, skb, th);
         /* 7: data */
         bool fin = th->flags & TCPF_FIN;
         if (skb->len || fin)

@@ -20,6 +20,7 @@
 #include "core/trace.h"
 #include "ipv4/ipv4.h"
 #include "transport/tcp.h"
+#include "transport/tcp_errq.h"
 #include "transport/tcp_recovery.h"
 #include "wire/bytes.h"
 #include "transport/tcp_md5.h"
@@ -86,6 +87,8 @@ int tcp_transmit_skb(struct sock *sk, struct sk_buff *data, uint8_t flags, uint3
         }
         if (flags & TCPF_ACK)
                 th.ack = tp->rcv_nxt;
+        if (tp->urg_mode)
+                tcp_urg_header(tp, seq, &th);
         size_t hlen = TCP_HLEN_MIN + tcp_options_len(&th.opt);
         struct sk_buff *skb;
         uint8_t *h;
@@ -129,6 +132,8 @@ int tcp_transmit_skb(struct sock *sk, struct sk_buff *data, uint8_t flags, uint3
         if (flags & TCPF_RST)
                 TCP_INC(net, OutRsts);
         uint8_t ttl = sk->uc_ttl > 0 ? (uint8_t)sk->uc_ttl : 0;
+        if (sk->errq)
+                tcp_errq_xmit(sk, skb, seq + ((flags & TCPF_SYN) ? 1 : 0), plen);
         /* TCP sends MSS-sized segments with DF; never IP fragments */
         return ip_build_and_send_cached(net, skb, sk->saddr, sk->daddr, IPPROTO_TCP_, tos, ttl,
                                         sk->bound_dev_if, IP_PMTUDISC_DO, &tp->dst_cache);
@@ -273,7 +278,7 @@ void tcp_push_mode(struct sock *sk, enum tcp_push_how how)
                  * TCP_CORK hold a partial one (unless TCP_NODELAY just
                  * pushed), Nagle holds it while data is unacked */
                 if (skb->len < tp->mss && !(cb->flags & TCPF_FIN) && skb->next == NULL &&
-                    how != TCP_PUSH_FORCE && how != TCP_PUSH_PROBE) {
+                    how != TCP_PUSH_FORCE && how != TCP_PUSH_PROBE && !tp->urg_mode) {
                         if (how == TCP_PUSH_MORE)
                                 break;
                         if (!tp->nagle_push &&

@@ -24,6 +24,7 @@
 #include "core/trace.h"
 #include "ipv4/ipv4.h"
 #include "socket/cmsg.h"
+#include "socket/errqueue.h"
 #include "socket/porthash.h"
 #include "socket/sockns.h"
 #include "transport/udp.h"
@@ -108,7 +109,7 @@ static void udp_close(struct sock *sk)
         struct sk_buff *skb;
         while ((skb = sock_dequeue(sk)))
                 kfree_skb_reason(sk->net, skb, SKB_DROP_REASON_SOCKET_CLOSE);
-        skb_queue_purge_reason(sk->net, &sk->error_queue, SKB_DROP_REASON_SOCKET_CLOSE);
+        sock_errq_purge(sk);
 }
 
 static bool addr_bindable(struct net *net, uint32_t addr)
@@ -125,7 +126,7 @@ static bool addr_bindable(struct net *net, uint32_t addr)
 static int udp_bind(struct sock *sk, uint32_t addr, uint16_t port)
 {
         struct ipv4_net *in = ipv4_of(sk->net);
-        if (!addr_bindable(sk->net, addr))
+        if (!sk->freebind && !addr_bindable(sk->net, addr)) /* inet_can_nonlocal_bind */
                 return -EADDRNOTAVAIL;
         if (port && port < in->ip_unprivileged_port_start && sk->uid != 0)
                 return -EACCES;
@@ -197,6 +198,23 @@ static bool udp_writable(struct sock *sk)
         return atomic_load_explicit(&sk->wmem_alloc, memory_order_relaxed) < sk->sndbuf;
 }
 
+/* ip_local_error: a datagram too big for the path (DF) is EMSGSIZE to the
+ * caller and, with IP_RECVERR, an SO_EE_ORIGIN_LOCAL entry carrying the
+ * path MTU -- what tracepath reads. */
+static void udp_local_emsgsize(struct sock *sk, uint32_t daddr, uint16_t dport)
+{
+        struct rt_result rt;
+        uint32_t mtu = 0;
+        if (!ip_route_output_sk(sk, daddr, &rt))
+                mtu = sk->pmtudisc >= IP_PMTUDISC_PROBE ? rt.dev->mtu : rt_mtu(&rt);
+        struct sock_exterr_skb serr = {
+                .ee = { .ee_errno = EMSGSIZE, .ee_origin = SO_EE_ORIGIN_LOCAL, .ee_info = mtu },
+                .addr = daddr,
+                .port = dport,
+        };
+        sock_queue_err_data(sk, &serr, NULL, 0);
+}
+
 static ssize_t udp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len, int flags)
 {
         struct net *net = sk->net;
@@ -206,6 +224,14 @@ static ssize_t udp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len
                 return -EMSGSIZE;
         if (flags & MSG_OOB)
                 return -EOPNOTSUPP;
+        uint32_t tsflags = sock_tsflags(sk->errq);
+        if (msg->msg_controllen) {
+                /* ip_cmsg_send: the SOL_SOCKET ones (IP-level cmsgs are not
+                 * read on send yet) */
+                int cerr = sock_cmsg_send(sk, msg, &tsflags);
+                if (cerr)
+                        return cerr;
+        }
         if (msg->msg_name) {
                 const struct sockaddr_in *sin = msg->msg_name;
                 if (msg->msg_namelen < (socklen_t)sizeof(*sin))
@@ -267,11 +293,22 @@ static ssize_t udp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len
         skb_set_owner_w(skb, sk);
         skb->mark = (uint32_t)sk->mark;
         uint8_t ttl = sk->uc_ttl > 0 ? (uint8_t)sk->uc_ttl : 0;
+        if (tsflags)
+                sock_tx_timestamp_dgram(sk, skb, tsflags); /* SO_TIMESTAMPING */
         err = ip_build_and_send(net, skb, saddr, daddr, IPPROTO_UDP_, sk->tos, ttl,
                                 sk->bound_dev_if ? sk->bound_dev_if : 0, sk->pmtudisc);
+        if (err == -EMSGSIZE && sk->recverr)
+                udp_local_emsgsize(sk, daddr, dport);
         if (err)
                 return err;
         UDP_INC(net, OutDatagrams);
+        if ((flags & MSG_ZEROCOPY) && len && sk->errq && sk->errq->zerocopy) {
+                /* __ip_append_data with SOCK_ZEROCOPY: the datagram was
+                 * copied into its skb, so the completion says COPIED; it
+                 * comes as the send returns (Linux's when the skb is freed) */
+                uint32_t id = sk->errq->zckey++;
+                sock_zerocopy_notify(sk, id, id, true);
+        }
         return (ssize_t)len;
 }
 
@@ -281,6 +318,8 @@ static void put_cmsgs(struct sock *sk, struct msghdr *msg, struct sk_buff *skb)
         struct udp_cb *cb = UDP_CB(skb);
         struct cmsg_writer w;
         cmsg_begin(&w, msg);
+        if (sock_wants_rx_tstamp(sk))
+                sock_recv_timestamp(sk, &w, skb->tstamp); /* sock_recv_cmsgs, first */
         if (sk->pktinfo) {
                 struct in_pktinfo pi = { .ipi_ifindex = cb->ifindex };
                 /* fib_compute_spec_dst: the local address the datagram was
@@ -559,7 +598,7 @@ static void udp_rcv(struct sk_buff *skb)
 
 /* __udp4_lib_err: the quoted datagram was ours; tell its socket. */
 static int udp_err(struct net *net, const uint8_t *inner, size_t len, uint8_t type, uint8_t code,
-                   uint32_t info)
+                   uint32_t info, uint32_t from)
 {
         unsigned ihl = (inner[0] & 0x0f) * 4u;
         if (len < ihl + 8)
@@ -586,6 +625,15 @@ static int udp_err(struct net *net, const uint8_t *inner, size_t len, uint8_t ty
                 return 0;
         if (!sk->recverr && (!hard || sk->state != TCP_ESTABLISHED))
                 return 0;
+        if (sk->recverr) {
+                /* ip_icmp_error: the datagram's payload, as far as quoted */
+                struct sock_exterr_skb serr = {
+                        .ee = { .ee_errno = (uint32_t)err, .ee_origin = SO_EE_ORIGIN_ICMP,
+                                .ee_type = type, .ee_code = code, .ee_info = info },
+                        .offender = from, .addr = daddr, .port = dport,
+                };
+                sock_queue_err_data(sk, &serr, inner + ihl + 8, len - ihl - 8);
+        }
         sock_set_err(sk, err);
         return 0;
 }
@@ -641,6 +689,11 @@ int ip_setsockopt(struct sock *sk, int name, const void *val, socklen_t len)
                         return -EINVAL;
                 sk->uc_ttl = v;
                 return 0;
+        case IP_FREEBIND:
+                if (ip_opt_int(val, len, &v))
+                        return -EINVAL;
+                sk->freebind = v != 0;
+                return 0;
         case IP_TOS:
                 if (ip_opt_int(val, len, &v))
                         return -EINVAL;
@@ -664,8 +717,7 @@ int ip_setsockopt(struct sock *sk, int name, const void *val, socklen_t len)
                 else {
                         sk->recverr = v != 0;
                         if (!v)
-                                skb_queue_purge_reason(sk->net, &sk->error_queue,
-                                                       SKB_DROP_REASON_NOT_SPECIFIED);
+                                sock_errq_purge(sk);
                 }
                 return 0;
         case IP_MTU_DISCOVER:
@@ -719,6 +771,8 @@ int ip_getsockopt(struct sock *sk, int name, void *val, socklen_t *len)
                 return ip_put_int(val, len, sk->recvtos);
         case IP_RECVERR:
                 return ip_put_int(val, len, sk->recverr);
+        case IP_FREEBIND:
+                return ip_put_int(val, len, sk->freebind);
         case IP_MTU_DISCOVER:
                 return ip_put_int(val, len, sk->pmtudisc);
         case IP_MTU: {

@@ -158,6 +158,7 @@ static void child(const char *name, int out)
                 if (pd_parse(text, &s, err, sizeof(err)) == 0)
                         rc = pd_run_script(path, dir, &s, err, sizeof(err));
         }
+        pd_sandbox_cleanup();
         dprintf(out, "%s\n%s", rc == 0 ? "PASS" : "FAIL", rc == 0 ? "" : err);
         _exit(0);
 }

@@ -217,6 +217,22 @@ void pd_syscall(struct pd_runner *r, struct pd_event *ev, int64_t end_us);
 /* a symbolic constant by name (SOCK_STREAM, EINPROGRESS, ...); false when unknown */
 bool pd_symbol(const char *name, long long *out);
 
+/* pd_files.c: the script's private /tmp.  pd_sandbox_path maps /tmp/NAME
+ * into it (0, or -1 with err for any other path); pd_file_cmd runs a
+ * shell line that is one of the file commands it knows (0 done, -1
+ * failed with err, 1 not one of them); pd_sandbox_cleanup removes it. */
+int pd_sandbox_path(const char *path, char *out, size_t cap, char *err, size_t errcap);
+int pd_file_cmd(const char *cmd, int line, char *err, size_t errcap);
+void pd_sandbox_cleanup(void);
+
+/* pd_cmsg.c: recvmsg's msg_control=[{cmsg_level=..., cmsg_type=...,
+ * cmsg_data=...}, ...] against the cmsgs in mh (int data, a struct
+ * sock_extended_err {ee_errno=..., ...} or a struct scm_timestamping
+ * {scm_sec=..., scm_nsec=...} in script time); 0, or -1 with err. */
+struct msghdr;
+int pd_cmsg_check(struct pd_runner *r, const struct pd_expr *want, struct msghdr *mh, char *err,
+                  size_t errcap);
+
 /* pd_packet.c */
 void pd_packet_inject(struct pd_runner *r, const struct pd_packet *p, int line);
 /* Match the next segments Strata sent against ev's packet, sent within

@@ -25,6 +25,7 @@
  *                                      /proc/net files as Strata serves them
  *                                      (ctl_procfs_text); the last grep
  *                                      selecting nothing fails the script
+ *   rm -f /tmp/F, dd ... of=/tmp/F     on the script's private /tmp (pd_files.c)
  * Values are shell words: quotes are removed and $((...)) is evaluated.
  * A key Strata does not have fails the script (it would silently run with
  * another configuration than the script asks for), and so does any other
@@ -429,6 +430,9 @@ static int run_line(struct pd_runner *r, const char *dir, char *cmd, int line, i
                 return strata_tcp_metrics_flush(r->sn);
         if (strcmp(cmd, "tc qdisc add dev tun0 root pfifo") == 0)
                 return 0;
+        int fr = pd_file_cmd(cmd, line, err, errcap); /* rm, dd on the private /tmp */
+        if (fr != 1)
+                return fr;
 refuse:
         snprintf(err, errcap, "line %d: shell command not supported by the runner: %s", line, cmd);
         return -1;

@@ -22,6 +22,8 @@
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
+#include <linux/errqueue.h>
+#include <linux/net_tstamp.h>
 #include <linux/sockios.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -33,11 +35,15 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "pd_run.h"
 
 #define MAX_FD    64
 #define BIG_IOLEN (16 * 1024 * 1024)
+#define PD_MAX_IOV 128
+/* runner descriptors (open) in the script-to-real map, apart from Strata's */
+#define HOST_FD_BASE 100000
 
 /* --- constants ---------------------------------------------------------------- */
 
@@ -137,6 +143,11 @@ static const struct {
         S(MSG_ERRQUEUE),
         S(MSG_FASTOPEN),
         S(MSG_ZEROCOPY),
+        S(SPLICE_F_MOVE),
+        S(SPLICE_F_NONBLOCK),
+        S(SPLICE_F_MORE),
+        S(SO_OOBINLINE),
+        S(SIOCATMARK),
         S(SHUT_RD),
         S(SHUT_WR),
         S(SHUT_RDWR),
@@ -212,6 +223,36 @@ static const struct {
         S(TCP_LAST_ACK),
         S(TCP_LISTEN),
         S(TCP_CLOSING),
+        /* the error queue and timestamping (pd_cmsg.c) */
+        S(SCM_TIMESTAMPING),
+        S(SO_EE_ORIGIN_NONE),
+        S(SO_EE_ORIGIN_LOCAL),
+        S(SO_EE_ORIGIN_ICMP),
+        S(SO_EE_ORIGIN_ZEROCOPY),
+        S(SO_EE_ORIGIN_TIMESTAMPING),
+        S(SO_EE_CODE_ZEROCOPY_COPIED),
+        S(SCM_TSTAMP_SND),
+        S(SCM_TSTAMP_SCHED),
+        S(SCM_TSTAMP_ACK),
+        S(SOF_TIMESTAMPING_TX_HARDWARE),
+        S(SOF_TIMESTAMPING_TX_SOFTWARE),
+        S(SOF_TIMESTAMPING_RX_HARDWARE),
+        S(SOF_TIMESTAMPING_RX_SOFTWARE),
+        S(SOF_TIMESTAMPING_SOFTWARE),
+        S(SOF_TIMESTAMPING_SYS_HARDWARE),
+        S(SOF_TIMESTAMPING_RAW_HARDWARE),
+        S(SOF_TIMESTAMPING_OPT_ID),
+        S(SOF_TIMESTAMPING_TX_SCHED),
+        S(SOF_TIMESTAMPING_TX_ACK),
+        S(SOF_TIMESTAMPING_OPT_CMSG),
+        S(SOF_TIMESTAMPING_OPT_TSONLY),
+        S(SOF_TIMESTAMPING_OPT_STATS),
+        S(SOF_TIMESTAMPING_OPT_PKTINFO),
+        S(SOF_TIMESTAMPING_OPT_TX_SWHW),
+        /* packetdrill's names for the IP_RECVERR cmsg of the address family
+         * under test (IPv4 here) */
+        { "CMSG_LEVEL_IP", SOL_IP },
+        { "CMSG_TYPE_RECVERR", IP_RECVERR },
 #undef S
         { "NULL", 0 },
 };
@@ -444,41 +485,13 @@ static void expect_int_back(struct call *c, const struct pd_expr *e, long long g
                 bad(c, "%s is %lld, script expects %lld", what, got, want);
 }
 
-/* recvmsg's msg_control=[{cmsg_level=L, cmsg_type=T, cmsg_data=V}, ...]:
- * what came back, in order, against what the script lists (integer data
- * only: the runner has no struct payloads yet). */
+/* recvmsg's msg_control=[...]: what came back against what the script
+ * lists (pd_cmsg.c) */
 static void expect_cmsgs(struct call *c, const struct pd_expr *want, struct msghdr *mh)
 {
-        if (is_ellipsis(want))
-                return;
-        if (want->kind != PD_E_ARRAY)
-                bad(c, "msg_control must be [{cmsg_level=..., cmsg_type=..., cmsg_data=...}, ...]");
-        struct cmsghdr *got = mh->msg_controllen ? CMSG_FIRSTHDR(mh) : NULL;
-        for (size_t i = 0; i < want->nkids; i++, got = got ? CMSG_NXTHDR(mh, got) : NULL) {
-                const struct pd_expr *w = want->kids[i];
-                const struct pd_expr *lv = field(w, "cmsg_level"), *ty = field(w, "cmsg_type"),
-                                     *da = field(w, "cmsg_data");
-                if (!lv || !ty || !da)
-                        bad(c, "a cmsg needs cmsg_level, cmsg_type and cmsg_data");
-                if (da->kind == PD_E_STRUCT)
-                        bad(c, "runner: unsupported syntax: cmsg_data struct");
-                if (!got)
-                        bad(c, "msg_control: cmsg %zu (level %lld type %lld) not received", i + 1,
-                            int_of(c, lv), int_of(c, ty));
-                if (got->cmsg_level != int_of(c, lv) || got->cmsg_type != int_of(c, ty))
-                        bad(c, "msg_control: cmsg %zu is level %d type %d, script expects level "
-                               "%lld type %lld",
-                            i + 1, got->cmsg_level, got->cmsg_type, int_of(c, lv), int_of(c, ty));
-                int v;
-                if (got->cmsg_len != CMSG_LEN(sizeof(v)))
-                        bad(c, "msg_control: cmsg %zu carries %zu bytes, script expects an int",
-                            i + 1, (size_t)(got->cmsg_len - CMSG_LEN(0)));
-                memcpy(&v, CMSG_DATA(got), sizeof(v));
-                expect_int_back(c, da, v, "cmsg_data");
-        }
-        if (got)
-                bad(c, "msg_control: more cmsgs received than the script lists (level %d type %d)",
-                    got->cmsg_level, got->cmsg_type);
+        char msg[256];
+        if (pd_cmsg_check(c->r, want, mh, msg, sizeof(msg)))
+                bad(c, "%s", msg);
 }
 
 /* --- the calls -------------------------------------------------------------------- */
@@ -494,6 +507,33 @@ static long long do_call(struct call *c, bool *new_fd)
                 *new_fd = true;
                 return strata_socket(sn, (int)dom, (int)int_of(c, arg(c, 1)),
                                      (int)int_of(c, arg(c, 2)));
+        }
+        if (strcmp(n, "open") == 0) {
+                /* a file of the script's private /tmp (pd_files.c): a
+                 * descriptor of the runner, told apart from the stack's */
+                const struct pd_expr *pe = arg(c, 0);
+                if (pe->kind != PD_E_STRING)
+                        bad(c, "open needs a path string");
+                char path[400], msg[256];
+                if (pd_sandbox_path(pe->s, path, sizeof(path), msg, sizeof(msg)))
+                        bad(c, "%s", msg);
+                int hfd = open(path, (int)int_of(c, arg(c, 1)) | O_CLOEXEC, 0600);
+                if (hfd < 0)
+                        return -errno;
+                *new_fd = true;
+                return HOST_FD_BASE + hfd;
+        }
+        if (strcmp(n, "pipe") == 0) {
+                /* pipe([R, W]): a pipe of the runner, for splice */
+                const struct pd_expr *a = arg(c, 0);
+                if (a->kind != PD_E_ARRAY || a->nkids != 2)
+                        bad(c, "pipe needs [READ_FD, WRITE_FD]");
+                int p[2];
+                if (pipe2(p, O_CLOEXEC))
+                        return -errno;
+                map_fd(int_of(c, a->kids[0]), HOST_FD_BASE + p[0]);
+                map_fd(int_of(c, a->kids[1]), HOST_FD_BASE + p[1]);
+                return 0;
         }
         /* poll's first argument is its array of pollfds, not a descriptor */
         int fd = strcmp(n, "poll") == 0 ? -1 : real_fd(int_of(c, arg(c, 0)));
@@ -522,10 +562,33 @@ static long long do_call(struct call *c, bool *new_fd)
                 return strata_accept4(sn, fd, (struct sockaddr *)&sa, &len, flags);
         }
         if (strcmp(n, "close") == 0) {
-                int r = strata_close(sn, fd);
+                int r = fd >= HOST_FD_BASE ? (close(fd - HOST_FD_BASE) ? -errno : 0)
+                                           : strata_close(sn, fd);
                 if (r == 0)
                         unmap_fd(fd);
                 return r;
+        }
+        if (strcmp(n, "sendfile") == 0) {
+                int in = real_fd(int_of(c, arg(c, 1)));
+                if (in < HOST_FD_BASE)
+                        bad(c, "sendfile reads a file open()ed by the script");
+                const struct pd_expr *o = arg(c, 2);
+                bool null = o->kind == PD_E_WORD && strcmp(o->s, "NULL") == 0;
+                off_t off = null ? 0 : (off_t)int_of(c, o);
+                return strata_sendfile(sn, fd, in - HOST_FD_BASE, null ? NULL : &off,
+                                       iolen(c, int_of(c, arg(c, 3))));
+        }
+        if (strcmp(n, "splice") == 0) {
+                /* splice(SOCKET, NULL, PIPE, NULL, LEN, FLAGS): from the stack
+                 * into a pipe of the runner */
+                int out = real_fd(int_of(c, arg(c, 2)));
+                const struct pd_expr *o1 = arg(c, 1), *o2 = arg(c, 3);
+                if (out < HOST_FD_BASE || o1->kind != PD_E_WORD || strcmp(o1->s, "NULL") ||
+                    o2->kind != PD_E_WORD || strcmp(o2->s, "NULL"))
+                        bad(c, "runner: splice only from a socket into a pipe, offsets NULL");
+                return strata_splice_read(sn, fd, out - HOST_FD_BASE,
+                                          iolen(c, int_of(c, arg(c, 4))),
+                                          (unsigned)int_of(c, arg(c, 5)));
         }
         if (strcmp(n, "shutdown") == 0)
                 return strata_shutdown(sn, fd, (int)int_of(c, arg(c, 1)));
@@ -559,9 +622,9 @@ static long long do_call(struct call *c, bool *new_fd)
                 const struct pd_expr *m = arg(c, 1);
                 if (m->kind != PD_E_STRUCT)
                         bad(c, "expected a msghdr {msg_name(...)=..., msg_iov(N)=[...], ...}");
-                struct iovec iov[16];
+                struct iovec iov[PD_MAX_IOV];
                 struct msghdr mh = { .msg_iov = iov };
-                mh.msg_iovlen = (size_t)build_iov(c, m, iov, 16);
+                mh.msg_iovlen = (size_t)build_iov(c, m, iov, PD_MAX_IOV);
                 /* msg_name(...)=...: the remote's address (sendmsg with
                  * MSG_FASTOPEN connects to it) */
                 struct sockaddr_in name;
