@@ -41,7 +41,10 @@ static void grow(struct port_hash *h)
                         next = sk->hash_next;
                         struct sock **b = &nb[slot(mask, sk->num)];
                         sk->hash_next = *b;
+                        if (*b)
+                                (*b)->hash_pprev = &sk->hash_next;
                         *b = sk;
+                        sk->hash_pprev = b;
                 }
         }
         free(h->buckets);
@@ -55,21 +58,25 @@ void port_hash_add(struct port_hash *h, struct sock *sk)
                 grow(h);
         struct sock **b = port_hash_bucket(h, sk->num);
         sk->hash_next = *b;
+        if (*b)
+                (*b)->hash_pprev = &sk->hash_next;
         *b = sk;
+        sk->hash_pprev = b;
         h->count++;
         sock_hold(sk);
 }
 
 void port_hash_del(struct port_hash *h, struct sock *sk)
 {
-        if (!sk->num)
+        if (!sk->num || !sk->hash_pprev)
                 return;
-        for (struct sock **pp = port_hash_bucket(h, sk->num); *pp; pp = &(*pp)->hash_next)
-                if (*pp == sk) {
-                        *pp = sk->hash_next;
-                        h->count--;
-                        sk->num = 0;
-                        sock_put(sk);
-                        return;
-                }
+        /* O(1): however many connections share the port (Linux's hlist) */
+        *sk->hash_pprev = sk->hash_next;
+        if (sk->hash_next)
+                sk->hash_next->hash_pprev = sk->hash_pprev;
+        sk->hash_next = NULL;
+        sk->hash_pprev = NULL;
+        h->count--;
+        sk->num = 0;
+        sock_put(sk);
 }

@@ -1,6 +1,7 @@
 /*
  * A table of sockets by local port (Linux's bhash for TCP, udptable for
- * UDP): chained through sk->hash_next, doubling when it holds twice as many
+ * UDP): chained through sk->hash_next (and back through sk->hash_pprev, so
+ * a socket leaves in constant time), doubling when it holds twice as many
  * sockets as buckets, each entry holding a reference.
  */
 #ifndef STRATA_SOCKET_PORTHASH_H

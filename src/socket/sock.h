@@ -116,6 +116,7 @@ struct sock {
         struct net *net;
         const struct proto *prot;
         struct sock *hash_next;  /* protocol port table chain */
+        struct sock **hash_pprev; /* ... and what points at this socket there */
         struct sock *wake_next;  /* deferred wake list (sock_ns) */
         struct epitem *epitems;  /* epoll instances watching this socket */
         void *proto_data;        /* protocol state */

@@ -36,6 +36,9 @@
 struct tcp_table {
         struct tcp_cfg cfg;
         struct port_hash bind; /* bhash: every bound socket, by local port */
+        struct sock *lhash[64]; /* listeners by port (Linux's lhash2), chained through
+                                 * ehash_next: a SYN never walks the connections
+                                 * that share its listener's port */
         struct sock **ehash;
         uint32_t emask;
         uint32_t ecount;
@@ -181,8 +184,8 @@ struct sock *tcp_lookup(struct net *net, uint32_t saddr, uint16_t sport, uint32_
                         return sk;
         /* then a listener, preferring one bound to the address */
         struct sock *wild = NULL;
-        for (struct sock *sk = *bbucket(t, dport); sk; sk = sk->hash_next) {
-                if (sk->num != dport || sk->state != TCP_LISTEN)
+        for (struct sock *sk = t->lhash[dport & 63]; sk; sk = tcp_sk(sk)->ehash_next) {
+                if (sk->num != dport)
                         continue;
                 if (sk->rcv_saddr == daddr)
                         return sk;
@@ -270,10 +273,30 @@ uint16_t tcp_mss_for(struct net *net, uint32_t daddr)
         return (uint16_t)(mtu - 40);
 }
 
+/* A listener goes into (or leaves) the listener table with its state. */
+static void lhash_update(struct sock *sk, int old, int state)
+{
+        struct tcp_table *t = tables(sk->net);
+        struct sock **b = &t->lhash[sk->num & 63];
+        if (state == TCP_LISTEN && old != TCP_LISTEN) {
+                tcp_sk(sk)->ehash_next = *b;
+                *b = sk;
+        } else if (old == TCP_LISTEN && state != TCP_LISTEN) {
+                for (struct sock **pp = b; *pp; pp = &tcp_sk(*pp)->ehash_next)
+                        if (*pp == sk) {
+                                *pp = tcp_sk(sk)->ehash_next;
+                                tcp_sk(sk)->ehash_next = NULL;
+                                break;
+                        }
+        }
+}
+
 void tcp_set_state(struct sock *sk, int state)
 {
         struct net *net = sk->net;
         int old = sk->state;
+        if ((state == TCP_LISTEN) != (old == TCP_LISTEN))
+                lhash_update(sk, old, state);
         if (state == TCP_ESTABLISHED && old != TCP_ESTABLISHED)
                 TCP_INC(net, CurrEstab);
         else if (old == TCP_ESTABLISHED && state != TCP_ESTABLISHED)

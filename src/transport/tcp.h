@@ -192,7 +192,6 @@ struct tcp_sock {
                                           * sb.high_seq) */
         uint16_t urg_data;               /* TCP_URG_* | the urgent byte (tcp_urg.c) */
         uint8_t snd_wscale, rcv_wscale;
-        uint8_t chrono_type;             /* enum tcp_chrono running now */
         /* u8, as Linux's icsk_*: bounded by tcp_retries2 and TCP_KEEPCNT (<= 255) */
         uint8_t backoff;
         uint8_t retransmits;
@@ -203,7 +202,6 @@ struct tcp_sock {
         uint8_t syn_retries;             /* TCP_SYNCNT (0: the sysctl) */
         int8_t linger2;                  /* TCP_LINGER2 in s: how long an orphan waits in
                                           * FIN_WAIT2 (0: tcp_fin_timeout, -1: not at all) */
-        uint8_t ecn_flags;               /* TCP_ECN_* (tcp_ecn.h) */
         uint8_t defer_accept;            /* listener: TCP_DEFER_ACCEPT as SYN-ACK
                                           * retransmissions (rskq_defer_accept) */
         bool is_cwnd_limited : 1;
@@ -221,6 +219,8 @@ struct tcp_sock {
         bool tw_fin_wait2 : 1;           /* a TIME_WAIT socket still waiting for the
                                           * peer's FIN (Linux's tw_substate FIN_WAIT2) */
         bool hystart_found : 1;          /* HyStart ended slow start (bictcp's found) */
+        uint8_t chrono_type : 2;         /* enum tcp_chrono running now */
+        uint8_t ecn_flags : 4;           /* TCP_ECN_* (tcp_ecn.h) */
 };
 
 static inline struct tcp_sock *tcp_sk(struct sock *sk)

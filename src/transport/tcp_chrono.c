@@ -15,7 +15,7 @@ static void tcp_chrono_set(struct tcp_sock *tp, enum tcp_chrono type)
         if (tp->chrono_type > TCP_CHRONO_UNSPEC)
                 tp->chrono_stat[tp->chrono_type - 1] += now - tp->chrono_start;
         tp->chrono_start = now;
-        tp->chrono_type = type;
+        tp->chrono_type = (uint8_t)type & 3;
 }
 
 void tcp_chrono_start(struct sock *sk, enum tcp_chrono type)
