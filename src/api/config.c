@@ -92,12 +92,8 @@ int api_route_insert(struct net *net, struct fib_table *t, struct fib_route *r, 
                 if (err)
                         return err;
         }
-        if (how == API_ROUTE_REPLACE) {
-                struct fib_route m = {
-                        .dst = r->dst, .plen = r->plen, .tos = r->tos, .priority = r->priority
-                };
-                fib_table_delete(t, &m);
-        }
+        if (how == API_ROUTE_REPLACE || how == API_ROUTE_CHANGE)
+                return fib_table_replace(t, r, how == API_ROUTE_REPLACE);
         return how == API_ROUTE_APPEND ? fib_table_append(t, r) : fib_table_insert(t, r);
 }
 
@@ -186,7 +182,7 @@ static int parse_table(const char *s, uint32_t *id)
         return 0;
 }
 
-static int route_type_of(const char *s, uint8_t *type)
+int api_route_type(const char *s, uint8_t *type)
 {
         static const struct {
                 const char *name;
@@ -212,7 +208,7 @@ int strata_route_add_ex(struct strata_net *sn, const char *type, const char *dst
                         const char *dev_name, uint32_t table, uint32_t metric)
 {
         struct fib_route r = { .protocol = RTPROT_BOOT, .priority = metric };
-        if (!dst || route_type_of(type, &r.type))
+        if (!dst || api_route_type(type, &r.type))
                 return -EINVAL;
         if (r.type == RTN_UNICAST && !gw && !dev_name)
                 return -EINVAL;

@@ -52,7 +52,43 @@ static void fib_route_free(struct fib_route *r)
         for (int i = 0; i < r->nhs; i++)
                 fnhe_free_all(r->nh[i].exc);
         free(r->nh);
+        free(r->metrics);
         free(r);
+}
+
+/* A table's own copy of template r: next hops and metrics copied, no
+ * exceptions yet; NULL when out of memory. */
+static struct fib_route *fib_route_copy(const struct fib_route *r)
+{
+        struct fib_route *n = malloc(sizeof(*n));
+        if (!n)
+                return NULL;
+        *n = *r;
+        n->exc = NULL;
+        n->nh = NULL;
+        n->metrics = NULL;
+        if (r->metrics && !fib_metrics_empty(r->metrics)) {
+                n->metrics = malloc(sizeof(*n->metrics));
+                if (!n->metrics)
+                        goto nomem;
+                *n->metrics = *r->metrics;
+        }
+        if (r->nhs) {
+                n->nh = calloc(r->nhs, sizeof(*n->nh));
+                if (!n->nh)
+                        goto nomem;
+                for (int i = 0; i < r->nhs; i++) {
+                        n->nh[i] = r->nh[i];
+                        n->nh[i].exc = NULL;
+                }
+                n->gw = n->nh[0].gw;
+                n->dev = n->nh[0].dev;
+        }
+        return n;
+nomem:
+        free(n->metrics);
+        free(n);
+        return NULL;
 }
 
 struct fib_table *fib_table_new(uint32_t id)
@@ -126,7 +162,10 @@ static int fib_len_grow(struct fib_len *fl)
 /* The same route, field for field: what an append still refuses. */
 static bool route_identical(const struct fib_route *a, const struct fib_route *b)
 {
-        if (a->nhs != b->nhs)
+        static const struct fib_metrics none;
+        const struct fib_metrics *ma = a->metrics ? a->metrics : &none;
+        const struct fib_metrics *mb = b->metrics ? b->metrics : &none;
+        if (a->nhs != b->nhs || memcmp(ma, mb, sizeof(none)) != 0)
                 return false;
         for (int i = 0; i < a->nhs; i++)
                 if (a->nh[i].gw != b->nh[i].gw || a->nh[i].dev != b->nh[i].dev ||
@@ -178,24 +217,9 @@ static int fib_insert(struct fib_table *t, const struct fib_route *r, bool appen
                 ins = last ? &(*last)->next : pp;
         if (r->nhs == 1 || r->nhs > FIB_MAX_NHS || (r->nhs && !r->nh))
                 return -EINVAL; /* one next hop is a single path */
-        struct fib_route *n = malloc(sizeof(*n));
+        struct fib_route *n = fib_route_copy(r);
         if (!n)
                 return -ENOMEM;
-        *n = *r;
-        n->exc = NULL;
-        if (r->nhs) {
-                n->nh = calloc(r->nhs, sizeof(*n->nh));
-                if (!n->nh) {
-                        free(n);
-                        return -ENOMEM;
-                }
-                for (int i = 0; i < r->nhs; i++) {
-                        n->nh[i] = r->nh[i];
-                        n->nh[i].exc = NULL;
-                }
-                n->gw = n->nh[0].gw;
-                n->dev = n->nh[0].dev;
-        }
         n->dst = dst;
         n->table = t->id;
         n->next = *ins;
@@ -214,6 +238,33 @@ int fib_table_insert(struct fib_table *t, const struct fib_route *r)
 int fib_table_append(struct fib_table *t, const struct fib_route *r)
 {
         return fib_insert(t, r, true);
+}
+
+int fib_table_replace(struct fib_table *t, const struct fib_route *r, bool create)
+{
+        if (r->plen > 32 || r->nhs == 1 || r->nhs > FIB_MAX_NHS || (r->nhs && !r->nh))
+                return -EINVAL;
+        struct fib_len *fl = &t->len[r->plen];
+        uint32_t dst = r->dst & plen_mask(r->plen);
+        for (struct fib_route **pp = fl->buckets ? &fl->buckets[fib_hash(dst) & fl->mask] : NULL;
+             pp && *pp; pp = &(*pp)->next) {
+                struct fib_route *c = *pp;
+                if (c->dst != dst || c->tos != r->tos || c->priority != r->priority)
+                        continue;
+                /* fib_table_insert with NLM_F_REPLACE: the new route takes
+                 * the old one's place; what the old one learned goes */
+                struct fib_route *n = fib_route_copy(r);
+                if (!n)
+                        return -ENOMEM;
+                fib_changed(t);
+                n->dst = dst;
+                n->table = t->id;
+                n->next = c->next;
+                *pp = n;
+                fib_route_free(c);
+                return 0;
+        }
+        return create ? fib_insert(t, r, false) : -ENOENT;
 }
 
 static bool route_matches(const struct fib_route *c, const struct fib_route *m)

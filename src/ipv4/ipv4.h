@@ -119,6 +119,33 @@ struct fib_nh {
 };
 #define FIB_MAX_NHS 32
 
+/* Route metrics: Linux's RTAX_* (fib_metrics.c). */
+enum {
+        RTAX_UNSPEC,
+        RTAX_LOCK, /* bit 1 << RTAX_X: metric X is locked */
+        RTAX_MTU,
+        RTAX_WINDOW,
+        RTAX_RTT,
+        RTAX_RTTVAR,
+        RTAX_SSTHRESH,
+        RTAX_CWND,
+        RTAX_ADVMSS,
+        RTAX_REORDERING,
+        RTAX_HOPLIMIT,
+        RTAX_INITCWND,
+        RTAX_FEATURES,
+        RTAX_RTO_MIN,
+        RTAX_INITRWND,
+        RTAX_QUICKACK,
+        RTAX_CC_ALGO,
+        RTAX_FASTOPEN_NO_COOKIE,
+};
+#define RTAX_MAX RTAX_FASTOPEN_NO_COOKIE
+/* v[RTAX_X - 1]; 0: not set. */
+struct fib_metrics {
+        uint32_t v[RTAX_MAX];
+};
+
 struct fib_route {
         struct fib_route *next; /* same prefix chain, by priority */
         uint32_t dst;
@@ -139,7 +166,25 @@ struct fib_route {
          * are then the first one's.  nhs 0: the single path gw/dev. */
         struct fib_nh *nh;
         uint8_t nhs;
+        /* Metrics (fib_metrics.c), owned by a route in a table (a
+         * template's are copied on insert); NULL: none set. */
+        struct fib_metrics *metrics;
 };
+
+/* A metric of route r (0: not set, or no route). */
+static inline uint32_t fib_metric(const struct fib_route *r, int type)
+{
+        return r && r->metrics ? r->metrics->v[type - 1] : 0;
+}
+static inline bool fib_metric_locked(const struct fib_route *r, int type)
+{
+        return (fib_metric(r, RTAX_LOCK) >> type) & 1;
+}
+/* ip_metrics_convert for one metric: Linux's caps (advmss, mtu, hoplimit)
+ * applied; -EINVAL (unknown type or feature bit), -EOPNOTSUPP (congctl)
+ * with *why the message. */
+int fib_metrics_set(struct fib_metrics *m, int type, uint32_t val, const char **why);
+bool fib_metrics_empty(const struct fib_metrics *m);
 
 struct fib_table;
 struct fnhe_hash;
@@ -277,6 +322,10 @@ int fib_table_insert(struct fib_table *t, const struct fib_route *r);
 /* Insert as the kernel adds its own routes: -EEXIST only for an identical
  * route; otherwise after the routes of the same prefix and priority. */
 int fib_table_append(struct fib_table *t, const struct fib_route *r);
+/* ip route replace (create) / change (!create): the first route of the
+ * same prefix, tos and priority is replaced in place; none: inserted when
+ * create, else -ENOENT. */
+int fib_table_replace(struct fib_table *t, const struct fib_route *r, bool create);
 /* Delete routes matching prefix (and, when non-zero/non-NULL, priority,
  * gw, dev, type); returns 0 or -ESRCH. */
 int fib_table_delete(struct fib_table *t, const struct fib_route *match);
@@ -468,6 +517,10 @@ uint32_t fib_multipath_hash(struct net *net, const struct flowi4 *fl);
 uint32_t fib_multipath_hash_skb(struct net *net, const struct sk_buff *skb);
 int fib_select_multipath(const struct fib_route *r, uint32_t hash);
 int fib_multipath_init(struct net *net);
+
+/* fib_metrics.c: the route's mtu metric, and its lock, into res (before
+ * fnhe_apply, whose learned MTU wins while it lives). */
+void fib_route_apply_mtu(struct rt_result *res);
 
 /* route_exc.c: next-hop exceptions (Linux's fib_nh_exception). */
 /* What one exception says, for dumps (ip route show cache). */

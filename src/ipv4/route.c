@@ -195,8 +195,10 @@ int ip_route_output_flow(struct net *net, const struct flowi4 *flow, struct rt_r
                                                       gw ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK);
                 if (!res->saddr && !saddr)
                         res->saddr = inet_select_addr(rdev, 0, RT_SCOPE_HOST);
-                if (r->type == RTN_UNICAST)
+                if (r->type == RTN_UNICAST) {
+                        fib_route_apply_mtu(res);
                         fnhe_apply(net, res, daddr, false); /* find_exception */
+                }
                 return 0;
         }
         case RTN_UNREACHABLE:
@@ -388,6 +390,7 @@ int ip_route_input(struct sk_buff *skb, uint32_t daddr, uint32_t saddr, struct n
         res->dev = odev;
         res->nhsel = nhsel;
         res->nexthop = gw ? gw : daddr;
+        fib_route_apply_mtu(res); /* a forwarded packet honours the route's mtu */
         fnhe_apply(net, res, daddr, true);
         /* __mkroute_input: out the way it came, from an on-link source
          * (shared_media=1): the source should use the next hop directly */

@@ -395,11 +395,16 @@ static void tcp_listen_rcv(struct sock *sk, struct sk_buff *skb, const struct tc
                 return;
         }
         struct tcp_sock *tp = tcp_sk(c);
-        tp->advmss = tcp_mss_clamp(tp, tcp_mss_for(net, saddr));
+        struct tcp_route_init ri;
+        tcp_route_init(net, saddr, &ri);
+        tp->advmss = tcp_mss_clamp(tp, ri.advmss);
         tp->mss = tp->advmss;
+        if (ri.initcwnd)
+                tp->snd_cwnd = ri.initcwnd;
         /* tcp_openreq_init_rwin: whole segments, less the timestamp option
          * when both sides will carry it */
-        tcp_init_windows(c, tp->advmss - (th->opt.ts_ok && tcp_cfg(net)->timestamps ? 12 : 0));
+        tcp_init_windows(c, tp->advmss - (th->opt.ts_ok && tcp_cfg(net)->timestamps ? 12 : 0),
+                         ri.initrwnd);
         tcp_negotiate(tp, &th->opt);
         tp->irs = th->seq;
         tp->rcv_nxt = th->seq + 1;

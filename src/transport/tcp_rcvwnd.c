@@ -68,7 +68,7 @@ static bool tcp_in_quickack(const struct tcp_sock *tp)
  * from the largest buffer the socket may get, the first offer ten
  * segments (of mss, which the caller has reduced by the timestamp option
  * when it will ride in every segment). */
-void tcp_init_windows(struct sock *sk, uint32_t mss)
+void tcp_init_windows(struct sock *sk, uint32_t mss, uint32_t initrwnd)
 {
         struct tcp_sock *tp = tcp_sk(sk);
         const struct tcp_cfg *cfg = tcp_cfg(sk->net);
@@ -86,7 +86,7 @@ void tcp_init_windows(struct sock *sk, uint32_t mss)
                 uint32_t init = TCP_INIT_RCVWND;
                 if (mss > 1460)
                         init = MAX(1460u * TCP_INIT_RCVWND / mss, 2u);
-                w = MIN(w, init * mss);
+                w = MIN(w, (initrwnd ? initrwnd : init) * mss); /* route's initrwnd */
         }
         tp->rcv_wnd = w;
         tp->rcv_ssthresh = w;

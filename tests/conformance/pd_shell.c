@@ -14,6 +14,8 @@
  *                                      cookie cache)
  *   tc qdisc add dev tun0 root pfifo   Strata's transmit queue is already a
  *                                      plain FIFO (no qdisc framework yet)
+ *   ip route add|change|replace|del .. strata_ip_route (iproute2's words; -6
+ *                                      is refused: no IPv6 routes yet)
  * Values are shell words: quotes are removed and $((...)) is evaluated.
  * A key Strata does not have fails the script (it would silently run with
  * another configuration than the script asks for), and so does any other
@@ -304,6 +306,18 @@ static int run_line(struct pd_runner *r, const char *dir, char *cmd, int line, i
                 return strata_tcp_metrics_flush(r->sn);
         if (strcmp(cmd, "tc qdisc add dev tun0 root pfifo") == 0)
                 return 0;
+        if (strcmp(w0, "ip") == 0 && strncmp(p, " route ", 7) == 0) {
+                /* the words go to the library as iproute2's: the same
+                 * route insertion rtnetlink makes */
+                int e = strata_ip_route(r->sn, p + 7);
+                if (e == -EINVAL)
+                        goto refuse;
+                if (e) {
+                        snprintf(err, errcap, "line %d: %s: %s", line, cmd, strata_strerror(e));
+                        return -1;
+                }
+                return 0;
+        }
 refuse:
         snprintf(err, errcap, "line %d: shell command not supported by the runner: %s", line, cmd);
         return -1;
