@@ -284,6 +284,11 @@ static int route_get(struct rtnl_req *req, const uint8_t *h, const struct nl_att
             (tb[RTA_IIF_].data && nla_get_u32(&tb[RTA_IIF_], &iif)) ||
             (tb[RTA_UID_].data && nla_get_u32(&tb[RTA_UID_], &uid)))
                 return -EINVAL;
+        /* rtm_getroute_parse_ip_proto: only what has ports or is ICMP */
+        if (tb[RTA_IP_PROTO_].data && proto != 6 && proto != 17 && proto != 1) {
+                req->extack = "Unsupported ip proto";
+                return -EOPNOTSUPP;
+        }
         /* the ports arrive in network order (be16 attributes) */
         struct flowi4 fl = { .daddr = dst,
                              .saddr = src,
@@ -292,7 +297,8 @@ static int route_get(struct rtnl_req *req, const uint8_t *h, const struct nl_att
                              .mark = mark,
                              .proto = proto,
                              .sport = (uint16_t)(sport >> 8 | sport << 8),
-                             .dport = (uint16_t)(dport >> 8 | dport << 8) };
+                             .dport = (uint16_t)(dport >> 8 | dport << 8),
+                             .uid = iif ? 0 : uid };
         struct rt_result res;
         int err = ip_route_query_flow(req->net, &fl, &res);
         if (err)

@@ -348,8 +348,9 @@ struct flowi4 {
         int iif, oif;
         uint32_t mark;
         uint8_t tos;
-        uint8_t proto;         /* for the multipath hash (policy 1) */
+        uint8_t proto;         /* for the multipath hash (policy 1) and rules */
         uint16_t sport, dport; /* host order; 0 when unknown */
+        uint32_t uid;          /* the socket's owner (flowi4_uid); 0 otherwise */
 };
 /* Rule actions: Linux's FR_ACT_*. */
 enum {
@@ -379,6 +380,17 @@ struct fib_rule {
         uint8_t tos;
         uint32_t mark, mark_mask; /* mark_mask 0: no fwmark selector */
         char iifname[16], oifname[16];
+        /* selectors of the flow's owner and transport; zero: any */
+        bool uid_set;
+        uint32_t uid_start, uid_end;         /* uidrange, inclusive */
+        uint8_t ip_proto;                    /* ipproto */
+        uint16_t sport_lo, sport_hi;         /* sport range, inclusive */
+        uint16_t dport_lo, dport_hi;         /* dport range */
+        /* suppressors: a lookup's answer is refused (the walk goes on) when
+         * its prefix is no longer than suppress_prefixlength, or its device
+         * is in group suppress_ifgroup (every Strata device is in group 0) */
+        bool suppress_plen_set, suppress_ifgroup_set;
+        uint32_t suppress_prefixlen, suppress_ifgroup;
 };
 /* The answer of fib_lookup_flow. */
 struct fib_res {
@@ -409,6 +421,9 @@ int fib_rule_add(struct net *net, const struct fib_rule *r, bool has_pref, bool 
 int fib_rule_del(struct net *net, const struct fib_rule *m, bool has_pref);
 /* The rules in order (the default three when none were changed). */
 void fib_rules_for_each(struct net *net, void (*fn)(const struct fib_rule *r, void *c), void *ctx);
+/* Does a rule select by protocol or port (fib_rules_require_fldissect)?
+ * Input lookups then read them from the packet. */
+bool fib_rules_need_l4(struct net *net);
 /* Have the rules changed from Linux's defaults (fib_has_custom_rules)? */
 bool fib_has_custom_rules(struct net *net);
 /* Remove routes through dev from every table; free everything at exit. */
