@@ -94,6 +94,8 @@ int strata_route_add_ex(struct strata_net *net, const char *type, const char *ds
 int strata_ip_route(struct strata_net *net, const char *cmd);
 /* ip rule add / del SPEC, in iproute2's words: [not] [from PREFIX|all]
  * [to PREFIX|all] [iif DEV] [oif DEV] [fwmark M[/MASK]] [tos T] [pref N]
+ * [uidrange A-B] [ipproto tcp|udp|icmp|N] [sport P[-Q]] [dport P[-Q]]
+ * [suppress_prefixlength N] [suppress_ifgroup G]
  * and one action: lookup TABLE, goto PREF, blackhole, unreachable,
  * prohibit, nop.  Without pref, Linux's choice (the second rule's minus
  * one).  del removes the first rule matching every field given. */

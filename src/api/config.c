@@ -242,6 +242,18 @@ out:
         return err;
 }
 
+/* "N" or "N-M" (inclusive). */
+static int parse_range(char *v, uint32_t *lo, uint32_t *hi)
+{
+        char *dash = strchr(v, '-');
+        if (dash)
+                *dash = 0;
+        int err = parse_u32(v, lo);
+        if (!err)
+                err = dash ? parse_u32(dash + 1, hi) : (*hi = *lo, 0);
+        return err;
+}
+
 /* A rule in iproute2's words: [not] [from P|all] [to P|all] [iif D] [oif D]
  * [fwmark M[/K]] [tos T] [pref N] lookup T | goto N | blackhole |
  * unreachable | prohibit | nop. */
@@ -310,6 +322,33 @@ static int rule_parse(const char *spec, struct fib_rule *r, bool *has_pref)
                 } else if (!strcmp(k, "goto")) {
                         err = parse_u32(v, &r->target);
                         r->action = FR_ACT_GOTO;
+                } else if (!strcmp(k, "uidrange")) {
+                        err = parse_range(v, &r->uid_start, &r->uid_end);
+                        r->uid_set = true;
+                        if (!err && (r->uid_start > r->uid_end || r->uid_end == 0xffffffffu))
+                                err = -EINVAL;
+                } else if (!strcmp(k, "sport") || !strcmp(k, "dport")) {
+                        uint32_t lo, hi;
+                        err = parse_range(v, &lo, &hi);
+                        if (!err && (!lo || lo > hi || hi >= 0xffff))
+                                err = -EINVAL; /* fib_rule_port_range_valid */
+                        *(k[0] == 's' ? &r->sport_lo : &r->dport_lo) = (uint16_t)lo;
+                        *(k[0] == 's' ? &r->sport_hi : &r->dport_hi) = (uint16_t)hi;
+                } else if (!strcmp(k, "ipproto")) {
+                        uint32_t pr = 0;
+                        err = !strcmp(v, "tcp") ? (pr = 6, 0)
+                              : !strcmp(v, "udp") ? (pr = 17, 0)
+                              : !strcmp(v, "icmp") ? (pr = 1, 0)
+                                                   : parse_u32(v, &pr);
+                        if (!err && (pr == 0 || pr > 255))
+                                err = -EINVAL;
+                        r->ip_proto = (uint8_t)pr;
+                } else if (!strcmp(k, "suppress_prefixlength")) {
+                        err = parse_u32(v, &r->suppress_prefixlen);
+                        r->suppress_plen_set = true;
+                } else if (!strcmp(k, "suppress_ifgroup")) {
+                        err = parse_u32(v, &r->suppress_ifgroup);
+                        r->suppress_ifgroup_set = true;
                 } else {
                         return -EINVAL;
                 }
