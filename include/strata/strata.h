@@ -85,7 +85,7 @@ int strata_route_add(struct strata_net *net, const char *dst, const char *gw, co
 int strata_route_add_ex(struct strata_net *net, const char *type, const char *dst, const char *gw,
                         const char *dev, uint32_t table, uint32_t metric);
 /* ip route add|append|replace|change|del SPEC, in iproute2's words:
- * [TYPE] PREFIX|default [via GW] [dev DEV] [table T] [metric N] [src A]
+ * [TYPE] PREFIX|default [via GW] [dev DEV] [onlink] [table T] [metric N] [src A]
  * and metrics, each [lock] VALUE: mtu, advmss, window, cwnd, ssthresh,
  * reordering, hoplimit, initcwnd, initrwnd, quickack, fastopen_no_cookie,
  * rtt / rttvar / rto_min TIME (ms, or with unit s, ms, us), features ecn.

@@ -72,11 +72,31 @@ static int check_nh(struct net *net, uint32_t gw, struct net_device **dev)
         return 0;
 }
 
+/* fib_check_nh_v4_gw for an onlink next hop: the gateway need not be
+ * reachable through a route, but the device must be named and up, and
+ * the gateway a unicast address that is not ours. */
+static int check_nh_onlink(struct net *net, uint32_t gw, const struct net_device *dev)
+{
+        if (!dev)
+                return -ENODEV; /* "Nexthop device required for onlink" */
+        if (!netif_running(dev))
+                return -ENETDOWN; /* "Nexthop device is not up" */
+        const struct fib_route *lr = fib_table_lookup(ipv4_of(net)->local, gw);
+        if (!gw || ipv4_is_multicast(gw) || ipv4_is_lbcast(gw) ||
+            (lr && (lr->type == RTN_LOCAL || lr->type == RTN_BROADCAST)))
+                return -EINVAL; /* "Nexthop has invalid gateway" */
+        return 0;
+}
+
 int api_route_insert(struct net *net, struct fib_table *t, struct fib_route *r, int how)
 {
         for (int i = 0; i < r->nhs; i++) {
                 struct fib_nh *nh = &r->nh[i];
-                if (nh->gw) {
+                if (nh->gw && (nh->flags & RTNH_F_ONLINK)) {
+                        int err = check_nh_onlink(net, nh->gw, nh->dev);
+                        if (err)
+                                return err;
+                } else if (nh->gw) {
                         int err = check_nh(net, nh->gw, &nh->dev);
                         if (err)
                                 return err;
@@ -87,6 +107,10 @@ int api_route_insert(struct net *net, struct fib_table *t, struct fib_route *r, 
         if (r->nhs) {
                 r->gw = r->nh[0].gw;
                 r->dev = r->nh[0].dev;
+        } else if (r->gw && (r->nh_flags & RTNH_F_ONLINK)) {
+                int err = check_nh_onlink(net, r->gw, r->dev);
+                if (err)
+                        return err;
         } else if (r->gw) {
                 int err = check_nh(net, r->gw, &r->dev);
                 if (err)

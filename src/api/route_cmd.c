@@ -149,7 +149,9 @@ static int parse_route(struct net *net, char **argv, struct fib_route *r, struct
                         argv++;
                 }
                 int err = 0;
-                if (!strcmp(w, "via")) {
+                if (!strcmp(w, "onlink")) {
+                        r->nh_flags |= RTNH_F_ONLINK;
+                } else if (!strcmp(w, "via")) {
                         err = ipv4_addr_parse(arg, &r->gw) < 0 ? -EINVAL : 0;
                 } else if (!strcmp(w, "dev")) {
                         r->dev = dev_get_by_name(net, arg);

@@ -106,6 +106,8 @@ static void fill_route(struct nl_out *o, const struct fib_route *r, uint16_t typ
         if (r->dev && r->type == RTN_UNICAST && !r->dev->carrier &&
             !(r->dev->flags & IFF_LOOPBACK_))
                 rflags |= RTNH_F_LINKDOWN_;
+        if (!r->nhs)
+                rflags |= r->nh_flags & RTNH_F_ONLINK_;
         memcpy(h + 8, &rflags, 4);
         nl_put(o, h, sizeof(h));
         nla_put_u32(o, RTA_TABLE_, r->table);
@@ -427,10 +429,6 @@ static int parse_multipath(struct rtnl_req *req, const struct nl_attr *a, struct
                         req->extack = "Strata: only the onlink nexthop flag is supported";
                         return -EOPNOTSUPP;
                 }
-                if (nh->flags & RTNH_F_ONLINK_) {
-                        req->extack = "Strata: onlink nexthops are not supported yet";
-                        return -EOPNOTSUPP;
-                }
                 if (idx) {
                         nh->dev = dev_get_by_index(req->net, idx);
                         if (!nh->dev)
@@ -451,6 +449,7 @@ static int parse_multipath(struct rtnl_req *req, const struct nl_attr *a, struct
                 /* a single path; its weight means nothing */
                 r->gw = nhs[0].gw;
                 r->dev = nhs[0].dev;
+                r->nh_flags = nhs[0].flags;
                 return 0;
         }
         r->nh = nhs;
@@ -504,6 +503,7 @@ static int route_from_msg(struct rtnl_req *req, const struct nl_attr *tb, struct
         r->protocol = h[5];
         r->scope = h[6];
         r->type = h[7];
+        r->nh_flags = (uint8_t)(nl_rd32(h + 8) & RTNH_F_ONLINK_); /* rtm_flags */
         if (r->plen > 32 || h[2] /* src_len */) {
                 req->extack = h[2] ? "Strata: source-specific routes are not supported" : NULL;
                 return h[2] ? -EOPNOTSUPP : -EINVAL;
@@ -605,9 +605,16 @@ int rtnl_newroute(struct rtnl_req *req)
                 how = f & NLM_F_CREATE_ ? API_ROUTE_REPLACE : API_ROUTE_CHANGE;
         else if (!(f & NLM_F_EXCL_))
                 how = API_ROUTE_APPEND;
+        bool onlink = r.nh_flags & RTNH_F_ONLINK_;
+        for (int i = 0; i < r.nhs; i++)
+                onlink |= r.nh[i].flags & RTNH_F_ONLINK_;
         err = api_route_insert(req->net, t, &r, how);
-        if (err == -ENETUNREACH)
+        if (err == -ENETUNREACH || (onlink && err == -EINVAL))
                 req->extack = "Nexthop has invalid gateway";
+        else if (onlink && err == -ENODEV)
+                req->extack = "Nexthop device required for onlink";
+        else if (onlink && err == -ENETDOWN)
+                req->extack = "Nexthop device is not up";
         if (!err)
                 net_rtnl_notify(req->net, NET_RTNL_NEWROUTE, &r);
         return err;

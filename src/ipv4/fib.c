@@ -169,11 +169,11 @@ static bool route_identical(const struct fib_route *a, const struct fib_route *b
                 return false;
         for (int i = 0; i < a->nhs; i++)
                 if (a->nh[i].gw != b->nh[i].gw || a->nh[i].dev != b->nh[i].dev ||
-                    a->nh[i].weight != b->nh[i].weight)
+                    a->nh[i].weight != b->nh[i].weight || a->nh[i].flags != b->nh[i].flags)
                         return false;
         return a->type == b->type && a->tos == b->tos && a->priority == b->priority &&
                a->dev == b->dev && a->gw == b->gw && a->prefsrc == b->prefsrc &&
-               a->scope == b->scope;
+               a->scope == b->scope && a->nh_flags == b->nh_flags;
 }
 
 /*

@@ -118,6 +118,8 @@ struct fib_nh {
         struct fnhe_hash *exc; /* its next-hop exceptions, owned */
 };
 #define FIB_MAX_NHS 32
+#define RTNH_F_ONLINK 4 /* the gateway is on the device's link, whatever its
+                         * routes say */
 
 /* Route metrics: Linux's RTAX_* (fib_metrics.c). */
 enum {
@@ -166,6 +168,8 @@ struct fib_route {
          * are then the first one's.  nhs 0: the single path gw/dev. */
         struct fib_nh *nh;
         uint8_t nhs;
+        uint8_t nh_flags; /* RTNH_F_ONLINK of a single path (the next hops'
+                           * own, in nh[i].flags) */
         /* Metrics (fib_metrics.c), owned by a route in a table (a
          * template's are copied on insert); NULL: none set. */
         struct fib_metrics *metrics;

@@ -145,7 +145,7 @@ static void words_as_iproute2_sends_them(void)
         CHECK_EQ(strata_ip_route(ns, "add 192.0.2.2 dev v0 hoplimit 300"), -EINVAL);
         CHECK_EQ(strata_ip_route(ns, "add 192.0.2.2 dev v0 quickack 2"), -EINVAL);
         CHECK_EQ(strata_ip_route(ns, "add 192.0.2.2 dev v0 mtu"), -EINVAL);
-        CHECK_EQ(strata_ip_route(ns, "add 192.0.2.2 dev v0 onlink"), -EINVAL);
+        CHECK_EQ(strata_ip_route(ns, "add 192.0.2.2 dev v0 proto static"), -EINVAL);
         CHECK_EQ(strata_ip_route(ns, "add 192.0.2.2 dev nosuch"), -ENODEV);
         CHECK_EQ(strata_ip_route(ns, "add 192.0.2.2 via 10.9.9.9"), -ENETUNREACH);
         CHECK_EQ(strata_ip_route(ns, "frobnicate 192.0.2.2 dev v0"), -EINVAL);
@@ -155,6 +155,27 @@ static void words_as_iproute2_sends_them(void)
         teardown();
 }
 
-TEST_MAIN(T(metrics_set_caps_and_refusals), T(unlocked_mtu_metric_is_lowered_by_pmtu),
+/* onlink: a gateway no route reaches, on the named device, which must be
+ * up; never one of our own addresses. */
+static void onlink_gateway_needs_no_route(void)
+{
+        setup();
+        CHECK_EQ(strata_ip_route(ns, "add 10.9.0.0/16 via 192.0.2.1 dev v0"), -ENETUNREACH);
+        CHECK_EQ(strata_ip_route(ns, "add 10.9.0.0/16 via 192.0.2.1 onlink"), -ENODEV);
+        CHECK_EQ(strata_ip_route(ns, "add 10.9.0.0/16 via 192.168.0.1 dev v0 onlink"), -EINVAL);
+        CHECK_EQ(strata_ip_route(ns, "add 10.9.0.0/16 via 127.0.0.1 dev v0 onlink"), -EINVAL);
+        CHECK_EQ(strata_link_set_up(ns, "v1", false), 0);
+        CHECK_EQ(strata_ip_route(ns, "add 10.9.0.0/16 via 192.0.2.1 dev v1 onlink"), -ENETDOWN);
+        CHECK_EQ(strata_ip_route(ns, "add 10.9.0.0/16 via 192.0.2.1 dev v0 onlink"), 0);
+        struct rt_result res;
+        CHECK_EQ(ip_route_output(ns->net, 0x0a090101u, 0, 0, &res), 0);
+        CHECK_EQ(res.nexthop, DST);
+        CHECK_EQ(strcmp(res.dev->name, "v0"), 0);
+        CHECK_EQ(res.saddr, 0xc0a80001u);
+        CHECK(res.route->nh_flags & RTNH_F_ONLINK);
+        teardown();
+}
+
+TEST_MAIN(T(metrics_set_caps_and_refusals), T(onlink_gateway_needs_no_route), T(unlocked_mtu_metric_is_lowered_by_pmtu),
           T(locked_mtu_ignores_pmtu), T(change_needs_a_route_replace_creates),
           T(words_as_iproute2_sends_them))
