@@ -519,7 +519,8 @@ static void multipath_over_netlink(void)
         CHECK_EQ(add_multipath(&r, 2, gws, ifs, 0, 4000), -EINVAL); /* past the attribute */
         CHECK_EQ(add_multipath(&r, 0, gws, ifs, 0, -1), -EINVAL);   /* no next hop */
         CHECK_EQ(add_multipath(&r, 33, gws, ifs, 0, -1), -EINVAL);  /* more than 32 */
-        CHECK_EQ(add_multipath(&r, 2, gws, ifs, RTNH_F_ONLINK, -1), -EOPNOTSUPP);
+        CHECK_EQ(add_multipath(&r, 2, gws, ifs, RTNH_F_ONLINK, -1), -ENODEV); /* onlink: dev */
+        CHECK_EQ(add_multipath(&r, 2, gws, ifs, RTNH_F_DEAD, -1), -EOPNOTSUPP);
         CHECK_EQ(add_multipath(&r, 2, bad, ifs, 0, -1), -ENETUNREACH); /* invalid gateway */
         int nodev[2] = { 2, 42 };
         CHECK_EQ(add_multipath(&r, 2, gws, nodev, 0, -1), -ENODEV);
