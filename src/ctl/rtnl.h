@@ -50,6 +50,13 @@ int rtnl_delroute(struct rtnl_req *req);
 int rtnl_getrule(struct rtnl_req *req);
 int rtnl_newrule(struct rtnl_req *req);
 int rtnl_delrule(struct rtnl_req *req);
+/* rtnl_nexthop.c */
+#define RTM_NEWNEXTHOP_ 104
+#define RTM_DELNEXTHOP_ 105
+#define RTM_GETNEXTHOP_ 106
+int rtnl_getnexthop(struct rtnl_req *req);
+int rtnl_newnexthop(struct rtnl_req *req);
+int rtnl_delnexthop(struct rtnl_req *req);
 /* rtnl_neigh.c */
 int rtnl_getneigh(struct rtnl_req *req);
 int rtnl_newneigh(struct rtnl_req *req);

@@ -18,6 +18,7 @@
 
 #include "ctl/rtnl.h"
 #include "ipv4/ipv4.h"
+#include "ipv4/nexthop.h"
 
 #define RTCF_BROADCAST_  0x10000000u
 #define RTCF_LOCAL_      0x80000000u
@@ -116,6 +117,8 @@ static void fill_route(struct nl_out *o, const struct fib_route *r, uint16_t typ
         if (r->priority)
                 nla_put_u32(o, RTA_PRIORITY_, r->priority);
         put_metrics(o, r->metrics);
+        if (r->nh_id)
+                nla_put_u32(o, RTA_NH_ID_, r->nh_id);
         if (r->prefsrc)
                 nla_put_in_addr(o, RTA_PREFSRC_, r->prefsrc);
         if (r->nhs) {
@@ -516,8 +519,8 @@ static int route_from_msg(struct rtnl_req *req, const struct nl_attr *tb, struct
             (tb[RTA_PRIORITY_].data && nla_get_u32(&tb[RTA_PRIORITY_], &r->priority)) ||
             (tb[RTA_PREFSRC_].data && nla_get_in_addr(&tb[RTA_PREFSRC_], &r->prefsrc)))
                 return -EINVAL;
-        if (tb[RTA_ENCAP_].data || tb[RTA_VIA_].data || tb[RTA_NH_ID_].data) {
-                req->extack = "Strata: encapsulation and nexthop objects are not supported yet";
+        if (tb[RTA_ENCAP_].data || tb[RTA_VIA_].data) {
+                req->extack = "Strata: encapsulation and via are not supported yet";
                 return -EOPNOTSUPP;
         }
         if (tb[RTA_METRICS_].data && tb[RTA_METRICS_].len > 0) {
@@ -530,6 +533,21 @@ static int route_from_msg(struct rtnl_req *req, const struct nl_attr *tb, struct
                 int err = parse_multipath(req, &tb[RTA_MULTIPATH_], r, nhs);
                 if (err)
                         return err;
+        }
+        if (tb[RTA_NH_ID_].data) {
+                uint32_t id;
+                if (nla_get_u32(&tb[RTA_NH_ID_], &id))
+                        return -EINVAL;
+                if (create && (r->gw || oif || r->nhs)) {
+                        req->extack = "Nexthop specification and nexthop id are mutually exclusive";
+                        return -EINVAL;
+                }
+                if (!create) {
+                        r->nh_id = id; /* a delete matches the id */
+                } else if (nexthop_resolve(req->net, id, r, nhs)) {
+                        req->extack = "Nexthop id does not exist";
+                        return -EINVAL;
+                }
         }
         *t = create ? fib_new_table(req->net, table) : fib_get_table(req->net, table);
         if (!*t) {
@@ -637,7 +655,7 @@ static void find_victim(const struct fib_route *c, void *ctx)
                 return;
         if ((!m->priority || c->priority == m->priority) && (!m->gw || c->gw == m->gw) &&
             (!m->dev || c->dev == m->dev) && (!m->type || c->type == m->type) &&
-            (!m->tos || c->tos == m->tos)) {
+            (!m->tos || c->tos == m->tos) && (!m->nh_id || c->nh_id == m->nh_id)) {
                 v->found = *c;
                 v->any = true;
         }

@@ -173,7 +173,7 @@ static bool route_identical(const struct fib_route *a, const struct fib_route *b
                         return false;
         return a->type == b->type && a->tos == b->tos && a->priority == b->priority &&
                a->dev == b->dev && a->gw == b->gw && a->prefsrc == b->prefsrc &&
-               a->scope == b->scope && a->nh_flags == b->nh_flags;
+               a->scope == b->scope && a->nh_flags == b->nh_flags && a->nh_id == b->nh_id;
 }
 
 /*
@@ -271,7 +271,7 @@ static bool route_matches(const struct fib_route *c, const struct fib_route *m)
 {
         return (!m->priority || c->priority == m->priority) && (!m->gw || c->gw == m->gw) &&
                (!m->dev || c->dev == m->dev) && (!m->type || c->type == m->type) &&
-               (!m->tos || c->tos == m->tos);
+               (!m->tos || c->tos == m->tos) && (!m->nh_id || c->nh_id == m->nh_id);
 }
 
 static void fib_len_after_delete(struct fib_table *t, uint8_t plen, uint32_t dst)
@@ -304,6 +304,47 @@ int fib_table_delete(struct fib_table *t, const struct fib_route *m)
                 }
         }
         return -ESRCH;
+}
+
+void fib_table_nh_update(struct fib_table *t, uint32_t id, const struct fib_route *tmpl)
+{
+        fib_changed(t);
+        for (int l = 0; l <= 32; l++) {
+                struct fib_len *fl = &t->len[l];
+                for (uint32_t b = 0; fl->buckets && b <= fl->mask; b++) {
+                        struct fib_route **pp = &fl->buckets[b];
+                        while (*pp) {
+                                struct fib_route *c = *pp;
+                                if (c->nh_id != id) {
+                                        pp = &c->next;
+                                        continue;
+                                }
+                                struct fib_route *n = NULL;
+                                if (tmpl) {
+                                        /* the route as it was, with the new next hops */
+                                        struct fib_route probe = *c;
+                                        probe.gw = tmpl->gw;
+                                        probe.dev = tmpl->dev;
+                                        probe.nh = tmpl->nh;
+                                        probe.nhs = tmpl->nhs;
+                                        probe.nh_flags = tmpl->nh_flags;
+                                        probe.type = tmpl->type;
+                                        n = fib_route_copy(&probe);
+                                }
+                                if (n) {
+                                        n->next = c->next;
+                                        *pp = n;
+                                        pp = &n->next;
+                                        fib_route_free(c);
+                                        continue;
+                                }
+                                uint32_t dst = c->dst; /* deleted (or no memory) */
+                                *pp = c->next;
+                                fib_route_free(c);
+                                fib_len_after_delete(t, (uint8_t)l, dst);
+                        }
+                }
+        }
 }
 
 void fib_table_flush_dev(struct fib_table *t, const struct net_device *dev)

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "ipv4/ipv4.h"
+#include "ipv4/nexthop.h"
 
 struct fib_policy {
         struct fib_rule *rules;
@@ -413,6 +414,7 @@ void fib_rules_for_each(struct net *net, void (*fn)(const struct fib_rule *r, vo
 void fib_flush_dev(struct net *net, const struct net_device *dev)
 {
         struct ipv4_net *in = ipv4_of(net);
+        nexthop_flush_dev(net, dev);
         fib_table_flush_dev(in->local, dev);
         fib_table_flush_dev(in->main, dev);
         fib_table_flush_dev(in->def, dev);

@@ -8,6 +8,7 @@
 
 #include "core/sysctl.h"
 #include "ipv4/ipv4.h"
+#include "ipv4/nexthop.h"
 #include "wire/ethernet.h"
 #include "wire/ipv4.h"
 
@@ -160,6 +161,7 @@ void ipv4_net_exit(struct net *net)
         ipfrag_exit(net);
         neigh_table_clear(&in->arp_tbl);
         fib_rules_exit(net);
+        nexthop_exit(net);
         fib_table_free(in->local);
         fib_table_free(in->main);
         fib_table_free(in->def);

@@ -170,6 +170,7 @@ struct fib_route {
         uint8_t nhs;
         uint8_t nh_flags; /* RTNH_F_ONLINK of a single path (the next hops'
                            * own, in nh[i].flags) */
+        uint32_t nh_id; /* the nexthop object it names (nexthop.h); 0: none */
         /* Metrics (fib_metrics.c), owned by a route in a table (a
          * template's are copied on insert); NULL: none set. */
         struct fib_metrics *metrics;
@@ -272,6 +273,7 @@ struct ipv4_net {
         uint64_t mp_hash_key[2];            /* the multipath hash's key (random) */
 
         struct ipfrag_state *frags; /* ip_reasm.c: reassembly queues */
+        struct nh_table *nexthops;  /* nexthop.c: nexthop objects, NULL until one */
 
         uint64_t icmp_global_stamp;
         int64_t icmp_global_credit;
@@ -333,6 +335,9 @@ int fib_table_replace(struct fib_table *t, const struct fib_route *r, bool creat
 /* Delete routes matching prefix (and, when non-zero/non-NULL, priority,
  * gw, dev, type); returns 0 or -ESRCH. */
 int fib_table_delete(struct fib_table *t, const struct fib_route *match);
+/* The routes naming nexthop id take tmpl's next hops (gw, dev, nh[],
+ * nh_flags, type) -- or, with tmpl NULL, are deleted. */
+void fib_table_nh_update(struct fib_table *t, uint32_t id, const struct fib_route *tmpl);
 /* Remove every route through dev. */
 void fib_table_flush_dev(struct fib_table *t, const struct net_device *dev);
 /* Longest-prefix match among routes whose device is up -- carrier or not --

@@ -56,6 +56,50 @@ both x route get 10.7.1.1
 both x route del 10.9.0.0/16 via 192.0.2.1 dev rnh0
 both x route
 
+# nexthop objects, groups, routes naming them
+both x nexthop add id 1 via 192.168.0.2 dev rnh0
+both x nexthop add id 2 via 192.168.0.3 dev rnh0
+both x nexthop add id 3 group 1/2,3
+both x nexthop add id 4 blackhole
+both x nexthop add id 5 dev rnh0
+both x nexthop add id 6 via 192.0.2.1 dev rnh0 onlink
+both x nexthop add id 7 via 10.0.0.1
+both x nexthop add id 1 via 192.168.0.4 dev rnh0
+both x nexthop add id 8 group 1/99
+both x nexthop add id 9 group 3
+both x nexthop add id 10 via 192.168.0.5 dev rnh1
+both x nexthop add id 11 via 10.9.9.9 dev rnh0
+both x nexthop
+both x -d nexthop
+both x nexthop show dev rnh0
+both x nexthop show groups
+both x nexthop get id 3
+both x nexthop get id 99
+both x route add 10.1.0.0/16 nhid 1
+both x route add 10.3.0.0/16 nhid 3
+both x route add 10.4.0.0/16 nhid 4
+both x route add 10.5.0.0/16 nhid 99
+both x route add 10.6.0.0/16 nhid 1 via 192.168.0.2
+both x route add 10.66.0.0/16 nhid 6 metric 5
+both x route
+both x route get 10.1.1.1
+both x route get 10.3.1.1
+both x route get 10.4.1.1
+both x nexthop replace id 1 via 192.168.0.9 dev rnh0
+both x nexthop replace id 3 via 192.168.0.9 dev rnh0
+both x nexthop replace id 12 via 192.168.0.12 dev rnh0
+both x route
+both x nexthop del id 2
+both x nexthop
+both x route
+both x route del 10.66.0.0/16 nhid 6
+both x nexthop del id 1
+both x nexthop del id 1
+both x route
+both x nexthop
+both x nexthop flush
+both x nexthop
+
 kill "$pid"
 wait "$pid"
 pid=
