@@ -268,6 +268,9 @@ struct ipv4_net {
         int route_mtu_expires;              /* 600000 ms (shown in s) */
         int route_min_pmtu;                 /* 552 */
         int route_flush;                    /* write-only: flushes exceptions */
+        int ip_no_pmtu_disc;                /* 0; 1 sockets DONT, frag-needed lowers to
+                                             * min_pmtu; 2 frag-needed ignored; 3 only
+                                             * for protocols that verify it (TCP) */
         uint32_t fnhe_genid;                /* bumped by each flush */
         int fib_multipath_hash_policy;      /* 0: L3, 1: L4 */
         uint64_t mp_hash_key[2];            /* the multipath hash's key (random) */

@@ -533,6 +533,7 @@ struct sock *tcp_child_new(struct sock *parent, uint32_t saddr, uint16_t sport, 
         c->sndbuf = parent->sndbuf;
         c->uc_ttl = parent->uc_ttl;
         c->tos = parent->tos;
+        c->pmtudisc = parent->pmtudisc;
         struct tcp_sock *tp = tcp_sk(c);
         tp->parent = parent;
         /* sk_clone_lock copies the options a listener was given */
