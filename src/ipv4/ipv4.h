@@ -272,7 +272,8 @@ struct ipv4_net {
                                              * min_pmtu; 2 frag-needed ignored; 3 only
                                              * for protocols that verify it (TCP) */
         uint32_t fnhe_genid;                /* bumped by each flush */
-        int fib_multipath_hash_policy;      /* 0: L3, 1: L4 */
+        int fib_multipath_hash_policy;      /* 0: L3, 1: L4, 2: inner L3, 3: custom */
+        int fib_multipath_hash_fields;      /* 0x0007: policy 3's fields */
         uint64_t mp_hash_key[2];            /* the multipath hash's key (random) */
 
         struct ipfrag_state *frags; /* ip_reasm.c: reassembly queues */
