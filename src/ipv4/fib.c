@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ipv4/fib_lpm.h"
 #include "ipv4/ipv4.h"
 
 struct fib_len {
@@ -27,8 +28,15 @@ struct fib_table {
         uint32_t id;
         uint32_t *genid; /* the namespace's rt_genid, or NULL */
         uint64_t lens; /* bit L: some prefix of length L */
+        uint32_t nprefixes;
+        bool lpm_failed;     /* out of memory once: lookups probe the lengths */
+        struct fib_lpm *lpm; /* from FIB_LPM_MIN prefixes on (fib_lpm.h) */
         struct fib_len len[33];
 };
+
+/* Below this many prefixes a lookup probes the lengths in use: a handful
+ * of hash probes, no 64 MB index. */
+#define FIB_LPM_MIN 4096
 
 static inline uint32_t plen_mask(uint8_t plen)
 {
@@ -67,6 +75,7 @@ static struct fib_route *fib_route_copy(const struct fib_route *r)
         n->exc = NULL;
         n->nh = NULL;
         n->metrics = NULL;
+        n->lpm_slot = 0;
         if (r->metrics && !fib_metrics_empty(r->metrics)) {
                 n->metrics = malloc(sizeof(*n->metrics));
                 if (!n->metrics)
@@ -128,7 +137,91 @@ void fib_table_free(struct fib_table *t)
                 }
                 free(fl->buckets);
         }
+        lpm_free(t->lpm);
         free(t);
+}
+
+/* The first route of prefix dst/plen in its chain, or NULL. */
+static struct fib_route *prefix_head(const struct fib_table *t, uint32_t dst, uint8_t plen)
+{
+        const struct fib_len *fl = &t->len[plen];
+        if (!fl->buckets)
+                return NULL;
+        for (struct fib_route *c = fl->buckets[fib_hash(dst) & fl->mask]; c; c = c->next)
+                if (c->dst == dst)
+                        return c;
+        return NULL;
+}
+
+/* The index entry of the longest prefix shorter than plen covering dst
+ * (0: none). */
+static uint32_t lpm_shorter(const struct fib_table *t, uint32_t dst, uint8_t plen)
+{
+        for (int l = plen - 1; l >= 0; l--) {
+                if (!(t->lens & (1ull << l)))
+                        continue;
+                const struct fib_route *h = prefix_head(t, dst & plen_mask((uint8_t)l), (uint8_t)l);
+                if (h && h->lpm_slot)
+                        return lpm_mk(h->lpm_slot, (uint8_t)l);
+        }
+        return 0;
+}
+
+static void lpm_drop(struct fib_table *t)
+{
+        lpm_free(t->lpm);
+        t->lpm = NULL;
+        t->lpm_failed = true;
+}
+
+/* Prefix dst/plen changed (a route added, replaced or removed; old_slot:
+ * the slot a removed or replaced route held): the index follows. */
+static void lpm_sync(struct fib_table *t, uint32_t dst, uint8_t plen, uint32_t old_slot)
+{
+        struct fib_lpm *l = t->lpm;
+        if (!l)
+                return;
+        struct fib_route *head = prefix_head(t, dst, plen);
+        if (!head) {
+                if (old_slot)
+                        lpm_delete(l, dst, plen, old_slot, lpm_shorter(t, dst, plen));
+                return;
+        }
+        const struct fib_len *fl = &t->len[plen];
+        uint32_t slot = old_slot;
+        for (struct fib_route *c = head; c && !slot; c = c->next)
+                if (c->dst == dst)
+                        slot = c->lpm_slot;
+        if (!slot) {
+                slot = lpm_slot_alloc(l);
+                if (!slot || lpm_insert(l, dst, plen, slot)) {
+                        lpm_drop(t);
+                        return;
+                }
+        }
+        for (struct fib_route *c = fl->buckets[fib_hash(dst) & fl->mask]; c; c = c->next)
+                if (c->dst == dst)
+                        c->lpm_slot = slot;
+        l->slot[slot] = head;
+}
+
+/* Enough prefixes: build the index over what the table holds. */
+static void lpm_maybe_build(struct fib_table *t)
+{
+        if (t->lpm || t->lpm_failed || t->nprefixes < FIB_LPM_MIN)
+                return;
+        t->lpm = lpm_new();
+        if (!t->lpm) {
+                t->lpm_failed = true;
+                return;
+        }
+        for (int len = 0; len <= 32 && t->lpm; len++) {
+                struct fib_len *fl = &t->len[len];
+                for (uint32_t b = 0; fl->buckets && b <= fl->mask && t->lpm; b++)
+                        for (struct fib_route *c = fl->buckets[b]; c && t->lpm; c = c->next)
+                                if (!c->lpm_slot)
+                                        lpm_sync(t, c->dst, (uint8_t)len, 0);
+        }
 }
 
 /* Chains in a bucket hold routes of several prefixes; the routes of one
@@ -224,9 +317,13 @@ static int fib_insert(struct fib_table *t, const struct fib_route *r, bool appen
         n->table = t->id;
         n->next = *ins;
         *ins = n;
-        if (!prefix_seen)
+        if (!prefix_seen) {
                 fl->count++;
+                t->nprefixes++;
+        }
         t->lens |= 1ull << r->plen;
+        lpm_sync(t, dst, r->plen, 0);
+        lpm_maybe_build(t);
         return 0;
 }
 
@@ -261,7 +358,9 @@ int fib_table_replace(struct fib_table *t, const struct fib_route *r, bool creat
                 n->table = t->id;
                 n->next = c->next;
                 *pp = n;
+                uint32_t old_slot = c->lpm_slot;
                 fib_route_free(c);
+                lpm_sync(t, dst, r->plen, old_slot);
                 return 0;
         }
         return create ? fib_insert(t, r, false) : -ENOENT;
@@ -280,6 +379,7 @@ static void fib_len_after_delete(struct fib_table *t, uint8_t plen, uint32_t dst
         for (struct fib_route *c = fl->buckets[fib_hash(dst) & fl->mask]; c; c = c->next)
                 if (c->dst == dst)
                         return; /* prefix still has routes */
+        t->nprefixes--;
         if (--fl->count == 0)
                 t->lens &= ~(1ull << plen);
 }
@@ -298,8 +398,10 @@ int fib_table_delete(struct fib_table *t, const struct fib_route *m)
                 struct fib_route *c = *pp;
                 if (c->dst == dst && route_matches(c, m)) {
                         *pp = c->next;
+                        uint32_t old_slot = c->lpm_slot;
                         fib_route_free(c);
                         fib_len_after_delete(t, m->plen, dst);
+                        lpm_sync(t, dst, m->plen, old_slot);
                         return 0;
                 }
         }
@@ -331,17 +433,19 @@ void fib_table_nh_update(struct fib_table *t, uint32_t id, const struct fib_rout
                                         probe.type = tmpl->type;
                                         n = fib_route_copy(&probe);
                                 }
+                                uint32_t dst = c->dst, old_slot = c->lpm_slot;
                                 if (n) {
                                         n->next = c->next;
                                         *pp = n;
                                         pp = &n->next;
                                         fib_route_free(c);
+                                        lpm_sync(t, dst, (uint8_t)l, old_slot);
                                         continue;
                                 }
-                                uint32_t dst = c->dst; /* deleted (or no memory) */
-                                *pp = c->next;
+                                *pp = c->next; /* deleted (or no memory) */
                                 fib_route_free(c);
                                 fib_len_after_delete(t, (uint8_t)l, dst);
+                                lpm_sync(t, dst, (uint8_t)l, old_slot);
                         }
                 }
         }
@@ -361,10 +465,11 @@ void fib_table_flush_dev(struct fib_table *t, const struct net_device *dev)
                                 /* a multipath route goes with any of its
                                  * devices (Linux keeps it with the others) */
                                 if (fib_route_nh_by_dev(c, dev) >= 0) {
-                                        uint32_t dst = c->dst;
+                                        uint32_t dst = c->dst, old_slot = c->lpm_slot;
                                         *pp = c->next;
                                         fib_route_free(c);
                                         fib_len_after_delete(t, (uint8_t)l, dst);
+                                        lpm_sync(t, dst, (uint8_t)l, old_slot);
                                 } else {
                                         pp = &c->next;
                                 }
@@ -390,6 +495,17 @@ static bool route_usable(const struct fib_route *r)
 
 const struct fib_route *fib_table_lookup(const struct fib_table *t, uint32_t dst)
 {
+        if (t->lpm) {
+                uint32_t e = lpm_entry(t->lpm, dst);
+                if (!e)
+                        return NULL; /* no prefix covers dst */
+                const struct fib_route *h = t->lpm->slot[e & LPM_IDX];
+                for (const struct fib_route *c = h; c; c = c->next)
+                        if (c->dst == h->dst && route_usable(c))
+                                return c;
+                /* every route of the longest prefix is down: the lengths
+                 * below it decide, as without the index */
+        }
         uint64_t lens = t->lens;
         while (lens) {
                 int l = 63 - __builtin_clzll(lens);

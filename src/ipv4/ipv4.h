@@ -161,6 +161,8 @@ struct fib_route {
         uint32_t gw; /* 0: directly connected */
         struct net_device *dev;
         uint32_t table;
+        uint32_t lpm_slot;     /* fib.c's index of large tables: its prefix's
+                                * slot (0: none) */
         struct fnhe_hash *exc; /* next-hop exceptions learned (route_exc.c),
                                 * owned: NULL until the first */
         /* Multipath (ECMP): nhs >= 2 next hops, owned by the route in a
