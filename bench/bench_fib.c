@@ -169,8 +169,10 @@ int main(int argc, char **argv)
         printf("%-28s %14.1f %14s\n", "lookups/s (M, one core)", rate / 1e6, "n/a");
         printf("%-28s %14.1f %14s\n", "ns per lookup", el / (double)lookups, "n/a");
         printf("%-28s %14.1f %14s\n", "table memory (MB)", mem / 1048576.0, kmem);
-        printf("%-28s %14.1f %14s\n", "bytes per prefix", mem / (double)n,
-               kkb >= 0 ? "" : "n/a");
+        char kper[32] = "n/a";
+        if (kkb >= 0)
+                snprintf(kper, sizeof(kper), "%.1f", kkb * 1024.0 / (double)n);
+        printf("%-28s %14.1f %14s\n", "bytes per prefix", mem / (double)n, kper);
         printf("target 20 M lookups/s: %s%s\n", rate >= 20e6 ? "met" : "missed",
                sink == 1 ? " " : "");
         fib_table_free(t);
