@@ -72,6 +72,13 @@ static void unlocked_mtu_metric_is_lowered_by_pmtu(void)
         CHECK_EQ(ip_rt_update_pmtu(net, DST, 0, 0, 0, 0, 1300), 0);
         CHECK_EQ(ip_route_output(net, DST, 0, 0, &res), 0);
         CHECK_EQ(rt_mtu(&res), 1300);
+        /* a forwarded packet honours the route's mtu (not a learned one) */
+        CHECK_EQ(strata_sysctl_set(ns, "net.ipv4.ip_forward", "1"), 0);
+        struct rt_result fw;
+        CHECK_EQ(ip_route_query(net, DST, 0xc0a80109u, dev_get_by_name(net, "v1")->ifindex, 0, 0,
+                                &fw),
+                 0);
+        CHECK_EQ(rt_mtu(&fw), 1400);
         /* ... never raises it */
         CHECK_EQ(ip_rt_update_pmtu(net, DST, 0, 0, 0, 0, 1450), 0);
         CHECK_EQ(ip_route_output(net, DST, 0, 0, &res), 0);
