@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#define HUGE_2M ((size_t)2 << 20)
+#define TBL24_SIZE (((size_t)1 << 24) * sizeof(uint32_t))
 
 #include "ipv4/fib_lpm.h"
 
@@ -25,16 +25,17 @@ struct fib_lpm *lpm_new(void)
         struct fib_lpm *l = calloc(1, sizeof(*l));
         if (!l)
                 return NULL;
-        /* 64 MB read at random: on 2 MB pages where the system allows it,
-         * so that a lookup misses the cache, not also the TLB */
-        size_t size = ((size_t)1 << 24) * sizeof(*l->tbl24);
-        l->tbl24 = aligned_alloc(HUGE_2M, size);
-        if (!l->tbl24) {
+        /* 64 MB read at random: zero pages until written, and 2 MB pages
+         * where the system allows them, so that a lookup misses the cache
+         * but not also the TLB */
+        void *p = mmap(NULL, TBL24_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+                       0);
+        if (p == MAP_FAILED) {
                 free(l);
                 return NULL;
         }
-        madvise(l->tbl24, size, MADV_HUGEPAGE);
-        memset(l->tbl24, 0, size);
+        madvise(p, TBL24_SIZE, MADV_HUGEPAGE);
+        l->tbl24 = p;
         l->nslots = 1; /* slot 0: none */
         return l;
 }
@@ -43,7 +44,7 @@ void lpm_free(struct fib_lpm *l)
 {
         if (!l)
                 return;
-        free(l->tbl24);
+        munmap(l->tbl24, TBL24_SIZE);
         free(l->tbl8);
         free(l->free_groups);
         free(l->slot);
