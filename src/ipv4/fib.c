@@ -10,7 +10,7 @@
  * miss: from FIB_LPM_MIN prefixes on, a DIR-24-8 index (fib_lpm.c) answers
  * with one or two array reads and the prefix's slot, and the hash tables
  * stay the truth it is kept in step with (bench/bench_fib.c: 1M prefixes,
- * 0.2 M lookups/s probing, 5-8.5 M with the index on this machine, whose
+ * 0.2 M lookups/s probing, 4-12 M with the index on this machine, whose
  * dependent DRAM reads cost ~270 ns).  Routes with the same prefix are
  * chained by priority (metric), lowest first, as Linux orders aliases.
  * The rules choosing among tables, and fib_lookup, are in fib_rules.c.
