@@ -30,10 +30,9 @@ const char bench_name[] = "bench_fib";
 static const struct {
         uint8_t plen;
         unsigned share;
-} mix[] = { { 24, 6000 }, { 23, 1000 }, { 22, 1200 }, { 21, 500 }, { 20, 420 },
-            { 19, 330 },  { 18, 170 },  { 17, 110 },  { 16, 160 }, { 15, 40 },
-            { 14, 30 },   { 13, 20 },   { 12, 10 },   { 11, 5 },   { 10, 3 },
-            { 9, 1 },     { 8, 1 } };
+} mix[] = { { 24, 6000 }, { 23, 1000 }, { 22, 1200 }, { 21, 500 }, { 20, 420 }, { 19, 330 },
+            { 18, 170 },  { 17, 110 },  { 16, 160 },  { 15, 40 },  { 14, 30 },  { 13, 20 },
+            { 12, 10 },   { 11, 5 },    { 10, 3 },    { 9, 1 },    { 8, 1 } };
 
 static uint8_t random_plen(struct strata_random *rnd)
 {
@@ -91,8 +90,7 @@ static long kernel_kb(const uint32_t *dst, const uint8_t *plen, size_t n)
         if (f) {
                 for (size_t i = 0; i < n; i++)
                         fprintf(f, "route add %u.%u.%u.%u/%u via 10.255.0.2\n", dst[i] >> 24,
-                                (dst[i] >> 16) & 255, (dst[i] >> 8) & 255, dst[i] & 255,
-                                plen[i]);
+                                (dst[i] >> 16) & 255, (dst[i] >> 8) & 255, dst[i] & 255, plen[i]);
                 fclose(f);
                 before = slab_kb();
                 snprintf(cmd, sizeof(cmd), "ip -n %s -batch %s -force >/dev/null 2>&1", ns, path);
@@ -142,8 +140,11 @@ int main(int argc, char **argv)
                 uint32_t a = random_u32(&rnd) & (~0u << (32 - l));
                 if ((a >> 24) == 0 || (a >> 24) >= 224 || (a >> 24) == 127 || (a >> 24) == 10)
                         continue; /* no martians, no 10/8 (the bench's own link) */
-                struct fib_route r = { .dst = a, .plen = l, .type = RTN_UNICAST,
-                                       .protocol = RTPROT_BOOT, .gw = 0x0aff0002u };
+                struct fib_route r = { .dst = a,
+                                       .plen = l,
+                                       .type = RTN_UNICAST,
+                                       .protocol = RTPROT_BOOT,
+                                       .gw = 0x0aff0002u };
                 if (fib_table_insert(t, &r) == 0) {
                         dst[have] = a;
                         plen[have++] = l;

@@ -360,8 +360,8 @@ static int rule_parse(const char *spec, struct fib_rule *r, bool *has_pref)
                         *(k[0] == 's' ? &r->sport_hi : &r->dport_hi) = (uint16_t)hi;
                 } else if (!strcmp(k, "ipproto")) {
                         uint32_t pr = 0;
-                        err = !strcmp(v, "tcp") ? (pr = 6, 0)
-                              : !strcmp(v, "udp") ? (pr = 17, 0)
+                        err = !strcmp(v, "tcp")    ? (pr = 6, 0)
+                              : !strcmp(v, "udp")  ? (pr = 17, 0)
                               : !strcmp(v, "icmp") ? (pr = 1, 0)
                                                    : parse_u32(v, &pr);
                         if (!err && (pr == 0 || pr > 255))

@@ -202,9 +202,12 @@ int strata_ip_route(struct strata_net *sn, const char *cmd)
         static const struct {
                 const char *name;
                 int how; /* API_ROUTE_*, or -1: delete */
-        } cmds[] = { { "add", API_ROUTE_EXCL },         { "append", API_ROUTE_APPEND },
-                     { "replace", API_ROUTE_REPLACE }, { "change", API_ROUTE_CHANGE },
-                     { "del", -1 },                    { "delete", -1 } };
+        } cmds[] = { { "add", API_ROUTE_EXCL },
+                     { "append", API_ROUTE_APPEND },
+                     { "replace", API_ROUTE_REPLACE },
+                     { "change", API_ROUTE_CHANGE },
+                     { "del", -1 },
+                     { "delete", -1 } };
         int how = -2;
         for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
                 if (!strcmp(argv[0], cmds[i].name))

@@ -28,8 +28,8 @@ struct fib_lpm *lpm_new(void)
         /* 64 MB read at random: zero pages until written, and 2 MB pages
          * where the system allows them, so that a lookup misses the cache
          * but not also the TLB */
-        void *p = mmap(NULL, TBL24_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
-                       0);
+        void *p =
+            mmap(NULL, TBL24_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (p == MAP_FAILED) {
                 free(l);
                 return NULL;

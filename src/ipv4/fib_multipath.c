@@ -54,11 +54,11 @@ static uint64_t mp_mix(const struct ipv4_net *in, uint64_t v, const struct mp_ke
 
 /* Policy 3: the fields net.ipv4.fib_multipath_hash_fields selects, of the
  * outer header (bits 0x01-0x20) and of an inner one (0x40-0x800). */
-#define MP_F_SRC_IP  0x01
-#define MP_F_DST_IP  0x02
-#define MP_F_PROTO   0x04
-#define MP_F_SPORT   0x10
-#define MP_F_DPORT   0x20
+#define MP_F_SRC_IP      0x01
+#define MP_F_DST_IP      0x02
+#define MP_F_PROTO       0x04
+#define MP_F_SPORT       0x10
+#define MP_F_DPORT       0x20
 #define MP_F_INNER_SHIFT 6
 
 static struct mp_keys mp_select(const struct mp_keys *k, unsigned f)
@@ -101,10 +101,11 @@ static uint32_t mp_hash(struct net *net, const struct mp_keys *outer, const stru
 
 uint32_t fib_multipath_hash(struct net *net, const struct flowi4 *fl)
 {
-        struct mp_keys k = {
-                .saddr = fl->saddr, .daddr = fl->daddr, .proto = fl->proto,
-                .sport = fl->sport, .dport = fl->dport
-        };
+        struct mp_keys k = { .saddr = fl->saddr,
+                             .daddr = fl->daddr,
+                             .proto = fl->proto,
+                             .sport = fl->sport,
+                             .dport = fl->dport };
         return mp_hash(net, &k, NULL);
 }
 
@@ -117,7 +118,8 @@ static bool mp_keys_of(const uint8_t *p, size_t len, struct mp_keys *k)
         unsigned ihl = (p[0] & 0xf) * 4u;
         if (ihl < IPV4_HLEN_MIN || len < ihl)
                 return false;
-        *k = (struct mp_keys){ .saddr = get_be32(p + 12), .daddr = get_be32(p + 16), .proto = p[9] };
+        *k =
+            (struct mp_keys){ .saddr = get_be32(p + 12), .daddr = get_be32(p + 16), .proto = p[9] };
         bool frag = get_be16(p + 6) & (IP_MF | IP_OFFMASK);
         if (!frag && (k->proto == IPPROTO_TCP_ || k->proto == IPPROTO_UDP_) && len >= ihl + 4) {
                 k->sport = get_be16(p + ihl);

@@ -118,8 +118,8 @@ struct fib_nh {
         struct fnhe_hash *exc; /* its next-hop exceptions, owned */
 };
 #define FIB_MAX_NHS 32
-#define RTNH_F_ONLINK 4 /* the gateway is on the device's link, whatever its
-                         * routes say */
+/* The gateway is on the device's link, whatever its routes say. */
+#define RTNH_F_ONLINK 4
 
 /* Route metrics: Linux's RTAX_* (fib_metrics.c). */
 enum {

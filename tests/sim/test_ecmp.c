@@ -290,5 +290,6 @@ static void local_output_and_exceptions_per_next_hop(void)
         fix_down(&f);
 }
 
-TEST_MAIN(T(thresholds_follow_weights), T(hash_policy_l3_and_l4), T(hash_policy_custom_fields_and_inner), T(destinations_spread_by_weight),
+TEST_MAIN(T(thresholds_follow_weights), T(hash_policy_l3_and_l4),
+          T(hash_policy_custom_fields_and_inner), T(destinations_spread_by_weight),
           T(local_output_and_exceptions_per_next_hop))

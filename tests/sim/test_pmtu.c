@@ -453,9 +453,9 @@ static void no_pmtu_disc_modes(void)
                 CHECK_EQ(v, cases[i].mode[0] == '0' ? IP_PMTUDISC_WANT : IP_PMTUDISC_DONT);
                 v = IP_PMTUDISC_DO; /* DF, so that the router answers */
                 CHECK_EQ(strata_setsockopt(a, fd, IPPROTO_IP, IP_MTU_DISCOVER, &v, sizeof(v)), 0);
-                CHECK_EQ(strata_sendto(a, fd, buf, sizeof(buf), 0, (struct sockaddr *)&to,
-                                       sizeof(to)),
-                         (ssize_t)sizeof(buf));
+                CHECK_EQ(
+                    strata_sendto(a, fd, buf, sizeof(buf), 0, (struct sockaddr *)&to, sizeof(to)),
+                    (ssize_t)sizeof(buf));
                 run(&lab, SEC);
                 CHECK_EQ(ctr(a, "Icmp.InDestUnreachs"), i + 1);
                 struct rt_result res = route_to(a, GAMMA);
@@ -466,6 +466,6 @@ static void no_pmtu_disc_modes(void)
         lab_down(&lab);
 }
 
-TEST_MAIN(T(exceptions_over_netlink), T(no_pmtu_disc_modes), T(exception_lowers_locks_expires_and_flushes),
-          T(exceptions_are_bounded), T(udp_learns_and_fragments_at_the_source),
-          T(tcp_lowers_mss_and_delivers))
+TEST_MAIN(T(exceptions_over_netlink), T(no_pmtu_disc_modes),
+          T(exception_lowers_locks_expires_and_flushes), T(exceptions_are_bounded),
+          T(udp_learns_and_fragments_at_the_source), T(tcp_lowers_mss_and_delivers))

@@ -594,8 +594,9 @@ static void large_table_index_agrees(void)
         CHECK_EQ(dev_open(F.d1), 0);
         CHECK_EQ(hit(ip(20, 0, 5, 1)), 1005);
         /* replace in place */
-        struct fib_route r = { .dst = ip(20, 0, 5, 0), .plen = 24, .type = RTN_UNICAST,
-                               .gw = 4242, .dev = F.d2 };
+        struct fib_route r = {
+                .dst = ip(20, 0, 5, 0), .plen = 24, .type = RTN_UNICAST, .gw = 4242, .dev = F.d2
+        };
         CHECK_EQ(fib_table_replace(F.t, &r, false), 0);
         CHECK_EQ(hit(ip(20, 0, 5, 1)), 4242);
         /* deletes fall back to the next shorter prefix */
@@ -613,10 +614,10 @@ static void large_table_index_agrees(void)
         teardown();
 }
 
-TEST_MAIN(T(empty_table_matches_nothing), T(large_table_index_agrees), T(longest_prefix_wins_across_all_lengths),
-          T(longest_prefix_independent_of_insert_order), T(same_prefix_ordered_by_priority),
-          T(duplicate_insert_is_eexist), T(same_key_through_other_nexthop_is_eexist),
-          T(delete_missing_is_esrch), T(flush_removes_only_the_devices_routes),
-          T(routes_through_down_device_skipped),
+TEST_MAIN(T(empty_table_matches_nothing), T(large_table_index_agrees),
+          T(longest_prefix_wins_across_all_lengths), T(longest_prefix_independent_of_insert_order),
+          T(same_prefix_ordered_by_priority), T(duplicate_insert_is_eexist),
+          T(same_key_through_other_nexthop_is_eexist), T(delete_missing_is_esrch),
+          T(flush_removes_only_the_devices_routes), T(routes_through_down_device_skipped),
           T(route_through_device_without_carrier_still_matches), T(lookup_order_local_main_default),
           T(random_prefixes_match_reference))

@@ -243,8 +243,9 @@ static void owner_transport_selectors_and_suppressors(void)
         /* input: the packet's protocol and port select (forwarding on) */
         CHECK_EQ(strata_sysctl_set(ns, "net.ipv4.ip_forward", "1"), 0);
         int v1 = dev_get_by_name(ns->net, "v1")->ifindex;
-        struct flowi4 in = { .daddr = 0x08080808u, .saddr = 0x0a010009u, .iif = v1, .proto = 6,
-                             .dport = 443 };
+        struct flowi4 in = {
+                .daddr = 0x08080808u, .saddr = 0x0a010009u, .iif = v1, .proto = 6, .dport = 443
+        };
         CHECK_EQ(ip_route_query_flow(ns->net, &in, &res), 0);
         CHECK_EQ(res.nexthop, 0x0a020001u);
         in.dport = 80;
@@ -277,5 +278,5 @@ static void owner_transport_selectors_and_suppressors(void)
         down();
 }
 
-TEST_MAIN(T(default_rules_and_fast_path), T(owner_transport_selectors_and_suppressors), T(selectors_match_as_linux), T(priorities_as_linux),
-          T(lookups_through_tables))
+TEST_MAIN(T(default_rules_and_fast_path), T(owner_transport_selectors_and_suppressors),
+          T(selectors_match_as_linux), T(priorities_as_linux), T(lookups_through_tables))

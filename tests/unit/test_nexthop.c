@@ -58,8 +58,11 @@ static int add_group(uint32_t id, const uint32_t *ids, const uint16_t *w, int k,
 /* ip route add DST/16 nhid ID in main. */
 static int route_nhid(uint32_t dst, uint32_t id)
 {
-        struct fib_route r = { .dst = dst, .plen = 16, .type = RTN_UNICAST,
-                               .protocol = RTPROT_BOOT, .table = RT_TABLE_MAIN };
+        struct fib_route r = { .dst = dst,
+                               .plen = 16,
+                               .type = RTN_UNICAST,
+                               .protocol = RTPROT_BOOT,
+                               .table = RT_TABLE_MAIN };
         struct fib_nh nhs[FIB_MAX_NHS];
         int err = nexthop_resolve(net, id, &r, nhs);
         return err ? err : api_route_insert(net, ipv4_of(net)->main, &r, API_ROUTE_EXCL);
@@ -76,9 +79,9 @@ static void checks_of_nexthops_and_groups(void)
         const uint32_t gw = 0xc0a80002u, gw3 = 0xc0a80003u;
         CHECK_EQ(add_gw(1, gw, "v0", 0), 0);
         CHECK_EQ(add_gw(1, gw, "v0", 0), -EEXIST);
-        CHECK_EQ(add_gw(2, 0x0a000001u, NULL, 0), -EINVAL);           /* no device */
-        CHECK_EQ(add_gw(2, 0x0a000001u, "v0", 0), -ENETUNREACH);      /* not reachable */
-        CHECK_EQ(add_gw(2, 0x0a000001u, "v2", 0), -ENETDOWN);         /* device down */
+        CHECK_EQ(add_gw(2, 0x0a000001u, NULL, 0), -EINVAL);             /* no device */
+        CHECK_EQ(add_gw(2, 0x0a000001u, "v0", 0), -ENETUNREACH);        /* not reachable */
+        CHECK_EQ(add_gw(2, 0x0a000001u, "v2", 0), -ENETDOWN);           /* device down */
         CHECK_EQ(add_gw(2, 0xc0a80001u, "v0", RTNH_F_ONLINK), -EINVAL); /* ours */
         CHECK_EQ(add_gw(2, 0x0a000001u, "v0", RTNH_F_ONLINK), 0);
         CHECK_EQ(add_gw(0, gw3, "v0", 0), 0); /* an id given out */

@@ -75,9 +75,9 @@ static void unlocked_mtu_metric_is_lowered_by_pmtu(void)
         /* a forwarded packet honours the route's mtu (not a learned one) */
         CHECK_EQ(strata_sysctl_set(ns, "net.ipv4.ip_forward", "1"), 0);
         struct rt_result fw;
-        CHECK_EQ(ip_route_query(net, DST, 0xc0a80109u, dev_get_by_name(net, "v1")->ifindex, 0, 0,
-                                &fw),
-                 0);
+        CHECK_EQ(
+            ip_route_query(net, DST, 0xc0a80109u, dev_get_by_name(net, "v1")->ifindex, 0, 0, &fw),
+            0);
         CHECK_EQ(rt_mtu(&fw), 1400);
         /* ... never raises it */
         CHECK_EQ(ip_rt_update_pmtu(net, DST, 0, 0, 0, 0, 1450), 0);
@@ -141,8 +141,8 @@ static void words_as_iproute2_sends_them(void)
                                      "cwnd lock 7 features ecn quickack 1"),
                  0);
         const struct fib_route *r = route_of(DST);
-        CHECK_EQ(fib_metric(r, RTAX_RTT), 240);   /* 1/8 ms */
-        CHECK_EQ(fib_metric(r, RTAX_RTTVAR), 2);  /* no unit: raw */
+        CHECK_EQ(fib_metric(r, RTAX_RTT), 240);  /* 1/8 ms */
+        CHECK_EQ(fib_metric(r, RTAX_RTTVAR), 2); /* no unit: raw */
         CHECK_EQ(fib_metric(r, RTAX_RTO_MIN), 1000);
         CHECK(fib_metric_locked(r, RTAX_RTO_MIN)); /* iproute2 always locks it */
         CHECK(fib_metric_locked(r, RTAX_CWND));
@@ -183,6 +183,6 @@ static void onlink_gateway_needs_no_route(void)
         teardown();
 }
 
-TEST_MAIN(T(metrics_set_caps_and_refusals), T(onlink_gateway_needs_no_route), T(unlocked_mtu_metric_is_lowered_by_pmtu),
-          T(locked_mtu_ignores_pmtu), T(change_needs_a_route_replace_creates),
-          T(words_as_iproute2_sends_them))
+TEST_MAIN(T(metrics_set_caps_and_refusals), T(onlink_gateway_needs_no_route),
+          T(unlocked_mtu_metric_is_lowered_by_pmtu), T(locked_mtu_ignores_pmtu),
+          T(change_needs_a_route_replace_creates), T(words_as_iproute2_sends_them))
