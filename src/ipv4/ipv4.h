@@ -172,7 +172,7 @@ struct fib_route {
         uint8_t nhs;
         uint8_t nh_flags; /* RTNH_F_ONLINK of a single path (the next hops'
                            * own, in nh[i].flags) */
-        uint32_t nh_id; /* the nexthop object it names (nexthop.h); 0: none */
+        uint32_t nh_id;   /* the nexthop object it names (nexthop.h); 0: none */
         /* Metrics (fib_metrics.c), owned by a route in a table (a
          * template's are copied on insert); NULL: none set. */
         struct fib_metrics *metrics;
@@ -397,10 +397,10 @@ struct fib_rule {
         char iifname[16], oifname[16];
         /* selectors of the flow's owner and transport; zero: any */
         bool uid_set;
-        uint32_t uid_start, uid_end;         /* uidrange, inclusive */
-        uint8_t ip_proto;                    /* ipproto */
-        uint16_t sport_lo, sport_hi;         /* sport range, inclusive */
-        uint16_t dport_lo, dport_hi;         /* dport range */
+        uint32_t uid_start, uid_end; /* uidrange, inclusive */
+        uint8_t ip_proto;            /* ipproto */
+        uint16_t sport_lo, sport_hi; /* sport range, inclusive */
+        uint16_t dport_lo, dport_hi; /* dport range */
         /* suppressors: a lookup's answer is refused (the walk goes on) when
          * its prefix is no longer than suppress_prefixlength, or its device
          * is in group suppress_ifgroup (every Strata device is in group 0) */

@@ -322,8 +322,7 @@ int ip_route_input(struct sk_buff *skb, uint32_t daddr, uint32_t saddr, struct n
                 fl.proto = cb->iph.protocol;
                 unsigned ihl = cb->iph.ihl;
                 if (!(cb->iph.frag_off & IP_OFFMASK) &&
-                    (fl.proto == IPPROTO_TCP_ || fl.proto == IPPROTO_UDP_) &&
-                    skb->len >= ihl + 4) {
+                    (fl.proto == IPPROTO_TCP_ || fl.proto == IPPROTO_UDP_) && skb->len >= ihl + 4) {
                         fl.sport = get_be16(skb->data + ihl);
                         fl.dport = get_be16(skb->data + ihl + 2);
                 }
