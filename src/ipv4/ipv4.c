@@ -32,6 +32,7 @@ static void ipv4_dev_event(struct net_device *dev, enum netdev_event ev, void *c
                 break;
         case NETDEV_DOWN:
                 neigh_ifdown(&in->arp_tbl, dev);
+                inet_dev_event(dev, ev);
                 break;
         case NETDEV_CHANGE:
                 if (!dev->carrier)

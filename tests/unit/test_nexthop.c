@@ -5,7 +5,7 @@
  * blackhole into a blackhole route through lo), replace rewriting the
  * routes of the nexthop and of the groups holding it, delete taking its
  * routes and leaving its groups (an emptied group goes too), and a
- * device's removal taking its nexthops.
+ * device's removal, going down or losing its carrier taking its nexthops.
  */
 #include <errno.h>
 #include <string.h>
@@ -157,7 +157,7 @@ static void routes_follow_their_nexthop(void)
         teardown();
 }
 
-static void device_removal_takes_its_nexthops(void)
+static void device_removal_or_down_takes_its_nexthops(void)
 {
         setup();
         CHECK_EQ(strata_link_set_up(ns, "v2", true), 0);
@@ -168,8 +168,17 @@ static void device_removal_takes_its_nexthops(void)
         CHECK(nexthop_find(net, 1) == NULL);
         CHECK(nexthop_find(net, 2) != NULL);
         CHECK(main_route(0x0a010101u) == NULL);
+        /* down, or without carrier (the veth peer down): the same */
+        CHECK_EQ(route_nhid(0x0a020000u, 2), 0);
+        CHECK_EQ(strata_link_set_up(ns, "v1", false), 0);
+        CHECK(nexthop_find(net, 2) == NULL);
+        CHECK(main_route(0x0a020101u) == NULL);
+        CHECK_EQ(strata_link_set_up(ns, "v1", true), 0);
+        CHECK_EQ(add_gw(3, 0xc0a80002u, "v0", 0), 0);
+        CHECK_EQ(strata_link_set_up(ns, "v0", false), 0);
+        CHECK(nexthop_find(net, 3) == NULL);
         teardown();
 }
 
 TEST_MAIN(T(checks_of_nexthops_and_groups), T(routes_follow_their_nexthop),
-          T(device_removal_takes_its_nexthops))
+          T(device_removal_or_down_takes_its_nexthops))
