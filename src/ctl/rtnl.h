@@ -70,6 +70,8 @@ void rtnl_link_msg(struct nl_out *o, const struct net_device *dev, uint16_t type
 void rtnl_addr_msg(struct nl_out *o, const struct in_ifaddr *ifa, uint16_t type);
 void rtnl_route_msg(struct nl_out *o, const struct fib_route *r, uint16_t type);
 void rtnl_neigh_msg(struct nl_out *o, const struct neighbour *n, uint16_t type);
+struct nexthop;
+void rtnl_nexthop_msg(struct nl_out *o, const struct nexthop *n, uint16_t type);
 /* ctl_sysctl.c: the private family (STRATA_NETLINK_CTL) */
 int ctl_sysctl_rcv(struct rtnl_req *req);
 

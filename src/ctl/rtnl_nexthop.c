@@ -3,7 +3,8 @@
  * RTM_GETNEXTHOP (one by id, or a dump filtered by device or to groups)
  * as net/ipv4/nexthop.c speaks them -- a struct nhmsg (family, scope,
  * protocol, flags) and NHA_* attributes -- so `ip nexthop add/replace/
- * del/show/flush` work through stratad.  The objects are
+ * del/show/flush` work through stratad, and `ip monitor nexthop` hears
+ * them (RTNLGRP_NEXTHOP, from nexthop.c).  The objects are
  * src/ipv4/nexthop.c's.  Not served: resilient groups, fdb nexthops,
  * encapsulation, IPv6 (refused with a message).
  */
@@ -32,9 +33,10 @@
 
 /* nh_fill_node: the header (the scope of a single nexthop's next hop),
  * the id, then a group's members or the single one's device and gateway. */
-static void fill_nexthop(struct nl_out *o, const struct nexthop *n, uint16_t flags, uint32_t seq)
+static void fill_nexthop(struct nl_out *o, const struct nexthop *n, uint16_t type, uint16_t flags,
+                         uint32_t seq)
 {
-        nlmsg_begin(o, RTM_NEWNEXTHOP_, flags, seq);
+        nlmsg_begin(o, type, flags, seq);
         uint8_t h[NHMSG_LEN] = { n->ngrp ? AF_UNSPEC_ : AF_INET_, 0, n->protocol, 0 };
         uint32_t nhflags = 0;
         if (!n->ngrp && !n->blackhole) {
@@ -90,7 +92,7 @@ static void dump_one(const struct nexthop *n, void *ctx)
                 return;
         if (d->oif && (n->ngrp || !n->dev || (uint32_t)n->dev->ifindex != d->oif))
                 return;
-        fill_nexthop(d->req->out, n, NLM_F_MULTI_, d->req->msg->seq);
+        fill_nexthop(d->req->out, n, RTM_NEWNEXTHOP_, NLM_F_MULTI_, d->req->msg->seq);
 }
 
 int rtnl_getnexthop(struct rtnl_req *req)
@@ -119,7 +121,7 @@ int rtnl_getnexthop(struct rtnl_req *req)
         const struct nexthop *n = nexthop_find(req->net, id);
         if (!n)
                 return -ENOENT; /* the kernel says no more */
-        fill_nexthop(req->out, n, 0, req->msg->seq);
+        fill_nexthop(req->out, n, RTM_NEWNEXTHOP_, 0, req->msg->seq);
         return 0;
 }
 
@@ -232,5 +234,10 @@ int rtnl_delnexthop(struct rtnl_req *req)
                 req->extack = "Invalid nexthop id";
                 return -EINVAL;
         }
-        return nexthop_del(req->net, id);
+        return nexthop_del(req->net, id, true);
+}
+
+void rtnl_nexthop_msg(struct nl_out *o, const struct nexthop *n, uint16_t type)
+{
+        fill_nexthop(o, n, type, 0, 0);
 }

@@ -233,6 +233,7 @@ int nexthop_add(struct net *net, struct nexthop *tmpl, bool replace, bool excl, 
         }
         n->next = old ? old->next : *pp;
         *pp = n;
+        net_rtnl_notify(net, NET_RTNL_NEWNEXTHOP, n);
         if (old) {
                 nexthop_free(old);
                 /* its routes, and those of the groups it is in */
@@ -245,7 +246,7 @@ int nexthop_add(struct net *net, struct nexthop *tmpl, bool replace, bool excl, 
         return 0;
 }
 
-int nexthop_del(struct net *net, uint32_t id)
+int nexthop_del(struct net *net, uint32_t id, bool notify)
 {
         struct nh_table *t = ipv4_of(net)->nexthops;
         struct nexthop **pp = t ? &t->list : NULL;
@@ -254,6 +255,8 @@ int nexthop_del(struct net *net, uint32_t id)
         if (!pp || !*pp)
                 return -ENOENT;
         struct nexthop *n = *pp;
+        if (notify)
+                net_rtnl_notify(net, NET_RTNL_DELNEXTHOP, n);
         *pp = n->next;
         nexthop_free(n);
         refresh_routes(net, id); /* gone: its routes go */
@@ -268,9 +271,11 @@ int nexthop_del(struct net *net, uint32_t id)
                         continue;
                 g->ngrp = (uint8_t)k;
                 if (k == 0) {
-                        nexthop_del(net, g->id);
+                        nexthop_del(net, g->id, notify);
                         next = t->list; /* the list changed: start again */
                 } else {
+                        if (notify) /* remove_nh_grp_entry */
+                                net_rtnl_notify(net, NET_RTNL_NEWNEXTHOP, g);
                         refresh_routes(net, g->id);
                 }
         }
@@ -282,7 +287,7 @@ void nexthop_flush_dev(struct net *net, const struct net_device *dev)
         struct nh_table *t = ipv4_of(net)->nexthops;
         for (struct nexthop *n = t ? t->list : NULL; n;) {
                 if (!n->ngrp && n->dev == dev) {
-                        nexthop_del(net, n->id);
+                        nexthop_del(net, n->id, false); /* unannounced, as Linux */
                         n = t->list; /* start again */
                 } else {
                         n = n->next;

@@ -33,13 +33,15 @@ struct nexthop {
         uint8_t ngrp;
 };
 
-/* ip nexthop add / replace: tmpl's id 0 takes the next free one (written
- * back).  0, or -EEXIST (excl, or add without replace), -EINVAL /
+/* ip nexthop add / replace (announced to rtnetlink listeners): tmpl's id
+ * 0 takes the next free one (written back).  0, or -EEXIST (excl, or add without replace), -EINVAL /
  * -ENETUNREACH / -ENODEV / -ENETDOWN with *why the kernel's message. */
 int nexthop_add(struct net *net, struct nexthop *tmpl, bool replace, bool excl, const char **why);
 /* ip nexthop del id N: the routes through it go, and it leaves the groups
- * it was in (an emptied group goes too).  0 or -ENOENT. */
-int nexthop_del(struct net *net, uint32_t id);
+ * it was in (an emptied group goes too).  notify: tell rtnetlink listeners
+ * (its deletion, the groups changed), as a request does and a device's
+ * flush does not.  0 or -ENOENT. */
+int nexthop_del(struct net *net, uint32_t id, bool notify);
 const struct nexthop *nexthop_find(struct net *net, uint32_t id);
 /* Visit every nexthop, by id. */
 void nexthop_for_each(struct net *net, void (*fn)(const struct nexthop *nh, void *c), void *ctx);

@@ -2,7 +2,9 @@
 # Interop: next hops as the kernel takes and shows them -- onlink gateways
 # (no route reaches them; the device must be named and up; never one of
 # our addresses), single and multipath, on a device with and without
-# carrier.  The same commands run with Debian's `ip` in a kernel network
+# carrier -- and nexthop objects: add, replace, groups, blackhole, routes
+# naming them, deletes, a device going down, `ip monitor nexthop`.  The
+# same commands run with Debian's `ip` in a kernel network
 # namespace and in stratad through `strata exec -- ip`; output and exit
 # status compared.  One PASS/FAIL line per view.  Only the stratad started
 # here is stopped, by PID; the namespace and temporary files are removed.
@@ -13,6 +15,12 @@ B=${1:-build}
 T=route_nexthop
 . "$(dirname "$0")/lib/ctl.sh"
 ctl_require ip
+kmon=
+smon=
+cleanup_extra() {
+        [ -n "$kmon" ] && kill "$kmon" 2>/dev/null
+        [ -n "$smon" ] && kill "$smon" 2>/dev/null
+}
 ctl_up routingnh noipv6
 
 both() {
@@ -115,6 +123,35 @@ both x route add 10.24.0.0/16 nhid 24
 both "" link set rnh0 down
 both x nexthop
 both x route
+
+# ip monitor nexthop: what requests change is announced (a group losing
+# a member included); a device's flush is not, as in Linux
+ip -n "$NS" monitor nexthop >"$tmp/km.out" 2>&1 &
+kmon=$!
+"$B/bin/strata" exec -n "$SNS" --runtime-dir "$tmp" -- ip monitor nexthop >"$tmp/sm.out" 2>&1 &
+smon=$!
+sleep 0.5
+for c in "link set rnh0 up" "nexthop add id 31 via 192.168.0.2 dev rnh0" \
+        "nexthop add id 32 dev rnh0" "nexthop add id 33 group 31/32" \
+        "nexthop replace id 31 via 192.168.0.3 dev rnh0" "nexthop del id 32" \
+        "nexthop add id 34 blackhole" "nexthop del id 34" "link set rnh1 down"; do
+        # shellcheck disable=SC2086
+        kip $c >/dev/null 2>&1
+        # shellcheck disable=SC2086
+        sip $c >/dev/null 2>&1
+done
+sleep 0.5
+kill "$kmon" "$smon" 2>/dev/null
+wait "$kmon" "$smon" 2>/dev/null
+kmon=
+smon=
+if [ -s "$tmp/km.out" ] && cmp -s "$tmp/km.out" "$tmp/sm.out"; then
+        echo "PASS route_nexthop: ip monitor nexthop"
+else
+        echo "FAIL route_nexthop: ip monitor nexthop"
+        diff -u "$tmp/km.out" "$tmp/sm.out" | sed 's/^/    /' | head -20
+        failed=1
+fi
 
 kill "$pid"
 wait "$pid"

@@ -143,13 +143,13 @@ static void routes_follow_their_nexthop(void)
         struct nexthop n3 = { .id = 3, .gw = gw, .dev = n1.dev };
         CHECK_EQ(nexthop_add(net, &n3, true, false, &why), -EINVAL);
         /* delete 2: the group keeps 1, a single path */
-        CHECK_EQ(nexthop_del(net, 2), 0);
+        CHECK_EQ(nexthop_del(net, 2, false), 0);
         r = main_route(0x0a030101u);
         CHECK_EQ(r->nhs, 0);
         CHECK_EQ(r->gw, gw9);
         /* delete 1: its route and the emptied group's go */
-        CHECK_EQ(nexthop_del(net, 1), 0);
-        CHECK_EQ(nexthop_del(net, 1), -ENOENT);
+        CHECK_EQ(nexthop_del(net, 1, false), 0);
+        CHECK_EQ(nexthop_del(net, 1, false), -ENOENT);
         CHECK(main_route(0x0a010101u) == NULL || main_route(0x0a010101u)->dst != 0x0a010000u);
         CHECK(nexthop_find(net, 3) == NULL);
         CHECK(main_route(0x0a030101u) == NULL || main_route(0x0a030101u)->dst != 0x0a030000u);
