@@ -288,7 +288,7 @@ void nexthop_flush_dev(struct net *net, const struct net_device *dev)
         for (struct nexthop *n = t ? t->list : NULL; n;) {
                 if (!n->ngrp && n->dev == dev) {
                         nexthop_del(net, n->id, false); /* unannounced, as Linux */
-                        n = t->list; /* start again */
+                        n = t->list;                    /* start again */
                 } else {
                         n = n->next;
                 }

@@ -34,8 +34,8 @@ struct nexthop {
 };
 
 /* ip nexthop add / replace (announced to rtnetlink listeners): tmpl's id
- * 0 takes the next free one (written back).  0, or -EEXIST (excl, or add without replace), -EINVAL /
- * -ENETUNREACH / -ENODEV / -ENETDOWN with *why the kernel's message. */
+ * 0 takes the next free one (written back).  0, or -EEXIST (excl, or add without replace), -EINVAL
+ * / -ENETUNREACH / -ENODEV / -ENETDOWN with *why the kernel's message. */
 int nexthop_add(struct net *net, struct nexthop *tmpl, bool replace, bool excl, const char **why);
 /* ip nexthop del id N: the routes through it go, and it leaves the groups
  * it was in (an emptied group goes too).  notify: tell rtnetlink listeners
