@@ -84,8 +84,18 @@ int strata_route_add(struct strata_net *net, const char *dst, const char *gw, co
  * creates the table. */
 int strata_route_add_ex(struct strata_net *net, const char *type, const char *dst, const char *gw,
                         const char *dev, uint32_t table, uint32_t metric);
+/* ip route add|append|replace|change|del SPEC, in iproute2's words:
+ * [TYPE] PREFIX|default [via GW] [dev DEV] [onlink] [table T] [metric N] [src A]
+ * and metrics, each [lock] VALUE: mtu, advmss, window, cwnd, ssthresh,
+ * reordering, hoplimit, initcwnd, initrwnd, quickack, fastopen_no_cookie,
+ * rtt / rttvar / rto_min TIME (ms, or with unit s, ms, us), features ecn.
+ * The same insertion the rtnetlink handler makes (change: -ENOENT
+ * without a route to change; add: -EEXIST). */
+int strata_ip_route(struct strata_net *net, const char *cmd);
 /* ip rule add / del SPEC, in iproute2's words: [not] [from PREFIX|all]
  * [to PREFIX|all] [iif DEV] [oif DEV] [fwmark M[/MASK]] [tos T] [pref N]
+ * [uidrange A-B] [ipproto tcp|udp|icmp|N] [sport P[-Q]] [dport P[-Q]]
+ * [suppress_prefixlength N] [suppress_ifgroup G]
  * and one action: lookup TABLE, goto PREF, blackhole, unreachable,
  * prohibit, nop.  Without pref, Linux's choice (the second rule's minus
  * one).  del removes the first rule matching every field given. */

@@ -75,13 +75,18 @@ struct fib_table;
 /* ip route add: a gateway must be directly reachable through a connected
  * route, which gives the device when none is named (Linux's fib_check_nh);
  * then inserted into t -- exclusively, or replacing the route of the same
- * prefix, tos and priority (replace), or appended (append).  Namespace
- * locked.  0, -ENETUNREACH (gateway), -EEXIST, -ESRCH (replace without
- * create and nothing to replace). */
+ * prefix, tos and priority in its place (replace; change: only if there
+ * is one), or appended (append).  Namespace locked.  0, -ENETUNREACH
+ * (gateway), -EEXIST, -ENOENT (change and nothing to replace). */
 #define API_ROUTE_EXCL    0
 #define API_ROUTE_REPLACE 1
 #define API_ROUTE_APPEND  2
+#define API_ROUTE_CHANGE  3
 int api_route_insert(struct net *net, struct fib_table *t, struct fib_route *r, int how);
+
+/* A route type's name (NULL: unicast; blackhole, unreachable, prohibit,
+ * throw) as RTN_*; 0 or -EINVAL. */
+int api_route_type(const char *s, uint8_t *type);
 
 /* Parse "a.b.c.d/len" (len optional: 32). 0 or -EINVAL. */
 int api_parse_cidr(const char *s, uint32_t *addr, uint8_t *plen);

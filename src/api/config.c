@@ -72,11 +72,31 @@ static int check_nh(struct net *net, uint32_t gw, struct net_device **dev)
         return 0;
 }
 
+/* fib_check_nh_v4_gw for an onlink next hop: the gateway need not be
+ * reachable through a route, but the device must be named and up, and
+ * the gateway a unicast address that is not ours. */
+static int check_nh_onlink(struct net *net, uint32_t gw, const struct net_device *dev)
+{
+        if (!dev)
+                return -ENODEV; /* "Nexthop device required for onlink" */
+        if (!netif_running(dev))
+                return -ENETDOWN; /* "Nexthop device is not up" */
+        const struct fib_route *lr = fib_table_lookup(ipv4_of(net)->local, gw);
+        if (!gw || ipv4_is_multicast(gw) || ipv4_is_lbcast(gw) ||
+            (lr && (lr->type == RTN_LOCAL || lr->type == RTN_BROADCAST)))
+                return -EINVAL; /* "Nexthop has invalid gateway" */
+        return 0;
+}
+
 int api_route_insert(struct net *net, struct fib_table *t, struct fib_route *r, int how)
 {
         for (int i = 0; i < r->nhs; i++) {
                 struct fib_nh *nh = &r->nh[i];
-                if (nh->gw) {
+                if (nh->gw && (nh->flags & RTNH_F_ONLINK)) {
+                        int err = check_nh_onlink(net, nh->gw, nh->dev);
+                        if (err)
+                                return err;
+                } else if (nh->gw) {
                         int err = check_nh(net, nh->gw, &nh->dev);
                         if (err)
                                 return err;
@@ -87,17 +107,17 @@ int api_route_insert(struct net *net, struct fib_table *t, struct fib_route *r, 
         if (r->nhs) {
                 r->gw = r->nh[0].gw;
                 r->dev = r->nh[0].dev;
+        } else if (r->gw && (r->nh_flags & RTNH_F_ONLINK)) {
+                int err = check_nh_onlink(net, r->gw, r->dev);
+                if (err)
+                        return err;
         } else if (r->gw) {
                 int err = check_nh(net, r->gw, &r->dev);
                 if (err)
                         return err;
         }
-        if (how == API_ROUTE_REPLACE) {
-                struct fib_route m = {
-                        .dst = r->dst, .plen = r->plen, .tos = r->tos, .priority = r->priority
-                };
-                fib_table_delete(t, &m);
-        }
+        if (how == API_ROUTE_REPLACE || how == API_ROUTE_CHANGE)
+                return fib_table_replace(t, r, how == API_ROUTE_REPLACE);
         return how == API_ROUTE_APPEND ? fib_table_append(t, r) : fib_table_insert(t, r);
 }
 
@@ -186,7 +206,7 @@ static int parse_table(const char *s, uint32_t *id)
         return 0;
 }
 
-static int route_type_of(const char *s, uint8_t *type)
+int api_route_type(const char *s, uint8_t *type)
 {
         static const struct {
                 const char *name;
@@ -212,7 +232,7 @@ int strata_route_add_ex(struct strata_net *sn, const char *type, const char *dst
                         const char *dev_name, uint32_t table, uint32_t metric)
 {
         struct fib_route r = { .protocol = RTPROT_BOOT, .priority = metric };
-        if (!dst || route_type_of(type, &r.type))
+        if (!dst || api_route_type(type, &r.type))
                 return -EINVAL;
         if (r.type == RTN_UNICAST && !gw && !dev_name)
                 return -EINVAL;
@@ -243,6 +263,18 @@ int strata_route_add_ex(struct strata_net *sn, const char *type, const char *dst
         err = t ? api_route_insert(net, t, &r, API_ROUTE_EXCL) : -ENOMEM;
 out:
         api_unlock(sn);
+        return err;
+}
+
+/* "N" or "N-M" (inclusive). */
+static int parse_range(char *v, uint32_t *lo, uint32_t *hi)
+{
+        char *dash = strchr(v, '-');
+        if (dash)
+                *dash = 0;
+        int err = parse_u32(v, lo);
+        if (!err)
+                err = dash ? parse_u32(dash + 1, hi) : (*hi = *lo, 0);
         return err;
 }
 
@@ -314,6 +346,33 @@ static int rule_parse(const char *spec, struct fib_rule *r, bool *has_pref)
                 } else if (!strcmp(k, "goto")) {
                         err = parse_u32(v, &r->target);
                         r->action = FR_ACT_GOTO;
+                } else if (!strcmp(k, "uidrange")) {
+                        err = parse_range(v, &r->uid_start, &r->uid_end);
+                        r->uid_set = true;
+                        if (!err && (r->uid_start > r->uid_end || r->uid_end == 0xffffffffu))
+                                err = -EINVAL;
+                } else if (!strcmp(k, "sport") || !strcmp(k, "dport")) {
+                        uint32_t lo, hi;
+                        err = parse_range(v, &lo, &hi);
+                        if (!err && (!lo || lo > hi || hi >= 0xffff))
+                                err = -EINVAL; /* fib_rule_port_range_valid */
+                        *(k[0] == 's' ? &r->sport_lo : &r->dport_lo) = (uint16_t)lo;
+                        *(k[0] == 's' ? &r->sport_hi : &r->dport_hi) = (uint16_t)hi;
+                } else if (!strcmp(k, "ipproto")) {
+                        uint32_t pr = 0;
+                        err = !strcmp(v, "tcp")    ? (pr = 6, 0)
+                              : !strcmp(v, "udp")  ? (pr = 17, 0)
+                              : !strcmp(v, "icmp") ? (pr = 1, 0)
+                                                   : parse_u32(v, &pr);
+                        if (!err && (pr == 0 || pr > 255))
+                                err = -EINVAL;
+                        r->ip_proto = (uint8_t)pr;
+                } else if (!strcmp(k, "suppress_prefixlength")) {
+                        err = parse_u32(v, &r->suppress_prefixlen);
+                        r->suppress_plen_set = true;
+                } else if (!strcmp(k, "suppress_ifgroup")) {
+                        err = parse_u32(v, &r->suppress_ifgroup);
+                        r->suppress_ifgroup_set = true;
                 } else {
                         return -EINVAL;
                 }

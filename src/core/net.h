@@ -116,6 +116,8 @@ enum net_rtnl_event {
         NET_RTNL_DELROUTE,
         NET_RTNL_NEWNEIGH,
         NET_RTNL_DELNEIGH,
+        NET_RTNL_NEWNEXTHOP,
+        NET_RTNL_DELNEXTHOP,
 };
 
 /* Tell rtnetlink listeners (if any) that obj changed. */

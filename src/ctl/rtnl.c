@@ -79,6 +79,12 @@ static rtnl_handler rtnl_lookup(uint16_t type)
                 return rtnl_delrule;
         case RTM_GETRULE_:
                 return rtnl_getrule;
+        case RTM_NEWNEXTHOP_:
+                return rtnl_newnexthop;
+        case RTM_DELNEXTHOP_:
+                return rtnl_delnexthop;
+        case RTM_GETNEXTHOP_:
+                return rtnl_getnexthop;
         case RTM_NEWNEIGH_:
                 return rtnl_newneigh;
         case RTM_DELNEIGH_:

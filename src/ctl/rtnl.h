@@ -52,6 +52,13 @@ int rtnl_delroute(struct rtnl_req *req);
 int rtnl_getrule(struct rtnl_req *req);
 int rtnl_newrule(struct rtnl_req *req);
 int rtnl_delrule(struct rtnl_req *req);
+/* rtnl_nexthop.c */
+#define RTM_NEWNEXTHOP_ 104
+#define RTM_DELNEXTHOP_ 105
+#define RTM_GETNEXTHOP_ 106
+int rtnl_getnexthop(struct rtnl_req *req);
+int rtnl_newnexthop(struct rtnl_req *req);
+int rtnl_delnexthop(struct rtnl_req *req);
 /* rtnl_neigh.c */
 int rtnl_getneigh(struct rtnl_req *req);
 int rtnl_newneigh(struct rtnl_req *req);
@@ -65,6 +72,8 @@ void rtnl_link_msg(struct nl_out *o, const struct net_device *dev, uint16_t type
 void rtnl_addr_msg(struct nl_out *o, const struct in_ifaddr *ifa, uint16_t type);
 void rtnl_route_msg(struct nl_out *o, const struct fib_route *r, uint16_t type);
 void rtnl_neigh_msg(struct nl_out *o, const struct neighbour *n, uint16_t type);
+struct nexthop;
+void rtnl_nexthop_msg(struct nl_out *o, const struct nexthop *n, uint16_t type);
 /* ctl_sysctl.c: the private family (STRATA_NETLINK_CTL) */
 int ctl_sysctl_rcv(struct rtnl_req *req);
 /* ctl_procfs.c: STRATA_PROCFS_GET, and the text of one served /proc file

@@ -23,6 +23,7 @@
 #define RTNLGRP_NEIGH_       3
 #define RTNLGRP_IPV4_IFADDR_ 5
 #define RTNLGRP_IPV4_ROUTE_  7
+#define RTNLGRP_NEXTHOP_     32
 
 struct notify_sink {
         strata_ctl_notify_fn fn;
@@ -57,6 +58,12 @@ static void rtnl_notify_event(struct net *net, int ev, const void *obj, void *ct
         case NET_RTNL_DELNEIGH:
                 group = RTNLGRP_NEIGH_;
                 rtnl_neigh_msg(&o, obj, ev == NET_RTNL_NEWNEIGH ? RTM_NEWNEIGH_ : RTM_DELNEIGH_);
+                break;
+        case NET_RTNL_NEWNEXTHOP:
+        case NET_RTNL_DELNEXTHOP:
+                group = RTNLGRP_NEXTHOP_;
+                rtnl_nexthop_msg(&o, obj,
+                                 ev == NET_RTNL_NEWNEXTHOP ? RTM_NEWNEXTHOP_ : RTM_DELNEXTHOP_);
                 break;
         default:
                 nl_out_free(&o);

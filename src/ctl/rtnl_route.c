@@ -18,6 +18,7 @@
 
 #include "ctl/rtnl.h"
 #include "ipv4/ipv4.h"
+#include "ipv4/nexthop.h"
 
 #define RTCF_BROADCAST_  0x10000000u
 #define RTCF_LOCAL_      0x80000000u
@@ -25,26 +26,40 @@
 #define RTCF_REDIRECTED_ 0x00040000u
 #define RTNH_F_DEAD_     1
 #define RTNH_F_ONLINK_   4
-#define RTAX_LOCK_       1
-#define RTAX_MTU_        2
 #define USER_HZ_NS       10000000ull /* clock_t ticks of rta_cacheinfo */
 
-/* What a cloned route (ip route get, ip route show cache) says of its
- * next-hop exception, as rt_fill_info: RTA_METRICS with the learned MTU
- * (locked when raised to min_pmtu) while it lives, then RTA_CACHEINFO with
- * the time left in clock_t. */
-static void put_cacheinfo(struct nl_out *o, struct net *net, uint32_t pmtu, bool locked,
-                          uint64_t expires)
+/* RTA_METRICS as rtnetlink_put_metrics: each metric set, by type (the
+ * lock bits first); nothing when none is. */
+static void put_metrics(struct nl_out *o, const struct fib_metrics *m)
+{
+        if (!m || fib_metrics_empty(m))
+                return;
+        size_t n = nla_nest_start_noflag(o, RTA_METRICS_);
+        for (int i = 0; i < RTAX_MAX; i++)
+                if (m->v[i])
+                        nla_put_u32(o, (uint16_t)(i + 1), m->v[i]);
+        nla_nest_end(o, n);
+}
+
+/* What a cloned route (ip route get, ip route show cache) says, as
+ * rt_fill_info: the route's metrics, with the MTU a next-hop exception
+ * learned (locked when raised to min_pmtu) while it lives; then
+ * RTA_CACHEINFO with the time left in clock_t.  learned: pmtu is the
+ * exception's, not the route's own mtu metric. */
+static void put_cacheinfo(struct nl_out *o, struct net *net, const struct fib_route *r,
+                          bool learned, uint32_t pmtu, bool locked, uint64_t expires)
 {
         uint64_t now = net_now(net);
         uint64_t left = expires > now ? expires - now : 0;
-        if (pmtu && (left || !expires)) {
-                size_t n = nla_nest_start_noflag(o, RTA_METRICS_);
+        struct fib_metrics m = { { 0 } };
+        if (r && r->metrics)
+                m = *r->metrics;
+        if (learned && pmtu && (left || !expires)) {
+                m.v[RTAX_MTU - 1] = pmtu;
                 if (locked)
-                        nla_put_u32(o, RTAX_LOCK_, 1u << RTAX_MTU_);
-                nla_put_u32(o, RTAX_MTU_, pmtu);
-                nla_nest_end(o, n);
+                        m.v[RTAX_LOCK - 1] |= 1u << RTAX_MTU;
         }
+        put_metrics(o, &m);
         uint32_t ci[8] = { 0 }; /* struct rta_cacheinfo; [2] is rta_expires */
         ci[2] = (uint32_t)(left / USER_HZ_NS);
         nla_put(o, RTA_CACHEINFO_, ci, sizeof(ci));
@@ -92,6 +107,8 @@ static void fill_route(struct nl_out *o, const struct fib_route *r, uint16_t typ
         if (r->dev && r->type == RTN_UNICAST && !r->dev->carrier &&
             !(r->dev->flags & IFF_LOOPBACK_))
                 rflags |= RTNH_F_LINKDOWN_;
+        if (!r->nhs)
+                rflags |= r->nh_flags & RTNH_F_ONLINK_;
         memcpy(h + 8, &rflags, 4);
         nl_put(o, h, sizeof(h));
         nla_put_u32(o, RTA_TABLE_, r->table);
@@ -99,6 +116,9 @@ static void fill_route(struct nl_out *o, const struct fib_route *r, uint16_t typ
                 nla_put_in_addr(o, RTA_DST_, r->dst);
         if (r->priority)
                 nla_put_u32(o, RTA_PRIORITY_, r->priority);
+        put_metrics(o, r->metrics);
+        if (r->nh_id)
+                nla_put_u32(o, RTA_NH_ID_, r->nh_id);
         if (r->prefsrc)
                 nla_put_in_addr(o, RTA_PREFSRC_, r->prefsrc);
         if (r->nhs) {
@@ -319,7 +339,7 @@ static void fill_exception(const struct fib_route *r, const struct rt_exception 
                 nla_put_u32(o, RTA_OIF_, (uint32_t)dev->ifindex);
         if (gw)
                 nla_put_in_addr(o, RTA_GATEWAY_, gw);
-        put_cacheinfo(o, d->req->net, x->pmtu, x->mtu_locked, x->expires);
+        put_cacheinfo(o, d->req->net, r, true, x->pmtu, x->mtu_locked, x->expires);
         nlmsg_end(o);
 }
 
@@ -370,6 +390,11 @@ static int route_get(struct rtnl_req *req, const uint8_t *h, const struct nl_att
             (tb[RTA_IIF_].data && nla_get_u32(&tb[RTA_IIF_], &iif)) ||
             (tb[RTA_UID_].data && nla_get_u32(&tb[RTA_UID_], &uid)))
                 return -EINVAL;
+        /* rtm_getroute_parse_ip_proto: only what has ports or is ICMP */
+        if (tb[RTA_IP_PROTO_].data && proto != 6 && proto != 17 && proto != 1) {
+                req->extack = "Unsupported ip proto";
+                return -EOPNOTSUPP;
+        }
         /* the ports arrive in network order (be16 attributes) */
         struct flowi4 fl = { .daddr = dst,
                              .saddr = src,
@@ -378,7 +403,8 @@ static int route_get(struct rtnl_req *req, const uint8_t *h, const struct nl_att
                              .mark = mark,
                              .proto = proto,
                              .sport = (uint16_t)(sport >> 8 | sport << 8),
-                             .dport = (uint16_t)(dport >> 8 | dport << 8) };
+                             .dport = (uint16_t)(dport >> 8 | dport << 8),
+                             .uid = iif ? 0 : uid };
         struct rt_result res;
         int err = ip_route_query_flow(req->net, &fl, &res);
         if (err)
@@ -429,7 +455,9 @@ static int route_get(struct rtnl_req *req, const uint8_t *h, const struct nl_att
                 nla_put_u32(o, RTA_IIF_, iif);
         else
                 nla_put_u32(o, RTA_UID_, uid);
-        put_cacheinfo(o, req->net, res.mtu, res.mtu_locked, res.expires);
+        /* an MTU other than the route's own, or one that lapses, was learned */
+        bool learned = res.mtu != fib_metric(res.route, RTAX_MTU) || res.expires;
+        put_cacheinfo(o, req->net, res.route, learned, res.mtu, res.mtu_locked, res.expires);
         nlmsg_end(o);
         return 0;
 }
@@ -505,10 +533,6 @@ static int parse_multipath(struct rtnl_req *req, const struct nl_attr *a, struct
                         req->extack = "Strata: only the onlink nexthop flag is supported";
                         return -EOPNOTSUPP;
                 }
-                if (nh->flags & RTNH_F_ONLINK_) {
-                        req->extack = "Strata: onlink nexthops are not supported yet";
-                        return -EOPNOTSUPP;
-                }
                 if (idx) {
                         nh->dev = dev_get_by_index(req->net, idx);
                         if (!nh->dev)
@@ -529,6 +553,7 @@ static int parse_multipath(struct rtnl_req *req, const struct nl_attr *a, struct
                 /* a single path; its weight means nothing */
                 r->gw = nhs[0].gw;
                 r->dev = nhs[0].dev;
+                r->nh_flags = nhs[0].flags;
                 return 0;
         }
         r->nh = nhs;
@@ -538,10 +563,38 @@ static int parse_multipath(struct rtnl_req *req, const struct nl_attr *a, struct
         return 0;
 }
 
+/* RTA_METRICS (ip_metrics_convert): nested u32 attributes by RTAX_*
+ * type, into *m; the last of a type wins. */
+static int parse_metrics(struct rtnl_req *req, const struct nl_attr *a, struct fib_metrics *m)
+{
+        struct nl_attr mt[64];
+        if (nla_parse(mt, 63, a->data, a->len))
+                return -EINVAL;
+        memset(m, 0, sizeof(*m));
+        for (int type = 1; type < 64; type++) {
+                if (!mt[type].data)
+                        continue;
+                uint32_t v = 0;
+                if (type > RTAX_MAX) {
+                        req->extack = "Invalid metric type";
+                        return -EINVAL;
+                }
+                if (type != RTAX_CC_ALGO && (mt[type].len != 4 || nla_get_u32(&mt[type], &v))) {
+                        req->extack = "Invalid attribute in metrics";
+                        return -EINVAL;
+                }
+                int err = fib_metrics_set(m, type, v, &req->extack);
+                if (err)
+                        return err;
+        }
+        return 0;
+}
+
 /* The fib_route a NEWROUTE/DELROUTE describes, and its table; nhs holds
- * the next hops of a multipath route (FIB_MAX_NHS). */
+ * the next hops of a multipath route (FIB_MAX_NHS), mx its metrics. */
 static int route_from_msg(struct rtnl_req *req, const struct nl_attr *tb, struct fib_route *r,
-                          struct fib_table **t, bool create, struct fib_nh *nhs)
+                          struct fib_table **t, bool create, struct fib_nh *nhs,
+                          struct fib_metrics *mx)
 {
         const uint8_t *h = req->msg->payload;
         if (h[0] != AF_INET_) {
@@ -554,6 +607,7 @@ static int route_from_msg(struct rtnl_req *req, const struct nl_attr *tb, struct
         r->protocol = h[5];
         r->scope = h[6];
         r->type = h[7];
+        r->nh_flags = (uint8_t)(nl_rd32(h + 8) & RTNH_F_ONLINK_); /* rtm_flags */
         if (r->plen > 32 || h[2] /* src_len */) {
                 req->extack = h[2] ? "Strata: source-specific routes are not supported" : NULL;
                 return h[2] ? -EOPNOTSUPP : -EINVAL;
@@ -566,16 +620,35 @@ static int route_from_msg(struct rtnl_req *req, const struct nl_attr *tb, struct
             (tb[RTA_PRIORITY_].data && nla_get_u32(&tb[RTA_PRIORITY_], &r->priority)) ||
             (tb[RTA_PREFSRC_].data && nla_get_in_addr(&tb[RTA_PREFSRC_], &r->prefsrc)))
                 return -EINVAL;
-        if (tb[RTA_ENCAP_].data || tb[RTA_VIA_].data || tb[RTA_NH_ID_].data ||
-            (tb[RTA_METRICS_].data && tb[RTA_METRICS_].len > 0)) {
-                req->extack = "Strata: encapsulation, nexthop objects and route metrics are "
-                              "not supported yet";
+        if (tb[RTA_ENCAP_].data || tb[RTA_VIA_].data) {
+                req->extack = "Strata: encapsulation and via are not supported yet";
                 return -EOPNOTSUPP;
+        }
+        if (tb[RTA_METRICS_].data && tb[RTA_METRICS_].len > 0) {
+                int err = parse_metrics(req, &tb[RTA_METRICS_], mx);
+                if (err)
+                        return err;
+                r->metrics = mx;
         }
         if (tb[RTA_MULTIPATH_].data) {
                 int err = parse_multipath(req, &tb[RTA_MULTIPATH_], r, nhs);
                 if (err)
                         return err;
+        }
+        if (tb[RTA_NH_ID_].data) {
+                uint32_t id;
+                if (nla_get_u32(&tb[RTA_NH_ID_], &id))
+                        return -EINVAL;
+                if (create && (r->gw || oif || r->nhs)) {
+                        req->extack = "Nexthop specification and nexthop id are mutually exclusive";
+                        return -EINVAL;
+                }
+                if (!create) {
+                        r->nh_id = id; /* a delete matches the id */
+                } else if (nexthop_resolve(req->net, id, r, nhs)) {
+                        req->extack = "Nexthop id does not exist";
+                        return -EINVAL;
+                }
         }
         *t = create ? fib_new_table(req->net, table) : fib_get_table(req->net, table);
         if (!*t) {
@@ -602,7 +675,8 @@ int rtnl_newroute(struct rtnl_req *req)
         struct fib_route r;
         struct fib_table *t;
         struct fib_nh nhs[FIB_MAX_NHS];
-        err = route_from_msg(req, tb, &r, &t, true, nhs);
+        struct fib_metrics mx;
+        err = route_from_msg(req, tb, &r, &t, true, nhs, &mx);
         if (err)
                 return err;
         uint32_t mask = r.plen ? ~0u << (32 - r.plen) : 0;
@@ -647,12 +721,19 @@ int rtnl_newroute(struct rtnl_req *req)
         uint16_t f = req->msg->flags;
         int how = API_ROUTE_EXCL;
         if (f & NLM_F_REPLACE_)
-                how = API_ROUTE_REPLACE;
+                how = f & NLM_F_CREATE_ ? API_ROUTE_REPLACE : API_ROUTE_CHANGE;
         else if (!(f & NLM_F_EXCL_))
                 how = API_ROUTE_APPEND;
+        bool onlink = r.nh_flags & RTNH_F_ONLINK_;
+        for (int i = 0; i < r.nhs; i++)
+                onlink |= r.nh[i].flags & RTNH_F_ONLINK_;
         err = api_route_insert(req->net, t, &r, how);
-        if (err == -ENETUNREACH)
+        if (err == -ENETUNREACH || (onlink && err == -EINVAL))
                 req->extack = "Nexthop has invalid gateway";
+        else if (onlink && err == -ENODEV)
+                req->extack = "Nexthop device required for onlink";
+        else if (onlink && err == -ENETDOWN)
+                req->extack = "Nexthop device is not up";
         if (!err)
                 net_rtnl_notify(req->net, NET_RTNL_NEWROUTE, &r);
         return err;
@@ -675,7 +756,7 @@ static void find_victim(const struct fib_route *c, void *ctx)
                 return;
         if ((!m->priority || c->priority == m->priority) && (!m->gw || c->gw == m->gw) &&
             (!m->dev || c->dev == m->dev) && (!m->type || c->type == m->type) &&
-            (!m->tos || c->tos == m->tos)) {
+            (!m->tos || c->tos == m->tos) && (!m->nh_id || c->nh_id == m->nh_id)) {
                 v->found = *c;
                 v->any = true;
         }
@@ -690,7 +771,8 @@ int rtnl_delroute(struct rtnl_req *req)
         struct fib_route r;
         struct fib_table *t;
         struct fib_nh nhs[FIB_MAX_NHS];
-        err = route_from_msg(req, tb, &r, &t, false, nhs);
+        struct fib_metrics mx;
+        err = route_from_msg(req, tb, &r, &t, false, nhs, &mx);
         if (err)
                 return err;
         struct route_victim v = { .m = &r };

@@ -2,7 +2,9 @@
  * rtnetlink policy rules: RTM_NEWRULE, RTM_DELRULE and RTM_GETRULE (a dump)
  * for IPv4, as net/core/fib_rules.c speaks them -- a struct fib_rule_hdr
  * (family, dst_len, src_len, tos, table, action, flags) and FRA_*
- * attributes -- so `ip rule show/add/del` work through stratad.
+ * attributes -- so `ip rule show/add/del` work through stratad, with the
+ * selectors uidrange, ipproto, sport and dport and the suppressors
+ * suppress_prefixlength and suppress_ifgroup.
  */
 #include <errno.h>
 #include <string.h>
@@ -60,7 +62,10 @@ static void fill_rule(const struct fib_rule *r, void *ctx)
         memcpy(h + 8, &flags, 4);
         nl_put(o, h, sizeof(h));
         nla_put_u32(o, FRA_TABLE_, r->table);
-        nla_put_u32(o, FRA_SUPPRESS_PREFIXLEN_, 0xffffffffu);
+        if (r->suppress_ifgroup_set)
+                nla_put_u32(o, FRA_SUPPRESS_IFGROUP_, r->suppress_ifgroup);
+        nla_put_u32(o, FRA_SUPPRESS_PREFIXLEN_,
+                    r->suppress_plen_set ? r->suppress_prefixlen : 0xffffffffu);
         if (r->iifname[0])
                 nla_put_str(o, FRA_IIFNAME_, r->iifname);
         if (r->oifname[0])
@@ -74,6 +79,20 @@ static void fill_rule(const struct fib_rule *r, void *ctx)
         if (r->target)
                 nla_put_u32(o, FRA_GOTO_, r->target);
         nla_put_u8(o, FRA_PROTOCOL_, r->protocol);
+        if (r->uid_set) {
+                uint32_t range[2] = { r->uid_start, r->uid_end }; /* fib_rule_uid_range */
+                nla_put(o, FRA_UID_RANGE_, range, sizeof(range));
+        }
+        if (r->ip_proto)
+                nla_put_u8(o, FRA_IP_PROTO_, r->ip_proto);
+        if (r->sport_hi) {
+                uint16_t range[2] = { r->sport_lo, r->sport_hi }; /* fib_rule_port_range */
+                nla_put(o, FRA_SPORT_RANGE_, range, sizeof(range));
+        }
+        if (r->dport_hi) {
+                uint16_t range[2] = { r->dport_lo, r->dport_hi };
+                nla_put(o, FRA_DPORT_RANGE_, range, sizeof(range));
+        }
         if (r->dst_len)
                 nla_put_in_addr(o, FRA_DST_, r->dst);
         if (r->src_len)
@@ -91,6 +110,68 @@ int rtnl_getrule(struct rtnl_req *req)
                 return 0;
         struct rule_dump d = { req };
         fib_rules_for_each(req->net, fill_rule, &d);
+        return 0;
+}
+
+/* A port range attribute (struct fib_rule_port_range, host order) as
+ * nla_get_port_range checks it. */
+static int port_range(struct rtnl_req *req, const struct nl_attr *a, uint16_t *lo, uint16_t *hi,
+                      const char *what)
+{
+        if (!a->data)
+                return 0;
+        uint16_t v[2];
+        if (a->len < sizeof(v))
+                return -EINVAL;
+        memcpy(v, a->data, sizeof(v));
+        if (!v[0] || !v[1] || v[1] == 0xffff || v[0] > v[1]) {
+                req->extack = what;
+                return -EINVAL;
+        }
+        *lo = v[0];
+        *hi = v[1];
+        return 0;
+}
+
+/* uidrange, ipproto, sport, dport and the suppressors. */
+static int rule_selectors(struct rtnl_req *req, const struct nl_attr *tb, struct fib_rule *r)
+{
+        if (tb[FRA_UID_RANGE_].data) {
+                uint32_t v[2];
+                if (tb[FRA_UID_RANGE_].len < sizeof(v))
+                        return -EINVAL;
+                memcpy(v, tb[FRA_UID_RANGE_].data, sizeof(v));
+                /* uid_range_set: both valid uids (not -1), in order */
+                if (v[0] == 0xffffffffu || v[1] == 0xffffffffu || v[0] > v[1]) {
+                        req->extack = "Invalid uid range";
+                        return -EINVAL;
+                }
+                r->uid_set = true;
+                r->uid_start = v[0];
+                r->uid_end = v[1];
+        }
+        if (tb[FRA_IP_PROTO_].data && nla_get_u8(&tb[FRA_IP_PROTO_], &r->ip_proto))
+                return -EINVAL;
+        int err = port_range(req, &tb[FRA_SPORT_RANGE_], &r->sport_lo, &r->sport_hi,
+                             "Invalid sport range");
+        if (!err)
+                err = port_range(req, &tb[FRA_DPORT_RANGE_], &r->dport_lo, &r->dport_hi,
+                                 "Invalid dport range");
+        if (err)
+                return err;
+        uint32_t v;
+        if (tb[FRA_SUPPRESS_PREFIXLEN_].data) {
+                if (nla_get_u32(&tb[FRA_SUPPRESS_PREFIXLEN_], &v))
+                        return -EINVAL;
+                r->suppress_plen_set = v != 0xffffffffu;
+                r->suppress_prefixlen = r->suppress_plen_set ? v : 0;
+        }
+        if (tb[FRA_SUPPRESS_IFGROUP_].data) {
+                if (nla_get_u32(&tb[FRA_SUPPRESS_IFGROUP_], &v))
+                        return -EINVAL;
+                r->suppress_ifgroup_set = v != 0xffffffffu;
+                r->suppress_ifgroup = r->suppress_ifgroup_set ? v : 0;
+        }
         return 0;
 }
 
@@ -120,20 +201,14 @@ static int rule_from_msg(struct rtnl_req *req, struct fib_rule *r, bool *has_pre
         r->flags = flags & FIB_RULE_INVERT;
         if (r->dst_len > 32 || r->src_len > 32)
                 return -EINVAL;
-        if (tb[FRA_UID_RANGE_].data || tb[FRA_SPORT_RANGE_].data || tb[FRA_DPORT_RANGE_].data ||
-            tb[FRA_IP_PROTO_].data || tb[FRA_L3MDEV_].data || tb[FRA_TUN_ID_].data ||
-            tb[FRA_FLOW_].data || tb[FRA_SUPPRESS_IFGROUP_].data) {
-                req->extack = "Strata: uidrange, ports, ipproto, l3mdev, tun_id, realms and "
-                              "suppress_ifgroup are not supported yet";
+        if (tb[FRA_L3MDEV_].data || tb[FRA_TUN_ID_].data || tb[FRA_FLOW_].data) {
+                req->extack = "Strata: l3mdev (no VRF devices), tun_id and realms are not "
+                              "supported yet";
                 return -EOPNOTSUPP;
         }
-        if (tb[FRA_SUPPRESS_PREFIXLEN_].data) {
-                uint32_t v = 0;
-                if (nla_get_u32(&tb[FRA_SUPPRESS_PREFIXLEN_], &v) || v != 0xffffffffu) {
-                        req->extack = "Strata: suppress_prefixlength is not supported yet";
-                        return -EOPNOTSUPP;
-                }
-        }
+        int err = rule_selectors(req, tb, r);
+        if (err)
+                return err;
         *has_pref = tb[FRA_PRIORITY_].data != NULL;
         if ((tb[FRA_PRIORITY_].data && nla_get_u32(&tb[FRA_PRIORITY_], &r->pref)) ||
             (tb[FRA_TABLE_].data && nla_get_u32(&tb[FRA_TABLE_], &r->table)) ||

@@ -18,6 +18,7 @@
 
 #include "core/sysctl.h"
 #include "ipv4/ipv4.h"
+#include "ipv4/nexthop.h"
 #include "wire/ipv4.h"
 
 static uint32_t mask_of(uint8_t plen)
@@ -364,6 +365,13 @@ int inet_dev_event(struct net_device *dev, enum netdev_event ev)
                     !(dev->flags & (IFF_LOOPBACK_ | IFF_NOARP_)))
                         for (struct in_ifaddr *i = idev->ifa_list; i; i = i->next)
                                 arp_send_gratuitous(dev, i->local);
+                return 0;
+        case NETDEV_DOWN:
+                nexthop_flush_dev(dev->net, dev); /* nexthop_flush_dev, as Linux */
+                return 0;
+        case NETDEV_CHANGE:
+                if (!dev->carrier) /* without carrier too (IFF_LOWER_UP gone) */
+                        nexthop_flush_dev(dev->net, dev);
                 return 0;
         default:
                 return 0;

@@ -8,7 +8,9 @@
  * rule walk.  The first change allocates the policy with those three rules
  * as real entries; from then on fib_lookup_flow walks the list as
  * fib_rules_lookup does: selectors iif/oif (by name, so a rule survives its
- * device), fwmark/mask, from/to prefixes and tos, inverted by "not"; actions
+ * device), fwmark/mask, from/to prefixes, tos, uidrange, ipproto and
+ * sport/dport ranges, inverted by "not"; suppressors suppress_prefixlength
+ * and suppress_ifgroup, which refuse a lookup's answer; actions
  * lookup (a missing table or a throw route goes on to the next rule), goto
  * (an unresolved one is skipped), nop, blackhole, unreachable, prohibit.
  */
@@ -17,10 +19,12 @@
 #include <string.h>
 
 #include "ipv4/ipv4.h"
+#include "ipv4/nexthop.h"
 
 struct fib_policy {
         struct fib_rule *rules;
-        bool custom; /* differs from the default three */
+        bool custom;  /* differs from the default three */
+        bool need_l4; /* a rule selects by ipproto, sport or dport */
         struct fib_numbered {
                 uint32_t id;
                 struct fib_table *t;
@@ -80,11 +84,22 @@ static bool rule_same(const struct fib_rule *a, const struct fib_rule *b)
                a->src_len == b->src_len && a->dst_len == b->dst_len && a->tos == b->tos &&
                a->mark == b->mark && a->mark_mask == b->mark_mask &&
                (a->flags & FIB_RULE_INVERT) == (b->flags & FIB_RULE_INVERT) &&
-               !strcmp(a->iifname, b->iifname) && !strcmp(a->oifname, b->oifname);
+               !strcmp(a->iifname, b->iifname) && !strcmp(a->oifname, b->oifname) &&
+               a->uid_set == b->uid_set && a->uid_start == b->uid_start &&
+               a->uid_end == b->uid_end && a->ip_proto == b->ip_proto &&
+               a->sport_lo == b->sport_lo && a->sport_hi == b->sport_hi &&
+               a->dport_lo == b->dport_lo && a->dport_hi == b->dport_hi &&
+               a->suppress_plen_set == b->suppress_plen_set &&
+               a->suppress_prefixlen == b->suppress_prefixlen &&
+               a->suppress_ifgroup_set == b->suppress_ifgroup_set &&
+               a->suppress_ifgroup == b->suppress_ifgroup;
 }
 
 static void recompute_custom(struct fib_policy *p)
 {
+        p->need_l4 = false;
+        for (const struct fib_rule *c = p->rules; c; c = c->next)
+                p->need_l4 |= c->ip_proto || c->sport_hi || c->dport_hi;
         const struct fib_rule *r = p->rules;
         int i = 0;
         for (; r && i < 3; r = r->next, i++) {
@@ -93,6 +108,12 @@ static void recompute_custom(struct fib_policy *p)
                         break;
         }
         p->custom = r != NULL || i != 3;
+}
+
+bool fib_rules_need_l4(struct net *net)
+{
+        const struct fib_policy *p = ipv4_of(net)->policy;
+        return p && p->custom && p->need_l4;
 }
 
 bool fib_has_custom_rules(struct net *net)
@@ -180,6 +201,14 @@ bool fib_rule_match(struct net *net, const struct fib_rule *r, const struct flow
                 m = false;
         else if (r->tos && r->tos != fl->tos)
                 m = false;
+        else if (r->uid_set && (fl->uid < r->uid_start || fl->uid > r->uid_end))
+                m = false;
+        else if (r->ip_proto && r->ip_proto != fl->proto)
+                m = false;
+        else if (r->sport_hi && (fl->sport < r->sport_lo || fl->sport > r->sport_hi))
+                m = false;
+        else if (r->dport_hi && (fl->dport < r->dport_lo || fl->dport > r->dport_hi))
+                m = false;
         return (r->flags & FIB_RULE_INVERT) ? !m : m;
 }
 
@@ -196,6 +225,18 @@ static int table_lookup(struct fib_table *t, uint32_t id, uint32_t daddr, struct
         res->type = r->type;
         res->table = id;
         return 0;
+}
+
+/* fib4_rule_suppress: a rule's answer refused for its prefix length or
+ * its device's group.  Only routes that answer (unicast, local,
+ * broadcast) are; the error types end the lookup as they are. */
+static bool rule_suppresses(const struct fib_rule *r, const struct fib_route *rt)
+{
+        if (rt->type != RTN_UNICAST && rt->type != RTN_LOCAL && rt->type != RTN_BROADCAST)
+                return false;
+        if (r->suppress_plen_set && rt->plen <= r->suppress_prefixlen)
+                return true;
+        return r->suppress_ifgroup_set && rt->dev && r->suppress_ifgroup == 0;
 }
 
 int fib_lookup_flow(struct net *net, const struct flowi4 *fl, struct fib_res *res)
@@ -234,8 +275,11 @@ int fib_lookup_flow(struct net *net, const struct flowi4 *fl, struct fib_res *re
                         r = r->next;
                         continue;
                 case FR_ACT_TO_TBL:
-                        if (!table_lookup(fib_get_table(net, r->table), r->table, fl->daddr, res))
-                                return 0;
+                        if (!table_lookup(fib_get_table(net, r->table), r->table, fl->daddr, res)) {
+                                if (!rule_suppresses(r, res->route))
+                                        return 0;
+                                *res = (struct fib_res){ NULL, RTN_UNREACHABLE, RT_TABLE_MAIN };
+                        }
                         r = r->next;
                         continue;
                 case FR_ACT_UNREACHABLE:
@@ -320,6 +364,20 @@ static bool rule_del_match(const struct fib_rule *c, const struct fib_rule *m, b
                 return false;
         if (m->target && c->target != m->target)
                 return false;
+        if (m->uid_set && (!c->uid_set || c->uid_start != m->uid_start || c->uid_end != m->uid_end))
+                return false;
+        if (m->ip_proto && c->ip_proto != m->ip_proto)
+                return false;
+        if (m->sport_hi && (c->sport_lo != m->sport_lo || c->sport_hi != m->sport_hi))
+                return false;
+        if (m->dport_hi && (c->dport_lo != m->dport_lo || c->dport_hi != m->dport_hi))
+                return false;
+        if (m->suppress_plen_set &&
+            (!c->suppress_plen_set || c->suppress_prefixlen != m->suppress_prefixlen))
+                return false;
+        if (m->suppress_ifgroup_set &&
+            (!c->suppress_ifgroup_set || c->suppress_ifgroup != m->suppress_ifgroup))
+                return false;
         return true;
 }
 
@@ -356,6 +414,7 @@ void fib_rules_for_each(struct net *net, void (*fn)(const struct fib_rule *r, vo
 void fib_flush_dev(struct net *net, const struct net_device *dev)
 {
         struct ipv4_net *in = ipv4_of(net);
+        nexthop_flush_dev(net, dev);
         fib_table_flush_dev(in->local, dev);
         fib_table_flush_dev(in->main, dev);
         fib_table_flush_dev(in->def, dev);

@@ -346,8 +346,20 @@ static void icmp_unreach(struct net *net, struct sk_buff *skb, const struct icmp
         /* icmp_unreach: a "fragmentation needed" carries the next hop's
          * MTU in its low 16 bits (RFC 1191) */
         uint32_t info = r->rest;
-        if (r->type == ICMP_DEST_UNREACH && r->code == ICMP_FRAG_NEEDED)
-                info = r->rest & 0xffff;
+        if (r->type == ICMP_DEST_UNREACH && r->code == ICMP_FRAG_NEEDED) {
+                /* net.ipv4.ip_no_pmtu_disc: 2 ignores the message, 3 keeps
+                 * it for protocols that verify it (icmp_tag_validation:
+                 * TCP checks the quoted sequence), 1 (and above 3) passes
+                 * no MTU, so the path falls to min_pmtu */
+                int mode = ipv4_of(net)->ip_no_pmtu_disc;
+                if (mode == 2 || (mode == 3 && inner[9] != IPPROTO_TCP_)) {
+                        TRACE(net, skb, ICMP, "fragmentation needed ignored (ip_no_pmtu_disc=%d)",
+                              mode);
+                        consume_skb(skb);
+                        return;
+                }
+                info = mode == 0 || mode == 3 ? r->rest & 0xffff : 0;
+        }
         if (inner[9] == IPPROTO_ICMP_ && inner[ihl] == ICMP_ECHO) {
                 ping_err(net, inner, r->payload_len, ihl, r->type, r->code, info, cb->iph.saddr,
                          cb->iph.ttl, ICMP_HLEN + r->payload_len);

@@ -13,6 +13,7 @@
 #include "ipv4/ip_input.h"
 #include "ipv4/ipv4.h"
 #include "netfilter/netfilter.h"
+#include "socket/sock.h"
 #include "wire/bytes.h"
 #include "wire/ethernet.h"
 #include "wire/icmp.h"
@@ -110,7 +111,8 @@ int ip_build_and_send_cached(struct net *net, struct sk_buff *skb, uint32_t sadd
                              .oif = oif,
                              .mark = skb->mark,
                              .tos = IP_RT_TOS(tos),
-                             .proto = protocol };
+                             .proto = protocol,
+                             .uid = skb->sk ? skb->sk->uid : 0 };
         if ((protocol == IPPROTO_TCP_ || protocol == IPPROTO_UDP_) && skb->len >= 4) {
                 fl.sport = get_be16(skb->data);
                 fl.dport = get_be16(skb->data + 2);

@@ -8,6 +8,7 @@
 
 #include "core/sysctl.h"
 #include "ipv4/ipv4.h"
+#include "ipv4/nexthop.h"
 #include "wire/ethernet.h"
 #include "wire/ipv4.h"
 
@@ -31,6 +32,7 @@ static void ipv4_dev_event(struct net_device *dev, enum netdev_event ev, void *c
                 break;
         case NETDEV_DOWN:
                 neigh_ifdown(&in->arp_tbl, dev);
+                inet_dev_event(dev, ev);
                 break;
         case NETDEV_CHANGE:
                 if (!dev->carrier)
@@ -163,6 +165,7 @@ void ipv4_net_exit(struct net *net)
         ipfrag_exit(net);
         neigh_table_clear(&in->arp_tbl);
         fib_rules_exit(net);
+        nexthop_exit(net);
         fib_table_free(in->local);
         fib_table_free(in->main);
         fib_table_free(in->def);

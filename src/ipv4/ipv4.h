@@ -124,6 +124,35 @@ struct fib_nh {
         struct fnhe_hash *exc; /* its next-hop exceptions, owned */
 };
 #define FIB_MAX_NHS 32
+/* The gateway is on the device's link, whatever its routes say. */
+#define RTNH_F_ONLINK 4
+
+/* Route metrics: Linux's RTAX_* (fib_metrics.c). */
+enum {
+        RTAX_UNSPEC,
+        RTAX_LOCK, /* bit 1 << RTAX_X: metric X is locked */
+        RTAX_MTU,
+        RTAX_WINDOW,
+        RTAX_RTT,
+        RTAX_RTTVAR,
+        RTAX_SSTHRESH,
+        RTAX_CWND,
+        RTAX_ADVMSS,
+        RTAX_REORDERING,
+        RTAX_HOPLIMIT,
+        RTAX_INITCWND,
+        RTAX_FEATURES,
+        RTAX_RTO_MIN,
+        RTAX_INITRWND,
+        RTAX_QUICKACK,
+        RTAX_CC_ALGO,
+        RTAX_FASTOPEN_NO_COOKIE,
+};
+#define RTAX_MAX RTAX_FASTOPEN_NO_COOKIE
+/* v[RTAX_X - 1]; 0: not set. */
+struct fib_metrics {
+        uint32_t v[RTAX_MAX];
+};
 
 struct fib_route {
         struct fib_route *next; /* same prefix chain, by priority */
@@ -138,6 +167,8 @@ struct fib_route {
         uint32_t gw; /* 0: directly connected */
         struct net_device *dev;
         uint32_t table;
+        uint32_t lpm_slot;     /* fib.c's index of large tables: its prefix's
+                                * slot (0: none) */
         struct fnhe_hash *exc; /* next-hop exceptions learned (route_exc.c),
                                 * owned: NULL until the first */
         /* Multipath (ECMP): nhs >= 2 next hops, owned by the route in a
@@ -145,7 +176,28 @@ struct fib_route {
          * are then the first one's.  nhs 0: the single path gw/dev. */
         struct fib_nh *nh;
         uint8_t nhs;
+        uint8_t nh_flags; /* RTNH_F_ONLINK of a single path (the next hops'
+                           * own, in nh[i].flags) */
+        uint32_t nh_id;   /* the nexthop object it names (nexthop.h); 0: none */
+        /* Metrics (fib_metrics.c), owned by a route in a table (a
+         * template's are copied on insert); NULL: none set. */
+        struct fib_metrics *metrics;
 };
+
+/* A metric of route r (0: not set, or no route). */
+static inline uint32_t fib_metric(const struct fib_route *r, int type)
+{
+        return r && r->metrics ? r->metrics->v[type - 1] : 0;
+}
+static inline bool fib_metric_locked(const struct fib_route *r, int type)
+{
+        return (fib_metric(r, RTAX_LOCK) >> type) & 1;
+}
+/* ip_metrics_convert for one metric: Linux's caps (advmss, mtu, hoplimit)
+ * applied; -EINVAL (unknown type or feature bit), -EOPNOTSUPP (congctl)
+ * with *why the message. */
+int fib_metrics_set(struct fib_metrics *m, int type, uint32_t val, const char **why);
+bool fib_metrics_empty(const struct fib_metrics *m);
 
 struct fib_table;
 struct fnhe_hash;
@@ -225,11 +277,16 @@ struct ipv4_net {
         int route_mtu_expires;              /* 600000 ms (shown in s) */
         int route_min_pmtu;                 /* 552 */
         int route_flush;                    /* write-only: flushes exceptions */
+        int ip_no_pmtu_disc;                /* 0; 1 sockets DONT, frag-needed lowers to
+                                             * min_pmtu; 2 frag-needed ignored; 3 only
+                                             * for protocols that verify it (TCP) */
         uint32_t fnhe_genid;                /* bumped by each flush */
-        int fib_multipath_hash_policy;      /* 0: L3, 1: L4 */
+        int fib_multipath_hash_policy;      /* 0: L3, 1: L4, 2: inner L3, 3: custom */
+        int fib_multipath_hash_fields;      /* 0x0007: policy 3's fields */
         uint64_t mp_hash_key[2];            /* the multipath hash's key (random) */
 
         struct ipfrag_state *frags; /* ip_reasm.c: reassembly queues */
+        struct nh_table *nexthops;  /* nexthop.c: nexthop objects, NULL until one */
 
         uint64_t icmp_global_stamp;
         int64_t icmp_global_credit;
@@ -309,9 +366,16 @@ int fib_table_insert(struct fib_table *t, const struct fib_route *r);
 /* Insert as the kernel adds its own routes: -EEXIST only for an identical
  * route; otherwise after the routes of the same prefix and priority. */
 int fib_table_append(struct fib_table *t, const struct fib_route *r);
+/* ip route replace (create) / change (!create): the first route of the
+ * same prefix, tos and priority is replaced in place; none: inserted when
+ * create, else -ENOENT. */
+int fib_table_replace(struct fib_table *t, const struct fib_route *r, bool create);
 /* Delete routes matching prefix (and, when non-zero/non-NULL, priority,
  * gw, dev, type); returns 0 or -ESRCH. */
 int fib_table_delete(struct fib_table *t, const struct fib_route *match);
+/* The routes naming nexthop id take tmpl's next hops (gw, dev, nh[],
+ * nh_flags, type) -- or, with tmpl NULL, are deleted. */
+void fib_table_nh_update(struct fib_table *t, uint32_t id, const struct fib_route *tmpl);
 /* Remove every route through dev. */
 void fib_table_flush_dev(struct fib_table *t, const struct net_device *dev);
 /* Longest-prefix match among routes whose device is up -- carrier or not --
@@ -331,8 +395,9 @@ struct flowi4 {
         int iif, oif;
         uint32_t mark;
         uint8_t tos;
-        uint8_t proto;         /* for the multipath hash (policy 1) */
+        uint8_t proto;         /* for the multipath hash (policy 1) and rules */
         uint16_t sport, dport; /* host order; 0 when unknown */
+        uint32_t uid;          /* the socket's owner (flowi4_uid); 0 otherwise */
 };
 /* Rule actions: Linux's FR_ACT_*. */
 enum {
@@ -362,6 +427,17 @@ struct fib_rule {
         uint8_t tos;
         uint32_t mark, mark_mask; /* mark_mask 0: no fwmark selector */
         char iifname[16], oifname[16];
+        /* selectors of the flow's owner and transport; zero: any */
+        bool uid_set;
+        uint32_t uid_start, uid_end; /* uidrange, inclusive */
+        uint8_t ip_proto;            /* ipproto */
+        uint16_t sport_lo, sport_hi; /* sport range, inclusive */
+        uint16_t dport_lo, dport_hi; /* dport range */
+        /* suppressors: a lookup's answer is refused (the walk goes on) when
+         * its prefix is no longer than suppress_prefixlength, or its device
+         * is in group suppress_ifgroup (every Strata device is in group 0) */
+        bool suppress_plen_set, suppress_ifgroup_set;
+        uint32_t suppress_prefixlen, suppress_ifgroup;
 };
 /* The answer of fib_lookup_flow. */
 struct fib_res {
@@ -392,6 +468,9 @@ int fib_rule_add(struct net *net, const struct fib_rule *r, bool has_pref, bool 
 int fib_rule_del(struct net *net, const struct fib_rule *m, bool has_pref);
 /* The rules in order (the default three when none were changed). */
 void fib_rules_for_each(struct net *net, void (*fn)(const struct fib_rule *r, void *c), void *ctx);
+/* Does a rule select by protocol or port (fib_rules_require_fldissect)?
+ * Input lookups then read them from the packet. */
+bool fib_rules_need_l4(struct net *net);
 /* Have the rules changed from Linux's defaults (fib_has_custom_rules)? */
 bool fib_has_custom_rules(struct net *net);
 /* Remove routes through dev from every table; free everything at exit. */
@@ -500,6 +579,10 @@ uint32_t fib_multipath_hash(struct net *net, const struct flowi4 *fl);
 uint32_t fib_multipath_hash_skb(struct net *net, const struct sk_buff *skb);
 int fib_select_multipath(const struct fib_route *r, uint32_t hash);
 int fib_multipath_init(struct net *net);
+
+/* fib_metrics.c: the route's mtu metric, and its lock, into res (before
+ * fnhe_apply, whose learned MTU wins while it lives). */
+void fib_route_apply_mtu(struct rt_result *res);
 
 /* route_exc.c: next-hop exceptions (Linux's fib_nh_exception). */
 /* What one exception says, for dumps (ip route show cache). */

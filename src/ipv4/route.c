@@ -32,8 +32,13 @@ int ip_route_output(struct net *net, uint32_t daddr, uint32_t saddr, int oif, st
 
 int ip_route_output_sk(const struct sock *sk, uint32_t daddr, struct rt_result *res)
 {
-        return ip_route_output_mark(sk->net, daddr, sk->saddr, sk->bound_dev_if, (uint32_t)sk->mark,
-                                    IP_RT_TOS(sk->tos), res);
+        struct flowi4 fl = { .daddr = daddr,
+                             .saddr = sk->saddr,
+                             .oif = sk->bound_dev_if,
+                             .mark = (uint32_t)sk->mark,
+                             .tos = IP_RT_TOS(sk->tos),
+                             .uid = sk->uid };
+        return ip_route_output_flow(sk->net, &fl, res);
 }
 
 int ip_route_output_cached(struct net *net, struct ip_rt_cache *c, const struct flowi4 *fl,
@@ -195,8 +200,10 @@ int ip_route_output_flow(struct net *net, const struct flowi4 *flow, struct rt_r
                                                       gw ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK);
                 if (!res->saddr && !saddr)
                         res->saddr = inet_select_addr(rdev, 0, RT_SCOPE_HOST);
-                if (r->type == RTN_UNICAST)
+                if (r->type == RTN_UNICAST) {
+                        fib_route_apply_mtu(res);
                         fnhe_apply(net, res, daddr, false); /* find_exception */
+                }
                 return 0;
         }
         case RTN_UNREACHABLE:
@@ -306,7 +313,21 @@ int ip_route_input(struct sk_buff *skb, uint32_t daddr, uint32_t saddr, struct n
                              .iif = dev->ifindex,
                              .mark = skb->mark,
                              .tos = IP_RT_TOS(IPCB(skb)->iph.tos) };
-        struct in_rx_cache *rc = idev ? &((struct in_device *)idev)->rx_cache : NULL;
+        /* fib4_rules_early_flow_dissect: rules that select by protocol or
+         * port see the packet's (none for a later fragment); the local
+         * decisions cached by addresses alone would not tell them apart */
+        bool l4 = fib_rules_need_l4(net);
+        if (l4) {
+                const struct ip_cb *cb = IPCB(skb);
+                fl.proto = cb->iph.protocol;
+                unsigned ihl = cb->iph.ihl;
+                if (!(cb->iph.frag_off & IP_OFFMASK) &&
+                    (fl.proto == IPPROTO_TCP_ || fl.proto == IPPROTO_UDP_) && skb->len >= ihl + 4) {
+                        fl.sport = get_be16(skb->data + ihl);
+                        fl.dport = get_be16(skb->data + ihl + 2);
+                }
+        }
+        struct in_rx_cache *rc = idev && !l4 ? &((struct in_device *)idev)->rx_cache : NULL;
         uint32_t gen = ipv4_of(net)->rt_genid;
         int rpf = idev ? in_dev_rpfilter(idev) : 0;
         bool loopback = skb->pkt_type == PACKET_LOOPBACK;
@@ -388,6 +409,7 @@ int ip_route_input(struct sk_buff *skb, uint32_t daddr, uint32_t saddr, struct n
         res->dev = odev;
         res->nhsel = nhsel;
         res->nexthop = gw ? gw : daddr;
+        fib_route_apply_mtu(res); /* a forwarded packet honours the route's mtu */
         fnhe_apply(net, res, daddr, true);
         /* __mkroute_input: out the way it came, from an on-link source
          * (shared_media=1): the source should use the next hop directly */

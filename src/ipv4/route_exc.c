@@ -372,5 +372,8 @@ int route_exc_sysctls(struct net *net)
                                       1 << 30, SYSCTL_UNIT_1, NULL);
         if (!err)
                 err = sysctl_set_hook(net, "net.ipv4.route.flush", route_flush_written, NULL);
+        if (!err) /* a u8 in Linux: any value, those above 3 read as 1 */
+                err = sysctl_register(net, "net.ipv4.ip_no_pmtu_disc", &in->ip_no_pmtu_disc, 1, 0,
+                                      255, SYSCTL_UNIT_1, NULL);
         return err;
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "ipv4/ipv4.h"
 #include "socket/epoll.h"
 #include "socket/errqueue.h"
 #include "socket/socket.h"
@@ -78,6 +79,8 @@ int sys_socket(struct net *net, int domain, int type, int protocol)
         struct sock *sk = sk_alloc(net, domain, type, protocol, prot, &err);
         if (!sk)
                 return err;
+        /* inet_create: DF unless net.ipv4.ip_no_pmtu_disc says otherwise */
+        sk->pmtudisc = ipv4_of(net)->ip_no_pmtu_disc ? IP_PMTUDISC_DONT : IP_PMTUDISC_WANT;
         struct file *f = calloc(1, sizeof(*f));
         if (!f) {
                 sock_put(sk);

@@ -262,15 +262,21 @@ uint32_t tcp_isn(struct net *net, uint32_t saddr, uint16_t sport, uint32_t daddr
         return (uint32_t)v + (uint32_t)(net_now(net) / 4000);
 }
 
-uint16_t tcp_mss_for(struct net *net, uint32_t daddr)
+void tcp_route_init(struct net *net, uint32_t daddr, struct tcp_route_init *ri)
 {
         struct rt_result rt;
         unsigned mtu = 1500;
-        if (!ip_route_output(net, daddr, 0, 0, &rt))
+        *ri = (struct tcp_route_init){ 0 };
+        if (!ip_route_output(net, daddr, 0, 0, &rt)) {
                 mtu = rt_mtu(&rt); /* ipv4_default_advmss: the path's, learned or not */
+                ri->advmss = (uint16_t)fib_metric(rt.route, RTAX_ADVMSS); /* dst_metric_advmss */
+                ri->initcwnd = fib_metric(rt.route, RTAX_INITCWND);       /* tcp_init_cwnd */
+                ri->initrwnd = fib_metric(rt.route, RTAX_INITRWND);
+        }
         if (mtu > 65535)
                 mtu = 65535; /* lo: 65535 - 40 = 65495, as Linux advertises */
-        return (uint16_t)(mtu - 40);
+        if (!ri->advmss)
+                ri->advmss = (uint16_t)(mtu - 40);
 }
 
 /* A listener goes into (or leaves) the listener table with its state. */
@@ -527,11 +533,15 @@ static int tcp_connect(struct sock *sk, uint32_t daddr, uint16_t dport)
         }
         sk->daddr = daddr;
         sk->dport = dport;
-        tp->advmss = tcp_mss_clamp(tp, tcp_mss_for(net, daddr));
+        struct tcp_route_init ri;
+        tcp_route_init(net, daddr, &ri);
+        tp->advmss = tcp_mss_clamp(tp, ri.advmss);
         tp->mss = tp->advmss;
+        if (ri.initcwnd)
+                tp->snd_cwnd = ri.initcwnd;
         tp->iss = tcp_isn(net, sk->saddr, sk->num, daddr, dport);
         /* tcp_connect_init: the first offer in whole segments of advmss */
-        tcp_init_windows(sk, tp->advmss);
+        tcp_init_windows(sk, tp->advmss, ri.initrwnd);
         tp->snd_una = tp->iss;
         tp->snd_nxt = tp->iss;
         tp->write_seq = tp->iss + 1;
@@ -608,6 +618,7 @@ struct sock *tcp_child_new(struct sock *parent, uint32_t saddr, uint16_t sport, 
         c->userlocks |= parent->userlocks & (SOCK_SNDBUF_LOCK | SOCK_RCVBUF_LOCK);
         c->uc_ttl = parent->uc_ttl;
         c->tos = parent->tos;
+        c->pmtudisc = parent->pmtudisc;
         struct tcp_sock *tp = tcp_sk(c);
         tp->parent = parent;
         /* sk_clone_lock copies the options a listener was given */

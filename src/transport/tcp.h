@@ -259,7 +259,14 @@ struct sock *tcp_child_new(struct sock *parent, uint32_t saddr, uint16_t sport, 
                            uint16_t dport);
 void tcp_accept_enqueue(struct sock *parent, struct sock *child);
 uint32_t tcp_isn(struct net *net, uint32_t saddr, uint16_t sport, uint32_t daddr, uint16_t dport);
-uint16_t tcp_mss_for(struct net *net, uint32_t daddr);
+/* What the route toward daddr gives a new connection: the MSS to
+ * advertise (its advmss metric, else the path MTU less 40), and its
+ * initcwnd and initrwnd metrics in segments (0: the defaults). */
+struct tcp_route_init {
+        uint16_t advmss;
+        uint32_t initcwnd, initrwnd;
+};
+void tcp_route_init(struct net *net, uint32_t daddr, struct tcp_route_init *ri);
 uint32_t tcp_time_ms(struct net *net);
 
 /* tcp_urg.c: urgent data (urg_data: TCP_URG_* | the byte) */
@@ -324,12 +331,13 @@ uint16_t tcp_select_window(struct sock *sk);
 #define TCP_ACK_PUSHED  0x04 /* pushed or short data is waiting */
 #define TCP_ACK_PUSHED2 0x08
 #define TCP_ACK_NOW     0x10 /* the next check sends it */
-void tcp_init_windows(struct sock *sk, uint32_t mss);
+void tcp_init_windows(struct sock *sk, uint32_t mss, uint32_t initrwnd);
 /* The same for a socket not made yet (a SYN cookie's SYN-ACK): the first
- * offer, window scale and clamp from a receive buffer of rcvbuf bytes and
- * TCP_WINDOW_CLAMP (0: none). */
+ * offer, window scale and clamp from a receive buffer of rcvbuf bytes,
+ * TCP_WINDOW_CLAMP (0: none) and the route's initrwnd (0: none). */
 void tcp_select_initial_window(struct net *net, int rcvbuf, uint32_t mss, uint32_t user_clamp,
-                               uint32_t *rcv_wnd, uint8_t *rcv_wscale, uint32_t *window_clamp);
+                               uint32_t initrwnd, uint32_t *rcv_wnd, uint8_t *rcv_wscale,
+                               uint32_t *window_clamp);
 void tcp_init_rcv_side(struct sock *sk);
 void tcp_event_data_recv(struct sock *sk, const struct sk_buff *skb, uint8_t flags, uint32_t hdrlen);
 void tcp_event_data_sent(struct sock *sk);

@@ -407,11 +407,16 @@ static void tcp_openreq_init(struct sock *c, const struct tcp_options *o, uint32
 {
         struct net *net = c->net;
         struct tcp_sock *tp = tcp_sk(c);
-        tp->advmss = tcp_mss_clamp(tp, tcp_mss_for(net, c->daddr));
+        struct tcp_route_init ri; /* the route's advmss, initcwnd, initrwnd */
+        tcp_route_init(net, c->daddr, &ri);
+        tp->advmss = tcp_mss_clamp(tp, ri.advmss);
         tp->mss = tp->advmss;
+        if (ri.initcwnd)
+                tp->snd_cwnd = ri.initcwnd;
         /* tcp_openreq_init_rwin: whole segments, less the timestamp option
          * when both sides will carry it */
-        tcp_init_windows(c, tp->advmss - (o->ts_ok && tcp_cfg(net)->timestamps ? 12 : 0));
+        tcp_init_windows(c, tp->advmss - (o->ts_ok && tcp_cfg(net)->timestamps ? 12 : 0),
+                         ri.initrwnd);
         tcp_negotiate(tp, o);
         tp->irs = irs;
         tp->rcv_nxt = irs + 1;

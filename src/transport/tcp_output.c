@@ -134,9 +134,11 @@ int tcp_transmit_skb(struct sock *sk, struct sk_buff *data, uint8_t flags, uint3
         uint8_t ttl = sk->uc_ttl > 0 ? (uint8_t)sk->uc_ttl : 0;
         if (sk->errq)
                 tcp_errq_xmit(sk, skb, seq + ((flags & TCPF_SYN) ? 1 : 0), plen);
-        /* TCP sends MSS-sized segments with DF; never IP fragments */
+        /* TCP sends MSS-sized segments with DF (without, on a socket that
+         * is IP_PMTUDISC_DONT: ip_no_pmtu_disc); never IP fragments */
+        int pmtudisc = sk->pmtudisc == IP_PMTUDISC_DONT ? IP_PMTUDISC_DONT : IP_PMTUDISC_DO;
         return ip_build_and_send_cached(net, skb, sk->saddr, sk->daddr, IPPROTO_TCP_, tos, ttl,
-                                        sk->bound_dev_if, IP_PMTUDISC_DO, &tp->dst_cache);
+                                        sk->bound_dev_if, pmtudisc, &tp->dst_cache);
 }
 
 void tcp_send_ack(struct sock *sk)

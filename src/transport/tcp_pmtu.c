@@ -52,8 +52,10 @@ void tcp_v4_mtu_reduced(struct sock *sk, uint32_t mtu)
         struct rt_result rt;
         if (ip_route_output_sk(sk, sk->daddr, &rt))
                 return;
-        /* ip_sk_accept_pmtu: INTERFACE and OMIT go by the device */
-        if (sk->pmtudisc == IP_PMTUDISC_INTERFACE || sk->pmtudisc == IP_PMTUDISC_OMIT)
+        /* ip_sk_accept_pmtu: INTERFACE and OMIT go by the device; a DONT
+         * socket (ip_no_pmtu_disc) keeps its MSS */
+        if (sk->pmtudisc == IP_PMTUDISC_INTERFACE || sk->pmtudisc == IP_PMTUDISC_OMIT ||
+            sk->pmtudisc == IP_PMTUDISC_DONT)
                 return;
         uint16_t mss = tcp_mtu_to_mss(sk, rt_mtu(&rt));
         if (mss >= tp->mss)

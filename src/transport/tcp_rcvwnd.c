@@ -80,7 +80,8 @@ static uint32_t tcp_clock_us(struct net *net)
  * segments (of mss, which the caller has reduced by the timestamp option
  * when it will ride in every segment). */
 void tcp_select_initial_window(struct net *net, int rcvbuf, uint32_t mss, uint32_t user_clamp,
-                               uint32_t *rcv_wnd, uint8_t *rcv_wscale, uint32_t *window_clamp)
+                               uint32_t initrwnd, uint32_t *rcv_wnd, uint8_t *rcv_wscale,
+                               uint32_t *window_clamp)
 {
         const struct tcp_cfg *cfg = tcp_cfg(net);
         /* TCP_WINDOW_CLAMP, else the largest window there can be */
@@ -100,19 +101,20 @@ void tcp_select_initial_window(struct net *net, int rcvbuf, uint32_t mss, uint32
                 uint32_t init = TCP_INIT_RCVWND;
                 if (mss > 1460)
                         init = MAX(1460u * TCP_INIT_RCVWND / mss, 2u);
-                w = MIN(w, init * mss);
+                w = MIN(w, (initrwnd ? initrwnd : init) * mss); /* route's initrwnd */
         }
         *rcv_wnd = w;
         *rcv_wscale = ws;
         *window_clamp = MIN(65535u << ws, clamp);
 }
 
-void tcp_init_windows(struct sock *sk, uint32_t mss)
+void tcp_init_windows(struct sock *sk, uint32_t mss, uint32_t initrwnd)
 {
         struct tcp_sock *tp = tcp_sk(sk);
         uint32_t w, clamp;
         uint8_t ws;
-        tcp_select_initial_window(sk->net, sk->rcvbuf, mss, tp->window_clamp, &w, &ws, &clamp);
+        tcp_select_initial_window(sk->net, sk->rcvbuf, mss, tp->window_clamp, initrwnd, &w, &ws,
+                                  &clamp);
         tp->rcv_wscale = ws;
         tp->rcv_wnd = w;
         tp->rcv_ssthresh = w;

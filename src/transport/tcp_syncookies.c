@@ -134,11 +134,13 @@ void tcp_syncookie_synack(struct sock *sk, const struct tcp_repr *th, uint8_t ip
         synq_overflow(sk);
         TCPEXT_INC(net, SyncookiesSent);
 
-        uint16_t advmss = tcp_mss_clamp(lp, tcp_mss_for(net, saddr));
+        struct tcp_route_init ri;
+        tcp_route_init(net, saddr, &ri);
+        uint16_t advmss = tcp_mss_clamp(lp, ri.advmss);
         uint32_t wnd, clamp;
         uint8_t wscale;
-        tcp_select_initial_window(net, sk->rcvbuf, advmss - (ts ? 12u : 0u), lp->window_clamp, &wnd,
-                                  &wscale, &clamp);
+        tcp_select_initial_window(net, sk->rcvbuf, advmss - (ts ? 12u : 0u), lp->window_clamp,
+                                  ri.initrwnd, &wnd, &wscale, &clamp);
         struct tcp_repr r = {
                 .sport = th->dport,
                 .dport = th->sport,

@@ -47,15 +47,18 @@ int64_t pd_now_us(struct pd_runner *r)
         return (int64_t)((strata_clock_now(r->clk) - r->start_ns) / NS_PER_US);
 }
 
+#define PD_GATEWAY_IP 0xc0a80002u /* 192.168.0.2, upstream's gateway */
+
 static void answer_arp(struct pd_runner *r, const uint8_t *f, size_t len)
 {
         struct arp_repr a;
         if (arp_parse(f + ETH_HLEN, len - ETH_HLEN, &a) != WIRE_OK)
                 return;
-        if (a.op != ARPOP_REQUEST || a.tpa != r->s->remote_ip)
+        /* the remote, or the gateway to it (the same host on the wire) */
+        if (a.op != ARPOP_REQUEST || (a.tpa != r->s->remote_ip && a.tpa != PD_GATEWAY_IP))
                 return;
         uint8_t reply[64];
-        size_t n = probe_arp_frame(&r->probe, reply, ARPOP_REPLY, r->s->remote_ip, a.spa, a.sha);
+        size_t n = probe_arp_frame(&r->probe, reply, ARPOP_REPLY, a.tpa, a.spa, a.sha);
         probe_inject(&r->probe, reply, n);
 }
 
@@ -254,6 +257,14 @@ static void setup(struct pd_runner *r)
                 e = strata_route_add(r->sn, "default", NULL, "tun0");
         if (e)
                 pd_fail(r, "setting up tun0 (%s): %s", cidr, strata_strerror(e));
+        /* upstream routes the remote through the gateway ("ip route add
+         * REMOTE dev tun0 via 192.168.0.2", its errors ignored), the route
+         * scripts change with `ip route change` */
+        char cmd[96], rip[16];
+        struct in_addr ra = { .s_addr = htonl(r->s->remote_ip) };
+        inet_ntop(AF_INET, &ra, rip, sizeof(rip));
+        snprintf(cmd, sizeof(cmd), "add %s dev tun0 via 192.168.0.2", rip);
+        (void)strata_ip_route(r->sn, cmd);
         /* the remote introduces itself, as a host on the link would */
         uint8_t frame[64];
         static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };

@@ -26,6 +26,8 @@
  *                                      (ctl_procfs_text); the last grep
  *                                      selecting nothing fails the script
  *   rm -f /tmp/F, dd ... of=/tmp/F     on the script's private /tmp (pd_files.c)
+ *   ip route add|change|replace|del .. strata_ip_route (iproute2's words; -6
+ *                                      is refused: no IPv6 routes yet)
  * Values are shell words: quotes are removed and $((...)) is evaluated.
  * A key Strata does not have fails the script (it would silently run with
  * another configuration than the script asks for), and so does any other
@@ -433,6 +435,18 @@ static int run_line(struct pd_runner *r, const char *dir, char *cmd, int line, i
         int fr = pd_file_cmd(cmd, line, err, errcap); /* rm, dd on the private /tmp */
         if (fr != 1)
                 return fr;
+        if (strcmp(w0, "ip") == 0 && strncmp(p, " route ", 7) == 0) {
+                /* the words go to the library as iproute2's: the same
+                 * route insertion rtnetlink makes */
+                int e = strata_ip_route(r->sn, p + 7);
+                if (e == -EINVAL)
+                        goto refuse;
+                if (e) {
+                        snprintf(err, errcap, "line %d: %s: %s", line, cmd, strata_strerror(e));
+                        return -1;
+                }
+                return 0;
+        }
 refuse:
         snprintf(err, errcap, "line %d: shell command not supported by the runner: %s", line, cmd);
         return -1;

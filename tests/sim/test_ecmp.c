@@ -163,7 +163,7 @@ static void hash_policy_l3_and_l4(void)
         CHECK_EQ(at(&f, 1) + at(&f, 2), 64);
         CHECK(at(&f, 1) == 64 || at(&f, 2) == 64); /* L3: all on one path */
         CHECK_EQ(strata_sysctl_set(f.nets[0], "net.ipv4.fib_multipath_hash_policy", "1"), 0);
-        CHECK_EQ(strata_sysctl_set(f.nets[0], "net.ipv4.fib_multipath_hash_policy", "2"), -EINVAL);
+        CHECK_EQ(strata_sysctl_set(f.nets[0], "net.ipv4.fib_multipath_hash_policy", "4"), -EINVAL);
         uint64_t a1 = at(&f, 1), a2 = at(&f, 2);
         for (uint16_t p = 0; p < 64; p++)
                 udp_arrives(&f, 0x08080808u, (uint16_t)(1000 + p), 0);
@@ -179,6 +179,38 @@ static void hash_policy_l3_and_l4(void)
         run(&f);
         CHECK((at(&f, 1) - a1 == 32 && at(&f, 2) == a2) ||
               (at(&f, 2) - a2 == 32 && at(&f, 1) == a1));
+        fix_down(&f);
+}
+
+/* Policy 3: only the fields fib_multipath_hash_fields selects count --
+ * the destination port alone keeps every source port on one path, the
+ * source port spreads them; policy 2 without encapsulation is layer 3. */
+static void hash_policy_custom_fields_and_inner(void)
+{
+        struct fix f;
+        fix_up(&f);
+        struct strata_net *r = f.nets[0];
+        CHECK_EQ(strata_sysctl_set(r, "net.ipv4.fib_multipath_hash_policy", "3"), 0);
+        CHECK_EQ(strata_sysctl_set(r, "net.ipv4.fib_multipath_hash_fields", "32"), 0); /* dport */
+        CHECK_EQ(strata_sysctl_set(r, "net.ipv4.fib_multipath_hash_fields", "0"), -EINVAL);
+        for (uint16_t p = 0; p < 64; p++)
+                udp_arrives(&f, 0x08080808u + p, (uint16_t)(1000 + p), 0);
+        run(&f);
+        CHECK(at(&f, 1) == 64 || at(&f, 2) == 64);
+        CHECK_EQ(strata_sysctl_set(r, "net.ipv4.fib_multipath_hash_fields", "16"), 0); /* sport */
+        uint64_t a1 = at(&f, 1), a2 = at(&f, 2);
+        for (uint16_t p = 0; p < 64; p++)
+                udp_arrives(&f, 0x08080808u, (uint16_t)(1000 + p), 0);
+        run(&f);
+        CHECK(at(&f, 1) - a1 >= 16);
+        CHECK(at(&f, 2) - a2 >= 16);
+        CHECK_EQ(strata_sysctl_set(r, "net.ipv4.fib_multipath_hash_policy", "2"), 0);
+        a1 = at(&f, 1);
+        a2 = at(&f, 2);
+        for (uint16_t p = 0; p < 64; p++)
+                udp_arrives(&f, 0x08080808u, (uint16_t)(1000 + p), 0);
+        run(&f);
+        CHECK(at(&f, 1) - a1 == 64 || at(&f, 2) - a2 == 64);
         fix_down(&f);
 }
 
@@ -258,5 +290,6 @@ static void local_output_and_exceptions_per_next_hop(void)
         fix_down(&f);
 }
 
-TEST_MAIN(T(thresholds_follow_weights), T(hash_policy_l3_and_l4), T(destinations_spread_by_weight),
+TEST_MAIN(T(thresholds_follow_weights), T(hash_policy_l3_and_l4),
+          T(hash_policy_custom_fields_and_inner), T(destinations_spread_by_weight),
           T(local_output_and_exceptions_per_next_hop))

@@ -423,6 +423,49 @@ static void exceptions_over_netlink(void)
         lab_down(&lab);
 }
 
-TEST_MAIN(T(exceptions_over_netlink), T(exception_lowers_locks_expires_and_flushes),
-          T(exceptions_are_bounded), T(udp_learns_and_fragments_at_the_source),
-          T(tcp_lowers_mss_and_delivers))
+/* net.ipv4.ip_no_pmtu_disc: new sockets are WANT (0) or DONT (else); a
+ * "fragmentation needed" about a UDP datagram lowers the path as said
+ * (0), to min_pmtu locked (1: no MTU passed on), not at all (2, and 3 for
+ * protocols that cannot verify it). */
+static void no_pmtu_disc_modes(void)
+{
+        struct lab lab;
+        lab_up(&lab);
+        struct strata_net *a = lab.ns[0];
+        struct sockaddr_in to = sin_of(GAMMA, 9000);
+        static uint8_t buf[1400];
+        int v = 0;
+        socklen_t vl = sizeof(v);
+        int fd = strata_socket(a, AF_INET, SOCK_DGRAM, 0);
+        CHECK_EQ(strata_getsockopt(a, fd, IPPROTO_IP, IP_MTU_DISCOVER, &v, &vl), 0);
+        CHECK_EQ(v, IP_PMTUDISC_WANT); /* inet_create's default */
+        CHECK_EQ(strata_close(a, fd), 0);
+        static const struct {
+                const char *mode;
+                unsigned mtu; /* alpha's path MTU to gamma afterwards */
+        } cases[] = { { "2", 1500 }, { "3", 1500 }, { "1", 552 }, { "0", 1000 } };
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                CHECK_EQ(strata_sysctl_set(a, "net.ipv4.ip_no_pmtu_disc", cases[i].mode), 0);
+                CHECK_EQ(strata_sysctl_set(a, "net.ipv4.route.flush", "-1"), 0);
+                fd = strata_socket(a, AF_INET, SOCK_DGRAM, 0);
+                vl = sizeof(v);
+                CHECK_EQ(strata_getsockopt(a, fd, IPPROTO_IP, IP_MTU_DISCOVER, &v, &vl), 0);
+                CHECK_EQ(v, cases[i].mode[0] == '0' ? IP_PMTUDISC_WANT : IP_PMTUDISC_DONT);
+                v = IP_PMTUDISC_DO; /* DF, so that the router answers */
+                CHECK_EQ(strata_setsockopt(a, fd, IPPROTO_IP, IP_MTU_DISCOVER, &v, sizeof(v)), 0);
+                CHECK_EQ(
+                    strata_sendto(a, fd, buf, sizeof(buf), 0, (struct sockaddr *)&to, sizeof(to)),
+                    (ssize_t)sizeof(buf));
+                run(&lab, SEC);
+                CHECK_EQ(ctr(a, "Icmp.InDestUnreachs"), i + 1);
+                struct rt_result res = route_to(a, GAMMA);
+                CHECK_EQ(rt_mtu(&res), cases[i].mtu);
+                CHECK_EQ(res.mtu_locked, cases[i].mtu == 552);
+                CHECK_EQ(strata_close(a, fd), 0);
+        }
+        lab_down(&lab);
+}
+
+TEST_MAIN(T(exceptions_over_netlink), T(no_pmtu_disc_modes),
+          T(exception_lowers_locks_expires_and_flushes), T(exceptions_are_bounded),
+          T(udp_learns_and_fragments_at_the_source), T(tcp_lowers_mss_and_delivers))

@@ -563,10 +563,61 @@ static void random_prefixes_match_reference(void)
         teardown();
 }
 
-TEST_MAIN(T(empty_table_matches_nothing), T(longest_prefix_wins_across_all_lengths),
-          T(longest_prefix_independent_of_insert_order), T(same_prefix_ordered_by_priority),
-          T(duplicate_insert_is_eexist), T(same_key_through_other_nexthop_is_eexist),
-          T(delete_missing_is_esrch), T(flush_removes_only_the_devices_routes),
-          T(routes_through_down_device_skipped),
+/* A table large enough for the DIR-24-8 index (fib_lpm.c) answers as the
+ * probing one: the longest prefix, a shorter one when every route of the
+ * longest is down, after replace, deletes, a device flush, and for
+ * prefixes longer than /24 (tbl8 groups) and /0. */
+static void large_table_index_agrees(void)
+{
+        setup();
+        for (unsigned i = 0; i < 70000; i++) /* past FIB_LPM_MIN */
+                CHECK_EQ(add(ip(20, 0, 0, 0) + (i << 8), 24, 0, 1000 + i, F.d1), 0);
+        CHECK_EQ(add(ip(20, 0, 0, 0), 16, 0, 7, F.d2), 0);
+        CHECK_EQ(add(ip(20, 0, 5, 128), 25, 0, 8, F.d2), 0);
+        CHECK_EQ(add(ip(20, 0, 5, 200), 30, 5, 9, F.d2), 0);
+        CHECK_EQ(add(0, 0, 0, 10, F.d2), 0);
+        CHECK_EQ(hit(ip(20, 0, 5, 1)), 1005);
+        CHECK_EQ(hit(ip(20, 0, 5, 130)), 8);
+        CHECK_EQ(hit(ip(20, 0, 5, 201)), 9);
+        CHECK_EQ(hit(ip(20, 0, 5, 204)), 8);
+        CHECK_EQ(add(ip(22, 0, 0, 0), 16, 0, 12, F.d2), 0);
+        CHECK_EQ(hit(ip(22, 0, 9, 9)), 12); /* a /16 with no /24 inside */
+        CHECK_EQ(hit(ip(99, 0, 0, 1)), 10); /* the default */
+        /* a second route of the /30 with a better metric leads its chain */
+        CHECK_EQ(add(ip(20, 0, 5, 200), 30, 1, 11, F.d2), 0);
+        CHECK_EQ(hit(ip(20, 0, 5, 201)), 11);
+        CHECK_EQ(del(ip(20, 0, 5, 200), 30, 1, 11, F.d2), 0);
+        CHECK_EQ(hit(ip(20, 0, 5, 201)), 9);
+        /* the /24s' device down: the /16 (or /25) answers */
+        CHECK_EQ(dev_close(F.d1), 0);
+        CHECK_EQ(hit(ip(20, 0, 5, 1)), 7);
+        CHECK_EQ(dev_open(F.d1), 0);
+        CHECK_EQ(hit(ip(20, 0, 5, 1)), 1005);
+        /* replace in place */
+        struct fib_route r = {
+                .dst = ip(20, 0, 5, 0), .plen = 24, .type = RTN_UNICAST, .gw = 4242, .dev = F.d2
+        };
+        CHECK_EQ(fib_table_replace(F.t, &r, false), 0);
+        CHECK_EQ(hit(ip(20, 0, 5, 1)), 4242);
+        /* deletes fall back to the next shorter prefix */
+        CHECK_EQ(del(ip(20, 0, 5, 200), 30, 5, 9, F.d2), 0);
+        CHECK_EQ(hit(ip(20, 0, 5, 201)), 8);
+        CHECK_EQ(del(ip(20, 0, 5, 128), 25, 0, 8, F.d2), 0);
+        CHECK_EQ(hit(ip(20, 0, 5, 201)), 4242);
+        fib_table_flush_dev(F.t, F.d1);
+        CHECK_EQ(hit(ip(20, 0, 6, 1)), 7);
+        CHECK_EQ(hit(ip(20, 0, 5, 1)), 4242);
+        CHECK_EQ(del(ip(20, 0, 0, 0), 16, 0, 7, F.d2), 0);
+        CHECK_EQ(hit(ip(20, 0, 6, 1)), 10);
+        CHECK_EQ(del(0, 0, 0, 10, F.d2), 0);
+        CHECK_EQ(hit(ip(20, 0, 6, 1)), 0);
+        teardown();
+}
+
+TEST_MAIN(T(empty_table_matches_nothing), T(large_table_index_agrees),
+          T(longest_prefix_wins_across_all_lengths), T(longest_prefix_independent_of_insert_order),
+          T(same_prefix_ordered_by_priority), T(duplicate_insert_is_eexist),
+          T(same_key_through_other_nexthop_is_eexist), T(delete_missing_is_esrch),
+          T(flush_removes_only_the_devices_routes), T(routes_through_down_device_skipped),
           T(route_through_device_without_carrier_still_matches), T(lookup_order_local_main_default),
           T(random_prefixes_match_reference))

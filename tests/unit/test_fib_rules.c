@@ -197,5 +197,86 @@ static void lookups_through_tables(void)
         down();
 }
 
-TEST_MAIN(T(default_rules_and_fast_path), T(selectors_match_as_linux), T(priorities_as_linux),
-          T(lookups_through_tables))
+/* uidrange, ipproto, sport/dport ranges and the suppressors, through the
+ * output and input lookups. */
+static void owner_transport_selectors_and_suppressors(void)
+{
+        up();
+        struct fib_rule r = { .action = FR_ACT_TO_TBL, .table = 100 };
+        struct flowi4 fl = { .daddr = 0x08080808u, .uid = 1500, .proto = 6, .dport = 443 };
+        r.uid_set = true;
+        r.uid_start = 1000;
+        r.uid_end = 1999;
+        CHECK(fib_rule_match(ns->net, &r, &fl));
+        fl.uid = 2000;
+        CHECK(!fib_rule_match(ns->net, &r, &fl));
+        memset(&r, 0, sizeof(r));
+        r.ip_proto = 17;
+        CHECK(!fib_rule_match(ns->net, &r, &fl));
+        r.ip_proto = 6;
+        r.dport_lo = r.dport_hi = 443;
+        CHECK(fib_rule_match(ns->net, &r, &fl));
+        r.sport_lo = 1000;
+        r.sport_hi = 2000;
+        CHECK(!fib_rule_match(ns->net, &r, &fl)); /* sport 0 is outside */
+        fl.sport = 2000;
+        CHECK(fib_rule_match(ns->net, &r, &fl));
+
+        CHECK_EQ(strata_route_add(ns, "default", "10.1.0.1", NULL), 0);
+        CHECK_EQ(strata_route_add_ex(ns, NULL, "default", "10.2.0.1", NULL, 100, 0), 0);
+        CHECK_EQ(strata_rule_add(ns, "pref 90 ipproto tcp dport 443 lookup 100"), 0);
+        CHECK_EQ(strata_rule_add(ns, "pref 91 uidrange 1000-1999 lookup 100"), 0);
+        CHECK_EQ(strata_rule_add(ns, "sport 0 lookup 100"), -EINVAL);
+        CHECK_EQ(strata_rule_add(ns, "dport 9-8 lookup 100"), -EINVAL);
+        CHECK_EQ(strata_rule_add(ns, "uidrange 5-1 lookup 100"), -EINVAL);
+        CHECK(fib_rules_need_l4(ns->net));
+        struct rt_result res;
+        struct flowi4 o = { .daddr = 0x08080808u, .proto = 6, .dport = 443 };
+        CHECK_EQ(ip_route_output_flow(ns->net, &o, &res), 0);
+        CHECK_EQ(res.nexthop, 0x0a020001u);
+        o.dport = 80;
+        CHECK_EQ(ip_route_output_flow(ns->net, &o, &res), 0);
+        CHECK_EQ(res.nexthop, 0x0a010001u);
+        o.uid = 1234;
+        CHECK_EQ(ip_route_output_flow(ns->net, &o, &res), 0);
+        CHECK_EQ(res.nexthop, 0x0a020001u);
+        /* input: the packet's protocol and port select (forwarding on) */
+        CHECK_EQ(strata_sysctl_set(ns, "net.ipv4.ip_forward", "1"), 0);
+        int v1 = dev_get_by_name(ns->net, "v1")->ifindex;
+        struct flowi4 in = {
+                .daddr = 0x08080808u, .saddr = 0x0a010009u, .iif = v1, .proto = 6, .dport = 443
+        };
+        CHECK_EQ(ip_route_query_flow(ns->net, &in, &res), 0);
+        CHECK_EQ(res.nexthop, 0x0a020001u);
+        in.dport = 80;
+        CHECK_EQ(ip_route_query_flow(ns->net, &in, &res), 0);
+        CHECK_EQ(res.nexthop, 0x0a010001u);
+        CHECK_EQ(strata_rule_del(ns, "ipproto tcp dport 443"), 0);
+        CHECK_EQ(strata_rule_del(ns, "uidrange 1000-1999"), 0);
+        CHECK(!fib_rules_need_l4(ns->net));
+
+        /* main's default route (a /0) refused, the next rule answers;
+         * a /24 is longer and stays */
+        CHECK_EQ(strata_rule_add(ns, "pref 95 lookup main suppress_prefixlength 0"), 0);
+        CHECK_EQ(strata_rule_add(ns, "pref 96 lookup 100"), 0);
+        struct flowi4 f = { .daddr = 0x08080808u };
+        CHECK_EQ(ip_route_output_flow(ns->net, &f, &res), 0);
+        CHECK_EQ(res.table, 100);
+        f.daddr = 0x0a010009u;
+        CHECK_EQ(ip_route_output_flow(ns->net, &f, &res), 0);
+        CHECK_EQ(res.table, RT_TABLE_MAIN);
+        /* every device is in group 0: suppress_ifgroup 0 refuses them all */
+        CHECK_EQ(strata_rule_add(ns, "pref 94 lookup 100 suppress_ifgroup 0"), 0);
+        f.daddr = 0x08080808u;
+        CHECK_EQ(ip_route_output_flow(ns->net, &f, &res), 0);
+        CHECK_EQ(res.table, 100); /* from rule 96, after 94 and 95 refused theirs */
+        CHECK_EQ(strata_rule_del(ns, "pref 96"), 0);
+        CHECK_EQ(ip_route_output_flow(ns->net, &f, &res), 0);
+        CHECK_EQ(res.table, RT_TABLE_MAIN); /* rule 32766 has no suppressor */
+        CHECK_EQ(strata_rule_del(ns, "pref 32766"), 0);
+        CHECK_EQ(ip_route_output_flow(ns->net, &f, &res), -ENETUNREACH);
+        down();
+}
+
+TEST_MAIN(T(default_rules_and_fast_path), T(owner_transport_selectors_and_suppressors),
+          T(selectors_match_as_linux), T(priorities_as_linux), T(lookups_through_tables))

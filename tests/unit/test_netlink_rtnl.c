@@ -519,7 +519,8 @@ static void multipath_over_netlink(void)
         CHECK_EQ(add_multipath(&r, 2, gws, ifs, 0, 4000), -EINVAL); /* past the attribute */
         CHECK_EQ(add_multipath(&r, 0, gws, ifs, 0, -1), -EINVAL);   /* no next hop */
         CHECK_EQ(add_multipath(&r, 33, gws, ifs, 0, -1), -EINVAL);  /* more than 32 */
-        CHECK_EQ(add_multipath(&r, 2, gws, ifs, RTNH_F_ONLINK, -1), -EOPNOTSUPP);
+        CHECK_EQ(add_multipath(&r, 2, gws, ifs, RTNH_F_ONLINK, -1), -ENODEV); /* onlink: dev */
+        CHECK_EQ(add_multipath(&r, 2, gws, ifs, RTNH_F_DEAD, -1), -EOPNOTSUPP);
         CHECK_EQ(add_multipath(&r, 2, bad, ifs, 0, -1), -ENETUNREACH); /* invalid gateway */
         int nodev[2] = { 2, 42 };
         CHECK_EQ(add_multipath(&r, 2, gws, nodev, 0, -1), -ENODEV);
@@ -573,10 +574,84 @@ static void multipath_over_netlink(void)
         teardown();
 }
 
+/* RTM_NEWROUTE with RTA_METRICS: stored with the kernel's caps, dumped
+ * back nested by type; congctl, unknown types and feature bits refused;
+ * NLM_F_REPLACE without NLM_F_CREATE (ip route change) needs a route. */
+static int metrics_route(uint16_t flags, const uint32_t (*mx)[2], size_t n, struct replies *r)
+{
+        struct rtmsg rt = { .rtm_family = AF_INET,
+                            .rtm_dst_len = 32,
+                            .rtm_table = RT_TABLE_MAIN,
+                            .rtm_protocol = RTPROT_BOOT,
+                            .rtm_scope = RT_SCOPE_LINK,
+                            .rtm_type = RTN_UNICAST };
+        struct req q;
+        uint8_t dst[4] = { 192, 0, 2, 1 };
+        uint32_t oif = 2;
+        req_init(&q, RTM_NEWROUTE, NLM_F_REQUEST | NLM_F_ACK | flags, &rt, sizeof(rt));
+        req_attr(&q, RTA_DST, dst, 4);
+        req_attr(&q, RTA_OIF, &oif, 4);
+        size_t at = req_attr(&q, RTA_METRICS, NULL, 0);
+        for (size_t i = 0; i < n; i++)
+                req_attr(&q, (uint16_t)mx[i][0], &mx[i][1], 4);
+        req_nest_end(&q, at);
+        send_req(&q, r, 0);
+        return reply_errno(r);
+}
+
+static void route_metrics_over_netlink(void)
+{
+        setup();
+        static struct replies r;
+        CHECK_EQ(strata_veth_add(ns, "v0", ns, "v1"), 0);
+        CHECK_EQ(strata_link_set_up(ns, "v0", true), 0);
+        const uint16_t create = NLM_F_CREATE | NLM_F_EXCL;
+        const uint32_t bad_type[][2] = { { RTAX_MAX + 1, 1 } };
+        const uint32_t bad_feature[][2] = { { RTAX_FEATURES, 0x100 } };
+        const uint32_t cc[][2] = { { RTAX_CC_ALGO, 0 } };
+        CHECK_EQ(metrics_route(create, bad_type, 1, &r), -EINVAL);
+        CHECK_EQ(metrics_route(create, bad_feature, 1, &r), -EINVAL);
+        CHECK_EQ(metrics_route(create, cc, 1, &r), -EOPNOTSUPP);
+        const uint32_t mx[][2] = { { RTAX_LOCK, 1u << RTAX_MTU },
+                                   { RTAX_MTU, 640 },
+                                   { RTAX_ADVMSS, 70000 } };
+        CHECK_EQ(metrics_route(NLM_F_REPLACE, mx, 3, &r), -ENOENT); /* change */
+        CHECK_EQ(metrics_route(create, mx, 3, &r), 0);
+        struct rtmsg d = { .rtm_family = AF_INET };
+        struct req q;
+        req_init(&q, RTM_GETROUTE, NLM_F_REQUEST | NLM_F_DUMP, &d, sizeof(d));
+        send_req(&q, &r, 0);
+        size_t off = 0;
+        struct nl_msg m;
+        int seen = 0;
+        while (nlmsg_next(r.buf, r.len, &off, &m) == 1) {
+                struct nl_attr tb[RTA_MAX + 1], mt[RTAX_MAX + 1];
+                if (m.type != RTM_NEWROUTE)
+                        continue;
+                CHECK_EQ(nla_parse(tb, RTA_MAX, m.payload + 12, m.payload_len - 12), 0);
+                if (!tb[RTA_METRICS].data)
+                        continue;
+                CHECK_EQ(nla_parse(mt, RTAX_MAX, tb[RTA_METRICS].data, tb[RTA_METRICS].len), 0);
+                CHECK_EQ(nl_rd32(mt[RTAX_LOCK].data), 1u << RTAX_MTU);
+                CHECK_EQ(nl_rd32(mt[RTAX_MTU].data), 640);
+                CHECK_EQ(nl_rd32(mt[RTAX_ADVMSS].data), 65495);
+                CHECK(!mt[RTAX_INITCWND].data);
+                seen++;
+        }
+        CHECK_EQ(seen, 1);
+        const uint32_t mx2[][2] = { { RTAX_INITCWND, 11 } };
+        CHECK_EQ(metrics_route(NLM_F_REPLACE, mx2, 1, &r), 0); /* change: in place */
+        req_init(&q, RTM_GETROUTE, NLM_F_REQUEST | NLM_F_DUMP, &d, sizeof(d));
+        send_req(&q, &r, 0);
+        CHECK_EQ(count_type(&r, RTM_NEWROUTE, true), 1 + 3); /* 192.0.2.1 once; lo local routes */
+        teardown();
+}
+
 TEST_MAIN({ "probe_gets_enodev_and_links_dump", probe_gets_enodev_and_links_dump },
           { "ip_link_add_veth_set_and_del", ip_link_add_veth_set_and_del },
           { "addresses_routes_and_route_get", addresses_routes_and_route_get },
           { "neighbours_add_dump_del", neighbours_add_dump_del },
           { "sysctls_through_the_private_family", sysctls_through_the_private_family },
           { "malformed_requests_get_the_kernels_errno", malformed_requests_get_the_kernels_errno },
-          { "multipath_over_netlink", multipath_over_netlink })
+          { "multipath_over_netlink", multipath_over_netlink },
+          { "route_metrics_over_netlink", route_metrics_over_netlink })
