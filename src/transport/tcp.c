@@ -644,40 +644,53 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len
                 return -e;
         if (!msg_iov_ok(msg, len))
                 return -EFAULT; /* skb_copy_to_page_nocache fails */
+        /* tcp_sendmsg_locked: fill the last unsent Linux skb up to
+         * size_goal, else start one if the buffer has room; stored as a run
+         * of MSS pieces (tcp_tso.c) */
+        uint32_t mss = tp->mss ? tp->mss : 1;
+        uint32_t size_goal = tcp_xmit_size_goal(sk, mss);
         size_t copied = 0;
         size_t iov = 0, iov_off = 0;
+        bool nospace = false;
         while (copied < len) {
-                if (!tcp_writable(sk)) {
-                        /* tcp_push_one: Linux sends full segments while the
-                         * write goes on, so TCP_NOTSENT_LOWAT counts only
-                         * what the windows really hold back */
-                        uint32_t sent = tp->snd_nxt;
-                        tp->nospace = true; /* wait_for_space: SOCK_NOSPACE */
-                        if (!copied)
-                                break;
-                        tcp_push(sk);
-                        if (tp->snd_nxt == sent || !tcp_writable(sk))
-                                break;
-                }
-                /* fill the last unsent skb, else start a new one */
                 struct sk_buff *skb = tp->write_queue.last;
-                uint32_t room = 0;
+                uint32_t run = 0;
                 if (skb && !seq_before(TCP_SKB_CB(skb)->seq, tp->snd_nxt) &&
-                    !(TCP_SKB_CB(skb)->flags & (TCPF_FIN | TCPF_SYN)) && skb->len < tp->mss &&
-                    !TCP_SKB_CB(skb)->eor)
-                        room = tp->mss - skb->len;
-                if (!room) {
-                        skb = alloc_skb_tx(sk->net, tp->mss);
-                        if (!skb)
+                    !(TCP_SKB_CB(skb)->flags & (TCPF_FIN | TCPF_SYN)) && !TCP_SKB_CB(skb)->eor)
+                        run = tcp_run_len(tcp_run_head(skb), NULL);
+                else
+                        skb = NULL;
+                if (!skb || run >= size_goal) {
+                        if (!tcp_writable(sk)) { /* sk_stream_memory_free */
+                                nospace = true;
                                 break;
-                        TCP_SKB_CB(skb)->seq = TCP_SKB_CB(skb)->end_seq = tp->write_seq;
-                        TCP_SKB_CB(skb)->flags = TCPF_ACK;
-                        TCP_SKB_CB(skb)->retrans = 0;
-                        TCP_SKB_CB(skb)->more = 0;
-                        TCP_SKB_CB(skb)->eor = 0;
-                        tcp_wq_queue_tail(tp, skb);
-                        room = tp->mss;
+                        }
+                        skb = NULL;
+                        run = 0;
                 }
+                /* the piece to copy into: the tail's room, else a new one */
+                uint32_t room = skb && skb->len < mss ? mss - skb->len : 0;
+                if (skb && room > skb_tailroom(skb))
+                        room = skb_tailroom(skb);
+                if (!room) {
+                        struct sk_buff *n = alloc_skb_tx(sk->net, mss);
+                        if (!n)
+                                break;
+                        TCP_SKB_CB(n)->seq = TCP_SKB_CB(n)->end_seq = tp->write_seq;
+                        TCP_SKB_CB(n)->flags = TCPF_ACK;
+                        TCP_SKB_CB(n)->retrans = 0;
+                        TCP_SKB_CB(n)->eor = 0;
+                        tcp_wq_queue_tail(tp, n);
+                        if (skb) { /* a further piece of the same Linux skb */
+                                TCP_SKB_CB(n)->cont = 1;
+                                TCP_SKB_CB(n)->truesize = 0;
+                                tp->wmem_queued -= TCP_SKB_TRUESIZE_OVERHEAD;
+                        }
+                        skb = n;
+                        room = mss < skb_tailroom(n) ? mss : skb_tailroom(n);
+                }
+                if (room > size_goal - run)
+                        room = size_goal - run;
                 size_t n = len - copied < room ? len - copied : room;
                 uint8_t *dst = skb_put(skb, (uint32_t)n);
                 size_t done = 0;
@@ -693,25 +706,47 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len
                                 iov_off = 0;
                         }
                 }
+                if (!copied) /* this write goes on: no PSH before its end */
+                        TCP_SKB_CB(skb)->flags &= (uint8_t)~TCPF_PSH;
                 TCP_SKB_CB(skb)->end_seq += (uint32_t)n;
+                TCP_SKB_CB(skb)->truesize += (uint32_t)n;
+                tp->wmem_queued += (uint32_t)n;
                 tp->write_seq += (uint32_t)n;
                 copied += n;
-        }
-        if (copied) {
-                /* tcp_mark_push: the last segment of a write carries PSH --
-                 * unless MSG_MORE says more is coming, which also holds a
-                 * partial segment back (TCP_NAGLE_CORK for this push) */
-                struct sk_buff *last = tp->write_queue.last;
-                bool more = flags & MSG_MORE;
-                if (last && !seq_before(TCP_SKB_CB(last)->seq, tp->snd_nxt)) {
-                        TCP_SKB_CB(last)->more = more;
-                        /* MSG_EOR: the record ends here (tcp_sendmsg_locked) */
-                        if (flags & MSG_EOR)
-                                TCP_SKB_CB(last)->eor = 1;
-                        if (!more)
-                                TCP_SKB_CB(last)->flags |= TCPF_PSH;
+                if (copied == len || run + n < size_goal)
+                        continue;
+                /* a full skb: pushed when more than half the largest window
+                 * went unpushed (forced_push), else sent at once if it is
+                 * the send head (tcp_push_one) */
+                if (seq_after(tp->write_seq, tp->pushed_seq + (tp->max_window >> 1))) {
+                        tcp_mark_push(tp);
+                        bool push = tp->nagle_push;
+                        tp->nagle_push = true;
+                        tcp_push(sk);
+                        tp->nagle_push = push;
+                } else if (TCP_SKB_CB(tcp_run_head(skb))->seq == tp->snd_nxt) {
+                        tcp_push_mode(sk, TCP_PUSH_ONE);
                 }
-                tcp_push_mode(sk, more ? TCP_PUSH_MORE : TCP_PUSH_NAGLE);
+        }
+        if (nospace)
+                tp->nospace = true; /* wait_for_space: SOCK_NOSPACE */
+        if (copied) {
+                /* tcp_push: the last skb of a write carries PSH -- unless
+                 * MSG_MORE says more is coming, which also holds a partial
+                 * segment back (TCP_NAGLE_CORK for this push) */
+                bool more = (flags & MSG_MORE) && !nospace;
+                if (flags & MSG_EOR)
+                        TCP_SKB_CB(tp->write_queue.last)->eor = 1;
+                if (!more || seq_after(tp->write_seq, tp->pushed_seq + (tp->max_window >> 1)))
+                        tcp_mark_push(tp);
+                if (nospace) {
+                        bool push = tp->nagle_push;
+                        tp->nagle_push = true; /* TCP_NAGLE_PUSH */
+                        tcp_push(sk);
+                        tp->nagle_push = push;
+                } else {
+                        tcp_push_mode(sk, more ? TCP_PUSH_MORE : TCP_PUSH_NAGLE);
+                }
         }
         return copied ? (ssize_t)copied : -EAGAIN;
 }

@@ -132,7 +132,6 @@ bool tcp_fastopen_connect_syn(struct sock *sk)
                         TCP_SKB_CB(skb)->end_seq = tp->iss + 1 + (uint32_t)space;
                         TCP_SKB_CB(skb)->flags = TCPF_ACK | TCPF_PSH;
                         TCP_SKB_CB(skb)->retrans = 0;
-                        TCP_SKB_CB(skb)->more = 0;
                         tcp_wq_queue_tail(tp, skb);
                         tp->write_seq = tp->iss + 1 + (uint32_t)space;
                         fo->copied = (uint32_t)space;
@@ -317,7 +316,10 @@ static void split_to_mss(struct sock *sk)
                         tp->write_queue.last = n;
                 skb->next = n;
                 tp->write_queue.qlen++;
-                tp->wmem_queued += skb_truesize(n);
+                /* pieces of one Linux skb: the charge moves with the bytes */
+                TCP_SKB_CB(n)->truesize = rest;
+                TCP_SKB_CB(n)->cont = 1;
+                TCP_SKB_CB(skb)->truesize -= rest;
         }
 }
 

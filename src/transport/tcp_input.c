@@ -119,7 +119,7 @@ static void tcp_update_window(struct tcp_sock *tp, const struct tcp_repr *th)
         /* RFC 9293: take the window from the newest segment */
         if (seq_before(tp->snd_wl1, th->seq) ||
             (tp->snd_wl1 == th->seq && seq_leq(tp->snd_wl2, th->ack))) {
-                tp->snd_wnd = (uint32_t)th->window << tp->snd_wscale;
+                tcp_set_snd_wnd(tp, (uint32_t)th->window << tp->snd_wscale);
                 tp->snd_wl1 = th->seq;
                 tp->snd_wl2 = th->ack;
         }
@@ -157,7 +157,7 @@ static void tcp_clean_acked(struct sock *sk, uint32_t ack, struct tcp_ack_sample
                 }
                 skb_dequeue(&tp->write_queue);
                 tp->delivered++; /* tcp_clean_rtx_queue: one packet each */
-                tp->wmem_queued -= skb_truesize(skb);
+                tp->wmem_queued -= TCP_SKB_CB(skb)->truesize;
                 if (tp->send_head == skb)
                         tp->send_head = NULL;
                 consume_skb(skb);
@@ -170,7 +170,10 @@ static void tcp_clean_acked(struct sock *sk, uint32_t ack, struct tcp_ack_sample
         if (skb && seq_before(TCP_SKB_CB(skb)->seq, ack)) {
                 uint32_t cut = ack - TCP_SKB_CB(skb)->seq;
                 if (cut <= skb->len) {
-                        skb_pull(skb, cut);
+                        skb_pull(skb, cut); /* tcp_trim_head: uncharged too */
+                        uint32_t t = TCP_SKB_CB(skb)->truesize < cut ? TCP_SKB_CB(skb)->truesize : cut;
+                        TCP_SKB_CB(skb)->truesize -= t;
+                        tp->wmem_queued -= t;
                         TCP_SKB_CB(skb)->seq = ack;
                 }
         }
@@ -408,7 +411,7 @@ static void tcp_listen_rcv(struct sock *sk, struct sk_buff *skb, const struct tc
         tp->snd_una = tp->iss;
         tp->snd_nxt = tp->iss + 1;
         tp->write_seq = tp->iss + 1;
-        tp->snd_wnd = th->window; /* unscaled in a SYN */
+        tcp_set_snd_wnd(tp, th->window); /* unscaled in a SYN */
         tp->snd_wl1 = th->seq;
         tp->snd_wl2 = tp->iss;
         bool fastopen = tcp_fastopen_try(sk, c, &skb, th, saddr, daddr);
@@ -473,7 +476,7 @@ static void tcp_synsent_rcv(struct sock *sk, struct sk_buff *skb, const struct t
         tp->rcv_wup = tp->rcv_nxt;
         tp->snd_wl1 = th->seq;
         tp->snd_wl2 = th->ack;
-        tp->snd_wnd = th->window; /* a SYN's window is never scaled */
+        tcp_set_snd_wnd(tp, th->window); /* a SYN's window is never scaled */
         if (ack_ok) {
                 tp->rcv_tstamp = net_now(net);
                 tp->snd_una = tp->iss + 1;
@@ -644,7 +647,7 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
                 /* a Fast Open child may have sent data in SYN_RECV: the
                  * ACK takes the SYN here and the data as any ACK does */
                 tp->snd_una = tp->fo.passive ? tp->iss + 1 : th->ack;
-                tp->snd_wnd = (uint32_t)th->window << tp->snd_wscale;
+                tcp_set_snd_wnd(tp, (uint32_t)th->window << tp->snd_wscale);
                 tp->snd_wl1 = th->seq;
                 tp->snd_wl2 = th->ack;
                 /* tcp_synack_rtt_meas: the handshake's round trip, unless
