@@ -289,10 +289,14 @@ void tcp_push_mode(struct sock *sk, enum tcp_push_how how)
                 bool is_tail = last->next == NULL;
                 bool fin = TCP_SKB_CB(last)->flags & TCPF_FIN;
                 uint32_t segs = run_len > mss ? (run_len + mss - 1) / mss : 1;
-                /* tcp_cwnd_test: a one-segment skb with the FIN is not
-                 * held by the window; a loss probe goes regardless */
+                /* tcp_cwnd_test: no packet larger than half of cwnd (at
+                 * least two in flight); a one-segment skb with the FIN is
+                 * not held by the window; a loss probe goes regardless */
                 uint32_t in_flight = tcp_packets_in_flight(tp);
                 uint32_t quota = tp->snd_cwnd > in_flight ? tp->snd_cwnd - in_flight : 0;
+                uint32_t halfcwnd = tp->snd_cwnd >> 1 ? tp->snd_cwnd >> 1 : 1;
+                if (quota > halfcwnd)
+                        quota = halfcwnd;
                 if (!quota && ((fin && segs == 1) || how == TCP_PUSH_PROBE))
                         quota = 1;
                 if (!quota) {
