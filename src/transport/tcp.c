@@ -278,6 +278,7 @@ void tcp_set_state(struct sock *sk, int state)
                 struct tcp_sock *tp = tcp_sk(sk);
                 tp->lsndtime = tp->lrcvtime = net_now(net);
                 tcp_init_rcv_side(sk); /* tcp_init_transfer */
+                tcp_sndbuf_expand(sk); /* tcp_init_buffer_space */
                 tcp_reset_keepalive(sk);
         }
         sock_wake(sk);

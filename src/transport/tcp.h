@@ -305,6 +305,7 @@ void tcp_chrono_start(struct sock *sk, enum tcp_chrono type);
 void tcp_chrono_stop(struct sock *sk, enum tcp_chrono type);
 uint64_t tcp_chrono_ns(const struct tcp_sock *tp, enum tcp_chrono type);
 void tcp_check_space(struct sock *sk);
+void tcp_sndbuf_expand(struct sock *sk);
 
 /* What a Linux TCP skb costs beyond its payload (SKB_TRUESIZE of the
  * MAX_TCP_HEADER head tcp_stream_alloc_skb allocates): the send buffer is

@@ -164,7 +164,6 @@ static void tcp_clean_acked(struct sock *sk, uint32_t ack, struct tcp_ack_sample
         }
         if (!tp->write_queue.first)
                 tcp_chrono_stop(sk, TCP_CHRONO_BUSY); /* tcp_clean_rtx_queue */
-        tcp_check_space(sk);
         /* a partially acked head keeps its unacked tail */
         skb = tp->write_queue.first;
         if (skb && seq_before(TCP_SKB_CB(skb)->seq, ack)) {
@@ -748,6 +747,7 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
                          * then the ACK (at once when a hole was filled or
                          * old data came with it: a D-SACK to report) */
                         tcp_push(sk);
+                        tcp_check_space(sk);
                         tcp_ack_snd_check(sk, had_ooo || tp->rx_sack.dsack);
                         return;
                 }
@@ -758,7 +758,8 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
         }
         if (fin && th->seq == tp->rcv_nxt)
                 tcp_fin(sk);
-        tcp_push(sk);
+        tcp_push(sk); /* tcp_data_snd_check */
+        tcp_check_space(sk);
         tcp_ack_snd_check(sk, false);
         consume_skb(skb);
 }
