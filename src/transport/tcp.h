@@ -219,6 +219,8 @@ void tcp_v4_rcv(struct sk_buff *skb);
 /* Acked segments grow cwnd (slow start, then the algorithm's avoidance)
  * while the window is what limits the sender. */
 void tcp_cong_avoid_acked(struct sock *sk, uint32_t segs);
+/* tcp_cong.c: cwnd restarts after an idle RTO (slow_start_after_idle) */
+void tcp_slow_start_after_idle_check(struct sock *sk);
 
 /* tcp_err.c: ICMP errors about our segments */
 void tcp_err_init(struct net *net);
@@ -331,6 +333,7 @@ static inline void tcp_wq_queue_tail(struct tcp_sock *tp, struct sk_buff *skb)
         TCP_SKB_CB(skb)->cont = 0;
         tp->wmem_queued += TCP_SKB_CB(skb)->truesize;
         TCP_SKB_CB(skb)->sacked = 0;
+        tcp_slow_start_after_idle_check(tp->sk);
         if (!tp->send_head)
                 tp->send_head = skb;
         tp->nagle_push = false; /* skb_entail */

@@ -119,7 +119,12 @@ static void tcp_update_window(struct tcp_sock *tp, const struct tcp_repr *th)
         /* RFC 9293: take the window from the newest segment */
         if (seq_before(tp->snd_wl1, th->seq) ||
             (tp->snd_wl1 == th->seq && seq_leq(tp->snd_wl2, th->ack))) {
-                tcp_set_snd_wnd(tp, (uint32_t)th->window << tp->snd_wscale);
+                uint32_t nwin = (uint32_t)th->window << tp->snd_wscale;
+                /* tcp_ack_update_window: a new window for waiting data
+                 * may find the sender idle too long */
+                if (nwin != tp->snd_wnd && tp->write_seq != tp->snd_nxt)
+                        tcp_slow_start_after_idle_check(tp->sk);
+                tcp_set_snd_wnd(tp, nwin);
                 tp->snd_wl1 = th->seq;
                 tp->snd_wl2 = th->ack;
         }
