@@ -363,7 +363,8 @@ void tcp_push_mode(struct sock *sk, enum tcp_push_how how)
                         nsent++;
                         p = next;
                 }
-                tcp_minshall_update(tp, sent_len, mss, end_seq);
+                if (how != TCP_PUSH_FORCE) /* tcp_write_wakeup's and Fast Open's resend: not */
+                        tcp_minshall_update(tp, sent_len, mss, end_seq);
                 if (p && TCP_SKB_CB(p)->cont)
                         tcp_run_split(tp, p); /* tso_fragment: the rest waits */
                 skb = p;
