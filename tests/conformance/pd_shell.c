@@ -14,6 +14,13 @@
  *                                      cookie cache)
  *   tc qdisc add dev tun0 root pfifo   Strata's transmit queue is already a
  *                                      plain FIFO (no qdisc framework yet)
+ *   ethtool -K tun0 tso off gso off    nothing to turn off: Linux then hands
+ *                                      tun0 one frame per MSS, as Strata's
+ *                                      TCP always does (it cuts its TSO
+ *                                      packets itself, src/transport/tcp_tso.c);
+ *                                      Linux's size_goal and TSO autosizing do
+ *                                      not depend on these features (TCP has
+ *                                      always used GSO since Linux 4.19)
  * Values are shell words: quotes are removed and $((...)) is evaluated.
  * A key Strata does not have fails the script (it would silently run with
  * another configuration than the script asks for), and so does any other
@@ -304,6 +311,8 @@ static int run_line(struct pd_runner *r, const char *dir, char *cmd, int line, i
                 return strata_tcp_metrics_flush(r->sn);
         if (strcmp(cmd, "tc qdisc add dev tun0 root pfifo") == 0)
                 return 0;
+        if (strcmp(cmd, "ethtool -K tun0 tso off gso off") == 0)
+                return 0; /* what tun0 then sees is what Strata always sends */
 refuse:
         snprintf(err, errcap, "line %d: shell command not supported by the runner: %s", line, cmd);
         return -1;
