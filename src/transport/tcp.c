@@ -1033,16 +1033,6 @@ static uint32_t ms_since(uint64_t now, uint64_t then)
 
 /* tcp_packets_in_flight's packets_out: segments sent and not acknowledged,
  * the SYN and a FIN among them (tcpi_unacked counts packets, not bytes). */
-static uint32_t packets_out(const struct tcp_sock *tp)
-{
-        uint32_t n = 0, mss = tp->mss ? tp->mss : 1;
-        for (struct sk_buff *skb = tp->write_queue.first;
-             skb && seq_before(TCP_SKB_CB(skb)->seq, tp->snd_nxt); skb = skb->next)
-                n += skb->len > mss ? (skb->len + mss - 1) / mss : 1;
-        if (tp->snd_una == tp->iss && tp->snd_nxt != tp->iss)
-                n++; /* the SYN */
-        return n;
-}
 
 /* tcp_get_info, for getsockopt(TCP_INFO) and sock_diag alike */
 size_t tcp_get_info(struct sock *sk, void *buf, size_t cap)
@@ -1098,7 +1088,7 @@ size_t tcp_get_info(struct sock *sk, void *buf, size_t cap)
         v.sndbuf_limited_us = ns_to_us(tcp_chrono_ns(tp, TCP_CHRONO_SNDBUF_LIMITED));
         v.ato_us = ns_to_us(tp->ack.ato);
         v.rcv_ssthresh = tp->rcv_ssthresh;
-        v.unacked = packets_out(tp);
+        v.unacked = tcp_packets_out(tp);
         v.last_data_sent_ms = ms_since(now, tp->lsndtime);
         v.last_data_recv_ms = ms_since(now, tp->lrcvtime);
         v.last_ack_recv_ms = ms_since(now, tp->rcv_tstamp);

@@ -119,6 +119,8 @@ struct tcp_sock {
         struct timer_list ka_timer;      /* keepalive */
         /* tcp_cwnd_validate: was the window the limit lately? */
         uint32_t max_packets_out, cwnd_usage_seq;
+        uint32_t packets_out;            /* sent skbs not acked, one segment each
+                                          * (tcp_packets_out adds the SYN) */
         bool is_cwnd_limited;
         uint32_t dupacks, high_seq;      /* NewReno, without SACK */
         bool in_recovery;

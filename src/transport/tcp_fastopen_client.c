@@ -143,6 +143,7 @@ bool tcp_fastopen_connect_syn(struct sock *sk)
         tp->rtt_seq_time = net_now(net);
         tcp_transmit_skb(sk, skb, TCPF_SYN, tp->iss);
         tp->snd_nxt = tp->iss + 1 + fo->copied;
+        tp->packets_out = skb ? 1 : 0; /* the data's skb went with the SYN */
         if (skb) {
                 tp->send_head = NULL; /* gone with the SYN */
                 tp->lsndtime = net_now(net);
@@ -390,6 +391,7 @@ int tcp_fastopen_synack(struct sock *sk, struct sk_buff **skbp, const struct tcp
                  * carries the ACK (tcp_non_congestion_loss_retransmit) */
                 TCPEXT_INC(net, TCPFastOpenActiveFail);
                 tp->snd_nxt = tp->snd_una;
+                tp->packets_out = 0;
                 tp->send_head = NULL;
                 split_to_mss(sk);
                 tp->total_retrans++;

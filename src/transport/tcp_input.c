@@ -161,6 +161,8 @@ static void tcp_clean_acked(struct sock *sk, uint32_t ack, struct tcp_ack_sample
                                 as->reord = cb->seq;
                 }
                 skb_dequeue(&tp->write_queue);
+                if (tp->packets_out)
+                        tp->packets_out--;
                 tp->delivered++; /* tcp_clean_rtx_queue: one packet each */
                 tp->wmem_queued -= TCP_SKB_CB(skb)->truesize;
                 if (tp->send_head == skb)

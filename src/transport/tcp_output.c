@@ -214,6 +214,8 @@ int tcp_fragment(struct sock *sk, struct sk_buff *skb, uint32_t len)
                 tp->write_queue.last = n;
         skb->next = n;
         tp->write_queue.qlen++;
+        if (seq_before(cb->seq, tp->snd_nxt))
+                tp->packets_out++; /* one sent segment became two */
         return 0;
 }
 
@@ -228,6 +230,7 @@ static void tcp_piece_sent(struct sock *sk, struct sk_buff *skb)
                 tp->rtt_seq_time = now;
         }
         tp->snd_nxt = cb->end_seq;
+        tp->packets_out++;
         cb->tx_ns = now; /* RACK */
         tp->send_head = skb->next;
         tp->lsndtime = now;
@@ -344,7 +347,10 @@ void tcp_push_mode(struct sock *sk, enum tcp_push_how how)
                 while (p && sent_len < limit) {
                         if (p != skb && !TCP_SKB_CB(p)->cont)
                                 break;
-                        if (p->len > limit - sent_len && tcp_fragment(sk, p, limit - sent_len))
+                        /* no piece past the packet's end, nor longer than
+                         * the MSS (which the path MTU may have lowered) */
+                        uint32_t room = limit - sent_len < mss ? limit - sent_len : mss;
+                        if (p->len > room && tcp_fragment(sk, p, room))
                                 break;
                         struct tcp_skb_cb *pcb = TCP_SKB_CB(p);
                         struct sk_buff *next = p->next;
