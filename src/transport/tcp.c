@@ -614,6 +614,8 @@ static unsigned tcp_poll(struct sock *sk)
                 if (!(sk->shutdown & SEND_SHUTDOWN)) {
                         if (tcp_writable(sk))
                                 mask |= POLLOUT | POLLWRNORM;
+                        else
+                                tp->nospace = true; /* tcp_poll: SOCK_NOSPACE */
                 } else {
                         mask |= POLLOUT | POLLWRNORM;
                 }

@@ -81,9 +81,14 @@ void tcp_check_space(struct sock *sk)
                 return;
         if (tcp_packets_in_flight(tp) < tp->snd_cwnd) /* tcp_should_expand_sndbuf */
                 tcp_sndbuf_expand(sk);
+        /* __sk_stream_is_writeable(sk, wake=1): a third of the buffer
+         * free, and what waits unsent under half the low-water mark */
         int free_space = sk->sndbuf - (int)tp->wmem_queued;
-        if (free_space >= (int)(tp->wmem_queued >> 1)) {
+        unsigned lowat = tp->notsent_lowat ? tp->notsent_lowat : tcp_cfg(sk->net)->notsent_lowat;
+        uint64_t notsent = (uint64_t)(tp->write_seq - tp->snd_nxt) << 1;
+        if (free_space >= (int)(tp->wmem_queued >> 1) && notsent < lowat) {
                 tp->nospace = false;
                 tcp_chrono_stop(sk, TCP_CHRONO_SNDBUF_LIMITED);
+                sock_wake(sk); /* sk_stream_write_space */
         }
 }

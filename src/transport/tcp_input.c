@@ -216,7 +216,8 @@ static void tcp_clean_acked(struct sock *sk, uint32_t ack, struct tcp_ack_sample
                 tcp_cong_avoid_acked(sk, segs);
         }
         tp->dupacks = 0;
-        sock_wake(sk); /* room in the send buffer */
+        /* room in the send buffer: tcp_check_space wakes a writer that
+         * found none, once this ACK's data went */
 }
 
 /* Three duplicate ACKs: fast retransmit and recovery (RFC 6582).  The

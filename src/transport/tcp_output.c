@@ -412,7 +412,7 @@ void tcp_push_mode(struct sock *sk, enum tcp_push_how how)
         /* tcp_check_space: with TCP_NOTSENT_LOWAT, sending is what makes
          * room for writers */
         if (sent && (tp->notsent_lowat || tcp_cfg(sk->net)->notsent_lowat != 0xffffffffu))
-                sock_wake(sk);
+                tcp_check_space(sk);
 }
 
 void tcp_retransmit_head(struct sock *sk)
