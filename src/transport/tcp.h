@@ -111,6 +111,7 @@ struct tcp_sock {
         uint32_t user_timeout_ms;        /* TCP_USER_TIMEOUT (0: none) */
         int keepidle, keepintvl, keepcnt;/* TCP_KEEP* in s (0: the sysctls) */
         uint32_t ka_probes;              /* keepalive probes unanswered */
+        uint32_t pushed_seq;             /* write_seq at the last PSH mark (forced_push) */
         uint64_t rcv_tstamp;             /* ns: last segment from the peer */
         uint64_t lsndtime;               /* ns: last new data sent */
         uint64_t lrcvtime;               /* ns: last payload received (icsk_ack.lrcvtime:
@@ -119,8 +120,6 @@ struct tcp_sock {
         struct timer_list ka_timer;      /* keepalive */
         /* tcp_cwnd_validate: was the window the limit lately? */
         uint32_t max_packets_out, cwnd_usage_seq;
-        uint32_t packets_out;            /* sent skbs not acked, one segment each
-                                          * (tcp_packets_out adds the SYN) */
         bool is_cwnd_limited;
         uint32_t dupacks, high_seq;      /* NewReno, without SACK */
         bool in_recovery;
@@ -128,10 +127,8 @@ struct tcp_sock {
         struct timer_list reo_timer;     /* RACK's reordering timer */
         struct sk_buff_head write_queue; /* unacked + unsent payload */
         uint32_t wmem_queued;            /* truesize of write_queue (sk_wmem_queued) */
-        struct sk_buff *send_head;       /* first unsent skb, or NULL: scan */
-        uint32_t pushed_seq;             /* write_seq at the last PSH mark (forced_push) */
         uint32_t max_window;             /* the largest window the peer offered */
-        uint32_t snd_sml;                /* end of the last small segment sent (Minshall) */
+        struct sk_buff *send_head;       /* first unsent skb, or NULL: scan */
         uint32_t sent_ts;                /* when the oldest unacked was sent (ms) */
         /* receive side */
         uint32_t irs, rcv_nxt, rcv_wnd, rcv_wup;
@@ -166,6 +163,7 @@ struct tcp_sock {
         uint32_t rtt_seq;                /* its end_seq (0: none timed) */
         uint32_t backoff;
         uint32_t retransmits;
+        uint32_t snd_sml;                /* end of the last small segment sent (Minshall) */
         struct timer_list rtx_timer;     /* retransmit / zero-window probe */
         struct timer_list delack_timer;
         struct timer_list tw_timer;      /* TIME_WAIT and SYN_RECV expiry */
@@ -178,6 +176,8 @@ struct tcp_sock {
         struct sock *ehash_next;         /* established/listen hash chain */
         /* counters for tcp_info */
         uint32_t total_retrans, segs_in, segs_out;
+        uint32_t packets_out;            /* sent skbs not acked, one segment each
+                                          * (tcp_packets_out adds the SYN) */
         uint64_t bytes_acked, bytes_received;
         uint32_t delivered;              /* packets acknowledged, the SYN's exchange counted once */
         int syn_retries;
