@@ -647,6 +647,12 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len
                 return -e;
         if (!msg_iov_ok(msg, len))
                 return -EFAULT; /* skb_copy_to_page_nocache fails */
+        /* sk_stream_wait_memory: a blocked writer goes on only once woken
+         * by a third of the buffer free (sk_stream_write_space) and with
+         * room for a new skb, even when the last skb could take more */
+        if (!(flags & MSG_DONTWAIT) && tp->nospace &&
+            (!tcp_writable(sk) || sk->sndbuf - (int)tp->wmem_queued < (int)(tp->wmem_queued >> 1)))
+                return -EAGAIN;
         /* tcp_sendmsg_locked: fill the last unsent Linux skb up to
          * size_goal, else start one if the buffer has room; stored as a run
          * of MSS pieces (tcp_tso.c) */
