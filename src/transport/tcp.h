@@ -3,6 +3,7 @@
  * files share.  tcp.c: socket operations, tables, listen/accept;
  * tcp_input.c: segment arrival (Linux's tcp_rcv_state_process);
  * tcp_output.c: building and sending segments, windows;
+ * tcp_tso.c: Linux's skb and packet sizes (size_goal, TSO autosizing);
  * tcp_timer.c: retransmission, delayed ACK, zero-window probes, TIME_WAIT.
  *
  * Built so far: the full state machine with simultaneous open and close,

@@ -1,7 +1,8 @@
 /*
  * Building and sending TCP segments (Linux's tcp_output.c, reduced): the
  * header with options, the advertised window, what the congestion and send
- * windows allow (tcp_write_xmit), Nagle, FIN, RST and ACK.
+ * windows allow (tcp_write_xmit: one TSO packet per Linux skb, sized and
+ * split as tcp_tso.c says), Nagle, FIN, RST and ACK.
  *
  * A segment is a clone of its write-queue skb with the TCP header pushed
  * into the headroom in front of the payload (Linux's __tcp_transmit_skb):
