@@ -26,6 +26,7 @@
 #include "socket/sock.h"
 #include "transport/tcp.h"
 #include "transport/tcp_fastopen.h"
+#include "transport/tcp_recovery.h"
 
 static struct tcp_fastopen_cache *cache_find(struct net *net, uint32_t daddr, bool create)
 {
@@ -390,17 +391,19 @@ int tcp_fastopen_synack(struct sock *sk, struct sk_buff **skbp, const struct tcp
                 /* the data the SYN carried goes again, at once, and
                  * carries the ACK (tcp_non_congestion_loss_retransmit) */
                 TCPEXT_INC(net, TCPFastOpenActiveFail);
-                tp->snd_nxt = tp->snd_una;
-                tp->packets_out = 0;
-                tp->send_head = NULL;
                 split_to_mss(sk);
-                tp->total_retrans++;
-                TCP_INC(net, RetransSegs);
-                if (tp->write_queue.first)
-                        TCP_SKB_CB(tp->write_queue.first)->retrans = 1;
+                /* the SYN's data is lost, each segment of it, and goes
+                 * again through the scoreboard (tcpi_retrans counts it) */
+                tp->packets_out = 0;
+                for (struct sk_buff *d = tp->write_queue.first;
+                     d && seq_before(TCP_SKB_CB(d)->seq, tp->snd_nxt); d = d->next) {
+                        tp->packets_out++;
+                        TCP_SKB_CB(d)->sacked |= TCPCB_LOST;
+                        tp->sb.lost_out++;
+                }
                 tp->rtt_seq = 0;
-                /* a retransmission: Nagle does not hold its tail */
-                tcp_push_mode(sk, TCP_PUSH_FORCE);
+                tcp_non_congestion_loss_retransmit(sk);
+                tcp_push(sk); /* then what was written since */
                 return 1;
         }
         fo->syn_data_acked = fo->syn_data;

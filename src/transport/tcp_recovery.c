@@ -426,6 +426,13 @@ void tcp_simple_retransmit(struct sock *sk)
         }
         if (!sb->lost_out)
                 return;
+        tcp_non_congestion_loss_retransmit(sk);
+}
+
+void tcp_non_congestion_loss_retransmit(struct sock *sk)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        struct tcp_scoreboard *sb = &tp->sb;
         if (sb->ca_state != TCP_CA_Loss) {
                 sb->high_seq = tp->snd_nxt;
                 /* tcp_current_ssthresh: no reduction, only what is known */
