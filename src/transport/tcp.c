@@ -661,12 +661,14 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len
         size_t copied = 0;
         size_t iov = 0, iov_off = 0;
         bool nospace = false;
+        struct sk_buff *rskb = NULL; /* the tail whose run is rlen long (NULL: count) */
+        uint32_t rlen = 0;
         while (copied < len) {
                 struct sk_buff *skb = tp->write_queue.last;
                 uint32_t run = 0;
                 if (skb && !seq_before(TCP_SKB_CB(skb)->seq, tp->snd_nxt) &&
                     !(TCP_SKB_CB(skb)->flags & (TCPF_FIN | TCPF_SYN)) && !TCP_SKB_CB(skb)->eor)
-                        run = tcp_run_len(tcp_run_head(skb), NULL);
+                        run = skb == rskb ? rlen : tcp_run_len(tcp_run_head(skb), UINT32_MAX, NULL);
                 else
                         skb = NULL;
                 if (!skb || run >= size_goal) {
@@ -722,8 +724,11 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len
                 tp->wmem_queued += (uint32_t)n;
                 tp->write_seq += (uint32_t)n;
                 copied += n;
+                rskb = skb;
+                rlen = run + (uint32_t)n;
                 if (copied == len || run + n < size_goal)
                         continue;
+                rskb = NULL; /* a push below may split the run */
                 /* a full skb: pushed when more than half the largest window
                  * went unpushed (forced_push), else sent at once if it is
                  * the send head (tcp_push_one) */

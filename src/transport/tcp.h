@@ -263,8 +263,9 @@ uint16_t tcp_select_window(struct sock *sk);
 #define TCP_NAGLE_PUSH 4 /* send the partial tail now */
 /* The first piece of skb's run (the Linux skb it belongs to). */
 struct sk_buff *tcp_run_head(struct sk_buff *skb);
-/* Bytes from skb to the end of its run; *last gets the run's last piece. */
-uint32_t tcp_run_len(struct sk_buff *skb, struct sk_buff **last);
+/* Bytes from skb to the end of its run, or more than cap (counting stops
+ * there); *last gets the run's last piece, NULL when counting stopped. */
+uint32_t tcp_run_len(struct sk_buff *skb, uint32_t cap, struct sk_buff **last);
 /* Make skb begin a run of its own (tso_fragment): one more Linux skb. */
 void tcp_run_split(struct tcp_sock *tp, struct sk_buff *skb);
 /* size_goal for sendmsg (tcp_xmit_size_goal): a multiple of mss. */

@@ -288,11 +288,6 @@ void tcp_push_mode(struct sock *sk, enum tcp_push_how how)
                 if (skb->len > mss && tcp_fragment(sk, skb, mss))
                         break;
                 tcp_run_split(tp, skb); /* what went before is a skb apart */
-                struct sk_buff *last;
-                uint32_t run_len = tcp_run_len(skb, &last);
-                bool is_tail = last->next == NULL;
-                bool fin = TCP_SKB_CB(last)->flags & TCPF_FIN;
-                uint32_t segs = run_len > mss ? (run_len + mss - 1) / mss : 1;
                 /* tcp_cwnd_test: no packet larger than half of cwnd (at
                  * least two in flight); a one-segment skb with the FIN is
                  * not held by the window; a loss probe goes regardless */
@@ -301,6 +296,14 @@ void tcp_push_mode(struct sock *sk, enum tcp_push_how how)
                 uint32_t halfcwnd = tp->snd_cwnd >> 1 ? tp->snd_cwnd >> 1 : 1;
                 if (quota > halfcwnd)
                         quota = halfcwnd;
+                /* the run's length matters up to one packet's worth: past
+                 * it, neither its end nor a FIN there changes this packet */
+                uint32_t pkt_segs = quota < max_segs ? quota : max_segs;
+                struct sk_buff *last;
+                uint32_t run_len = tcp_run_len(skb, mss * (pkt_segs ? pkt_segs : 1), &last);
+                bool is_tail = last && last->next == NULL;
+                bool fin = last && (TCP_SKB_CB(last)->flags & TCPF_FIN);
+                uint32_t segs = run_len > mss ? (run_len + mss - 1) / mss : 1;
                 if (!quota && ((fin && segs == 1) || how == TCP_PUSH_PROBE))
                         quota = 1;
                 if (!quota) {

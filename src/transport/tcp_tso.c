@@ -35,13 +35,17 @@ struct sk_buff *tcp_run_head(struct sk_buff *skb)
         return skb;
 }
 
-uint32_t tcp_run_len(struct sk_buff *skb, struct sk_buff **last)
+uint32_t tcp_run_len(struct sk_buff *skb, uint32_t cap, struct sk_buff **last)
 {
         uint32_t len = 0;
         struct sk_buff *l = skb;
         for (; skb; skb = skb->next) {
                 if (skb != l && !TCP_SKB_CB(skb)->cont)
                         break;
+                if (len > cap) {
+                        l = NULL; /* goes on past cap */
+                        break;
+                }
                 len += skb->len;
                 l = skb;
         }
