@@ -177,7 +177,8 @@ static void tcp_clean_acked(struct sock *sk, uint32_t ack, struct tcp_ack_sample
                 uint32_t cut = ack - TCP_SKB_CB(skb)->seq;
                 if (cut <= skb->len) {
                         skb_pull(skb, cut); /* tcp_trim_head: uncharged too */
-                        uint32_t t = TCP_SKB_CB(skb)->truesize < cut ? TCP_SKB_CB(skb)->truesize : cut;
+                        uint32_t t =
+                            TCP_SKB_CB(skb)->truesize < cut ? TCP_SKB_CB(skb)->truesize : cut;
                         TCP_SKB_CB(skb)->truesize -= t;
                         tp->wmem_queued -= t;
                         TCP_SKB_CB(skb)->seq = ack;

@@ -335,8 +335,8 @@ void tcp_push_mode(struct sock *sk, enum tcp_push_how how)
                         limit = mss;
                         if (segs > 1) {
                                 uint32_t m = quota < max_segs ? quota : max_segs;
-                                limit = tcp_mss_split_point(sk, skb, run_len, is_tail, mss, m,
-                                                            nonagle);
+                                limit =
+                                    tcp_mss_split_point(sk, skb, run_len, is_tail, mss, m, nonagle);
                         }
                         if (how == TCP_PUSH_PROBE && limit > mss)
                                 limit = mss; /* tcp_write_wakeup sends one */
@@ -358,8 +358,8 @@ void tcp_push_mode(struct sock *sk, enum tcp_push_how how)
                                 break;
                         struct tcp_skb_cb *pcb = TCP_SKB_CB(p);
                         struct sk_buff *next = p->next;
-                        bool pkt_end = sent_len + p->len >= limit || !next ||
-                                       !TCP_SKB_CB(next)->cont;
+                        bool pkt_end =
+                            sent_len + p->len >= limit || !next || !TCP_SKB_CB(next)->cont;
                         uint8_t flags = pcb->flags;
                         if (pkt_end && sent_len + p->len > mss)
                                 flags |= TCPF_PSH;

@@ -130,8 +130,8 @@ bool tcp_nagle_check(const struct tcp_sock *tp, bool partial, unsigned nonagle)
 {
         /* tcp_minshall_check: a small segment is still unacknowledged */
         bool minshall = seq_after(tp->snd_sml, tp->snd_una) && !seq_after(tp->snd_sml, tp->snd_nxt);
-        return partial && ((nonagle & TCP_NAGLE_CORK) ||
-                           (!nonagle && tp->snd_nxt != tp->snd_una && minshall));
+        return partial &&
+               ((nonagle & TCP_NAGLE_CORK) || (!nonagle && tp->snd_nxt != tp->snd_una && minshall));
 }
 
 uint32_t tcp_mss_split_point(struct sock *sk, struct sk_buff *skb, uint32_t run_len, bool is_tail,

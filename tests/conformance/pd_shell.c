@@ -51,7 +51,7 @@ static void trim(char *s)
 static void strip_redirects(char *s)
 {
         static const char *const r[] = { "&> /dev/null", "&>/dev/null", "2>/dev/null",
-                                         "> /dev/null", ">/dev/null", "2>&1" };
+                                         "> /dev/null",  ">/dev/null",  "2>&1" };
         for (size_t i = 0; i < sizeof(r) / sizeof(r[0]); i++) {
                 char *p;
                 while ((p = strstr(s, r[i])))
