@@ -4,7 +4,8 @@
  * of cwnd, each packet of several segments with PSH on its last; Nagle with
  * Minshall's rule holds a partial segment only while a small one is
  * unacknowledged; the FIN rides on the last unsent segment; the pipe counts
- * segments (tcpi_unacked), whatever their size.
+ * segments (tcpi_unacked), whatever their size; the send buffer starts
+ * sized for the initial window (tcp_sndbuf_expand).
  */
 #include <errno.h>
 #include <netinet/tcp.h>
@@ -177,6 +178,21 @@ static void unacked_counts_segments_not_bytes(void)
         teardown(&w);
 }
 
+/* tcp_sndbuf_expand at establishment: room for twice the initial window
+ * of non-GSO frames, each a power-of-two head plus the sk_buff --
+ * 2 * 10 * (2048 + 256) at MSS 1000 -- over tcp_wmem[1]'s 16 KB. */
+static void send_buffer_starts_at_twice_the_initial_window(void)
+{
+        struct w w;
+        setup(&w);
+        int v = 0;
+        socklen_t vl = sizeof(v);
+        CHECK_EQ(strata_getsockopt(w.ns, w.s, SOL_SOCKET, SO_SNDBUF, &v, &vl), 0);
+        CHECK_EQ(v, 2 * 10 * (2048 + 256));
+        teardown(&w);
+}
+
 TEST_MAIN(T(write_goes_as_half_cwnd_packets_with_psh),
+          T(send_buffer_starts_at_twice_the_initial_window),
           T(nagle_waits_only_for_an_unacked_small_segment), T(fin_rides_on_the_last_unsent_segment),
           T(unacked_counts_segments_not_bytes))
