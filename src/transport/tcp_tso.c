@@ -17,7 +17,9 @@
  * every sent skb), and the payload is still copied once, from the user, as
  * segments are built in place (tcp_transmit_skb).  What Linux decides per
  * skb -- size_goal, the send-buffer charge, PSH marks, FIN merging, the
- * TSO split point -- is decided here per run.
+ * TSO split point -- is decided here per run.  A packet leaves as its
+ * segments, one frame each: what Linux's GSO would hand a device without
+ * TSO, so no device ever needs to segment a TCP frame in software.
  */
 #include "transport/tcp.h"
 
