@@ -320,6 +320,7 @@ void tcp_set_state(struct sock *sk, int state)
                 tp->lsndtime = tp->lrcvtime = net_now(net);
                 tcp_init_rcv_side(sk); /* tcp_init_transfer */
                 tp->cong->init(tp);    /* tcp_init_congestion_control */
+                tcp_sndbuf_expand(sk); /* tcp_init_buffer_space */
                 tcp_reset_keepalive(sk);
         }
         sock_wake(sk);
@@ -544,7 +545,9 @@ static int tcp_connect(struct sock *sk, uint32_t daddr, uint16_t dport)
         tcp_init_windows(sk, tp->advmss, ri.initrwnd);
         tp->snd_una = tp->iss;
         tp->snd_nxt = tp->iss;
+        tp->snd_sml = tp->iss; /* tcp_connect_init: no small segment out */
         tp->write_seq = tp->iss + 1;
+        tp->pushed_seq = tp->write_seq; /* tcp_connect */
         tcp_set_state(sk, TCP_SYN_SENT);
         tcp_ehash_add(sk);
         TCP_INC(net, ActiveOpens);
@@ -720,6 +723,8 @@ static unsigned tcp_poll(struct sock *sk)
                 if (!(sk->shutdown & SEND_SHUTDOWN)) {
                         if (tcp_writable(sk))
                                 mask |= POLLOUT | POLLWRNORM;
+                        else
+                                tp->nospace = true; /* tcp_poll: SOCK_NOSPACE */
                 } else {
                         mask |= POLLOUT | POLLWRNORM;
                 }
@@ -762,47 +767,66 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len
                 return 0; /* tcp_sendmsg_locked: nothing to copy, nothing sent */
         if (!msg_iov_ok(msg, len))
                 return -EFAULT; /* skb_copy_to_page_nocache fails */
+        /* sk_stream_wait_memory: a blocked writer goes on only once woken
+         * by a third of the buffer free (sk_stream_write_space) and with
+         * room for a new skb, even when the last skb could take more */
+        if (!(flags & MSG_DONTWAIT) && tp->nospace &&
+            (!tcp_writable(sk) || sk->sndbuf - (int)tp->wmem_queued < (int)(tp->wmem_queued >> 1)))
+                return -EAGAIN;
+        /* tcp_sendmsg_locked: fill the last unsent Linux skb up to
+         * size_goal, else start one if the buffer has room; stored as a run
+         * of MSS pieces (tcp_tso.c) */
+        uint32_t mss = tp->mss ? tp->mss : 1;
+        uint32_t size_goal = tcp_xmit_size_goal(sk, mss);
         size_t copied = 0;
         size_t iov = 0, iov_off = 0;
         bool zc = sk->errq && tcp_zerocopy_on(sk, flags);
+        bool nospace = false;
+        struct sk_buff *rskb = NULL; /* the tail whose run is rlen long (NULL: count) */
+        uint32_t rlen = 0;
         while (copied < len) {
-                if (!tcp_writable(sk)) {
-                        /* tcp_push_one: Linux sends full segments while the
-                         * write goes on, so TCP_NOTSENT_LOWAT counts only
-                         * what the windows really hold back */
-                        uint32_t sent = tp->snd_nxt;
-                        tp->nospace = true; /* wait_for_space: SOCK_NOSPACE */
-                        if (!copied)
-                                break;
-                        tcp_push(sk);
-                        if (tp->snd_nxt == sent || !tcp_writable(sk))
-                                break;
-                }
-                /* fill the last unsent skb, else start a new one */
                 struct sk_buff *skb = tp->write_queue.last;
-                uint32_t room = 0;
+                uint32_t run = 0;
                 if (skb && !seq_before(TCP_SKB_CB(skb)->seq, tp->snd_nxt) &&
-                    !(TCP_SKB_CB(skb)->flags & (TCPF_FIN | TCPF_SYN)) && skb->len < tp->mss &&
-                    !TCP_SKB_CB(skb)->eor)
-                        room = tp->mss - skb->len;
-                if (room && zc && tcp_zerocopy_full(skb)) {
-                        /* its frags are full: tcp_mark_push, a new skb */
-                        TCP_SKB_CB(skb)->flags |= TCPF_PSH;
-                        room = 0;
-                }
-                if (!room) {
-                        skb = alloc_skb_tx(sk->net, tp->mss);
-                        if (!skb)
+                    !(TCP_SKB_CB(skb)->flags & (TCPF_FIN | TCPF_SYN)) && !TCP_SKB_CB(skb)->eor)
+                        run = skb == rskb ? rlen : tcp_run_len(tcp_run_head(skb), UINT32_MAX, NULL);
+                else
+                        skb = NULL;
+                bool zc_full = skb && zc && tcp_zerocopy_full(skb);
+                if (zc_full)
+                        tcp_mark_push(tp); /* its user pages are full: a new skb */
+                if (!skb || run >= size_goal || zc_full) {
+                        if (!tcp_writable(sk)) { /* sk_stream_memory_free */
+                                nospace = true;
                                 break;
-                        TCP_SKB_CB(skb)->seq = TCP_SKB_CB(skb)->end_seq = tp->write_seq;
-                        TCP_SKB_CB(skb)->flags = TCPF_ACK;
-                        TCP_SKB_CB(skb)->retrans = 0;
-                        TCP_SKB_CB(skb)->more = 0;
-                        TCP_SKB_CB(skb)->eor = 0;
-                        TCP_SKB_CB(skb)->zc_frags = 0;
-                        tcp_wq_queue_tail(tp, skb);
-                        room = tp->mss;
+                        }
+                        skb = NULL;
+                        run = 0;
                 }
+                /* the piece to copy into: the tail's room, else a new one */
+                uint32_t room = skb && skb->len < mss ? mss - skb->len : 0;
+                if (skb && room > skb_tailroom(skb))
+                        room = skb_tailroom(skb);
+                if (!room) {
+                        struct sk_buff *n = alloc_skb_tx(sk->net, mss);
+                        if (!n)
+                                break;
+                        TCP_SKB_CB(n)->seq = TCP_SKB_CB(n)->end_seq = tp->write_seq;
+                        TCP_SKB_CB(n)->flags = TCPF_ACK;
+                        TCP_SKB_CB(n)->retrans = 0;
+                        TCP_SKB_CB(n)->eor = 0;
+                        TCP_SKB_CB(n)->zc_frags = 0;
+                        tcp_wq_queue_tail(tp, n);
+                        if (skb) { /* a further piece of the same Linux skb */
+                                TCP_SKB_CB(n)->cont = 1;
+                                TCP_SKB_CB(n)->truesize = 0;
+                                tp->wmem_queued -= TCP_SKB_TRUESIZE_OVERHEAD;
+                        }
+                        skb = n;
+                        room = mss < skb_tailroom(n) ? mss : skb_tailroom(n);
+                }
+                if (room > size_goal - run)
+                        room = size_goal - run;
                 size_t n = len - copied < room ? len - copied : room;
                 if (zc)
                         n = tcp_zerocopy_fit(skb, msg->msg_iov, iov, iov_off, n);
@@ -820,29 +844,54 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len
                                 iov_off = 0;
                         }
                 }
+                if (!copied) /* this write goes on: no PSH before its end */
+                        TCP_SKB_CB(skb)->flags &= (uint8_t)~TCPF_PSH;
                 TCP_SKB_CB(skb)->end_seq += (uint32_t)n;
+                TCP_SKB_CB(skb)->truesize += (uint32_t)n;
+                tp->wmem_queued += (uint32_t)n;
                 tp->write_seq += (uint32_t)n;
                 copied += n;
-        }
-        if (copied) {
-                /* tcp_mark_push: the last segment of a write carries PSH --
-                 * unless MSG_MORE says more is coming, which also holds a
-                 * partial segment back (TCP_NAGLE_CORK for this push) */
-                struct sk_buff *last = tp->write_queue.last;
-                bool more = flags & MSG_MORE;
-                if (last && !seq_before(TCP_SKB_CB(last)->seq, tp->snd_nxt)) {
-                        TCP_SKB_CB(last)->more = more;
-                        /* MSG_EOR: the record ends here (tcp_sendmsg_locked) */
-                        if (flags & MSG_EOR)
-                                TCP_SKB_CB(last)->eor = 1;
-                        if (!more)
-                                TCP_SKB_CB(last)->flags |= TCPF_PSH;
+                rskb = skb;
+                rlen = run + (uint32_t)n;
+                if (copied == len || run + n < size_goal)
+                        continue;
+                rskb = NULL; /* a push below may split the run */
+                /* a full skb: pushed when more than half the largest window
+                 * went unpushed (forced_push), else sent at once if it is
+                 * the send head (tcp_push_one) */
+                if (seq_after(tp->write_seq, tp->pushed_seq + (tp->max_window >> 1))) {
+                        tcp_mark_push(tp);
+                        bool push = tp->nagle_push;
+                        tp->nagle_push = true;
+                        tcp_push(sk);
+                        tp->nagle_push = push;
+                } else if (TCP_SKB_CB(tcp_run_head(skb))->seq == tp->snd_nxt) {
+                        tcp_push_mode(sk, TCP_PUSH_ONE);
                 }
+        }
+        if (nospace)
+                tp->nospace = true; /* wait_for_space: SOCK_NOSPACE */
+        if (copied) {
+                /* tcp_push: the last skb of a write carries PSH -- unless
+                 * MSG_MORE says more is coming, which also holds a partial
+                 * segment back (TCP_NAGLE_CORK for this push) */
+                bool more = (flags & MSG_MORE) && !nospace;
+                if (flags & MSG_EOR)
+                        TCP_SKB_CB(tp->write_queue.last)->eor = 1;
                 if (sk->errq || tsflags) /* tcp_tx_timestamp, zerocopy */
                         tcp_errq_sendmsg(sk, flags, tsflags, tp->write_seq);
                 if (flags & MSG_OOB)
                         tcp_urg_mark(tp, tp->write_seq);
-                tcp_push_mode(sk, more ? TCP_PUSH_MORE : TCP_PUSH_NAGLE);
+                if (!more || seq_after(tp->write_seq, tp->pushed_seq + (tp->max_window >> 1)))
+                        tcp_mark_push(tp);
+                if (nospace) {
+                        bool push = tp->nagle_push;
+                        tp->nagle_push = true; /* TCP_NAGLE_PUSH */
+                        tcp_push(sk);
+                        tp->nagle_push = push;
+                } else {
+                        tcp_push_mode(sk, more ? TCP_PUSH_MORE : TCP_PUSH_NAGLE);
+                }
         }
         return copied ? (ssize_t)copied : -EAGAIN;
 }
@@ -1207,16 +1256,6 @@ static uint32_t ms_since(uint64_t now, uint64_t then)
 
 /* tcp_packets_in_flight's packets_out: segments sent and not acknowledged,
  * the SYN and a FIN among them (tcpi_unacked counts packets, not bytes). */
-static uint32_t packets_out(const struct tcp_sock *tp)
-{
-        uint32_t n = 0, mss = tp->mss ? tp->mss : 1;
-        for (struct sk_buff *skb = tp->write_queue.first;
-             skb && seq_before(TCP_SKB_CB(skb)->seq, tp->snd_nxt); skb = skb->next)
-                n += skb->len > mss ? (skb->len + mss - 1) / mss : 1;
-        if (tp->snd_una == tp->iss && tp->snd_nxt != tp->iss)
-                n++; /* the SYN */
-        return n;
-}
 
 /* tcp_get_info, for getsockopt(TCP_INFO) and sock_diag alike */
 size_t tcp_get_info(struct sock *sk, void *buf, size_t cap)
@@ -1277,7 +1316,7 @@ size_t tcp_get_info(struct sock *sk, void *buf, size_t cap)
         v.sndbuf_limited_us = ns_to_us(tcp_chrono_ns(tp, TCP_CHRONO_SNDBUF_LIMITED));
         v.ato_us = ns_to_us(tp->ack.ato);
         v.rcv_ssthresh = tp->rcv_ssthresh;
-        v.unacked = packets_out(tp);
+        v.unacked = tcp_packets_out(tp);
         v.last_data_sent_ms = ms_since(now, tp->lsndtime);
         v.last_data_recv_ms = ms_since(now, tp->lrcvtime);
         v.last_ack_recv_ms = ms_since(now, tp->rcv_tstamp);

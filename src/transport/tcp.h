@@ -3,6 +3,7 @@
  * files share.  tcp.c: socket operations, tables, listen/accept;
  * tcp_input.c: segment arrival (Linux's tcp_rcv_state_process);
  * tcp_output.c: building and sending segments, windows;
+ * tcp_tso.c: Linux's skb and packet sizes (size_goal, TSO autosizing);
  * tcp_timer.c: retransmission, delayed ACK, zero-window probes, TIME_WAIT.
  *
  * Built so far: the full state machine with simultaneous open and close,
@@ -81,12 +82,16 @@ struct tcp_skb_cb {
         uint32_t end_seq; /* seq + payload + SYN + FIN */
         uint8_t flags;    /* TCPF_* to send with it (write queue) */
         uint8_t retrans;  /* sent more than once (Karn) */
-        uint8_t more : 1; /* written with MSG_MORE: no PSH at a burst's end */
+        uint8_t cont : 1; /* write queue: continues the previous skb's Linux skb
+                           * (see tcp_tso.c: one TSO skb kept as MSS pieces) */
         uint8_t eor : 1;  /* ends a MSG_EOR write: later data never joins it */
         uint8_t zc_frags : 5; /* user pages a MSG_ZEROCOPY write pinned in it
                                * (at most 17: tcp_zerocopy.c) */
         uint8_t sacked;   /* write queue: TCPCB_* scoreboard marks (tcp_sack.h) */
-        uint32_t consumed; /* receive queue: bytes already read */
+        union {
+                uint32_t consumed; /* receive queue: bytes already read */
+                uint32_t truesize; /* write queue: what it charges to wmem_queued */
+        };
 };
 _Static_assert(sizeof(struct tcp_skb_cb) <= SKB_CB_SIZE, "tcp_skb_cb must fit in skb->cb");
 
@@ -129,6 +134,11 @@ struct tcp_sock {
                                           * (icsk_ack.timeout) */
         struct tcp_scoreboard sb;        /* SACK scoreboard, congestion state */
         struct sk_buff_head write_queue; /* unacked + unsent payload */
+        uint32_t pushed_seq;             /* write_seq at the last PSH mark (forced_push) */
+        uint32_t max_window;             /* the largest window the peer offered */
+        uint32_t snd_sml;                /* end of the last small segment sent (Minshall) */
+        uint32_t packets_out;            /* sent skbs not acked, one segment each
+                                          * (tcp_packets_out adds the SYN) */
         struct sk_buff *send_head;       /* first unsent skb, or NULL: scan */
         struct sk_buff_head ooo_queue;   /* out of order, by seq */
         struct tcp_sack_rx *rx_sack;     /* the blocks our ACKs report (NULL: none) */
@@ -302,6 +312,8 @@ void tcp_v4_rcv(struct sk_buff *skb);
 /* Acked segments grow cwnd (slow start, then the algorithm's avoidance)
  * while the window is what limits the sender. */
 void tcp_cong_avoid_acked(struct sock *sk, uint32_t segs);
+/* tcp_cong.c: cwnd restarts after an idle RTO (slow_start_after_idle) */
+void tcp_slow_start_after_idle_check(struct sock *sk);
 
 /* tcp_err.c: ICMP errors about our segments */
 void tcp_err_init(struct net *net);
@@ -320,11 +332,46 @@ void tcp_v4_send_reset(struct net *net, struct sk_buff *skb, const struct tcp_re
  * (tcp_write_wakeup, when the probe timer finds data held with nothing in
  * flight).  TCP_PUSH_PROBE: one segment whatever cwnd and Nagle say, a
  * tail loss probe (tcp_write_xmit's push_one == 2). */
-enum tcp_push_how { TCP_PUSH_NAGLE, TCP_PUSH_MORE, TCP_PUSH_FORCE, TCP_PUSH_PROBE };
+/* TCP_PUSH_ONE: at most one packet, as tcp_push_one does while a write
+ * fills the queue; TCP_PUSH_OFF: Nagle off for this push (TCP_NAGLE_OFF,
+ * as tcp_send_fin pushes). */
+enum tcp_push_how {
+        TCP_PUSH_NAGLE,
+        TCP_PUSH_MORE,
+        TCP_PUSH_FORCE,
+        TCP_PUSH_PROBE,
+        TCP_PUSH_ONE,
+        TCP_PUSH_OFF,
+};
 void tcp_push_mode(struct sock *sk, enum tcp_push_how how);
 void tcp_push(struct sock *sk);
 int tcp_fragment(struct sock *sk, struct sk_buff *skb, uint32_t len);
 uint16_t tcp_select_window(struct sock *sk);
+/* tcp_tso.c: Linux's skb and packet sizes over runs of MSS pieces */
+#define TCP_NAGLE_OFF  1 /* Linux's nonagle bits: TCP_NODELAY */
+#define TCP_NAGLE_CORK 2 /* TCP_CORK or MSG_MORE: partial segments wait */
+#define TCP_NAGLE_PUSH 4 /* send the partial tail now */
+/* The first piece of skb's run (the Linux skb it belongs to). */
+struct sk_buff *tcp_run_head(struct sk_buff *skb);
+/* Bytes from skb to the end of its run, or more than cap (counting stops
+ * there); *last gets the run's last piece, NULL when counting stopped. */
+uint32_t tcp_run_len(struct sk_buff *skb, uint32_t cap, struct sk_buff **last);
+/* Make skb begin a run of its own (tso_fragment): one more Linux skb. */
+void tcp_run_split(struct tcp_sock *tp, struct sk_buff *skb);
+/* size_goal for sendmsg (tcp_xmit_size_goal): a multiple of mss. */
+uint32_t tcp_xmit_size_goal(struct sock *sk, uint32_t mss);
+/* Segments per packet (tcp_tso_segs, tcp_tso_autosize). */
+uint32_t tcp_tso_segs(struct sock *sk, uint32_t mss);
+/* tcp_nagle_check with Minshall's variant. */
+bool tcp_nagle_check(const struct tcp_sock *tp, bool partial, unsigned nonagle);
+/* How much of the run starting at skb goes in one packet. */
+uint32_t tcp_mss_split_point(struct sock *sk, struct sk_buff *skb, uint32_t run_len, bool is_tail,
+                             uint32_t mss, uint32_t max_segs, unsigned nonagle);
+/* A packet of len bytes ending at end_seq went: remember it if small. */
+void tcp_minshall_update(struct tcp_sock *tp, uint32_t len, uint32_t mss, uint32_t end_seq);
+/* tcp_mark_push: PSH on the write queue's last run; pushed_seq moves. */
+void tcp_mark_push(struct tcp_sock *tp);
+
 /* tcp_rcvwnd.c: the window we offer and when we acknowledge */
 #define TCP_ACK_SCHED   0x01 /* an ACK is owed */
 #define TCP_ACK_TIMER   0x02 /* the delayed-ACK timer is armed */
@@ -372,19 +419,37 @@ uint64_t tcp_fin_time(const struct sock *sk);
  * (tcp_close / tcp_rcv_state_process).  Returns true when sk is gone. */
 bool tcp_fin_wait2_orphan(struct sock *sk, bool fin_coming);
 void tcp_rtt_sample(struct sock *sk, uint64_t rtt_ns);
-/* Put skb at the tail of the write queue, charged to the socket. */
 void tcp_chrono_start(struct sock *sk, enum tcp_chrono type);
 void tcp_chrono_stop(struct sock *sk, enum tcp_chrono type);
 uint64_t tcp_chrono_ns(const struct tcp_sock *tp, enum tcp_chrono type);
 void tcp_check_space(struct sock *sk);
+void tcp_sndbuf_expand(struct sock *sk);
 
+/* What a Linux TCP skb costs beyond its payload (SKB_TRUESIZE of the
+ * MAX_TCP_HEADER head tcp_stream_alloc_skb allocates): the send buffer is
+ * charged payload + this per Linux skb, as sk_wmem_queued is. */
+#define TCP_SKB_TRUESIZE_OVERHEAD 1280u
+
+/* The peer's window changed: Linux's snd_wnd and max_window. */
+static inline void tcp_set_snd_wnd(struct tcp_sock *tp, uint32_t wnd)
+{
+        tp->snd_wnd = wnd;
+        if (wnd > tp->max_window)
+                tp->max_window = wnd;
+}
+
+/* Put skb at the tail of the write queue as a new Linux skb (skb_entail),
+ * charged to the socket. */
 static inline void tcp_wq_queue_tail(struct tcp_sock *tp, struct sk_buff *skb)
 {
         if (tp->chrono_type == TCP_CHRONO_UNSPEC) /* tcp_add_write_queue_tail */
                 tcp_chrono_start(tp->sk, TCP_CHRONO_BUSY);
         skb_queue_tail(&tp->write_queue, skb);
-        tp->wmem_queued += skb_truesize(skb);
+        TCP_SKB_CB(skb)->truesize = TCP_SKB_TRUESIZE_OVERHEAD + skb->len;
+        TCP_SKB_CB(skb)->cont = 0;
+        tp->wmem_queued += TCP_SKB_CB(skb)->truesize;
         TCP_SKB_CB(skb)->sacked = 0;
+        tcp_slow_start_after_idle_check(tp->sk);
         if (!tp->send_head)
                 tp->send_head = skb;
         tp->nagle_push = false; /* skb_entail */

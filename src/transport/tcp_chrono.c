@@ -48,16 +48,48 @@ uint64_t tcp_chrono_ns(const struct tcp_sock *tp, enum tcp_chrono type)
         return (uint64_t)v * NSEC_PER_MSEC;
 }
 
-/* tcp_check_space: the application that found the buffer full may write
- * again once a third of it is free (sk_stream_write_space). */
+/* tcp_sndbuf_expand: room for twice cwnd (at least the initial window)
+ * of segments, each costing what a non-GSO MSS frame would -- the kernel's
+ * power-of-two head plus the sk_buff -- up to tcp_wmem[2]; never when the
+ * user set SO_SNDBUF. */
+void tcp_sndbuf_expand(struct sock *sk)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        if (sk->userlocks & SOCK_SNDBUF_LOCK)
+                return;
+        uint32_t per_mss = (uint32_t)tp->mss + 320u /* MAX_TCP_HEADER */ + 320u /* shinfo */;
+        uint32_t p2 = 1;
+        while (p2 < per_mss)
+                p2 <<= 1;
+        per_mss = p2 + 256u; /* SKB_DATA_ALIGN(sizeof(struct sk_buff)) */
+        uint32_t segs = tp->snd_cwnd > TCP_INIT_CWND ? tp->snd_cwnd : TCP_INIT_CWND;
+        if (segs < tp->sb.reordering + 1)
+                segs = tp->sb.reordering + 1;
+        uint64_t sndmem = 2ull * segs * per_mss;
+        uint64_t max = (uint64_t)tcp_cfg(sk->net)->wmem[2];
+        if ((uint64_t)sk->sndbuf < sndmem)
+                sk->sndbuf = (int)(sndmem < max ? sndmem : max);
+}
+
+/* tcp_check_space, after what an ACK freed was refilled: a writer that
+ * found the buffer full may see it grow (tcp_new_space, while cwnd is not
+ * the limit), then write again once a third of it is free
+ * (sk_stream_write_space). */
 void tcp_check_space(struct sock *sk)
 {
         struct tcp_sock *tp = tcp_sk(sk);
         if (!tp->nospace)
                 return;
+        if (tcp_packets_in_flight(tp) < tp->snd_cwnd) /* tcp_should_expand_sndbuf */
+                tcp_sndbuf_expand(sk);
+        /* __sk_stream_is_writeable(sk, wake=1): a third of the buffer
+         * free, and what waits unsent under half the low-water mark */
         int free_space = sk->sndbuf - (int)tp->wmem_queued;
-        if (free_space >= (int)(tp->wmem_queued >> 1)) {
+        unsigned lowat = tp->notsent_lowat ? tp->notsent_lowat : tcp_cfg(sk->net)->notsent_lowat;
+        uint64_t notsent = (uint64_t)(tp->write_seq - tp->snd_nxt) << 1;
+        if (free_space >= (int)(tp->wmem_queued >> 1) && notsent < lowat) {
                 tp->nospace = false;
                 tcp_chrono_stop(sk, TCP_CHRONO_SNDBUF_LIMITED);
+                sock_wake(sk); /* sk_stream_write_space */
         }
 }

@@ -307,3 +307,28 @@ const char *tcp_cong_available(void)
 {
         return "reno cubic";
 }
+
+/* tcp_slow_start_after_idle_check, as a new skb is queued: a sender idle
+ * (nothing in flight) for longer than an RTO restarts from the initial
+ * window, halving cwnd per RTO idle but never below it (RFC 2861,
+ * tcp_cwnd_restart); ssthresh keeps three quarters of the old window. */
+void tcp_slow_start_after_idle_check(struct sock *sk)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        if (!tcp_cfg(sk->net)->slow_start_after_idle || tp->snd_nxt != tp->snd_una ||
+            sk->state != TCP_ESTABLISHED || !tp->lsndtime || !tp->rto)
+                return;
+        uint64_t now = net_now(sk->net);
+        if (now <= tp->lsndtime || now - tp->lsndtime <= tp->rto)
+                return;
+        int64_t delta = (int64_t)(now - tp->lsndtime);
+        uint32_t restart = TCP_INIT_CWND, cwnd = tp->snd_cwnd;
+        if (tp->sb.ca_state < TCP_CA_CWR) { /* tcp_current_ssthresh */
+                uint32_t keep = (cwnd >> 1) + (cwnd >> 2);
+                if (tp->snd_ssthresh < keep)
+                        tp->snd_ssthresh = keep;
+        }
+        while ((delta -= (int64_t)tp->rto) > 0 && cwnd > restart)
+                cwnd >>= 1;
+        tp->snd_cwnd = cwnd > restart ? cwnd : restart;
+}

@@ -26,6 +26,7 @@
 #include "socket/sock.h"
 #include "transport/tcp.h"
 #include "transport/tcp_fastopen.h"
+#include "transport/tcp_recovery.h"
 
 static struct tcp_fastopen_cache *cache_find(struct net *net, uint32_t daddr, bool create)
 {
@@ -132,9 +133,9 @@ bool tcp_fastopen_connect_syn(struct sock *sk)
                         TCP_SKB_CB(skb)->end_seq = tp->iss + 1 + (uint32_t)space;
                         TCP_SKB_CB(skb)->flags = TCPF_ACK | TCPF_PSH;
                         TCP_SKB_CB(skb)->retrans = 0;
-                        TCP_SKB_CB(skb)->more = 0;
                         tcp_wq_queue_tail(tp, skb);
                         tp->write_seq = tp->iss + 1 + (uint32_t)space;
+                        tp->pushed_seq = tp->write_seq; /* tcp_connect, after the data */
                         fo->copied = (uint32_t)space;
                 }
         }
@@ -144,6 +145,7 @@ bool tcp_fastopen_connect_syn(struct sock *sk)
         tp->rtt_seq_time = net_now(net);
         tcp_transmit_skb(sk, skb, TCPF_SYN, tp->iss);
         tp->snd_nxt = tp->iss + 1 + fo->copied;
+        tp->packets_out = skb ? 1 : 0; /* the data's skb went with the SYN */
         if (skb) {
                 tp->send_head = NULL; /* gone with the SYN */
                 tp->lsndtime = net_now(net);
@@ -323,7 +325,10 @@ static void split_to_mss(struct sock *sk)
                         tp->write_queue.last = n;
                 skb->next = n;
                 tp->write_queue.qlen++;
-                tp->wmem_queued += skb_truesize(n);
+                /* pieces of one Linux skb: the charge moves with the bytes */
+                TCP_SKB_CB(n)->truesize = rest;
+                TCP_SKB_CB(n)->cont = 1;
+                TCP_SKB_CB(skb)->truesize -= rest;
         }
 }
 
@@ -395,16 +400,19 @@ int tcp_fastopen_synack(struct sock *sk, struct sk_buff **skbp, const struct tcp
                 /* the data the SYN carried goes again, at once, and
                  * carries the ACK (tcp_non_congestion_loss_retransmit) */
                 TCPEXT_INC(net, TCPFastOpenActiveFail);
-                tp->snd_nxt = tp->snd_una;
-                tp->send_head = NULL;
                 split_to_mss(sk);
-                tp->total_retrans++;
-                TCP_INC(net, RetransSegs);
-                if (tp->write_queue.first)
-                        TCP_SKB_CB(tp->write_queue.first)->retrans = 1;
+                /* the SYN's data is lost, each segment of it, and goes
+                 * again through the scoreboard (tcpi_retrans counts it) */
+                tp->packets_out = 0;
+                for (struct sk_buff *d = tp->write_queue.first;
+                     d && seq_before(TCP_SKB_CB(d)->seq, tp->snd_nxt); d = d->next) {
+                        tp->packets_out++;
+                        TCP_SKB_CB(d)->sacked |= TCPCB_LOST;
+                        tp->sb.lost_out++;
+                }
                 tp->rtt_seq = 0;
-                /* a retransmission: Nagle does not hold its tail */
-                tcp_push_mode(sk, TCP_PUSH_FORCE);
+                tcp_non_congestion_loss_retransmit(sk);
+                tcp_push(sk); /* then what was written since */
                 return 1;
         }
         fo->syn_data_acked = fo->syn_data;

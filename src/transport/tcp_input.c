@@ -121,7 +121,12 @@ static void tcp_update_window(struct tcp_sock *tp, const struct tcp_repr *th)
         /* RFC 9293: take the window from the newest segment */
         if (seq_before(tp->snd_wl1, th->seq) ||
             (tp->snd_wl1 == th->seq && seq_leq(tp->snd_wl2, th->ack))) {
-                tp->snd_wnd = (uint32_t)th->window << tp->snd_wscale;
+                uint32_t nwin = (uint32_t)th->window << tp->snd_wscale;
+                /* tcp_ack_update_window: a new window for waiting data
+                 * may find the sender idle too long */
+                if (nwin != tp->snd_wnd && tp->write_seq != tp->snd_nxt)
+                        tcp_slow_start_after_idle_check(tp->sk);
+                tcp_set_snd_wnd(tp, nwin);
                 tp->snd_wl1 = th->seq;
                 tp->snd_wl2 = th->ack;
         }
@@ -178,21 +183,26 @@ static void tcp_clean_acked(struct sock *sk, uint32_t ack, struct tcp_ack_sample
                                 as->reord = cb->seq;
                 }
                 skb_dequeue(&tp->write_queue);
+                if (tp->packets_out)
+                        tp->packets_out--;
                 tp->delivered++; /* tcp_clean_rtx_queue: one packet each */
-                tp->wmem_queued -= skb_truesize(skb);
+                tp->wmem_queued -= TCP_SKB_CB(skb)->truesize;
                 if (tp->send_head == skb)
                         tp->send_head = NULL;
                 consume_skb(skb);
         }
         if (!tp->write_queue.first)
                 tcp_chrono_stop(sk, TCP_CHRONO_BUSY); /* tcp_clean_rtx_queue */
-        tcp_check_space(sk);
         /* a partially acked head keeps its unacked tail */
         skb = tp->write_queue.first;
         if (skb && seq_before(TCP_SKB_CB(skb)->seq, ack)) {
                 uint32_t cut = ack - TCP_SKB_CB(skb)->seq;
                 if (cut <= skb->len) {
-                        skb_pull(skb, cut);
+                        skb_pull(skb, cut); /* tcp_trim_head: uncharged too */
+                        uint32_t t =
+                            TCP_SKB_CB(skb)->truesize < cut ? TCP_SKB_CB(skb)->truesize : cut;
+                        TCP_SKB_CB(skb)->truesize -= t;
+                        tp->wmem_queued -= t;
                         TCP_SKB_CB(skb)->seq = ack;
                 }
         }
@@ -237,7 +247,8 @@ static void tcp_clean_acked(struct sock *sk, uint32_t ack, struct tcp_ack_sample
                 tcp_cong_avoid_acked(sk, segs);
         }
         tp->dupacks = 0;
-        sock_wake(sk); /* room in the send buffer */
+        /* room in the send buffer: tcp_check_space wakes a writer that
+         * found none, once this ACK's data went */
 }
 
 /* Three duplicate ACKs: fast retransmit and recovery (RFC 6582).  The
@@ -426,7 +437,9 @@ static void tcp_openreq_init(struct sock *c, const struct tcp_options *o, uint32
         tp->snd_una = tp->iss;
         tp->snd_nxt = tp->iss + 1;
         tp->write_seq = tp->iss + 1;
-        tp->snd_wnd = window; /* unscaled in a SYN */
+        tp->pushed_seq = tp->write_seq; /* tcp_create_openreq_child */
+        tp->snd_sml = tp->iss;
+        tcp_set_snd_wnd(tp, window); /* unscaled in a SYN */
         tp->snd_wl1 = irs;
         tp->snd_wl2 = tp->iss;
 }
@@ -619,7 +632,7 @@ static void tcp_synsent_rcv(struct sock *sk, struct sk_buff *skb, const struct t
         tp->rcv_wup = tp->rcv_nxt;
         tp->snd_wl1 = th->seq;
         tp->snd_wl2 = th->ack;
-        tp->snd_wnd = th->window; /* a SYN's window is never scaled */
+        tcp_set_snd_wnd(tp, th->window); /* a SYN's window is never scaled */
         if (ack_ok) {
                 tp->rcv_tstamp = net_now(net);
                 tp->snd_una = tp->iss + 1;
@@ -838,7 +851,7 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
                 /* a Fast Open child may have sent data in SYN_RECV: the
                  * ACK takes the SYN here and the data as any ACK does */
                 tp->snd_una = tcp_fo(tp)->passive ? tp->iss + 1 : th->ack;
-                tp->snd_wnd = (uint32_t)th->window << tp->snd_wscale;
+                tcp_set_snd_wnd(tp, (uint32_t)th->window << tp->snd_wscale);
                 tp->snd_wl1 = th->seq;
                 tp->snd_wl2 = th->ack;
                 /* tcp_synack_rtt_meas: the handshake's round trip, unless
@@ -973,6 +986,7 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
                          * then the ACK (at once when a hole was filled or
                          * old data came with it: a D-SACK to report) */
                         tcp_push(sk);
+                        tcp_check_space(sk);
                         tcp_ack_snd_check(sk, had_ooo || (tp->rx_sack && tp->rx_sack->dsack));
                         return;
                 }
@@ -983,7 +997,8 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
         }
         if (fin && th->seq == tp->rcv_nxt)
                 tcp_fin(sk);
-        tcp_push(sk);
+        tcp_push(sk); /* tcp_data_snd_check */
+        tcp_check_space(sk);
         tcp_ack_snd_check(sk, false);
         consume_skb(skb);
 }

@@ -1,7 +1,8 @@
 /*
  * Building and sending TCP segments (Linux's tcp_output.c, reduced): the
  * header with options, the advertised window, what the congestion and send
- * windows allow (tcp_write_xmit), Nagle, FIN, RST and ACK.
+ * windows allow (tcp_write_xmit: one TSO packet per Linux skb, sized and
+ * split as tcp_tso.c says), Nagle, FIN, RST and ACK.
  *
  * A segment is a clone of its write-queue skb with the TCP header pushed
  * into the headroom in front of the payload (Linux's __tcp_transmit_skb):
@@ -159,26 +160,45 @@ void tcp_send_reset(struct sock *sk)
         tcp_transmit_skb(sk, NULL, TCPF_RST | TCPF_ACK, tp->snd_nxt);
 }
 
-/* FIN goes on the write queue so it is retransmitted like data. */
+/* tcp_send_fin: the FIN rides on the last unsent skb when there is one,
+ * else on a skb of its own; on the write queue either way, so it is
+ * retransmitted like data. */
 void tcp_send_fin(struct sock *sk)
 {
         struct tcp_sock *tp = tcp_sk(sk);
-        struct sk_buff *skb = alloc_skb_tx(sk->net, 0);
-        if (!skb)
-                return;
-        TCP_SKB_CB(skb)->seq = tp->write_seq;
-        TCP_SKB_CB(skb)->end_seq = tp->write_seq + 1;
-        TCP_SKB_CB(skb)->flags = TCPF_ACK | TCPF_FIN;
-        TCP_SKB_CB(skb)->retrans = 0;
-        TCP_SKB_CB(skb)->more = 0;
-        TCP_SKB_CB(skb)->eor = 0;
-        tp->write_seq++;
-        tcp_wq_queue_tail(tp, skb);
-        tcp_push(sk);
+        struct sk_buff *tail = tp->write_queue.last;
+        if (tail && !seq_before(TCP_SKB_CB(tail)->seq, tp->snd_nxt) &&
+            !(TCP_SKB_CB(tail)->flags & (TCPF_SYN | TCPF_FIN))) {
+                TCP_SKB_CB(tail)->flags |= TCPF_FIN;
+                TCP_SKB_CB(tail)->end_seq++;
+                tp->write_seq++;
+        } else {
+                struct sk_buff *skb = alloc_skb_tx(sk->net, 0);
+                if (!skb)
+                        return;
+                TCP_SKB_CB(skb)->seq = tp->write_seq;
+                TCP_SKB_CB(skb)->end_seq = tp->write_seq + 1;
+                TCP_SKB_CB(skb)->flags = TCPF_ACK | TCPF_FIN;
+                TCP_SKB_CB(skb)->retrans = 0;
+                TCP_SKB_CB(skb)->eor = 0;
+                tp->write_seq++;
+                tcp_wq_queue_tail(tp, skb);
+        }
+        tcp_push_mode(sk, TCP_PUSH_OFF); /* __tcp_push_pending_frames(TCP_NAGLE_OFF) */
 }
 
-/* Split skb so its first len bytes can go now (tcp_fragment); the tail
- * keeps the scoreboard marks, counted once more. */
+void tcp_mark_push(struct tcp_sock *tp)
+{
+        struct sk_buff *last = tp->write_queue.last;
+        if (last)
+                TCP_SKB_CB(last)->flags |= TCPF_PSH;
+        tp->pushed_seq = tp->write_seq;
+}
+
+/* Split skb so its first len bytes can go now (tcp_fragment).  The tail
+ * is a piece of the same Linux skb (tcp_tso.c): it takes PSH and FIN, the
+ * send-buffer charge of its bytes and the scoreboard marks, counted once
+ * more. */
 int tcp_fragment(struct sock *sk, struct sk_buff *skb, uint32_t len)
 {
         struct tcp_sock *tp = tcp_sk(sk);
@@ -187,24 +207,28 @@ int tcp_fragment(struct sock *sk, struct sk_buff *skb, uint32_t len)
         if (!n)
                 return -ENOMEM;
         memcpy(skb_put(n, rest), skb->data + len, rest);
-        TCP_SKB_CB(n)->seq = TCP_SKB_CB(skb)->seq + len;
-        TCP_SKB_CB(n)->end_seq = TCP_SKB_CB(skb)->end_seq;
-        TCP_SKB_CB(n)->flags = TCP_SKB_CB(skb)->flags;
-        TCP_SKB_CB(n)->retrans = 0;
-        uint8_t marks = TCP_SKB_CB(skb)->sacked;
-        TCP_SKB_CB(n)->sacked = marks;
-        TCP_SKB_CB(n)->tx_ns = TCP_SKB_CB(skb)->tx_ns;
+        struct tcp_skb_cb *cb = TCP_SKB_CB(skb), *ncb = TCP_SKB_CB(n);
+        ncb->seq = cb->seq + len;
+        ncb->end_seq = cb->end_seq;
+        ncb->flags = cb->flags;
+        ncb->retrans = 0;
+        uint8_t marks = cb->sacked;
+        ncb->sacked = marks;
+        ncb->tx_ns = cb->tx_ns;
         if (marks & TCPCB_LOST)
                 tp->sb.lost_out++;
         if (marks & TCPCB_SACKED_ACKED)
                 tp->sb.sacked_out++;
         if (marks & TCPCB_SACKED_RETRANS)
                 tp->sb.retrans_out++;
-        TCP_SKB_CB(n)->more = TCP_SKB_CB(skb)->more;
-        TCP_SKB_CB(n)->eor = TCP_SKB_CB(skb)->eor; /* the record ends with the tail */
-        TCP_SKB_CB(skb)->eor = 0;
-        TCP_SKB_CB(skb)->end_seq = TCP_SKB_CB(skb)->seq + len;
-        TCP_SKB_CB(skb)->flags &= (uint8_t)~TCPF_FIN;
+        ncb->cont = 1;
+        ncb->eor = cb->eor; /* the record ends with the tail */
+        cb->eor = 0;
+        uint32_t moved = cb->truesize < rest ? cb->truesize : rest;
+        ncb->truesize = moved;
+        cb->truesize -= moved;
+        cb->end_seq = cb->seq + len;
+        cb->flags &= (uint8_t)~(TCPF_FIN | TCPF_PSH);
         skb_trim(skb, len);
         /* insert n after skb */
         n->prev = skb;
@@ -215,17 +239,38 @@ int tcp_fragment(struct sock *sk, struct sk_buff *skb, uint32_t len)
                 tp->write_queue.last = n;
         skb->next = n;
         tp->write_queue.qlen++;
-        tp->wmem_queued += skb_truesize(n);
+        if (seq_before(cb->seq, tp->snd_nxt))
+                tp->packets_out++; /* one sent segment became two */
         return 0;
 }
 
-/* tcp_write_xmit: send new segments while the send window, the congestion
- * window and Nagle allow. */
+/* tcp_event_new_data_sent for one piece that just went out. */
+static void tcp_piece_sent(struct sock *sk, struct sk_buff *skb)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
+        uint64_t now = net_now(sk->net);
+        if (!tp->rtt_seq) {
+                tp->rtt_seq = cb->end_seq;
+                tp->rtt_seq_time = now;
+        }
+        tp->snd_nxt = cb->end_seq;
+        tp->packets_out++;
+        cb->tx_ns = now; /* RACK */
+        tp->send_head = skb->next;
+        tp->lsndtime = now;
+        TCPEXT_INC(sk->net, TCPOrigDataSent);
+}
+
 void tcp_push(struct sock *sk)
 {
         tcp_push_mode(sk, TCP_PUSH_NAGLE);
 }
 
+/* tcp_write_xmit: from the send head, one packet per Linux skb (a run of
+ * pieces, tcp_tso.c) as cwnd, the peer's window, TSO autosizing and Nagle
+ * allow; a run cut short leaves its rest as a Linux skb of its own
+ * (tso_fragment). */
 void tcp_push_mode(struct sock *sk, enum tcp_push_how how)
 {
         struct tcp_sock *tp = tcp_sk(sk);
@@ -235,6 +280,18 @@ void tcp_push_mode(struct sock *sk, enum tcp_push_how how)
         bool sent = false, cwnd_limited = false, rwnd_limited = false;
         uint32_t nsent = 0;
         bool had_in_flight = tp->snd_una != tp->snd_nxt;
+        /* Linux's nonagle for this push */
+        unsigned nonagle = (tp->nodelay ? TCP_NAGLE_OFF : 0) | (tp->cork ? TCP_NAGLE_CORK : 0);
+        if (tp->nagle_push)
+                nonagle |= TCP_NAGLE_PUSH;
+        if (how == TCP_PUSH_MORE)
+                nonagle = TCP_NAGLE_CORK;
+        if (how == TCP_PUSH_OFF)
+                nonagle = TCP_NAGLE_OFF;
+        if (how == TCP_PUSH_FORCE || how == TCP_PUSH_PROBE)
+                nonagle = TCP_NAGLE_PUSH;
+        uint32_t mss = tp->mss ? tp->mss : 1;
+        uint32_t max_segs = tcp_tso_segs(sk, mss);
         /* from the send head (tcp_send_head), not over what already went */
         struct sk_buff *start = tp->send_head ? tp->send_head : tp->write_queue.first;
         /* No send head and the queue's last skb already went: nothing is
@@ -243,25 +300,42 @@ void tcp_push_mode(struct sock *sk, enum tcp_push_how how)
         if (!tp->send_head && tp->write_queue.last &&
             seq_before(TCP_SKB_CB(tp->write_queue.last)->seq, tp->snd_nxt))
                 start = NULL;
-        for (struct sk_buff *skb = start; skb; skb = skb->next) {
+        struct sk_buff *skb = start;
+        while (skb) {
                 struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
-                if (seq_before(cb->seq, tp->snd_nxt))
+                if (seq_before(cb->seq, tp->snd_nxt)) {
+                        skb = skb->next;
                         continue; /* already sent */
+                }
                 tp->send_head = skb;
                 /* built before the path MTU lowered the MSS: cut to it */
-                if (skb->len > tp->mss && tcp_fragment(sk, skb, tp->mss))
+                if (skb->len > mss && tcp_fragment(sk, skb, mss))
                         break;
-                /* the pipe: what SACKs or loss marks took out is not in it */
-                uint32_t in_flight = tp->snd_nxt - tp->snd_una - tcp_left_out_bytes(tp);
-                uint32_t cwnd_bytes = tp->snd_cwnd * tp->mss;
-                uint32_t wnd_end = tp->snd_una + tp->snd_wnd;
-                uint32_t seglen = cb->end_seq - cb->seq;
-                /* tcp_cwnd_test: a bare FIN is not held by the window */
-                if (in_flight >= cwnd_bytes && how != TCP_PUSH_PROBE &&
-                    !(cb->flags & TCPF_FIN && !skb->len)) {
+                tcp_run_split(tp, skb); /* what went before is a skb apart */
+                /* tcp_cwnd_test: no packet larger than half of cwnd (at
+                 * least two in flight); a one-segment skb with the FIN is
+                 * not held by the window; a loss probe goes regardless */
+                uint32_t in_flight = tcp_packets_in_flight(tp);
+                uint32_t quota = tp->snd_cwnd > in_flight ? tp->snd_cwnd - in_flight : 0;
+                uint32_t halfcwnd = tp->snd_cwnd >> 1 ? tp->snd_cwnd >> 1 : 1;
+                if (quota > halfcwnd)
+                        quota = halfcwnd;
+                /* the run's length matters up to one packet's worth: past
+                 * it, neither its end nor a FIN there changes this packet */
+                uint32_t pkt_segs = quota < max_segs ? quota : max_segs;
+                struct sk_buff *last;
+                uint32_t run_len = tcp_run_len(skb, mss * (pkt_segs ? pkt_segs : 1), &last);
+                bool is_tail = last && last->next == NULL;
+                bool fin = last && (TCP_SKB_CB(last)->flags & TCPF_FIN);
+                uint32_t segs = run_len > mss ? (run_len + mss - 1) / mss : 1;
+                if (!quota && ((fin && segs == 1) || how == TCP_PUSH_PROBE))
+                        quota = 1;
+                if (!quota) {
                         cwnd_limited = true;
                         break;
                 }
+                uint32_t wnd_end = tp->snd_una + tp->snd_wnd;
+                uint32_t limit = 0;
                 if (seq_after(cb->end_seq - ((cb->flags & TCPF_FIN) ? 1 : 0), wnd_end)) {
                         /* does not fit the peer's window (tcp_snd_wnd_test):
                          * wait for ACKs; only the probe timer sends the part
@@ -270,48 +344,66 @@ void tcp_push_mode(struct sock *sk, enum tcp_push_how how)
                         uint32_t fit = seq_after(wnd_end, cb->seq) ? wnd_end - cb->seq : 0;
                         if (how == TCP_PUSH_FORCE && fit && tp->snd_nxt == tp->snd_una &&
                             fit < skb->len && !tcp_fragment(sk, skb, fit)) {
-                                seglen = fit;
+                                limit = fit;
                         } else {
                                 rwnd_limited = true;
                                 break;
                         }
                 }
-                /* tcp_nagle_test, for the last segment only: MSG_MORE and
-                 * TCP_CORK hold a partial one (unless TCP_NODELAY just
-                 * pushed), Nagle holds it while data is unacked */
-                if (skb->len < tp->mss && !(cb->flags & TCPF_FIN) && skb->next == NULL &&
-                    how != TCP_PUSH_FORCE && how != TCP_PUSH_PROBE && !tp->urg_mode) {
-                        if (how == TCP_PUSH_MORE)
-                                break;
-                        if (!tp->nagle_push &&
-                            (tp->cork || (!tp->nodelay && tp->snd_nxt != tp->snd_una)))
-                                break;
-                }
-                /* The last segment of a burst carries PSH, as the last piece
-                 * of a Linux TSO packet does: nothing follows it now (end of
-                 * the queue, or the windows stop the next one). */
-                uint8_t flags = cb->flags;
-                struct sk_buff *next = skb->next;
-                if (skb->len && !cb->more &&
-                    (!next || (how != TCP_PUSH_PROBE && in_flight + skb->len >= cwnd_bytes) ||
-                     seq_after(TCP_SKB_CB(next)->end_seq, wnd_end)))
-                        flags |= TCPF_PSH;
-                if (how == TCP_PUSH_FORCE && skb->len)
-                        flags |= TCPF_PSH; /* tcp_write_wakeup */
-                if (tcp_transmit_skb(sk, skb->len ? skb : NULL, flags, cb->seq) && !seglen)
+                /* tcp_nagle_test, for a one-segment skb: only the queue's
+                 * last one waits (MSG_MORE, TCP_CORK, Nagle-Minshall);
+                 * urgent data never does */
+                if (segs == 1 && is_tail && !fin && !(nonagle & TCP_NAGLE_PUSH) && !tp->urg_mode &&
+                    tcp_nagle_check(tp, run_len < mss, nonagle))
                         break;
-                if (!tp->rtt_seq) {
-                        tp->rtt_seq = cb->end_seq;
-                        tp->rtt_seq_time = net_now(sk->net);
+                if (!limit) {
+                        limit = mss;
+                        if (segs > 1) {
+                                uint32_t m = quota < max_segs ? quota : max_segs;
+                                limit =
+                                    tcp_mss_split_point(sk, skb, run_len, is_tail, mss, m, nonagle);
+                        }
+                        if (how == TCP_PUSH_PROBE && limit > mss)
+                                limit = mss; /* tcp_write_wakeup sends one */
+                        if (!limit)
+                                break;
                 }
-                tp->snd_nxt = cb->end_seq;
-                cb->tx_ns = net_now(sk->net); /* RACK */
-                tp->send_head = skb->next;
-                tp->lsndtime = net_now(sk->net); /* tcp_event_data_sent */
-                TCPEXT_INC(sk->net, TCPOrigDataSent);
-                sent = true;
-                nsent++;
-                if (how == TCP_PUSH_PROBE)
+                /* one packet: the pieces up to limit; PSH on its last when
+                 * it has several segments (__tcp_transmit_skb) or the skb
+                 * was marked */
+                uint32_t sent_len = 0, end_seq = cb->seq;
+                struct sk_buff *p = skb;
+                while (p && sent_len < limit) {
+                        if (p != skb && !TCP_SKB_CB(p)->cont)
+                                break;
+                        /* no piece past the packet's end, nor longer than
+                         * the MSS (which the path MTU may have lowered) */
+                        uint32_t room = limit - sent_len < mss ? limit - sent_len : mss;
+                        if (p->len > room && tcp_fragment(sk, p, room))
+                                break;
+                        struct tcp_skb_cb *pcb = TCP_SKB_CB(p);
+                        struct sk_buff *next = p->next;
+                        bool pkt_end =
+                            sent_len + p->len >= limit || !next || !TCP_SKB_CB(next)->cont;
+                        uint8_t flags = pcb->flags;
+                        if (pkt_end && sent_len + p->len > mss)
+                                flags |= TCPF_PSH;
+                        if (how == TCP_PUSH_FORCE && p->len)
+                                flags |= TCPF_PSH; /* tcp_write_wakeup */
+                        tcp_transmit_skb(sk, p->len ? p : NULL, flags, pcb->seq);
+                        tcp_piece_sent(sk, p);
+                        sent_len += p->len;
+                        end_seq = pcb->end_seq;
+                        sent = true;
+                        nsent++;
+                        p = next;
+                }
+                if (how != TCP_PUSH_FORCE) /* tcp_write_wakeup's and Fast Open's resend: not */
+                        tcp_minshall_update(tp, sent_len, mss, end_seq);
+                if (p && TCP_SKB_CB(p)->cont)
+                        tcp_run_split(tp, p); /* tso_fragment: the rest waits */
+                skb = p;
+                if (how == TCP_PUSH_PROBE || how == TCP_PUSH_ONE)
                         break;
         }
         if (sent) {
@@ -319,8 +411,7 @@ void tcp_push_mode(struct sock *sk, enum tcp_push_how how)
                 if (!tp->first_unacked_ts)
                         tp->first_unacked_ts = net_now(sk->net);
                 /* tcp_cwnd_validate */
-                uint32_t mss = tp->mss ? tp->mss : 1;
-                uint32_t packets_out = (tp->snd_nxt - tp->snd_una + mss - 1) / mss;
+                uint32_t packets_out = tcp_packets_out(tp);
                 if (!seq_before(tp->snd_una, tp->cwnd_usage_seq) || cwnd_limited ||
                     packets_out > tp->max_packets_out) {
                         tp->max_packets_out = packets_out;
@@ -350,7 +441,7 @@ void tcp_push_mode(struct sock *sk, enum tcp_push_how how)
         /* tcp_check_space: with TCP_NOTSENT_LOWAT, sending is what makes
          * room for writers */
         if (sent && (tp->notsent_lowat || tcp_cfg(sk->net)->notsent_lowat != 0xffffffffu))
-                sock_wake(sk);
+                tcp_check_space(sk);
 }
 
 void tcp_retransmit_head(struct sock *sk)

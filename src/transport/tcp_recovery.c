@@ -36,8 +36,9 @@ static void set_ca_state(struct tcp_sock *tp, uint8_t state)
         tp->sb.ca_state = state;
 }
 
-/* Linux's tcp_retransmit_skb for a lost segment. */
-static int retransmit_skb(struct sock *sk, struct sk_buff *skb)
+/* Linux's tcp_retransmit_skb for a lost segment; psh: it ends a
+ * retransmitted packet of several segments (__tcp_transmit_skb). */
+static int retransmit_skb(struct sock *sk, struct sk_buff *skb, bool psh)
 {
         struct tcp_sock *tp = tcp_sk(sk);
         /* __tcp_retransmit_skb: cut to the MSS, which the path MTU may have
@@ -45,7 +46,8 @@ static int retransmit_skb(struct sock *sk, struct sk_buff *skb)
         if (skb->len > tp->mss && tcp_fragment(sk, skb, tp->mss))
                 return -ENOMEM;
         struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
-        int err = tcp_transmit_skb(sk, skb->len ? skb : NULL, cb->flags, cb->seq);
+        uint8_t flags = cb->flags | (psh && skb->len ? TCPF_PSH : 0);
+        int err = tcp_transmit_skb(sk, skb->len ? skb : NULL, flags, cb->seq);
         if (err)
                 return err;
         cb->tx_ns = net_now(sk->net);
@@ -60,6 +62,17 @@ static int retransmit_skb(struct sock *sk, struct sk_buff *skb)
         return 0;
 }
 
+/* A lost segment still to resend. */
+static bool retrans_wanted(const struct tcp_sock *tp, struct sk_buff *skb)
+{
+        const struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
+        return seq_before(cb->seq, tp->snd_nxt) && (cb->sacked & TCPCB_LOST) &&
+               !(cb->sacked & (TCPCB_SACKED_ACKED | TCPCB_SACKED_RETRANS));
+}
+
+/* tcp_xmit_retransmit_queue: each lost Linux skb (the lost pieces of one
+ * run, tcp_tso.c) goes again as one packet of as many segments as cwnd
+ * leaves room for. */
 void tcp_xmit_retransmit_queue(struct sock *sk)
 {
         struct tcp_sock *tp = tcp_sk(sk);
@@ -69,21 +82,40 @@ void tcp_xmit_retransmit_queue(struct sock *sk)
                 struct tcp_skb_cb *cb = TCP_SKB_CB(skb);
                 if (!seq_before(cb->seq, tp->snd_nxt) || sb->retrans_out >= sb->lost_out)
                         break;
-                if (tcp_packets_in_flight(tp) >= tp->snd_cwnd)
+                uint32_t in_flight = tcp_packets_in_flight(tp);
+                if (in_flight >= tp->snd_cwnd)
                         break;
-                if (!(cb->sacked & TCPCB_LOST) ||
-                    (cb->sacked & (TCPCB_SACKED_ACKED | TCPCB_SACKED_RETRANS)))
+                if (!retrans_wanted(tp, skb))
                         continue;
-                if (retransmit_skb(sk, skb))
-                        break;
-                if (sb->ca_state == TCP_CA_Loss) {
-                        TCPEXT_INC(sk->net, TCPSlowStartRetrans);
-                } else {
-                        TCPEXT_INC(sk->net, TCPFastRetrans);
-                        sb->prr_out++;
+                /* the packet: lost pieces of this run, up to cwnd's room */
+                uint32_t segs = tp->snd_cwnd - in_flight, n = 1;
+                struct sk_buff *last = skb;
+                while (n < segs && last->next && TCP_SKB_CB(last->next)->cont &&
+                       retrans_wanted(tp, last->next) && sb->retrans_out + n < sb->lost_out) {
+                        last = last->next;
+                        n++;
                 }
-                if (skb == tp->write_queue.first)
-                        rearm = true;
+                bool failed = false;
+                for (struct sk_buff *p = skb;; p = p->next) {
+                        bool end = p == last;
+                        if (retransmit_skb(sk, p, end && n > 1)) {
+                                failed = true;
+                                break;
+                        }
+                        if (sb->ca_state == TCP_CA_Loss) {
+                                TCPEXT_INC(sk->net, TCPSlowStartRetrans);
+                        } else {
+                                TCPEXT_INC(sk->net, TCPFastRetrans);
+                                sb->prr_out++;
+                        }
+                        if (p == tp->write_queue.first)
+                                rearm = true;
+                        if (end)
+                                break;
+                }
+                if (failed)
+                        break;
+                skb = last;
         }
         if (rearm)
                 tcp_reset_rtx_timer(sk);
@@ -476,6 +508,13 @@ void tcp_simple_retransmit(struct sock *sk)
         }
         if (!sb->lost_out)
                 return;
+        tcp_non_congestion_loss_retransmit(sk);
+}
+
+void tcp_non_congestion_loss_retransmit(struct sock *sk)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        struct tcp_scoreboard *sb = &tp->sb;
         if (sb->ca_state != TCP_CA_Loss) {
                 sb->high_seq = tp->snd_nxt;
                 /* tcp_current_ssthresh: no reduction, only what is known */

@@ -41,6 +41,10 @@ void tcp_recovery_ack(struct sock *sk, const struct tcp_ack_sample *s);
 void tcp_enter_loss(struct sock *sk);
 /* The path MTU fell below what was sent (tcp_simple_retransmit). */
 void tcp_simple_retransmit(struct sock *sk);
+/* What is marked lost was not lost to congestion (a smaller path MTU, SYN
+ * data the server did not take): Loss state without lowering cwnd, and the
+ * lost segments resent (tcp_non_congestion_loss_retransmit). */
+void tcp_non_congestion_loss_retransmit(struct sock *sk);
 /* Retransmit lost segments, lowest first, while cwnd allows
  * (tcp_xmit_retransmit_queue). */
 void tcp_xmit_retransmit_queue(struct sock *sk);

@@ -178,8 +178,9 @@ void tcp_sack_options(struct tcp_sock *tp, struct tcp_options *o)
 
 uint32_t tcp_packets_out(const struct tcp_sock *tp)
 {
-        uint32_t mss = tp->mss ? tp->mss : 1;
-        return (tp->snd_nxt - tp->snd_una + mss - 1) / mss;
+        /* every sent skb is one segment (tcp_tso.c); the SYN counts while
+         * unacknowledged, as Linux's SYN skb does */
+        return tp->packets_out + (tp->snd_una == tp->iss && tp->snd_nxt != tp->iss ? 1 : 0);
 }
 
 uint32_t tcp_packets_in_flight(const struct tcp_sock *tp)

@@ -92,7 +92,8 @@ void tcp_sack_options(struct tcp_sock *tp, struct tcp_options *o);
 
 /* --- sender ---------------------------------------------------------- */
 
-/* Segments sent and not cumulatively acknowledged (tp->packets_out). */
+/* Segments sent and not cumulatively acknowledged (Linux's packets_out:
+ * each sent skb is one, tcp_skb_pcount; the SYN too while unacked). */
 uint32_t tcp_packets_out(const struct tcp_sock *tp);
 /* The pipe: packets_out - sacked_out - lost_out + retrans_out. */
 uint32_t tcp_packets_in_flight(const struct tcp_sock *tp);

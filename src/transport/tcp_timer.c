@@ -163,6 +163,7 @@ static void rtx_fire(struct timer_list *t)
                 tcp_write_err(sk); /* TCP_USER_TIMEOUT: unacked for too long */
                 return;
         }
+        tp->sb.tlp_high_seq = 0; /* tcp_retransmit_timer: a probe's episode ends */
         /* RFC 5681 3.1: loss by timeout, back to slow start */
         if (!tp->retransmits)
                 tp->snd_ssthresh = tp->cong->ssthresh(tp);

@@ -28,6 +28,14 @@
  *   rm -f /tmp/F, dd ... of=/tmp/F     on the script's private /tmp (pd_files.c)
  *   ip route add|change|replace|del .. strata_ip_route (iproute2's words; -6
  *                                      is refused: no IPv6 routes yet)
+ *   ethtool -K tun0 tso off gso off    nothing to turn off: Linux then hands
+ *                                      tun0 one frame per MSS, as Strata's
+ *                                      TCP always does (it cuts its TSO
+ *                                      packets itself, src/transport/tcp_tso.c);
+ *                                      Linux's size_goal and TSO autosizing do
+ *                                      not depend on these features (TCP has
+ *                                      always used GSO since Linux 4.19)
+ *   A || B                             B when A fails
  * Values are shell words: quotes are removed and $((...)) is evaluated.
  * A key Strata does not have fails the script (it would silently run with
  * another configuration than the script asks for), and so does any other
@@ -59,7 +67,8 @@ static void trim(char *s)
 /* Remove redirections to /dev/null (the script only hides output). */
 static void strip_redirects(char *s)
 {
-        static const char *const r[] = { "2>/dev/null", "> /dev/null", ">/dev/null", "2>&1" };
+        static const char *const r[] = { "&> /dev/null", "&>/dev/null", "2>/dev/null",
+                                         "> /dev/null",  ">/dev/null",  "2>&1" };
         for (size_t i = 0; i < sizeof(r) / sizeof(r[0]); i++) {
                 char *p;
                 while ((p = strstr(s, r[i])))
@@ -361,6 +370,15 @@ out:
 static int run_line(struct pd_runner *r, const char *dir, char *cmd, int line, int depth, char *err,
                     size_t errcap)
 {
+        /* A || B: B only when A fails (a sysctl this kernel lacks, say) */
+        char *alt = strstr(cmd, "||");
+        if (alt) {
+                *alt = 0;
+                if (run_line(r, dir, cmd, line, depth, err, errcap) == 0)
+                        return 0;
+                err[0] = 0;
+                return run_line(r, dir, alt + 2, line, depth, err, errcap);
+        }
         strip_redirects(cmd);
         if (!cmd[0])
                 return 0;
@@ -447,6 +465,8 @@ static int run_line(struct pd_runner *r, const char *dir, char *cmd, int line, i
                 }
                 return 0;
         }
+        if (strcmp(cmd, "ethtool -K tun0 tso off gso off") == 0)
+                return 0; /* what tun0 then sees is what Strata always sends */
 refuse:
         snprintf(err, errcap, "line %d: shell command not supported by the runner: %s", line, cmd);
         return -1;

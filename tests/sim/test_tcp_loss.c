@@ -777,17 +777,18 @@ static void slow_reader_zero_window(void)
          * resent were tail loss probes -- b, its window closing, delays its
          * ACKs (the right edge does not advance: __tcp_ack_snd_check) past
          * a's 2 RTT probe timeout, as Linux does -- each answered by a
-         * D-SACK (and undone) */
+         * D-SACK (and undone).  A probe sends new data instead when some
+         * waits and fits the window (tcp_send_loss_probe): not resent. */
         EXPECT_EQ(ctr(a, "TcpExt.TCPTimeouts"), 0);
         EXPECT_EQ(ctr(a, "TcpExt.TCPFastRetrans"), 0);
-        EXPECT_EQ(ctr(a, "Tcp.RetransSegs"), ctr(a, "TcpExt.TCPLossProbes"));
-        EXPECT_EQ(ctr(a, "TcpExt.TCPDSACKRecv"), ctr(a, "TcpExt.TCPLossProbes"));
+        EXPECT(ctr(a, "Tcp.RetransSegs") <= ctr(a, "TcpExt.TCPLossProbes"));
+        EXPECT_EQ(ctr(a, "TcpExt.TCPDSACKRecv"), ctr(a, "Tcp.RetransSegs"));
         /* b reads again: the rest flows, byte-exact, nothing dropped */
         pump(lab, a, c, b, s, sent, 0, XFER, 30 * SEC);
         CHECK_EQ(ctr(b, "TcpExt.TCPRcvQDrop"), 0);
         CHECK_EQ(ctr(b, "SOCKET_RCVBUFF"), 0);
         EXPECT_EQ(ctr(a, "TcpExt.TCPTimeouts"), 0);
-        EXPECT_EQ(ctr(a, "Tcp.RetransSegs"), ctr(a, "TcpExt.TCPLossProbes"));
+        EXPECT(ctr(a, "Tcp.RetransSegs") <= ctr(a, "TcpExt.TCPLossProbes"));
         close_pair(lab, c, s, l);
         lab_down(lab);
 }
