@@ -210,7 +210,7 @@ static int proc_tcp_sock(struct sock *sk, void *ctx)
                 expires = tp->ka_timer.expires;
         }
         int64_t left = (int64_t)(expires - t->now);
-        int rxq = sk->state == TCP_LISTEN ? tp->accept_qlen
+        int rxq = sk->state == TCP_LISTEN ? tcp_lq(tp)->accept_qlen
                                           : (int)MAX((int32_t)(tp->rcv_nxt - tp->copied_seq), 0);
         unsigned txq = sk->state == TCP_LISTEN ? 0 : tp->write_seq - tp->snd_una;
         bool initial_ss = tp->snd_ssthresh >= 0x7fffffff; /* tcp_in_initial_slowstart */

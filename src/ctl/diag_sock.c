@@ -29,8 +29,8 @@ static void describe_tcp(struct net *net, struct sock *sk, struct diag_sk *d)
         struct tcp_sock *tp = tcp_sk(sk);
         d->is_tcp = true;
         if (sk->state == TCP_LISTEN) {
-                d->rqueue = (uint32_t)tp->accept_qlen;
-                d->wqueue = (uint32_t)tp->backlog;
+                d->rqueue = (uint32_t)tcp_lq(tp)->accept_qlen;
+                d->wqueue = (uint32_t)tcp_lq(tp)->backlog;
         } else {
                 int unread = sk->prot->bytes_readable ? sk->prot->bytes_readable(sk) : 0;
                 d->rqueue = unread > 0 ? (uint32_t)unread : 0;

@@ -465,6 +465,8 @@ static void tcp_destroy(struct sock *sk)
         tcp_fastopen_destroy(sk);
         tcp_sack_free(tp);
         tcp_md5_free(sk);
+        free(tp->lq);
+        tp->lq = NULL;
         if (tp->cong && tp->cong->release)
                 tp->cong->release(tp);
         /* a child never accepted (reset with its listener) still holds
@@ -581,6 +583,16 @@ static int tcp_disconnect(struct sock *sk)
         return 0;
 }
 
+const struct tcp_listen_q tcp_listen_none;
+
+struct tcp_listen_q *tcp_lq_get(struct sock *sk)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        if (!tp->lq)
+                tp->lq = calloc(1, sizeof(*tp->lq));
+        return tp->lq;
+}
+
 static int tcp_listen(struct sock *sk, int backlog)
 {
         struct net *net = sk->net;
@@ -590,7 +602,9 @@ static int tcp_listen(struct sock *sk, int backlog)
         /* min(backlog, net.core.somaxconn), as __sys_listen */
         if ((unsigned)backlog > (unsigned)net->core.somaxconn)
                 backlog = net->core.somaxconn;
-        tp->backlog = backlog;
+        if (!tcp_lq_get(sk))
+                return -ENOMEM;
+        tp->lq->backlog = backlog;
         tcp_fastopen_listen(sk, backlog);
         if (sk->state == TCP_LISTEN)
                 return 0;
@@ -657,12 +671,12 @@ void tcp_accept_enqueue(struct sock *parent, struct sock *child)
 {
         struct tcp_sock *pt = tcp_sk(parent);
         tcp_sk(child)->accept_next = NULL;
-        if (pt->accept_q_last)
-                tcp_sk(pt->accept_q_last)->accept_next = child;
+        if (pt->lq->accept_q_last)
+                tcp_sk(pt->lq->accept_q_last)->accept_next = child;
         else
-                pt->accept_q_first = child;
-        pt->accept_q_last = child;
-        pt->accept_qlen++;
+                pt->lq->accept_q_first = child;
+        pt->lq->accept_q_last = child;
+        pt->lq->accept_qlen++;
         sock_hold(child);
         sock_wake(parent);
 }
@@ -674,15 +688,15 @@ static struct sock *tcp_accept(struct sock *sk, int *err)
                 *err = -EINVAL;
                 return NULL;
         }
-        struct sock *c = tp->accept_q_first;
+        struct sock *c = tp->lq->accept_q_first;
         if (!c) {
                 *err = -EAGAIN;
                 return NULL;
         }
-        tp->accept_q_first = tcp_sk(c)->accept_next;
-        if (!tp->accept_q_first)
-                tp->accept_q_last = NULL;
-        tp->accept_qlen--;
+        tp->lq->accept_q_first = tcp_sk(c)->accept_next;
+        if (!tp->lq->accept_q_first)
+                tp->lq->accept_q_last = NULL;
+        tp->lq->accept_qlen--;
         tcp_sk(c)->parent = NULL;
         sock_put(sk);
         return c; /* the queue's reference becomes the descriptor's */
@@ -703,7 +717,7 @@ static unsigned tcp_poll(struct sock *sk)
         struct tcp_sock *tp = tcp_sk(sk);
         unsigned mask = 0;
         if (sk->state == TCP_LISTEN)
-                return tp->accept_q_first ? (POLLIN | POLLRDNORM) : 0;
+                return tp->lq->accept_q_first ? (POLLIN | POLLRDNORM) : 0;
         if (sk->state == TCP_SYN_SENT && tcp_fo(tp)->defer_connect)
                 return POLLOUT | POLLWRNORM; /* write() sends the SYN with data */
         if (sk->err || sock_errq_pending(sk))
@@ -1004,15 +1018,15 @@ static void tcp_listen_stop(struct sock *sk)
 {
         struct tcp_sock *tp = tcp_sk(sk);
         struct sock *c;
-        while ((c = tp->accept_q_first)) {
-                tp->accept_q_first = tcp_sk(c)->accept_next;
+        while ((c = tp->lq->accept_q_first)) {
+                tp->lq->accept_q_first = tcp_sk(c)->accept_next;
                 tcp_send_reset(c);
                 tcp_done(c);
                 sock_put(c);
                 sock_put(sk);
         }
-        tp->accept_q_last = NULL;
-        tp->accept_qlen = 0;
+        tp->lq->accept_q_last = NULL;
+        tp->lq->accept_qlen = 0;
         tcp_set_state(sk, TCP_CLOSE);
 }
 
@@ -1037,7 +1051,7 @@ static int tcp_abort(struct sock *sk, int err)
         if (sk->state == TCP_SYN_RECV && tp->parent) {
                 /* an embryo: out of its listener's SYN queue */
                 struct sock *parent = tp->parent;
-                tcp_sk(parent)->syn_qlen--;
+                tcp_sk(parent)->lq->syn_qlen--;
                 tp->parent = NULL;
                 sock_put(parent);
         }
@@ -1181,7 +1195,9 @@ static int tcp_setsockopt(struct sock *sk, int level, int name, const void *val,
                 tcp_set_quickack(sk, v);
                 return 0;
         case TCP_DEFER_ACCEPT:
-                tp->defer_accept = secs_to_retrans(v);
+                if (!tcp_lq_get(sk))
+                        return -ENOMEM;
+                tp->lq->defer_accept = secs_to_retrans(v);
                 return 0;
         case TCP_WINDOW_CLAMP:
                 /* tcp_set_window_clamp: 0 only before a connection (none);
@@ -1268,8 +1284,8 @@ size_t tcp_get_info(struct sock *sk, void *buf, size_t cap)
         v.snd_cwnd = tp->snd_cwnd;
         if (sk->state == TCP_LISTEN) {
                 /* a listener reports its accept queue and backlog only */
-                v.unacked = tp->accept_qlen;
-                v.sacked = (uint32_t)tp->backlog;
+                v.unacked = tcp_lq(tp)->accept_qlen;
+                v.sacked = (uint32_t)tcp_lq(tp)->backlog;
                 return tcp_info_pack(&v, buf, cap);
         }
         uint64_t now = net_now(sk->net);
@@ -1370,7 +1386,7 @@ static int tcp_getsockopt(struct sock *sk, int level, int name, void *val, sockl
                 v = !tp->ack.pingpong; /* !inet_csk_in_pingpong_mode */
                 break;
         case TCP_DEFER_ACCEPT:
-                v = retrans_to_secs(tp->defer_accept);
+                v = retrans_to_secs(tcp_lq(tp)->defer_accept);
                 break;
         case TCP_WINDOW_CLAMP:
                 v = (int)tp->window_clamp;

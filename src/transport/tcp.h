@@ -152,7 +152,9 @@ struct tcp_sock {
         } ack;
         /* listen */
         struct sock *parent;             /* the listener (SYN_RECV children) */
-        struct sock *accept_q_first, *accept_q_last, *accept_next;
+        struct sock *accept_next;        /* the next child in its listener's accept queue */
+        struct tcp_listen_q *lq;         /* a listener's queues (below), or NULL:
+                                          * made by listen(), as few sockets listen */
         struct sock *ehash_next;         /* established/listen hash chain */
         struct ip_rt_cache dst_cache;    /* the connection's output route (sk_dst_cache) */
         struct tcp_fastopen_sock *fo;    /* Fast Open (tcp_fastopen.c): NULL until first
@@ -190,7 +192,6 @@ struct tcp_sock {
         uint32_t window_clamp;           /* the largest offer */
         uint32_t ts_recent, ts_recent_stamp;
         uint32_t rtt_seq;                /* the timed segment's end_seq (0: none timed) */
-        int accept_qlen, syn_qlen, backlog;
         /* counters for tcp_info */
         uint32_t total_retrans, segs_in, segs_out;
         uint32_t delivered;              /* packets acknowledged, the SYN's exchange counted once */
@@ -212,8 +213,6 @@ struct tcp_sock {
         uint8_t syn_retries;             /* TCP_SYNCNT (0: the sysctl) */
         int8_t linger2;                  /* TCP_LINGER2 in s: how long an orphan waits in
                                           * FIN_WAIT2 (0: tcp_fin_timeout, -1: not at all) */
-        uint8_t defer_accept;            /* listener: TCP_DEFER_ACCEPT as SYN-ACK
-                                          * retransmissions (rskq_defer_accept) */
         bool is_cwnd_limited : 1;
         bool in_recovery : 1;            /* NewReno */
         bool fin_received : 1;
@@ -237,6 +236,27 @@ static inline struct tcp_sock *tcp_sk(struct sock *sk)
 {
         return sk->proto_data;
 }
+
+/* A listener's queues (inet_connection_sock's icsk_accept_queue): made by
+ * listen() or TCP_DEFER_ACCEPT, kept until the socket goes, for children
+ * still in SYN_RECV count themselves in their listener's. */
+struct tcp_listen_q {
+        struct sock *accept_q_first, *accept_q_last;
+        int accept_qlen, syn_qlen, backlog;
+        uint8_t defer_accept;            /* TCP_DEFER_ACCEPT as SYN-ACK retransmissions
+                                          * (rskq_defer_accept) */
+};
+
+extern const struct tcp_listen_q tcp_listen_none;
+
+/* The queues to read: all zero for a socket that never listened. */
+static inline const struct tcp_listen_q *tcp_lq(const struct tcp_sock *tp)
+{
+        return tp->lq ? tp->lq : &tcp_listen_none;
+}
+
+/* sk's queues, made on first use; NULL when out of memory. */
+struct tcp_listen_q *tcp_lq_get(struct sock *sk);
 
 /* A socket's Fast Open state to read: all zero until Fast Open is first
  * used on it (tcp_fastopen_get makes it). */

@@ -69,7 +69,7 @@ static int tcp_v4_err(struct net *net, const uint8_t *inner, size_t len, uint8_t
                 } else if (abort) {
                         struct sock *parent = tp->parent;
                         if (parent) {
-                                tcp_sk(parent)->syn_qlen--;
+                                tcp_sk(parent)->lq->syn_qlen--;
                                 tp->parent = NULL;
                                 TCPEXT_INC(net, ListenDrops);
                                 sock_put(parent);

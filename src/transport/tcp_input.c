@@ -462,7 +462,7 @@ static bool tcp_cookie_ack(struct sock *sk, struct sk_buff *skb, const struct tc
                 return false;
         /* tcp_v4_syn_recv_sock: no room to accept it -- dropped without
          * a reset, whatever tcp_abort_on_overflow says */
-        if (lp->accept_qlen > lp->backlog) {
+        if (lp->lq->accept_qlen > lp->lq->backlog) {
                 TCPEXT_INC(net, ListenOverflows);
                 TCPEXT_INC(net, ListenDrops);
                 TRACE(net, skb, IP_LOCAL, "tcp: SYN cookie for port %u: accept queue full",
@@ -481,7 +481,7 @@ static bool tcp_cookie_ack(struct sock *sk, struct sk_buff *skb, const struct tc
         tp->ecn_flags = req.ecn_ok ? TCP_ECN_OK : 0;
         c->state = TCP_SYN_RECV;
         tcp_ehash_add(c);
-        lp->syn_qlen++; /* SYN_RECV's ACK processing takes it back */
+        lp->lq->syn_qlen++; /* SYN_RECV's ACK processing takes it back */
         TCP_INC(net, PassiveOpens);
         /* No SYN-ACK was timed or kept: SYN_RECV's processing takes no
          * RTT sample from it and defers nothing (tcp_get_cookie_sock knows
@@ -523,22 +523,22 @@ static void tcp_listen_rcv(struct sock *sk, struct sk_buff *skb, const struct tc
         /* inet_csk_reqsk_queue_is_full (or cookies always): a cookie
          * instead of a request, or a drop without cookies */
         bool want_cookie = false;
-        if (cfg->syncookies == 2 || lp->syn_qlen > lp->backlog) {
+        if (cfg->syncookies == 2 || lp->lq->syn_qlen > lp->lq->backlog) {
                 want_cookie = tcp_syn_flood_action(sk);
                 if (!want_cookie) {
                         TCPEXT_INC(net, ListenDrops);
                         TRACE(net, skb, IP_LOCAL, "tcp: SYN queue of port %u full (backlog %d)",
-                              sk->num, lp->backlog);
+                              sk->num, lp->lq->backlog);
                         tcp_drop(net, skb, SKB_DROP_REASON_NOT_SPECIFIED);
                         return;
                 }
         }
         /* sk_acceptq_is_full: more than backlog waiting to be accepted */
-        if (lp->accept_qlen > lp->backlog) {
+        if (lp->lq->accept_qlen > lp->lq->backlog) {
                 TCPEXT_INC(net, ListenOverflows);
                 TCPEXT_INC(net, ListenDrops);
                 TRACE(net, skb, IP_LOCAL, "tcp: listen queue of port %u full (backlog %d)",
-                      sk->num, lp->backlog);
+                      sk->num, lp->lq->backlog);
                 tcp_drop(net, skb, SKB_DROP_REASON_NOT_SPECIFIED);
                 return;
         }
@@ -550,7 +550,7 @@ static void tcp_listen_rcv(struct sock *sk, struct sk_buff *skb, const struct tc
         /* Without cookies the last quarter of tcp_max_syn_backlog is kept
          * for peers proven alive (tcp_peer_is_proven); Strata keeps no
          * such metrics, so it holds that quarter back from everyone. */
-        if (!cfg->syncookies && cfg->max_syn_backlog - lp->syn_qlen < (cfg->max_syn_backlog >> 2)) {
+        if (!cfg->syncookies && cfg->max_syn_backlog - lp->lq->syn_qlen < (cfg->max_syn_backlog >> 2)) {
                 TCPEXT_INC(net, ListenDrops);
                 tcp_drop(net, skb, SKB_DROP_REASON_NOT_SPECIFIED);
                 return;
@@ -569,7 +569,7 @@ static void tcp_listen_rcv(struct sock *sk, struct sk_buff *skb, const struct tc
         c->state = TCP_SYN_RECV;
         tcp_ehash_add(c);
         if (!fastopen)
-                lp->syn_qlen++;
+                lp->lq->syn_qlen++;
         TCP_INC(net, PassiveOpens);
         tp->rtt_seq_time = net_now(net);
         tcp_send_synack(c);
@@ -784,7 +784,7 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
                 }
                 if (sk->state == TCP_SYN_RECV && tp->parent && !tcp_fo(tp)->passive) {
                         struct sock *parent = tp->parent;
-                        tcp_sk(parent)->syn_qlen--;
+                        tcp_sk(parent)->lq->syn_qlen--;
                         tp->parent = NULL;
                         sock_put(parent);
                         TCPEXT_INC(net, EmbryonicRsts);
@@ -816,7 +816,7 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
                 }
                 /* a Fast Open child is on the accept queue already */
                 struct sock *parent = tcp_fo(tp)->passive ? NULL : tp->parent;
-                if (parent && tp->retransmits < tcp_sk(parent)->defer_accept &&
+                if (parent && tp->retransmits < tcp_lq(tcp_sk(parent))->defer_accept &&
                     th->seq + seglen == tp->irs + 1) {
                         /* TCP_DEFER_ACCEPT (tcp_check_req): a bare ACK does
                          * not complete the handshake; data will, or the
@@ -828,7 +828,7 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
                 }
                 if (parent) {
                         struct tcp_sock *lp = tcp_sk(parent);
-                        if (lp->accept_qlen > lp->backlog) {
+                        if (lp->lq->accept_qlen > lp->lq->backlog) {
                                 /* accept queue full: the ACK is dropped and the
                                  * SYN-ACK will be retransmitted; with
                                  * tcp_abort_on_overflow the peer is reset
@@ -837,7 +837,7 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
                                 TCPEXT_INC(net, ListenDrops);
                                 if (tcp_cfg(net)->abort_on_overflow) {
                                         tcp_v4_send_reset(net, skb, th, saddr, daddr, seglen);
-                                        lp->syn_qlen--;
+                                        lp->lq->syn_qlen--;
                                         tp->parent = NULL;
                                         sock_put(parent);
                                         TCPEXT_INC(net, EmbryonicRsts);
@@ -846,7 +846,7 @@ static void tcp_rcv_state(struct sock *sk, struct sk_buff *skb, const struct tcp
                                 tcp_drop(net, skb, SKB_DROP_REASON_NOT_SPECIFIED);
                                 return;
                         }
-                        lp->syn_qlen--;
+                        lp->lq->syn_qlen--;
                 }
                 /* a Fast Open child may have sent data in SYN_RECV: the
                  * ACK takes the SYN here and the data as any ACK does */

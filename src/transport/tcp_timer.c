@@ -120,7 +120,7 @@ static void rtx_fire(struct timer_list *t)
                  * ACK was dropped lives out the deferral, and hears a SYN-ACK
                  * again only at its end -- a last chance to complete */
                 struct sock *lst = tcp_fo(tp)->passive ? NULL : tp->parent;
-                int defer = lst ? tcp_sk(lst)->defer_accept : 0;
+                int defer = lst ? tcp_lq(tcp_sk(lst))->defer_accept : 0;
                 int n = tp->retransmits;
                 bool expire = n >= tcp_cfg(net)->synack_retries &&
                               (!defer || !tp->defer_acked || n >= defer);
@@ -134,7 +134,7 @@ static void rtx_fire(struct timer_list *t)
                                 return;
                         }
                         if (parent) {
-                                tcp_sk(parent)->syn_qlen--;
+                                tcp_sk(parent)->lq->syn_qlen--;
                                 tp->parent = NULL;
                                 sock_put(parent);
                         }
