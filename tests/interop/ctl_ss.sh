@@ -12,8 +12,8 @@
 # with a listener, connections and a bound UDP socket.  A canary listener
 # (and UDP socket) on the host must not show: ss falls back to
 # /proc/net/tcp when sock_diag fails, which would list the host's sockets
-# as the namespace's; strace, when installed, confirms ss never opens
-# /proc/net/{tcp,udp}.  Only what is started here is stopped, by PID.
+# as the namespace's (the shim serves the namespace's own /proc/net/tcp);
+# strace, when installed, confirms ss never opens /proc/net/{tcp,udp}.  Only what is started here is stopped, by PID.
 #
 # Usage: sh tests/interop/ctl_ss.sh BUILD_DIR   (root; SKIPs otherwise)
 set -u
@@ -76,11 +76,20 @@ view -uanep
 NORM='s/^TCP: *[0-9]* (estab \([0-9]*\), closed [0-9]*,/TCP: (estab \1,/'
 view -s
 NORM=
-if sexec cat /proc/net/tcp >/dev/null 2>&1; then
-        echo "FAIL ctl_ss: /proc/net/tcp of the host is readable under strata exec"
+# /proc/net/tcp is the namespace's (served by the shim: its header, none
+# of the host's sockets); /proc/net/udp, not served, is not found
+cport_hex=$(printf ':%04X ' "$CPORT")
+if ! sexec cat /proc/net/tcp >"$tmp/proc_tcp" 2>&1 || ! grep -q '^  sl  local_address' "$tmp/proc_tcp"; then
+        echo "FAIL ctl_ss: /proc/net/tcp is not served under strata exec: $(head -c 200 "$tmp/proc_tcp")"
+        failed=1
+elif [ -n "$canary" ] && grep -q "$cport_hex" "$tmp/proc_tcp"; then
+        echo "FAIL ctl_ss: the host canary shows in /proc/net/tcp under strata exec"
+        failed=1
+elif sexec cat /proc/net/udp >/dev/null 2>&1; then
+        echo "FAIL ctl_ss: /proc/net/udp of the host is readable under strata exec"
         failed=1
 else
-        echo "PASS ctl_ss: the host's /proc/net/tcp is not found under strata exec"
+        echo "PASS ctl_ss: /proc/net/tcp is the namespace's and the host's /proc/net/udp is not found under strata exec"
 fi
 
 if [ -n "$canary" ]; then
