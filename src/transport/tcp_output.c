@@ -291,7 +291,7 @@ void tcp_push_mode(struct sock *sk, enum tcp_push_how how)
         if (how == TCP_PUSH_FORCE || how == TCP_PUSH_PROBE)
                 nonagle = TCP_NAGLE_PUSH;
         uint32_t mss = tp->mss ? tp->mss : 1;
-        uint32_t max_segs = tcp_tso_segs(sk, mss);
+        uint32_t max_segs = 0; /* tcp_tso_segs, once a run of several pieces needs it */
         /* from the send head (tcp_send_head), not over what already went */
         struct sk_buff *start = tp->send_head ? tp->send_head : tp->write_queue.first;
         /* No send head and the queue's last skb already went: nothing is
@@ -322,7 +322,9 @@ void tcp_push_mode(struct sock *sk, enum tcp_push_how how)
                         quota = halfcwnd;
                 /* the run's length matters up to one packet's worth: past
                  * it, neither its end nor a FIN there changes this packet */
-                uint32_t pkt_segs = quota < max_segs ? quota : max_segs;
+                if (!max_segs && skb->next && TCP_SKB_CB(skb->next)->cont)
+                        max_segs = tcp_tso_segs(sk, mss);
+                uint32_t pkt_segs = !max_segs ? 1 : quota < max_segs ? quota : max_segs;
                 struct sk_buff *last;
                 uint32_t run_len = tcp_run_len(skb, mss * (pkt_segs ? pkt_segs : 1), &last);
                 bool is_tail = last && last->next == NULL;
