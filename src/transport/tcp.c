@@ -449,6 +449,7 @@ static int tcp_init_sock(struct sock *sk)
                 tp->cong = tcp_cong_find("reno");
         tp->cong->init(tp);
         tp->sb.reordering = (uint32_t)cfg->reordering; /* dupthresh */
+        tp->sb.reo_wnd_steps = 1;
         /* tcp_init_sock: buffers from tcp_rmem[1] / tcp_wmem[1] */
         sk->rcvbuf = cfg->rmem[1];
         sk->sndbuf = cfg->wmem[1];

@@ -17,6 +17,7 @@
 #include "transport/tcp_sack.h"
 
 #include "transport/tcp.h"
+#include "transport/tcp_recovery.h"
 
 #define TCP_TIMEOUT_MIN_NS (2 * NSEC_PER_MSEC) /* Linux's TCP_TIMEOUT_MIN: 2 jiffies */
 
@@ -59,8 +60,33 @@ static uint64_t rack_reo_wnd(const struct tcp_sock *tp)
                 if (sb->sacked_out >= sb->reordering)
                         return 0;
         }
-        uint64_t w = sb->min_rtt_ns / 4, cap = tp->srtt;
+        uint64_t w = sb->min_rtt_ns / 4 * (sb->reo_wnd_steps ? sb->reo_wnd_steps : 1);
+        uint64_t cap = tp->srtt;
         return w < cap ? w : cap;
+}
+
+#define TCP_RACK_STATIC_REO_WND 0x2 /* net.ipv4.tcp_recovery: no adapting */
+#define TCP_RACK_RECOVERY_THRESH 16
+
+void tcp_rack_update_reo_wnd(struct sock *sk, uint32_t delivered)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        struct tcp_scoreboard *sb = &tp->sb;
+        if ((tcp_cfg(sk->net)->recovery & TCP_RACK_STATIC_REO_WND) || !delivered)
+                return;
+        /* a D-SACK for data sent before the last growth is a round late */
+        uint32_t sent_ms = (uint32_t)(sb->rack_xmit_ns / NSEC_PER_MSEC);
+        if (sb->rack_dsack_seen && (int32_t)(sent_ms - sb->reo_adjust_ms) < 0)
+                sb->rack_dsack_seen = false;
+        if (sb->rack_dsack_seen) {
+                if (sb->reo_wnd_steps < 0xff)
+                        sb->reo_wnd_steps++;
+                sb->rack_dsack_seen = false;
+                sb->reo_adjust_ms = tcp_time_ms(sk->net);
+                sb->reo_wnd_persist = TCP_RACK_RECOVERY_THRESH;
+        } else if (!sb->reo_wnd_persist) {
+                sb->reo_wnd_steps = 1;
+        }
 }
 
 /* tcp_rack_detect_loss: returns the longest wait (ns) of those not yet

@@ -339,6 +339,7 @@ void tcp_recovery_ack(struct sock *sk, const struct tcp_ack_sample *s)
         struct tcp_sock *tp = tcp_sk(sk);
         struct tcp_scoreboard *sb = &tp->sb;
         uint32_t delivered = s->acked_new + s->tag.newly_sacked;
+        tcp_rack_update_reo_wnd(sk, delivered);
         process_tlp_ack(sk, s);
         /* tcp_clean_rtx_queue: only below what was SACKed before this ACK */
         if (s->una_advanced && seq_before(s->reord, s->tag.prior_fack))
@@ -359,6 +360,8 @@ void tcp_recovery_ack(struct sock *sk, const struct tcp_ack_sample *s)
                            sb->ca_state != TCP_CA_CWR && !seq_before(tp->snd_una, sb->high_seq)) {
                         /* tcp_try_undo_recovery, else tcp_end_cwnd_reduction */
                         bool undone = sb->ca_state == TCP_CA_Recovery && try_undo(sk, true);
+                        if (!undone && sb->reo_wnd_persist)
+                                sb->reo_wnd_persist--; /* tcp_try_undo_recovery */
                         if (sb->ca_state == TCP_CA_Recovery && !undone &&
                             tp->snd_ssthresh < 0x7fffffffu)
                                 tp->snd_cwnd = tp->snd_ssthresh;

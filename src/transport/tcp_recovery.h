@@ -31,6 +31,9 @@ struct tcp_ack_sample {
         struct tcp_sack_tag tag;
 };
 
+/* tcp_rack.c: an ACK that delivered segments: RACK's reordering window
+ * follows the D-SACKs seen. */
+void tcp_rack_update_reo_wnd(struct sock *sk, uint32_t delivered);
 /* After an ACK was processed (scoreboard tagged, queue cleaned): move the
  * congestion state, adjust cwnd (PRR or congestion avoidance) and
  * retransmit what is lost (tcp_fastretrans_alert, tcp_cong_control,

@@ -279,6 +279,8 @@ void tcp_sacktag(struct sock *sk, uint32_t ack, const struct tcp_options *o,
                 out->dsack = true;
                 TCPEXT_INC(net, TCPDSACKOfoRecv);
         }
+        if (out->dsack)
+                tp->sb.rack_dsack_seen = true; /* the reordering window may grow */
         /* the valid blocks, lowest first, so one walk of the queue serves */
         struct tcp_sack_block blk[TCP_MAX_SACK];
         unsigned nb = 0;

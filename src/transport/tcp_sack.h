@@ -66,6 +66,13 @@ struct tcp_scoreboard {
         uint32_t undo_marker; /* snd_una when the recovery began */
         int32_t undo_retrans; /* retransmissions not yet D-SACKed (-1: none) */
         uint32_t prior_ssthresh;
+        /* RACK's reordering window (RFC 8985 7.2, tcp_rack_update_reo_wnd):
+         * min_rtt/4 times steps, a step more for each round trip with a
+         * D-SACK, back to one after 16 recoveries without */
+        uint32_t reo_adjust_ms; /* when steps last grew (ms clock) */
+        uint8_t reo_wnd_steps;
+        uint8_t reo_wnd_persist : 5;
+        bool rack_dsack_seen : 1; /* a D-SACK came since the last update */
         uint8_t ca_state;     /* TCP_CA_* as TCP_INFO reports it */
         bool rack_advanced : 1; /* something was delivered since the last check */
         bool tlp_pending : 1;   /* rtx_timer is armed as the probe timeout */

@@ -537,6 +537,58 @@ static void dsack_undoes_needless_recovery(void)
         teardown(&w);
 }
 
+/* Data segments the stack sends within ms, as segment numbers. */
+static int sent_within(struct w *w, uint64_t ms, int *sent, int cap)
+{
+        run(w, ms * MSEC);
+        struct tcp_repr th;
+        size_t plen;
+        int n = 0;
+        while (take_seg(w, &th, &plen))
+                if (plen && n < cap)
+                        sent[n++] = (int)((th.seq - w->stack_nxt) / MSS);
+        return n;
+}
+
+/* RFC 8985 7.2 (tcp_rack_update_reo_wnd): a D-SACK says a retransmission
+ * was needless, so RACK waits longer before calling a segment lost --
+ * min_rtt/4 per step (here 1 ms / 4: the handshake's RTT), a step more per
+ * round trip that brings a D-SACK, up to srtt. */
+static void dsack_widens_rack_reordering_window(void)
+{
+        for (int dsack = 0; dsack < 2; dsack++) {
+                struct w w;
+                setup(&w, dsack ? "sack-reo2" : "sack-reo1", true, false);
+                /* no tail loss probe: RACK alone decides */
+                CHECK_EQ(strata_sysctl_set(w.ns, "net.ipv4.tcp_early_retrans", "0"), 0);
+                int sent[16];
+                /* 40 round trips of 40 ms, each ACK (with dsack) also
+                 * reporting segment 0 again: 40 steps, 10 ms of window */
+                for (uint32_t k = 0; k < 40; k++) {
+                        CHECK_EQ(stack_sends(&w, 1), 1);
+                        run(&w, 39 * MSEC);
+                        uint32_t d[][2] = { { 0, 1 } };
+                        sack_ack(&w, k + 1, dsack && k ? 1 : 0, d, sent, 16);
+                }
+                CHECK_EQ(ctr(&w, "TcpExt.TCPDSACKRecv"), dsack ? 39u : 0u);
+                /* segments 40..45 at once; 40 ms later only 43 is SACKed */
+                CHECK_EQ(stack_sends(&w, 6), 6);
+                run(&w, 38 * MSEC);
+                uint32_t b[][2] = { { 43, 44 } };
+                CHECK_EQ(sack_ack(&w, 40, 1, b, sent, 16), 0);
+                /* one step waits 0.25 ms (+2 ms timer slack); 40 wait 10 ms */
+                int early = sent_within(&w, 6, sent, 16);
+                if (dsack) {
+                        CHECK_EQ(early, 0);
+                        CHECK(sent_within(&w, 10, sent, 16) >= 1);
+                } else {
+                        CHECK(early >= 1);
+                }
+                CHECK_EQ(sent[0], 40);
+                teardown(&w);
+        }
+}
+
 /* Without SACK, RFC 3042: each of the first two duplicate ACKs lets one
  * new segment go (Linux counts them as segments that left, its reno
  * "sacked_out"); the third is the fast retransmit. */
@@ -570,7 +622,7 @@ static void limited_transmit_without_sack(void)
         teardown(&w);
 }
 
-TEST_MAIN(T(ooo_data_gets_blocks_newest_first), T(four_blocks_without_timestamps),
+TEST_MAIN(T(dsack_widens_rack_reordering_window), T(ooo_data_gets_blocks_newest_first), T(four_blocks_without_timestamps),
           T(no_blocks_without_sack_permitted), T(duplicate_data_gets_dsack_once),
           T(recovery_retransmits_only_the_holes), T(reordering_raises_dupthresh),
           T(dsack_and_bad_blocks_counted_not_used), T(rto_does_not_resend_sacked),
