@@ -56,7 +56,7 @@
         X(TCPSACKDiscard) X(TCPSACKReneging) X(TCPDSACKOldSent) X(TCPDSACKOfoSent)              \
         X(DelayedACKLost) X(TCPSackFailures) X(TCPLossFailures) X(TCPOFOMerge)      \
         X(TCPLostRetransmit) X(TCPLossProbes) X(TCPLossProbeRecovery)              \
-        X(TCPDSACKUndo) X(TCPFullUndo) X(TCPWantZeroWindowAdv) X(TCPToZeroWindowAdv)            \
+        X(TCPDSACKUndo) X(TCPFullUndo) X(TCPLossUndo) X(TCPSpuriousRTOs) X(TCPWantZeroWindowAdv) X(TCPToZeroWindowAdv)            \
         X(TCPFromZeroWindowAdv) X(TCPFastOpenActive) X(TCPFastOpenActiveFail)                   \
         X(TCPFastOpenPassive) X(TCPFastOpenPassiveFail) X(TCPFastOpenListenOverflow)            \
         X(TCPFastOpenCookieReqd) X(TCPFastOpenBlackhole) X(TCPFastOpenPassiveAltKey)           \

@@ -19,8 +19,8 @@
  * tcp_syncookies.c; urgent data and splice's read in tcp_urg.c;
  * MSG_ZEROCOPY and transmit timestamps in tcp_zerocopy.c and tcp_tstamp.c
  * (tcp_errq.h); TCP MD5 signatures in tcp_md5.c; receive-buffer
- * autotuning in tcp_rcvwnd.c, the send buffer's in tcp_tso.c.  Not yet:
- * F-RTO and undo after an RTO, MTU probing.
+ * autotuning in tcp_rcvwnd.c, the send buffer's in tcp_tso.c; F-RTO in
+ * tcp_recovery.c.  Not yet: Eifel undo, MTU probing.
  */
 #ifndef STRATA_TRANSPORT_TCP_H
 #define STRATA_TRANSPORT_TCP_H

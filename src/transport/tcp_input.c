@@ -181,6 +181,8 @@ static void tcp_clean_acked(struct sock *sk, uint32_t ack, struct tcp_ack_sample
                         as->acked_new++;
                         if (!ever_retrans && seq_before(cb->seq, as->reord))
                                 as->reord = cb->seq;
+                        if (!ever_retrans && !seq_after(cb->end_seq, tp->sb.high_seq))
+                                as->orig_acked = true; /* FLAG_ORIG_SACK_ACKED */
                 }
                 skb_dequeue(&tp->write_queue);
                 if (tp->packets_out)

@@ -19,8 +19,10 @@
  * for the RTO.  An episode whose every retransmission comes back D-SACKed
  * is undone.  CWR: an ECN echo (RFC 3168) cuts ssthresh once per window
  * without a loss, PRR bringing cwnd down to it, until data sent after the
- * cut is acked.  Not built: undo after an RTO (F-RTO, tcp_try_undo_loss)
- * or by timestamps (Eifel).
+ * cut is acked.  An RTO that F-RTO (RFC 5682, net.ipv4.tcp_frto) finds
+ * spurious is undone: after it new data goes instead of retransmissions,
+ * and an ACK for data never retransmitted says the originals arrived
+ * (tcp_process_loss).  Not built: undo by timestamps (Eifel).
  */
 #include <netinet/tcp.h>
 
@@ -334,6 +336,96 @@ static bool may_raise_cwnd(struct sock *sk, const struct tcp_ack_sample *s)
         return s->una_advanced;
 }
 
+/* tcp_may_undo: every retransmission of the episode came back D-SACKed
+ * (Linux also takes a timestamp older than the first retransmission:
+ * Eifel, not built). */
+static bool may_undo(const struct tcp_sock *tp)
+{
+        return tp->sb.undo_active && !tp->sb.undo_retrans;
+}
+
+/* tcp_undo_cwnd_reduction after an RTO: the window and ssthresh come back,
+ * and with unmark_loss nothing is taken as lost any more. */
+static void undo_loss_reduction(struct sock *sk, bool unmark_loss)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        struct tcp_scoreboard *sb = &tp->sb;
+        if (unmark_loss) {
+                for (struct sk_buff *skb = tp->write_queue.first; skb; skb = skb->next)
+                        TCP_SKB_CB(skb)->sacked &= (uint8_t)~TCPCB_LOST;
+                sb->lost_out = 0;
+        }
+        if (sb->prior_ssthresh) {
+                if (tp->snd_cwnd < sb->prior_cwnd)
+                        tp->snd_cwnd = sb->prior_cwnd; /* tcp_reno_undo_cwnd */
+                if (sb->prior_ssthresh > tp->snd_ssthresh) {
+                        tp->snd_ssthresh = sb->prior_ssthresh;
+                        tcp_ecn_withdraw_cwr(tp);
+                }
+        }
+        sb->undo_active = false;
+        sb->rack_advanced = true; /* RACK looks again */
+}
+
+/* tcp_try_undo_loss: the RTO was needless -- all its retransmissions were
+ * D-SACKed, or (frto_undo) F-RTO saw data never retransmitted acked. */
+static bool try_undo_loss(struct sock *sk, bool frto_undo)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        if (!frto_undo && !may_undo(tp))
+                return false;
+        undo_loss_reduction(sk, true);
+        TCPEXT_INC(sk->net, TCPLossUndo);
+        if (frto_undo)
+                TCPEXT_INC(sk->net, TCPSpuriousRTOs);
+        tp->retransmits = 0;
+        set_ca_state(tp, TCP_CA_Open);
+        return true;
+}
+
+enum loss_rexmit { REXMIT_NONE, REXMIT_LOST, REXMIT_NEW };
+
+/* tcp_process_loss: an ACK in Loss state, with F-RTO (RFC 5682 3.1, the
+ * SACK-enhanced form) when tcp_enter_loss allowed it. */
+static enum loss_rexmit process_loss(struct sock *sk, const struct tcp_ack_sample *s)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        struct tcp_scoreboard *sb = &tp->sb;
+        bool recovered = !seq_before(tp->snd_una, sb->high_seq);
+        if (s->una_advanced && try_undo_loss(sk, false))
+                return REXMIT_NONE;
+        if (sb->frto) {
+                /* step 3.b: data never retransmitted was (s)acked: the
+                 * timeout was spurious */
+                if ((s->orig_acked || s->tag.orig_sacked) && try_undo_loss(sk, true))
+                        return REXMIT_NONE;
+                if (seq_after(tp->snd_nxt, sb->high_seq)) {
+                        if (s->tag.newly_sacked || s->dupack)
+                                sb->frto = false; /* step 3.a: the loss was real */
+                } else if (s->una_advanced && !recovered) {
+                        sb->high_seq = tp->snd_nxt;
+                        /* step 2.b: new data rather than retransmissions,
+                         * if there is some and the window takes it */
+                        if (tp->write_seq != tp->snd_nxt &&
+                            seq_after(tp->snd_una + tp->snd_wnd, tp->snd_nxt))
+                                return REXMIT_NEW;
+                        sb->frto = false;
+                }
+        }
+        if (recovered) {
+                /* tcp_try_undo_recovery: step 2.a, the episode is over */
+                if (may_undo(tp)) {
+                        undo_loss_reduction(sk, false);
+                        TCPEXT_INC(sk->net, TCPLossUndo);
+                } else if (sb->reo_wnd_persist) {
+                        sb->reo_wnd_persist--;
+                }
+                set_ca_state(tp, TCP_CA_Open);
+                return REXMIT_NONE;
+        }
+        return REXMIT_LOST;
+}
+
 void tcp_recovery_ack(struct sock *sk, const struct tcp_ack_sample *s)
 {
         struct tcp_sock *tp = tcp_sk(sk);
@@ -349,6 +441,7 @@ void tcp_recovery_ack(struct sock *sk, const struct tcp_ack_sample *s)
                 sb->highest_sack = 0;
         }
         uint32_t lost_retrans = sb->lost_retrans;
+        enum loss_rexmit rexmit = REXMIT_LOST;
         bool dubious = s->dupack || s->tag.newly_sacked || s->tag.dsack || s->ece ||
                        sb->ca_state != TCP_CA_Open;
         if (dubious) {
@@ -356,8 +449,8 @@ void tcp_recovery_ack(struct sock *sk, const struct tcp_ack_sample *s)
                  * is acked; CWR only past that, once CWR itself got there */
                 if (sb->ca_state == TCP_CA_CWR && seq_after(tp->snd_una, sb->high_seq)) {
                         end_cwr(tp);
-                } else if (sb->ca_state != TCP_CA_Open && sb->ca_state != TCP_CA_Disorder &&
-                           sb->ca_state != TCP_CA_CWR && !seq_before(tp->snd_una, sb->high_seq)) {
+                } else if (sb->ca_state == TCP_CA_Recovery &&
+                           !seq_before(tp->snd_una, sb->high_seq)) {
                         /* tcp_try_undo_recovery, else tcp_end_cwnd_reduction */
                         bool undone = sb->ca_state == TCP_CA_Recovery && try_undo(sk, true);
                         if (!undone && sb->reo_wnd_persist)
@@ -376,7 +469,15 @@ void tcp_recovery_ack(struct sock *sk, const struct tcp_ack_sample *s)
                                 enter_recovery(sk, s->ece); /* reordering, then a real loss */
                         break;
                 case TCP_CA_Loss:
+                        rexmit = process_loss(sk, s);
                         identify_loss(sk);
+                        if (sb->ca_state == TCP_CA_Loss)
+                                break;
+                        /* undone, or the episode is over: as from Open */
+                        if (time_to_recover(sk))
+                                enter_recovery(sk, s->ece);
+                        else
+                                try_keep_open(tp);
                         break;
                 default:
                         if (sb->ca_state != TCP_CA_CWR)
@@ -399,7 +500,17 @@ void tcp_recovery_ack(struct sock *sk, const struct tcp_ack_sample *s)
                 cwnd_reduction(tp, delivered, s->retrans_acked, sb->lost_retrans != lost_retrans);
         else if (may_raise_cwnd(sk, s))
                 tcp_cong_avoid_acked(sk, delivered ? delivered : 1);
-        if (sb->ca_state == TCP_CA_Recovery || sb->ca_state == TCP_CA_Loss)
+        if (rexmit == REXMIT_NEW && sb->ca_state == TCP_CA_Loss) {
+                /* tcp_xmit_recovery: F-RTO's new data first; retransmit
+                 * only if none could go */
+                tcp_push_mode(sk, TCP_PUSH_OFF);
+                if (seq_after(tp->snd_nxt, sb->high_seq))
+                        rexmit = REXMIT_NONE;
+                else
+                        sb->frto = false;
+        }
+        if ((sb->ca_state == TCP_CA_Recovery || sb->ca_state == TCP_CA_Loss) &&
+            rexmit != REXMIT_NONE)
                 tcp_xmit_retransmit_queue(sk);
         if (s->una_advanced)
                 tcp_schedule_loss_probe(sk, true); /* tcp_set_xmit_timer */
@@ -531,11 +642,12 @@ void tcp_non_congestion_loss_retransmit(struct sock *sk)
         tcp_reset_rtx_timer(sk);
 }
 
-void tcp_enter_loss(struct sock *sk)
+void tcp_enter_loss(struct sock *sk, bool first_timeout)
 {
         struct tcp_sock *tp = tcp_sk(sk);
         struct tcp_scoreboard *sb = &tp->sb;
         struct net *net = sk->net;
+        bool new_recovery = sb->ca_state < TCP_CA_Recovery;
         if (sb->ca_state == TCP_CA_Loss)
                 TCPEXT_INC(net, TCPLossFailures);
         else if (sb->ca_state == TCP_CA_Recovery || sb->ca_state == TCP_CA_Disorder ||
@@ -562,8 +674,24 @@ void tcp_enter_loss(struct sock *sk)
                 cb->sacked |= TCPCB_LOST;
                 sb->lost_out++;
         }
+        /* ssthresh is cut unless this window's cut was made already, and
+         * what to return to if the timeout proves spurious is kept */
+        if (sb->ca_state <= TCP_CA_Disorder || !seq_after(sb->high_seq, tp->snd_una) ||
+            (sb->ca_state == TCP_CA_Loss && first_timeout)) {
+                uint32_t cur = (tp->snd_cwnd >> 1) + (tp->snd_cwnd >> 2);
+                sb->prior_ssthresh = in_cwnd_reduction(tp) || tp->snd_ssthresh > cur
+                                         ? tp->snd_ssthresh
+                                         : cur; /* tcp_current_ssthresh */
+                sb->prior_cwnd = tp->snd_cwnd;
+                tp->snd_ssthresh = tp->cong->ssthresh(tp);
+                sb->undo_active = true; /* tcp_init_undo */
+                sb->undo_marker = tp->snd_una;
+                sb->undo_retrans = sb->retrans_out ? (int32_t)sb->retrans_out : -1;
+        }
         sb->high_seq = tp->snd_nxt;
-        sb->undo_active = false; /* no undo of an RTO (Linux's tcp_try_undo_loss: not built) */
+        /* F-RTO (RFC 5682 3.1 step 1): unless recovering already, or
+         * timing out again on the same data */
+        sb->frto = tcp_cfg(net)->frto && (new_recovery || !first_timeout);
         set_ca_state(tp, TCP_CA_Loss);
         tcp_ecn_queue_cwr(tp);
 }

@@ -26,6 +26,7 @@ struct tcp_ack_sample {
         uint32_t reord;     /* lowest never-retransmitted one of those (snd_nxt: none) */
         bool una_advanced;
         bool retrans_acked; /* a retransmitted segment was cumulatively acked */
+        bool orig_acked;    /* one never retransmitted, sent before high_seq, was */
         bool dupack;        /* RFC 5681's duplicate ACK */
         bool ece;           /* it echoed a CE mark (RFC 3168; FLAG_ECE) */
         struct tcp_sack_tag tag;
@@ -41,7 +42,7 @@ void tcp_rack_update_reo_wnd(struct sock *sk, uint32_t delivered);
 void tcp_recovery_ack(struct sock *sk, const struct tcp_ack_sample *s);
 /* The retransmission timer fired: everything not SACKed is lost
  * (tcp_enter_loss; the SACK marks are dropped if the peer reneged). */
-void tcp_enter_loss(struct sock *sk);
+void tcp_enter_loss(struct sock *sk, bool first_timeout);
 /* The path MTU fell below what was sent (tcp_simple_retransmit). */
 void tcp_simple_retransmit(struct sock *sk);
 /* What is marked lost was not lost to congestion (a smaller path MTU, SYN

@@ -265,6 +265,7 @@ void tcp_sacktag(struct sock *sk, uint32_t ack, const struct tcp_options *o,
         struct tcp_sock *tp = tcp_sk(sk);
         struct net *net = sk->net;
         out->newly_sacked = 0;
+        out->orig_sacked = false;
         out->dsack = false;
         out->prior_fack = tp->sb.sacked_out ? tp->sb.highest_sack : tp->snd_una;
         if (!tp->sack_ok || !o->nsack)
@@ -326,6 +327,9 @@ void tcp_sacktag(struct sock *sk, uint32_t ack, const struct tcp_options *o,
                         continue; /* not wholly inside this block */
                 if (cb->sacked & TCPCB_SACKED_ACKED)
                         continue;
+                if (!(cb->sacked & (TCPCB_SACKED_RETRANS | TCPCB_EVER_RETRANS)) &&
+                    !seq_after(cb->end_seq, tp->sb.high_seq))
+                        out->orig_sacked = true;
                 sack_tag_one(tp, skb, &reord, net_now(net));
                 out->newly_sacked++;
         }

@@ -78,6 +78,7 @@ struct tcp_scoreboard {
         bool tlp_pending : 1;   /* rtx_timer is armed as the probe timeout */
         bool tlp_retrans : 1;   /* the probe resent data (not new data) */
         bool undo_active : 1;   /* Linux's undo_marker != 0 */
+        bool frto : 1;          /* F-RTO (RFC 5682) watches the ACKs after an RTO */
 };
 
 /* --- receiver -------------------------------------------------------- */
@@ -111,6 +112,8 @@ uint32_t tcp_left_out_bytes(const struct tcp_sock *tp);
 /* What an ACK's SACK blocks did (tcp_sacktag_write_queue). */
 struct tcp_sack_tag {
         uint32_t newly_sacked; /* segments SACKed for the first time */
+        bool orig_sacked;      /* ... some never retransmitted, sent before high_seq
+                                * (FLAG_ORIG_SACK_ACKED) */
         bool dsack;            /* the first block was a D-SACK */
         uint32_t prior_fack;   /* highest SACKed seq before this ACK (snd_una: none) */
 };

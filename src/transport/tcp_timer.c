@@ -164,8 +164,11 @@ static void rtx_fire(struct timer_list *t)
                 return;
         }
         tp->sb.tlp_high_seq = 0; /* tcp_retransmit_timer: a probe's episode ends */
-        /* RFC 5681 3.1: loss by timeout, back to slow start */
-        if (!tp->retransmits)
+        /* RFC 5681 3.1: loss by timeout, back to slow start; with SACK the
+         * scoreboard decides the cut and what may be undone (tcp_enter_loss) */
+        if (tp->sack_ok)
+                tcp_enter_loss(sk, !tp->retransmits);
+        else if (!tp->retransmits)
                 tp->snd_ssthresh = tp->cong->ssthresh(tp);
         tcp_ecn_queue_cwr(tp); /* tcp_enter_loss */
         tp->cong->init(tp);    /* tcp_set_ca_state(TCP_CA_Loss): cubic starts over */
@@ -181,7 +184,6 @@ static void rtx_fire(struct timer_list *t)
         tp->backoff++;
         if (tp->sack_ok) {
                 /* the scoreboard: every hole is lost, SACKed data is not resent */
-                tcp_enter_loss(sk);
                 tcp_xmit_retransmit_queue(sk);
         } else {
                 tcp_retransmit_head(sk);

@@ -589,6 +589,56 @@ static void dsack_widens_rack_reordering_window(void)
         }
 }
 
+/* F-RTO (RFC 5682, net.ipv4.tcp_frto): the ACKs were only late.  After
+ * the RTO resends segment 0, the first ACK covers it -- new data goes, not
+ * segment 1 again -- and the next ACK covers segments never resent: the
+ * timeout was spurious, and the window and state come back
+ * (TcpExt.TCPSpuriousRTOs, TCPLossUndo).  With tcp_frto 0 the same ACK
+ * has segment 1 resent, as conventional recovery does. */
+static void frto_undoes_spurious_rto(void)
+{
+        for (int frto = 1; frto >= 0; frto--) {
+                struct w w;
+                setup(&w, frto ? "sack-frto1" : "sack-frto0", true, false);
+                CHECK_EQ(strata_sysctl_set(w.ns, "net.ipv4.tcp_early_retrans", "0"), 0);
+                CHECK_EQ(strata_sysctl_set(w.ns, "net.ipv4.tcp_frto", frto ? "2" : "0"), 0);
+                /* 20 segments written, the initial window's 10 sent */
+                static char buf[20 * MSS];
+                CHECK_EQ(strata_send(w.ns, w.s, buf, sizeof(buf), MSG_DONTWAIT), (ssize_t)sizeof(buf));
+                int sent[32];
+                CHECK_EQ(sent_within(&w, 1, sent, 32), 10);
+                uint32_t cwnd0 = info(&w).tcpi_snd_cwnd;
+                /* no ACK for 300 ms: the RTO (200 ms) resends segment 0 */
+                int n = sent_within(&w, 300, sent, 32);
+                CHECK(n >= 1);
+                CHECK_EQ(sent[0], 0);
+                CHECK_EQ(ctr(&w, "TcpExt.TCPTimeouts"), 1);
+                CHECK_EQ(info(&w).tcpi_ca_state, TCP_CA_Loss);
+                /* the late ACK of segment 0 */
+                n = sack_ack(&w, 1, 0, NULL, sent, 32);
+                if (!frto) {
+                        CHECK(n >= 1);
+                        CHECK_EQ(sent[0], 1); /* resent: taken as lost */
+                        teardown(&w);
+                        continue;
+                }
+                CHECK(n >= 1);
+                for (int i = 0; i < n; i++)
+                        if (sent[i] < 10)
+                                TEST_FAIL("segment %d resent after the first ACK (F-RTO sends new data)",
+                                          sent[i]);
+                /* the late ACKs of segments sent once: spurious */
+                sack_ack(&w, 5, 0, NULL, sent, 32);
+                CHECK_EQ(ctr(&w, "TcpExt.TCPSpuriousRTOs"), 1);
+                CHECK_EQ(ctr(&w, "TcpExt.TCPLossUndo"), 1);
+                struct tcp_info ti = info(&w);
+                CHECK_EQ(ti.tcpi_ca_state, TCP_CA_Open);
+                CHECK(ti.tcpi_snd_cwnd >= cwnd0);
+                CHECK_EQ(ti.tcpi_lost, 0);
+                teardown(&w);
+        }
+}
+
 /* Without SACK, RFC 3042: each of the first two duplicate ACKs lets one
  * new segment go (Linux counts them as segments that left, its reno
  * "sacked_out"); the third is the fast retransmit. */
@@ -622,7 +672,7 @@ static void limited_transmit_without_sack(void)
         teardown(&w);
 }
 
-TEST_MAIN(T(dsack_widens_rack_reordering_window), T(ooo_data_gets_blocks_newest_first), T(four_blocks_without_timestamps),
+TEST_MAIN(T(dsack_widens_rack_reordering_window), T(frto_undoes_spurious_rto), T(ooo_data_gets_blocks_newest_first), T(four_blocks_without_timestamps),
           T(no_blocks_without_sack_permitted), T(duplicate_data_gets_dsack_once),
           T(recovery_retransmits_only_the_holes), T(reordering_raises_dupthresh),
           T(dsack_and_bad_blocks_counted_not_used), T(rto_does_not_resend_sacked),
