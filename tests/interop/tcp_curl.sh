@@ -190,8 +190,16 @@ fi
 ip netns exec "$NS" timeout 60 curl -s --limit-rate 2M -o "$tmp/slow" "$URL/slow" \
         2>"$tmp/slow.err" &
 curl_pids=$!
-sleep 1.5
-ip netns exec "$NS" ss -tani "dst $S_IP" >"$tmp/ss.out" 2>&1
+# the connection as the kernel holds it, once it is there (a loaded
+# machine may take a while to start curl): looked at every 0.1 s for 4 s
+n=40
+while [ "$n" -gt 0 ]; do
+        ip netns exec "$NS" ss -tani "dst $S_IP" >"$tmp/ss.out" 2>&1
+        grep -qE "^(ESTAB|CLOSE-WAIT) .* $K_IP:[0-9]* *$S_IP:8080" "$tmp/ss.out" &&
+                grep -q ' wscale:' "$tmp/ss.out" && break
+        sleep 0.1
+        n=$((n - 1))
+done
 wait "$curl_pids"
 rc=$?
 curl_pids=
