@@ -980,7 +980,7 @@ static ssize_t tcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int 
                 /* TCP_CM_INQ: what is left to read after this call; after
                  * the peer's FIN, at least the FIN's byte, so that the
                  * reader goes on to see the end (tcp_inq_hint) */
-                int inq = tcp_bytes_readable(sk) + (tp->fin_received ? 1 : 0);
+                int inq = (int)(tp->rcv_nxt - tp->copied_seq);
                 if (!inq && sk->state == TCP_CLOSE)
                         inq = 1;
                 cmsg_put(&w, SOL_TCP, TCP_CM_INQ, &inq, sizeof(inq));
@@ -1449,11 +1449,7 @@ static int tcp_ioctl(struct sock *sk, unsigned long req, int *val)
                 return 0;
         }
         if (req == SIOCINQ) {
-                /* tcp_inq: unread bytes, the FIN's sequence number not one */
-                int n = (int)(tp->rcv_nxt - tp->copied_seq);
-                if (n && tp->fin_received)
-                        n--;
-                *val = n;
+                *val = tcp_bytes_readable(sk);
         } else {
                 /* unacknowledged (and unsent), or only unsent; the FIN counts
                  * as Linux's write_seq counts it */
@@ -1462,12 +1458,22 @@ static int tcp_ioctl(struct sock *sk, unsigned long req, int *val)
         return 0;
 }
 
+/* tcp_inq: what a read may take now, from the sequence numbers -- up to
+ * an urgent byte held out of line, the FIN's sequence number not a byte;
+ * nothing before the connection (or in TIME_WAIT). */
 static int tcp_bytes_readable(struct sock *sk)
 {
-        int n = 0;
-        for (struct sk_buff *s = sk->receive_queue.first; s; s = s->next)
-                n += (int)(s->len - TCP_SKB_CB(s)->consumed);
-        return n;
+        struct tcp_sock *tp = tcp_sk(sk);
+        if (sk->state == TCP_LISTEN || sk->state == TCP_SYN_SENT || sk->state == TCP_SYN_RECV ||
+            sk->state == TCP_TIME_WAIT)
+                return 0;
+        if (!sk->urginline && tp->urg_data && !seq_before(tp->urg_seq, tp->copied_seq) &&
+            seq_before(tp->urg_seq, tp->rcv_nxt))
+                return (int)(tp->urg_seq - tp->copied_seq);
+        int n = (int)(tp->rcv_nxt - tp->copied_seq);
+        if (n && tp->fin_received)
+                n--;
+        return n > 0 ? n : 0;
 }
 
 const struct proto tcp_prot = {
