@@ -304,32 +304,9 @@ static void split_to_mss(struct sock *sk)
 {
         struct tcp_sock *tp = tcp_sk(sk);
         uint32_t mss = tp->mss;
-        for (struct sk_buff *skb = tp->write_queue.first; skb && mss; skb = skb->next) {
-                if (skb->len <= mss)
-                        continue;
-                uint32_t rest = skb->len - mss;
-                struct sk_buff *n = alloc_skb_tx(sk->net, rest);
-                if (!n)
-                        return; /* it goes oversized; the peer still takes it */
-                memcpy(skb_put(n, rest), skb->data + mss, rest);
-                *TCP_SKB_CB(n) = *TCP_SKB_CB(skb);
-                TCP_SKB_CB(n)->seq = TCP_SKB_CB(skb)->seq + mss;
-                TCP_SKB_CB(skb)->end_seq = TCP_SKB_CB(skb)->seq + mss;
-                TCP_SKB_CB(skb)->flags &= (uint8_t) ~(TCPF_FIN | TCPF_PSH);
-                skb_trim(skb, mss);
-                n->prev = skb;
-                n->next = skb->next;
-                if (skb->next)
-                        skb->next->prev = n;
-                else
-                        tp->write_queue.last = n;
-                skb->next = n;
-                tp->write_queue.qlen++;
-                /* pieces of one Linux skb: the charge moves with the bytes */
-                TCP_SKB_CB(n)->truesize = rest;
-                TCP_SKB_CB(n)->cont = 1;
-                TCP_SKB_CB(skb)->truesize -= rest;
-        }
+        for (struct sk_buff *skb = tp->write_queue.first; skb && mss; skb = skb->next)
+                if (skb->len > mss && tcp_fragment(sk, skb, mss))
+                        return; /* out of memory: it goes oversized; the peer still takes it */
 }
 
 /* tcp_fastopen_add_skb, for a SYN-ACK: its data is in sequence, readable
