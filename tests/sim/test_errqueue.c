@@ -32,50 +32,27 @@
 #include "api/api.h"
 #include "strata/socket.h"
 #include "strata/strata.h"
+#include "veth_lab.h"
 
 #define SEC  1000000000ull
 #define MSEC 1000000ull
 
 struct lab {
-        struct strata_clock *clock;
-        struct strata_net *ns[2];
+        struct veth_lab v;
         int l, c, s; /* listener (b), client (a), accepted (b) */
 };
 
-static void drive_all(struct strata_net *sn, uint64_t deadline, void *ctx)
-{
-        struct lab *lab = ctx;
-        uint64_t next = UINT64_MAX;
-        for (int i = 0; i < 2; i++) {
-                uint64_t d = strata_next_deadline(lab->ns[i]);
-                if (d < next)
-                        next = d;
-        }
-        if (next > deadline)
-                next = deadline;
-        strata_sim_run(lab->ns, 2, next);
-}
-
 static void run(struct lab *lab, uint64_t ns)
 {
-        strata_sim_run(lab->ns, 2, strata_clock_now(lab->clock) + ns);
+        veth_lab_run(&lab->v, ns);
 }
 
 /* Two namespaces, a connection from a (c) to b (s); zerocopy on c when asked
  * before connecting. */
 static void lab_up(struct lab *lab, bool zc_before)
 {
-        lab->clock = strata_clock_new(true);
-        CHECK_EQ(strata_net_new("a", lab->clock, 1, &lab->ns[0]), 0);
-        CHECK_EQ(strata_net_new("b", lab->clock, 2, &lab->ns[1]), 0);
-        CHECK_EQ(strata_veth_add(lab->ns[0], "veth0", lab->ns[1], "veth0"), 0);
-        CHECK_EQ(strata_addr_add(lab->ns[0], "veth0", "10.0.0.1/24"), 0);
-        CHECK_EQ(strata_addr_add(lab->ns[1], "veth0", "10.0.0.2/24"), 0);
-        CHECK_EQ(strata_link_set_up(lab->ns[0], "veth0", true), 0);
-        CHECK_EQ(strata_link_set_up(lab->ns[1], "veth0", true), 0);
-        strata_set_driver(lab->ns[0], drive_all, lab);
-        strata_set_driver(lab->ns[1], drive_all, lab);
-        struct strata_net *a = lab->ns[0], *b = lab->ns[1];
+        veth_lab_up(&lab->v);
+        struct strata_net *a = lab->v.ns[0], *b = lab->v.ns[1];
         lab->l = strata_socket(b, AF_INET, SOCK_STREAM, 0);
         struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(8080) };
         CHECK_EQ(strata_bind(b, lab->l, (struct sockaddr *)&sin, sizeof(sin)), 0);
@@ -94,15 +71,10 @@ static void lab_up(struct lab *lab, bool zc_before)
 
 static void lab_down(struct lab *lab)
 {
-        strata_close(lab->ns[0], lab->c);
-        strata_close(lab->ns[1], lab->s);
-        strata_close(lab->ns[1], lab->l);
-        strata_sim_run(lab->ns, 2, strata_clock_now(lab->clock) + 200 * SEC);
-        for (int i = 0; i < 2; i++)
-                CHECK_EQ(skb_pool_outstanding(lab->ns[i]->net->pool), 0);
-        strata_net_free(lab->ns[1]);
-        strata_net_free(lab->ns[0]);
-        strata_clock_free(lab->clock);
+        strata_close(lab->v.ns[0], lab->c);
+        strata_close(lab->v.ns[1], lab->s);
+        strata_close(lab->v.ns[1], lab->l);
+        veth_lab_down(&lab->v);
 }
 
 /* One recvmsg(MSG_ERRQUEUE) with a data buffer of dlen bytes. */
@@ -155,7 +127,7 @@ static void zerocopy_completions_merge(void)
 {
         struct lab lab;
         lab_up(&lab, true);
-        struct strata_net *a = lab.ns[0];
+        struct strata_net *a = lab.v.ns[0];
         static char buf[3000];
         /* three sends before any ACK: one completion for ids 0..2 */
         for (int i = 0; i < 3; i++)
@@ -184,7 +156,7 @@ static void zerocopy_completions_merge(void)
         CHECK_EQ(strata_send(a, lab.c, buf, 10, MSG_ZEROCOPY), 10);
         run(&lab, SEC);
         char sink[4096];
-        while (strata_recv(lab.ns[1], lab.s, sink, sizeof(sink), MSG_DONTWAIT) > 0)
+        while (strata_recv(lab.v.ns[1], lab.s, sink, sizeof(sink), MSG_DONTWAIT) > 0)
                 ;
         e = read_err(a, lab.c, 0);
         CHECK_EQ(e.ee.ee_info, 3);
@@ -198,7 +170,7 @@ static void zerocopy_flag_needs_the_option(void)
 {
         struct lab lab;
         lab_up(&lab, false);
-        struct strata_net *a = lab.ns[0];
+        struct strata_net *a = lab.v.ns[0];
         int v = -1;
         socklen_t len = sizeof(v);
         CHECK_EQ(strata_getsockopt(a, lab.c, SOL_SOCKET, SO_ZEROCOPY, &v, &len), 0);
@@ -224,7 +196,7 @@ static void tx_timestamps_sched_snd_ack(void)
 {
         struct lab lab;
         lab_up(&lab, false);
-        struct strata_net *a = lab.ns[0];
+        struct strata_net *a = lab.v.ns[0];
         int f = SOF_TIMESTAMPING_TX_SCHED | SOF_TIMESTAMPING_TX_SOFTWARE |
                 SOF_TIMESTAMPING_TX_ACK | SOF_TIMESTAMPING_SOFTWARE | SOF_TIMESTAMPING_OPT_ID;
         static char buf[5000];
@@ -232,7 +204,7 @@ static void tx_timestamps_sched_snd_ack(void)
         CHECK_EQ(strata_send(a, lab.c, buf, 100, 0), 100);
         run(&lab, SEC);
         CHECK_EQ(strata_setsockopt(a, lab.c, SOL_SOCKET, SO_TIMESTAMPING, &f, sizeof(f)), 0);
-        uint64_t t0 = strata_clock_now(lab.clock);
+        uint64_t t0 = strata_clock_now(lab.v.clock);
         CHECK_EQ(strata_send(a, lab.c, buf, 5000, 0), 5000);
         run(&lab, SEC);
         static const int types[] = { SCM_TSTAMP_SCHED, SCM_TSTAMP_SND, SCM_TSTAMP_ACK };
@@ -249,7 +221,7 @@ static void tx_timestamps_sched_snd_ack(void)
                 CHECK(e.ts_ns >= t0 && e.ts_ns >= last);
                 last = e.ts_ns;
         }
-        CHECK(last <= strata_clock_now(lab.clock));
+        CHECK(last <= strata_clock_now(lab.v.clock));
         CHECK_EQ(read_err(a, lab.c, 0).r, -EAGAIN);
         /* OPT_TSONLY: reports without the packet; no SOFTWARE: no cmsg time */
         f = SOF_TIMESTAMPING_TX_ACK | SOF_TIMESTAMPING_OPT_ID | SOF_TIMESTAMPING_OPT_TSONLY;
@@ -273,7 +245,7 @@ static void timestamping_refusals(void)
 {
         struct lab lab;
         lab_up(&lab, false);
-        struct strata_net *a = lab.ns[0], *b = lab.ns[1];
+        struct strata_net *a = lab.v.ns[0], *b = lab.v.ns[1];
         int f = SOF_TIMESTAMPING_TX_ACK | SOF_TIMESTAMPING_OPT_ID;
         /* OPT_ID on a listening or unconnected TCP socket: EINVAL */
         CHECK_EQ(strata_setsockopt(b, lab.l, SOL_SOCKET, SO_TIMESTAMPING, &f, sizeof(f)), -EINVAL);
@@ -300,7 +272,7 @@ static void udp_icmp_errors_and_zerocopy(void)
 {
         struct lab lab;
         lab_up(&lab, false);
-        struct strata_net *a = lab.ns[0];
+        struct strata_net *a = lab.v.ns[0];
         int u = strata_socket(a, AF_INET, SOCK_DGRAM, 0);
         int one = 1;
         CHECK_EQ(strata_setsockopt(a, u, SOL_IP, IP_RECVERR, &one, sizeof(one)), 0);
@@ -386,7 +358,7 @@ static void sendfile_from_a_host_file(void)
 {
         struct lab lab;
         lab_up(&lab, false);
-        struct strata_net *a = lab.ns[0], *b = lab.ns[1];
+        struct strata_net *a = lab.v.ns[0], *b = lab.v.ns[1];
         char path[] = "/tmp/strata-sendfile-XXXXXX";
         int fd = mkstemp(path);
         CHECK(fd >= 0);
@@ -425,7 +397,7 @@ static void udp_tx_timestamps(void)
 {
         struct lab lab;
         lab_up(&lab, false);
-        struct strata_net *a = lab.ns[0];
+        struct strata_net *a = lab.v.ns[0];
         int u = strata_socket(a, AF_INET, SOCK_DGRAM, 0);
         int f = SOF_TIMESTAMPING_TX_SCHED | SOF_TIMESTAMPING_TX_SOFTWARE |
                 SOF_TIMESTAMPING_SOFTWARE | SOF_TIMESTAMPING_OPT_ID;
@@ -465,7 +437,7 @@ static void timestamps_keep_completions_apart(void)
 {
         struct lab lab;
         lab_up(&lab, true);
-        struct strata_net *a = lab.ns[0];
+        struct strata_net *a = lab.v.ns[0];
         run(&lab, SEC);
         int f = SOF_TIMESTAMPING_TX_ACK | SOF_TIMESTAMPING_SOFTWARE;
         CHECK_EQ(strata_setsockopt(a, lab.c, SOL_SOCKET, SO_TIMESTAMPING, &f, sizeof(f)), 0);
@@ -509,7 +481,7 @@ static void timestamping_per_send(void)
 {
         struct lab lab;
         lab_up(&lab, false);
-        struct strata_net *a = lab.ns[0];
+        struct strata_net *a = lab.v.ns[0];
         run(&lab, SEC);
         CHECK_EQ(send_cmsg(a, lab.c, "abcd", 4, SOL_SOCKET, SO_TIMESTAMPING,
                            SOF_TIMESTAMPING_TX_ACK, NULL),
@@ -550,7 +522,7 @@ static void rx_timestamps(void)
 {
         struct lab lab;
         lab_up(&lab, false);
-        struct strata_net *a = lab.ns[0], *b = lab.ns[1];
+        struct strata_net *a = lab.v.ns[0], *b = lab.v.ns[1];
         int one = 1, v = -1;
         socklen_t vl = sizeof(v);
         CHECK_EQ(strata_setsockopt(b, lab.s, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one)), 0);
@@ -558,7 +530,7 @@ static void rx_timestamps(void)
         CHECK_EQ(v, 0); /* the later option picked the timespec */
         CHECK_EQ(strata_setsockopt(b, lab.s, IPPROTO_TCP, TCP_INQ, &one, sizeof(one)), 0);
         run(&lab, SEC);
-        uint64_t sent_at = strata_clock_now(lab.clock);
+        uint64_t sent_at = strata_clock_now(lab.v.clock);
         CHECK_EQ(strata_send(a, lab.c, "hi", 2, 0), 2);
         run(&lab, 5 * SEC); /* read well after it arrived */
         char buf[16];

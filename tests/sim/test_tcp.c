@@ -13,52 +13,9 @@
 #include "api/api.h"
 #include "strata/socket.h"
 #include "strata/strata.h"
+#include "veth_lab.h"
 
 #define SEC 1000000000ull
-
-struct lab {
-        struct strata_clock *clock;
-        struct strata_net *ns[2];
-};
-
-static void drive_all(struct strata_net *sn, uint64_t deadline, void *ctx)
-{
-        struct lab *lab = ctx;
-        uint64_t next = UINT64_MAX;
-        for (int i = 0; i < 2; i++) {
-                uint64_t d = strata_next_deadline(lab->ns[i]);
-                if (d < next)
-                        next = d;
-        }
-        if (next > deadline)
-                next = deadline;
-        strata_sim_run(lab->ns, 2, next);
-}
-
-static void lab_up(struct lab *lab)
-{
-        lab->clock = strata_clock_new(true);
-        CHECK_EQ(strata_net_new("a", lab->clock, 1, &lab->ns[0]), 0);
-        CHECK_EQ(strata_net_new("b", lab->clock, 2, &lab->ns[1]), 0);
-        CHECK_EQ(strata_veth_add(lab->ns[0], "veth0", lab->ns[1], "veth0"), 0);
-        CHECK_EQ(strata_addr_add(lab->ns[0], "veth0", "10.0.0.1/24"), 0);
-        CHECK_EQ(strata_addr_add(lab->ns[1], "veth0", "10.0.0.2/24"), 0);
-        CHECK_EQ(strata_link_set_up(lab->ns[0], "veth0", true), 0);
-        CHECK_EQ(strata_link_set_up(lab->ns[1], "veth0", true), 0);
-        strata_set_driver(lab->ns[0], drive_all, lab);
-        strata_set_driver(lab->ns[1], drive_all, lab);
-}
-
-static void lab_down(struct lab *lab)
-{
-        /* let TIME_WAIT and retransmissions run out */
-        strata_sim_run(lab->ns, 2, strata_clock_now(lab->clock) + 200 * SEC);
-        for (int i = 0; i < 2; i++)
-                CHECK_EQ(skb_pool_outstanding(lab->ns[i]->net->pool), 0);
-        strata_net_free(lab->ns[1]);
-        strata_net_free(lab->ns[0]);
-        strata_clock_free(lab->clock);
-}
 
 static struct sockaddr_in sin_of(const char *ip, uint16_t port)
 {
@@ -67,17 +24,11 @@ static struct sockaddr_in sin_of(const char *ip, uint16_t port)
         return s;
 }
 
-static uint64_t ctr(struct strata_net *n, const char *name)
-{
-        uint64_t v = 0;
-        CHECK_EQ(strata_counter(n, name, &v), 0);
-        return v;
-}
 
 static void handshake_and_transfer(void)
 {
-        struct lab lab;
-        lab_up(&lab);
+        struct veth_lab lab;
+        veth_lab_up(&lab);
         struct strata_net *a = lab.ns[0], *b = lab.ns[1];
         int l = strata_socket(b, AF_INET, SOCK_STREAM, 0);
         struct sockaddr_in any = sin_of("0.0.0.0", 8080);
@@ -91,9 +42,9 @@ static void handshake_and_transfer(void)
         int s = strata_accept(b, l, (struct sockaddr *)&peer, &plen);
         CHECK(s >= 0);
         CHECK_EQ(ntohl(peer.sin_addr.s_addr), 0x0a000001);
-        CHECK_EQ(ctr(a, "Tcp.ActiveOpens"), 1);
-        CHECK_EQ(ctr(b, "Tcp.PassiveOpens"), 1);
-        CHECK_EQ(ctr(b, "Tcp.CurrEstab"), 1);
+        CHECK_EQ(veth_lab_ctr(a, "Tcp.ActiveOpens"), 1);
+        CHECK_EQ(veth_lab_ctr(b, "Tcp.PassiveOpens"), 1);
+        CHECK_EQ(veth_lab_ctr(b, "Tcp.CurrEstab"), 1);
 
         /* 1 MB each way, byte-exact */
         enum { N = 1 << 20 };
@@ -135,31 +86,31 @@ static void handshake_and_transfer(void)
         CHECK_EQ(strata_recv(b, s, &x, 1, 0), 0);
         CHECK_EQ(strata_close(b, s), 0);
         strata_sim_run(lab.ns, 2, strata_clock_now(lab.clock) + SEC);
-        CHECK_EQ(ctr(a, "Tcp.CurrEstab"), 0);
+        CHECK_EQ(veth_lab_ctr(a, "Tcp.CurrEstab"), 0);
         /* a's side waits 60 s in TIME_WAIT; TcpExt.TW counts it when the
          * wait begins, as the kernel does */
-        CHECK_EQ(ctr(a, "TcpExt.TW"), 1);
+        CHECK_EQ(veth_lab_ctr(a, "TcpExt.TW"), 1);
         CHECK_EQ(strata_close(b, l), 0);
-        lab_down(&lab);
+        veth_lab_down(&lab);
 }
 
 static void refused_by_rst(void)
 {
-        struct lab lab;
-        lab_up(&lab);
+        struct veth_lab lab;
+        veth_lab_up(&lab);
         int c = strata_socket(lab.ns[0], AF_INET, SOCK_STREAM, 0);
         struct sockaddr_in to = sin_of("10.0.0.2", 9);
         CHECK_EQ(strata_connect(lab.ns[0], c, (struct sockaddr *)&to, sizeof(to)), -ECONNREFUSED);
-        CHECK_EQ(ctr(lab.ns[1], "Tcp.OutRsts"), 1);
-        CHECK_EQ(ctr(lab.ns[0], "Tcp.AttemptFails"), 1);
+        CHECK_EQ(veth_lab_ctr(lab.ns[1], "Tcp.OutRsts"), 1);
+        CHECK_EQ(veth_lab_ctr(lab.ns[0], "Tcp.AttemptFails"), 1);
         CHECK_EQ(strata_close(lab.ns[0], c), 0);
-        lab_down(&lab);
+        veth_lab_down(&lab);
 }
 
 static void loopback_tcp(void)
 {
-        struct lab lab;
-        lab_up(&lab);
+        struct veth_lab lab;
+        veth_lab_up(&lab);
         struct strata_net *a = lab.ns[0];
         int l = strata_socket(a, AF_INET, SOCK_STREAM, 0);
         struct sockaddr_in lo = sin_of("127.0.0.1", 7000);
@@ -180,7 +131,7 @@ static void loopback_tcp(void)
         strata_close(a, c);
         strata_close(a, s);
         strata_close(a, l);
-        lab_down(&lab);
+        veth_lab_down(&lab);
 }
 
 /* MSG_WAITALL (tcp_recvmsg's target): a blocking receive waits for the
@@ -188,8 +139,8 @@ static void loopback_tcp(void)
  * stream; without it the first data wakes the reader. */
 static void recv_waitall(void)
 {
-        struct lab lab;
-        lab_up(&lab);
+        struct veth_lab lab;
+        veth_lab_up(&lab);
         struct strata_net *a = lab.ns[0], *b = lab.ns[1];
         int l = strata_socket(b, AF_INET, SOCK_STREAM, 0);
         struct sockaddr_in any = sin_of("0.0.0.0", 8080), to = sin_of("10.0.0.2", 8080);
@@ -220,13 +171,13 @@ static void recv_waitall(void)
         strata_close(a, c);
         strata_close(b, s);
         strata_close(b, l);
-        lab_down(&lab);
+        veth_lab_down(&lab);
 }
 
 static void backlog_overflow_is_counted(void)
 {
-        struct lab lab;
-        lab_up(&lab);
+        struct veth_lab lab;
+        veth_lab_up(&lab);
         struct strata_net *a = lab.ns[0], *b = lab.ns[1];
         int l = strata_socket(b, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
         struct sockaddr_in any = sin_of("0.0.0.0", 80);
@@ -242,15 +193,15 @@ static void backlog_overflow_is_counted(void)
         strata_sim_run(lab.ns, 2, strata_clock_now(lab.clock) + 100 * 1000000ull);
         /* backlog 2: the accept queue holds backlog + 1 = 3 (sk_acceptq_is_full
          * is ">"), the rest overflow */
-        CHECK(ctr(b, "TcpExt.ListenOverflows") >= 1);
-        CHECK(ctr(b, "TcpExt.ListenDrops") >= ctr(b, "TcpExt.ListenOverflows"));
+        CHECK(veth_lab_ctr(b, "TcpExt.ListenOverflows") >= 1);
+        CHECK(veth_lab_ctr(b, "TcpExt.ListenDrops") >= veth_lab_ctr(b, "TcpExt.ListenOverflows"));
         int accepted = 0;
         while (strata_accept(b, l, NULL, NULL) >= 0)
                 accepted++;
         CHECK_EQ(accepted, 3);
         for (int i = 0; i < 6; i++)
                 strata_close(a, cs[i]);
-        lab_down(&lab);
+        veth_lab_down(&lab);
 }
 
 TEST_MAIN(T(handshake_and_transfer), T(refused_by_rst), T(loopback_tcp), T(recv_waitall),

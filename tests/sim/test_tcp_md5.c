@@ -12,47 +12,9 @@
 #include "api/api.h"
 #include "strata/socket.h"
 #include "strata/strata.h"
+#include "veth_lab.h"
 
 #define SEC 1000000000ull
-
-struct lab {
-        struct strata_clock *clock;
-        struct strata_net *ns[2];
-};
-
-static void lab_up(struct lab *lab)
-{
-        lab->clock = strata_clock_new(true);
-        CHECK_EQ(strata_net_new("a", lab->clock, 1, &lab->ns[0]), 0);
-        CHECK_EQ(strata_net_new("b", lab->clock, 2, &lab->ns[1]), 0);
-        CHECK_EQ(strata_veth_add(lab->ns[0], "veth0", lab->ns[1], "veth0"), 0);
-        CHECK_EQ(strata_addr_add(lab->ns[0], "veth0", "10.0.0.1/24"), 0);
-        CHECK_EQ(strata_addr_add(lab->ns[1], "veth0", "10.0.0.2/24"), 0);
-        CHECK_EQ(strata_link_set_up(lab->ns[0], "veth0", true), 0);
-        CHECK_EQ(strata_link_set_up(lab->ns[1], "veth0", true), 0);
-}
-
-static void lab_run(struct lab *lab, uint64_t ns)
-{
-        strata_sim_run(lab->ns, 2, strata_clock_now(lab->clock) + ns);
-}
-
-static void lab_down(struct lab *lab)
-{
-        lab_run(lab, 200 * SEC);
-        for (int i = 0; i < 2; i++)
-                CHECK_EQ(skb_pool_outstanding(lab->ns[i]->net->pool), 0);
-        strata_net_free(lab->ns[1]);
-        strata_net_free(lab->ns[0]);
-        strata_clock_free(lab->clock);
-}
-
-static uint64_t ctr(struct strata_net *n, const char *name)
-{
-        uint64_t v = 0;
-        CHECK_EQ(strata_counter(n, name, &v), 0);
-        return v;
-}
 
 static int set_key(struct strata_net *n, int fd, const char *peer, const char *key)
 {
@@ -68,7 +30,7 @@ static int set_key(struct strata_net *n, int fd, const char *peer, const char *k
 
 /* A listener on b (key for a unless NULL) and a non-blocking connect from
  * a (key for b unless NULL); the accepted fd or -EAGAIN after 5 s. */
-static int try_connect(struct lab *lab, const char *lkey, const char *ckey, int *c, int *l)
+static int try_connect(struct veth_lab *lab, const char *lkey, const char *ckey, int *c, int *l)
 {
         struct strata_net *a = lab->ns[0], *b = lab->ns[1];
         *l = strata_socket(b, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
@@ -83,14 +45,14 @@ static int try_connect(struct lab *lab, const char *lkey, const char *ckey, int 
         struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(179) };
         inet_pton(AF_INET, "10.0.0.2", &to.sin_addr);
         CHECK_EQ(strata_connect(a, *c, (struct sockaddr *)&to, sizeof(to)), -EINPROGRESS);
-        lab_run(lab, 5 * SEC);
+        veth_lab_run(lab, 5 * SEC);
         return strata_accept(b, *l, NULL, NULL);
 }
 
 static void signed_transfer(void)
 {
-        struct lab lab;
-        lab_up(&lab);
+        struct veth_lab lab;
+        veth_lab_up(&lab);
         struct strata_net *a = lab.ns[0], *b = lab.ns[1];
         int c, l;
         int s = try_connect(&lab, "bgp-secret", "bgp-secret", &c, &l);
@@ -110,44 +72,44 @@ static void signed_transfer(void)
                 if (r > 0)
                         got += (size_t)r;
                 else
-                        lab_run(&lab, SEC / 100);
+                        veth_lab_run(&lab, SEC / 100);
         }
         CHECK_EQ(got, sizeof(in));
         CHECK_MEM(in, out, sizeof(in));
-        CHECK_EQ(ctr(a, "TcpExt.TCPMD5Failure") + ctr(b, "TcpExt.TCPMD5Failure"), 0);
-        CHECK_EQ(ctr(a, "TcpExt.TCPMD5NotFound") + ctr(b, "TcpExt.TCPMD5NotFound"), 0);
+        CHECK_EQ(veth_lab_ctr(a, "TcpExt.TCPMD5Failure") + veth_lab_ctr(b, "TcpExt.TCPMD5Failure"), 0);
+        CHECK_EQ(veth_lab_ctr(a, "TcpExt.TCPMD5NotFound") + veth_lab_ctr(b, "TcpExt.TCPMD5NotFound"), 0);
         strata_close(a, c);
         strata_close(b, s);
         strata_close(b, l);
-        lab_down(&lab);
+        veth_lab_down(&lab);
 }
 
 static void wrong_or_missing_key(void)
 {
         for (int k = 0; k < 3; k++) {
-                struct lab lab;
-                lab_up(&lab);
+                struct veth_lab lab;
+                veth_lab_up(&lab);
                 struct strata_net *a = lab.ns[0], *b = lab.ns[1];
                 int c, l;
                 const char *ckey = k == 0 ? "not-the-key" : k == 1 ? NULL : "bgp-secret";
                 const char *lkey = k == 2 ? NULL : "bgp-secret";
                 CHECK_EQ(try_connect(&lab, lkey, ckey, &c, &l), -EAGAIN);
                 if (k == 0)
-                        CHECK(ctr(b, "TcpExt.TCPMD5Failure") > 0);
+                        CHECK(veth_lab_ctr(b, "TcpExt.TCPMD5Failure") > 0);
                 else if (k == 1)
-                        CHECK(ctr(b, "TcpExt.TCPMD5NotFound") > 0);
+                        CHECK(veth_lab_ctr(b, "TcpExt.TCPMD5NotFound") > 0);
                 else
-                        CHECK(ctr(b, "TcpExt.TCPMD5Unexpected") > 0);
+                        CHECK(veth_lab_ctr(b, "TcpExt.TCPMD5Unexpected") > 0);
                 strata_close(a, c);
                 strata_close(b, l);
-                lab_down(&lab);
+                veth_lab_down(&lab);
         }
 }
 
 static void option_checks(void)
 {
-        struct lab lab;
-        lab_up(&lab);
+        struct veth_lab lab;
+        veth_lab_up(&lab);
         struct strata_net *a = lab.ns[0];
         int fd = strata_socket(a, AF_INET, SOCK_STREAM, 0);
         struct tcp_md5sig m;
@@ -174,7 +136,7 @@ static void option_checks(void)
         CHECK_EQ(strata_setsockopt(a, fd, IPPROTO_TCP, TCP_MD5SIG_EXT, &m, sizeof(m)), 0);
         CHECK_EQ(strata_setsockopt(a, fd, IPPROTO_TCP, TCP_MD5SIG_EXT, &m, sizeof(m)), -ENOENT);
         strata_close(a, fd);
-        lab_down(&lab);
+        veth_lab_down(&lab);
 }
 
 TEST_MAIN(T(signed_transfer), T(wrong_or_missing_key), T(option_checks))
