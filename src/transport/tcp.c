@@ -965,7 +965,6 @@ static ssize_t tcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int 
                                 consume_skb(sock_dequeue(sk));
                         if (tp->urg_data)
                                 tcp_urg_passed(sk);
-                        tcp_rcv_space_adjust(sk);
                 }
                 if (done < n || at_mark)
                         break; /* the rest of this skb is past the mark */
@@ -987,8 +986,11 @@ static ssize_t tcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int 
         }
         cmsg_end(&w);
         if (copied) {
-                if (!(flags & MSG_PEEK))
+                if (!(flags & MSG_PEEK)) {
+                        /* once per read, not per skb: a clock read each */
+                        tcp_rcv_space_adjust(sk);
                         tcp_cleanup_rbuf(sk, copied);
+                }
                 return (ssize_t)copied;
         }
         /* tcp_recvmsg's order: a pending error (ECONNRESET after an RST)

@@ -180,11 +180,3 @@ void tcp_md5_options(struct tcp_sock *tp, struct tcp_options *o, uint8_t flags)
         while (o->nsack && tcp_options_len(o) > TCP_HLEN_MAX - TCP_HLEN_MIN)
                 o->nsack--;
 }
-
-unsigned tcp_opt_overhead(const struct tcp_sock *tp)
-{
-        unsigned n = tp->tstamp_ok ? 12 : 0;
-        if (tp->md5_keys && tcp_md5_lookup(tp->sk, tp->sk->daddr, 0))
-                n += 20; /* NOP NOP and the 18-byte option */
-        return n;
-}

@@ -42,6 +42,14 @@ static bool tcp_can_clone(const struct sk_buff *data)
                skb_headroom(data) >= SKB_HEADROOM;
 }
 
+unsigned tcp_opt_overhead(const struct tcp_sock *tp)
+{
+        unsigned n = tp->tstamp_ok ? 12 : 0;
+        if (tp->md5_keys && tcp_md5_lookup(tp->sk, tp->sk->daddr, 0))
+                n += 20; /* NOP NOP and the 18-byte option */
+        return n;
+}
+
 int tcp_transmit_skb(struct sock *sk, struct sk_buff *data, uint8_t flags, uint32_t seq)
 {
         struct net *net = sk->net;

@@ -72,7 +72,10 @@ void tcp_rack_update_reo_wnd(struct sock *sk, uint32_t delivered)
 {
         struct tcp_sock *tp = tcp_sk(sk);
         struct tcp_scoreboard *sb = &tp->sb;
-        if ((tcp_cfg(sk->net)->recovery & TCP_RACK_STATIC_REO_WND) || !delivered)
+        /* the common ACK: nothing to grow, nothing to shrink */
+        if (!delivered || (!sb->rack_dsack_seen && sb->reo_wnd_steps <= 1))
+                return;
+        if (tcp_cfg(sk->net)->recovery & TCP_RACK_STATIC_REO_WND)
                 return;
         /* a D-SACK for data sent before the last growth is a round late */
         uint32_t sent_ms = (uint32_t)(sb->rack_xmit_ns / NSEC_PER_MSEC);
