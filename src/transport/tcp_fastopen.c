@@ -221,17 +221,9 @@ static void create_child(struct sock *listener, struct sock *child, struct sk_bu
         tcp_sk(listener)->fo->qlen++; /* queue_check: the listener's state exists */
         if (!skb->len)
                 return;
-        /* the SYN's data is in sequence: readable at once */
-        TCP_SKB_CB(skb)->seq = th->seq + 1;
-        TCP_SKB_CB(skb)->end_seq = th->seq + 1 + skb->len;
-        TCP_SKB_CB(skb)->consumed = 0;
-        atomic_fetch_add(&child->rmem_alloc, (int)skb_truesize(skb));
-        tp->rcv_nxt = th->seq + 1 + skb->len;
+        tcp_fastopen_add_skb(child, skb, th->seq + 1);
         tp->rcv_wup = tp->rcv_nxt;
-        tp->bytes_received = skb->len;
-        tp->lrcvtime = net_now(child->net);
         tp->fo->syn_data_acked = true;
-        skb_queue_tail(&child->receive_queue, skb);
         *skbp = NULL;
 }
 
@@ -444,6 +436,19 @@ int tcp_fastopen_getsockopt(struct sock *sk, int name, void *val, socklen_t *len
 }
 
 const struct tcp_fastopen_sock tcp_fastopen_none;
+
+void tcp_fastopen_add_skb(struct sock *sk, struct sk_buff *skb, uint32_t seq)
+{
+        struct tcp_sock *tp = tcp_sk(sk);
+        TCP_SKB_CB(skb)->seq = seq;
+        TCP_SKB_CB(skb)->end_seq = seq + skb->len;
+        TCP_SKB_CB(skb)->consumed = 0;
+        atomic_fetch_add(&sk->rmem_alloc, (int)skb_truesize(skb));
+        tp->rcv_nxt = seq + skb->len;
+        tp->bytes_received = skb->len;
+        tp->lrcvtime = net_now(sk->net);
+        skb_queue_tail(&sk->receive_queue, skb);
+}
 
 struct tcp_fastopen_sock *tcp_fastopen_get(struct sock *sk)
 {

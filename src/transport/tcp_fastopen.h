@@ -94,6 +94,10 @@ struct tcp_fastopen_sock {
 /* What tcp_fo() reads for a socket that never used Fast Open. */
 extern const struct tcp_fastopen_sock tcp_fastopen_none;
 
+/* tcp_fastopen_add_skb: the data a SYN or SYN-ACK carried, starting at
+ * seq, is in sequence: queued to read at once (sk owns skb after). */
+void tcp_fastopen_add_skb(struct sock *sk, struct sk_buff *skb, uint32_t seq);
+
 /* sk's Fast Open state, made on first use; NULL when out of memory. */
 struct tcp_fastopen_sock *tcp_fastopen_get(struct sock *sk);
 

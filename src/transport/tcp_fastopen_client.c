@@ -322,14 +322,7 @@ static void add_synack_data(struct sock *sk, struct sk_buff **skbp, const struct
         if (fo)
                 fo->syn_data_acked = true; /* as Linux marks it */
         if (skb->len) {
-                TCP_SKB_CB(skb)->seq = th->seq + 1;
-                TCP_SKB_CB(skb)->end_seq = th->seq + 1 + skb->len;
-                TCP_SKB_CB(skb)->consumed = 0;
-                atomic_fetch_add(&sk->rmem_alloc, (int)skb_truesize(skb));
-                tp->rcv_nxt = th->seq + 1 + skb->len;
-                tp->bytes_received = skb->len;
-                tp->lrcvtime = net_now(sk->net);
-                skb_queue_tail(&sk->receive_queue, skb);
+                tcp_fastopen_add_skb(sk, skb, th->seq + 1);
                 *skbp = NULL;
         }
         if (fin) {
